@@ -1,0 +1,110 @@
+"""One injectable clock for the whole application.
+
+Everything that needs "now" or has to wait asks a :class:`Clock`.  Production uses
+:class:`SystemClock`; the sandbox runs a :class:`VirtualClock` that starts at the scenario's
+start instant and runs ``speed`` times faster than real time; unit tests use a
+:class:`ManualClock` that only moves when told to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What the application needs to know about time."""
+
+    @property
+    def speed(self) -> float:
+        """How many virtual seconds pass per real second (1 for the system clock)."""
+        ...
+
+    def now(self) -> datetime:
+        """Current instant, timezone-aware (UTC)."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a monotonic scale in this clock's time (for intervals and rate limits)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time."""
+        ...
+
+
+class SystemClock:
+    """Real time."""
+
+    speed = 1.0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class VirtualClock:
+    """Time that starts at ``start`` and runs ``speed`` times faster than real time.
+
+    Virtual time is a linear function of real monotonic time, so rate limits expressed in
+    virtual seconds can be enforced by scaling real-time limiters by ``speed``.
+    """
+
+    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+        if start.tzinfo is None:
+            raise ValueError("VirtualClock needs a timezone-aware start instant")
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self._start = start.astimezone(UTC)
+        self._speed = float(speed)
+        self._real0 = time.monotonic()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def monotonic(self) -> float:
+        return (time.monotonic() - self._real0) * self._speed
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self.monotonic())
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self._speed)
+
+    def real_seconds_until(self, instant: datetime) -> float:
+        """Real seconds left until the virtual ``instant`` (negative when past)."""
+        return (instant - self.now()).total_seconds() / self._speed
+
+
+class ManualClock:
+    """A clock that moves only when :meth:`advance` is called; ``sleep`` advances it."""
+
+    speed = 1.0
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware start instant")
+        self._now = start.astimezone(UTC)
+        self._mono = 0.0
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        self._mono += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(0)

@@ -53,8 +53,9 @@ class SystemClock:
 class VirtualClock:
     """Time that starts at ``start`` and runs ``speed`` times faster than real time.
 
-    Virtual time is a linear function of real monotonic time, so rate limits expressed in
-    virtual seconds can be enforced by scaling real-time limiters by ``speed``.
+    Virtual time is a linear function of real monotonic time while running, so rate limits in
+    virtual seconds can be enforced by real-time waits divided by ``speed``.  The sandbox may
+    :meth:`pause` it while the application starts, so start-up costs no virtual hours.
     """
 
     def __init__(self, start: datetime, speed: float = 1.0) -> None:
@@ -64,17 +65,29 @@ class VirtualClock:
             raise ValueError("speed must be positive")
         self._start = start.astimezone(UTC)
         self._speed = float(speed)
-        self._real0 = time.monotonic()
+        self._accrued = 0.0
+        self._real0: float | None = time.monotonic()
 
     @property
     def speed(self) -> float:
         return self._speed
 
     def monotonic(self) -> float:
-        return (time.monotonic() - self._real0) * self._speed
+        if self._real0 is None:
+            return self._accrued
+        return self._accrued + (time.monotonic() - self._real0) * self._speed
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=self.monotonic())
+
+    def pause(self) -> None:
+        if self._real0 is not None:
+            self._accrued = self.monotonic()
+            self._real0 = None
+
+    def resume(self) -> None:
+        if self._real0 is None:
+            self._real0 = time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self._speed)

@@ -1,0 +1,179 @@
+"""The Otklik application: collector, matcher, storage, outbox sender and bot in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.outbox import OutboxSender
+from collectors.poller import SimplePoller
+from collectors.vk_client import VkClient
+from config.clock import Clock
+from config.registry import Registry
+from config.settings import REAL_VK_API_BASE, Settings
+from handlers import build_routers
+from handlers.middlewares import DbSessionMiddleware
+from matcher.classifier import Classification
+from matcher.quality import AnswerRating
+from storage.db import ensure_sqlite_dir, make_engine, make_session_factory
+from storage.ingest import Ingestor
+from storage.migrate import upgrade
+from storage.models import Page, Post
+from storage.registry_sync import sync_registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MatcherFns:
+    classify: Callable[[str], Classification]
+    rate_answer: Callable[[str, str], AnswerRating]
+
+
+def default_matcher() -> MatcherFns:
+    from matcher.classifier import classify
+    from matcher.quality import rate_answer
+
+    return MatcherFns(classify, rate_answer)
+
+
+def build_dispatcher(
+    session_factory: async_sessionmaker[AsyncSession], clock: Clock, registry: Registry,
+    settings: Settings,
+) -> Dispatcher:
+    """The dispatcher with every router; dependencies travel as workflow data."""
+    dp = Dispatcher(clock=clock, registry=registry, settings=settings)
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp.include_routers(*build_routers())
+    return dp
+
+
+class OtklikApp:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        clock: Clock,
+        *,
+        matcher: MatcherFns | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.clock = clock
+        self.matcher = matcher or default_matcher()
+        self.started = asyncio.Event()
+        self.collector_passes = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set, then shut everything down cleanly."""
+        s = self.settings
+        ensure_sqlite_dir(s.db.url)
+        engine = make_engine(s.db.url, echo=s.db.echo)
+        try:
+            await upgrade(engine)
+            sessions = make_session_factory(engine)
+            async with sessions() as session, session.begin():
+                await sync_registry(session, self.registry)
+            # Load the matcher's model before work starts (it is pure CPU; keep it off the loop).
+            await asyncio.to_thread(self.matcher.classify, "прогрев")
+            await self._run_parts(sessions, stop)
+        finally:
+            await engine.dispose()
+
+    async def _run_parts(
+        self, sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event
+    ) -> None:
+        s = self.settings
+        assert s.telegram.token is not None
+        bot = Bot(
+            s.telegram.token.get_secret_value(),
+            session=AiohttpSession(api=TelegramAPIServer.from_base(s.telegram.api_base)),
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+        )
+        api_base = None if s.vk.api_base == REAL_VK_API_BASE else s.vk.api_base
+        clients = [
+            VkClient(t.get_secret_value(), clock=self.clock, api_base=api_base,
+                     api_version=s.vk.api_version, rps=s.vk.rps_per_token,
+                     timeout=s.vk.request_timeout_s)
+            for t in s.vk.service_tokens
+        ]
+        sender = OutboxSender(bot, sessions, self.clock)
+        dp = build_dispatcher(sessions, self.clock, self.registry, s)
+        tasks = [
+            asyncio.create_task(sender.run(stop), name="outbox"),
+            asyncio.create_task(self._collect(sessions, clients, sender, stop), name="collector"),
+            asyncio.create_task(
+                dp.start_polling(bot, handle_signals=False,
+                                 polling_timeout=s.telegram.polling_timeout_s),
+                name="telegram-polling",
+            ),
+        ]
+        self.started.set()
+        try:
+            await stop.wait()
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await dp.stop_polling()
+            await asyncio.wait(tasks, timeout=s.telegram.polling_timeout_s + 5)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bot.session.close()
+            for client in clients:
+                client.close()
+
+    async def _collect(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clients: list[VkClient],
+        sender: OutboxSender,
+        stop: asyncio.Event,
+    ) -> None:
+        if not clients:
+            log.warning("no VK tokens configured: the collector is idle")
+            return
+        async with sessions() as session:
+            known = {
+                (p.owner_id, p.post_id): p.comments_count
+                for p in (await session.execute(select(Post))).scalars()
+            }
+        group_ids = [p.group_id for p in self.registry.pages]
+        shares = [group_ids[i :: len(clients)] for i in range(len(clients))]
+        pollers = [
+            SimplePoller(c, self.clock, posts_per_page=self.settings.vk.posts_per_page,
+                         watch_days=self.settings.vk.watch_days, known_counts=known)
+            for c in clients
+        ]
+        ingestor = Ingestor(self.registry, self.clock, self.matcher.classify,
+                            self.matcher.rate_answer)
+        while not stop.is_set():
+            started = self.clock.monotonic()
+            for poller, share in zip(pollers, shares, strict=True):
+                try:
+                    batch = await poller.poll(share)
+                    async with sessions() as session, session.begin():
+                        result = await ingestor.ingest(session, batch)
+                        await session.execute(
+                            update(Page).where(Page.group_id.in_(share))
+                            .values(last_checked_at=self.clock.now())
+                        )
+                    poller.confirm(batch)
+                    if result.notifications or result.answered:
+                        sender.wake.set()
+                except Exception:
+                    log.exception("collector pass failed; will retry next pass")
+            self.collector_passes += 1
+            pause = self.settings.vk.poll_interval_s - (self.clock.monotonic() - started)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=max(pause, 0) / self.clock.speed)

@@ -1,0 +1,222 @@
+"""Does a comment need an official answer, and on which topic?  With the reasons why.
+
+A linear model over lemma, character and rule features (matcher.features, matcher.model) gives
+the scores; a few hard rules sit on top (emoji-only, advertising with contacts).  The default
+model is loaded once per process from ``matcher/data/model.json``; without that file the
+hand-weighted rule model is used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from matcher.features import extract
+from matcher.model import (
+    CORPUS_PATH,
+    MODEL_PATH,
+    TOPICS,
+    LabelledExample,
+    Model,
+    Scored,
+    rule_model,
+    train,
+)
+from matcher.rules import Analysis, analyse, cue_label
+from matcher.topics import Topic
+
+THRESHOLD = 0.5
+MAX_REASONS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    needs_answer: bool
+    score: float  # 0..1 confidence that it needs an answer
+    topic: Topic
+    topic_score: float  # 0..1
+    reasons: tuple[str, ...]  # a few phrases or features that drove the decision
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+_FLAG_LABELS: dict[str, str] = {
+    "R:qmark": "знак вопроса",
+    "R:excl": "восклицания",
+    "R:no_words": "нет слов (только эмодзи или знаки)",
+    "R:short": "очень короткий текст",
+    "R:long": "длинное сообщение",
+    "R:emoji": "эмодзи",
+    "R:caps": "КАПС",
+    "R:phone": "номер телефона",
+    "R:url": "ссылка",
+    "R:obscene": "брань",
+    "R:reply_resident": "ответ другому жителю",
+    "R:mention_page": "упоминание страницы",
+    "R:thanks_with_problem": "благодарность вместе с проблемой",
+    "R:thanks_only": "только благодарность",
+    "R:spam_contact": "реклама с контактами",
+}
+
+
+def _describe(name: str, a: Analysis) -> str | None:
+    kind, _, key = name.partition(":")
+    if kind == "R":
+        group_surfaces = a.cues.get(key)
+        if group_surfaces:
+            return f"{cue_label(key)}: «{group_surfaces[0]}»"
+        return _FLAG_LABELS.get(name)
+    if kind == "w":
+        for tok, lem in zip(a.tokens, a.lemmas, strict=True):
+            if lem == key:
+                return f"слово «{tok}»"
+        return None
+    if kind == "b":
+        left, _, right = key.partition("_")
+        for i in range(len(a.lemmas) - 1):
+            if a.lemmas[i] == left and a.lemmas[i + 1] == right:
+                return f"фраза «{a.tokens[i]} {a.tokens[i + 1]}»"
+        return None
+    return None  # character n-grams and topic scores are not shown as such
+
+
+def _needs_reasons(scored: Scored, a: Analysis, positive: bool) -> list[str]:
+    if not scored.names:
+        return []
+    contrib = scored.needs_contrib if positive else -scored.needs_contrib
+    order = np.argsort(-contrib, kind="stable")
+    out: list[str] = []
+    seen: set[str] = set()
+    for i in order:
+        if contrib[i] <= 0.05 or len(out) >= MAX_REASONS - 1:
+            break
+        text = _describe(scored.names[int(i)], a)
+        if text is not None and text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+def _topic_reason(topic: Topic, a: Analysis) -> str:
+    hits = a.topic_hits.get(topic)
+    if hits:
+        words = ", ".join(f"«{h}»" for h in hits[:2])
+        return f"тема: {words} → {topic.value}"
+    return f"тема: {topic.value}"
+
+
+class Matcher:
+    """Holds a model and classifies comments with it."""
+
+    __slots__ = ("model", "threshold")
+
+    def __init__(self, model: Model, *, threshold: float = THRESHOLD) -> None:
+        self.model = model
+        self.threshold = threshold
+
+    @classmethod
+    def default(cls) -> Matcher:
+        """The shipped weights, or the hand-weighted rule model if they are missing."""
+        if MODEL_PATH.exists():
+            return cls(Model.load(MODEL_PATH))
+        return cls(rule_model())
+
+    @classmethod
+    def rules_only(cls) -> Matcher:
+        return cls(rule_model())
+
+    @classmethod
+    def from_corpus(
+        cls,
+        extra: Sequence[LabelledExample] = (),
+        *,
+        corpus: Path = CORPUS_PATH,
+        splits: Iterable[str] = ("train",),
+    ) -> Matcher:
+        """Train on the shipped corpus plus extra labelled examples (e.g. moderators' marks)."""
+        examples = load_corpus(corpus, splits=splits)
+        return cls(train([*examples, *extra]))
+
+    def classify(self, text: str) -> Classification:
+        a = analyse(text)
+        scored = self.model.score(extract(a))
+        p = _sigmoid(scored.needs_logit)
+        logits = scored.topic_logits.astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        t_idx = int(np.argmax(probs))
+        topic = TOPICS[t_idx]
+        topic_score = float(probs[t_idx])
+
+        forced: str | None = None
+        if not a.has_words:
+            forced = "нет слов (только эмодзи или знаки)"
+        elif (
+            ("R:spam_contact" in scored.names or a.count("spam") >= 3)
+            and not a.has("problem")
+            and not a.has("question")
+        ):
+            forced = "реклама"
+        if forced is not None:
+            p = min(p, 0.02)
+        needs = p >= self.threshold
+        if forced is not None:
+            reasons = [forced]
+        else:
+            reasons = _needs_reasons(scored, a, needs)
+            if not reasons:
+                reasons = ["нет признаков обращения"] if not needs else ["общий тон текста"]
+        if not a.has_words:
+            topic, topic_score = Topic.OTHER, 1.0
+        reasons.append(_topic_reason(topic, a))
+        return Classification(
+            needs_answer=needs,
+            score=round(p, 4),
+            topic=topic,
+            topic_score=round(topic_score, 4),
+            reasons=tuple(reasons),
+        )
+
+    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
+        return [self.classify(t) for t in texts]
+
+
+def load_corpus(path: Path = CORPUS_PATH, *, splits: Iterable[str] = ("train",)) -> list[
+    LabelledExample
+]:
+    wanted = set(splits)
+    out: list[LabelledExample] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row["split"] not in wanted:
+                continue
+            out.append(
+                LabelledExample(
+                    text=row["text"], needs_answer=bool(row["needs_answer"]), topic=Topic(row["topic"])
+                )
+            )
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_matcher() -> Matcher:
+    return Matcher.default()
+
+
+def classify(text: str) -> Classification:
+    """Classify one comment with the process-wide default model."""
+    return default_matcher().classify(text)

@@ -1,0 +1,247 @@
+"""The linear model: weights per feature for "needs an answer" and for each topic.
+
+Inference is numpy only.  Training (``train``) uses scikit-learn's LogisticRegression and is only
+needed by ``python -m matcher.train`` and ``Matcher.from_corpus``; the trained weights are shipped
+as JSON (``matcher/data/model.json``, float32 in base64) rather than as a pickle.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.features import Features, extract
+from matcher.rules import analyse
+from matcher.topics import Topic
+
+FORMAT_VERSION = 1
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MODEL_PATH = DATA_DIR / "model.json"
+CORPUS_PATH = DATA_DIR / "corpus.jsonl"
+
+TOPICS: tuple[Topic, ...] = tuple(Topic)
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledExample:
+    """A comment with its label: from the corpus or a moderator's «это жалоба»/«не жалоба» mark.
+
+    ``topic`` is optional (a moderator's mark says only whether an answer is needed).  ``weight``
+    lets moderator marks count more than corpus items.
+    """
+
+    text: str
+    needs_answer: bool
+    topic: Topic | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    needs_logit: float
+    topic_logits: FloatArray
+    # (feature, contribution to needs, contribution per topic) of the active features
+    names: tuple[str, ...]
+    needs_contrib: FloatArray
+    topic_contrib: FloatArray  # (n_active, n_topics)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    index: Mapping[str, int]
+    weights: FloatArray  # (n_features, 1 + n_topics); column 0 is needs_answer
+    bias: FloatArray  # (1 + n_topics,)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def score(self, feats: Features) -> Scored:
+        index = self.index
+        names: list[str] = []
+        rows: list[int] = []
+        values: list[float] = []
+        for name, value in feats.items():
+            row = index.get(name)
+            if row is not None:
+                names.append(name)
+                rows.append(row)
+                values.append(value)
+        bias = self.bias
+        if not rows:
+            empty = np.zeros((0,), dtype=np.float32)
+            return Scored(
+                float(bias[0]),
+                bias[1:].copy(),
+                (),
+                empty,
+                np.zeros((0, len(bias) - 1), dtype=np.float32),
+            )
+        w = self.weights[rows]
+        contrib = w * np.asarray(values, dtype=np.float32)[:, None]
+        total = contrib.sum(axis=0) + bias
+        return Scored(float(total[0]), total[1:], tuple(names), contrib[:, 0], contrib[:, 1:])
+
+    # --- serialisation ------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        names = sorted(self.index, key=self.index.__getitem__)
+        blob = np.ascontiguousarray(self.weights, dtype="<f4").tobytes()
+        doc = {
+            "format": FORMAT_VERSION,
+            "topics": [t.value for t in TOPICS],
+            "features": names,
+            "shape": list(self.weights.shape),
+            "weights_f32_b64": base64.b64encode(blob).decode("ascii"),
+            "bias": [float(x) for x in self.bias],
+            "meta": dict(self.meta),
+        }
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        doc = json.loads(text)
+        if doc.get("format") != FORMAT_VERSION:
+            raise ValueError(f"unsupported model format {doc.get('format')!r}")
+        if doc["topics"] != [t.value for t in TOPICS]:
+            raise ValueError("model topics differ from matcher.topics.Topic")
+        shape = tuple(doc["shape"])
+        raw = base64.b64decode(doc["weights_f32_b64"])
+        weights = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
+        index = {name: i for i, name in enumerate(doc["features"])}
+        bias = np.asarray(doc["bias"], dtype=np.float32)
+        return cls(index=index, weights=weights, bias=bias, meta=doc.get("meta", {}))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> Model:
+        return cls.from_json(path.read_text(encoding="utf-8"))
+
+
+# --- the hand-weighted rule model (used when no trained weights are available) ----------------
+
+RULE_NEEDS_WEIGHTS: dict[str, float] = {
+    "R:question": 1.6,
+    "R:qmark": 1.0,
+    "R:ask": 0.9,
+    "R:request": 1.0,
+    "R:problem": 1.4,
+    "R:urgency": 0.8,
+    "R:complaint": 1.2,
+    "R:authority": 0.3,
+    "R:sarcasm": 2.0,
+    "R:persist": 0.8,
+    "R:thanks": -1.0,
+    "R:thanks_only": -2.0,
+    "R:thanks_with_problem": 1.0,
+    "R:congrats": -2.5,
+    "R:condolence": -3.0,
+    "R:spam": -1.2,
+    "R:spam_contact": -2.5,
+    "R:url": -0.8,
+    "R:chatter": -1.2,
+    "R:reply_resident": -1.2,
+    "R:no_words": -4.0,
+    "R:short": -0.5,
+    "R:obscene": 0.3,
+    "R:caps": 0.4,
+}
+
+
+def rule_model() -> Model:
+    names = list(RULE_NEEDS_WEIGHTS) + ["T:" + t.value for t in TOPICS if t is not Topic.OTHER]
+    index = {n: i for i, n in enumerate(names)}
+    weights = np.zeros((len(names), 1 + len(TOPICS)), dtype=np.float32)
+    for name, w in RULE_NEEDS_WEIGHTS.items():
+        weights[index[name], 0] = w
+    for col, topic in enumerate(TOPICS, start=1):
+        if topic is not Topic.OTHER:
+            weights[index["T:" + topic.value], col] = 2.0
+    bias = np.zeros((1 + len(TOPICS),), dtype=np.float32)
+    bias[0] = -1.2
+    bias[1 + TOPICS.index(Topic.OTHER)] = 1.0
+    return Model(index=index, weights=weights, bias=bias, meta={"kind": "rules"})
+
+
+# --- training ---------------------------------------------------------------------------------
+
+MIN_DF = 2
+C_NEEDS = 4.0
+C_TOPIC = 8.0
+
+
+def featurise(texts: Iterable[str]) -> list[Features]:
+    return [extract(analyse(t)) for t in texts]
+
+
+def train(examples: Iterable[LabelledExample], *, min_df: int = MIN_DF) -> Model:
+    """Fit the needs-answer and topic models on labelled examples (pure, deterministic)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    items = list(examples)
+    if not items:
+        raise ValueError("no examples to train on")
+    feats = featurise(e.text for e in items)
+    df: dict[str, int] = {}
+    for f in feats:
+        for name in f:
+            df[name] = df.get(name, 0) + 1
+    names = sorted(n for n, c in df.items() if c >= min_df or n[:2] in ("R:", "T:"))
+    index = {n: i for i, n in enumerate(names)}
+
+    def matrix(rows: Sequence[Features]) -> Any:
+        data: list[float] = []
+        cols: list[int] = []
+        ptr = [0]
+        for f in rows:
+            for name, value in sorted(f.items()):
+                col = index.get(name)
+                if col is not None:
+                    cols.append(col)
+                    data.append(value)
+            ptr.append(len(cols))
+        return csr_matrix(
+            (np.asarray(data, dtype=np.float64), np.asarray(cols), np.asarray(ptr)),
+            shape=(len(rows), len(names)),
+        )
+
+    x_all = matrix(feats)
+    y_needs = np.asarray([int(e.needs_answer) for e in items])
+    w_all = np.asarray([e.weight for e in items], dtype=np.float64)
+    weights = np.zeros((len(names), 1 + len(TOPICS)), dtype=np.float32)
+    bias = np.zeros((1 + len(TOPICS),), dtype=np.float32)
+
+    if len(set(y_needs.tolist())) < 2:
+        raise ValueError("needs_answer training data has a single class")
+    needs = LogisticRegression(C=C_NEEDS, solver="lbfgs", max_iter=2000, tol=1e-6)
+    needs.fit(x_all, y_needs, sample_weight=w_all)
+    weights[:, 0] = needs.coef_[0]
+    bias[0] = needs.intercept_[0]
+
+    topic_rows = [i for i, e in enumerate(items) if e.topic is not None]
+    y_topic = np.asarray([TOPICS.index(items[i].topic) for i in topic_rows])  # type: ignore[arg-type]
+    present = sorted(set(y_topic.tolist()))
+    if len(present) >= 2:
+        clf = LogisticRegression(C=C_TOPIC, solver="lbfgs", max_iter=3000, tol=1e-6)
+        clf.fit(x_all[topic_rows], y_topic, sample_weight=w_all[topic_rows])
+        for k, cls_idx in enumerate(clf.classes_):
+            weights[:, 1 + int(cls_idx)] = clf.coef_[k]
+            bias[1 + int(cls_idx)] = clf.intercept_[k]
+        for t in range(len(TOPICS)):
+            if t not in present:
+                bias[1 + t] = -30.0
+    meta = {
+        "kind": "trained",
+        "examples": len(items),
+        "features": len(names),
+        "min_df": min_df,
+        "C_needs": C_NEEDS,
+        "C_topic": C_TOPIC,
+    }
+    return Model(index=index, weights=weights, bias=bias, meta=meta)

@@ -1,0 +1,201 @@
+"""Text normalisation for VK comments: look-alike letters, masked obscenities, tokens, lemmas.
+
+Everything here is pure and deterministic.  Lemmas come from pymorphy3 and are cached, so a
+warm process lemmatises a typical comment with a handful of dictionary look-ups.
+
+Tokenisation is a single regular expression rather than razdel: razdel costs ~125 µs for a
+two-line comment, the regex ~5 µs, and the classifier only needs words, numbers and a few
+placeholder tokens (measured on this machine; see matcher/data/README.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+# Latin letters that look like Cyrillic ones, as residents (and spammers) mix them in.
+_LATIN_TO_CYR = str.maketrans(
+    {
+        "a": "а",
+        "b": "в",
+        "c": "с",
+        "e": "е",
+        "h": "н",
+        "k": "к",
+        "m": "м",
+        "o": "о",
+        "p": "р",
+        "t": "т",
+        "x": "х",
+        "y": "у",
+    }
+)
+_DIGIT_TO_CYR = str.maketrans({"0": "о", "3": "з", "6": "б"})
+
+PHONE = "ттел"
+URL = "ссылка"
+OBSCENE = "ммат"
+MENTION_USER = "жжитель"
+MENTION_PAGE = "сстраница"
+NUM = "ччисло"
+PLACEHOLDERS = frozenset({PHONE, URL, OBSCENE, MENTION_USER, MENTION_PAGE, NUM})
+
+_PHONE_RE = re.compile(r"(?<!\d)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)")
+_URL_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w\-]+\.(?:ru|com|net|org|рф|su|me|ly|info|pro|online|site)"
+    r"(?:/\S*)?",
+    re.IGNORECASE,
+)
+# VK thread replies start with "[id123|Имя]," (a resident) or "[club1|Страница]," (a page).
+_MENTION_USER_RE = re.compile(r"\[id\d+\|[^\]]*\]")
+_MENTION_PAGE_RE = re.compile(r"\[(?:club|public)\d+\|[^\]]*\]")
+# A word with *, #, @, % or $ inside or at its end: "бл*", "х**", "п#здец", "*ля".
+_MASKED_RE = re.compile(r"(?<![\w*])(?:[^\W\d_]{1,6}[*#@%$]+[^\W\d_*#@%$]*|\*+[^\W\d_]{1,5})(?![\w*])")
+# Unmasked obscene roots (kept short on purpose: they only need to be recognised, not listed).
+_OBSCENE_RE = re.compile(
+    r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|еба[нлт]|ебу|ёба|бляд|блят|сука|суки|мудак|мудач|говн|"
+    r"жоп)[а-я]*|бля|блин|нах|нахрен|нафиг|хрен)\b"
+)
+_REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
+_TOKEN_RE = re.compile(r"[а-яa-z]+|\d+")
+_WORD_CHARS_RE = re.compile(r"[^\W_]")
+_WORDISH_RE = re.compile(r"[0-9a-zа-я]*[a-z0][0-9a-zа-я]*")
+_HAS_CYR_RE = re.compile(r"[а-я]")
+_INNER_DIGIT_RE = re.compile(r"(?<=[а-я])[036]+(?=[а-я])")
+
+
+def _fix_mixed(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if not _HAS_CYR_RE.search(word):
+        return word
+    word = word.translate(_LATIN_TO_CYR)
+    return _INNER_DIGIT_RE.sub(lambda m: m.group(0).translate(_DIGIT_TO_CYR), word)
+
+
+def normalize(text: str) -> str:
+    """Lower-case text with look-alikes, phones, links, mentions and obscenities normalised."""
+    text = unicodedata.normalize("NFC", text)
+    text = _MENTION_USER_RE.sub(f" {MENTION_USER} ", text)
+    text = _MENTION_PAGE_RE.sub(f" {MENTION_PAGE} ", text)
+    text = _URL_RE.sub(f" {URL} ", text)
+    text = _PHONE_RE.sub(f" {PHONE} ", text)
+    text = text.lower().replace("ё", "е")
+    text = _MASKED_RE.sub(f" {OBSCENE} ", text)
+    text = _WORDISH_RE.sub(_fix_mixed, text)
+    text = _REPEAT_RE.sub(r"\1", text)
+    return _OBSCENE_RE.sub(OBSCENE, text)
+
+
+def tokens(normalized: str) -> list[str]:
+    """Words and numbers of an already normalised text."""
+    return _TOKEN_RE.findall(normalized)
+
+
+def has_words(text: str) -> bool:
+    """True when the text has at least one letter or digit (emoji-only texts have none)."""
+    return _WORD_CHARS_RE.search(text) is not None
+
+
+def is_emoji_char(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x1F000 <= code <= 0x1FAFF
+        or 0x2600 <= code <= 0x27BF
+        or 0x2B00 <= code <= 0x2BFF
+        or code in (0x200D, 0xFE0F, 0x2764, 0x263A)
+    )
+
+
+def emoji_count(text: str) -> int:
+    return sum(1 for ch in text if is_emoji_char(ch))
+
+
+def caps_ratio(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 6:
+        return 0.0
+    return sum(1 for ch in letters if ch.isupper()) / len(letters)
+
+
+# Lemmas that pymorphy3 gets wrong for this domain, or spellings residents use.
+_LEMMA_OVERRIDES: dict[str, str] = {
+    "ямы": "яма",
+    "ям": "яма",
+    "ямах": "яма",
+    "ямами": "яма",
+    "мусорка": "мусорка",
+    "мусорки": "мусорка",
+    "мусорку": "мусорка",
+    "мусорке": "мусорка",
+    "мусоркой": "мусорка",
+    "ук": "ук",
+    "укашка": "ук",
+    "жкх": "жкх",
+    "спс": "спасибо",
+    "пасиб": "спасибо",
+    "пасибо": "спасибо",
+    "спасиб": "спасибо",
+    "спасибки": "спасибо",
+    "сасибо": "спасибо",
+    "нету": "нет",
+    "щас": "сейчас",
+    "ща": "сейчас",
+    "че": "что",
+    "чо": "что",
+    "шо": "что",
+    "скока": "сколько",
+    "скоко": "сколько",
+    "када": "когда",
+    "кагда": "когда",
+    "калда": "когда",
+    "пачему": "почему",
+    "почиму": "почему",
+    "садик": "садик",
+    "садика": "садик",
+    "садике": "садик",
+    "садику": "садик",
+    "садики": "садик",
+    "тко": "тко",
+    "лс": "лс",
+    "лички": "личка",
+    "личку": "личка",
+    "личке": "личка",
+    "маршрутки": "маршрутка",
+    "фап": "фап",
+    "мфц": "мфц",
+    "гибдд": "гибдд",
+    "мчс": "мчс",
+    "снег": "снег",
+    "снега": "снег",
+}
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """Dictionary form of a lower-case word (ё folded to е); placeholders pass through."""
+    if word in PLACEHOLDERS:
+        return word
+    override = _LEMMA_OVERRIDES.get(word)
+    if override is not None:
+        return override
+    if word.isdigit():
+        return NUM
+    if len(word) == 1:
+        return word
+    parses = _morph().parse(word)
+    if not parses:
+        return word
+    return str(parses[0].normal_form).replace("ё", "е")
+
+
+def lemmas(normalized: str) -> list[str]:
+    return [lemma(tok) for tok in tokens(normalized)]

@@ -1,0 +1,85 @@
+"""JSON-lines text tools behind `otklik classify` and `otklik rate-answer` (product.md §8).
+
+One output line per input line, in the same order.  A line that cannot be processed gives
+``{"id": <id or null>, "error": "<message>"}`` and processing continues.  Blank lines are
+not inputs and are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from matcher.classifier import Matcher, default_matcher
+from matcher.quality import rate_answer
+
+_NO_ID = object()
+
+
+def _parse(line: str) -> tuple[Any, dict[str, Any] | str]:
+    """(id, the object) or (id, error message)."""
+    try:
+        doc = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+    if not isinstance(doc, dict):
+        return None, f"expected a JSON object, got {type(doc).__name__}"
+    ident = doc.get("id")
+    if isinstance(ident, (dict, list)):
+        return None, "field 'id' must be a string, a number or null"
+    return ident, doc
+
+
+def _run(inp: TextIO, out: TextIO, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    for line in inp:
+        if not line.strip():
+            continue
+        ident, parsed = _parse(line)
+        if isinstance(parsed, str):
+            result: dict[str, Any] = {"id": ident, "error": parsed}
+        else:
+            try:
+                result = {"id": ident, **handle(parsed)}
+            except _InputError as exc:
+                result = {"id": ident, "error": str(exc)}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+class _InputError(ValueError):
+    pass
+
+
+def _string_field(doc: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = doc.get(name, _NO_ID)
+    if value is _NO_ID or value is None:
+        if required:
+            raise _InputError(f"missing field '{name}'")
+        return ""
+    if not isinstance(value, str):
+        raise _InputError(f"field '{name}' must be a string")
+    return value
+
+
+def run_classify(inp: TextIO, out: TextIO, matcher: Matcher | None = None) -> int:
+    """{"id","text"} -> {"id","needs_answer","topic","score"} per line."""
+    m = matcher if matcher is not None else default_matcher()
+
+    def handle(doc: dict[str, Any]) -> dict[str, Any]:
+        c = m.classify(_string_field(doc, "text"))
+        return {"needs_answer": c.needs_answer, "topic": c.topic.value, "score": c.score}
+
+    return _run(inp, out, handle)
+
+
+def run_rate_answer(inp: TextIO, out: TextIO) -> int:
+    """{"id","complaint","answer"} -> {"id","otpiska","quality","reasons"} per line."""
+
+    def handle(doc: dict[str, Any]) -> dict[str, Any]:
+        complaint = _string_field(doc, "complaint", required=False)
+        r = rate_answer(complaint, _string_field(doc, "answer"))
+        return {"otpiska": r.otpiska, "quality": r.quality, "reasons": list(r.reasons)}
+
+    return _run(inp, out, handle)

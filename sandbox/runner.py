@@ -1,0 +1,245 @@
+"""Run the real application against the fake VK and Telegram servers on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.app import MatcherFns, OtklikApp
+from config.clock import VirtualClock
+from config.registry import Registry
+from config.settings import DatabaseSettings, Settings, TelegramSettings, VKSettings
+from sandbox.fake_telegram import FakeTelegram, TgCall
+from sandbox.fake_vk import FakeVK
+from sandbox.scenario import Scenario
+from storage.db import make_engine, make_session_factory
+from storage.models import AlertMessage, Comment, Complaint
+
+SANDBOX_BOT_TOKEN = "123456:SANDBOX-TOKEN"
+SANDBOX_VK_TOKEN = "sandbox-service-key"
+USER_VISIBLE = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "sendPhoto",
+        "sendDocument",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "answerCallbackQuery",
+    }
+)
+
+
+class Sandbox:
+    """Fakes plus the world of one scenario; the app can be started and stopped many times."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        workdir: Path,
+        speed: float = 600.0,
+        poll_interval_s: float = 30.0,
+        db_url: str | None = None,
+        matcher: MatcherFns | None = None,
+        on_call: Callable[[TgCall], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.registry: Registry = scenario.registry()
+        self.clock = VirtualClock(scenario.start, speed)
+        self.clock.pause()
+        self.workdir = workdir
+        self.db_url = db_url or f"sqlite+aiosqlite:///{workdir / 'sandbox.db'}"
+        self.poll_interval_s = poll_interval_s
+        self.matcher = matcher
+        self.on_call = on_call
+        self.vk = FakeVK(self.clock)
+        self.tg = FakeTelegram(self.clock)
+        self._feeder: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self.app_runs = 0
+
+    async def __aenter__(self) -> Sandbox:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        await self.vk.start()
+        await self.tg.start()
+        self._populate()
+        if self.on_call is not None:
+            self._watcher = asyncio.create_task(self._watch_calls())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in (self._feeder, self._watcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.tg.stop()
+        await self.vk.stop()
+
+    def settings(self) -> Settings:
+        return Settings(
+            telegram=TelegramSettings(
+                token=SecretStr(SANDBOX_BOT_TOKEN), api_base=self.tg.base_url, polling_timeout_s=1
+            ),
+            vk=VKSettings(
+                service_tokens=[SecretStr(SANDBOX_VK_TOKEN)],
+                api_base=self.vk.base_url,
+                poll_interval_s=self.poll_interval_s,
+            ),
+            db=DatabaseSettings(url=self.db_url),
+            registry_path=self.workdir / "registry.yaml",
+        )
+
+    def _populate(self) -> None:
+        sc = self.scenario
+        self.vk.add_token(SANDBOX_VK_TOKEN, "service")
+        for page in sc.pages:
+            self.vk.add_group(page.group_id, page.name, page.screen_name)
+        for post in sc.posts:
+            self.vk.add_post(
+                post.page,
+                post_id=post.id,
+                at=post.at,
+                text=post.text,
+                comments_closed=post.comments_closed,
+            )
+        for person in sc.people:
+            first, _, last = person.name.partition(" ")
+            self.tg.add_user(person.telegram_id, first, last or None)
+        for ev in sc.events:
+            if ev.comment is not None:
+                c = ev.comment
+                if c.name:
+                    self.vk.add_user(c.from_id, c.name)
+                self.vk.add_comment(
+                    c.page,
+                    c.post,
+                    at=ev.at,
+                    from_id=c.from_id,
+                    text=c.text,
+                    comment_id=c.id,
+                    reply_to=c.reply_to,
+                )
+            elif ev.edit is not None:
+                self.vk.edit_comment(ev.edit.page, ev.edit.id, at=ev.at, text=ev.edit.text)
+            elif ev.delete is not None:
+                self.vk.delete_comment(ev.delete.page, ev.delete.id, at=ev.at)
+
+    async def _feed_telegram(self) -> None:
+        """Push the scenario's Telegram events into the fake at their virtual times."""
+        for ev in self.scenario.events:
+            if ev.telegram is None or ev.at <= self.clock.now():
+                continue
+            while (wait := self.clock.real_seconds_until(ev.at)) > 0:
+                await asyncio.sleep(min(wait, 0.05))
+            t = ev.telegram
+            if t.callback is not None and t.message is not None:
+                self.tg.push_callback(t.from_, t.message, t.callback)
+            elif t.text is not None:
+                self.tg.push_message(t.from_, t.text)
+
+    async def _watch_calls(self) -> None:
+        seen = 0
+        while True:
+            calls = self.tg.calls
+            while seen < len(calls):
+                call = calls[seen]
+                seen += 1
+                if call.method in USER_VISIBLE and call.status == 200 and self.on_call:
+                    self.on_call(call)
+            await asyncio.sleep(0.02)
+
+    async def run_app(self, until: datetime) -> None:
+        """Start a fresh app (same database), let virtual time run to ``until``, stop it."""
+        self.clock.pause()
+        app = OtklikApp(self.settings(), self.registry, self.clock, matcher=self.matcher)
+        stop = asyncio.Event()
+        runner = asyncio.create_task(app.run(stop))
+        started = asyncio.create_task(app.started.wait())
+        await asyncio.wait({runner, started}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done():
+            started.cancel()
+            runner.result()  # start-up failed: surface the error
+            return
+        self.app_runs += 1
+        self.clock.resume()
+        if self._feeder is None:
+            self._feeder = asyncio.create_task(self._feed_telegram())
+        try:
+            while (wait := self.clock.real_seconds_until(until)) > 0 and not runner.done():
+                await asyncio.sleep(min(wait, 0.05))
+        finally:
+            stop.set()
+            self.clock.pause()
+            await runner
+
+    async def run(self) -> dict[str, Any]:
+        await self.run_app(self.scenario.end)
+        return await self.report()
+
+    async def report(self) -> dict[str, Any]:
+        """The product.md §8 report, read from the app's database and the fake Telegram."""
+        engine = make_engine(self.db_url)
+        try:
+            sessions = make_session_factory(engine)
+            async with sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(Complaint, Comment)
+                        .join(Comment, Comment.id == Complaint.comment_pk)
+                        .order_by(Complaint.id)
+                    )
+                ).all()
+                alerted: dict[int, list[int]] = {}
+                for msg in (await session.execute(select(AlertMessage))).scalars():
+                    alerted.setdefault(msg.complaint_id, []).append(msg.chat_id)
+        finally:
+            await engine.dispose()
+        complaints = [
+            {
+                "id": c.id,
+                "page": -c.owner_id,
+                "post": c.post_id,
+                "comment": c.comment_id,
+                "author": cm.from_id,
+                "text": cm.text,
+                "topic": c.topic,
+                "agency": c.agency_id,
+                "status": c.status,
+                "created_at": c.created_at.isoformat(),
+                "due_at": c.due_at.isoformat() if c.due_at else None,
+                "answered_at": c.answered_at.isoformat() if c.answered_at else None,
+                "response_seconds": c.response_seconds,
+                "business_seconds": c.business_seconds,
+                "otpiska": c.otpiska,
+                "quality": c.quality,
+                "reasons": c.reasons,
+                "alerted": sorted(alerted.get(c.id, [])),
+            }
+            for c, cm in rows
+        ]
+        telegram = [
+            {
+                "chat_id": call.chat_id,
+                "method": call.method,
+                "at": call.at.isoformat(),
+                "text": call.text,
+                "status": call.status,
+            }
+            for call in self.tg.calls
+            if call.method not in ("getUpdates",)
+        ]
+        return {
+            "complaints": complaints,
+            "telegram": telegram,
+            "vk": self.vk.stats(),
+            "app_runs": self.app_runs,
+        }

@@ -1,0 +1,271 @@
+"""From collected events to stored comments, complaints, answers and outbox alerts.
+
+Everything a batch causes happens in the caller's transaction: a comment, the complaint it
+raises and the alert that announces it are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
+from config.clock import Clock
+from config.registry import Registry, Role
+from matcher.answers import CommentRef, answers, responders_for
+from matcher.classifier import Classification
+from matcher.quality import AnswerRating
+from matcher.routing import route
+from matcher.sla import SlaPolicy, deadlines, response_times
+from matcher.workcalendar import WorkCalendar, WorkSchedule
+from storage.models import (
+    AuditEntry,
+    Comment,
+    Complaint,
+    ComplaintStatus,
+    Post,
+)
+from storage.outbox import enqueue, enqueue_alert_update
+
+OPEN_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
+
+
+@dataclass
+class IngestResult:
+    new_comments: int = 0
+    new_complaints: list[int] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)
+    notifications: int = 0
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def agency_calendar(registry: Registry, agency_id: str) -> WorkCalendar:
+    agency = registry.agency(agency_id)
+    return WorkCalendar(WorkSchedule(tz=agency.tz, always_open=agency.always_open))
+
+
+def agency_policy(registry: Registry, agency_id: str) -> SlaPolicy:
+    hours = registry.agency(agency_id).first_response_hours
+    return SlaPolicy(first_response_s=int(hours * 3600))
+
+
+class Ingestor:
+    """Applies batches to storage; pure decisions come from the matcher functions it is given."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        clock: Clock,
+        classify: Callable[[str], Classification],
+        rate_answer: Callable[[str, str], AnswerRating],
+    ) -> None:
+        self.registry = registry
+        self.clock = clock
+        self.classify = classify
+        self.rate_answer = rate_answer
+        self._calendars = {a.id: agency_calendar(registry, a.id) for a in registry.agencies}
+        self._policies = {a.id: agency_policy(registry, a.id) for a in registry.agencies}
+
+    async def ingest(self, session: AsyncSession, batch: Batch) -> IngestResult:
+        result = IngestResult()
+        for post in batch.posts:
+            await self._upsert_post(session, post)
+        new: list[tuple[CommentEvent, int]] = []
+        for ev in sorted(batch.comments, key=lambda e: (e.created_at, e.comment_id)):
+            if ev.change is CommentChange.NEW:
+                pk = await self._insert_comment(session, ev)
+                if pk is not None:
+                    new.append((ev, pk))
+            else:
+                await self._apply_change(session, ev)
+        result.new_comments = len(new)
+        for ev, pk in new:
+            await self._process_new_comment(session, ev, pk, result)
+        return result
+
+    async def _upsert_post(self, session: AsyncSession, post: PostEvent) -> None:
+        ins = _insert(session)(Post).values(
+            owner_id=post.owner_id,
+            post_id=post.post_id,
+            created_at=post.created_at,
+            text=post.text,
+            comments_count=post.comments_count,
+        )
+        await session.execute(
+            ins.on_conflict_do_update(
+                index_elements=["owner_id", "post_id"],
+                set_={"comments_count": post.comments_count, "text": post.text},
+            )
+        )
+
+    async def _insert_comment(self, session: AsyncSession, ev: CommentEvent) -> int | None:
+        stmt = (
+            _insert(session)(Comment)
+            .values(
+                owner_id=ev.owner_id,
+                post_id=ev.post_id,
+                comment_id=ev.comment_id,
+                thread_id=ev.thread_id,
+                from_id=ev.from_id,
+                author_name=ev.author_name,
+                text=ev.text,
+                reply_to_comment=ev.reply_to_comment,
+                reply_to_user=ev.reply_to_user,
+                created_at=ev.created_at,
+                stored_at=self.clock.now(),
+                deleted=False,
+            )
+            .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
+            .returning(Comment.id)
+        )
+        return (await session.execute(stmt)).scalar_one_or_none()
+
+    async def _apply_change(self, session: AsyncSession, ev: CommentEvent) -> None:
+        row = (
+            await session.execute(
+                select(Comment).where(
+                    Comment.owner_id == ev.owner_id,
+                    Comment.post_id == ev.post_id,
+                    Comment.comment_id == ev.comment_id,
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            if ev.change in (CommentChange.EDIT, CommentChange.RESTORE) and ev.from_id:
+                await self._insert_comment(session, ev)
+            return
+        if ev.change is CommentChange.EDIT:
+            row.text, row.edited_at = ev.text, self.clock.now()
+        elif ev.change is CommentChange.DELETE:
+            row.deleted = True
+        elif ev.change is CommentChange.RESTORE:
+            row.deleted = False
+
+    async def _process_new_comment(
+        self, session: AsyncSession, ev: CommentEvent, pk: int, result: IngestResult
+    ) -> None:
+        group_id = -ev.owner_id
+        if self.registry.page(group_id) is None:
+            return
+        responders = responders_for(self.registry, group_id)
+        if responders.includes(ev.from_id):
+            await self._record_answer(session, ev, pk, result)
+            return
+        if ev.from_id <= 0:
+            return  # another community talking: not a resident
+        if ev.thread_id is not None and await self._is_followup(session, ev):
+            return
+        verdict = self.classify(ev.text)
+        if not verdict.needs_answer:
+            return
+        routed = route(self.registry, group_id, verdict.topic)
+        if routed is None:
+            return
+        now = self.clock.now()
+        due = deadlines(
+            ev.created_at, self._policies[routed.agency_id], self._calendars[routed.agency_id]
+        )
+        complaint = Complaint(
+            comment_pk=pk,
+            owner_id=ev.owner_id,
+            post_id=ev.post_id,
+            comment_id=ev.comment_id,
+            author_id=ev.from_id,
+            agency_id=routed.agency_id,
+            route_rule=routed.rule,
+            topic=verdict.topic.value,
+            score=verdict.score,
+            reasons=list(verdict.reasons),
+            status=ComplaintStatus.OPEN,
+            created_at=ev.created_at,
+            due_at=due.due_at,
+        )
+        session.add(complaint)
+        await session.flush()
+        session.add(
+            AuditEntry(
+                at=now,
+                actor="system",
+                action="complaint_created",
+                complaint_id=complaint.id,
+                after={"topic": complaint.topic, "agency": complaint.agency_id,
+                       "rule": routed.rule, "reasons": list(verdict.reasons)},
+            )
+        )
+        for chat_id in self._officials(routed.agency_id):
+            enqueue(session, key=f"alert:{complaint.id}:{chat_id}", chat_id=chat_id,
+                    kind="alert", complaint_id=complaint.id, now=now)
+            result.notifications += 1
+        result.new_complaints.append(complaint.id)
+
+    def _officials(self, agency_id: str) -> list[int]:
+        return [
+            p.telegram_id
+            for p in self.registry.people
+            if p.role is Role.OFFICIAL and agency_id in p.agencies
+        ]
+
+    async def _is_followup(self, session: AsyncSession, ev: CommentEvent) -> bool:
+        """A resident's reply inside the thread of their own complaint is not a new complaint."""
+        found = await session.execute(
+            select(Complaint.id).where(
+                Complaint.owner_id == ev.owner_id,
+                Complaint.post_id == ev.post_id,
+                Complaint.comment_id == ev.thread_id,
+                Complaint.author_id == ev.from_id,
+            )
+        )
+        return found.first() is not None
+
+    async def _record_answer(
+        self, session: AsyncSession, ev: CommentEvent, pk: int, result: IngestResult
+    ) -> None:
+        rows = await session.execute(
+            select(Complaint, Comment)
+            .join(Comment, Comment.id == Complaint.comment_pk)
+            .where(
+                Complaint.owner_id == ev.owner_id,
+                Complaint.post_id == ev.post_id,
+                Complaint.status.in_(OPEN_STATUSES),
+                Complaint.answered_at.is_(None),
+            )
+        )
+        reply = CommentRef(ev.owner_id, ev.post_id, ev.comment_id, ev.from_id, ev.thread_id,
+                           ev.reply_to_comment, ev.reply_to_user)
+        responders = responders_for(self.registry, -ev.owner_id)
+        now = self.clock.now()
+        for complaint, comment in rows.all():
+            target = CommentRef(comment.owner_id, comment.post_id, comment.comment_id,
+                                comment.from_id, comment.thread_id, comment.reply_to_comment,
+                                comment.reply_to_user)
+            if not answers(reply, target, responders) or ev.created_at < complaint.created_at:
+                continue
+            before = {"status": complaint.status}
+            calendar_s, working_s = response_times(
+                complaint.created_at, ev.created_at, self._calendars[complaint.agency_id]
+            )
+            rating = self.rate_answer(comment.text, ev.text)
+            complaint.status = ComplaintStatus.ANSWERED
+            complaint.answered_at = ev.created_at
+            complaint.answer_comment_pk = pk
+            complaint.response_seconds = calendar_s
+            complaint.business_seconds = working_s
+            complaint.otpiska = rating.otpiska
+            complaint.quality = rating.quality
+            complaint.quality_reasons = list(rating.reasons)
+            session.add(
+                AuditEntry(at=now, actor="system", action="answered", complaint_id=complaint.id,
+                           before=before,
+                           after={"status": complaint.status, "answer_comment": ev.comment_id,
+                                  "response_seconds": calendar_s, "otpiska": rating.otpiska})
+            )
+            await enqueue_alert_update(session, complaint.id, "answered", now)
+            result.answered.append(complaint.id)

@@ -1,0 +1,234 @@
+"""Typed SQLAlchemy models: what Otklik remembers between restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    IN_WORK = "in_work"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    tz: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    always_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_response_s: Mapped[int] = mapped_column(Integer, default=8 * 3600)
+
+
+class Page(Base):
+    __tablename__ = "pages"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255))
+    screen_name: Mapped[str | None] = mapped_column(String(255))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    last_checked_at: Mapped[datetime | None]
+    max_seen_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("owner_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text, default="")
+    comments_count: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class Comment(Base):
+    """One VK comment, stored once whatever retries or restarts happen."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "post_id", "comment_id"),
+        Index("ix_comments_thread", "owner_id", "post_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    comment_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # top-level comment of the thread
+    from_id: Mapped[int] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text, default="")
+    reply_to_comment: Mapped[int | None] = mapped_column(BigInteger)
+    reply_to_user: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    stored_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    vk_id: Mapped[int | None] = mapped_column(BigInteger)
+    tz: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_pk: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    comment_id: Mapped[int] = mapped_column(BigInteger)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    route_rule: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=ComplaintStatus.OPEN)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    answer_comment_pk: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    response_seconds: Mapped[int | None] = mapped_column(Integer)
+    business_seconds: Mapped[int | None] = mapped_column(Integer)
+    otpiska: Mapped[bool | None] = mapped_column(Boolean)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    quality_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    closed_at: Mapped[datetime | None]
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(Base):
+    """Outbox: a Telegram message recorded with the change that causes it, sent later.
+
+    ``dedupe_key`` makes "tell this person about this event" idempotent across retries.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertMessage(Base):
+    """Which Telegram message shows which complaint to whom, so it can be edited later."""
+
+    __tablename__ = "alert_messages"
+    __table_args__ = (UniqueConstraint("complaint_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KeyValue(Base):
+    """Small persistent state: Long Poll ts, quota counters, last digest sent."""
+
+    __tablename__ = "kv"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,55 @@
+"""Queueing Telegram notifications in the caller's transaction (the outbox pattern)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Notification
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    chat_id: int,
+    kind: str,
+    now: datetime,
+    complaint_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Record a notification; ``key`` is unique, so the same event is never queued twice."""
+    session.add(
+        Notification(
+            dedupe_key=key,
+            chat_id=chat_id,
+            kind=kind,
+            complaint_id=complaint_id,
+            payload=payload or {},
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def alert_recipients(session: AsyncSession, complaint_id: int) -> Sequence[int]:
+    rows = await session.execute(
+        select(Notification.chat_id).where(
+            Notification.complaint_id == complaint_id, Notification.kind == "alert"
+        )
+    )
+    return list(rows.scalars())
+
+
+async def enqueue_alert_update(
+    session: AsyncSession, complaint_id: int, event: str, now: datetime
+) -> None:
+    """Queue a refresh of the alert for everyone who was alerted about a complaint."""
+    stamp = int(now.timestamp() * 1000)
+    for chat_id in await alert_recipients(session, complaint_id):
+        enqueue(session, key=f"update:{event}:{complaint_id}:{chat_id}:{stamp}", chat_id=chat_id,
+                kind="update", complaint_id=complaint_id, now=now)

@@ -49,7 +49,9 @@ def default_matcher() -> MatcherFns:
 
 
 def build_dispatcher(
-    session_factory: async_sessionmaker[AsyncSession], clock: Clock, registry: Registry,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    registry: Registry,
     settings: Settings,
 ) -> Dispatcher:
     """The dispatcher with every router; dependencies travel as workflow data."""
@@ -103,9 +105,14 @@ class OtklikApp:
         )
         api_base = None if s.vk.api_base == REAL_VK_API_BASE else s.vk.api_base
         clients = [
-            VkClient(t.get_secret_value(), clock=self.clock, api_base=api_base,
-                     api_version=s.vk.api_version, rps=s.vk.rps_per_token,
-                     timeout=s.vk.request_timeout_s)
+            VkClient(
+                t.get_secret_value(),
+                clock=self.clock,
+                api_base=api_base,
+                api_version=s.vk.api_version,
+                rps=s.vk.rps_per_token,
+                timeout=s.vk.request_timeout_s,
+            )
             for t in s.vk.service_tokens
         ]
         sender = OutboxSender(bot, sessions, self.clock)
@@ -114,8 +121,9 @@ class OtklikApp:
             asyncio.create_task(sender.run(stop), name="outbox"),
             asyncio.create_task(self._collect(sessions, clients, sender, stop), name="collector"),
             asyncio.create_task(
-                dp.start_polling(bot, handle_signals=False,
-                                 polling_timeout=s.telegram.polling_timeout_s),
+                dp.start_polling(
+                    bot, handle_signals=False, polling_timeout=s.telegram.polling_timeout_s
+                ),
                 name="telegram-polling",
             ),
         ]
@@ -151,12 +159,18 @@ class OtklikApp:
         group_ids = [p.group_id for p in self.registry.pages]
         shares = [group_ids[i :: len(clients)] for i in range(len(clients))]
         pollers = [
-            SimplePoller(c, self.clock, posts_per_page=self.settings.vk.posts_per_page,
-                         watch_days=self.settings.vk.watch_days, known_counts=known)
+            SimplePoller(
+                c,
+                self.clock,
+                posts_per_page=self.settings.vk.posts_per_page,
+                watch_days=self.settings.vk.watch_days,
+                known_counts=known,
+            )
             for c in clients
         ]
-        ingestor = Ingestor(self.registry, self.clock, self.matcher.classify,
-                            self.matcher.rate_answer)
+        ingestor = Ingestor(
+            self.registry, self.clock, self.matcher.classify, self.matcher.rate_answer
+        )
         while not stop.is_set():
             started = self.clock.monotonic()
             for poller, share in zip(pollers, shares, strict=True):
@@ -165,7 +179,8 @@ class OtklikApp:
                     async with sessions() as session, session.begin():
                         result = await ingestor.ingest(session, batch)
                         await session.execute(
-                            update(Page).where(Page.group_id.in_(share))
+                            update(Page)
+                            .where(Page.group_id.in_(share))
                             .values(last_checked_at=self.clock.now())
                         )
                     poller.confirm(batch)

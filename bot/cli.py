@@ -27,8 +27,8 @@ Otklik needs, in the environment or in a .env file next to where you run it:
   OTKLIK__TELEGRAM__TOKEN=123456:ABC...      a bot token: talk to @BotFather in Telegram,
                                              send /newbot, copy the token it gives you
   OTKLIK__VK__SERVICE_TOKENS='["..."]'       a VK service key: create an app at
-                                             https://id.vk.com/business/go (or dev.vk.com),
-                                             open it and copy its "Service token" / «Сервисный ключ»
+                                             https://dev.vk.com (My apps → create),
+                                             open it, copy its service key («Сервисный ключ»)
   OTKLIK__REGISTRY_PATH=registry.yaml        agencies, pages, people and routing rules
                                              (see registry.example.yaml)
 Optional: OTKLIK__DB__URL (default sqlite+aiosqlite:///./data/otklik.db).
@@ -46,7 +46,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("Otklik is not configured for real mode. Missing: " + ", ".join(missing))
         print(HOW_TO_CONFIGURE)
         if args.demo_if_unconfigured:
-            print("\nRunning the built-in sandbox demo instead (fake VK, fake Telegram, SQLite).\n")
+            print(
+                "\nRunning the built-in sandbox demo instead (fake VK, fake Telegram, SQLite).\n"
+            )
             return cmd_demo(argparse.Namespace(scenario=DEMO_SCENARIO, speed=args.speed))
         return 2
     try:
@@ -54,8 +56,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     from bot.app import OtklikApp
 
     async def main() -> None:
@@ -94,19 +97,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return
         who = people.get(call.chat_id)
         name = f"{who.name} ({ROLE_NAMES.get(who.role, who.role)})" if who else str(call.chat_id)
-        verb = {"editMessageText": "обновлено сообщение", "sendPhoto": "фото",
-                "sendDocument": "файл"}.get(call.method, "сообщение")
+        verb = {
+            "editMessageText": "обновлено сообщение",
+            "sendPhoto": "фото",
+            "sendDocument": "файл",
+        }.get(call.method, "сообщение")
         stamp = call.at.astimezone(tz).strftime("%d.%m %H:%M")
         body = _strip_html(call.text or "").strip().replace("\n", "\n      ")
         print(f"\n[{stamp}] → {name}: {verb}\n      {body}", flush=True)
 
-    print(f"Сценарий: {args.scenario}\nВиртуальное время с {scenario.start} по {scenario.end}, "
-          f"ускорение ×{args.speed:g}.", flush=True)
+    print(
+        f"Сценарий: {args.scenario}\nВиртуальное время с {scenario.start} по {scenario.end}, "
+        f"ускорение ×{args.speed:g}.",
+        flush=True,
+    )
 
     async def main() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="otklik-demo-") as tmp:
-            async with Sandbox(scenario, workdir=Path(tmp), speed=args.speed,
-                               on_call=show) as sandbox:
+            async with Sandbox(
+                scenario, workdir=Path(tmp), speed=args.speed, on_call=show
+            ) as sandbox:
                 await sandbox.run_app(scenario.end)
                 await asyncio.sleep(0.1)
                 return await sandbox.report()
@@ -123,13 +133,18 @@ def _print_summary(report: dict[str, Any]) -> None:
     from matcher.sla import format_duration_ru
 
     print("\n=== Итог ===")
-    print(f"Жалоб найдено: {len(complaints)}; с ответом: {len(answered)}; "
-          f"отписок: {sum(1 for c in answered if c['otpiska'])}; "
-          f"закрыто: {sum(1 for c in complaints if c['status'] in ('resolved', 'dismissed'))}")
+    print(
+        f"Жалоб найдено: {len(complaints)}; с ответом: {len(answered)}; "
+        f"отписок: {sum(1 for c in answered if c['otpiska'])}; "
+        f"закрыто: {sum(1 for c in complaints if c['status'] in ('resolved', 'dismissed'))}"
+    )
     if times:
         print(f"Медианное время ответа: {format_duration_ru(int(statistics.median(times)))}")
-    sent = [t for t in report["telegram"] if t["method"] in ("sendMessage", "editMessageText")
-            and t["status"] == 200]
+    sent = [
+        t
+        for t in report["telegram"]
+        if t["method"] in ("sendMessage", "editMessageText") and t["status"] == 200
+    ]
     print(f"Сообщений в Telegram: {len(sent)}; запросов к VK: {report['vk']['http_requests']}")
 
 
@@ -144,10 +159,13 @@ def cmd_sandbox_run(args: argparse.Namespace) -> int:
                 return await sandbox.run()
 
     report = asyncio.run(main())
-    Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=2),
-                                 encoding="utf-8")
-    print(f"report written to {args.report}: {len(report['complaints'])} complaints, "
-          f"{len(report['telegram'])} Telegram calls")
+    Path(args.report).write_text(
+        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    print(
+        f"report written to {args.report}: {len(report['complaints'])} complaints, "
+        f"{len(report['telegram'])} Telegram calls"
+    )
     return 0
 
 
@@ -167,8 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="otklik", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run against real VK and Telegram (tokens from .env)")
-    run.add_argument("--demo-if-unconfigured", action="store_true",
-                     help="run the sandbox demo when tokens are missing")
+    run.add_argument(
+        "--demo-if-unconfigured",
+        action="store_true",
+        help="run the sandbox demo when tokens are missing",
+    )
     run.add_argument("--speed", type=float, default=1500.0, help="demo speed when falling back")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="a built-in region on fake VK and Telegram")
@@ -182,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     srun.add_argument("--speed", type=float, default=600.0)
     srun.add_argument("--report", type=Path, required=True)
     srun.set_defaults(func=cmd_sandbox_run)
-    classify = sub.add_parser("classify", help="JSON lines {id,text} → {id,needs_answer,topic,score}")
+    classify = sub.add_parser(
+        "classify", help="JSON lines {id,text} → {id,needs_answer,topic,score}"
+    )
     classify.set_defaults(func=cmd_classify)
     rate = sub.add_parser("rate-answer", help="JSON lines {id,complaint,answer} → rating")
     rate.set_defaults(func=cmd_rate_answer)

@@ -9,6 +9,7 @@ overall under 30 a second; 429 → wait ``retry_after``; 5xx and timeouts → re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -72,26 +73,28 @@ class OutboxSender:
             if not busy:
                 self.wake.clear()
                 timeout = 1.0 / self.clock.speed
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.005))
-                except TimeoutError:
-                    pass
 
     async def drain_once(self) -> bool:
         """Send every due row whose chat is ready; True if anything was attempted."""
         now = self.clock.now()
         async with self.sessions() as session:
             rows = (
-                await session.execute(
-                    select(Notification)
-                    .where(
-                        Notification.status == OutboxStatus.PENDING,
-                        Notification.next_attempt_at <= now,
+                (
+                    await session.execute(
+                        select(Notification)
+                        .where(
+                            Notification.status == OutboxStatus.PENDING,
+                            Notification.next_attempt_at <= now,
+                        )
+                        .order_by(Notification.id)
+                        .limit(200)
                     )
-                    .order_by(Notification.id)
-                    .limit(200)
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         attempted = False
         blocked: set[int] = set()
         for row in rows:
@@ -121,7 +124,9 @@ class OutboxSender:
             except TelegramForbiddenError as exc:
                 row.status, row.last_error = OutboxStatus.FAILED, str(exc)
                 await session.execute(
-                    update(Person).where(Person.telegram_id == row.chat_id).values(unreachable=True)
+                    update(Person)
+                    .where(Person.telegram_id == row.chat_id)
+                    .values(unreachable=True)
                 )
                 log.warning("chat %s blocked the bot; marked unreachable", row.chat_id)
                 return True
@@ -133,7 +138,7 @@ class OutboxSender:
                 log.error("notification %s rejected by Telegram: %s", row.id, exc)
                 return True
             except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
-                self._defer(row, min(2.0 ** row.attempts, 300.0), str(exc), count_attempt=True)
+                self._defer(row, min(2.0**row.attempts, 300.0), str(exc), count_attempt=True)
                 return False
             self._mark_sent(row)
             self._chat_ready[row.chat_id] = self.clock.monotonic() + self.per_chat_interval_s
@@ -143,7 +148,9 @@ class OutboxSender:
     def _mark_sent(self, row: Notification) -> None:
         row.status, row.sent_at, row.last_error = OutboxStatus.SENT, self.clock.now(), None
 
-    def _defer(self, row: Notification, seconds: float, error: str, *, count_attempt: bool) -> None:
+    def _defer(
+        self, row: Notification, seconds: float, error: str, *, count_attempt: bool
+    ) -> None:
         if count_attempt:
             row.attempts += 1
         row.last_error = error
@@ -175,13 +182,18 @@ class OutboxSender:
             await self._global.acquire()
             msg = await self.bot.send_message(row.chat_id, text)
             session.add(
-                AlertMessage(complaint_id=row.complaint_id, chat_id=row.chat_id,
-                             message_id=msg.message_id, sent_at=self.clock.now())
+                AlertMessage(
+                    complaint_id=row.complaint_id,
+                    chat_id=row.chat_id,
+                    message_id=msg.message_id,
+                    sent_at=self.clock.now(),
+                )
             )
             return
         await self._global.acquire()
-        await self.bot.edit_message_text(text=text, chat_id=row.chat_id,
-                                         message_id=existing.message_id)
+        await self.bot.edit_message_text(
+            text=text, chat_id=row.chat_id, message_id=existing.message_id
+        )
 
 
 async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int) -> AlertView:
@@ -192,14 +204,16 @@ async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int
     page = await session.get(Page, -complaint.owner_id)
     post = (
         await session.execute(
-            select(Post).where(Post.owner_id == complaint.owner_id,
-                               Post.post_id == complaint.post_id)
+            select(Post).where(
+                Post.owner_id == complaint.owner_id, Post.post_id == complaint.post_id
+            )
         )
     ).scalar_one_or_none()
     person = await session.get(Person, chat_id)
     answer = (
         await session.get(Comment, complaint.answer_comment_pk)
-        if complaint.answer_comment_pk else None
+        if complaint.answer_comment_pk
+        else None
     )
     assert comment is not None
     return AlertView(
@@ -210,8 +224,9 @@ async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int
         post_text=post.text if post else "",
         author=comment.author_name or f"житель (id {comment.from_id})",
         text=comment.text,
-        url=vk_comment_url(comment.owner_id, comment.post_id, comment.comment_id,
-                           comment.thread_id),
+        url=vk_comment_url(
+            comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id
+        ),
         due_at=complaint.due_at,
         tz=person.tz if person else "Europe/Moscow",
         answered_text=answer.text if answer else None,
@@ -221,5 +236,3 @@ async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int
         quality=complaint.quality,
         quality_reasons=tuple(complaint.quality_reasons or ()),
     )
-
-

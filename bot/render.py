@@ -51,7 +51,8 @@ class AlertView:
 
 
 def render_alert(v: AlertView) -> str:
-    topic = TOPIC_LABELS.get(Topic(v.topic), v.topic) if v.topic in Topic else v.topic
+    known = v.topic in Topic.__members__.values()
+    topic = TOPIC_LABELS[Topic(v.topic)] if known else v.topic
     lines = [texts.ALERT_TITLE.format(id=v.complaint_id, topic=escape(topic))]
     status = texts.STATUS_LINE.get(v.status, "")
     if status:
@@ -70,7 +71,9 @@ def render_alert(v: AlertView) -> str:
             )
         )
         if v.answered_text:
-            lines.append(texts.ALERT_ANSWER_TEXT.format(text=escape(excerpt(v.answered_text, 300))))
+            lines.append(
+                texts.ALERT_ANSWER_TEXT.format(text=escape(excerpt(v.answered_text, 300)))
+            )
         if v.otpiska:
             lines.append(texts.ALERT_OTPISKA.format(reasons=escape("; ".join(v.quality_reasons))))
         elif v.quality is not None:

@@ -41,7 +41,7 @@ class VkSession(requests.Session):
         self.api_base = api_base.rstrip("/") + "/" if api_base else None
         self.timeout = timeout
 
-    def request(  # type: ignore[override]
+    def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         url_s = url.decode() if isinstance(url, bytes) else url
@@ -144,7 +144,7 @@ class VkClient:
             retryable = err.code in TRANSIENT_CODES or err.code in (-1, -2)
             if not retryable or attempt == self._retries:
                 raise err
-            pause = 1.0 if err.code == 6 else delay * (0.5 + random.random())  # noqa: S311
+            pause = 1.0 if err.code == 6 else delay * (0.5 + random.random())
             await self._clock.sleep(pause)
             delay = min(delay * 2, 60.0)
         raise AssertionError("unreachable")

@@ -12,7 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from matcher.topics import Topic
 
@@ -42,7 +49,9 @@ class Agency(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)"
+            ) from exc
         return value
 
 
@@ -83,7 +92,9 @@ class Registry(_Strict):
         seen: set[int] = set()
         for i, page in enumerate(self.pages):
             if page.agency not in agency_ids:
-                problems.append(f"pages[{i}] (group_id {page.group_id}): unknown agency {page.agency!r}")
+                problems.append(
+                    f"pages[{i}] (group_id {page.group_id}): unknown agency {page.agency!r}"
+                )
             if page.group_id in seen:
                 problems.append(f"pages[{i}]: group_id {page.group_id} is listed twice")
             seen.add(page.group_id)
@@ -94,7 +105,9 @@ class Registry(_Strict):
                 if a not in agency_ids
             )
             if person.role is Role.OFFICIAL and not person.agencies:
-                problems.append(f"people[{i}] ({person.name}): an official needs at least one agency")
+                problems.append(
+                    f"people[{i}] ({person.name}): an official needs at least one agency"
+                )
         for i, rule in enumerate(self.rules):
             if rule.agency not in agency_ids:
                 problems.append(f"rules[{i}]: unknown agency {rule.agency!r}")
@@ -124,7 +137,9 @@ def yaml_line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     for key in loc:
         if isinstance(node, yaml.MappingNode):
             nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value)
+        ):
             nxt = node.value[key]
         else:
             nxt = None
@@ -135,12 +150,16 @@ def yaml_line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
-def parse_registry(data: Any, *, source: str = "<registry>", node: yaml.Node | None = None) -> Registry:
+def parse_registry(
+    data: Any, *, source: str = "<registry>", node: yaml.Node | None = None
+) -> Registry:
     """Validate already-parsed registry data; errors name ``source``, the line and the entry."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise RegistryError(f"{source}: the registry must be a mapping with agencies/pages/people/rules")
+        raise RegistryError(
+            f"{source}: the registry must be a mapping with agencies/pages/people/rules"
+        )
     known = {"agencies", "pages", "people", "rules"}
     registry_data = {k: v for k, v in data.items() if k in known}
     try:
@@ -149,7 +168,9 @@ def parse_registry(data: Any, *, source: str = "<registry>", node: yaml.Node | N
         lines = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+            where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(
+                ".[", "["
+            )
             line = yaml_line(node, loc)
             at = f"{source}:{line}" if line else source
             msg = err["msg"].removeprefix("Value error, ")

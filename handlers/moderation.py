@@ -39,25 +39,45 @@ def build_router() -> Router:
             return
         complaint_id = int(parts[0].lstrip("№#"))
         note = parts[1] if len(parts) > 1 else None
-        result = await close_complaint(session, complaint_id, actor=f"tg:{person.telegram_id}",
-                                       status=status, note=note, now=clock.now())
+        result = await close_complaint(
+            session,
+            complaint_id,
+            actor=f"tg:{person.telegram_id}",
+            status=status,
+            note=note,
+            now=clock.now(),
+        )
         if result.outcome is Outcome.NOT_FOUND:
             await message.answer(texts.NO_SUCH_COMPLAINT.format(id=complaint_id))
         elif result.outcome is Outcome.ALREADY_CLOSED:
-            await message.answer(texts.ALREADY_CLOSED.format(id=complaint_id, status=result.status))
+            await message.answer(
+                texts.ALREADY_CLOSED.format(id=complaint_id, status=result.status)
+            )
         else:
             await message.answer(done_text.format(id=complaint_id))
 
     @router.message(Command("resolve"))
-    async def resolve(message: Message, command: CommandObject, person: Person | None,
-                      session: AsyncSession, clock: Clock) -> None:
-        await _close(message, command, person, session, clock, ComplaintStatus.RESOLVED,
-                     texts.RESOLVED_OK)
+    async def resolve(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
+    ) -> None:
+        await _close(
+            message, command, person, session, clock, ComplaintStatus.RESOLVED, texts.RESOLVED_OK
+        )
 
     @router.message(Command("dismiss"))
-    async def dismiss(message: Message, command: CommandObject, person: Person | None,
-                      session: AsyncSession, clock: Clock) -> None:
-        await _close(message, command, person, session, clock, ComplaintStatus.DISMISSED,
-                     texts.DISMISSED_OK)
+    async def dismiss(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
+    ) -> None:
+        await _close(
+            message, command, person, session, clock, ComplaintStatus.DISMISSED, texts.DISMISSED_OK
+        )
 
     return router

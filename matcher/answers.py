@@ -61,7 +61,13 @@ def answers(reply: CommentRef, complaint: CommentRef, responders: Responders) ->
     complaint_thread = complaint.thread_id or complaint.comment_id
     return (
         reply.reply_to_comment == complaint.comment_id
-        or (complaint.thread_id is None and reply.thread_id == complaint.comment_id
-            and reply.reply_to_user in (None, complaint.from_id, -responders.group_id))
-        or (reply.reply_to_user == complaint.from_id and reply.thread_id in (None, complaint_thread))
+        or (
+            complaint.thread_id is None
+            and reply.thread_id == complaint.comment_id
+            and reply.reply_to_user in (None, complaint.from_id, -responders.group_id)
+        )
+        or (
+            reply.reply_to_user == complaint.from_id
+            and reply.thread_id in (None, complaint_thread)
+        )
     )

@@ -98,17 +98,18 @@ _LAW_RE = re.compile(
     r"|правил\w*\s+(?:предоставления|содержания|благоустройства)|нормативн\w*"
 )
 _DONE_RE = re.compile(
-    r"\b(?:засыпал|заделал|устранил|отремонтировал|заменил|восстановил|вывез|убрал|очистил|"
-    r"расчистил|почистил|починил|подключил|выполнил|провел|спилил|установил|отловил|покрасил|"
-    r"залатал|закрыл|демонтировал|смонтировал|включил|возобновил|наладил|выдал|выплатил|начислил|"
-    r"перечислил|записал|обработал|посыпал|вывезл|откачал|прочистил|заасфальтировал|отсыпал|"
-    r"отгрейдировал|исправил|оформил|привез|доставил|построил|уложил|обрезал|скосил|ликвидировал|"
-    r"освободил|оштрафовал|привлек|составил|вручил|выписал|переустановил|перенастроил|пустил|"
-    r"вернул|завез|определил|предоставил|организовал|добавил|продлил|изменил|опломбировал|"
-    r"нанес|сделал|запустил|поменял|убран|восстановлен|устранен|заменен|выполнен|проведен|"
-    r"отремонтирован|вывезен|очищен|подключен|установлен|возобновлен|расчищен|спилен|убрано|"
-    r"засыпан|заделан|включен|отловлен|обработан|посыпан|ликвидирован|налажен|выплачен|начислен|"
-    r"перечислен|организован|открыт|назначен|выдан|составлен|направлен\w*\s+бригад)\w*"
+    r"\b(?:(?:засыпа|задела|устрани|отремонтирова|замени|восстанови|убра|очисти|расчисти|почисти|"
+    r"почини|подключи|выполни|спили|установи|отлови|покраси|залата|демонтирова|смонтирова|"
+    r"возобнови|налади|выдa|выплати|начисли|перечисли|записа|обработа|посыпа|откача|прочисти|"
+    r"заасфальтирова|отсыпа|отгрейдирова|исправи|оформи|привез|достави|построи|уложи|обреза|скоси|"
+    r"ликвидирова|освободи|оштрафова|состави|вручи|выписа|переустанови|перенастрои|пусти|верну|"
+    r"заве[зс]|предостави|организова|добави|продли|измени|опломбирова|нанес|сдела|запусти|помен[яa]|"
+    r"вывез|провел|провели|провела|закры|включи)(?:л|ли|ла|ло)?\b"
+    r"|(?:убран|восстановлен|устранен|заменен|выполнен|проведен|отремонтирован|вывезен|очищен|"
+    r"подключен|установлен|возобновлен|расчищен|спилен|засыпан|заделан|включен|отловлен|обработан|"
+    r"посыпан|ликвидирован|налажен|выплачен|начислен|перечислен|организован|открыт|назначен|выдан|"
+    r"составлен|отсыпан|покошен|скошен|демонтирован|закрыт|исправлен|восстановлено)[аоы]?\b"
+    r"|направлен\w*\s+бригад\w*)"
 )
 _PLANNED_RE = re.compile(
     r"\b(?:бригад\w*|специалист\w*|сотрудник\w*|техник\w*|подрядчик\w*|мастер\w*|рабоч\w*|"
@@ -161,6 +162,14 @@ def _content_lemmas(text: str) -> set[str]:
     }
 
 
+def _words(text: str, match: re.Match[str]) -> str:
+    """The matched phrase extended to whole words."""
+    end = match.end()
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    return text[match.start() : end].strip()
+
+
 def rate_answer(complaint: str, answer: str) -> AnswerRating:
     """Rate an official's answer to a complaint: 0..100, with the reasons; < 50 is an отписка."""
     text = normalize(answer)
@@ -170,7 +179,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
 
     has_date = _DATE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
-    formal = _FORMAL_RE.findall(text)
+    formal = [_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = _DEFERRAL_RE.search(text)
     law = _LAW_RE.findall(text)
     done = _DONE_RE.search(text)
@@ -197,10 +206,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         good.append("назван срок")
     if done is not None:
         score += 30
-        good.append(f"выполненное действие: «{done.group(0)}»")
+        good.append(f"выполненное действие: «{_words(text, done)}»")
     elif planned is not None:
         score += 18
-        good.append(f"конкретное действие: «{planned.group(0)}»")
+        good.append(f"конкретное действие: «{_words(text, planned)}»")
     if evidence:
         score += 10
         good.append("приложены фото или акт")
@@ -218,10 +227,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"только формальная фраза: «{formal[0].strip()}»")
     if deferral is not None:
         score -= 22
-        reasons.append(f"перенос разговора: «{deferral.group(0).strip()}»")
+        reasons.append(f"перенос разговора: «{_words(text, deferral)}»")
     if vague is not None and not has_date:
         score -= 10
-        reasons.append(f"размытый срок: «{vague.group(0)}»")
+        reasons.append(f"размытый срок: «{_words(text, vague)}»")
     if len(law) >= 2 or (law and not action):
         score -= 12 if len(law) < 3 else 20
         reasons.append("ссылки на нормы права вместо ответа по существу")
@@ -231,7 +240,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if not has_date and not action:
         score -= 12
         reasons.append("нет срока или выполненного действия")
-    if len(residue_words) < 4:
+    if len(residue_words) < 4 and not action and not has_date:
         score -= 15
         reasons.append("нет содержания по существу")
     elif complaint_lemmas and overlap == 0 and not action:

@@ -103,6 +103,7 @@ def deadlines(
     """
     if paused_s < 0:
         raise ValueError("paused_s must be non-negative")
+    _require_aware(started_at)
     target = policy.target_s(kind)
     start = started_at.astimezone(UTC)
     warn_offset = round(target * policy.warn_fraction)
@@ -149,9 +150,17 @@ def response_times(
     """
     if paused_s < 0:
         raise ValueError("paused_s must be non-negative")
+    _require_aware(created_at)
+    _require_aware(answered_at)
     calendar_s = max(0, int((answered_at - created_at).total_seconds()))
     working_s = max(0, cal.working_seconds_between(created_at, answered_at) - paused_s)
     return calendar_s, working_s
+
+
+def _require_aware(at: datetime) -> None:
+    # A naive datetime would silently be read as the server's local time.
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("timezone-aware datetime required")
 
 
 _MINUTE: Final = 60

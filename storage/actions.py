@@ -46,8 +46,14 @@ async def close_complaint(
     complaint.closed_at = now
     complaint.close_note = note
     session.add(
-        AuditEntry(at=now, actor=actor, action=status.value, complaint_id=complaint_id,
-                   before=before, after={"status": status.value, "note": note})
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action=status.value,
+            complaint_id=complaint_id,
+            before=before,
+            after={"status": status.value, "note": note},
+        )
     )
     await enqueue_alert_update(session, complaint_id, status.value, now)
     return ActionResult(Outcome.DONE, status.value)

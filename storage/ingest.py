@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,9 +43,10 @@ class IngestResult:
     notifications: int = 0
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _insert(session: AsyncSession) -> Any:
     """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def agency_calendar(registry: Registry, agency_id: str) -> WorkCalendar:
@@ -196,13 +198,23 @@ class Ingestor:
                 actor="system",
                 action="complaint_created",
                 complaint_id=complaint.id,
-                after={"topic": complaint.topic, "agency": complaint.agency_id,
-                       "rule": routed.rule, "reasons": list(verdict.reasons)},
+                after={
+                    "topic": complaint.topic,
+                    "agency": complaint.agency_id,
+                    "rule": routed.rule,
+                    "reasons": list(verdict.reasons),
+                },
             )
         )
         for chat_id in self._officials(routed.agency_id):
-            enqueue(session, key=f"alert:{complaint.id}:{chat_id}", chat_id=chat_id,
-                    kind="alert", complaint_id=complaint.id, now=now)
+            enqueue(
+                session,
+                key=f"alert:{complaint.id}:{chat_id}",
+                chat_id=chat_id,
+                kind="alert",
+                complaint_id=complaint.id,
+                now=now,
+            )
             result.notifications += 1
         result.new_complaints.append(complaint.id)
 
@@ -238,14 +250,27 @@ class Ingestor:
                 Complaint.answered_at.is_(None),
             )
         )
-        reply = CommentRef(ev.owner_id, ev.post_id, ev.comment_id, ev.from_id, ev.thread_id,
-                           ev.reply_to_comment, ev.reply_to_user)
+        reply = CommentRef(
+            ev.owner_id,
+            ev.post_id,
+            ev.comment_id,
+            ev.from_id,
+            ev.thread_id,
+            ev.reply_to_comment,
+            ev.reply_to_user,
+        )
         responders = responders_for(self.registry, -ev.owner_id)
         now = self.clock.now()
         for complaint, comment in rows.all():
-            target = CommentRef(comment.owner_id, comment.post_id, comment.comment_id,
-                                comment.from_id, comment.thread_id, comment.reply_to_comment,
-                                comment.reply_to_user)
+            target = CommentRef(
+                comment.owner_id,
+                comment.post_id,
+                comment.comment_id,
+                comment.from_id,
+                comment.thread_id,
+                comment.reply_to_comment,
+                comment.reply_to_user,
+            )
             if not answers(reply, target, responders) or ev.created_at < complaint.created_at:
                 continue
             before = {"status": complaint.status}
@@ -262,10 +287,19 @@ class Ingestor:
             complaint.quality = rating.quality
             complaint.quality_reasons = list(rating.reasons)
             session.add(
-                AuditEntry(at=now, actor="system", action="answered", complaint_id=complaint.id,
-                           before=before,
-                           after={"status": complaint.status, "answer_comment": ev.comment_id,
-                                  "response_seconds": calendar_s, "otpiska": rating.otpiska})
+                AuditEntry(
+                    at=now,
+                    actor="system",
+                    action="answered",
+                    complaint_id=complaint.id,
+                    before=before,
+                    after={
+                        "status": complaint.status,
+                        "answer_comment": ev.comment_id,
+                        "response_seconds": calendar_s,
+                        "otpiska": rating.otpiska,
+                    },
+                )
             )
             await enqueue_alert_update(session, complaint.id, "answered", now)
             result.answered.append(complaint.id)

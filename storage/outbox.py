@@ -51,5 +51,11 @@ async def enqueue_alert_update(
     """Queue a refresh of the alert for everyone who was alerted about a complaint."""
     stamp = int(now.timestamp() * 1000)
     for chat_id in await alert_recipients(session, complaint_id):
-        enqueue(session, key=f"update:{event}:{complaint_id}:{chat_id}:{stamp}", chat_id=chat_id,
-                kind="update", complaint_id=complaint_id, now=now)
+        enqueue(
+            session,
+            key=f"update:{event}:{complaint_id}:{chat_id}:{stamp}",
+            chat_id=chat_id,
+            kind="update",
+            complaint_id=complaint_id,
+            now=now,
+        )

@@ -13,24 +13,41 @@ from sandbox.runner import Sandbox
 pytestmark = pytest.mark.e2e
 
 SPEED = 2000.0
-COMPLAINT = {"page": 1001, "post": 10, "id": 11, "from_id": 7001, "name": "Мария К.",
-             "text": "Яма у дома 5 по ул. Ленина, когда заделаете?"}
-ANSWER = {"page": 1001, "post": 10, "id": 12, "from_id": -1001, "reply_to": 11,
-          "text": "Мария, яму заделают до 27 ноября."}
+COMPLAINT = {
+    "page": 1001,
+    "post": 10,
+    "id": 11,
+    "from_id": 7001,
+    "name": "Мария К.",
+    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
+}
+ANSWER = {
+    "page": 1001,
+    "post": 10,
+    "id": 12,
+    "from_id": -1001,
+    "reply_to": 11,
+    "text": "Мария, яму заделают до 27 ноября.",
+}
 
 
 def _alerts(report: dict[str, Any], chat_id: int) -> list[dict[str, Any]]:
-    return [t for t in report["telegram"]
-            if t["chat_id"] == chat_id and t["method"] == "sendMessage" and t["status"] == 200]
+    return [
+        t
+        for t in report["telegram"]
+        if t["chat_id"] == chat_id and t["method"] == "sendMessage" and t["status"] == 200
+    ]
 
 
 async def test_complaint_alerts_official_and_answer_edits_alert(
     make_scenario: Any, tmp_path: Path
 ) -> None:
-    scenario = make_scenario([
-        {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
-        {"at": "2026-11-23T09:10:00+03:00", "comment": ANSWER},
-    ])
+    scenario = make_scenario(
+        [
+            {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
+            {"at": "2026-11-23T09:10:00+03:00", "comment": ANSWER},
+        ]
+    )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
         report = await sandbox.run()
         final = sandbox.tg.messages(501)
@@ -45,7 +62,8 @@ async def test_complaint_alerts_official_and_answer_edits_alert(
     assert complaint["response_seconds"] == 65 * 60
     assert complaint["business_seconds"] == 10 * 60  # working day starts at 09:00
     assert datetime.fromisoformat(complaint["answered_at"]) == datetime.fromisoformat(
-        "2026-11-23T09:10:00+03:00")
+        "2026-11-23T09:10:00+03:00"
+    )
 
     alerts = _alerts(report, 501)
     assert len(alerts) == 1, alerts
@@ -55,8 +73,11 @@ async def test_complaint_alerts_official_and_answer_edits_alert(
     # Nobody else is pinged about a fresh complaint.
     assert _alerts(report, 601) == [] and _alerts(report, 701) == []
     # The alert was edited to show the answer and how long it took.
-    edits = [t for t in report["telegram"] if t["method"] == "editMessageText"
-             and t["chat_id"] == 501 and t["status"] == 200]
+    edits = [
+        t
+        for t in report["telegram"]
+        if t["method"] == "editMessageText" and t["chat_id"] == 501 and t["status"] == 200
+    ]
     assert edits, "alert was not edited after the answer"
     (shown,) = final.values()
     assert "Ответ дан" in shown["text"] and "1 ч 05 мин" in shown["text"]
@@ -64,13 +85,31 @@ async def test_complaint_alerts_official_and_answer_edits_alert(
 
 
 async def test_thanks_comment_produces_no_alert(make_scenario: Any, tmp_path: Path) -> None:
-    scenario = make_scenario([
-        {"at": "2026-11-23T08:05:00+03:00",
-         "comment": {"page": 1001, "post": 10, "id": 11, "from_id": 7001, "text": "спасибо"}},
-        {"at": "2026-11-23T08:10:00+03:00",
-         "comment": {"page": 1001, "post": 10, "id": 13, "from_id": 7002,
-                     "text": "Спасибо большое за ремонт дороги на Садовой, отлично сделали!"}},
-    ], end="2026-11-23T09:00:00+03:00")
+    scenario = make_scenario(
+        [
+            {
+                "at": "2026-11-23T08:05:00+03:00",
+                "comment": {
+                    "page": 1001,
+                    "post": 10,
+                    "id": 11,
+                    "from_id": 7001,
+                    "text": "спасибо",
+                },
+            },
+            {
+                "at": "2026-11-23T08:10:00+03:00",
+                "comment": {
+                    "page": 1001,
+                    "post": 10,
+                    "id": 13,
+                    "from_id": 7002,
+                    "text": "Спасибо большое за ремонт дороги на Садовой, отлично сделали!",
+                },
+            },
+        ],
+        end="2026-11-23T09:00:00+03:00",
+    )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
         report = await sandbox.run()
         collected = sandbox.vk.stats()["http_requests"]
@@ -82,10 +121,12 @@ async def test_thanks_comment_produces_no_alert(make_scenario: Any, tmp_path: Pa
 async def test_restart_mid_scenario_sends_no_duplicate_alert(
     make_scenario: Any, tmp_path: Path
 ) -> None:
-    scenario = make_scenario([
-        {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
-        {"at": "2026-11-23T09:10:00+03:00", "comment": ANSWER},
-    ])
+    scenario = make_scenario(
+        [
+            {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
+            {"at": "2026-11-23T09:10:00+03:00", "comment": ANSWER},
+        ]
+    )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
         await sandbox.run_app(datetime.fromisoformat("2026-11-23T08:30:00+03:00"))
         assert len(sandbox.tg.sent(501)) == 1  # alerted before the restart
@@ -100,25 +141,36 @@ async def test_restart_mid_scenario_sends_no_duplicate_alert(
 async def test_moderator_resolves_by_command_and_strangers_are_refused(
     make_scenario: Any, tmp_path: Path
 ) -> None:
-    scenario = make_scenario([
-        {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
-        {"at": "2026-11-23T08:30:00+03:00", "telegram": {"from": 999, "text": "/resolve 1"}},
-        {"at": "2026-11-23T08:40:00+03:00", "telegram": {"from": 501, "text": "/resolve 1"}},
-        {"at": "2026-11-23T08:50:00+03:00", "telegram": {"from": 601, "text": "/resolve один"}},
-        {"at": "2026-11-23T09:30:00+03:00", "telegram": {"from": 601, "text": "/resolve 1"}},
-    ])
+    scenario = make_scenario(
+        [
+            {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
+            {"at": "2026-11-23T08:30:00+03:00", "telegram": {"from": 999, "text": "/resolve 1"}},
+            {"at": "2026-11-23T08:40:00+03:00", "telegram": {"from": 501, "text": "/resolve 1"}},
+            {
+                "at": "2026-11-23T08:50:00+03:00",
+                "telegram": {"from": 601, "text": "/resolve один"},
+            },
+            {"at": "2026-11-23T09:30:00+03:00", "telegram": {"from": 601, "text": "/resolve 1"}},
+        ]
+    )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
         report = await sandbox.run()
         alert_text = next(iter(sandbox.tg.messages(501).values()))["text"]
     (complaint,) = report["complaints"]
     assert complaint["status"] == "resolved"
-    replies = {t["chat_id"]: t["text"] for t in report["telegram"]
-               if t["method"] == "sendMessage" and t["chat_id"] in (999, 601)}
+    replies = {
+        t["chat_id"]: t["text"]
+        for t in report["telegram"]
+        if t["method"] == "sendMessage" and t["chat_id"] in (999, 601)
+    }
     assert "по приглашению" in replies[999]
     official_replies = [t["text"] for t in _alerts(report, 501)]
     assert any("недоступна" in text for text in official_replies)
-    moderator = [t["text"] for t in report["telegram"]
-                 if t["chat_id"] == 601 and t["method"] == "sendMessage"]
+    moderator = [
+        t["text"]
+        for t in report["telegram"]
+        if t["chat_id"] == 601 and t["method"] == "sendMessage"
+    ]
     assert any("числом" in text for text in moderator)
     assert any("закрыта как решённая" in text for text in moderator)
     assert "Решено" in alert_text

@@ -38,7 +38,13 @@ from aiogram.types import (
 )
 
 from config.clock import ManualClock, VirtualClock
-from sandbox.fake_telegram import FakeTelegram, TelegramLimits, TgCall, parse_html
+from sandbox.fake_telegram import (
+    FakeTelegram,
+    LocalAiohttpSession,
+    TelegramLimits,
+    TgCall,
+    parse_html,
+)
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANNA = 1001
@@ -61,7 +67,8 @@ async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
 
 
 def _make_bot(fake: FakeTelegram, token: str = "42:TEST") -> Bot:
-    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    # LocalAiohttpSession is aiogram's AiohttpSession without the 250 ms sleep in close().
+    return Bot(token, session=LocalAiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
 
 
 @pytest.fixture
@@ -78,11 +85,15 @@ def _keyboard(data: str = "ack:1") -> InlineKeyboardMarkup:
 
 
 @contextlib.asynccontextmanager
-async def _polling(dp: Dispatcher, bot: Bot, fake: FakeTelegram) -> AsyncIterator[None]:
-    """Run real long polling against the fake; stop it (and close the session) on exit."""
+async def _polling(dp: Dispatcher, bot: Bot) -> AsyncIterator[None]:
+    """Run real long polling against the fake; stop it (aiogram closes the session) on exit.
+
+    Callers push updates before entering, so the first getUpdates returns at once instead of
+    long-polling, and wait for an effect of a handler before leaving, which also proves that
+    polling is running when ``stop_polling`` is called.
+    """
     task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
-        await fake.wait_for(lambda c: c.method == "getUpdates", timeout=5)
         yield
     finally:
         await dp.stop_polling()
@@ -92,7 +103,9 @@ async def _polling(dp: Dispatcher, bot: Bot, fake: FakeTelegram) -> AsyncIterato
 # ---- polling through a real Dispatcher ------------------------------------------------------
 
 
-async def test_dispatcher_answers_pushed_start(fake: FakeTelegram, bot: Bot) -> None:
+async def test_dispatcher_answers_pushed_start(
+    fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
     router = Router()
 
     @router.message(CommandStart())
@@ -102,20 +115,23 @@ async def test_dispatcher_answers_pushed_start(fake: FakeTelegram, bot: Bot) -> 
 
     dp = Dispatcher()
     dp.include_router(router)
-    async with _polling(dp, bot, fake):
-        update_id = fake.push_message(ANNA, "/start")
+    first = fake.push_message(ANNA, "/start")
+    async with _polling(dp, bot):
         reply = await fake.wait_for(lambda c: c.method == "sendMessage", timeout=5)
-        # The next poll must confirm the update, so it is not delivered twice.
-        await fake.wait_for(
-            lambda c: c.method == "getUpdates" and c.params.get("offset") == str(update_id + 1),
-            timeout=5,
-        )
+        clock.advance(1)  # stay within the 1 msg/s private-chat limit
+        second = fake.push_message(ANNA, "/start")
+        await fake.wait_for(lambda c: c.method == "sendMessage", timeout=5, start=len(fake.calls))
 
     assert reply.status == 200
     assert reply.chat_id == ANNA
     assert reply.text == "Здравствуйте, Анна!"
     assert [c.method for c in fake.calls[:2]] == ["getMe", "getUpdates"]
-    assert len(fake.sent(ANNA)) == 1
+    # The poll that delivered the second update confirmed the first one via its offset,
+    # and the first update was not delivered (answered) twice.
+    polls = [c for c in fake.calls if c.method == "getUpdates"]
+    assert any(c.params.get("offset") == first + 1 for c in polls)
+    assert second == first + 1
+    assert [c.text for c in fake.sent(ANNA)] == ["Здравствуйте, Анна!"] * 2
 
 
 async def test_callback_press_reaches_callback_handler(
@@ -136,10 +152,10 @@ async def test_callback_press_reaches_callback_handler(
     dp.include_router(router)
     alert = await bot.send_message(ANNA, "Новая жалоба", reply_markup=_keyboard("ack:17"))
     clock.advance(1)  # an edit counts toward the 1 msg/s chat limit, like a send
-    async with _polling(dp, bot, fake):
-        query_id = fake.push_callback(ANNA, alert.message_id, "ack:17")
-        answer = await fake.wait_for(lambda c: c.method == "answerCallbackQuery", timeout=5)
+    query_id = fake.push_callback(ANNA, alert.message_id, "ack:17")
+    async with _polling(dp, bot):
         await fake.wait_for(lambda c: c.method == "editMessageText", timeout=5)
+        answer = await fake.wait_for(lambda c: c.method == "answerCallbackQuery", timeout=5)
 
     assert pressed == ["ack:17"]
     assert answer.status == 200
@@ -461,6 +477,7 @@ async def test_wrong_token_and_unknown_method(fake: FakeTelegram) -> None:
 
 
 async def test_unauthorized_maps_to_aiogram_error(fake: FakeTelegram) -> None:
+    # The documented wiring with aiogram's stock session (its close() sleeps 250 ms).
     bot = Bot("42:x.y", session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
     try:
         with pytest.raises(TelegramUnauthorizedError):

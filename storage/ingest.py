@@ -189,6 +189,8 @@ class Ingestor:
             status=ComplaintStatus.OPEN,
             created_at=ev.created_at,
             due_at=due.due_at,
+            warn_at=due.warn_at,
+            escalate_lead_at=due.escalate_lead_at,
         )
         session.add(complaint)
         await session.flush()

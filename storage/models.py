@@ -146,6 +146,11 @@ class Person(Base):
     tz: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    region: Mapped[str | None] = mapped_column(String(64))
+    muted_until: Mapped[datetime | None]
+    joined_at: Mapped[datetime | None]
+    invited_by: Mapped[int | None] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Complaint(Base):
@@ -175,6 +180,19 @@ class Complaint(Base):
     quality_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     closed_at: Mapped[datetime | None]
     close_note: Mapped[str | None] = mapped_column(Text)
+    # SLA clocks (issue 6): deadlines of the running clock and what was already sent, once each.
+    warn_at: Mapped[datetime | None]
+    escalate_lead_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    escalated_lead_at: Mapped[datetime | None]
+    paused_s: Mapped[int] = mapped_column(Integer, default=0)
+    waiting_since: Mapped[datetime | None]  # waiting on the resident: the clock is paused
+    # Lifecycle (issues 4, 5)
+    reopened_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_of: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    taken_by: Mapped[int | None] = mapped_column(BigInteger)  # telegram id of «В работу»
 
 
 class Notification(Base):
@@ -232,3 +250,47 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Invite(Base):
+    """A one-time deep-link code (``/start <code>``) that makes its user a person with a role."""
+
+    __tablename__ = "invites"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None]
+
+
+class Label(Base):
+    """A moderator's «не жалоба» / «это жалоба» mark: a labelled example for the matcher."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    needs_answer: Mapped[bool] = mapped_column(Boolean)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    by: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+
+
+class SpikeAlert(Base):
+    """A topic spike already announced, so each one alerts the lead once."""
+
+    __tablename__ = "spike_alerts"
+    __table_args__ = (UniqueConstraint("area", "topic", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str] = mapped_column(String(128))
+    topic: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime]

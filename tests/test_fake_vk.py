@@ -127,7 +127,9 @@ async def test_wall_get_by_id_shapes(fake: FakeVK, clock: ManualClock) -> None:
     b = fake.add_post(GID, at=ago(clock, 5), text="B")
     fake.delete_post(GID, b, at=ago(clock, 1))
     c = fake.add_post(GID, at=later(clock, 5), text="C")
-    resp = await call(make_vk(fake), "wall.getById", {"posts": f"{OWNER}_{a},{OWNER}_{b},{OWNER}_{c}"})
+    resp = await call(
+        make_vk(fake), "wall.getById", {"posts": f"{OWNER}_{a},{OWNER}_{b},{OWNER}_{c}"}
+    )
     assert [p["id"] for p in resp["items"]] == [a]
     legacy = vk_api.VkApi(
         token="svc", session=RedirectSession(fake.base_url, 5), config=jconfig.MemoryConfig
@@ -165,8 +167,15 @@ async def test_get_comments_threads_sorting_and_paging(fake: FakeVK, clock: Manu
     vk = make_vk(fake)
 
     resp = await call(
-        vk, "wall.getComments", {"owner_id": OWNER, "post_id": post, "count": 100,
-                                 "thread_items_count": 10, "need_likes": 1}
+        vk,
+        "wall.getComments",
+        {
+            "owner_id": OWNER,
+            "post_id": post,
+            "count": 100,
+            "thread_items_count": 10,
+            "need_likes": 1,
+        },
     )
     assert resp["count"] == 5 and resp["current_level_count"] == 3
     assert [c["id"] for c in resp["items"]] == [c1, c2, c3]  # default sort is asc
@@ -180,31 +189,52 @@ async def test_get_comments_threads_sorting_and_paging(fake: FakeVK, clock: Manu
     assert (reply2["id"], reply2["reply_to_comment"], reply2["reply_to_user"]) == (r2, r1, OWNER)
     assert reply2["parents_stack"] == [c1]
 
-    desc = await call(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                               "sort": "desc", "offset": 1, "count": 1})
+    desc = await call(
+        vk,
+        "wall.getComments",
+        {"owner_id": OWNER, "post_id": post, "sort": "desc", "offset": 1, "count": 1},
+    )
     assert [c["id"] for c in desc["items"]] == [c2]
     assert "items" not in desc["items"][0]["thread"]  # thread_items_count defaults to 0
 
-    short = await call(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                                "count": 1, "thread_items_count": 1,
-                                                "preview_length": 3})
+    short = await call(
+        vk,
+        "wall.getComments",
+        {
+            "owner_id": OWNER,
+            "post_id": post,
+            "count": 1,
+            "thread_items_count": 1,
+            "preview_length": 3,
+        },
+    )
     assert short["items"][0]["text"] == "Яма" and len(short["items"][0]["thread"]["items"]) == 1
 
-    thread = await call(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                                 "comment_id": c1, "count": 100})
+    thread = await call(
+        vk,
+        "wall.getComments",
+        {"owner_id": OWNER, "post_id": post, "comment_id": c1, "count": 100},
+    )
     assert [c["id"] for c in thread["items"]] == [r1, r2]
     assert thread["current_level_count"] == 2
-    err = await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                                   "comment_id": r1})
+    err = await api_error(
+        vk, "wall.getComments", {"owner_id": OWNER, "post_id": post, "comment_id": r1}
+    )
     assert err.code == 100  # replies have no threads of their own
 
-    positioned = await call(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                                     "start_comment_id": c2, "count": 10})
+    positioned = await call(
+        vk,
+        "wall.getComments",
+        {"owner_id": OWNER, "post_id": post, "start_comment_id": c2, "count": 10},
+    )
     assert [c["id"] for c in positioned["items"]] == [c2, c3]
     assert positioned["real_offset"] == 1
 
-    ext = await call(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                              "extended": 1, "thread_items_count": 2})
+    ext = await call(
+        vk,
+        "wall.getComments",
+        {"owner_id": OWNER, "post_id": post, "extended": 1, "thread_items_count": 2},
+    )
     assert {u["id"]: u["first_name"] for u in ext["profiles"]}[11] == "Анна"
     assert [g["id"] for g in ext["groups"]] == [GID]
 
@@ -212,13 +242,16 @@ async def test_get_comments_threads_sorting_and_paging(fake: FakeVK, clock: Manu
 async def test_get_comments_deleted_placeholder(fake: FakeVK, clock: ManualClock) -> None:
     post = fake.add_post(GID, at=ago(clock, 100), text="Пост")
     with_reply = fake.add_comment(GID, post, at=ago(clock, 90), from_id=11, text="Жалоба")
-    fake.add_comment(GID, post, at=ago(clock, 80), from_id=OWNER, text="Ответ", reply_to=with_reply)
+    fake.add_comment(
+        GID, post, at=ago(clock, 80), from_id=OWNER, text="Ответ", reply_to=with_reply
+    )
     alone = fake.add_comment(GID, post, at=ago(clock, 70), from_id=12, text="Мат")
     fake.delete_comment(GID, with_reply, at=ago(clock, 5))
     fake.delete_comment(GID, alone, at=ago(clock, 5))
     vk = make_vk(fake)
-    resp = await call(vk, "wall.getComments", {"owner_id": OWNER, "post_id": post,
-                                               "thread_items_count": 10})
+    resp = await call(
+        vk, "wall.getComments", {"owner_id": OWNER, "post_id": post, "thread_items_count": 10}
+    )
     assert resp["count"] == 1 and resp["current_level_count"] == 1
     (placeholder,) = resp["items"]
     assert placeholder["id"] == with_reply and placeholder["deleted"] is True
@@ -237,11 +270,17 @@ async def test_get_comments_errors_closed_deleted_unknown(
     fake.delete_post(GID, gone, at=ago(clock, 1))
     future = fake.add_post(GID, at=later(clock, 10), text="future")
     vk = make_vk(fake)
-    assert (await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": closed})).code == 212
+    assert (
+        await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": closed})
+    ).code == 212
     err = await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": gone})
     assert err.code == 15 and "post was not found" in err.error["error_msg"]
-    assert (await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": future})).code == 100
-    assert (await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": 4242})).code == 100
+    assert (
+        await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": future})
+    ).code == 100
+    assert (
+        await api_error(vk, "wall.getComments", {"owner_id": OWNER, "post_id": 4242})
+    ).code == 100
     fake.add_group(77, "Закрытая", is_closed=1)
     fake.add_post(77, at=ago(clock, 1), text="x")
     assert (await api_error(vk, "wall.get", {"owner_id": -77})).code == 15
@@ -276,8 +315,9 @@ async def test_future_items_appear_when_the_clock_passes(fake: FakeVK, clock: Ma
 async def test_groups_get_by_id_and_resolve_screen_name(fake: FakeVK) -> None:
     fake.add_group(2002, "Минздрав", "minzdrav", deactivated="banned")
     vk = make_vk(fake)
-    resp = await call(vk, "groups.getById", {"group_ids": "adm_primersk,2002,nosuch",
-                                             "fields": "members_count"})
+    resp = await call(
+        vk, "groups.getById", {"group_ids": "adm_primersk,2002,nosuch", "fields": "members_count"}
+    )
     assert resp["profiles"] == []
     first, second = resp["groups"]
     assert (first["id"], first["screen_name"], first["is_closed"]) == (GID, "adm_primersk", 0)
@@ -287,9 +327,12 @@ async def test_groups_get_by_id_and_resolve_screen_name(fake: FakeVK) -> None:
     assert (await api_error(vk, "groups.getById", {"group_ids": "nosuch"})).code == 100
 
     assert await call(vk, "utils.resolveScreenName", {"screen_name": "adm_primersk"}) == {
-        "type": "group", "object_id": GID}
+        "type": "group",
+        "object_id": GID,
+    }
     assert (await call(vk, "utils.resolveScreenName", {"screen_name": f"club{GID}"}))[
-        "object_id"] == GID
+        "object_id"
+    ] == GID
     assert await call(vk, "utils.resolveScreenName", {"screen_name": "nobody_here"}) == []
 
 
@@ -301,9 +344,14 @@ async def test_token_errors(fake: FakeVK) -> None:
     assert err.code == 5
     assert {"key": "owner_id", "value": str(OWNER)} in err.error["request_params"]
     assert (await api_error(make_vk(fake, "grp"), "wall.get", {"owner_id": OWNER})).code == 27
-    assert (await api_error(make_vk(fake, "grp"), "wall.getComments",
-                            {"owner_id": OWNER, "post_id": 1})).code == 27
-    assert (await api_error(make_vk(fake), "groups.getLongPollServer", {"group_id": GID})).code == 28
+    assert (
+        await api_error(
+            make_vk(fake, "grp"), "wall.getComments", {"owner_id": OWNER, "post_id": 1}
+        )
+    ).code == 27
+    assert (
+        await api_error(make_vk(fake), "groups.getLongPollServer", {"group_id": GID})
+    ).code == 28
     assert (await api_error(make_vk(fake), "wall.post", {})).code == 3
     assert (await call(make_vk(fake, "usr"), "wall.get", {"owner_id": OWNER}))["count"] == 0
     fake.revoke_token("usr")
@@ -314,9 +362,15 @@ async def test_raw_http_bearer_query_merge_and_missing_version(fake: FakeVK) -> 
     def go() -> list[Any]:
         url = fake.base_url + "method/utils.resolveScreenName"
         with requests.Session() as s:
-            ok = s.get(url, params={"screen_name": "adm_primersk", "v": "5.199"},
-                       headers={"Authorization": "Bearer svc"}, timeout=5)
-            merged = s.post(url + "?v=5.199&access_token=svc", data={"screen_name": "x"}, timeout=5)
+            ok = s.get(
+                url,
+                params={"screen_name": "adm_primersk", "v": "5.199"},
+                headers={"Authorization": "Bearer svc"},
+                timeout=5,
+            )
+            merged = s.post(
+                url + "?v=5.199&access_token=svc", data={"screen_name": "x"}, timeout=5
+            )
             no_v = s.post(url, data={"access_token": "svc", "screen_name": "x"}, timeout=5)
         return [ok.json(), merged.json(), no_v.json(), ok.status_code]
 
@@ -406,9 +460,13 @@ async def test_execute_list_with_failing_inner_call(fake: FakeVK, clock: ManualC
         raw = await call(vk, "execute", {"code": code}, raw=True)
     ok_posts, failed, ok_comments = raw["response"]
     assert ok_posts["items"][0]["id"] == post and failed is False and ok_comments["count"] == 0
-    assert raw["execute_errors"] == [{
-        "method": "wall.getComments", "error_code": 100,
-        "error_msg": "One of the parameters specified was missing or invalid: post_id is invalid"}]
+    assert raw["execute_errors"] == [
+        {
+            "method": "wall.getComments",
+            "error_code": 100,
+            "error_msg": "One of the parameters specified was missing or invalid: post_id is invalid",
+        }
+    ]
     rec = fake.calls[-1]
     assert (rec.method, rec.api_calls, rec.error_code) == ("execute", 3, None)
     assert rec.inner == (("wall.get", None), ("wall.getComments", 100), ("wall.getComments", None))
@@ -424,11 +482,19 @@ async def test_execute_limits_and_parse_errors(fake: FakeVK) -> None:
     err = await api_error(vk, "execute", {"code": f"return [{many}];"})
     assert err.code == 13
     assert (await api_error(vk, "execute", {"code": "var a = API.wall.get({});"})).code == 12
-    assert (await api_error(vk, "execute", {"code": "return [API.wall.get({bad json})];"})).code == 12
-    single = await call(vk, "execute", {"code": f'return API.groups.getById({{"group_ids":"{GID}"}});'})
+    assert (
+        await api_error(vk, "execute", {"code": "return [API.wall.get({bad json})];"})
+    ).code == 12
+    single = await call(
+        vk, "execute", {"code": f'return API.groups.getById({{"group_ids":"{GID}"}});'}
+    )
     assert single["groups"][0]["id"] == GID
-    as_group = await call(make_vk(fake, "grp"), "execute",
-                          {"code": f'return [API.wall.get({{"owner_id":{OWNER}}})];'}, raw=True)
+    as_group = await call(
+        make_vk(fake, "grp"),
+        "execute",
+        {"code": f'return [API.wall.get({{"owner_id":{OWNER}}})];'},
+        raw=True,
+    )
     assert as_group["response"] == [False]  # token-kind checks apply to inner calls
     assert as_group["execute_errors"][0]["error_code"] == 27
 
@@ -441,14 +507,22 @@ async def test_vk_api_batching_helpers(fake: FakeVK, clock: ManualClock) -> None
 
     def pools() -> tuple[Any, ...]:
         with vk_api.VkRequestsPool(vk) as pool:  # one method -> vk_one_method loop template
-            same = [pool.method("wall.getComments", {"owner_id": OWNER, "post_id": p})
-                    for p in posts[:3]]
+            same = [
+                pool.method("wall.getComments", {"owner_id": OWNER, "post_id": p})
+                for p in posts[:3]
+            ]
         with vk_api.VkRequestsPool(vk) as pool:  # mixed -> return [API..., API...]
-            mixed = [pool.method("wall.getById", {"posts": f"{OWNER}_{posts[0]}"}),
-                     pool.method("groups.getById", {"group_ids": GID})]
+            mixed = [
+                pool.method("wall.getById", {"posts": f"{OWNER}_{posts[0]}"}),
+                pool.method("groups.getById", {"group_ids": GID}),
+            ]
         by_post, errors = vk_request_one_param_pool(
-            vk, "wall.getComments", "post_id", posts[:30],
-            {"owner_id": OWNER, "count": 100, "preview_length": 0})
+            vk,
+            "wall.getComments",
+            "post_id",
+            posts[:30],
+            {"owner_id": OWNER, "count": 100, "preview_length": 0},
+        )
         everything = vk_api.VkTools(vk).get_all("wall.get", 100, {"owner_id": OWNER})
         return same, mixed, by_post, errors, everything
 
@@ -484,8 +558,9 @@ async def test_long_poll_through_vk_bot_long_poll(fake: FakeVK, clock: ManualClo
     assert (ev.object.id, ev.object.post_id, ev.object.from_id) == (cid, post, 12)
     assert ev.object.post_owner_id == OWNER and ev.object.text == "Новый вопрос"
 
-    reply = fake.add_comment(GID, post, at=later(clock, 1), from_id=OWNER, text="Ответ",
-                             reply_to=early)
+    reply = fake.add_comment(
+        GID, post, at=later(clock, 1), from_id=OWNER, text="Ответ", reply_to=early
+    )
     fake.edit_comment(GID, cid, at=later(clock, 2), text="Исправлено")
     fake.delete_comment(GID, cid, at=later(clock, 3))
     fake.restore_comment(GID, cid, at=later(clock, 4))
@@ -497,9 +572,12 @@ async def test_long_poll_through_vk_bot_long_poll(fake: FakeVK, clock: ManualClo
         if len(got) >= 5:
             break
     assert [e.type for e in got] == [
-        VkBotEventType.WALL_REPLY_NEW, VkBotEventType.WALL_REPLY_EDIT,
-        VkBotEventType.WALL_REPLY_DELETE, VkBotEventType.WALL_REPLY_RESTORE,
-        VkBotEventType.WALL_POST_NEW]
+        VkBotEventType.WALL_REPLY_NEW,
+        VkBotEventType.WALL_REPLY_EDIT,
+        VkBotEventType.WALL_REPLY_DELETE,
+        VkBotEventType.WALL_REPLY_RESTORE,
+        VkBotEventType.WALL_POST_NEW,
+    ]
     assert got[0].object.id == reply and got[0].object.parents_stack == [early]
     assert got[1].object.text == "Исправлено"
     assert got[2].object.deleter_id == 12 and got[2].object.id == cid
@@ -572,8 +650,13 @@ async def test_transport_faults(fake: FakeVK) -> None:
     assert (await api_error(vk, "wall.get", params)).code == 10
     assert (await call(vk, "wall.get", params))["count"] == 0  # all faults used up
     assert [c.http_status for c in fake.calls] == [200, 500, 502, 502, 200, 200, 200, 200]
-    assert fake.stats()["faults"] == {"http500": 1, "http502": 2, "truncated_json": 1,
-                                      "html": 1, "error": 1}
+    assert fake.stats()["faults"] == {
+        "http500": 1,
+        "http502": 2,
+        "truncated_json": 1,
+        "html": 1,
+        "error": 1,
+    }
 
 
 async def test_timeout_fault_trips_the_session_timeout(fake: FakeVK) -> None:
@@ -598,9 +681,11 @@ def test_redirect_session_rewrites_and_sets_timeout(monkeypatch: pytest.MonkeyPa
     s.request("POST", "https://api.vk.ru/method/wall.get")
     s.request("POST", "https://api.vk.com/method/wall.get", timeout=2)
     s.request("GET", "https://example.org/x")
-    assert seen == [("http://127.0.0.1:9/method/wall.get", 7.5),
-                    ("http://127.0.0.1:9/method/wall.get", 2),
-                    ("https://example.org/x", 7.5)]
+    assert seen == [
+        ("http://127.0.0.1:9/method/wall.get", 7.5),
+        ("http://127.0.0.1:9/method/wall.get", 2),
+        ("https://example.org/x", 7.5),
+    ]
 
 
 async def test_records_and_json_body_shape(fake: FakeVK, clock: ManualClock) -> None:
@@ -611,11 +696,105 @@ async def test_records_and_json_body_shape(fake: FakeVK, clock: ManualClock) -> 
     assert rec.params["owner_id"] == str(OWNER) and "access_token" not in rec.params
     assert rec.params["v"] == "5.199" and rec.api_calls == 1
     body = await asyncio.to_thread(
-        lambda: requests.post(fake.base_url + "method/wall.get",
-                              data={"v": "5.199", "access_token": "grp", "owner_id": OWNER},
-                              timeout=5).json())
+        lambda: requests.post(
+            fake.base_url + "method/wall.get",
+            data={"v": "5.199", "access_token": "grp", "owner_id": OWNER},
+            timeout=5,
+        ).json()
+    )
     assert set(body) == {"error"}
     assert set(body["error"]) >= {"error_code", "error_msg", "request_params"}
     assert json.dumps(body)  # plain JSON
 
 
+# ---------------------------------------------------------------------------- synthetic region
+
+
+async def test_synth_region_ground_truth_and_fake_agree() -> None:
+    from sandbox.synth import generate_region
+
+    clock = ManualClock(START)
+    fake = FakeVK(clock, limits=VKLimits(enforce_rps=False))
+    hours = 6.0
+    world = generate_region(
+        fake,
+        start=START,
+        hours=hours,
+        pages=200,
+        posts_per_page=10,
+        new_posts_per_day=400,
+        comments_per_day=4000,
+        seed=7,
+    )
+    end = START + timedelta(hours=hours)
+    assert world.end == end and len(world.group_ids) == 200
+    existing = [p for p in world.posts if p.at < START]
+    new = [p for p in world.posts if p.at >= START]
+    assert len(existing) == 200 * 10
+    assert all(START - p.at <= timedelta(days=14) for p in existing)
+    # 09:00-15:00 MSK is office time: ~60% of a day's posts (~240 expected, not 100)
+    assert 180 <= len(new) <= 300
+    period = world.comments_between(START, end)
+    citizens = [c for c in period if c.from_id > 0]
+    assert 1000 <= len(citizens) <= 1800  # ~1400 expected: 4000/day over busy hours
+    assert all(c.at >= START - timedelta(hours=24) for c in world.comments)
+
+    # page activity is skewed: the busiest 10% of pages get a large share of comments
+    per_page: dict[int, int] = {}
+    for c in world.comments:
+        per_page[c.group_id] = per_page.get(c.group_id, 0) + 1
+    top = sorted(per_page.values(), reverse=True)[:20]
+    assert sum(top) > 0.35 * len(world.comments)
+
+    by_id = {(c.group_id, c.comment_id): c for c in world.comments}
+    officials = [c for c in world.comments if c.official]
+    assert officials and all(c.reply_to is not None for c in officials)
+    for c in officials:
+        asked = by_id[(c.group_id, c.reply_to)]
+        assert asked.from_id > 0 and asked.post_id == c.post_id
+        assert timedelta(seconds=600) <= c.at - asked.at <= timedelta(seconds=7200)
+    assert any(c.reply_to is not None and c.from_id > 0 for c in world.comments)
+
+    # one counter per wall, growing with time
+    items: dict[int, list[tuple[datetime, int]]] = {}
+    for p in world.posts:
+        items.setdefault(p.group_id, []).append((p.at, p.post_id))
+    for c in world.comments:
+        items.setdefault(c.group_id, []).append((c.at, c.comment_id))
+    for seq in items.values():
+        ids = [i for _, i in sorted(seq)]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+    # the fake shows exactly the past part now and everything at the end
+    busiest = max(per_page, key=per_page.__getitem__)
+    past = {c.comment_id for c in world.comments if c.group_id == busiest and c.at <= START}
+    assert fake.visible_comment_ids(busiest) == past
+    clock.advance(hours * 3600)
+    assert fake.visible_comment_ids(busiest) == {
+        c.comment_id for c in world.comments if c.group_id == busiest
+    }
+
+    await fake.start()
+    try:
+        fake.add_token("svc", "service")
+        resp = await call(make_vk(fake), "wall.get", {"owner_id": -busiest, "count": 100})
+        counts = {p["id"]: p["comments"]["count"] for p in resp["items"]}
+        truth: dict[int, int] = {}
+        for c in world.comments:
+            if c.group_id == busiest:
+                truth[c.post_id] = truth.get(c.post_id, 0) + 1
+        assert {k: v for k, v in counts.items() if v} == truth
+    finally:
+        await fake.stop()
+
+
+def test_synth_full_size_region_is_fast() -> None:
+    from sandbox.synth import generate_region
+
+    fake = FakeVK(ManualClock(START))
+    started = time.monotonic()
+    world = generate_region(fake, start=START, hours=2, history_hours=2)
+    elapsed = time.monotonic() - started
+    assert len(world.group_ids) == 6000 and len(world.posts) >= 6000 * 30
+    assert len(world.comments) > 1000
+    assert elapsed < 15, f"generating 6000 pages took {elapsed:.1f} s"

@@ -181,7 +181,7 @@ def wall_get_by_id(ctx: Ctx, p: Params) -> Any:
 
 def _visible_top(post: Post) -> list[Comment]:
     """Top-level comments a reader sees: deleted ones only as placeholders with live replies."""
-    return [c for c in post.top if not c.deleted or c.visible_replies()]
+    return [c for c in post.top or () if not c.deleted or c.visible_replies()]
 
 
 def _start_index(level: list[Comment], start_id: int, desc: bool) -> int:

@@ -36,8 +36,8 @@ class Post:
     is_pinned: bool = False
     published: bool = False
     deleted: bool = False
-    # Published top-level comments in id order (deleted ones stay, flagged).
-    top: list[Comment] = field(default_factory=list)
+    # Published top-level comments in id order (deleted ones stay, flagged); created lazily.
+    top: list[Comment] | None = None
     # Published, non-deleted comments including replies (what wall.get reports).
     n_visible: int = 0
 

@@ -17,7 +17,6 @@ import heapq
 import random
 from bisect import insort
 from collections import deque
-from enum import IntEnum
 from typing import Any
 
 from sandbox.fake_vk.model import Comment, Group, LongPollLog, Post, Wall
@@ -26,16 +25,15 @@ from sandbox.fake_vk.shapes import comment_json, post_json
 LP_HISTORY = 1000
 
 
-class _Act(IntEnum):
-    PUBLISH_POST = 1
-    PUBLISH_COMMENT = 2
-    EDIT_COMMENT = 3
-    DELETE_COMMENT = 4
-    RESTORE_COMMENT = 5
-    DELETE_POST = 6
+# Kinds of scheduled changes (plain ints: this is the hot path when loading big worlds).
+PUBLISH_POST = 1
+PUBLISH_COMMENT = 2
+EDIT_COMMENT = 3
+DELETE_COMMENT = 4
+RESTORE_COMMENT = 5
+DELETE_POST = 6
 
-
-_Entry = tuple[float, int, _Act, Post | Comment, str]
+_Entry = tuple[float, int, int, Post | Comment, str]
 
 
 class World:
@@ -94,29 +92,29 @@ class World:
         """Store ``post`` (id already allocated) and publish or schedule it."""
         wall = self.wall(post.group_id)
         wall.posts[post.id] = post
-        self._apply_or_schedule(post.at, now, _Act.PUBLISH_POST, post)
+        self._apply_or_schedule(post.at, now, PUBLISH_POST, post)
 
     def add_comment(self, c: Comment, now: float) -> None:
         """Store comment ``c`` (id already allocated) and publish or schedule it."""
         wall = self.wall(c.post.group_id)
         wall.comments[c.id] = c
-        self._apply_or_schedule(c.at, now, _Act.PUBLISH_COMMENT, c)
+        self._apply_or_schedule(c.at, now, PUBLISH_COMMENT, c)
 
     def change_comment(self, c: Comment, act: str, at: float, now: float, text: str = "") -> None:
         """Edit, delete or restore ``c`` at ``at`` (``act`` in edit/delete/restore)."""
         kind = {
-            "edit": _Act.EDIT_COMMENT,
-            "delete": _Act.DELETE_COMMENT,
-            "restore": _Act.RESTORE_COMMENT,
+            "edit": EDIT_COMMENT,
+            "delete": DELETE_COMMENT,
+            "restore": RESTORE_COMMENT,
         }[act]
         self._apply_or_schedule(at, now, kind, c, text)
 
     def delete_post(self, post: Post, at: float, now: float) -> None:
         """Delete ``post`` at ``at``; its comments become unreachable with it."""
-        self._apply_or_schedule(at, now, _Act.DELETE_POST, post)
+        self._apply_or_schedule(at, now, DELETE_POST, post)
 
     def _apply_or_schedule(
-        self, at: float, now: float, act: _Act, obj: Post | Comment, text: str = ""
+        self, at: float, now: float, act: int, obj: Post | Comment, text: str = ""
     ) -> None:
         self._seq += 1
         if at <= now:
@@ -136,20 +134,20 @@ class World:
 
     # ------------------------------------------------------------------ applying
 
-    def _apply(self, act: _Act, obj: Post | Comment, text: str) -> None:
+    def _apply(self, act: int, obj: Post | Comment, text: str) -> None:
         if isinstance(obj, Post):
-            if act is _Act.PUBLISH_POST:
+            if act == PUBLISH_POST:
                 self._publish_post(obj)
             else:
                 self._delete_post(obj)
             return
-        if act is _Act.PUBLISH_COMMENT:
+        if act == PUBLISH_COMMENT:
             self._publish_comment(obj)
-        elif act is _Act.EDIT_COMMENT:
+        elif act == EDIT_COMMENT:
             obj.text = text
             if obj.visible:
                 self._emit_comment(obj, "wall_reply_edit")
-        elif act is _Act.DELETE_COMMENT:
+        elif act == DELETE_COMMENT:
             if obj.deleted:
                 return
             obj.deleted = True
@@ -167,7 +165,7 @@ class World:
                             "deleter_id": obj.from_id,
                         },
                     )
-        elif act is _Act.RESTORE_COMMENT:
+        elif act == RESTORE_COMMENT:
             if not obj.deleted:
                 return
             obj.deleted = False
@@ -203,6 +201,8 @@ class World:
             return
         c.published = True
         if c.root is None:
+            if c.post.top is None:
+                c.post.top = []
             siblings = c.post.top
         else:
             if c.root.replies is None:

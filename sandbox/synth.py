@@ -123,7 +123,8 @@ class SynthWorld:
 
 def _profile(values: tuple[float, ...]) -> npt.NDArray[np.float64]:
     arr = np.asarray(values, dtype=np.float64)
-    return arr / arr.mean()
+    out: npt.NDArray[np.float64] = arr / float(arr.mean())
+    return out
 
 
 def _hours_msk(t: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:

@@ -464,7 +464,9 @@ async def test_execute_list_with_failing_inner_call(fake: FakeVK, clock: ManualC
         {
             "method": "wall.getComments",
             "error_code": 100,
-            "error_msg": "One of the parameters specified was missing or invalid: post_id is invalid",
+            "error_msg": (
+                "One of the parameters specified was missing or invalid: post_id is invalid"
+            ),
         }
     ]
     rec = fake.calls[-1]
@@ -750,6 +752,7 @@ async def test_synth_region_ground_truth_and_fake_agree() -> None:
     officials = [c for c in world.comments if c.official]
     assert officials and all(c.reply_to is not None for c in officials)
     for c in officials:
+        assert c.reply_to is not None
         asked = by_id[(c.group_id, c.reply_to)]
         assert asked.from_id > 0 and asked.post_id == c.post_id
         assert timedelta(seconds=600) <= c.at - asked.at <= timedelta(seconds=7200)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from config.clock import Clock
 from config.registry import Registry, Role
 from matcher.answers import CommentRef, answers, responders_for
 from matcher.classifier import Classification
+from matcher.followup import is_persisting_problem
+from matcher.followup import similarity as text_similarity
 from matcher.quality import AnswerRating
 from matcher.routing import route
 from matcher.sla import SlaPolicy, deadlines, response_times
@@ -33,6 +36,12 @@ from storage.models import (
 from storage.outbox import enqueue, enqueue_alert_update
 
 OPEN_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
+REPEAT_WINDOW = timedelta(days=30)
+NEAR_DUPLICATE = 0.8
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 @dataclass
@@ -40,6 +49,7 @@ class IngestResult:
     new_comments: int = 0
     new_complaints: list[int] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
     notifications: int = 0
 
 
@@ -68,11 +78,16 @@ class Ingestor:
         clock: Clock,
         classify: Callable[[str], Classification],
         rate_answer: Callable[[str, str], AnswerRating],
+        *,
+        persists: Callable[[str], bool] = is_persisting_problem,
+        similarity: Callable[[str, str], float] = text_similarity,
     ) -> None:
         self.registry = registry
         self.clock = clock
         self.classify = classify
         self.rate_answer = rate_answer
+        self.persists = persists
+        self.similarity = similarity
         self._calendars = {a.id: agency_calendar(registry, a.id) for a in registry.agencies}
         self._policies = {a.id: agency_policy(registry, a.id) for a in registry.agencies}
 
@@ -163,7 +178,7 @@ class Ingestor:
             return
         if ev.from_id <= 0:
             return  # another community talking: not a resident
-        if ev.thread_id is not None and await self._is_followup(session, ev):
+        if await self._handle_followup(session, ev, result):
             return
         verdict = self.classify(ev.text)
         if not verdict.needs_answer:
@@ -175,6 +190,7 @@ class Ingestor:
         due = deadlines(
             ev.created_at, self._policies[routed.agency_id], self._calendars[routed.agency_id]
         )
+        repeat_of = await self._find_repeat(session, ev, verdict.topic.value)
         complaint = Complaint(
             comment_pk=pk,
             owner_id=ev.owner_id,
@@ -191,6 +207,7 @@ class Ingestor:
             due_at=due.due_at,
             warn_at=due.warn_at,
             escalate_lead_at=due.escalate_lead_at,
+            repeat_of=repeat_of,
         )
         session.add(complaint)
         await session.flush()
@@ -227,17 +244,97 @@ class Ingestor:
             if p.role is Role.OFFICIAL and agency_id in p.agencies
         ]
 
-    async def _is_followup(self, session: AsyncSession, ev: CommentEvent) -> bool:
-        """A resident's reply inside the thread of their own complaint is not a new complaint."""
-        found = await session.execute(
-            select(Complaint.id).where(
-                Complaint.owner_id == ev.owner_id,
-                Complaint.post_id == ev.post_id,
-                Complaint.comment_id == ev.thread_id,
-                Complaint.author_id == ev.from_id,
+    async def _handle_followup(
+        self, session: AsyncSession, ev: CommentEvent, result: IngestResult
+    ) -> bool:
+        """The author writing again under their own complaint: reopen it if nothing changed.
+
+        Their reply in the complaint's thread, or a new comment on the same post after an
+        answer, is a follow-up, never a new complaint.
+        """
+        if ev.thread_id is None and ev.reply_to_user is None:
+            candidates = await session.execute(
+                select(Complaint).where(
+                    Complaint.owner_id == ev.owner_id,
+                    Complaint.post_id == ev.post_id,
+                    Complaint.author_id == ev.from_id,
+                    Complaint.answered_at.is_not(None),
+                    Complaint.status.in_((ComplaintStatus.ANSWERED, ComplaintStatus.RESOLVED)),
+                )
+            )
+            complaint = candidates.scalars().first()
+            if complaint is None or not self.persists(ev.text):
+                return False
+        else:
+            found = await session.execute(
+                select(Complaint).where(
+                    Complaint.owner_id == ev.owner_id,
+                    Complaint.post_id == ev.post_id,
+                    Complaint.comment_id == (ev.thread_id or ev.reply_to_comment),
+                    Complaint.author_id == ev.from_id,
+                )
+            )
+            complaint = found.scalars().first()
+            if complaint is None:
+                return False
+        reopenable = (ComplaintStatus.ANSWERED, ComplaintStatus.RESOLVED)
+        if complaint.status in reopenable and self.persists(ev.text):
+            await self._reopen(session, complaint, ev)
+            result.reopened.append(complaint.id)
+        return True
+
+    async def _reopen(self, session: AsyncSession, complaint: Complaint, ev: CommentEvent) -> None:
+        """A new clock for the update the author is still waiting for (product.md §2.7)."""
+        now = self.clock.now()
+        before = {"status": complaint.status, "answered_at": _iso(complaint.answered_at)}
+        due = deadlines(
+            ev.created_at,
+            self._policies[complaint.agency_id],
+            self._calendars[complaint.agency_id],
+            kind="update",
+        )
+        complaint.status = ComplaintStatus.OPEN
+        complaint.reopened_at = ev.created_at
+        complaint.reopen_count += 1
+        complaint.answered_at = None
+        complaint.answer_comment_pk = None
+        complaint.closed_at = None
+        complaint.due_at, complaint.warn_at = due.due_at, due.warn_at
+        complaint.escalate_lead_at = due.escalate_lead_at
+        complaint.nudged_at = complaint.escalated_at = complaint.escalated_lead_at = None
+        session.add(
+            AuditEntry(
+                at=now,
+                actor="system",
+                action="reopened",
+                complaint_id=complaint.id,
+                before=before,
+                after={
+                    "status": complaint.status,
+                    "by_comment": ev.comment_id,
+                    "text": ev.text[:200],
+                },
             )
         )
-        return found.first() is not None
+        await enqueue_alert_update(session, complaint.id, f"reopened{complaint.reopen_count}", now)
+
+    async def _find_repeat(
+        self, session: AsyncSession, ev: CommentEvent, topic: str
+    ) -> int | None:
+        """Same author and topic within 30 days, or a near-identical text on any page."""
+        since = ev.created_at - REPEAT_WINDOW
+        rows = await session.execute(
+            select(Complaint.id, Complaint.author_id, Complaint.topic, Comment.text)
+            .join(Comment, Comment.id == Complaint.comment_pk)
+            .where(Complaint.created_at >= since, Complaint.created_at <= ev.created_at)
+            .order_by(Complaint.created_at)
+        )
+        for complaint_id, author_id, old_topic, text in rows.all():
+            if author_id == ev.from_id and old_topic == topic:
+                return int(complaint_id)
+            if self.similarity(text, ev.text) >= NEAR_DUPLICATE:
+                return int(complaint_id)
+        return None
 
     async def _record_answer(
         self, session: AsyncSession, ev: CommentEvent, pk: int, result: IngestResult

@@ -1817,3 +1817,445 @@ ANSWER_CLOSERS = L("""
 Спасибо за ваше неравнодушие.
 С уважением, администрация.
 """)
+
+
+# ------------------------------------------------------------------------------------------------
+# Composition
+# ------------------------------------------------------------------------------------------------
+
+TOPICS = list(TOPIC_FRAGMENTS)
+_SLOT_RE = re.compile(r"\{(\w+)\}")
+
+
+def topic_line(line: str) -> tuple[str, str]:
+    """'garbage::text' -> ('garbage', 'text'); a line without a prefix is 'other'."""
+    head, sep, rest = line.partition("::")
+    return (head, rest) if sep else ("other", line)
+
+
+class Composer:
+    def __init__(self, rng: random.Random, split: str) -> None:
+        self.rng = rng
+        self.split = split
+
+    def pick(self, items: Sequence[str]) -> str:
+        return self.rng.choice(side(items, self.split))
+
+    def phone(self) -> str:
+        r = self.rng
+        d = [r.randint(0, 9) for _ in range(7)]
+        code = r.choice(["900", "912", "922", "950", "961", "987", "999", "904"])
+        fmt = r.choice(
+            [
+                "+7 {c} {a}{b}{e}-{f}{g}-{h}{i}",
+                "8{c}{a}{b}{e}{f}{g}{h}{i}",
+                "8-{c}-{a}{b}{e}-{f}{g}-{h}{i}",
+                "+7({c}){a}{b}{e}{f}{g}{h}{i}",
+            ]
+        )
+        return fmt.format(c=code, a=d[0], b=d[1], e=d[2], f=d[3], g=d[4], h=d[5], i=d[6])
+
+    def url(self) -> str:
+        return self.rng.choice(
+            [
+                "vk.com/club" + str(self.rng.randint(10000, 999999)),
+                "t.me/" + self.rng.choice(["dengi_tut", "rabota_24", "novosti_goroda", "bonus777"]),
+                "https://" + self.rng.choice(["bystro-zaim", "shop-sale", "super-dohod"]) + ".ru",
+            ]
+        )
+
+    def fill(self, template: str) -> str:
+        def slot(m: re.Match[str]) -> str:
+            name = m.group(1)
+            table: dict[str, Callable[[], str]] = {
+                "street": lambda: self.pick(STREETS),
+                "house": lambda: self.pick(HOUSES),
+                "settlement": lambda: self.pick(SETTLEMENTS),
+                "name": lambda: self.pick(NAMES),
+                "official": lambda: self.pick(OFFICIALS),
+                "school": lambda: self.pick(SCHOOLS),
+                "kindergarten": lambda: self.pick(KINDERGARTENS),
+                "clinic": lambda: self.pick(CLINICS),
+                "bus": lambda: self.pick(BUSES),
+                "phone": self.phone,
+                "url": self.url,
+                "date": lambda: self.pick(DATES),
+            }
+            return table[name]()
+
+        return _SLOT_RE.sub(slot, template)
+
+    # --- complaints ---------------------------------------------------------------------------
+
+    def sentence(self, text: str, end: str = ".") -> str:
+        text = text.strip()
+        if not text:
+            return text
+        text = text[0].upper() + text[1:]
+        if text[-1] not in ".!?":
+            text += end
+        return text
+
+    def positive(self, topic: str, kind: str) -> str:
+        r = self.rng
+        frags = TOPIC_FRAGMENTS[topic]
+        parts: list[str] = []
+        if r.random() < 0.35:
+            parts.append(self.fill(self.pick(OPENERS)))
+        if kind == "complaint":
+            p = self.fill(self.pick(frags["P"]))
+            if r.random() < 0.45:
+                dur = self.pick(DURATIONS)
+                p = f"{p} {dur}" if r.random() < 0.6 else f"{dur} {p}"
+            parts.append(self.sentence(p, r.choice([".", ".", "!", "!!"])))
+            if r.random() < 0.25:
+                parts.append(self.pick(ESCALATIONS))
+            tail = r.random()
+            if tail < 0.35:
+                parts.append(self.pick(QUESTION_TAILS))
+            elif tail < 0.6:
+                parts.append(self.pick(REQUEST_TAILS))
+        elif kind == "question":
+            q = self.fill(self.pick(frags["Q"]))
+            if r.random() < 0.3:
+                parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
+            parts.append(self.sentence(q, "?"))
+        elif kind == "request":
+            if r.random() < 0.45:
+                parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
+            parts.append(self.sentence(self.fill(self.pick(frags["R"])), r.choice([".", "!"])))
+        elif kind == "sarcasm":
+            parts = [self.sentence(self.fill(self.pick(frags["S"])), r.choice(["!", ".", "!!!"]))]
+            if r.random() < 0.4:
+                parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
+        elif kind == "persist":
+            parts = [self.sentence(self.fill(self.pick(PERSIST)), r.choice(["!", ".", ""]))]
+            if r.random() < 0.4:
+                parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
+            if r.random() < 0.3:
+                parts.append(self.pick(QUESTION_TAILS))
+        elif kind == "multi":
+            ps = side(frags["P"], self.split)
+            chosen = r.sample(ps, k=min(len(ps), r.randint(2, 3)))
+            parts.extend(self.sentence(self.fill(p)) for p in chosen)
+            if r.random() < 0.3:
+                other = r.choice([t for t in TOPICS if t != topic and t != "other"])
+                parts.append("А еще " + self.fill(self.pick(TOPIC_FRAGMENTS[other]["P"])) + ".")
+            parts.append(self.pick(REQUEST_TAILS if r.random() < 0.5 else QUESTION_TAILS))
+        else:
+            raise ValueError(kind)
+        if kind in ("complaint", "question", "request") and r.random() < 0.25:
+            parts.append(self.pick(CLOSERS))
+        return " ".join(x for x in parts if x)
+
+    # --- non-complaints -----------------------------------------------------------------------
+
+    def negative(self, kind: str) -> tuple[str, str]:
+        r = self.rng
+        if kind == "thanks":
+            topic = r.choice(TOPICS)
+            text = self.fill(self.pick(THANKS_TOPIC[topic]))
+            if r.random() < 0.3:
+                text += " " + self.pick(PRAISE)
+            return text, topic
+        if kind == "praise":
+            return self.pick(PRAISE), "other"
+        if kind == "congrats":
+            holiday = self.pick(HOLIDAYS)
+            tpl = self.pick(CONGRATS_TEMPLATES)
+            text = tpl.replace("{Holiday}", holiday[0].upper() + holiday[1:]).replace(
+                "{holiday}", holiday
+            )
+            return text, "other"
+        if kind == "condolence":
+            return self.pick(CONDOLENCES), "other"
+        if kind in ("chatter", "argument"):
+            topic, text = topic_line(self.pick(CHATTER if kind == "chatter" else ARGUMENTS))
+            if r.random() < 0.45:
+                uid = r.randint(1000, 99999999)
+                text = f"[id{uid}|{self.pick(NAMES)}], {text}"
+            return self.fill(text), topic
+        if kind == "spam":
+            topic, text = topic_line(self.pick(SPAM))
+            return self.fill(text), topic
+        if kind == "offtopic":
+            return self.pick(OFFTOPIC), "other"
+        if kind == "emoji":
+            return self.pick(EMOJI), "other"
+        raise ValueError(kind)
+
+
+# ------------------------------------------------------------------------------------------------
+# Noise of real comments
+# ------------------------------------------------------------------------------------------------
+
+_LOOKALIKE = {"а": "a", "о": "o", "е": "e", "с": "c", "р": "p", "х": "x", "у": "y", "к": "k"}
+_NEIGHBOURS = {
+    "а": "вып", "о": "лрг", "е": "кн", "и": "мт", "т": "иь", "н": "ег", "с": "чм", "р": "пол",
+    "в": "аы", "л": "до", "к": "уе", "м": "си", "д": "лж", "п": "ар", "у": "кц", "я": "ч",
+}
+OBSCENE_INSERTS = ["бл*", "бл@", "б***ь", "х**ня какая-то", "п*здец", "з@драли", "н*хрен", "бл...", "е*ать"]
+ANGRY_EMOJI = ["😡", "🤬", "😤", "😠", "👎", "😱", "😩", "🙏", "‼️"]
+HAPPY_EMOJI = ["👍", "❤️", "😂", "🙏", "👏", "😊", "🔥", "💐", "😍", "🤣"]
+SLANG = [
+    (r"\bчто\b", "че"),
+    (r"\bсейчас\b", "щас"),
+    (r"\bвообще\b", "ваще"),
+    (r"\bпожалуйста\b", "пожалуйсто"),
+    (r"\bспасибо\b", "спс"),
+    (r"\bкогда\b", "када"),
+    (r"\bсколько\b", "скока"),
+    (r"\bнет\b", "нету"),
+    (r"\bпожалуйста\b", "пжлст"),
+]
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    op = rng.random()
+    if op < 0.3:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if op < 0.55:
+        return word[:i] + word[i + 1 :]
+    if op < 0.75:
+        return word[:i] + word[i] + word[i:]
+    ch = word[i].lower()
+    if ch in _NEIGHBOURS:
+        return word[:i] + rng.choice(_NEIGHBOURS[ch]) + word[i + 1 :]
+    return word
+
+
+def add_noise(text: str, rng: random.Random, *, needs: bool, level: float = 1.0) -> str:
+    def chance(p: float) -> bool:
+        return rng.random() < p * level
+
+    if text.startswith("[id") or not any(ch.isalpha() for ch in text):
+        return text
+    if needs and chance(0.07):
+        text = rng.choice(OBSCENE_INSERTS) + " " + text if rng.random() < 0.4 else (
+            text.rstrip(".!") + " " + rng.choice(OBSCENE_INSERTS)
+        )
+    if chance(0.25):
+        for pattern, repl in rng.sample(SLANG, k=3):
+            text = re.sub(pattern, repl, text, count=1)
+    if chance(0.35):
+        words = text.split(" ")
+        text = " ".join(typo(w, rng) if rng.random() < 0.12 else w for w in words)
+    if chance(0.06):
+        words = text.split(" ")
+        out = []
+        for w in words:
+            if rng.random() < 0.4:
+                w = "".join(_LOOKALIKE.get(c, c) if rng.random() < 0.5 else c for c in w)
+            out.append(w)
+        text = " ".join(out)
+    if chance(0.05):
+        text = re.sub(r"([аоеуяи])(?=[^аоеуяи]*$)", lambda m: m.group(1) * 4, text, count=1)
+    mode = rng.random()
+    if mode < 0.06 * level:
+        text = text.upper()
+    elif mode < 0.45 * level:
+        text = text.lower()
+    if chance(0.3):
+        text = re.sub(r"[.,;:!?]", "", text) if rng.random() < 0.7 else re.sub(r"[.,;:]", "", text)
+    elif chance(0.12):
+        text = re.sub(r"\?$", rng.choice(["??", "???", "?!"]), text)
+        text = re.sub(r"!$", rng.choice(["!!", "!!!"]), text)
+    if chance(0.15):
+        pool = ANGRY_EMOJI if needs else HAPPY_EMOJI
+        text += " " + rng.choice(pool) * rng.choice([1, 1, 2, 3])
+    if needs and chance(0.03):
+        text += rng.choice([" тел ", " мой номер ", " звоните "]) + Composer(rng, "train").phone()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ------------------------------------------------------------------------------------------------
+# Build
+# ------------------------------------------------------------------------------------------------
+
+POSITIVE_PLAN = {"complaint": 48, "question": 34, "request": 18, "sarcasm": 5, "persist": 4,
+                 "multi": 3}
+OTHER_TOPIC_SCALE = 0.6
+NEGATIVE_PLAN = {"thanks": 300, "praise": 110, "congrats": 120, "condolence": 70, "chatter": 240,
+                 "argument": 140, "spam": 150, "offtopic": 150, "emoji": 50}
+TEST_SCALE = 0.34
+
+
+@dataclass
+class Row:
+    text: str
+    needs_answer: bool
+    topic: str
+    kind: str
+    split: str
+    source: str
+
+
+def build_comments(seed: int = SEED) -> list[Row]:
+    rng = random.Random(seed)
+    rows: list[Row] = []
+    for split in ("train", "test"):
+        comp = Composer(rng, split)
+        scale = 1.0 if split == "train" else TEST_SCALE
+        for topic in TOPICS:
+            tscale = scale * (OTHER_TOPIC_SCALE if topic == "other" else 1.0)
+            for kind, n in POSITIVE_PLAN.items():
+                for _ in range(max(1, round(n * tscale))):
+                    text = add_noise(comp.positive(topic, kind), rng, needs=True)
+                    rows.append(Row(text, True, topic, kind, split, "composed"))
+        for kind, n in NEGATIVE_PLAN.items():
+            for _ in range(max(1, round(n * scale))):
+                raw, topic = comp.negative(kind)
+                text = add_noise(raw, rng, needs=False)
+                rows.append(Row(text, False, topic, kind, split, "composed"))
+        for text, needs, topic, kind in side_items(HANDWRITTEN, split):
+            rows.append(Row(text, needs, topic, kind, split, "handwritten"))
+            if split == "train":
+                # one roughened copy of each hand-written training item
+                noisy = add_noise(text, rng, needs=needs, level=1.5)
+                if noisy != text:
+                    rows.append(Row(noisy, needs, topic, kind, split, "handwritten+noise"))
+    return dedupe(rows)
+
+
+def side_items(items: Sequence[Item], split: str) -> list[Item]:
+    return [
+        x
+        for i, x in enumerate(items)
+        if (i % TEST_EVERY == TEST_EVERY - 1) == (split == "test")
+    ]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.lower()).strip()
+
+
+def dedupe(rows: list[Row]) -> list[Row]:
+    """Drop exact repeats (case and punctuation aside); a test text never repeats a train text."""
+    seen: set[str] = set()
+    train_keys = {_key(r.text) for r in rows if r.split == "train"}
+    out: list[Row] = []
+    for r in rows:
+        k = _key(r.text) + "|" + r.split
+        if k in seen:
+            continue
+        if r.split == "test" and _key(r.text) in train_keys:
+            continue
+        seen.add(k)
+        out.append(r)
+    return out
+
+
+ANSWER_PLAN = {"done": 70, "planned": 60, "info": 20, "mixed_good": 30, "formal": 55,
+               "deferral": 45, "vague": 40, "law": 25, "contradiction": 12, "empty": 20,
+               "mixed_bad": 30}
+
+
+def compose_answer(comp: Composer, topic: str, kind: str) -> tuple[str, bool]:
+    r = comp.rng
+    parts: list[str] = []
+    if r.random() < 0.6:
+        parts.append(comp.fill(comp.pick(GREETINGS)))
+    if kind == "done":
+        parts.append(comp.fill(comp.pick(DONE_BY_TOPIC[topic])))
+        if r.random() < 0.3:
+            parts.append(comp.pick(EVIDENCE))
+        otpiska = False
+    elif kind == "planned":
+        if r.random() < 0.3:
+            parts.append(comp.pick(EXPLANATIONS))
+        parts.append(comp.fill(comp.pick(PLANNED_BY_TOPIC[topic])))
+        otpiska = False
+    elif kind == "info":
+        parts.append(comp.fill(comp.pick(DONE_BY_TOPIC["other"] + DONE_BY_TOPIC["health"])))
+        otpiska = False
+    elif kind == "mixed_good":
+        parts.append(comp.pick(OTPISKA_FORMAL))
+        parts.append(comp.fill(comp.pick(PLANNED_BY_TOPIC[topic] + DONE_BY_TOPIC[topic])))
+        otpiska = False
+    elif kind == "formal":
+        parts.append(comp.pick(OTPISKA_FORMAL))
+        if r.random() < 0.3:
+            parts.append(comp.pick(OTPISKA_FORMAL))
+        otpiska = True
+    elif kind == "deferral":
+        parts.append(comp.pick(OTPISKA_DEFERRAL))
+        otpiska = True
+    elif kind == "vague":
+        if r.random() < 0.4:
+            parts.append(comp.pick(OTPISKA_FORMAL))
+        parts.append(comp.pick(OTPISKA_VAGUE))
+        otpiska = True
+    elif kind == "law":
+        parts.append(comp.pick(OTPISKA_LAW))
+        if r.random() < 0.5:
+            parts.append(comp.pick(OTPISKA_LAW + OTPISKA_FORMAL))
+        otpiska = True
+    elif kind == "contradiction":
+        parts.append(comp.pick(OTPISKA_CONTRADICTION))
+        otpiska = True
+    elif kind == "empty":
+        parts = [comp.pick(OTPISKA_EMPTY)]
+        otpiska = True
+    elif kind == "mixed_bad":
+        parts.append(comp.pick(OTPISKA_FORMAL))
+        parts.append(comp.pick(OTPISKA_DEFERRAL + OTPISKA_VAGUE))
+        otpiska = True
+    else:
+        raise ValueError(kind)
+    if r.random() < 0.3:
+        parts.append(comp.pick(ANSWER_CLOSERS))
+    return " ".join(parts), otpiska
+
+
+def build_answers(seed: int = SEED + 1) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    out: list[dict[str, object]] = []
+    for split in ("train", "test"):
+        comp = Composer(rng, split)
+        scale = 1.0 if split == "train" else 0.45
+        for kind, n in ANSWER_PLAN.items():
+            for _ in range(max(1, round(n * scale))):
+                topic = rng.choice(TOPICS)
+                ckind = rng.choice(["complaint", "question", "request"])
+                complaint = add_noise(comp.positive(topic, ckind), rng, needs=True, level=0.5)
+                answer, otpiska = compose_answer(comp, topic, kind)
+                out.append(
+                    {"complaint": complaint, "answer": answer, "otpiska": otpiska, "kind": kind,
+                     "topic": topic, "split": split}
+                )
+    for i, item in enumerate(HANDWRITTEN_ANSWERS):
+        complaint, answer, otpiska, kind = item
+        split = "test" if i % TEST_EVERY == TEST_EVERY - 1 else "train"
+        out.append({"complaint": complaint, "answer": answer, "otpiska": otpiska, "kind": kind,
+                    "topic": "", "split": split})
+    return out
+
+
+HANDWRITTEN_ANSWERS: list[tuple[str, str, bool, str]] = []
+
+
+def write_jsonl(path: Path, rows: Sequence[dict[str, object]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    comments = build_comments()
+    rows = [
+        {"id": f"c{i:05d}", "text": r.text, "needs_answer": r.needs_answer, "topic": r.topic,
+         "split": r.split, "kind": r.kind, "source": r.source}
+        for i, r in enumerate(comments)
+    ]
+    write_jsonl(OUT_DIR / "corpus.jsonl", rows)
+    answers = build_answers()
+    arows = [{"id": f"a{i:05d}", **a} for i, a in enumerate(answers)]
+    write_jsonl(OUT_DIR / "answers.jsonl", arows)
+    print(f"corpus.jsonl: {len(rows)} comments; answers.jsonl: {len(arows)} pairs")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -101,7 +100,17 @@ _HTML_PAGE = (
 
 
 class FakeVK:
-    """An in-process VK API: world state, tokens, limits, faults, records and Long Poll."""
+    """An in-process VK API: world state, tokens, limits, faults, records and Long Poll.
+
+    Typical use: ``await fake.start()``, register tokens and groups, add posts/comments with
+    past or future ``at`` instants, point ``vk_api`` at :attr:`base_url` through
+    :class:`sandbox.vk_redirect.RedirectSession`, and read :attr:`calls` / :meth:`stats`.
+
+    ``limits`` may be changed while running (tests flip ``enforce_rps``).  Order of checks
+    for every request: injected fault, token (5), captcha (14), ``v`` (8), rate (6; only
+    accepted requests use the budget), unknown method (3), token kind (27/28), daily quota
+    (29; only accepted calls count), then the method (see :mod:`sandbox.fake_vk.api`).
+    """
 
     def __init__(self, clock: Clock, *, limits: VKLimits | None = None) -> None:
         self._clock = clock
@@ -533,7 +542,7 @@ class FakeVK:
             raise VKError(5, "invalid access_token (4).")
         if token in self._captcha:
             self._captcha_seq += 1
-            sid = f"{int(time.time())}{self._captcha_seq:06d}"
+            sid = f"{int(self._now_ts())}{self._captcha_seq:06d}"
             raise VKError(
                 14, captcha_sid=sid, captcha_img=f"https://api.vk.ru/captcha.php?sid={sid}&s=1"
             )

@@ -117,6 +117,9 @@ class OtklikApp:
         ]
         sender = OutboxSender(bot, sessions, self.clock)
         dp = build_dispatcher(sessions, self.clock, self.registry, s)
+        # Tell the sandbox first that start-up is over, so its clock runs before work begins.
+        self.started.set()
+        await asyncio.sleep(0)
         tasks = [
             asyncio.create_task(sender.run(stop), name="outbox"),
             asyncio.create_task(self._collect(sessions, clients, sender, stop), name="collector"),
@@ -127,7 +130,6 @@ class OtklikApp:
                 name="telegram-polling",
             ),
         ]
-        self.started.set()
         try:
             await stop.wait()
         finally:

@@ -41,6 +41,11 @@ class Agency(_Strict):
     tz: str = "Europe/Moscow"
     always_open: bool = False
     first_response_hours: float = Field(default=8.0, gt=0)
+    # SLA overrides (issue 6): the update clock after a reopen defaults to the first-response
+    # target; a solution target is optional; leads hear of a breach this much later.
+    update_hours: float | None = Field(default=None, gt=0)
+    solution_hours: float | None = Field(default=None, gt=0)
+    escalate_lead_after_hours: float = Field(default=4.0, ge=0)
     answering_pages: tuple[int, ...] = ()
 
     @field_validator("tz")

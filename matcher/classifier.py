@@ -70,6 +70,20 @@ _FLAG_LABELS: dict[str, str] = {
 }
 
 
+_QUIET_LEMMAS = frozenset(
+    "что как так вы вас вам ваш наш мой свой весь все это этот тот там тут они она оно есть "
+    "быть мочь уже еще очень просто только когда потом теперь сейчас здесь кто".split()
+)
+_FLAG_LABELS.update(
+    {
+        "R:imperative": "просьба в повелительной форме",
+        "R:neg_verb": "что-то не сделано («не …»)",
+        "R:past_only": "сообщение о сделанном",
+        "R:thanks_but": "благодарность с «но»",
+    }
+)
+
+
 def _describe(name: str, a: Analysis) -> str | None:
     kind, _, key = name.partition(":")
     if kind == "R":
@@ -78,6 +92,8 @@ def _describe(name: str, a: Analysis) -> str | None:
             return f"{cue_label(key)}: «{group_surfaces[0]}»"
         return _FLAG_LABELS.get(name)
     if kind == "w":
+        if len(key) < 4 or key in _QUIET_LEMMAS:
+            return None
         for tok, lem in zip(a.tokens, a.lemmas, strict=True):
             if lem == key:
                 return f"слово «{tok}»"

@@ -14,7 +14,16 @@ from __future__ import annotations
 import math
 
 from matcher.rules import CUE_GROUPS, Analysis
-from matcher.text import MENTION_PAGE, MENTION_USER, NUM, OBSCENE, PHONE, URL
+from matcher.text import (
+    IMPERATIVE,
+    MENTION_PAGE,
+    MENTION_USER,
+    NUM,
+    OBSCENE,
+    PAST,
+    PHONE,
+    URL,
+)
 from matcher.topics import Topic
 
 CHAR_N = 4
@@ -25,6 +34,39 @@ _STOP = frozenset(
 )
 
 Features = dict[str, float]
+
+# Imperatives that are not requests to the authorities.
+_NON_REQUEST_IMPERATIVES = frozenset(
+    "держаться подписываться звонить писать обращаться смотреть переходить заходить "
+    "представлять поздравлять знать крепиться прощать извинять брать видеть слушать "
+    "вступать покупать заказывать обращать".split()
+)
+_NEGATIONS = frozenset({"не", "ни", "нет"})
+_CONTRAST = frozenset({"но", "однако", "только", "зато", "хотя"})
+
+
+def verb_flags(a: Analysis) -> Features:
+    """Imperatives (requests), negated verbs (something is not done) and plain past reports."""
+    f: Features = {}
+    lems = a.lemmas
+    n_neg = n_done = n_impr = 0
+    for i, form in enumerate(a.forms):
+        if not form:
+            continue
+        negated = (i >= 1 and lems[i - 1] in _NEGATIONS) or (i >= 2 and lems[i - 2] in _NEGATIONS)
+        if negated:
+            n_neg += 1
+        elif form == IMPERATIVE and lems[i] not in _NON_REQUEST_IMPERATIVES:
+            n_impr += 1
+        elif form == PAST:
+            n_done += 1
+    if n_impr:
+        f["R:imperative"] = 1.0
+    if n_neg:
+        f["R:neg_verb"] = 1.0 if n_neg == 1 else 1.5
+    if n_done and not n_neg:
+        f["R:past_only"] = 1.0
+    return f
 
 
 def rule_features(a: Analysis) -> Features:
@@ -66,7 +108,15 @@ def rule_features(a: Analysis) -> Features:
         f["R:thanks_only"] = 1.0
     if a.has("spam") and (PHONE in toks or URL in toks):
         f["R:spam_contact"] = 1.0
+    if a.has("thanks"):
+        first = next((i for i, lem in enumerate(a.lemmas) if lem in _THANKS_LEMMAS), 0)
+        if any(lem in _CONTRAST for lem in a.lemmas[first + 1 :]):
+            f["R:thanks_but"] = 1.0
+    f.update(verb_flags(a))
     return f
+
+
+_THANKS_LEMMAS = frozenset({"спасибо", "благодарить", "благодарность", "молодец"})
 
 
 def topic_features(a: Analysis) -> Features:

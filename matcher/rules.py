@@ -25,6 +25,7 @@ from matcher.text import (
     lemma,
     normalize,
     tokens,
+    word_info,
 )
 from matcher.topics import Topic
 
@@ -184,6 +185,7 @@ class Analysis:
     normalized: str
     tokens: list[str]
     lemmas: list[str]
+    forms: list[str]  # verb form per token (matcher.text.IMPERATIVE, PAST, ...) or ""
     cues: dict[str, list[str]] = field(default_factory=dict)  # group -> surface phrases
     topic_scores: dict[Topic, float] = field(default_factory=dict)
     topic_hits: dict[Topic, list[str]] = field(default_factory=dict)  # topic -> surface words
@@ -222,12 +224,14 @@ def surface(toks: Sequence[str]) -> str:
 def analyse(text: str) -> Analysis:
     normalized = normalize(text)
     toks = tokens(normalized)
-    lems = [lemma(t) for t in toks]
+    infos = [word_info(t) for t in toks]
+    lems = [i[0] for i in infos]
     result = Analysis(
         raw=text,
         normalized=normalized,
         tokens=toks,
         lemmas=lems,
+        forms=[i[1] for i in infos],
         question_marks=text.count("?"),
         exclamations=text.count("!"),
         emoji=emoji_count(text),

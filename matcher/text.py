@@ -179,22 +179,49 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
+# Verb forms the rules care about: imperative (a request), past (a report), future, infinitive.
+IMPERATIVE = "impr"
+PAST = "past"
+FUTURE = "futr"
+INFINITIVE = "inf"
+
+
 @lru_cache(maxsize=200_000)
-def lemma(word: str) -> str:
-    """Dictionary form of a lower-case word (ё folded to е); placeholders pass through."""
+def word_info(word: str) -> tuple[str, str]:
+    """(lemma, verb form) of a lower-case word; the form is "" for anything but verbs."""
     if word in PLACEHOLDERS:
-        return word
+        return word, ""
     override = _LEMMA_OVERRIDES.get(word)
     if override is not None:
-        return override
+        return override, ""
     if word.isdigit():
-        return NUM
+        return NUM, ""
     if len(word) == 1:
-        return word
+        return word, ""
     parses = _morph().parse(word)
     if not parses:
-        return word
-    return str(parses[0].normal_form).replace("ё", "е")
+        return word, ""
+    best = parses[0]
+    normal = str(best.normal_form).replace("ё", "е")
+    tag = best.tag
+    form = ""
+    if tag.POS == "VERB":
+        if tag.mood == "impr" or any(
+            p.tag.mood == "impr" and p.normal_form == best.normal_form for p in parses[1:]
+        ):
+            form = IMPERATIVE
+        elif tag.tense == "past":
+            form = PAST
+        elif tag.tense == "futr":
+            form = FUTURE
+    elif tag.POS == "INFN":
+        form = INFINITIVE
+    return normal, form
+
+
+def lemma(word: str) -> str:
+    """Dictionary form of a lower-case word (ё folded to е); placeholders pass through."""
+    return word_info(word)[0]
 
 
 def lemmas(normalized: str) -> list[str]:

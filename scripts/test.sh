@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Install what the tests need, then lint, type-check and run the whole suite.
+# Install what the tests need, then lint, type-check and run the whole suite on SQLite,
+# and every database test again on a real PostgreSQL started by scripts/postgres.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh "[test]"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-set +e
-.venv/bin/pytest -q "$@"
-code=$?
-set -e
-if [ "$code" -eq 5 ]; then
-  echo "pytest collected no tests: failing on purpose" >&2
-  exit 1
-fi
-exit "$code"
+
+run_pytest() {
+  set +e
+  .venv/bin/pytest "$@"
+  local code=$?
+  set -e
+  if [ "$code" -eq 5 ]; then
+    echo "pytest collected no tests: failing on purpose" >&2
+    return 1
+  fi
+  return "$code"
+}
+
+echo "== all tests (SQLite) =="
+run_pytest -q
+echo "== database tests on PostgreSQL =="
+PG_DSN=$(bash scripts/postgres.sh)
+OTKLIK_TEST_PG="$PG_DSN" run_pytest -q -m db

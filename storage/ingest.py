@@ -26,6 +26,7 @@ from matcher.quality import AnswerRating
 from matcher.routing import route
 from matcher.sla import SlaPolicy, deadlines, response_times
 from matcher.workcalendar import WorkCalendar, WorkSchedule
+from storage import sla_clock
 from storage.models import (
     AuditEntry,
     Comment,
@@ -65,8 +66,7 @@ def agency_calendar(registry: Registry, agency_id: str) -> WorkCalendar:
 
 
 def agency_policy(registry: Registry, agency_id: str) -> SlaPolicy:
-    hours = registry.agency(agency_id).first_response_hours
-    return SlaPolicy(first_response_s=int(hours * 3600))
+    return sla_clock.agency_policy(registry, agency_id)
 
 
 class Ingestor:

@@ -72,7 +72,9 @@ class ComplaintStatus(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by the sender; a crash leaves it here, never resent blindly
     SENT = "sent"
+    COALESCED = "coalesced"  # told as part of a summary message instead of on its own
     FAILED = "failed"
 
 
@@ -193,6 +195,7 @@ class Complaint(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     repeat_of: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     taken_by: Mapped[int | None] = mapped_column(BigInteger)  # telegram id of «В работу»
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)  # «Ответ дан» pressed by hand
 
 
 class Notification(Base):
@@ -265,6 +268,7 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None]
+    region: Mapped[str | None] = mapped_column(String(64))  # the inviter's region, inherited
 
 
 class Label(Base):

@@ -40,7 +40,7 @@ def _alerts(report: dict[str, Any], chat_id: int) -> list[dict[str, Any]]:
 
 
 async def test_complaint_alerts_official_and_answer_edits_alert(
-    make_scenario: Any, tmp_path: Path
+    make_scenario: Any, tmp_path: Path, db_url: str
 ) -> None:
     scenario = make_scenario(
         [
@@ -48,7 +48,7 @@ async def test_complaint_alerts_official_and_answer_edits_alert(
             {"at": "2026-11-23T09:10:00+03:00", "comment": ANSWER},
         ]
     )
-    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
         report = await sandbox.run()
         final = sandbox.tg.messages(501)
 
@@ -84,7 +84,9 @@ async def test_complaint_alerts_official_and_answer_edits_alert(
     assert "заделают до 27 ноября" in shown["text"]
 
 
-async def test_thanks_comment_produces_no_alert(make_scenario: Any, tmp_path: Path) -> None:
+async def test_thanks_comment_produces_no_alert(
+    make_scenario: Any, tmp_path: Path, db_url: str
+) -> None:
     scenario = make_scenario(
         [
             {
@@ -110,7 +112,7 @@ async def test_thanks_comment_produces_no_alert(make_scenario: Any, tmp_path: Pa
         ],
         end="2026-11-23T09:00:00+03:00",
     )
-    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
         report = await sandbox.run()
         collected = sandbox.vk.stats()["http_requests"]
     assert report["complaints"] == []
@@ -119,7 +121,7 @@ async def test_thanks_comment_produces_no_alert(make_scenario: Any, tmp_path: Pa
 
 
 async def test_restart_mid_scenario_sends_no_duplicate_alert(
-    make_scenario: Any, tmp_path: Path
+    make_scenario: Any, tmp_path: Path, db_url: str
 ) -> None:
     scenario = make_scenario(
         [
@@ -127,7 +129,7 @@ async def test_restart_mid_scenario_sends_no_duplicate_alert(
             {"at": "2026-11-23T09:10:00+03:00", "comment": ANSWER},
         ]
     )
-    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
         await sandbox.run_app(datetime.fromisoformat("2026-11-23T08:30:00+03:00"))
         assert len(sandbox.tg.sent(501)) == 1  # alerted before the restart
         await sandbox.run_app(scenario.end)
@@ -139,7 +141,7 @@ async def test_restart_mid_scenario_sends_no_duplicate_alert(
 
 
 async def test_moderator_resolves_by_command_and_strangers_are_refused(
-    make_scenario: Any, tmp_path: Path
+    make_scenario: Any, tmp_path: Path, db_url: str
 ) -> None:
     scenario = make_scenario(
         [
@@ -153,7 +155,7 @@ async def test_moderator_resolves_by_command_and_strangers_are_refused(
             {"at": "2026-11-23T09:30:00+03:00", "telegram": {"from": 601, "text": "/resolve 1"}},
         ]
     )
-    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
         report = await sandbox.run()
         alert_text = next(iter(sandbox.tg.messages(501).values()))["text"]
     (complaint,) = report["complaints"]

@@ -1,0 +1,144 @@
+"""Periodic jobs (SLA watch, digests, weekly rankings, spikes) on the application's clock.
+
+Why not APScheduler's ``AsyncIOScheduler``: it waits on the event loop's real-time clock and
+reads ``datetime.now()`` itself, while the sandbox runs the whole app on a
+:class:`~config.clock.VirtualClock` hundreds of times faster than real time.  A digest due at
+09:00 virtual time would fire hours of real time late.  So we keep APScheduler for what it is
+good at — calendar math: ``CronTrigger(hour=9, timezone=tz).get_next_fire_time(prev, now)``
+knows time zones, weekdays and month ends — and run the triggers with this small loop, which
+asks the injected clock for "now" and sleeps on it.  Tests call :meth:`ClockScheduler.run_due`
+with a fixed instant, or call the job functions directly.
+
+Jobs are plain ``async def job(deps, *, now)`` coroutines; the scheduler holds no state that
+matters across restarts.  What must survive a restart ("the 23 November digest went out")
+lives in the database, and each job checks it, so a restart neither skips nor resends.
+A job may declare a ``misfire_grace_s``: on start the scheduler looks that far back, so an
+app restarted at 09:20 still sends the 09:00 digest (and the job's own record prevents a
+second one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from config.clock import Clock
+from config.registry import Registry
+
+log = logging.getLogger(__name__)
+
+#: The loop never sleeps longer than this many clock seconds, so a paused or resumed virtual
+#: clock, or a job added later, is noticed quickly.
+MAX_SLEEP_S = 60.0
+
+
+class Trigger(Protocol):
+    """The part of APScheduler 3's ``BaseTrigger`` we use."""
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None: ...
+
+
+@dataclass
+class JobDeps:
+    """What every job needs; built once by the app and passed to each run."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    registry: Registry
+    wake_sender: Callable[[], None] = lambda: None
+
+
+JobFunc = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class ScheduledJob:
+    id: str
+    trigger: Trigger
+    func: JobFunc
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    misfire_grace_s: float = 0.0
+    next_run: datetime | None = None
+    last_run: datetime | None = None
+    runs: int = 0
+
+
+class ClockScheduler:
+    """Fires APScheduler triggers on an injected :class:`Clock`."""
+
+    def __init__(self, deps: JobDeps) -> None:
+        self.deps = deps
+        self.jobs: dict[str, ScheduledJob] = {}
+
+    def add_job(
+        self,
+        job_id: str,
+        trigger: Trigger,
+        func: JobFunc,
+        *,
+        misfire_grace_s: float = 0.0,
+        **kwargs: Any,
+    ) -> ScheduledJob:
+        """Register (or replace) a job; its first run is computed when the loop first looks."""
+        job = ScheduledJob(job_id, trigger, func, kwargs, misfire_grace_s)
+        self.jobs[job_id] = job
+        return job
+
+    def get_job(self, job_id: str) -> ScheduledJob | None:
+        return self.jobs.get(job_id)
+
+    def _plan(self, job: ScheduledJob, now: datetime) -> None:
+        if job.next_run is None and job.last_run is None:
+            since = now - timedelta(seconds=job.misfire_grace_s)
+            job.next_run = job.trigger.get_next_fire_time(None, since)
+
+    async def run_due(self, now: datetime) -> list[str]:
+        """Run every job whose fire time is at or before ``now`` (once, even if several fire
+        times were missed); return their ids in run order.  A failing job is logged and
+        rescheduled, never allowed to stop the others."""
+        ran: list[str] = []
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            self._plan(job, now)
+            if job.next_run is None or job.next_run > now:
+                continue
+            fire_time = job.next_run
+            try:
+                await job.func(self.deps, now=now, **job.kwargs)
+            except Exception:
+                log.exception("scheduled job %s failed", job.id)
+            job.last_run, job.runs = fire_time, job.runs + 1
+            # Skip fire times missed meanwhile: jobs look at the state, not at the tick count.
+            job.next_run = job.trigger.get_next_fire_time(fire_time, now + timedelta(seconds=1))
+            ran.append(job.id)
+        if ran:
+            self.deps.wake_sender()
+        return ran
+
+    def next_wakeup(self, now: datetime) -> datetime | None:
+        for job in self.jobs.values():
+            self._plan(job, now)
+        times = [j.next_run for j in self.jobs.values() if j.next_run is not None]
+        return min(times) if times else None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run jobs at their fire times until ``stop`` is set."""
+        clock = self.deps.clock
+        while not stop.is_set():
+            now = clock.now()
+            await self.run_due(now)
+            now = clock.now()
+            nxt = self.next_wakeup(now)
+            wait = MAX_SLEEP_S if nxt is None else (nxt - now).total_seconds()
+            wait = min(max(wait, 0.0), MAX_SLEEP_S)
+            # Sleep on the app clock, but wake at once when asked to stop.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=max(wait / clock.speed, 0.001))

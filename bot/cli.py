@@ -181,6 +181,55 @@ def cmd_rate_answer(_: argparse.Namespace) -> int:
     return run_rate_answer(sys.stdin, sys.stdout)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from storage.maintenance import backup_sqlite
+
+    settings = Settings()
+    try:
+        path = backup_sqlite(settings.db.url, Path(args.file))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup written to {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from storage.maintenance import restore_sqlite
+
+    settings = Settings()
+    try:
+        path = restore_sqlite(settings.db.url, Path(args.file))
+    except (ValueError, OSError) as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"database {path} restored from {args.file}")
+    return 0
+
+
+def cmd_erase_old(args: argparse.Namespace) -> int:
+    from storage.db import make_engine, make_session_factory
+    from storage.maintenance import erase_personal_data
+
+    settings = Settings()
+    days = args.days or settings.retention_days
+
+    async def main() -> int:
+        engine = make_engine(settings.db.url)
+        try:
+            async with make_session_factory(engine)() as session, session.begin():
+                result = await erase_personal_data(
+                    session, now=SystemClock().now(), retention_days=days
+                )
+        finally:
+            await engine.dispose()
+        return result.erased_comments
+
+    erased = asyncio.run(main())
+    print(f"erased texts and author names of {erased} comments older than {days} days")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="otklik", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     classify.set_defaults(func=cmd_classify)
     rate = sub.add_parser("rate-answer", help="JSON lines {id,complaint,answer} → rating")
     rate.set_defaults(func=cmd_rate_answer)
+    backup = sub.add_parser("backup", help="consistent copy of the SQLite database")
+    backup.add_argument("file", type=Path)
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="replace the SQLite database with a backup")
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(func=cmd_restore)
+    erase = sub.add_parser("erase-old", help="erase personal data past the retention period")
+    erase.add_argument("--days", type=int, default=None, help="default: OTKLIK__RETENTION_DAYS")
+    erase.set_defaults(func=cmd_erase_old)
     return parser
 
 

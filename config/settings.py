@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     registry_path: Path = Path("registry.yaml")
     log_level: str = "INFO"
+    retention_days: int = Field(default=365, ge=1)  # comment texts and names are erased after
 
     def missing_for_real_mode(self) -> list[str]:
         """Names of the settings that real mode needs and that are not set."""

@@ -13,16 +13,24 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.digest import warm_up as warm_up_reports
+from bot.jobs import build_scheduler
+from bot.menus import sync_menus
 from bot.outbox import OutboxSender
+from bot.pacing import install_pacer
+from bot.scheduler import JobDeps
+from bot.vk_pages import make_page_resolver
 from collectors.poller import SimplePoller
 from collectors.vk_client import VkClient
 from config.clock import Clock
 from config.registry import Registry
 from config.settings import REAL_VK_API_BASE, Settings
 from handlers import build_routers
+from handlers.common import PageResolver
 from handlers.middlewares import DbSessionMiddleware
 from matcher.classifier import Classification
 from matcher.quality import AnswerRating
@@ -53,10 +61,13 @@ def build_dispatcher(
     clock: Clock,
     registry: Registry,
     settings: Settings,
+    *,
+    after_commit: Callable[[], object] | None = None,
+    page_resolver: PageResolver | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router; dependencies travel as workflow data."""
-    dp = Dispatcher(clock=clock, registry=registry, settings=settings)
-    dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp = Dispatcher(clock=clock, registry=registry, settings=settings, page_resolver=page_resolver)
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory, after_commit))
     dp.include_routers(*build_routers())
     return dp
 
@@ -89,6 +100,7 @@ class OtklikApp:
                 await sync_registry(session, self.registry)
             # Load the matcher's model before work starts (it is pure CPU; keep it off the loop).
             await asyncio.to_thread(self.matcher.classify, "прогрев")
+            await asyncio.to_thread(warm_up_reports)  # matplotlib/openpyxl imports, same reason
             await self._run_parts(sessions, stop)
         finally:
             await engine.dispose()
@@ -115,13 +127,25 @@ class OtklikApp:
             )
             for t in s.vk.service_tokens
         ]
-        sender = OutboxSender(bot, sessions, self.clock)
-        dp = build_dispatcher(sessions, self.clock, self.registry, s)
+        pacer = install_pacer(bot, self.clock)
+        sender = OutboxSender(bot, sessions, self.clock, pacer)
+        dp = build_dispatcher(
+            sessions,
+            self.clock,
+            self.registry,
+            s,
+            after_commit=sender.wake.set,
+            page_resolver=make_page_resolver(clients[0]) if clients else None,
+        )
+        await self._set_menus(bot, sessions)
+        jobs = JobDeps(sessions, self.clock, self.registry, wake_sender=sender.wake.set)
+        scheduler = build_scheduler(jobs, now=self.clock.now())
         # Tell the sandbox first that start-up is over, so its clock runs before work begins.
         self.started.set()
         await asyncio.sleep(0)
         tasks = [
             asyncio.create_task(sender.run(stop), name="outbox"),
+            asyncio.create_task(scheduler.run(stop), name="scheduler"),
             asyncio.create_task(self._collect(sessions, clients, sender, stop), name="collector"),
             asyncio.create_task(
                 dp.start_polling(
@@ -142,6 +166,14 @@ class OtklikApp:
             await bot.session.close()
             for client in clients:
                 client.close()
+
+    async def _set_menus(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Per-role menus; a failure here must not keep the bot from working."""
+        try:
+            async with sessions() as session, session.begin():
+                await sync_menus(bot, session)
+        except (TelegramAPIError, TimeoutError) as exc:
+            log.warning("command menus not set: %s", exc)
 
     async def _collect(
         self,

@@ -1,17 +1,33 @@
 """The outbox sender: delivers recorded notifications within Telegram's limits.
 
 Rows are written by the transaction that caused them; this loop renders each from the current
-state of its complaint, sends it, and marks it sent.  Per chat at most one message a second,
-overall under 30 a second; 429 → wait ``retry_after``; 5xx and timeouts → retry with backoff;
-403 → the person is unreachable and the row fails (never retried, never lost silently).
+state of its complaint, sends it, and marks it sent.
+
+* Limits: every send goes through the shared :class:`~bot.pacing.TelegramPacer` (1 message a
+  second per chat, 20 a minute per group, under 30 a second overall); on top of that the
+  sender holds any chat at ``chat_per_min`` messages a minute.
+* Bursts: when more than ``coalesce_over`` alerts wait for one chat, they go out as one
+  summary message with a paged list (each row becomes ``coalesced``), never as a flood.
+* Failures: 429 → wait ``retry_after``; 5xx and timeouts → retry with backoff; 403 → the
+  person is marked unreachable, the moderators are told, the row fails (never silently).
+* Exactly once: a row is claimed (``sending``) and committed *before* the HTTP call and marked
+  ``sent`` after it.  A crash in between leaves it ``sending``; on start such new messages are
+  failed rather than resent (Telegram has no idempotency key, so resending could duplicate),
+  and edits, which are idempotent, are retried.
+* Muted people: alerts wait until the mute ends and then arrive as a summary; card edits
+  (silent in Telegram) still go.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
-from datetime import timedelta
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -21,13 +37,18 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.render import AlertView, render_alert, vk_comment_url
-from collectors.vk_client import IntervalLimiter
+from bot import texts
+from bot.keyboards import Act, ComplaintCb, alert_keyboard, list_keyboard
+from bot.pacing import TelegramPacer
+from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from config.clock import Clock
+from storage.actions import moderators
 from storage.models import (
+    Agency,
     AlertMessage,
     Comment,
     Complaint,
@@ -37,8 +58,32 @@ from storage.models import (
     Person,
     Post,
 )
+from storage.outbox import enqueue
+from storage.sla_clock import awaiting_answer
 
 log = logging.getLogger(__name__)
+
+SUMMARY_PAGE_SIZE = 8
+#: Issue 6: rows that are a file (digest chart, weekly Excel; payload ``content_b64``,
+#: ``filename``, ``caption``), and SLA notices, which are moot once the complaint is answered.
+MEDIA_KINDS = frozenset({"photo", "document"})
+SLA_KINDS = frozenset({"nudge", "escalation", "escalation_lead", "solution_breach"})
+CARD_KINDS = frozenset({"alert", "update"})
+
+
+@dataclass
+class Outgoing:
+    """What one claimed row turns into on the wire."""
+
+    row_ids: list[int]
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+    edit_message_id: int | None = None
+    complaint_id: int | None = None  # a new card: remember its message id
+    summary_id: int | None = None
+    skip: bool = False  # nothing to send (an update for a card that is not out yet)
+    media: Notification | None = None  # a photo/document row (issue 6): caption in ``text``
 
 
 class OutboxSender:
@@ -47,37 +92,58 @@ class OutboxSender:
         bot: Bot,
         session_factory: async_sessionmaker[AsyncSession],
         clock: Clock,
+        pacer: TelegramPacer,
         *,
-        per_chat_interval_s: float = 1.05,
-        global_rate: float = 28.0,
+        coalesce_over: int = 3,
+        chat_per_min: int = 20,
         max_attempts: int = 8,
     ) -> None:
+        """``pacer`` must be the one installed on ``bot``'s session (see ``install_pacer``)."""
         self.bot = bot
         self.sessions = session_factory
         self.clock = clock
-        self.per_chat_interval_s = per_chat_interval_s
+        self.pacer = pacer
+        self.coalesce_over = coalesce_over
+        self.chat_per_min = chat_per_min
         self.max_attempts = max_attempts
         self.wake = asyncio.Event()
-        self._global = IntervalLimiter(clock, global_rate, margin=1.0)
-        self._chat_ready: dict[int, float] = {}
         self.sent = 0
+        self.summaries = 0
+
+    async def recover(self) -> None:
+        """Settle rows a crash left mid-send: edits are retried, new messages are not."""
+        async with self.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(Notification).where(Notification.status == OutboxStatus.SENDING)
+                )
+            ).scalars()
+            for row in rows:
+                if row.kind == "update":
+                    row.status = OutboxStatus.PENDING
+                else:
+                    row.status = OutboxStatus.FAILED
+                    row.last_error = "interrupted mid-send; not resent to avoid a duplicate"
+                    log.warning("notification %s was interrupted mid-send", row.id)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until ``stop`` is set, waking on new rows or every virtual second."""
+        """Send until ``stop`` is set, waking on new rows, a ready chat or every second."""
+        await self.recover()
         while not stop.is_set():
             try:
-                busy = await self.drain_once()
+                pause = await self.drain_once(stop)
             except Exception:
                 log.exception("outbox pass failed; retrying")
-                busy = False
-            if not busy:
+                pause = 1.0
+            if pause > 0:
                 self.wake.clear()
-                timeout = 1.0 / self.clock.speed
+                timeout = min(pause, 1.0) / self.clock.speed
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.005))
+                    await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.002))
 
-    async def drain_once(self) -> bool:
-        """Send every due row whose chat is ready; True if anything was attempted."""
+    async def drain_once(self, stop: asyncio.Event | None = None) -> float:
+        """One pass: at most one message per ready chat.  Returns how long to rest (0 when
+        something was sent and more may be waiting)."""
         now = self.clock.now()
         async with self.sessions() as session:
             rows = (
@@ -89,114 +155,355 @@ class OutboxSender:
                             Notification.next_attempt_at <= now,
                         )
                         .order_by(Notification.id)
-                        .limit(200)
+                        .limit(5000)
                     )
                 )
                 .scalars()
                 .all()
             )
-        attempted = False
-        blocked: set[int] = set()
-        for row in rows:
-            if row.chat_id in blocked:
+            by_chat: dict[int, list[Notification]] = {}
+            for row in rows:
+                by_chat.setdefault(row.chat_id, []).append(row)
+            people = {
+                p.telegram_id: p
+                for p in (
+                    await session.execute(
+                        select(Person).where(Person.telegram_id.in_(list(by_chat)))
+                    )
+                ).scalars()
+            }
+        rest = 1.0
+        for chat_id, chat_rows in by_chat.items():
+            if stop is not None and stop.is_set():
+                break
+            person = people.get(chat_id)
+            if person is not None and (person.unreachable or _muted(person, now)):
+                await self._hold(chat_id, chat_rows, person, now)
                 continue
-            ready_at = self._chat_ready.get(row.chat_id, float("-inf"))
-            if ready_at > self.clock.monotonic():
-                blocked.add(row.chat_id)  # keep per-chat order: later rows wait too
+            wait = self.pacer.ready_in(chat_id, self.chat_per_min)
+            if wait > 0:
+                rest = min(rest, wait)
                 continue
-            attempted = True
-            ok = await self._deliver(row.id)
-            if not ok:
-                blocked.add(row.chat_id)
-        return attempted
+            alerts = [r.id for r in chat_rows if r.kind == "alert"]
+            if len(alerts) > self.coalesce_over:
+                await self._deliver_summary(chat_id, alerts)
+            else:
+                await self._deliver(chat_rows[0].id)
+            rest = 0.0
+        return rest
 
-    async def _deliver(self, notification_id: int) -> bool:
+    async def _hold(
+        self, chat_id: int, rows: list[Notification], person: Person, now: datetime
+    ) -> None:
+        """Unreachable: fail (moderators were told); muted: alerts wait for the mute's end."""
+        async with self.sessions() as session, session.begin():
+            for row in rows:
+                stored = await session.get(Notification, row.id)
+                if stored is None or stored.status != OutboxStatus.PENDING:
+                    continue
+                if person.unreachable:
+                    stored.status, stored.last_error = OutboxStatus.FAILED, "unreachable"
+                elif stored.kind != "update" and person.muted_until is not None:
+                    stored.next_attempt_at = person.muted_until
+        if not person.unreachable and any(r.kind == "update" for r in rows):
+            update_rows = [r for r in rows if r.kind == "update"]
+            if self.pacer.ready_in(chat_id, self.chat_per_min) == 0:
+                await self._deliver(update_rows[0].id)
+
+    # ---- one row ---------------------------------------------------------------------------
+
+    async def _deliver(self, notification_id: int) -> None:
         async with self.sessions() as session, session.begin():
             row = await session.get(Notification, notification_id)
             if row is None or row.status != OutboxStatus.PENDING:
-                return True
-            try:
-                await self._send(session, row)
-            except TelegramRetryAfter as exc:
-                self._defer(row, float(exc.retry_after), str(exc), count_attempt=False)
-                self._chat_ready[row.chat_id] = self.clock.monotonic() + exc.retry_after
-                return False
-            except TelegramForbiddenError as exc:
-                row.status, row.last_error = OutboxStatus.FAILED, str(exc)
-                await session.execute(
-                    update(Person)
-                    .where(Person.telegram_id == row.chat_id)
-                    .values(unreachable=True)
+                return
+            out = await self._prepare(session, row)
+            if out.skip:
+                self._mark_sent(row)
+                return
+            row.status = OutboxStatus.SENDING
+        await self._send_and_settle(out)
+
+    async def _prepare(self, session: AsyncSession, row: Notification) -> Outgoing:
+        if row.kind in MEDIA_KINDS:
+            caption = str(row.payload.get("caption") or "")
+            return Outgoing([row.id], row.chat_id, caption, None, media=row)
+        if row.kind in SLA_KINDS and not await still_awaiting(session, row):
+            return Outgoing([row.id], row.chat_id, "", None, skip=True)  # answered meanwhile
+        text = row.payload.get("text") if isinstance(row.payload, dict) else None
+        if row.complaint_id is None or (row.kind not in CARD_KINDS and text):
+            markup = None
+            if row.complaint_id is not None:
+                markup = InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        [
+                            InlineKeyboardButton(
+                                text=texts.BTN_OPEN.format(id=row.complaint_id),
+                                callback_data=ComplaintCb(
+                                    act=Act.SHOW, id=row.complaint_id
+                                ).pack(),
+                            )
+                        ]
+                    ]
                 )
-                log.warning("chat %s blocked the bot; marked unreachable", row.chat_id)
-                return True
-            except TelegramBadRequest as exc:
-                if "message is not modified" in str(exc):
-                    self._mark_sent(row)
-                    return True
-                row.status, row.last_error = OutboxStatus.FAILED, str(exc)
-                log.error("notification %s rejected by Telegram: %s", row.id, exc)
-                return True
-            except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
-                self._defer(row, min(2.0**row.attempts, 300.0), str(exc), count_attempt=True)
-                return False
-            self._mark_sent(row)
-            self._chat_ready[row.chat_id] = self.clock.monotonic() + self.per_chat_interval_s
-            self.sent += 1
-            return True
+            return Outgoing([row.id], row.chat_id, str(text or ""), markup)
+        existing = await alert_message(session, row.complaint_id, row.chat_id)
+        if row.kind != "alert" and existing is None:
+            # The card is not out yet (or went as part of a summary): when it is shown, it
+            # shows the current state, so there is nothing to edit.
+            return Outgoing([row.id], row.chat_id, "", None, skip=True)
+        text, markup = await render_card(session, row.complaint_id, row.chat_id, self.clock.now())
+        if row.kind == "alert":
+            return Outgoing([row.id], row.chat_id, text, markup, complaint_id=row.complaint_id)
+        assert existing is not None
+        return Outgoing([row.id], row.chat_id, text, markup, edit_message_id=existing.message_id)
+
+    # ---- a summary -------------------------------------------------------------------------
+
+    async def _deliver_summary(self, chat_id: int, alert_ids: list[int]) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            rows = (
+                (
+                    await session.execute(
+                        select(Notification)
+                        .where(
+                            Notification.id.in_(alert_ids),
+                            Notification.status == OutboxStatus.PENDING,
+                        )
+                        .order_by(Notification.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not rows:
+                return
+            complaint_ids = [r.complaint_id for r in rows if r.complaint_id is not None]
+            summary = Notification(
+                dedupe_key=f"summary:{chat_id}:{rows[0].id}",
+                chat_id=chat_id,
+                kind="summary",
+                payload={"complaints": complaint_ids, "rows": [r.id for r in rows]},
+                status=OutboxStatus.SENDING,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            session.add(summary)
+            for r in rows:
+                r.status = OutboxStatus.SENDING
+            await session.flush()
+            person = await session.get(Person, chat_id)
+            text, markup = await render_summary(
+                session, summary.id, complaint_ids, 0, now, person.tz if person else None
+            )
+            out = Outgoing([r.id for r in rows], chat_id, text, markup, summary_id=summary.id)
+        await self._send_and_settle(out)
+
+    # ---- the wire --------------------------------------------------------------------------
+
+    async def _send_and_settle(self, out: Outgoing) -> None:
+        message_id: int | None = None
+        outcome: str
+        error = ""
+        retry_in = 0.0
+        try:
+            if out.media is not None:
+                message_id = await send_media(self.bot, out.media)
+            elif out.edit_message_id is not None:
+                await self.bot.edit_message_text(
+                    text=out.text,
+                    chat_id=out.chat_id,
+                    message_id=out.edit_message_id,
+                    reply_markup=out.markup,
+                )
+            else:
+                msg = await self.bot.send_message(out.chat_id, out.text, reply_markup=out.markup)
+                message_id = msg.message_id
+            outcome = "sent"
+        except TelegramRetryAfter as exc:
+            outcome, error, retry_in = "later", str(exc), float(exc.retry_after)
+        except TelegramForbiddenError as exc:
+            outcome, error = "blocked", str(exc)
+        except TelegramBadRequest as exc:
+            error = str(exc)
+            outcome = "sent" if "message is not modified" in error else "rejected"
+        except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
+            outcome, error = "retry", str(exc) or type(exc).__name__
+        await self._settle(out, outcome, error, retry_in, message_id)
+
+    async def _settle(
+        self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
+    ) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            rows = [
+                r for rid in out.row_ids if (r := await session.get(Notification, rid)) is not None
+            ]
+            summary = await session.get(Notification, out.summary_id) if out.summary_id else None
+            if outcome == "sent":
+                self.sent += 1
+                for r in rows:
+                    r.status = OutboxStatus.COALESCED if summary else OutboxStatus.SENT
+                    r.sent_at, r.last_error = now, None
+                if summary is not None:
+                    summary.status, summary.sent_at = OutboxStatus.SENT, now
+                    self.summaries += 1
+                if out.complaint_id is not None and message_id is not None:
+                    await remember_card(session, out.complaint_id, out.chat_id, message_id, now)
+                return
+            if summary is not None:
+                await session.delete(summary)
+            for r in rows:
+                if outcome in ("later", "retry"):
+                    if outcome == "retry":
+                        r.attempts += 1
+                    r.status, r.last_error = OutboxStatus.PENDING, error
+                    delay = retry_in if outcome == "later" else min(2.0**r.attempts, 300.0)
+                    r.next_attempt_at = now + timedelta(seconds=delay)
+                    if r.attempts >= self.max_attempts:
+                        r.status = OutboxStatus.FAILED
+                else:
+                    r.status, r.last_error = OutboxStatus.FAILED, error
+            if outcome == "rejected":
+                log.error("notification %s rejected by Telegram: %s", out.row_ids, error)
+            if outcome == "blocked":
+                await self._blocked(session, out.chat_id, now)
+
+    async def _blocked(self, session: AsyncSession, chat_id: int, now: datetime) -> None:
+        """Mark the person unreachable once and tell the moderators, through the outbox."""
+        person = await session.get(Person, chat_id)
+        log.warning("chat %s blocked the bot; marked unreachable", chat_id)
+        if person is None or person.unreachable:
+            return
+        person.unreachable = True
+        text = texts.PERSON_BLOCKED_BOT.format(
+            name=escape(person.name),
+            role=texts.ROLE_NAMES.get(person.role, person.role),
+            agencies=f", {', '.join(person.agencies)}" if person.agencies else "",
+        )
+        stamp = int(now.timestamp())
+        for moderator in await moderators(session):
+            if moderator == chat_id:
+                continue
+            enqueue(
+                session,
+                key=f"blocked:{chat_id}:{moderator}:{stamp}",
+                chat_id=moderator,
+                kind="text",
+                now=now,
+                payload={"text": text},
+            )
+        self.wake.set()
 
     def _mark_sent(self, row: Notification) -> None:
         row.status, row.sent_at, row.last_error = OutboxStatus.SENT, self.clock.now(), None
 
-    def _defer(
-        self, row: Notification, seconds: float, error: str, *, count_attempt: bool
-    ) -> None:
-        if count_attempt:
-            row.attempts += 1
-        row.last_error = error
-        if row.attempts >= self.max_attempts:
-            row.status = OutboxStatus.FAILED
-            return
-        row.next_attempt_at = self.clock.now() + timedelta(seconds=seconds)
 
-    async def _send(self, session: AsyncSession, row: Notification) -> None:
-        if row.complaint_id is None:
-            await self._global.acquire()
-            await self.bot.send_message(row.chat_id, str(row.payload.get("text", "")))
-            return
-        view = await load_alert_view(session, row.complaint_id, row.chat_id)
-        text = render_alert(view)
-        existing = (
-            await session.execute(
-                select(AlertMessage).where(
-                    AlertMessage.complaint_id == row.complaint_id,
-                    AlertMessage.chat_id == row.chat_id,
-                )
+async def send_media(bot: Bot, row: Notification) -> int:
+    """Send a photo or document row.  The bytes travel base64 in the payload, so the file
+    is committed with the row that announces it and survives a restart."""
+    data = base64.b64decode(str(row.payload.get("content_b64", "")))
+    upload = BufferedInputFile(data, filename=str(row.payload.get("filename") or "file"))
+    caption = row.payload.get("caption") or None
+    if row.kind == "photo":
+        msg = await bot.send_photo(row.chat_id, upload, caption=caption)
+    else:
+        msg = await bot.send_document(row.chat_id, upload, caption=caption)
+    return msg.message_id
+
+
+async def still_awaiting(session: AsyncSession, row: Notification) -> bool:
+    complaint = await session.get(Complaint, row.complaint_id)
+    if complaint is None:
+        return False
+    if row.kind == "solution_breach":
+        return complaint.status not in ("resolved", "dismissed")
+    return awaiting_answer(complaint)
+
+
+def _muted(person: Person, now: datetime) -> bool:
+    return person.muted_until is not None and person.muted_until > now
+
+
+async def alert_message(
+    session: AsyncSession, complaint_id: int, chat_id: int
+) -> AlertMessage | None:
+    return (
+        await session.execute(
+            select(AlertMessage).where(
+                AlertMessage.complaint_id == complaint_id, AlertMessage.chat_id == chat_id
             )
-        ).scalar_one_or_none()
-        if row.kind == "alert" or existing is None:
-            if row.kind != "alert":
-                # The alert itself is not out yet; when it goes it shows the current state.
-                self._mark_sent(row)
-                return
-            await self._global.acquire()
-            msg = await self.bot.send_message(row.chat_id, text)
-            session.add(
-                AlertMessage(
-                    complaint_id=row.complaint_id,
-                    chat_id=row.chat_id,
-                    message_id=msg.message_id,
-                    sent_at=self.clock.now(),
-                )
-            )
-            return
-        await self._global.acquire()
-        await self.bot.edit_message_text(
-            text=text, chat_id=row.chat_id, message_id=existing.message_id
         )
+    ).scalar_one_or_none()
 
 
-async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int) -> AlertView:
+async def remember_card(
+    session: AsyncSession, complaint_id: int, chat_id: int, message_id: int, now: datetime
+) -> None:
+    """The newest card of a complaint in a chat is the one later edits go to."""
+    existing = await alert_message(session, complaint_id, chat_id)
+    if existing is None:
+        session.add(
+            AlertMessage(
+                complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, sent_at=now
+            )
+        )
+    else:
+        existing.message_id, existing.sent_at = message_id, now
+
+
+async def render_card(
+    session: AsyncSession, complaint_id: int, chat_id: int, now: datetime
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The complaint's card as ``chat_id`` sees it: text in their zone, their role's buttons."""
+    view = await load_alert_view(session, complaint_id, chat_id, now=now)
+    person = await session.get(Person, chat_id)
+    role = person.role if person else ""
+    return render_alert(view), alert_keyboard(complaint_id, view.status, role)
+
+
+async def render_summary(
+    session: AsyncSession,
+    summary_id: int,
+    complaint_ids: list[int],
+    page: int,
+    now: datetime,
+    tz: str | None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    pages = max(1, math.ceil(len(complaint_ids) / SUMMARY_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    chunk = complaint_ids[page * SUMMARY_PAGE_SIZE : (page + 1) * SUMMARY_PAGE_SIZE]
+    items = await list_items(session, chunk)
+    title = texts.SUMMARY_TITLE.format(count=texts.new_complaints_n(len(complaint_ids)))
+    body = render_list(title, items, len(complaint_ids), page, pages, now)
+    text = f"{body}\n\n{texts.SUMMARY_HINT}"
+    markup = list_keyboard("batch", str(summary_id), page, pages, chunk)
+    return text, markup
+
+
+async def list_items(session: AsyncSession, complaint_ids: list[int]) -> list[ListItem]:
+    """Rows for a complaint list, in the order of ``complaint_ids``."""
+    if not complaint_ids:
+        return []
+    rows = (
+        await session.execute(
+            select(Complaint, Comment, Page)
+            .join(Comment, Comment.id == Complaint.comment_pk)
+            .outerjoin(Page, Page.group_id == -Complaint.owner_id)
+            .where(Complaint.id.in_(complaint_ids))
+        )
+    ).all()
+    found = {
+        c.id: ListItem(c.id, c.topic, p.name if p else str(c.owner_id), cm.text, c.due_at)
+        for c, cm, p in rows
+    }
+    return [found[i] for i in complaint_ids if i in found]
+
+
+async def load_alert_view(
+    session: AsyncSession, complaint_id: int, chat_id: int, *, now: datetime | None = None
+) -> AlertView:
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         raise LookupError(f"complaint {complaint_id} vanished")
@@ -215,6 +522,9 @@ async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int
         if complaint.answer_comment_pk
         else None
     )
+    names = await _names(session, complaint.taken_by, complaint.answered_by)
+    agency = await session.get(Agency, complaint.agency_id)
+    page_agency = page.agency_id if page else None
     assert comment is not None
     return AlertView(
         complaint_id=complaint.id,
@@ -222,7 +532,7 @@ async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int
         status=complaint.status,
         page_name=page.name if page else str(complaint.owner_id),
         post_text=post.text if post else "",
-        author=comment.author_name or f"житель (id {comment.from_id})",
+        author=comment.author_name or texts.AUTHOR_UNKNOWN.format(id=comment.from_id),
         text=comment.text,
         url=vk_comment_url(
             comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id
@@ -235,4 +545,44 @@ async def load_alert_view(session: AsyncSession, complaint_id: int, chat_id: int
         otpiska=complaint.otpiska,
         quality=complaint.quality,
         quality_reasons=tuple(complaint.quality_reasons or ()),
+        now=now,
+        repeat_of=complaint.repeat_of,
+        reopen_count=complaint.reopen_count or 0,
+        taken_by_name=names.get(complaint.taken_by) if complaint.taken_by else None,
+        answered_by_name=names.get(complaint.answered_by) if complaint.answered_by else None,
+        # The agency is worth a line only when it is not the page's own (routed or passed on).
+        agency_name=agency.name if agency and agency.id != page_agency else None,
     )
+
+
+async def _names(session: AsyncSession, *ids: int | None) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Person.telegram_id, Person.name).where(Person.telegram_id.in_(wanted))
+    )
+    return dict(rows.all())
+
+
+async def unreachable_people(session: AsyncSession) -> list[Person]:
+    return list(
+        (await session.execute(select(Person).where(Person.unreachable.is_(True)))).scalars()
+    )
+
+
+async def clear_unreachable(session: AsyncSession, chat_id: int) -> None:
+    """The person wrote to the bot again, so it can reach them."""
+    await session.execute(
+        update(Person).where(Person.telegram_id == chat_id).values(unreachable=False)
+    )
+
+
+__all__ = [
+    "OutboxSender",
+    "list_items",
+    "load_alert_view",
+    "remember_card",
+    "render_card",
+    "render_summary",
+]

@@ -48,6 +48,12 @@ class AlertView:
     otpiska: bool | None = None
     quality: int | None = None
     quality_reasons: tuple[str, ...] = ()
+    now: datetime | None = None  # when set, the deadline shows as a countdown
+    repeat_of: int | None = None
+    reopen_count: int = 0
+    taken_by_name: str | None = None
+    answered_by_name: str | None = None
+    agency_name: str | None = None
 
 
 def render_alert(v: AlertView) -> str:
@@ -55,15 +61,29 @@ def render_alert(v: AlertView) -> str:
     topic = TOPIC_LABELS[Topic(v.topic)] if known else v.topic
     lines = [texts.ALERT_TITLE.format(id=v.complaint_id, topic=escape(topic))]
     status = texts.STATUS_LINE.get(v.status, "")
+    if v.status == "in_work" and v.taken_by_name:
+        status = texts.ALERT_TAKEN.format(name=escape(v.taken_by_name))
     if status:
         lines.append(status)
+    if v.repeat_of is not None:
+        lines.append(texts.ALERT_REPEAT.format(id=v.repeat_of))
+    if v.reopen_count:
+        lines.append(texts.ALERT_REOPENED.format(times=texts.plural_times(v.reopen_count)))
     lines.append(texts.ALERT_PAGE.format(page=escape(v.page_name)))
+    if v.agency_name:
+        lines.append(texts.ALERT_AGENCY.format(agency=escape(v.agency_name)))
     if v.post_text:
         lines.append(texts.ALERT_POST.format(post=escape(excerpt(v.post_text, 120))))
     lines.append(texts.ALERT_AUTHOR.format(author=escape(v.author)))
     lines.append(f"«{escape(excerpt(v.text))}»")
     lines.append(texts.ALERT_LINK.format(url=escape(v.url, quote=True)))
-    if v.response_seconds is not None:
+    if v.response_seconds is not None and v.answered_by_name:
+        lines.append(
+            texts.ALERT_ANSWERED_BY_HAND.format(
+                name=escape(v.answered_by_name), calendar=format_duration_ru(v.response_seconds)
+            )
+        )
+    elif v.response_seconds is not None:
         lines.append(
             texts.ALERT_ANSWERED.format(
                 calendar=format_duration_ru(v.response_seconds),
@@ -79,5 +99,60 @@ def render_alert(v: AlertView) -> str:
         elif v.quality is not None:
             lines.append(texts.ALERT_QUALITY_OK.format(quality=v.quality))
     elif v.due_at is not None and v.status in ("open", "in_work"):
-        lines.append(texts.ALERT_DUE.format(due=local_time(v.due_at, v.tz)))
+        lines.append(due_line(v.due_at, v.tz, v.now))
     return "\n".join(lines)
+
+
+def due_line(due_at: datetime, tz: str, now: datetime | None) -> str:
+    """The deadline in the reader's zone, with the time left (or overdue) when ``now`` is known."""
+    due = local_time(due_at, tz)
+    if now is None:
+        return texts.ALERT_DUE.format(due=due)
+    left = int((due_at - now).total_seconds())
+    if left >= 0:
+        return texts.ALERT_DUE_LEFT.format(due=due, left=format_duration_ru(left))
+    return texts.ALERT_DUE_OVERDUE.format(due=due, late=format_duration_ru(-left))
+
+
+def due_short(due_at: datetime | None, now: datetime) -> str:
+    if due_at is None:
+        return texts.DUE_SHORT_NONE
+    left = int((due_at - now).total_seconds())
+    if left >= 0:
+        return texts.DUE_SHORT_LEFT.format(left=format_duration_ru(left))
+    return texts.DUE_SHORT_LATE.format(late=format_duration_ru(-left))
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    complaint_id: int
+    topic: str
+    page_name: str
+    text: str
+    due_at: datetime | None
+
+
+def topic_label(code: str) -> str:
+    return TOPIC_LABELS[Topic(code)] if code in Topic.__members__.values() else code
+
+
+def render_list(
+    title: str, items: list[ListItem], total: int, page: int, pages: int, now: datetime
+) -> str:
+    """One page of a complaint list (escaped; each item short enough for 10 on a page)."""
+    if total == 0:
+        return f"{title}\n{texts.LIST_EMPTY}"
+    lines = [texts.LIST_TOTAL.format(title=title, count=total)]
+    lines.extend(
+        texts.LIST_ITEM.format(
+            id=it.complaint_id,
+            topic=escape(topic_label(it.topic)),
+            page=escape(it.page_name),
+            due=due_short(it.due_at, now),
+            text=escape(excerpt(it.text, 120)),
+        )
+        for it in items
+    )
+    if pages > 1:
+        lines.append(texts.LIST_PAGE.format(page=page + 1, pages=pages))
+    return "\n\n".join(lines)

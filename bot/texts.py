@@ -19,6 +19,14 @@ def complaints_n(n: int) -> str:
     return f"{n} {plural(n, 'жалоба', 'жалобы', 'жалоб')}"
 
 
+def new_complaints_n(n: int) -> str:
+    return f"{n} {plural(n, 'новая жалоба', 'новые жалобы', 'новых жалоб')}"
+
+
+def pages_n(n: int) -> str:
+    return f"{n} {plural(n, 'страница', 'страницы', 'страниц')}"
+
+
 START_UNKNOWN: Final = (
     "Здравствуйте! Это служебный бот «Отклик» для ответов на обращения жителей.\n"
     "Доступ выдаётся по приглашению администратора. Если вы сотрудник ведомства или ЦУР, "
@@ -33,19 +41,40 @@ ROLE_NAMES: Final = {
 }
 HELP: Final = {
     "official": (
-        "Я пришлю уведомление о каждой жалобе жителя на ваших страницах ВКонтакте, "
-        "напомню о сроке ответа и покажу, когда ответ опубликован.\n"
-        "/help — эта справка"
+        "Я пришлю уведомление о каждой жалобе жителя на страницах ваших ведомств, "
+        "напомню о сроке ответа и покажу, когда ответ опубликован."
     ),
     "moderator": (
-        "Вы видите жалобы всего региона и получаете эскалации при нарушении сроков.\n"
-        "/resolve &lt;номер&gt; [комментарий] — закрыть жалобу как решённую\n"
-        "/dismiss &lt;номер&gt; [причина] — отметить «не жалоба»\n"
-        "/help — эта справка"
+        "Вы видите жалобы всего региона и получаете эскалации при нарушении сроков; "
+        "можете закрывать, передавать и переоткрывать жалобы."
     ),
-    "lead": "Каждое утро в 09:00 я пришлю сводку по жалобам и срокам ответа.\n/help — эта справка",
-    "admin": "Вы управляете страницами, ведомствами и пользователями.\n/help — эта справка",
+    "lead": "Каждое утро в 09:00 я пришлю сводку по жалобам и срокам ответа.",
+    "admin": "Вы управляете страницами, ведомствами и пользователями.",
 }
+#: Menu and /help descriptions of every command (issue 6 adds digest/report here).
+COMMAND_DESCRIPTIONS: Final = {
+    "start": "начало работы",
+    "help": "справка",
+    "my": "мои открытые жалобы",
+    "open": "открытые жалобы [тема|страница]",
+    "overdue": "просроченные жалобы",
+    "complaint": "карточка жалобы по номеру",
+    "resolve": "закрыть как решённую: номер [комментарий]",
+    "dismiss": "отметить «не жалоба»: номер [причина]",
+    "assign": "передать другому ведомству: номер",
+    "reopen": "переоткрыть жалобу: номер",
+    "stats": "статистика за 7d или 30d",
+    "pages": "отслеживаемые страницы",
+    "addpage": "добавить страницу: ссылка ведомство",
+    "invite": "приглашение: роль [ведомство]",
+    "users": "пользователи",
+    "mute": "не беспокоить N часов (0 — снять)",
+    "status": "состояние сборщика",
+    "digest": "сводка за вчера",
+    "report": "рейтинг ведомств за неделю (Excel): [2026-W47]",
+    "export": "выгрузка жалоб (CSV): с по, например 2026-11-01 2026-11-30",
+}
+HELP_LINE: Final = "/{command} — {description}"
 NOT_ALLOWED: Final = "Эта команда вам недоступна."
 BAD_COMPLAINT_ID: Final = "Укажите номер жалобы числом, например: {example}"
 NO_SUCH_COMPLAINT: Final = "Жалоба №{id} не найдена."
@@ -129,7 +158,9 @@ CHART_MEDIAN: Final = "Медиана ответа, рабочие часы"
 CHART_P90: Final = "90% ответов, рабочие часы"
 
 REPORT_CAPTION: Final = "📈 Рейтинг ведомств за {week} ({start} — {end})"
-REPORT_BAD_WEEK: Final = "Укажите неделю так: /report 2026-W47 (или просто /report — прошлая неделя)."
+REPORT_BAD_WEEK: Final = (
+    "Укажите неделю так: /report 2026-W47 (или просто /report — прошлая неделя)."
+)
 EXPORT_CAPTION: Final = "Жалобы с {start} по {end}: {n}"
 EXPORT_BAD_PERIOD: Final = (
     "Укажите период датами: /export 2026-11-01 2026-11-30 (не больше 366 дней)."
@@ -176,8 +207,141 @@ SPIKE_ALERT: Final = (
 )
 SPIKE_EXAMPLE: Final = '• <a href="{url}">«{text}»</a>'
 
-HELP_REPORTS: Final = (
-    "/digest — сводка за вчера\n"
-    "/report [2026-W47] — рейтинг ведомств за неделю (Excel)\n"
-    "/export 2026-11-01 2026-11-30 — выгрузка жалоб за период (CSV)"
+# ---- issue 5: statuses, buttons, actions, lists, admin commands, delivery -----------------
+
+STATUS_NAMES: Final = {
+    "open": "открыта",
+    "in_work": "в работе",
+    "answered": "ответ дан",
+    "resolved": "решена",
+    "dismissed": "не жалоба",
+}
+ALERT_DUE_LEFT: Final = "⏰ Ответить до {due} (осталось {left})"
+ALERT_DUE_OVERDUE: Final = "🔥 <b>Срок истёк</b> {due} (просрочено на {late})"
+ALERT_REPEAT: Final = "🔁 Повтор жалобы №{id}"
+ALERT_REOPENED: Final = "↩️ Переоткрыта ({times})"
+ALERT_TAKEN: Final = "🛠 В работе: {name}"
+ALERT_ANSWERED_BY_HAND: Final = "✅ <b>Ответ дан</b> (отмечено вручную: {name}) через {calendar}"
+ALERT_AGENCY: Final = "<b>Ведомство:</b> {agency}"
+
+BTN_TAKE: Final = "В работу"
+BTN_ANSWERED: Final = "Ответ дан"
+BTN_RESOLVE: Final = "Решено"
+BTN_DISMISS: Final = "Не жалоба"
+BTN_REASSIGN: Final = "Передать"
+BTN_REOPEN: Final = "Переоткрыть"
+BTN_BACK: Final = "← Назад"
+BTN_PREV: Final = "◀"
+BTN_NEXT: Final = "▶"
+BTN_OPEN: Final = "№{id}"
+
+CB_TAKEN: Final = "Жалоба №{id} взята в работу."
+CB_ANSWERED: Final = "Отмечено: ответ по жалобе №{id} дан."
+CB_REASSIGNED: Final = "Жалоба №{id} передана: {agency}."
+CB_REOPENED: Final = "Жалоба №{id} переоткрыта, срок ответа заново."
+CB_FORBIDDEN: Final = "У вас нет прав на это действие с жалобой №{id}."
+CB_STALE: Final = "Кнопка устарела. Откройте жалобу заново: /complaint {id}"
+CB_UNKNOWN: Final = "Кнопка устарела или повреждена."
+CB_UNCHANGED: Final = "Ничего не изменилось: жалоба №{id} уже {status}."
+CB_PICK_AGENCY: Final = "Выберите ведомство для жалобы №{id}"
+NOT_CLOSED: Final = (
+    "Жалоба №{id} не закрыта и без ответа (статус: {status}) — переоткрывать нечего."
 )
+UNKNOWN_AGENCY: Final = "Ведомство «{agency}» не найдено. Есть: {known}"
+ASSIGNED_OK: Final = "Жалоба №{id} передана: {agency}."
+REOPENED_OK: Final = "Жалоба №{id} переоткрыта, срок ответа — до {due}."
+
+LIST_TITLE: Final = {
+    "my": "<b>Мои открытые жалобы</b>",
+    "open": "<b>Открытые жалобы</b>",
+    "overdue": "<b>Просроченные жалобы</b>",
+    "batch": "<b>Новые жалобы</b>",
+}
+LIST_TOTAL: Final = "{title}: {count}"
+LIST_PAGE: Final = "Страница {page} из {pages}"
+LIST_ITEM: Final = "№{id} · {topic} · {page} · {due}\n«{text}»"
+LIST_EMPTY: Final = "Жалоб нет."
+LIST_STALE: Final = "Список устарел, запросите его заново."
+OPEN_BAD_FILTER: Final = (
+    "Не понял фильтр «{arg}». Укажите тему ({topics}) или номер страницы ВКонтакте."
+)
+DUE_SHORT_LEFT: Final = "осталось {left}"
+DUE_SHORT_LATE: Final = "просрочено на {late}"
+DUE_SHORT_NONE: Final = "без срока"
+
+SUMMARY_TITLE: Final = "🔔 <b>{count}</b> — одним сообщением, чтобы не засыпать вас уведомлениями."
+SUMMARY_HINT: Final = "Нажмите номер, чтобы открыть карточку с кнопками."
+
+STATS_BAD_PERIOD: Final = "Период — 7d или 30d, например: /stats 7d"
+STATS: Final = (
+    "<b>Статистика за {days}</b>\n"
+    "Поступило: {received}\n"
+    "С ответом: {answered}, в срок: {on_time}\n"
+    "Медиана ответа: {median}\n"
+    "Отписок: {otpiska}\n"
+    "Открыто сейчас: {open_now}, из них просрочено: {overdue}"
+)
+
+PAGES_TITLE: Final = "<b>Отслеживаемые страницы</b>: {count}"
+PAGE_LINE: Final = "{name} (vk.com/{ref}) · {agency} · проверена: {checked}{problem}"
+PAGE_PROBLEM: Final = " · ⚠️ {reason}"
+NEVER: Final = "ещё не проверялась"
+ADDPAGE_USAGE: Final = (
+    "Формат: /addpage &lt;ссылка на страницу ВКонтакте&gt; &lt;ведомство&gt;. Ведомства: {known}"
+)
+ADDPAGE_NOT_FOUND: Final = "Страница «{ref}» не найдена ВКонтакте или это не сообщество."
+ADDPAGE_VK_FAILED: Final = "ВКонтакте не ответил: {error}. Попробуйте позже."
+ADDPAGE_EXISTS: Final = "Страница {name} (id {id}) уже отслеживается."
+ADDPAGE_OK: Final = "Страница {name} (id {id}) добавлена, ведомство: {agency}."
+
+INVITE_USAGE: Final = "Формат: /invite &lt;роль&gt; [ведомство]. Роли: {roles}."
+INVITE_NEEDS_AGENCY: Final = "Для исполнителя укажите ведомство: {known}"
+INVITE_ROLE_FORBIDDEN: Final = "Вы можете приглашать только исполнителей."
+INVITE_OK: Final = "Приглашение ({role}{agency}) действует до {expires}, один раз:\n{link}"
+INVITE_INVALID: Final = (
+    "Приглашение недействительно: оно уже использовано или истёк срок. "
+    "Попросите у администратора новую ссылку."
+)
+JOINED: Final = "Добро пожаловать в «Отклик», {name}! Ваша роль: {role}.\n\n{help}"
+ALREADY_JOINED: Final = "Вы уже подключены к «Отклику» как {role}."
+
+USERS_TITLE: Final = "<b>Пользователи</b>: {count}"
+USER_LINE: Final = "{name} · {role}{agencies} · id {id}{flags}"
+USER_UNREACHABLE: Final = " · ⛔ заблокировал бота"
+USER_MUTED: Final = " · 🔕 до {until}"
+
+MUTE_USAGE: Final = "Формат: /mute &lt;часы&gt;, например /mute 2; /mute 0 — снова присылать."
+MUTE_OK: Final = "Не беспокою до {until}. Накопившиеся жалобы пришлю одним сообщением."
+UNMUTE_OK: Final = "Уведомления снова включены."
+
+STATUS: Final = (
+    "<b>Состояние</b>\n"
+    "Страниц: {pages}, проверено за час: {fresh}, ни разу: {never}\n"
+    "Последняя проверка: {last}\n"
+    "Недоступны: {unreachable}\n"
+    "Очередь уведомлений: {pending}, не доставлено: {failed}\n"
+    "Заблокировали бота: {blocked}"
+)
+STATUS_UNREACHABLE_LINE: Final = "\n• {name}: {reason}"
+
+PERSON_BLOCKED_BOT: Final = (
+    "⛔ {name} ({role}{agencies}) заблокировал бота — уведомления ему не доставляются. "
+    "Свяжитесь с сотрудником или передайте его жалобы."
+)
+NOTHING_CHANGED_HINT: Final = "Ничего не изменено."
+
+
+def help_text(role: str, commands: list[str]) -> str:
+    """The role's intro and its commands, one per line (the same list as its menu)."""
+    lines = [HELP.get(role, "")]
+    lines += [
+        HELP_LINE.format(command=c, description=COMMAND_DESCRIPTIONS.get(c, "")) for c in commands
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def plural_times(n: int) -> str:
+    return f"{n} {plural(n, 'раз', 'раза', 'раз')}"
+
+
+UNKNOWN_COMMAND: Final = "Не понял. Список команд — /help"

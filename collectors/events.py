@@ -35,7 +35,7 @@ class PostEvent:
     owner_id: int
     post_id: int
     created_at: datetime
-    text: str
+    text: str | None  # None: unchanged, storage keeps what it has
     comments_count: int
 
 

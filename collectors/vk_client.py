@@ -9,8 +9,12 @@ timeout and can send calls to another host, (c) paces requests per token on the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import random
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
@@ -70,6 +74,88 @@ class VkError(Exception):
         return self.code in OBJECT_CODES
 
 
+class TokenUnusable(VkError):
+    """The token is out of service (revoked, wrong kind, captcha); the call was not made."""
+
+
+class QuotaExhausted(VkError):
+    """The method's daily quota on this token is spent; it is parked until the reset."""
+
+
+# VK's daily quotas are believed to reset at Moscow midnight (UTC+3 all year since 2014).
+MSK = timezone(timedelta(hours=3), "MSK")
+
+
+def moscow_day(at: datetime) -> str:
+    return at.astimezone(MSK).date().isoformat()
+
+
+def seconds_to_reset(at: datetime) -> float:
+    """Seconds until the next Moscow midnight, when daily quotas are assumed to reset."""
+    local = at.astimezone(MSK)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1.0, (midnight - local).total_seconds())
+
+
+@dataclass
+class QuotaBook:
+    """Daily per-method call counts of one token, so the collector spends quota by plan.
+
+    VK answers error 29 once a method's daily quota is spent and does not say how much is
+    left, so we count ourselves (inner ``execute`` calls included) and persist the counts:
+    a restart must not forget that 4,000 ``wall.get`` calls are already gone today.
+    """
+
+    limits: dict[str, int]
+    day: str = ""
+    used: dict[str, int] = field(default_factory=dict)
+    parked: set[str] = field(default_factory=set)
+
+    def _roll(self, now: datetime) -> None:
+        today = moscow_day(now)
+        if today != self.day:
+            self.day, self.used, self.parked = today, {}, set()
+
+    def remaining(self, method: str, now: datetime) -> int | None:
+        """Calls left today (None: no known quota)."""
+        self._roll(now)
+        if method in self.parked:
+            return 0
+        limit = self.limits.get(method)
+        return None if limit is None else max(0, limit - self.used.get(method, 0))
+
+    def charge(self, method: str, now: datetime, n: int = 1) -> None:
+        self._roll(now)
+        if method in self.limits:
+            self.used[method] = self.used.get(method, 0) + n
+
+    def park(self, method: str, now: datetime) -> None:
+        """VK said 29: no more calls of ``method`` until the reset, whatever we counted."""
+        self._roll(now)
+        self.parked.add(method)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"day": self.day, "used": dict(self.used), "parked": sorted(self.parked)}
+
+    def restore(self, data: dict[str, Any], now: datetime) -> None:
+        """Load persisted counts if they are for today (older days have reset)."""
+        if data.get("day") == moscow_day(now):
+            self.day = str(data["day"])
+            self.used = {str(k): int(v) for k, v in dict(data.get("used", {})).items()}
+            self.parked = {str(m) for m in data.get("parked", [])}
+
+
+@dataclass(frozen=True)
+class TokenProblem:
+    """Something about a token that the admins must hear about in Telegram."""
+
+    token_key: str
+    token_hint: str
+    code: int
+    message: str
+    fatal: bool  # taken out for good (5, 27, 28) rather than paused (14, 17)
+
+
 class IntervalLimiter:
     """At most ``rate`` request starts per second of the app clock, evenly spaced.
 
@@ -91,9 +177,19 @@ class IntervalLimiter:
                 await self._clock.sleep(wait)
             self._next = max(now, self._next) + self._interval
 
+    def slow_down(self, factor: float = 1.5, cap: float = 10.0) -> None:
+        """VK said 6 or 9 although we paced: widen the spacing (up to ``cap`` seconds)."""
+        self._interval = min(self._interval * factor, cap)
+        self._next = self._clock.monotonic() + self._interval
+
+
+def token_key(token: str) -> str:
+    """A stable, non-secret name for a token (for persisted quota and admin messages)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
+
 
 class VkClient:
-    """One token's connection to VK."""
+    """One token's connection to VK: pacing, quota book, error classes and ``execute``."""
 
     def __init__(
         self,
@@ -105,46 +201,146 @@ class VkClient:
         rps: float = 3.0,
         timeout: float = 10.0,
         retries: int = 4,
+        quotas: dict[str, int] | None = None,
+        kind: str = "service",
+        group_id: int | None = None,
+        rps_margin: float = 1.1,
+        human_pause_s: float = 3600.0,
     ) -> None:
+        self.key = token_key(token)
         self.token_hint = f"…{token[-4:]}" if len(token) > 4 else "…"
+        self.kind = kind
+        self.group_id = group_id
         self._clock = clock
         self._retries = retries
-        self._session = VkSession(api_base, timeout)
+        self._human_pause_s = human_pause_s
+        self.session = VkSession(api_base, timeout)
         self._vk = vk_api.VkApi(
-            token=token, api_version=api_version, session=self._session, config=MemoryConfig
+            token=token, api_version=api_version, session=self.session, config=MemoryConfig
         )
         self._vk.RPS_DELAY = 0  # pacing is ours, on the app clock
         self._vk.error_handlers = {}  # no silent unbounded retries inside vk_api
-        self.limiter = IntervalLimiter(clock, rps)
+        self.limiter = IntervalLimiter(clock, rps, margin=rps_margin)
+        self.quota = QuotaBook(dict(quotas if quotas is not None else {"wall.get": 5000}))
         self.requests_made = 0
+        self.dead_reason: str | None = None
+        self.paused_until: datetime | None = None
+        self.problems: list[TokenProblem] = []
+        self.on_quota_change: Callable[[VkClient], None] | None = None
 
     def close(self) -> None:
-        self._session.close()
+        self.session.close()
+
+    def usable(self) -> bool:
+        """Not taken out and not paused for a captcha/validation right now."""
+        if self.dead_reason is not None:
+            return False
+        return self.paused_until is None or self._clock.now() >= self.paused_until
+
+    def _token_failed(self, err: VkError) -> TokenUnusable:
+        fatal = err.code in TOKEN_FATAL_CODES
+        if fatal:
+            self.dead_reason = f"[{err.code}] {err.message}"
+        else:
+            self.paused_until = self._clock.now() + timedelta(seconds=self._human_pause_s)
+        self.problems.append(TokenProblem(self.key, self.token_hint, err.code, err.message, fatal))
+        return TokenUnusable(err.code, err.message, err.method)
 
     async def call(self, method: str, params: dict[str, Any], *, raw: bool = False) -> Any:
-        """Call ``method``; retries transient failures with jittered backoff, raises VkError."""
+        """Call ``method``: retries transient failures with jittered backoff.
+
+        Raises :class:`TokenUnusable` (5/27/28 take the token out, 14/17 pause it),
+        :class:`QuotaExhausted` (29 parks the method until the reset) or :class:`VkError`
+        (per-object errors and exhausted retries).
+        """
+        if not self.usable():
+            raise TokenUnusable(0, self.dead_reason or "token paused", method)
+        if self.quota.remaining(method, self._clock.now()) == 0:
+            raise QuotaExhausted(29, "daily quota spent (our count)", method)
         delay = 1.0
         for attempt in range(self._retries + 1):
             await self.limiter.acquire()
             self.requests_made += 1
+            self.quota.charge(method, self._clock.now())
             try:
                 return await asyncio.to_thread(self._vk.method, method, params, raw=raw)
             except vk_api.ApiError as exc:
                 err = VkError(exc.code, str(exc.error.get("error_msg", "")), method)
             except vk_api.Captcha as exc:
-                raise VkError(14, "Captcha needed", method) from exc
+                raise self._token_failed(VkError(14, "Captcha needed", method)) from exc
             except vk_api.ApiHttpError as exc:
                 err = VkError(-1, f"HTTP {exc.response.status_code}", method)
-            except requests.exceptions.JSONDecodeError:
+            except (requests.exceptions.JSONDecodeError, ValueError):
                 err = VkError(-2, "malformed response body", method)
             except requests.RequestException as exc:
                 err = VkError(-1, type(exc).__name__, method)
             except vk_api.VkApiError as exc:
                 raise VkError(0, str(exc), method) from exc
+            finally:
+                if self.on_quota_change is not None and method in self.quota.limits:
+                    self.on_quota_change(self)
+            if err.code in TOKEN_FATAL_CODES or err.code in HUMAN_CODES:
+                raise self._token_failed(err)
+            if err.code in QUOTA_CODES:
+                self.quota.park(method, self._clock.now())
+                raise QuotaExhausted(err.code, err.message, method)
+            if err.code in (6, 9):
+                self.limiter.slow_down()
             retryable = err.code in TRANSIENT_CODES or err.code in (-1, -2)
             if not retryable or attempt == self._retries:
                 raise err
             pause = 1.0 if err.code == 6 else delay * (0.5 + random.random())
+            if err.code == 9:
+                pause = max(pause, 60.0)
             await self._clock.sleep(pause)
             delay = min(delay * 2, 60.0)
         raise AssertionError("unreachable")
+
+    async def execute(self, calls: Sequence[tuple[str, dict[str, Any]]]) -> list[Any]:
+        """Run up to 25 calls in one request; each result is the value or a :class:`VkError`.
+
+        The code is plain ``return [API.m({json}), …];`` (no loops: both VK and the fake
+        understand it, and each call's parameters stay explicit).  A failed inner call comes
+        back as ``false``; ``execute_errors`` lists the failures in call order, so the n-th
+        ``false`` takes the n-th error.  Inner calls count against daily quotas.
+        """
+        if not calls:
+            return []
+        if len(calls) > 25:
+            raise ValueError("execute takes at most 25 calls")
+        now = self._clock.now()
+        for method, _ in calls:
+            if method in self.quota.limits:
+                self.quota.charge(method, now)
+        code = (
+            "return ["
+            + ",".join(
+                f"API.{m}({json.dumps(p, ensure_ascii=False, separators=(',', ':'))})"
+                for m, p in calls
+            )
+            + "];"
+        )
+        body = await self.call("execute", {"code": code}, raw=True)
+        return self._map_execute(calls, body)
+
+    def _map_execute(self, calls: Sequence[tuple[str, dict[str, Any]]], body: Any) -> list[Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("response"), list):
+            raise VkError(-2, "malformed execute response", "execute")
+        results: list[Any] = list(body["response"])
+        if len(results) != len(calls):
+            raise VkError(-2, "execute returned a wrong number of results", "execute")
+        errors = iter(body.get("execute_errors") or [])
+        now = self._clock.now()
+        out: list[Any] = []
+        for (method, _), result in zip(calls, results, strict=True):
+            if result is not False:
+                out.append(result)
+                continue
+            e = next(errors, None) or {}
+            err = VkError(int(e.get("error_code", 0)), str(e.get("error_msg", "")), method)
+            if err.code in QUOTA_CODES:
+                self.quota.park(method, now)
+            elif err.code in TOKEN_FATAL_CODES:
+                self._token_failed(err)
+            out.append(err)
+        return out

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import moderation, start
+from handlers import admin, complaints, fallback, moderation, reports, start
 
 
 def build_routers() -> list[Router]:
-    return [start.build_router(), moderation.build_router()]
+    return [
+        start.build_router(),
+        moderation.build_router(),
+        complaints.build_router(),
+        admin.build_router(),
+        reports.build_router(),
+        fallback.build_router(),  # last: answers whatever nobody else handled
+    ]

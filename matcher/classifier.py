@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
-from matcher.features import extract
+from matcher.features import Features, dense_features
 from matcher.model import (
     CORPUS_PATH,
     MODEL_PATH,
     TOPICS,
     LabelledExample,
     Model,
-    Scored,
     rule_model,
     train,
 )
@@ -71,8 +68,42 @@ _FLAG_LABELS: dict[str, str] = {
 
 
 _QUIET_LEMMAS = frozenset(
-    "что как так вы вас вам ваш наш мой свой весь все это этот тот там тут они она оно есть "
-    "быть мочь уже еще очень просто только когда потом теперь сейчас здесь кто".split()
+    [
+        "что",
+        "как",
+        "так",
+        "вы",
+        "вас",
+        "вам",
+        "ваш",
+        "наш",
+        "мой",
+        "свой",
+        "весь",
+        "все",
+        "это",
+        "этот",
+        "тот",
+        "там",
+        "тут",
+        "они",
+        "она",
+        "оно",
+        "есть",
+        "быть",
+        "мочь",
+        "уже",
+        "еще",
+        "очень",
+        "просто",
+        "только",
+        "когда",
+        "потом",
+        "теперь",
+        "сейчас",
+        "здесь",
+        "кто",
+    ]
 )
 _FLAG_LABELS.update(
     {
@@ -107,17 +138,19 @@ def _describe(name: str, a: Analysis) -> str | None:
     return None  # character n-grams and topic scores are not shown as such
 
 
-def _needs_reasons(scored: Scored, a: Analysis, positive: bool) -> list[str]:
-    if not scored.names:
-        return []
-    contrib = scored.needs_contrib if positive else -scored.needs_contrib
-    order = np.argsort(-contrib, kind="stable")
+def _needs_reasons(
+    model: Model, dense: Features, total: int, a: Analysis, positive: bool
+) -> list[str]:
+    contributions = model.needs_contributions(a, dense, total)
+    if not positive:
+        contributions = [(-c, name) for c, name in contributions]
+    ranked = sorted(contributions, key=lambda x: (-x[0], x[1]))
     out: list[str] = []
     seen: set[str] = set()
-    for i in order:
-        if contrib[i] <= 0.05 or len(out) >= MAX_REASONS - 1:
+    for contrib, name in ranked:
+        if contrib <= 0.05 or len(out) >= MAX_REASONS - 1:
             break
-        text = _describe(scored.names[int(i)], a)
+        text = _describe(name, a)
         if text is not None and text not in seen:
             seen.add(text)
             out.append(text)
@@ -166,20 +199,21 @@ class Matcher:
 
     def classify(self, text: str) -> Classification:
         a = analyse(text)
-        scored = self.model.score(extract(a))
-        p = _sigmoid(scored.needs_logit)
-        logits = scored.topic_logits.astype(np.float64)
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
-        t_idx = int(np.argmax(probs))
+        dense = dense_features(a)
+        scores, total = self.model.analysis_logits(a, dense)
+        values = scores.tolist()
+        p = _sigmoid(values[0])
+        logits = values[1:]
+        top = max(logits)
+        t_idx = logits.index(top)
         topic = TOPICS[t_idx]
-        topic_score = float(probs[t_idx])
+        topic_score = 1.0 / sum(math.exp(x - top) for x in logits)
 
         forced: str | None = None
         if not a.has_words:
             forced = "нет слов (только эмодзи или знаки)"
         elif (
-            ("R:spam_contact" in scored.names or a.count("spam") >= 3)
+            ("R:spam_contact" in dense or a.count("spam") >= 3)
             and not a.has("problem")
             and not a.has("question")
         ):
@@ -190,7 +224,7 @@ class Matcher:
         if forced is not None:
             reasons = [forced]
         else:
-            reasons = _needs_reasons(scored, a, needs)
+            reasons = _needs_reasons(self.model, dense, total, a, needs)
             if not reasons:
                 reasons = ["нет признаков обращения"] if not needs else ["общий тон текста"]
         if not a.has_words:
@@ -208,9 +242,9 @@ class Matcher:
         return [self.classify(t) for t in texts]
 
 
-def load_corpus(path: Path = CORPUS_PATH, *, splits: Iterable[str] = ("train",)) -> list[
-    LabelledExample
-]:
+def load_corpus(
+    path: Path = CORPUS_PATH, *, splits: Iterable[str] = ("train",)
+) -> list[LabelledExample]:
     wanted = set(splits)
     out: list[LabelledExample] = []
     with path.open(encoding="utf-8") as fh:
@@ -222,7 +256,9 @@ def load_corpus(path: Path = CORPUS_PATH, *, splits: Iterable[str] = ("train",))
                 continue
             out.append(
                 LabelledExample(
-                    text=row["text"], needs_answer=bool(row["needs_answer"]), topic=Topic(row["topic"])
+                    text=row["text"],
+                    needs_answer=bool(row["needs_answer"]),
+                    topic=Topic(row["topic"]),
                 )
             )
     return out

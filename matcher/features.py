@@ -5,15 +5,20 @@ A comment becomes a sparse mapping ``feature name -> value`` made of three block
 * ``R:*`` rule features: which cue groups of matcher.rules fired, question marks, emoji-only,
   phones, links, obscenities, replies to another resident, length;
 * ``T:*`` topic keyword scores from matcher.lexicon;
-* lexical features, L2-normalised as a block: ``w:`` lemma unigrams, ``b:`` lemma bigrams and
-  ``c:`` character 4-grams of the normalised words (robust to typos and unknown inflections).
+* lexical features: ``w:`` lemma unigrams, ``b:`` lemma bigrams and ``c:`` character 4-grams of
+  the normalised words (robust to typos and unknown inflections).  Each is its count divided by
+  the square root of the number of lexical feature occurrences in the comment, so the block has
+  unit length when no feature repeats.  (This normalisation can be summed token by token, which
+  is what the fast path of matcher.model.Model.analysis_logits does.)
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from functools import lru_cache
 
-from matcher.rules import CUE_GROUPS, Analysis
+from matcher.rules import Analysis
 from matcher.text import (
     IMPERATIVE,
     MENTION_PAGE,
@@ -30,16 +35,65 @@ CHAR_N = 4
 LEXICAL_WEIGHT = 1.0
 
 _STOP = frozenset(
-    "и в во на с со а но же ли бы то по к ко у о об от до за из для не ни это этот тот".split()
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "а",
+        "но",
+        "же",
+        "ли",
+        "бы",
+        "то",
+        "по",
+        "к",
+        "ко",
+        "у",
+        "о",
+        "об",
+        "от",
+        "до",
+        "за",
+        "из",
+        "для",
+        "не",
+        "ни",
+        "это",
+        "этот",
+        "тот",
+    ]
 )
 
 Features = dict[str, float]
 
 # Imperatives that are not requests to the authorities.
 _NON_REQUEST_IMPERATIVES = frozenset(
-    "держаться подписываться звонить писать обращаться смотреть переходить заходить "
-    "представлять поздравлять знать крепиться прощать извинять брать видеть слушать "
-    "вступать покупать заказывать обращать".split()
+    [
+        "держаться",
+        "подписываться",
+        "звонить",
+        "писать",
+        "обращаться",
+        "смотреть",
+        "переходить",
+        "заходить",
+        "представлять",
+        "поздравлять",
+        "знать",
+        "крепиться",
+        "прощать",
+        "извинять",
+        "брать",
+        "видеть",
+        "слушать",
+        "вступать",
+        "покупать",
+        "заказывать",
+        "обращать",
+    ]
 )
 _NEGATIONS = frozenset({"не", "ни", "нет"})
 _CONTRAST = frozenset({"но", "однако", "только", "зато", "хотя"})
@@ -70,11 +124,7 @@ def verb_flags(a: Analysis) -> Features:
 
 
 def rule_features(a: Analysis) -> Features:
-    f: Features = {}
-    for group in CUE_GROUPS:
-        n = a.count(group)
-        if n:
-            f["R:" + group] = 1.0 if n == 1 else 1.5
+    f: Features = {"R:" + g: 1.0 if len(found) == 1 else 1.5 for g, found in a.cues.items()}
     if a.question_marks:
         f["R:qmark"] = 1.0
     if a.exclamations >= 2:
@@ -104,14 +154,16 @@ def rule_features(a: Analysis) -> Features:
     problemish = a.has("problem") or a.has("urgency") or a.has("complaint")
     if a.has("thanks") and problemish:
         f["R:thanks_with_problem"] = 1.0
-    if a.has("thanks") and not problemish and not a.has("question"):
+    contrast = False
+    if a.has("thanks"):
+        first = next((i for i, lem in enumerate(a.lemmas) if lem in _THANKS_LEMMAS), 0)
+        contrast = any(lem in _CONTRAST for lem in a.lemmas[first + 1 :])
+        if contrast:
+            f["R:thanks_but"] = 1.0
+    if a.has("thanks") and not problemish and not a.has("question") and not contrast:
         f["R:thanks_only"] = 1.0
     if a.has("spam") and (PHONE in toks or URL in toks):
         f["R:spam_contact"] = 1.0
-    if a.has("thanks"):
-        first = next((i for i, lem in enumerate(a.lemmas) if lem in _THANKS_LEMMAS), 0)
-        if any(lem in _CONTRAST for lem in a.lemmas[first + 1 :]):
-            f["R:thanks_but"] = 1.0
     f.update(verb_flags(a))
     return f
 
@@ -123,37 +175,59 @@ def topic_features(a: Analysis) -> Features:
     return {"T:" + t.value: min(score, 9.0) / 3.0 for t, score in a.topic_scores.items()}
 
 
+@lru_cache(maxsize=200_000)
+def char_ngrams(token: str) -> tuple[str, ...]:
+    """Feature names of the character 4-grams of a token padded with < and >."""
+    if token.isdigit() or len(token) < 3:
+        return ()
+    padded = "<" + token + ">"
+    return tuple("c:" + padded[i : i + CHAR_N] for i in range(len(padded) - CHAR_N + 1))
+
+
+def token_features(token: str, lem: str) -> tuple[str, ...]:
+    """The lexical features one token contributes: its character 4-grams and its lemma."""
+    grams = char_ngrams(token)
+    if lem == NUM or lem in _STOP:
+        return grams
+    return (*grams, "w:" + lem)
+
+
+def word_features(lemmas: list[str]) -> list[str]:
+    return ["w:" + lem for lem in lemmas if lem != NUM and lem not in _STOP]
+
+
+def bigram_features(lemmas: list[str]) -> list[str]:
+    lems = [lem for lem in lemmas if lem != NUM]
+    return ["b:" + left + "_" + right for left, right in itertools.pairwise(lems)]
+
+
 def lexical_features(a: Analysis) -> Features:
     counts: dict[str, float] = {}
-    lems = [lem for lem in a.lemmas if lem != NUM]
-    for lem in lems:
-        if lem not in _STOP:
-            key = "w:" + lem
-            counts[key] = counts.get(key, 0.0) + 1.0
-    for left, right in zip(lems, lems[1:], strict=False):
-        key = "b:" + left + "_" + right
-        counts[key] = counts.get(key, 0.0) + 1.0
-    n = CHAR_N
-    for tok in a.tokens:
-        if tok.isdigit() or len(tok) < 3:
-            continue
-        padded = "<" + tok + ">"
-        for i in range(len(padded) - n + 1):
-            key = "c:" + padded[i : i + n]
-            counts[key] = counts.get(key, 0.0) + 1.0
-    if not counts:
+    get = counts.get
+    total = 0
+    for tok, lem in zip(a.tokens, a.lemmas, strict=True):
+        for key in token_features(tok, lem):
+            counts[key] = get(key, 0.0) + 1.0
+            total += 1
+    for key in bigram_features(a.lemmas):
+        counts[key] = get(key, 0.0) + 1.0
+        total += 1
+    if not total:
         return counts
-    # sublinear tf, then L2 normalisation of the block
-    for key, value in counts.items():
-        counts[key] = 1.0 + math.log(value)
-    norm = math.sqrt(sum(v * v for v in counts.values())) / LEXICAL_WEIGHT
-    return {k: v / norm for k, v in counts.items()}
+    scale = LEXICAL_WEIGHT / math.sqrt(total)
+    return {k: v * scale for k, v in counts.items()}
+
+
+def dense_features(a: Analysis) -> Features:
+    """The rule and topic-keyword blocks."""
+    f = rule_features(a)
+    f.update(topic_features(a))
+    return f
 
 
 def extract(a: Analysis) -> Features:
     f = lexical_features(a)
-    f.update(rule_features(a))
-    f.update(topic_features(a))
+    f.update(dense_features(a))
     return f
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from matcher.rules import analyse
 from matcher.text import normalize, tokens
 
 SHINGLE = 5
+# A copy with a few words added ("Повторно пишу! ...") still counts; a short text inside a long
+# one does not: containment is discounted by (shorter / longer) ** LENGTH_POWER.
+LENGTH_POWER = 0.4
+# Texts naming different numbers (house 5 vs house 7) are about different places.
+NUMBER_MISMATCH = 0.8
+_NUMBER_RE = re.compile(r"\d+")
 
 
 def is_persisting_problem(text: str) -> bool:
@@ -24,21 +32,33 @@ def is_persisting_problem(text: str) -> bool:
     return problem and not (a.has("thanks") and not a.has("sarcasm"))
 
 
-def _shingles(text: str) -> set[str]:
-    joined = " ".join(tokens(normalize(text)))
+def _normal(text: str) -> str:
+    return " ".join(tokens(normalize(text)))
+
+
+def _shingles(joined: str) -> set[str]:
     if len(joined) <= SHINGLE:
         return {joined} if joined else set()
     return {joined[i : i + SHINGLE] for i in range(len(joined) - SHINGLE + 1)}
 
 
 def similarity(a: str, b: str) -> float:
-    """Near-duplicate score 0..1: Jaccard similarity of character 5-shingles of normalised text.
+    """Near-duplicate score 0..1 of two comments, on character 5-shingles of normalised text.
 
-    Case, punctuation, emoji, look-alike letters, phone and link spellings do not matter.
+    Case, punctuation, emoji, look-alike letters, phone and link spellings do not matter.  The
+    score is the larger of the Jaccard similarity and the containment of the shorter text in the
+    longer one discounted by their length ratio; it is lowered when the texts name different
+    numbers (house numbers, routes).
     """
-    sa = _shingles(a)
-    sb = _shingles(b)
+    na, nb = _normal(a), _normal(b)
+    sa, sb = _shingles(na), _shingles(nb)
     if not sa or not sb:
         return 0.0
     inter = len(sa & sb)
-    return inter / (len(sa) + len(sb) - inter)
+    small, large = sorted((len(sa), len(sb)))
+    jaccard = inter / (len(sa) + len(sb) - inter)
+    containment = inter / small * float((small / large) ** LENGTH_POWER)
+    score = max(jaccard, containment)
+    if set(_NUMBER_RE.findall(na)) != set(_NUMBER_RE.findall(nb)):
+        score *= NUMBER_MISMATCH
+    return round(min(1.0, score), 4)

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from matcher.features import Features, extract
-from matcher.rules import analyse
+from matcher.features import (
+    LEXICAL_WEIGHT,
+    Features,
+    bigram_features,
+    extract,
+    token_features,
+    word_features,
+)
+from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
 
 FORMAT_VERSION = 1
@@ -27,6 +36,7 @@ MODEL_PATH = DATA_DIR / "model.json"
 CORPUS_PATH = DATA_DIR / "corpus.jsonl"
 
 TOPICS: tuple[Topic, ...] = tuple(Topic)
+TOKEN_CACHE_SIZE = 50_000
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -45,48 +55,134 @@ class LabelledExample:
     weight: float = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
-    needs_logit: float
-    topic_logits: FloatArray
-    # (feature, contribution to needs, contribution per topic) of the active features
-    names: tuple[str, ...]
-    needs_contrib: FloatArray
-    topic_contrib: FloatArray  # (n_active, n_topics)
+class TokenCache:
+    """Per-token sums of lexical weight rows, in one growing matrix (cleared when full)."""
+
+    __slots__ = ("counts", "ids", "matrix", "size")
+
+    def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
+        self.ids: dict[str, int] = {}
+        self.counts: list[int] = []
+        self.matrix: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self.size = capacity
+
+    def lookup(
+        self, model: Model, toks: Sequence[str], lems: Sequence[str]
+    ) -> tuple[list[int], int]:
+        ids = self.ids
+        out: list[int] = []
+        total = 0
+        counts = self.counts
+        for tok, lem in zip(toks, lems, strict=True):
+            i = ids.get(tok)
+            if i is None:
+                if not ids or len(ids) >= self.size:
+                    self._reset(model)
+                vector, n = model.token_vector(tok, lem)
+                i = len(counts)
+                self.matrix[i] = vector
+                counts.append(n)
+                ids[tok] = i
+            out.append(i)
+            total += counts[i]
+        return out, total
+
+    def _reset(self, model: Model) -> None:
+        self.ids.clear()
+        self.counts.clear()
+        if self.matrix.shape != (self.size, model.weights.shape[1]):
+            self.matrix = np.zeros((self.size, model.weights.shape[1]), dtype=np.float32)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Model:
     index: Mapping[str, int]
     weights: FloatArray  # (n_features, 1 + n_topics); column 0 is needs_answer
     bias: FloatArray  # (1 + n_topics,)
     meta: Mapping[str, Any] = field(default_factory=dict)
+    _tokens: TokenCache = field(default_factory=lambda: TokenCache(), repr=False, compare=False)
 
-    def score(self, feats: Features) -> Scored:
-        index = self.index
-        names: list[str] = []
+    def analysis_logits(self, a: Analysis, dense: Features) -> tuple[FloatArray, int]:
+        """``logits(extract(a))``, with the lexical block summed from per-token caches.
+
+        Also returns the number of lexical feature occurrences (the block's normaliser), which
+        ``needs_contributions`` takes.
+        """
+        ids, total = self._tokens.lookup(self, a.tokens, a.lemmas)
+        get = self.index.get
+        rows: list[int] = []
+        for name in bigram_features(a.lemmas):
+            total += 1
+            row = get(name)
+            if row is not None:
+                rows.append(row)
+        lexical = self._tokens.matrix[ids].sum(axis=0)
+        if rows:
+            lexical += self.weights[rows].sum(axis=0)
+        result: FloatArray = self.bias + lexical * np.float32(
+            LEXICAL_WEIGHT / math.sqrt(total) if total else 0.0
+        )
+        dense_rows: list[int] = []
+        values: list[float] = []
+        for name, value in dense.items():
+            row = get(name)
+            if row is not None:
+                dense_rows.append(row)
+                values.append(value)
+        if dense_rows:
+            result += np.asarray(values, dtype=np.float32) @ self.weights[dense_rows]
+        return result, total
+
+    def token_vector(self, token: str, lem: str) -> tuple[FloatArray, int]:
+        """Sum of the weight rows of a token's lexical features, and how many it has."""
+        names = token_features(token, lem)
+        rows = [self.index[n] for n in names if n in self.index]
+        vector: FloatArray = self.weights[rows].sum(axis=0) if rows else self.bias * 0
+        return vector, len(names)
+
+    def logits(self, feats: Features) -> FloatArray:
+        """Column 0: needs-answer logit; columns 1..: topic logits (order of TOPICS)."""
+        get = self.index.get
         rows: list[int] = []
         values: list[float] = []
         for name, value in feats.items():
-            row = index.get(name)
+            row = get(name)
             if row is not None:
-                names.append(name)
                 rows.append(row)
                 values.append(value)
-        bias = self.bias
         if not rows:
-            empty = np.zeros((0,), dtype=np.float32)
-            return Scored(
-                float(bias[0]),
-                bias[1:].copy(),
-                (),
-                empty,
-                np.zeros((0, len(bias) - 1), dtype=np.float32),
-            )
-        w = self.weights[rows]
-        contrib = w * np.asarray(values, dtype=np.float32)[:, None]
-        total = contrib.sum(axis=0) + bias
-        return Scored(float(total[0]), total[1:], tuple(names), contrib[:, 0], contrib[:, 1:])
+            return self.bias.copy()
+        result: FloatArray = np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
+        return result
+
+    def contributions(self, feats: Features, column: int) -> list[tuple[str, float]]:
+        """(feature, weight x value) in one column for the features the model knows."""
+        index = self.index
+        weights = self.weights
+        return [
+            (name, float(weights[index[name], column]) * value)
+            for name, value in feats.items()
+            if name in index
+        ]
+
+    def needs_contributions(
+        self, a: Analysis, dense: Features, total: int
+    ) -> list[tuple[float, str]]:
+        """(weight x value, feature) of the explainable features: rules, words, bigrams.
+
+        ``total`` is the lexical normaliser returned by ``analysis_logits``.
+        """
+        table = self._explain
+        out = [(w * value, name) for name, value in dense.items() if (w := table.get(name))]
+        scale = LEXICAL_WEIGHT / math.sqrt(max(1, total))
+        names = {*word_features(a.lemmas), *bigram_features(a.lemmas)}
+        out.extend((w * scale, name) for name in names if (w := table.get(name)))
+        return out
+
+    @cached_property
+    def _explain(self) -> dict[str, float]:
+        column = self.weights[:, 0].tolist()
+        return {name: column[row] for name, row in self.index.items() if name[0] in "Rwb"}
 
     # --- serialisation ------------------------------------------------------------------------
 
@@ -173,6 +269,8 @@ def rule_model() -> Model:
 MIN_DF = 2
 C_NEEDS = 4.0
 C_TOPIC = 8.0
+TOL = 1e-4
+ABSENT_TOPIC_BIAS = -30.0  # a topic with no training example is never predicted
 
 
 def featurise(texts: Iterable[str]) -> list[Features]:
@@ -182,9 +280,16 @@ def featurise(texts: Iterable[str]) -> list[Features]:
 def train(examples: Iterable[LabelledExample], *, min_df: int = MIN_DF) -> Model:
     """Fit the needs-answer and topic models on labelled examples (pure, deterministic)."""
     from scipy.sparse import csr_matrix
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    # One BLAS thread: faster on small problems and the same weights on every machine.
+    with threadpool_limits(limits=1):
+        return _train(list(examples), min_df=min_df, csr_matrix=csr_matrix)
+
+
+def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Model:
     from sklearn.linear_model import LogisticRegression
 
-    items = list(examples)
     if not items:
         raise ValueError("no examples to train on")
     feats = featurise(e.text for e in items)
@@ -219,23 +324,31 @@ def train(examples: Iterable[LabelledExample], *, min_df: int = MIN_DF) -> Model
 
     if len(set(y_needs.tolist())) < 2:
         raise ValueError("needs_answer training data has a single class")
-    needs = LogisticRegression(C=C_NEEDS, solver="lbfgs", max_iter=2000, tol=1e-6)
+    needs = LogisticRegression(C=C_NEEDS, solver="lbfgs", max_iter=2000, tol=TOL)
     needs.fit(x_all, y_needs, sample_weight=w_all)
     weights[:, 0] = needs.coef_[0]
     bias[0] = needs.intercept_[0]
 
     topic_rows = [i for i, e in enumerate(items) if e.topic is not None]
-    y_topic = np.asarray([TOPICS.index(items[i].topic) for i in topic_rows])  # type: ignore[arg-type]
+    y_topic = np.asarray([TOPICS.index(tp) for e in items if (tp := e.topic) is not None])
     present = sorted(set(y_topic.tolist()))
-    if len(present) >= 2:
-        clf = LogisticRegression(C=C_TOPIC, solver="lbfgs", max_iter=3000, tol=1e-6)
+    for col in range(len(TOPICS)):
+        if col not in present:
+            bias[1 + col] = ABSENT_TOPIC_BIAS
+    if len(present) == 1:
+        bias[1 + present[0]] = 0.0
+    elif len(present) == 2:
+        clf = LogisticRegression(C=C_TOPIC, solver="lbfgs", max_iter=3000, tol=TOL)
+        clf.fit(x_all[topic_rows], y_topic, sample_weight=w_all[topic_rows])
+        weights[:, 1 + present[1]] = clf.coef_[0]
+        bias[1 + present[1]] = clf.intercept_[0]
+        bias[1 + present[0]] = 0.0
+    elif present:
+        clf = LogisticRegression(C=C_TOPIC, solver="lbfgs", max_iter=3000, tol=TOL)
         clf.fit(x_all[topic_rows], y_topic, sample_weight=w_all[topic_rows])
         for k, cls_idx in enumerate(clf.classes_):
             weights[:, 1 + int(cls_idx)] = clf.coef_[k]
             bias[1 + int(cls_idx)] = clf.intercept_[k]
-        for t in range(len(TOPICS)):
-            if t not in present:
-                bias[1 + t] = -30.0
     meta = {
         "kind": "trained",
         "examples": len(items),

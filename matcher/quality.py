@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from matcher.text import lemma, normalize, tokens
+from matcher.lexicon import words
+from matcher.text import FUTURE, PAST, SHORT_PARTICIPLE, lemma, normalize, tokens, word_info
 
 OTPISKA_BELOW = 50
 
@@ -23,9 +24,7 @@ class AnswerRating:
     reasons: tuple[str, ...]  # Russian, readable by a moderator
 
 
-_MONTHS = (
-    "январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
-)
+_MONTHS = "январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
 _WEEKDAYS = "понедельник|вторник|сред[уаы]|четверг|пятниц|суббот|воскресень"
 
 # Dates, times and deadlines, matched on the normalised (lower-case) answer.
@@ -34,7 +33,7 @@ _DATE_RE = re.compile(
     r"|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
     r"|\b(?:до|к|с|по|в|на|начале|конце|середине)\s+(?:" + _MONTHS + r")"
     r"|\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*ч(?:ас|\b)"
-    r"|\bв\s+\d{4}\s*(?:году|г\b)|\b20\d\d\s*(?:году|г\b)"
+    r"|\b(?:в|на|до|к)\s+20\d\d\b|\b20\d\d\s*(?:год|г\b)"
     r"|\b(?:сегодня|завтра|послезавтра|вечером|утром|днем)\b"
     r"|\b(?:в|во|до|к|со?)\s+(?:" + _WEEKDAYS + r")"
     r"|\bв\s+течени[ие]\s+(?:\d+|одн|дв|тр|пят|недел|месяц|суток|дня|часа|сут|\w+\s+(?:дн|час|недел|сут))"
@@ -48,7 +47,8 @@ _DATE_RE = re.compile(
     r"|\b\d+\s*(?:рабочих|календарных)\s+дн"
 )
 _VAGUE_TIME_RE = re.compile(
-    r"в\s+ближайшее\s+время|по\s+мере\s+(?:возможност|финансирован|поступлени|выделени)"
+    r"при\s+условии\s+(?:выделени|финансирован|наличи|поступлени)|в\s+весенне-летний\s+период"
+    r"|в\s+ближайшее\s+время|по\s+мере\s+(?:возможност|финансирован|поступлени|выделени)"
     r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:финанс|средств|возможн)"
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)|в\s+срок\w*,?\s+установленн"
     r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе|когда\s+будут\s+средства"
@@ -66,29 +66,27 @@ _FORMAL_RE = re.compile(
     r"|информаци\w*\s+(?:принят\w*|передан\w*|направлен\w*)|вопрос\s+(?:прорабатывается|изучается)"
     r"|прорабатывается|находится\s+в\s+(?:работе|проработке)|ведется\s+работа|ведутся\s+работы"
     r"|специалист\w*\s+(?:разберутся|рассмотрят|проинформированы)|ответственн\w+\s+служб"
-    r"|спасибо\s+за\s+(?:обращени|ваш\w*\s+(?:обращени|сигнал|вопрос|неравнодуши))"
-    r"|благодарим\s+за\s+(?:обращени|ваш\w*\s+(?:обращени|сигнал|вопрос|неравнодуши))"
     r"|мер\w*\s+будут\s+приняты|меры\s+принимаются|примем\s+меры|будут\s+приняты\s+меры"
     r"|ситуаци\w*\s+на\s+контроле|держим\s+на\s+контроле|на\s+особом\s+контроле"
     r"|в\s+рамках\s+(?:полномочий|компетенции)|направлен\s+запрос|направлено\s+письмо"
     r"|сделаем\s+все\s+возможное|постараемся"
 )
 _DEFERRAL_RE = re.compile(
-    r"(?:напишите|пишите|обратитесь|направьте|отправьте|свяжитесь|сообщите)\s+"
-    r"(?:нам\s+|пожалуйста\s+|подробнее\s+|свои\s+данные\s+|адрес\s+)*"
+    r"(?:напишите|пишите|обратитесь|направьте|отправьте|свяжитесь|сообщите|уточните)[,\s]+"
+    r"(?:нам[,\s]+|пожалуйста[,\s]+|подробнее[,\s]+|свои\s+|ваши\s+|точный\s+|данные\s+|адрес\s+"
+    r"|контакты\s+|номер\s+)*"
     r"(?:в\s+)?(?:личн\w+\s+сообщени|лс\b|личку|личке|директ|сообщения\s+сообщества"
     r"|сообщени\w+\s+(?:группы|сообщества|страницы))"
-    r"|\bв\s+(?:лс|личку|личные\s+сообщения)\b"
-    r"|(?:обратитесь|позвоните|звоните|обращайтесь)\s+(?:\w+\s+){0,3}(?:по\s+телефон|на\s+горяч|"
-    r"в\s+(?:ук|управляющ|мфц|поликлиник|регистратур|диспетчерск|единую|ресурсоснабжающ|"
-    r"администрац|соответствующ|компетентн|профильн|прокуратур|полици|сфр|соцзащит)|лично|на\s+прием"
-    r"|к\s+(?:участков|директор|главн|руководител|специалист))"
+    r"|\bв\s+(?:лс|личку|личке|личн\w+\s+сообщени\w*)"
+    r"|(?:обратитесь|позвоните|звоните|обращайтесь|звоните)[,\s]+(?:пожалуйста[,\s]+)?"
+    r"(?:в|во|к|по|на|лично|напрямую|непосредственно)\b"
     r"|(?:направьте|подайте|оформите|напишите)\s+(?:\w+\s+){0,2}(?:обращени|заявлени|заявку|жалоб)"
     r"|через\s+(?:портал|госуслуг|платформу\s+обратной|официальный\s+сайт|интернет-приемн)"
     r"|на\s+(?:официальн\w+\s+сайт|электронн\w+\s+почт)"
-    r"|(?:оставьте|уточните)\s+(?:\w+\s+){0,2}(?:номер|адрес|контакт|данные)"
+    r"|(?:оставьте|уточните)[,\s]+(?:\w+[,\s]+){0,3}(?:номер|адрес|контакт|данные)"
     r"|вопрос\s+не\s+(?:входит|относится)\s+(?:в|к)\s+(?:компетенци|полномочи)"
-    r"|не\s+(?:в|входит\s+в)\s+(?:нашей\s+)?компетенци"
+    r"|не\s+(?:в|входит\s+в)\s+(?:нашей\s+)?компетенци|не\s+(?:находится|состоит)\s+на\s+баланс"
+    r"|не\s+(?:является|являемся)\s+балансодержател|не\s+в\s+ведении"
 )
 _LAW_RE = re.compile(
     r"\b\d+\s*-?\s*фз\b|федеральн\w+\s+закон|\bзакон\w*\b|\bст\.\s*\d|\bстать\w+\s+\d"
@@ -127,6 +125,8 @@ _PLANNED_RE = re.compile(
     r"возобновится|будет\s+подан\w*|подадут|дадут|запустят)\b"
     r"|\bплановый\s+срок|\bсрок\s+(?:устранения|выполнения|окончания|завершения)"
     r"|\bграфик\w*\s+(?:работ|вывоза|движения)"
+    r"|\bожида\w*\s+(?:до|к|в|на)\s"
+    r"|\bможно\s+(?:получить|записаться|подать|забрать|оформить|купить|приходить|прийти|приехать)"
 )
 _EVIDENCE_RE = re.compile(
     r"\bфото\w*|\bснимк\w*|\bакт\w*\s+(?:выполненных|приемки|обследования|осмотра|проверки)"
@@ -134,23 +134,81 @@ _EVIDENCE_RE = re.compile(
     r"|\bвидео\w*|\bфотоотчет\w*|\bфотофиксаци\w*"
 )
 _CONTRADICTION_RE = re.compile(
-    r"(?:выполнен\w*|устранен\w*|сделан\w*|завершен\w*)[^.]{0,80}(?:однако|но)\s+[^.]{0,40}"
-    r"(?:не\s+(?:выполнен|устранен|сделан|завершен|представляется)|невозможн|будут\s+выполнен)"
-    r"|(?:не\s+(?:выявлен|подтвердил|обнаружен))[^.]{0,80}(?:будут\s+(?:устранен|выполнен|проведен))"
+    r"(?:выполнен\w*|устранен\w*|сделан\w*|завершен\w*|вывезен\w*|убран\w*|отремонтирован\w*|"
+    r"восстановлен\w*|подан\w*|проведен\w*)[^.]{0,80}\b(?:однако|но)\s+[^.]{0,60}"
+    r"(?:не\s+(?:выполнен|устранен|сделан|завершен|представляется)|невозможн|будет|будут)"
+    r"|(?:не\s+(?:выявлен|подтвердил|обнаружен|установлен))\w*[^.]{0,80}"
+    r"(?:будут|будет)\s+(?:устранен|выполнен|проведен|приняты|исправлен)"
 )
+_PLAN_AFTER_RE = re.compile(r"\w*\s+в\s+(?:план|перечень|программ|график|реестр|список|титул)")
+_FUTURE_AUX_RE = re.compile(r"\b(?:будет|будут)\s+(?:\w+\s+)?$")
 _EXPLANATION_RE = re.compile(
     r"\b(?:причин\w*|связан\w*\s+с|из-за|в\s+связи\s+с|поскольку|так\s+как|потому\s+что|по\s+причине"
     r"|авари\w+\s+на|порыв\w*|в\s+результате)\b"
 )
 _CONTACT_RE = re.compile(r"ттел|\b\d{2,3}[-\s]\d{2}[-\s]\d{2}\b|кабинет\w*\s*№?\s*\d|каб\.\s*\d")
+_POLITE_RE = re.compile(
+    r"(?:спасибо|благодарим|благодарю)\s+(?:вас\s+)?за\s+(?:обращени\w*|ваш\w*\s+"
+    r"(?:обращени|сигнал|вопрос|неравнодуши|внимани|терпени)\w*|сигнал|информаци\w*)"
+    r"|приносим\s+извинения(?:\s+за\s+\w+)?|с\s+уважением[^.]*"
+)
+_CONSIDERATION_RE = re.compile(r"рассмотрен\w*\s+в\s+(?:течение|срок)\s+[^.]{0,30}")
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
     r"[а-яё]+,\s*)"
 )
 
 _STOP_LEMMAS = frozenset(
-    "и в во на с со а но же ли бы то по к ко у о об от до за из для не ни это этот тот быть "
-    "ваш наш мы вы они он она я что как так весь который свой когда где уже еще очень".split()
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "а",
+        "но",
+        "же",
+        "ли",
+        "бы",
+        "то",
+        "по",
+        "к",
+        "ко",
+        "у",
+        "о",
+        "об",
+        "от",
+        "до",
+        "за",
+        "из",
+        "для",
+        "не",
+        "ни",
+        "это",
+        "этот",
+        "тот",
+        "быть",
+        "ваш",
+        "наш",
+        "мы",
+        "вы",
+        "они",
+        "он",
+        "она",
+        "я",
+        "что",
+        "как",
+        "так",
+        "весь",
+        "который",
+        "свой",
+        "когда",
+        "где",
+        "уже",
+        "еще",
+        "очень",
+    ]
 )
 
 
@@ -160,6 +218,54 @@ def _content_lemmas(text: str) -> set[str]:
         for t in tokens(normalize(text))
         if len(t) > 3 and not t.isdigit() and lemma(t) not in _STOP_LEMMAS
     }
+
+
+# Verbs of paperwork: "передано", "направлено", "рассмотрим" are not actions on the problem.
+_FORMAL_VERBS = words(
+    "передать направить перенаправить переадресовать зарегистрировать рассмотреть "
+    "взять поручить сообщить проинформировать уведомить разобраться постараться проверить "
+    "изучить проработать учесть запросить обратиться обращаться получить включить "
+    "выявить подтвердить установить обнаружить определить предусмотреть регламентировать "
+    "услышать понять зафиксировать отметить увидеть прочитать ознакомиться"
+)
+# "включен в план" is a plan, "включили отопление" a done action.
+_PLAN_VERBS = words("включить внести запланировать")
+_PLAN_NOUNS = words("план плана планы перечень программу программы график реестр список титул")
+# "приняли" is paperwork, "принят педиатр" is not.
+_FORMAL_UNLESS_PARTICIPLE = words("принять")
+_NEGATIONS = frozenset({"не", "ни"})
+# "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
+_PAPER_NOUNS = words(
+    "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал"
+)
+
+
+def _actions(text: str) -> tuple[str | None, str | None]:
+    """(a done action, a planned action) found by morphology, as words of the answer."""
+    toks = tokens(text)
+    done: str | None = None
+    planned: str | None = None
+    for i, tok in enumerate(toks):
+        lem, form = word_info(tok)
+        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or lem in _FORMAL_VERBS:
+            continue
+        if form != SHORT_PARTICIPLE and lem in _FORMAL_UNLESS_PARTICIPLE:
+            continue
+        if lem in _PLAN_VERBS and _PLAN_NOUNS.intersection(toks[i + 1 : i + 4]):
+            planned = planned or tok
+            continue
+        if i and toks[i - 1] in _NEGATIONS:
+            continue
+        if any(lemma(t) in _PAPER_NOUNS for t in toks[max(0, i - 3) : i + 3]):
+            continue
+        future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
+            i > 1 and toks[i - 2] in ("будет", "будут")
+        )
+        if form == FUTURE or future_aux:
+            planned = planned or tok
+        elif done is None:
+            done = tok
+    return done, planned
 
 
 def _words(text: str, match: re.Match[str]) -> str:
@@ -177,26 +283,35 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if not words:
         return AnswerRating(True, 0, ("пустой ответ",))
 
-    has_date = _DATE_RE.search(text) is not None
+    has_date = _DATE_RE.search(_CONSIDERATION_RE.sub(" ", text)) is not None
+    polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
     formal = [_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = _DEFERRAL_RE.search(text)
     law = _LAW_RE.findall(text)
-    done = _DONE_RE.search(text)
-    planned = _PLANNED_RE.search(text)
     evidence = _EVIDENCE_RE.search(text) is not None
     contradiction = _CONTRADICTION_RE.search(text) is not None
     explanation = _EXPLANATION_RE.search(text) is not None
     contact = _CONTACT_RE.search(text) is not None
 
+    done, planned = _actions(text)
+    for m in _DONE_RE.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _PLAN_AFTER_RE.match(text, m.end()) or _FUTURE_AUX_RE.search(before):
+            planned = planned or _words(text, m)
+        elif done is None:
+            done = _words(text, m)
+    if planned is None and (plan := _PLANNED_RE.search(text)) is not None:
+        planned = _words(text, plan)
+
     answer_lemmas = _content_lemmas(answer)
     complaint_lemmas = _content_lemmas(complaint) if complaint else set()
     overlap = len(answer_lemmas & complaint_lemmas)
     # Words of substance: what remains after the formal and deferral phrases are removed.
-    residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", _GREETING_RE.sub(" ", text)))
+    residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
+    residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
     residue_words = [w for w in tokens(residue) if len(w) > 3]
 
-    action = done is not None or planned is not None
     score = 40.0
     reasons: list[str] = []
     good: list[str] = []
@@ -204,12 +319,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if has_date:
         score += 22
         good.append("назван срок")
-    if done is not None:
+    if done is not None and not contradiction:
         score += 30
-        good.append(f"выполненное действие: «{_words(text, done)}»")
+        good.append(f"выполненное действие: «{done}»")
     elif planned is not None:
-        score += 18
-        good.append(f"конкретное действие: «{_words(text, planned)}»")
+        score += 18 if has_date else 4
+        good.append(f"конкретное действие: «{planned}»")
     if evidence:
         score += 10
         good.append("приложены фото или акт")
@@ -218,36 +333,37 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         good.append("объяснена причина")
     if overlap >= 2:
         score += 6
-    if contact and not deferral:
+    if contact and deferral is None:
         score += 4
+    if len(residue_words) >= 6 and deferral is None:
+        score += 6
+    if polite and not formal:
+        score -= 2
 
     if formal:
         score -= 14 + 4 * min(len(formal) - 1, 2)
-        if not action and not has_date:
-            reasons.append(f"только формальная фраза: «{formal[0].strip()}»")
+        if done is None and not has_date:
+            reasons.append(f"только формальная фраза: «{formal[0]}»")
     if deferral is not None:
         score -= 22
         reasons.append(f"перенос разговора: «{_words(text, deferral)}»")
     if vague is not None and not has_date:
         score -= 10
         reasons.append(f"размытый срок: «{_words(text, vague)}»")
-    if len(law) >= 2 or (law and not action):
+    if len(law) >= 2 or (law and done is None and planned is None):
         score -= 12 if len(law) < 3 else 20
         reasons.append("ссылки на нормы права вместо ответа по существу")
     if contradiction:
-        score -= 20
+        score -= 30
         reasons.append("ответ противоречит сам себе")
-    if not has_date and not action:
+    if not has_date and done is None:
         score -= 12
         reasons.append("нет срока или выполненного действия")
-    if len(residue_words) < 4 and not action and not has_date:
+    if len(residue_words) < 4 and done is None and not has_date:
         score -= 15
         reasons.append("нет содержания по существу")
-    elif complaint_lemmas and overlap == 0 and not action:
-        score -= 6
-        reasons.append("не отвечает на суть обращения")
 
-    quality = int(round(max(0.0, min(100.0, score))))
+    quality = round(max(0.0, min(100.0, score)))
     otpiska = quality < OTPISKA_BELOW
     if otpiska:
         if not reasons:

@@ -70,36 +70,58 @@ def _compile(phrase: str) -> Pattern:
 
 
 class PhraseIndex:
-    """Finds cue phrases in a lemma sequence; indexed by the first lemma of each phrase."""
+    """Finds cue phrases in a lemma sequence.
 
-    __slots__ = ("_by_first",)
+    A phrase is indexed by its first lemma and, when its second element is a plain set of
+    lemmas, by the pair; phrases starting with a surface form ("=word") by that token.  So each
+    position of a comment costs three dictionary look-ups.
+    """
+
+    __slots__ = ("_by_lemma", "_by_pair", "_by_token")
 
     def __init__(self, phrases: Iterable[tuple[str, str]]) -> None:
-        by_first: dict[str, list[tuple[str, Pattern]]] = {}
+        by_lemma: dict[str, list[tuple[str, Pattern]]] = {}
+        by_pair: dict[tuple[str, str], list[tuple[str, Pattern]]] = {}
+        by_token: dict[str, list[tuple[str, Pattern]]] = {}
         for key, phrase in phrases:
             pattern = _compile(_lemmatise_phrase(phrase))
             first = pattern.elements[0]
             assert first is not None
+            second = pattern.elements[1] if len(pattern.elements) > 1 else None
+            pairable = second is not None and not any(w.startswith("=") for w in second)
             for word in first:
-                by_first.setdefault(word, []).append((key, pattern))
-        self._by_first = by_first
+                entry = (key, pattern)
+                if word.startswith("="):
+                    by_token.setdefault(word[1:], []).append(entry)
+                elif pairable:
+                    assert second is not None
+                    for word2 in second:
+                        by_pair.setdefault((word, word2), []).append(entry)
+                else:
+                    by_lemma.setdefault(word, []).append(entry)
+        self._by_lemma = by_lemma
+        self._by_pair = by_pair
+        self._by_token = by_token
 
     def find(self, toks: Sequence[str], lemmas: Sequence[str]) -> list[tuple[str, int, int]]:
         """(key, start, end) of every match, end exclusive."""
         found: list[tuple[str, int, int]] = []
-        by_first = self._by_first
+        by_lemma = self._by_lemma.get
+        by_pair = self._by_pair.get
+        by_token = self._by_token.get
         n = len(lemmas)
-        for i, lem in enumerate(lemmas):
-            candidates = by_first.get(lem)
-            surface = by_first.get("=" + toks[i])
-            if surface:
-                candidates = surface if not candidates else candidates + surface
-            if not candidates:
-                continue
-            for key, pattern in candidates:
-                end = _match(pattern.elements, toks, lemmas, i, n)
-                if end >= 0:
-                    found.append((key, i, end))
+        for i in range(n):
+            lem = lemmas[i]
+            for candidates in (
+                by_lemma(lem),
+                by_token(toks[i]),
+                by_pair((lem, lemmas[i + 1])) if i + 1 < n else None,
+            ):
+                if candidates:
+                    for key, pattern in candidates:
+                        end = _match(pattern.elements, toks, lemmas, i, n)
+                        if end >= 0:
+                            found.append((key, i, end))
         return found
 
 
@@ -137,9 +159,19 @@ def _match(
 
 
 def _lemmatise_phrase(phrase: str) -> str:
-    """Cue words are lemmatised (so a cue may be written in any form); "=word" matches a token."""
-    out: list[str] = []
+    """Cue words are lemmatised (so a cue may be written in any form); "=word" matches a token.
+
+    Hyphenated words become several elements, as the tokenizer splits "кто-нибудь" in two.
+    """
+    parts: list[str] = []
     for part in phrase.split():
+        if "-" in part and "|" not in part:
+            prefix = "=" if part.startswith("=") else ""
+            parts.extend(prefix + p for p in part.lstrip("=").split("-") if p)
+        else:
+            parts.append(part)
+    out: list[str] = []
+    for part in parts:
         if part == GAP:
             out.append(part)
             continue
@@ -151,19 +183,14 @@ def _lemmatise_phrase(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def cue_index() -> PhraseIndex:
+def phrase_index() -> tuple[PhraseIndex, dict[str, tuple[Topic, float]]]:
+    """One index of the cue phrases (keyed by group) and the topic phrases (keyed "#<n>")."""
     pairs: list[tuple[str, str]] = []
     for code, (_label, phrases) in CUE_GROUPS.items():
         pairs.extend((code, p) for p in phrases)
-    return PhraseIndex(pairs)
-
-
-@lru_cache(maxsize=1)
-def topic_phrase_index() -> tuple[PhraseIndex, dict[str, tuple[Topic, float]]]:
     table: dict[str, tuple[Topic, float]] = {}
-    pairs: list[tuple[str, str]] = []
     for i, (phrase, topic, weight) in enumerate(lexicon.TOPIC_PHRASES):
-        key = f"tp{i}"
+        key = f"#{i}"
         table[key] = (topic, weight)
         pairs.append((key, phrase))
     return PhraseIndex(pairs), table
@@ -238,8 +265,14 @@ def analyse(text: str) -> Analysis:
         caps=caps_ratio(text),
         has_words=has_words(text),
     )
+    index, topic_table = phrase_index()
+    matches = index.find(toks, lems)
     cues: dict[str, list[str]] = {}
-    for key, start, end in cue_index().find(toks, lems):
+    topic_matches: list[tuple[str, int, int]] = []
+    for key, start, end in matches:
+        if key[0] == "#":
+            topic_matches.append((key, start, end))
+            continue
         words = surface(toks[start:end])
         bucket = cues.setdefault(key, [])
         if words not in bucket:
@@ -258,9 +291,8 @@ def analyse(text: str) -> Analysis:
             bucket = hits.setdefault(topic, [])
             if tok not in bucket:
                 bucket.append(tok)
-    index, table = topic_phrase_index()
-    for key, start, end in index.find(toks, lems):
-        topic, weight = table[key]
+    for key, start, end in topic_matches:
+        topic, weight = topic_table[key]
         scores[topic] = scores.get(topic, 0.0) + weight
         words = surface(toks[start:end])
         bucket = hits.setdefault(topic, [])

@@ -116,7 +116,9 @@ class AgencyFigures:
         return share(self.otpiski, self.rated)
 
 
-def agency_figures(agency_id: str, facts: Iterable[ComplaintFacts], now: datetime) -> AgencyFigures:
+def agency_figures(
+    agency_id: str, facts: Iterable[ComplaintFacts], now: datetime
+) -> AgencyFigures:
     """Aggregate complaints (already filtered to one agency or to the region) at ``now``."""
     items = list(facts)
     answered = [f for f in items if f.answered_at is not None]
@@ -139,9 +141,7 @@ def agency_figures(agency_id: str, facts: Iterable[ComplaintFacts], now: datetim
         rated=len(rated),
         mean_quality=round(statistics.fmean(qualities), 1) if qualities else None,
         overdue_open=sum(
-            1
-            for f in items
-            if f.answered_at is None and f.due_at is not None and f.due_at <= now
+            1 for f in items if f.answered_at is None and f.due_at is not None and f.due_at <= now
         ),
     )
 
@@ -169,7 +169,7 @@ class SpikeRule:
     min_count: int = 5
 
 
-def is_spike(count: int, baseline: float, rule: SpikeRule = SpikeRule()) -> bool:  # noqa: B008
+def is_spike(count: int, baseline: float, rule: SpikeRule = SpikeRule()) -> bool:
     """A day's count against the average daily count of the days before it."""
     return count >= rule.min_count and count >= rule.factor * max(baseline, 1.0)
 
@@ -186,7 +186,7 @@ class TopicChange:
 def topic_changes(
     today: dict[str, int],
     previous_days: Sequence[dict[str, int]],
-    rule: SpikeRule = SpikeRule(),  # noqa: B008
+    rule: SpikeRule = SpikeRule(),
 ) -> list[TopicChange]:
     """Per topic: the day's count against the average of ``previous_days`` (e.g. 7 days).
 

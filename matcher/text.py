@@ -52,12 +52,16 @@ _URL_RE = re.compile(
 _MENTION_USER_RE = re.compile(r"\[id\d+\|[^\]]*\]")
 _MENTION_PAGE_RE = re.compile(r"\[(?:club|public)\d+\|[^\]]*\]")
 # A word with *, #, @, % or $ inside or at its end: "бл*", "х**", "п#здец", "*ля".
-_MASKED_RE = re.compile(r"(?<![\w*])(?:[^\W\d_]{1,6}[*#@%$]+[^\W\d_*#@%$]*|\*+[^\W\d_]{1,5})(?![\w*])")
+_MASKED_RE = re.compile(
+    r"(?<![\w*])(?:[^\W\d_]{1,6}[*#@%$]+[^\W\d_*#@%$]*|\*+[^\W\d_]{1,5})(?![\w*])"
+)
 # Unmasked obscene roots (kept short on purpose: they only need to be recognised, not listed).
 _OBSCENE_RE = re.compile(
     r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|еба[нлт]|ебу|ёба|бляд|блят|сука|суки|мудак|мудач|говн|"
     r"жоп)[а-я]*|бля|блин|нах|нахрен|нафиг|хрен)\b"
 )
+# Cheap pre-check for _OBSCENE_RE (most comments have none of these letter sequences).
+_OBSCENE_HINT_RE = re.compile(r"ху[йеёя]|пизд|[её]б[ауло]|бля|сук|муда|говн|жоп|нах|хрен|блин")
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
 _TOKEN_RE = re.compile(r"[а-яa-z]+|\d+")
 _WORD_CHARS_RE = re.compile(r"[^\W_]")
@@ -74,18 +78,48 @@ def _fix_mixed(match: re.Match[str]) -> str:
     return _INNER_DIGIT_RE.sub(lambda m: m.group(0).translate(_DIGIT_TO_CYR), word)
 
 
+_MASK_CHARS = frozenset("*#@%$")
+_DIGIT3_RE = re.compile(r"\d{3}")
+# Look-alike repair is only needed where Latin letters, or a 0 next to a Cyrillic letter, occur.
+_LATIN_OR_ZERO_RE = re.compile(r"[a-z]|[а-я]0|0[а-я]")
+_URL_HINTS = (
+    "http",
+    "www.",
+    ".ru",
+    ".com",
+    ".net",
+    ".org",
+    ".рф",
+    ".su",
+    ".me",
+    ".ly",
+    ".info",
+    ".pro",
+    ".online",
+    ".site",
+)
+
+
 def normalize(text: str) -> str:
     """Lower-case text with look-alikes, phones, links, mentions and obscenities normalised."""
     text = unicodedata.normalize("NFC", text)
-    text = _MENTION_USER_RE.sub(f" {MENTION_USER} ", text)
-    text = _MENTION_PAGE_RE.sub(f" {MENTION_PAGE} ", text)
-    text = _URL_RE.sub(f" {URL} ", text)
-    text = _PHONE_RE.sub(f" {PHONE} ", text)
+    if "[" in text:
+        text = _MENTION_USER_RE.sub(f" {MENTION_USER} ", text)
+        text = _MENTION_PAGE_RE.sub(f" {MENTION_PAGE} ", text)
+    lowered = text.lower()
+    if any(hint in lowered for hint in _URL_HINTS):
+        text = _URL_RE.sub(f" {URL} ", text)
+    if _DIGIT3_RE.search(text):
+        text = _PHONE_RE.sub(f" {PHONE} ", text)
     text = text.lower().replace("ё", "е")
-    text = _MASKED_RE.sub(f" {OBSCENE} ", text)
-    text = _WORDISH_RE.sub(_fix_mixed, text)
+    if not _MASK_CHARS.isdisjoint(text):
+        text = _MASKED_RE.sub(f" {OBSCENE} ", text)
+    if _LATIN_OR_ZERO_RE.search(text):
+        text = _WORDISH_RE.sub(_fix_mixed, text)
     text = _REPEAT_RE.sub(r"\1", text)
-    return _OBSCENE_RE.sub(OBSCENE, text)
+    if _OBSCENE_HINT_RE.search(text):
+        text = _OBSCENE_RE.sub(OBSCENE, text)
+    return text
 
 
 def tokens(normalized: str) -> list[str]:
@@ -98,25 +132,20 @@ def has_words(text: str) -> bool:
     return _WORD_CHARS_RE.search(text) is not None
 
 
-def is_emoji_char(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x1F000 <= code <= 0x1FAFF
-        or 0x2600 <= code <= 0x27BF
-        or 0x2B00 <= code <= 0x2BFF
-        or code in (0x200D, 0xFE0F, 0x2764, 0x263A)
-    )
+_EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_UPPER_RE = re.compile(r"[A-ZА-ЯЁ]")
 
 
 def emoji_count(text: str) -> int:
-    return sum(1 for ch in text if is_emoji_char(ch))
+    return len(_EMOJI_RE.findall(text))
 
 
 def caps_ratio(text: str) -> float:
-    letters = [ch for ch in text if ch.isalpha()]
-    if len(letters) < 6:
+    letters = len(_LETTER_RE.findall(text))
+    if letters < 6:
         return 0.0
-    return sum(1 for ch in letters if ch.isupper()) / len(letters)
+    return len(_UPPER_RE.findall(text)) / letters
 
 
 # Lemmas that pymorphy3 gets wrong for this domain, or spellings residents use.
@@ -179,10 +208,14 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
-# Verb forms the rules care about: imperative (a request), past (a report), future, infinitive.
+# Verb forms the rules care about: imperative (a request), perfective past (something was done),
+# imperfective past, perfective future (something will be done), short participle ("убран",
+# "передано"), infinitive.
 IMPERATIVE = "impr"
 PAST = "past"
+PAST_IMPF = "ipast"
 FUTURE = "futr"
+SHORT_PARTICIPLE = "prts"
 INFINITIVE = "inf"
 
 
@@ -211,9 +244,11 @@ def word_info(word: str) -> tuple[str, str]:
         ):
             form = IMPERATIVE
         elif tag.tense == "past":
-            form = PAST
+            form = PAST if tag.aspect == "perf" else PAST_IMPF
         elif tag.tense == "futr":
             form = FUTURE
+    elif tag.POS == "PRTS":
+        form = SHORT_PARTICIPLE
     elif tag.POS == "INFN":
         form = INFINITIVE
     return normal, form

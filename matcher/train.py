@@ -32,7 +32,9 @@ def read_extra(path: Path, weight: float = EXTRA_WEIGHT) -> list[LabelledExample
             if not line.strip():
                 continue
             row = json.loads(line)
-            if not isinstance(row.get("text"), str) or not isinstance(row.get("needs_answer"), bool):
+            if not isinstance(row.get("text"), str) or not isinstance(
+                row.get("needs_answer"), bool
+            ):
                 raise ValueError(f"{path}:{n}: need 'text' (string) and 'needs_answer' (bool)")
             topic = row.get("topic")
             out.append(

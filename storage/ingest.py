@@ -27,6 +27,7 @@ from matcher.routing import route
 from matcher.sla import SlaPolicy, deadlines, response_times
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage import sla_clock
+from storage.actions import officials_of
 from storage.models import (
     AuditEntry,
     Comment,
@@ -113,14 +114,14 @@ class Ingestor:
             owner_id=post.owner_id,
             post_id=post.post_id,
             created_at=post.created_at,
-            text=post.text,
+            text=post.text or "",
             comments_count=post.comments_count,
         )
+        changes: dict[str, Any] = {"comments_count": post.comments_count}
+        if post.text is not None:
+            changes["text"] = post.text
         await session.execute(
-            ins.on_conflict_do_update(
-                index_elements=["owner_id", "post_id"],
-                set_={"comments_count": post.comments_count, "text": post.text},
-            )
+            ins.on_conflict_do_update(index_elements=["owner_id", "post_id"], set_=changes)
         )
 
     async def _insert_comment(self, session: AsyncSession, ev: CommentEvent) -> int | None:
@@ -225,7 +226,8 @@ class Ingestor:
                 },
             )
         )
-        for chat_id in self._officials(routed.agency_id):
+        # Officials come from the database: registry people plus those who joined by invite.
+        for chat_id in await officials_of(session, routed.agency_id):
             enqueue(
                 session,
                 key=f"alert:{complaint.id}:{chat_id}",

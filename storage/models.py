@@ -188,6 +188,7 @@ class Complaint(Base):
     nudged_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     escalated_lead_at: Mapped[datetime | None]
+    solution_breached_at: Mapped[datetime | None]  # optional solution clock told (issue 6)
     paused_s: Mapped[int] = mapped_column(Integer, default=0)
     waiting_since: Mapped[datetime | None]  # waiting on the resident: the clock is paused
     # Lifecycle (issues 4, 5)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Notification
+from storage.models import AlertMessage, Notification
 
 
 def enqueue(
@@ -37,12 +37,17 @@ def enqueue(
 
 
 async def alert_recipients(session: AsyncSession, complaint_id: int) -> Sequence[int]:
+    """Everyone who was (or is about to be) shown the complaint's card: alerted people and
+    those who opened it with /complaint or from a summary, so all their cards stay current."""
     rows = await session.execute(
         select(Notification.chat_id).where(
             Notification.complaint_id == complaint_id, Notification.kind == "alert"
         )
     )
-    return list(rows.scalars())
+    shown = await session.execute(
+        select(AlertMessage.chat_id).where(AlertMessage.complaint_id == complaint_id)
+    )
+    return sorted(set(rows.scalars()) | set(shown.scalars()))
 
 
 async def enqueue_alert_update(

@@ -29,7 +29,9 @@ TEST_EVERY = 4  # fragment i goes to the test side when i % TEST_EVERY == TEST_E
 
 def L(block: str) -> list[str]:
     """Lines of a block, stripped, without blanks and comments."""
-    return [ln.strip() for ln in block.strip().splitlines() if ln.strip() and not ln.startswith("#")]
+    return [
+        ln.strip() for ln in block.strip().splitlines() if ln.strip() and not ln.startswith("#")
+    ]
 
 
 def side(items: Sequence[str], split: str) -> list[str]:
@@ -700,6 +702,82 @@ TOPIC_FRAGMENTS["other"] = {
 """),
 }
 
+# Questions without a question word: "подскажите ...", yes/no questions, no question mark.
+_MORE_QUESTIONS = {
+    "roads": L("""
+подскажите кто отвечает за освещение на {street}
+яму на {street} вообще собираются заделывать
+дорогу {settlement} в этом году сделают?
+светофор на {street} уже починили?
+скажите пожалуйста ремонт на {street} закончат к осени
+"""),
+    "housing": L("""
+подскажите номер аварийной службы по {street}
+горячую воду сегодня дадут?
+свет {settlement} сегодня будет?
+скажите отопление на {street} включат на этой неделе
+нам перерасчет за отключение воды сделают
+"""),
+    "improvement": L("""
+подскажите кто должен косить траву во дворе на {street}
+площадку на {street} в этом году поставят?
+сквер на {street} будут доделывать
+"""),
+    "garbage": L("""
+подскажите график вывоза мусора {settlement}
+мусор на {street} сегодня заберут?
+контейнеры для пластика у нас поставят
+"""),
+    "snow": L("""
+подскажите кто чистит снег на {street}
+двор на {street} сегодня почистят?
+тротуары на {street} посыпать будут
+"""),
+    "transport": L("""
+подскажите расписание {bus} на выходные
+автобус {bus} сегодня ходит?
+скажите остановку на {street} вернут
+"""),
+    "health": L("""
+подскажите как попасть к неврологу в {clinic}
+терапевт в {clinic} завтра принимает?
+прививки от гриппа в {clinic} уже делают
+"""),
+    "education": L("""
+подскажите когда запись в первый класс
+в {school} завтра уроки будут?
+садик {settlement} летом работает
+"""),
+    "social": L("""
+подскажите какие документы нужны на единое пособие
+пособие за этот месяц уже перечислили?
+компенсацию за газ пенсионерам дают
+"""),
+    "safety": L("""
+подскажите телефон участкового {settlement}
+сирену у нас проверять будут?
+укрытие на {street} открыто?
+"""),
+    "animals": L("""
+подскажите куда сообщить о бродячих собаках на {street}
+отлов собак {settlement} будет?
+"""),
+    "ecology": L("""
+подскажите куда сообщить о свалке в лесу
+выбросы завода кто-то проверяет
+"""),
+    "other": L("""
+подскажите часы работы МФЦ на {street}
+концерт на площади будет?
+скажите пожалуйста где получить справку о составе семьи
+регистрация на забег еще открыта
+а вход на праздник свободный?
+ярмарка в субботу будет?
+"""),
+}
+for _topic, _lines in _MORE_QUESTIONS.items():
+    TOPIC_FRAGMENTS[_topic]["Q"] = TOPIC_FRAGMENTS[_topic]["Q"] + _lines
+
 # ------------------------------------------------------------------------------------------------
 # Generic pieces of complaints
 # ------------------------------------------------------------------------------------------------
@@ -832,6 +910,108 @@ PERSIST = L("""
 опять отключили, который раз за месяц
 срок прошел, ничего не изменилось
 """)
+
+SARCASM_TEMPLATES = L("""
+Спасибо {whom} за {what}!
+Ну спасибо, {p}
+Браво! {p}
+Отличная работа! {p}
+Молодцы, {p}
+Какая забота о жителях! {p}
+Вот это сервис: {p}
+Поздравляю всех с {what}
+{p}. Спасибо, очень удобно
+{p}. Так держать!
+Супер работа, {p}
+Благодарим за {what}, очень довольны 👏
+Огромное спасибо за {what}, особенно детям нравится
+Вот так и живем, {p}. Спасибо за заботу
+Замечательно! {p}
+Ура, {p}
+Какие молодцы, {p}
+Спасибо нашей власти за {what}
+Лучший город, {p}
+""")
+SARCASM_WHOM = L("""
+администрации
+УК
+властям
+коммунальщикам
+дорожникам
+регоператору
+главе
+нашим чиновникам
+""")
+SARCASM_WHAT: dict[str, list[str]] = {
+    "roads": L("""
+очередную яму
+дорогу-решето
+асфальт который смыло за неделю
+темноту на улицах
+"""),
+    "housing": L("""
+ледяные батареи
+неделю без горячей воды
+ржавую воду из крана
+крышу как дуршлаг
+"""),
+    "improvement": L("""
+сломанные качели
+заросший бурьяном сквер
+площадку из 90-х
+"""),
+    "garbage": L("""
+горы мусора во дворе
+контейнеры которые не вывозят
+новую свалку у гаражей
+"""),
+    "snow": L("""
+бесплатный каток на тротуарах
+сугробы по пояс
+сосульки над головой
+"""),
+    "transport": L("""
+автобус раз в час
+отмененный рейс
+пешие прогулки вместо маршрутки
+"""),
+    "health": L("""
+запись к врачу через месяц
+очереди в поликлинике
+"""),
+    "education": L("""
+холодные классы
+очередь в садик на три года
+"""),
+    "social": L("""
+пособие которое не приходит
+справки по кругу
+"""),
+    "safety": L("""
+пьяные компании под окнами
+неработающую сирену
+"""),
+    "animals": L("""
+стаи собак у школы
+"""),
+    "ecology": L("""
+запах гари по ночам
+свежий воздух с химией
+"""),
+    "other": L("""
+одно окно в МФЦ
+отсутствие связи
+"""),
+}
+THANKS_BUT = L("""
+{thanks} {obj}, но {p}
+{thanks} {obj}! Только {p}
+{thanks} {obj}. Но {p}, когда сделаете?
+{thanks} {obj}, однако {p}
+{obj} это хорошо, но {p}
+{thanks} конечно {obj}, а {p}
+""")
+
 
 # ------------------------------------------------------------------------------------------------
 # Non-complaints
@@ -1318,6 +1498,12 @@ MORE_CONDOLENCES = L("""
 Земля пухом, герой
 """)
 MORE_CHATTER = L("""
+люди, кто-нибудь знает хорошего стоматолога?
+соседи, у кого есть лестница на пару часов?
+кто-нибудь видел, во сколько вчера закрылась аптека?
+народ, где в городе можно починить часы?
+девочки, подскажите хорошего педиатра в платной клинике
+кто знает, магазин на Лесной до скольки работает?
 ну это вы зря
 а мне кажется нормально
 всё правильно пишете
@@ -2160,7 +2346,8 @@ class Composer:
         return self.rng.choice(
             [
                 "vk.com/club" + str(self.rng.randint(10000, 999999)),
-                "t.me/" + self.rng.choice(["dengi_tut", "rabota_24", "novosti_goroda", "bonus777"]),
+                "t.me/"
+                + self.rng.choice(["dengi_tut", "rabota_24", "novosti_goroda", "bonus777"]),
                 "https://" + self.rng.choice(["bystro-zaim", "shop-sale", "super-dohod"]) + ".ru",
             ]
         )
@@ -2193,6 +2380,8 @@ class Composer:
         if not text:
             return text
         text = text[0].upper() + text[1:]
+        if not end:
+            return text.rstrip("?")
         if text[-1] not in ".!?":
             text += end
         return text
@@ -2220,15 +2409,30 @@ class Composer:
             q = self.fill(self.pick(frags["Q"]))
             if r.random() < 0.3:
                 parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
-            parts.append(self.sentence(q, "?"))
+            parts.append(self.sentence(q, "?" if r.random() < 0.8 else ""))
         elif kind == "request":
             if r.random() < 0.45:
                 parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
             parts.append(self.sentence(self.fill(self.pick(frags["R"])), r.choice([".", "!"])))
         elif kind == "sarcasm":
-            parts = [self.sentence(self.fill(self.pick(frags["S"])), r.choice(["!", ".", "!!!"]))]
-            if r.random() < 0.4:
-                parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
+            if r.random() < 0.45:
+                parts = [
+                    self.sentence(self.fill(self.pick(frags["S"])), r.choice(["!", ".", "!!!"]))
+                ]
+                if r.random() < 0.4:
+                    parts.append(self.sentence(self.fill(self.pick(frags["P"]))))
+            else:
+                tpl = self.pick(SARCASM_TEMPLATES)
+                text = tpl.replace("{whom}", self.pick(SARCASM_WHOM))
+                text = text.replace("{what}", self.pick(SARCASM_WHAT[topic]))
+                text = text.replace("{p}", self.fill(self.pick(frags["P"])))
+                parts = [self.sentence(text, r.choice(["", "!", "."]))]
+        elif kind == "thanks_but":
+            text = self.pick(THANKS_BUT)
+            text = text.replace("{thanks}", self.pick(THANKS_HEADS))
+            text = text.replace("{obj}", self.fill(self.pick(THANKS_OBJECTS[topic])))
+            text = text.replace("{p}", self.fill(self.pick(frags["P"])))
+            parts = [self.sentence(text)]
         elif kind == "persist":
             parts = [self.sentence(self.fill(self.pick(PERSIST)), r.choice(["!", ".", ""]))]
             if r.random() < 0.4:
@@ -2305,10 +2509,34 @@ class Composer:
 
 _LOOKALIKE = {"а": "a", "о": "o", "е": "e", "с": "c", "р": "p", "х": "x", "у": "y", "к": "k"}
 _NEIGHBOURS = {
-    "а": "вып", "о": "лрг", "е": "кн", "и": "мт", "т": "иь", "н": "ег", "с": "чм", "р": "пол",
-    "в": "аы", "л": "до", "к": "уе", "м": "си", "д": "лж", "п": "ар", "у": "кц", "я": "ч",
+    "а": "вып",
+    "о": "лрг",
+    "е": "кн",
+    "и": "мт",
+    "т": "иь",
+    "н": "ег",
+    "с": "чм",
+    "р": "пол",
+    "в": "аы",
+    "л": "до",
+    "к": "уе",
+    "м": "си",
+    "д": "лж",
+    "п": "ар",
+    "у": "кц",
+    "я": "ч",
 }
-OBSCENE_INSERTS = ["бл*", "бл@", "б***ь", "х**ня какая-то", "п*здец", "з@драли", "н*хрен", "бл...", "е*ать"]
+OBSCENE_INSERTS = [
+    "бл*",
+    "бл@",
+    "б***ь",
+    "х**ня какая-то",
+    "п*здец",
+    "з@драли",
+    "н*хрен",
+    "бл...",
+    "е*ать",
+]
 ANGRY_EMOJI = ["😡", "🤬", "😤", "😠", "👎", "😱", "😩", "🙏", "‼️"]
 HAPPY_EMOJI = ["👍", "❤️", "😂", "🙏", "👏", "😊", "🔥", "💐", "😍", "🤣"]
 SLANG = [
@@ -2348,8 +2576,10 @@ def add_noise(text: str, rng: random.Random, *, needs: bool, level: float = 1.0)
     if text.startswith("[id") or not any(ch.isalpha() for ch in text):
         return text
     if needs and chance(0.07):
-        text = rng.choice(OBSCENE_INSERTS) + " " + text if rng.random() < 0.4 else (
-            text.rstrip(".!") + " " + rng.choice(OBSCENE_INSERTS)
+        text = (
+            rng.choice(OBSCENE_INSERTS) + " " + text
+            if rng.random() < 0.4
+            else (text.rstrip(".!") + " " + rng.choice(OBSCENE_INSERTS))
         )
     if chance(0.25):
         for pattern, repl in rng.sample(SLANG, k=3):
@@ -2389,11 +2619,27 @@ def add_noise(text: str, rng: random.Random, *, needs: bool, level: float = 1.0)
 # Build
 # ------------------------------------------------------------------------------------------------
 
-POSITIVE_PLAN = {"complaint": 48, "question": 34, "request": 18, "sarcasm": 5, "persist": 4,
-                 "multi": 3}
+POSITIVE_PLAN = {
+    "complaint": 46,
+    "question": 32,
+    "request": 17,
+    "sarcasm": 7,
+    "persist": 4,
+    "multi": 3,
+    "thanks_but": 3,
+}
 OTHER_TOPIC_SCALE = 0.6
-NEGATIVE_PLAN = {"thanks": 300, "praise": 110, "congrats": 120, "condolence": 70, "chatter": 240,
-                 "argument": 140, "spam": 150, "offtopic": 150, "emoji": 50}
+NEGATIVE_PLAN = {
+    "thanks": 300,
+    "praise": 110,
+    "congrats": 120,
+    "condolence": 70,
+    "chatter": 240,
+    "argument": 140,
+    "spam": 150,
+    "offtopic": 150,
+    "emoji": 50,
+}
 TEST_SCALE = 0.34
 
 
@@ -2436,9 +2682,7 @@ def build_comments(seed: int = SEED) -> list[Row]:
 
 def side_items(items: Sequence[Item], split: str) -> list[Item]:
     return [
-        x
-        for i, x in enumerate(items)
-        if (i % TEST_EVERY == TEST_EVERY - 1) == (split == "test")
+        x for i, x in enumerate(items) if (i % TEST_EVERY == TEST_EVERY - 1) == (split == "test")
     ]
 
 
@@ -2462,9 +2706,19 @@ def dedupe(rows: list[Row]) -> list[Row]:
     return out
 
 
-ANSWER_PLAN = {"done": 70, "planned": 60, "info": 20, "mixed_good": 30, "formal": 55,
-               "deferral": 45, "vague": 40, "law": 25, "contradiction": 12, "empty": 20,
-               "mixed_bad": 30}
+ANSWER_PLAN = {
+    "done": 70,
+    "planned": 60,
+    "info": 20,
+    "mixed_good": 30,
+    "formal": 55,
+    "deferral": 45,
+    "vague": 40,
+    "law": 25,
+    "contradiction": 12,
+    "empty": 20,
+    "mixed_bad": 30,
+}
 
 
 def compose_answer(comp: Composer, topic: str, kind: str) -> tuple[str, bool]:
@@ -2537,14 +2791,28 @@ def build_answers(seed: int = SEED + 1) -> list[dict[str, object]]:
                 complaint = add_noise(comp.positive(topic, ckind), rng, needs=True, level=0.5)
                 answer, otpiska = compose_answer(comp, topic, kind)
                 out.append(
-                    {"complaint": complaint, "answer": answer, "otpiska": otpiska, "kind": kind,
-                     "topic": topic, "split": split}
+                    {
+                        "complaint": complaint,
+                        "answer": answer,
+                        "otpiska": otpiska,
+                        "kind": kind,
+                        "topic": topic,
+                        "split": split,
+                    }
                 )
     for i, item in enumerate(HANDWRITTEN_ANSWERS):
         complaint, answer, otpiska, kind = item
         split = "test" if i % TEST_EVERY == TEST_EVERY - 1 else "train"
-        out.append({"complaint": complaint, "answer": answer, "otpiska": otpiska, "kind": kind,
-                    "topic": "", "split": split})
+        out.append(
+            {
+                "complaint": complaint,
+                "answer": answer,
+                "otpiska": otpiska,
+                "kind": kind,
+                "topic": "",
+                "split": split,
+            }
+        )
     return out
 
 
@@ -2560,8 +2828,15 @@ def write_jsonl(path: Path, rows: Sequence[dict[str, object]]) -> None:
 def main() -> None:
     comments = build_comments()
     rows = [
-        {"id": f"c{i:05d}", "text": r.text, "needs_answer": r.needs_answer, "topic": r.topic,
-         "split": r.split, "kind": r.kind, "source": r.source}
+        {
+            "id": f"c{i:05d}",
+            "text": r.text,
+            "needs_answer": r.needs_answer,
+            "topic": r.topic,
+            "split": r.split,
+            "kind": r.kind,
+            "source": r.source,
+        }
         for i, r in enumerate(comments)
     ]
     write_jsonl(OUT_DIR / "corpus.jsonl", rows)

@@ -1,4 +1,4 @@
-"""issue 6 reserved
+"""issue 6: solution clock stamp
 
 Revision ID: 0004
 Revises: 0003
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 
-
 revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
@@ -19,8 +18,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('solution_breached_at', sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_column('solution_breached_at')

@@ -1,0 +1,174 @@
+"""Benchmark of the matcher on the held-out split of the shipped corpus.
+
+    .venv/bin/python bench/matcher.py [--min-comments 20000]
+
+Prints a human-readable summary, then one JSON object as the last line of stdout:
+needs_answer {precision, recall, f1}, topic {accuracy, macro_f1} (on held-out comments that need
+an answer, i.e. those routed by topic), otpiska {precision, recall, f1} (held-out answer pairs),
+classify_per_s, classify_per_s_wall, classify_per_s_cold and peak_rss_mb.
+
+Throughput: one process pinned to one CPU, BLAS limited to one thread, the held-out texts looped
+to at least --min-comments classifications after a warm-up pass.  ``classify_per_s`` divides by
+the CPU time of the process (so other load on a shared machine does not count against it);
+``classify_per_s_wall`` divides by elapsed time; ``classify_per_s_cold`` is the very first pass
+over the held-out texts with an empty lemma cache (every word through pymorphy3 once).
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: no BLAS thread pools, and the process pinned to a single CPU where supported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matcher.classifier import Matcher  # noqa: E402
+from matcher.quality import rate_answer  # noqa: E402
+from matcher.text import word_info  # noqa: E402
+from matcher.topics import Topic  # noqa: E402
+
+DATA = ROOT / "matcher" / "data"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    labels = sorted(set(gold))
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == label and p != label)
+        scores.append(prf(tp, fp, fn)["f1"])
+    return round(sum(scores) / len(scores), 4) if scores else 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--min-comments", type=int, default=20_000)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    rows = [r for r in read_jsonl(DATA / "corpus.jsonl") if r["split"] == "test"]
+    texts = [r["text"] for r in rows]
+
+    t0 = time.perf_counter()
+    matcher = Matcher.default()
+    load_s = time.perf_counter() - t0
+
+    # cold pass: empty lemma cache, every word goes through pymorphy3 once
+    word_info.cache_clear()
+    t0 = time.perf_counter()
+    results = matcher.classify_many(texts)
+    cold_per_s = len(texts) / (time.perf_counter() - t0)
+
+    tp = fp = fn = 0
+    gold_topics: list[str] = []
+    pred_topics: list[str] = []
+    gold_all: list[str] = []
+    pred_all: list[str] = []
+    by_kind: Counter[str] = Counter()
+    by_kind_ok: Counter[str] = Counter()
+    for row, c in zip(rows, results, strict=True):
+        gold = bool(row["needs_answer"])
+        if c.needs_answer and gold:
+            tp += 1
+        elif c.needs_answer:
+            fp += 1
+        elif gold:
+            fn += 1
+        by_kind[row["kind"]] += 1
+        by_kind_ok[row["kind"]] += int(c.needs_answer == gold)
+        gold_all.append(row["topic"])
+        pred_all.append(c.topic.value)
+        if gold:
+            gold_topics.append(row["topic"])
+            pred_topics.append(c.topic.value)
+    topic_acc = sum(g == p for g, p in zip(gold_topics, pred_topics, strict=True)) / len(
+        gold_topics
+    )
+    topic_acc_all = sum(g == p for g, p in zip(gold_all, pred_all, strict=True)) / len(gold_all)
+
+    answers = [a for a in read_jsonl(DATA / "answers.jsonl") if a["split"] == "test"]
+    atp = afp = afn = 0
+    for a in answers:
+        rating = rate_answer(a["complaint"], a["answer"])
+        if rating.otpiska and a["otpiska"]:
+            atp += 1
+        elif rating.otpiska:
+            afp += 1
+        elif a["otpiska"]:
+            afn += 1
+
+    # throughput: warm caches, single process, >= min_comments classifications
+    matcher.classify_many(texts)
+    reps = max(1, -(-args.min_comments // len(texts)))
+    n = 0
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    for _ in range(reps):
+        for text in texts:
+            matcher.classify(text)
+            n += 1
+    per_s = n / (time.process_time() - c0)
+    per_s_wall = n / (time.perf_counter() - t0)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    result = {
+        "needs_answer": prf(tp, fp, fn),
+        "topic": {
+            "accuracy": round(topic_acc, 4),
+            "macro_f1": macro_f1(gold_topics, pred_topics),
+            "n": len(gold_topics),
+            "accuracy_all_comments": round(topic_acc_all, 4),
+        },
+        "otpiska": {**prf(atp, afp, afn), "n": len(answers)},
+        "classify_per_s": round(per_s),
+        "classify_per_s_wall": round(per_s_wall),
+        "classify_per_s_cold": round(cold_per_s),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "n_test_comments": len(rows),
+        "n_timed": n,
+        "model": dict(matcher.model.meta),
+        "model_load_s": round(load_s, 3),
+        "accuracy_by_kind": {k: round(by_kind_ok[k] / by_kind[k], 3) for k in sorted(by_kind)},
+    }
+    for topic in Topic:
+        if topic.value not in set(gold_topics):
+            print(f"note: no held-out comments of topic {topic.value}", file=sys.stderr)
+    print(
+        f"needs_answer P/R/F1 {result['needs_answer']}; topic {result['topic']}; "
+        f"otpiska {result['otpiska']}; {per_s:.0f} comments/s per CPU second "
+        f"({per_s_wall:.0f} wall), {cold_per_s:.0f} cold; "
+        f"peak RSS {peak_rss_mb:.1f} MB"
+    )
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,142 @@
+"""One pacer for every message the bot puts in front of a person.
+
+Handlers' replies and the outbox sender share a chat, so they must share its limits too:
+otherwise an alert followed by a command reply one tenth of a second later earns a 429.
+The pacer is an aiogram request middleware on the bot's session, so every send and edit
+passes through it, and the sender asks it which chats are ready instead of waiting on them.
+
+Intervals are measured from the moment a request *completed*: the server saw it no later than
+that, so the next request, started ``interval`` after, reaches it at least ``interval`` later
+whatever the network did to the first one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+from collectors.vk_client import IntervalLimiter
+from config.clock import Clock
+
+#: Methods Telegram counts toward flood limits.
+PACED = frozenset(
+    {
+        "SendMessage",
+        "EditMessageText",
+        "EditMessageReplyMarkup",
+        "EditMessageCaption",
+        "SendPhoto",
+        "SendDocument",
+    }
+)
+
+
+class TelegramPacer:
+    """Per chat: one message per ``per_chat_interval_s``; per group: ``group_per_min`` a
+    minute; overall: ``global_rate`` a second.  Also counts each chat's last minute, so the
+    sender can hold a chat at ``chat_per_min`` and coalesce instead of flooding it."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        per_chat_interval_s: float = 1.05,
+        group_per_min: int = 19,
+        global_rate: float = 28.0,
+    ) -> None:
+        self.clock = clock
+        self.per_chat_interval_s = per_chat_interval_s
+        self.group_per_min = group_per_min
+        self._global = IntervalLimiter(clock, global_rate, margin=1.0)
+        self._ready: dict[int, float] = {}
+        self._minute: dict[int, deque[float]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _recent(self, chat_id: int, now: float) -> deque[float]:
+        log = self._minute.setdefault(chat_id, deque())
+        while log and log[0] <= now - 60.0:
+            log.popleft()
+        return log
+
+    def sent_last_minute(self, chat_id: int) -> int:
+        return len(self._recent(chat_id, self.clock.monotonic()))
+
+    def ready_in(self, chat_id: int, per_min: int | None = None) -> float:
+        """Seconds until one more message to ``chat_id`` fits (0 when it fits now).
+
+        ``per_min`` adds a cap on the chat's last minute (groups always have one)."""
+        now = self.clock.monotonic()
+        wait = self._ready.get(chat_id, float("-inf")) - now
+        cap = self.group_per_min if chat_id < 0 else None
+        if per_min is not None:
+            cap = per_min if cap is None else min(cap, per_min)
+        if cap is not None:
+            log = self._recent(chat_id, now)
+            if len(log) >= cap:
+                wait = max(wait, log[len(log) - cap] + 60.0 - now)
+        return max(wait, 0.0)
+
+    def penalize(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429: nothing more to this chat for ``seconds``."""
+        self._ready[chat_id] = max(
+            self._ready.get(chat_id, float("-inf")), self.clock.monotonic() + seconds
+        )
+
+    async def paced(self, chat_id: int, send: Any) -> Any:
+        """Run ``send()`` when the chat and the bot-wide budget allow, then book it."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            while (wait := self.ready_in(chat_id)) > 0:
+                await self.clock.sleep(wait)
+            await self._global.acquire()
+            try:
+                return await send()
+            except TelegramRetryAfter as exc:
+                self.penalize(chat_id, float(exc.retry_after))
+                raise
+            finally:
+                done = self.clock.monotonic()
+                self._ready[chat_id] = max(
+                    self._ready.get(chat_id, float("-inf")), done + self.per_chat_interval_s
+                )
+                self._recent(chat_id, done).append(done)
+
+
+class PacingMiddleware(BaseRequestMiddleware):
+    """Routes every paced Bot API call through :class:`TelegramPacer`."""
+
+    def __init__(self, pacer: TelegramPacer) -> None:
+        self.pacer = pacer
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if type(method).__name__ not in PACED or not isinstance(chat_id, int):
+            return await make_request(bot, method)
+
+        async def send() -> Response[TelegramType]:
+            return await make_request(bot, method)
+
+        result: Response[TelegramType] = await self.pacer.paced(chat_id, send)
+        return result
+
+
+def install_pacer(bot: Bot, clock: Clock, **limits: Any) -> TelegramPacer:
+    """Put a pacer on ``bot``'s session; hand the same pacer to the outbox sender."""
+    pacer = TelegramPacer(clock, **limits)
+    bot.session.middleware(PacingMiddleware(pacer))
+    return pacer

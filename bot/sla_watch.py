@@ -1,0 +1,243 @@
+"""The SLA watch: nudge at 75 %, escalate at breach, then to the leads — each exactly once.
+
+Runs every minute of app-clock time (``bot/scheduler.py``).  For each complaint still waiting
+for an answer it recomputes the running clock's deadlines from the agency's calendar (so a
+pause or a changed registry target is honoured), and for every stage reached whose notice
+has not been stamped yet it queues the outbox rows *and* sets the stamp in one transaction.
+A crash before the commit sends nothing; a crash after it sends everything once, because
+the outbox keys (``nudge:{id}:{clock}:{chat}``) are unique.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.render import excerpt, local_time, vk_comment_url
+from bot.scheduler import JobDeps
+from matcher.sla import SlaPolicy, SlaStage, deadlines, format_duration_ru, stage_at
+from matcher.workcalendar import WorkCalendar
+from storage.models import Agency, Comment, Complaint, ComplaintStatus, Person
+from storage.outbox import enqueue
+from storage.sla_clock import (
+    OPEN_STATUSES,
+    agency_calendar,
+    agency_policy,
+    awaiting_answer,
+    current_deadlines,
+    running_clock,
+    stamped_for_clock,
+    store_deadlines,
+)
+
+SLA_KINDS = frozenset({"nudge", "escalation", "escalation_lead", "solution_breach"})
+
+
+@dataclass
+class SlaPass:
+    """What one pass queued (for logs and tests)."""
+
+    nudged: list[int]
+    escalated: list[int]
+    escalated_lead: list[int]
+    solution_breached: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """Active people by role, read once per pass."""
+
+    officials: list[Person]
+    moderators: list[Person]
+    leads: list[Person]
+    everyone: dict[int, Person]
+
+    def officials_of(self, agency_id: str, taken_by: int | None = None) -> list[Person]:
+        """The agency's officials, plus whoever pressed «В работу» if not among them."""
+        found = [p for p in self.officials if agency_id in (p.agencies or [])]
+        taker = self.everyone.get(taken_by) if taken_by is not None else None
+        if taker is not None and taker not in found:
+            found.append(taker)
+        return found
+
+
+async def load_staff(session: AsyncSession) -> Staff:
+    people = (await session.execute(select(Person).where(Person.active.is_not(False)))).scalars()
+    by_role: dict[str, list[Person]] = {}
+    everyone: dict[int, Person] = {}
+    for p in people:
+        by_role.setdefault(p.role, []).append(p)
+        everyone[p.telegram_id] = p
+    return Staff(
+        officials=by_role.get("official", []),
+        moderators=by_role.get("moderator", []),
+        leads=by_role.get("lead", []),
+        everyone=everyone,
+    )
+
+
+async def check_sla(deps: JobDeps, *, now: datetime) -> SlaPass:
+    """One pass over the complaints whose clock has reached a stage (scheduler job)."""
+    result = SlaPass([], [], [], [])
+    # Answered complaints matter only to the optional solution clock.
+    solution_statuses = (
+        (*OPEN_STATUSES, ComplaintStatus.ANSWERED)
+        if any(a.solution_hours for a in deps.registry.agencies)
+        else ()
+    )
+    async with deps.sessions() as session, session.begin():
+        staff = await load_staff(session)
+        rows = (
+            await session.execute(
+                select(Complaint, Comment)
+                .join(Comment, Comment.id == Complaint.comment_pk)
+                .where(
+                    Complaint.waiting_since.is_(None),
+                    or_(Complaint.warn_at.is_(None), Complaint.warn_at <= now),
+                    or_(
+                        and_(
+                            Complaint.status.in_(OPEN_STATUSES),
+                            or_(
+                                Complaint.escalated_lead_at.is_(None),
+                                Complaint.reopened_at > Complaint.escalated_lead_at,
+                            ),
+                        ),
+                        and_(
+                            Complaint.status.in_(solution_statuses),
+                            Complaint.solution_breached_at.is_(None),
+                        ),
+                    ),
+                )
+                .order_by(Complaint.id)
+            )
+        ).all()
+        agency_names = {a.id: a.name for a in (await session.execute(select(Agency))).scalars()}
+        for complaint, comment in rows:
+            _check_one(deps, session, complaint, comment, staff, agency_names, now, result)
+    return result
+
+
+def _check_one(
+    deps: JobDeps,
+    session: AsyncSession,
+    c: Complaint,
+    comment: Comment,
+    staff: Staff,
+    agency_names: dict[str, str],
+    now: datetime,
+    result: SlaPass,
+) -> None:
+    policy = agency_policy(deps.registry, c.agency_id)
+    cal = agency_calendar(deps.registry, c.agency_id)
+    url = vk_comment_url(comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id)
+    agency = escape(agency_names.get(c.agency_id, c.agency_id))
+    text = escape(excerpt(comment.text, 200))
+    officials = staff.officials_of(c.agency_id, c.taken_by)
+    if awaiting_answer(c):
+        d = current_deadlines(c, policy, cal)
+        store_deadlines(c, d)
+        stage = stage_at(d, now)
+        _, _, clock_no = running_clock(c)
+        if stage is not SlaStage.OK and not stamped_for_clock(c.nudged_at, c):
+            for p in officials:
+                if stage is SlaStage.WARNING:
+                    left = cal.working_seconds_between(now, d.due_at)
+                    body = texts.SLA_NUDGE.format(
+                        id=c.id,
+                        agency=agency,
+                        left=format_duration_ru(left),
+                        due=local_time(d.due_at, p.tz),
+                        text=text,
+                        url=url,
+                    )
+                else:  # the watch was down during the warning window: still tell them
+                    body = texts.SLA_NUDGE_LATE.format(
+                        id=c.id, agency=agency, due=local_time(d.due_at, p.tz), text=text, url=url
+                    )
+                _queue(session, "nudge", c, clock_no, p.telegram_id, body, now)
+            c.nudged_at = now
+            result.nudged.append(c.id)
+        if stage in (SlaStage.BREACHED, SlaStage.ESCALATED_LEAD) and not stamped_for_clock(
+            c.escalated_at, c
+        ):
+            names = ", ".join(escape(p.name) for p in officials) or texts.NO_OFFICIALS
+            for p in staff.moderators:
+                body = texts.SLA_ESCALATION.format(
+                    id=c.id,
+                    agency=agency,
+                    due=local_time(d.due_at, p.tz),
+                    officials=names,
+                    text=text,
+                    url=url,
+                )
+                _queue(session, "escalation", c, clock_no, p.telegram_id, body, now)
+            c.escalated_at = now
+            result.escalated.append(c.id)
+        if stage is SlaStage.ESCALATED_LEAD and not stamped_for_clock(c.escalated_lead_at, c):
+            overdue = cal.working_seconds_between(d.due_at, now)
+            for p in staff.leads:
+                body = texts.SLA_ESCALATION_LEAD.format(
+                    id=c.id,
+                    agency=agency,
+                    overdue=format_duration_ru(overdue),
+                    due=local_time(d.due_at, p.tz),
+                    text=text,
+                    url=url,
+                )
+                _queue(session, "escalation_lead", c, clock_no, p.telegram_id, body, now)
+            c.escalated_lead_at = now
+            result.escalated_lead.append(c.id)
+    _check_solution(session, c, policy.solution_s, cal, staff, agency, url, now, result)
+
+
+def _check_solution(
+    session: AsyncSession,
+    c: Complaint,
+    solution_s: int | None,
+    cal: WorkCalendar,
+    staff: Staff,
+    agency: str,
+    url: str,
+    now: datetime,
+    result: SlaPass,
+) -> None:
+    """The optional solution clock runs from the complaint to its resolution, across
+    answers and reopens; its breach goes to the moderators once."""
+    if solution_s is None or c.solution_breached_at is not None:
+        return
+    policy = SlaPolicy(first_response_s=solution_s, solution_s=solution_s)
+    due = deadlines(c.created_at, policy, cal, paused_s=c.paused_s or 0, kind="solution").due_at
+    if now < due:
+        return
+    for p in staff.moderators:
+        body = texts.SLA_SOLUTION_BREACH.format(
+            id=c.id, agency=agency, due=local_time(due, p.tz), url=url
+        )
+        _queue(session, "solution_breach", c, 0, p.telegram_id, body, now)
+    c.solution_breached_at = now
+    result.solution_breached.append(c.id)
+
+
+def _queue(
+    session: AsyncSession,
+    kind: str,
+    c: Complaint,
+    clock_no: int,
+    chat_id: int,
+    text: str,
+    now: datetime,
+) -> None:
+    enqueue(
+        session,
+        key=f"{kind}:{c.id}:{clock_no}:{chat_id}",
+        chat_id=chat_id,
+        kind=kind,
+        complaint_id=c.id,
+        payload={"text": text},
+        now=now,
+    )

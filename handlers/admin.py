@@ -1,0 +1,287 @@
+"""Administration: /stats, /pages, /addpage, /invite, /users, /mute, /status."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.keyboards import list_keyboard
+from bot.menus import commands_for
+from bot.render import local_time
+from config.clock import Clock
+from handlers.common import PageResolveError, PageResolver, gate
+from handlers.moderation import agency_choices
+from matcher.sla import format_duration_ru
+from storage import queries
+from storage.actions import actor_of, audit
+from storage.models import Agency, Page, Person
+from storage.people import ROLES, InviteError, create_invite, mute
+
+LINES_PER_PAGE = 15
+MAX_MUTE_HOURS = 24 * 14
+
+
+async def admin_list_page(
+    session: AsyncSession, person: Person, kind: str, page: int, clock: Clock
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """A page of /pages or /users, re-checked against the person's rights on every turn."""
+    if kind not in commands_for(person.role):
+        return None
+    lines: list[str]
+    if kind == "pages":
+        agencies = dict(await agency_choices(session))
+        found = await queries.pages(session)
+        title = texts.PAGES_TITLE.format(count=texts.pages_n(len(found)))
+        lines = [
+            texts.PAGE_LINE.format(
+                name=escape(p.name),
+                ref=escape(p.screen_name or f"club{p.group_id}"),
+                agency=escape(agencies.get(p.agency_id, p.agency_id)),
+                checked=local_time(p.last_checked_at, person.tz)
+                if p.last_checked_at
+                else texts.NEVER,
+                problem=texts.PAGE_PROBLEM.format(reason=escape(p.unreachable_reason))
+                if p.unreachable_reason
+                else "",
+            )
+            for p in found
+        ]
+    else:
+        now = clock.now()
+        everyone = await queries.people(session)
+        title = texts.USERS_TITLE.format(count=len(everyone))
+        lines = []
+        for p in everyone:
+            flags = texts.USER_UNREACHABLE if p.unreachable else ""
+            if p.muted_until is not None and p.muted_until > now:
+                flags += texts.USER_MUTED.format(until=local_time(p.muted_until, person.tz))
+            lines.append(
+                texts.USER_LINE.format(
+                    name=escape(p.name),
+                    role=texts.ROLE_NAMES.get(p.role, p.role),
+                    agencies=f" ({escape(', '.join(p.agencies))})" if p.agencies else "",
+                    id=p.telegram_id,
+                    flags=flags,
+                )
+            )
+    pages = max(1, math.ceil(len(lines) / LINES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    body = lines[page * LINES_PER_PAGE : (page + 1) * LINES_PER_PAGE]
+    footer = [texts.LIST_PAGE.format(page=page + 1, pages=pages)] if pages > 1 else []
+    text = "\n".join([title, *body, *footer])
+    return text, list_keyboard(kind, "", page, pages, [])
+
+
+def vk_ref(link: str) -> str:
+    """``https://vk.com/adm_city`` / ``vk.com/club123`` / ``@adm_city`` → ``adm_city``."""
+    ref = link.strip().split("?", 1)[0].rstrip("/")
+    for prefix in ("https://", "http://", "www.", "m.", "vk.com/", "vk.ru/"):
+        ref = ref.removeprefix(prefix)
+    return ref.lstrip("@")
+
+
+def build_router() -> Router:
+    router = Router(name="admin")
+
+    @router.message(Command("stats"))
+    async def stats(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
+    ) -> None:
+        if (who := await gate(message, person, "stats")) is None:
+            return
+        arg = (command.args or "7d").strip().lower()
+        if arg not in ("7d", "30d"):
+            await message.answer(texts.STATS_BAD_PERIOD)
+            return
+        days = int(arg[:-1])
+        s = await queries.stats(session, who, clock.now(), days)
+        await message.answer(
+            texts.STATS.format(
+                days=f"{days} {texts.plural(days, 'день', 'дня', 'дней')}",
+                received=texts.complaints_n(s.received),
+                answered=s.answered,
+                on_time=s.on_time,
+                median=format_duration_ru(s.median_response_s)
+                if s.median_response_s is not None
+                else "—",
+                otpiska=s.otpiska,
+                open_now=s.open_now,
+                overdue=s.overdue_now,
+            )
+        )
+
+    async def _admin_list(
+        message: Message, person: Person | None, kind: str, session: AsyncSession, clock: Clock
+    ) -> None:
+        if (who := await gate(message, person, kind)) is None:
+            return
+        shown = await admin_list_page(session, who, kind, 0, clock)
+        assert shown is not None
+        await message.answer(shown[0], reply_markup=shown[1])
+
+    @router.message(Command("pages"))
+    async def pages(
+        message: Message, person: Person | None, session: AsyncSession, clock: Clock
+    ) -> None:
+        await _admin_list(message, person, "pages", session, clock)
+
+    @router.message(Command("users"))
+    async def users(
+        message: Message, person: Person | None, session: AsyncSession, clock: Clock
+    ) -> None:
+        await _admin_list(message, person, "users", session, clock)
+
+    @router.message(Command("addpage"))
+    async def addpage(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
+        page_resolver: PageResolver | None = None,
+    ) -> None:
+        if (who := await gate(message, person, "addpage")) is None:
+            return
+        known = ", ".join(a for a, _ in await agency_choices(session))
+        parts = (command.args or "").split()
+        if len(parts) != 2 or page_resolver is None:
+            await message.answer(texts.ADDPAGE_USAGE.format(known=escape(known)))
+            return
+        link, agency_id = parts
+        if await session.get(Agency, agency_id) is None:
+            await message.answer(
+                texts.UNKNOWN_AGENCY.format(agency=escape(agency_id), known=escape(known))
+            )
+            return
+        ref = vk_ref(link)
+        try:
+            found = await page_resolver(ref)
+        except PageResolveError as exc:
+            await message.answer(texts.ADDPAGE_VK_FAILED.format(error=escape(str(exc))))
+            return
+        if found is None:
+            await message.answer(texts.ADDPAGE_NOT_FOUND.format(ref=escape(ref)))
+            return
+        if await session.get(Page, found.group_id) is not None:
+            await message.answer(
+                texts.ADDPAGE_EXISTS.format(name=escape(found.name), id=found.group_id)
+            )
+            return
+        session.add(
+            Page(
+                group_id=found.group_id,
+                name=found.name,
+                screen_name=found.screen_name,
+                agency_id=agency_id,
+                max_seen_id=0,
+            )
+        )
+        audit(
+            session,
+            actor=actor_of(who),
+            action="page_added",
+            now=clock.now(),
+            after={"group_id": found.group_id, "name": found.name, "agency": agency_id},
+        )
+        await message.answer(
+            texts.ADDPAGE_OK.format(name=escape(found.name), id=found.group_id, agency=agency_id)
+        )
+
+    @router.message(Command("invite"))
+    async def invite(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
+        bot: Bot,
+    ) -> None:
+        if (who := await gate(message, person, "invite")) is None:
+            return
+        parts = (command.args or "").split()
+        known = ", ".join(a for a, _ in await agency_choices(session))
+        if not 1 <= len(parts) <= 2:
+            await message.answer(texts.INVITE_USAGE.format(roles=", ".join(ROLES)))
+            return
+        role, agency = parts[0].lower(), (parts[1] if len(parts) > 1 else None)
+        made = await create_invite(session, who, role, agency, clock.now())
+        if made is InviteError.BAD_ROLE:
+            await message.answer(texts.INVITE_USAGE.format(roles=", ".join(ROLES)))
+        elif made is InviteError.ROLE_FORBIDDEN:
+            await message.answer(texts.INVITE_ROLE_FORBIDDEN)
+        elif made is InviteError.NEEDS_AGENCY:
+            await message.answer(texts.INVITE_NEEDS_AGENCY.format(known=escape(known)))
+        elif made is InviteError.UNKNOWN_AGENCY:
+            await message.answer(
+                texts.UNKNOWN_AGENCY.format(agency=escape(agency or ""), known=escape(known))
+            )
+        elif not isinstance(made, InviteError):
+            me = await bot.me()
+            await message.answer(
+                texts.INVITE_OK.format(
+                    role=texts.ROLE_NAMES.get(made.role, made.role),
+                    agency=f", {escape(made.agencies[0])}" if made.agencies else "",
+                    expires=local_time(made.expires_at, who.tz),
+                    link=f"https://t.me/{me.username}?start={made.code}",
+                )
+            )
+
+    @router.message(Command("mute"))
+    async def mute_(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
+    ) -> None:
+        if (who := await gate(message, person, "mute")) is None:
+            return
+        arg = (command.args or "").strip().replace(",", ".")
+        try:
+            hours = float(arg)
+        except ValueError:
+            hours = -1.0
+        if not 0 <= hours <= MAX_MUTE_HOURS or math.isnan(hours):
+            await message.answer(texts.MUTE_USAGE)
+            return
+        until = await mute(session, who, hours, clock.now())
+        if until is None:
+            await message.answer(texts.UNMUTE_OK)
+        else:
+            await message.answer(texts.MUTE_OK.format(until=local_time(until, who.tz)))
+
+    @router.message(Command("status"))
+    async def status(
+        message: Message, person: Person | None, session: AsyncSession, clock: Clock
+    ) -> None:
+        if (who := await gate(message, person, "status")) is None:
+            return
+        h = await queries.health(session, clock.now())
+        unreachable = "".join(
+            texts.STATUS_UNREACHABLE_LINE.format(name=escape(n), reason=escape(r))
+            for n, r in h.unreachable[:20]
+        )
+        await message.answer(
+            texts.STATUS.format(
+                pages=h.pages,
+                fresh=h.fresh,
+                never=h.never,
+                last=local_time(h.last_checked_at, who.tz) if h.last_checked_at else texts.NEVER,
+                unreachable=f"{len(h.unreachable)}{unreachable}",
+                pending=h.outbox_pending,
+                failed=h.outbox_failed,
+                blocked=h.blocked,
+            )
+        )
+
+    return router

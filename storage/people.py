@@ -1,0 +1,126 @@
+"""People and invites: one-time deep links, joining, muting (all audited)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.actions import actor_of, audit
+from storage.models import Agency, Invite, Person
+
+INVITE_TTL = timedelta(hours=72)
+ROLES = ("official", "moderator", "lead", "admin")
+
+
+class InviteError(StrEnum):
+    BAD_ROLE = "bad_role"
+    ROLE_FORBIDDEN = "role_forbidden"
+    NEEDS_AGENCY = "needs_agency"
+    UNKNOWN_AGENCY = "unknown_agency"
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvite:
+    code: str
+    role: str
+    agencies: list[str]
+    expires_at: datetime
+
+
+def may_invite(inviter: Person, role: str) -> bool:
+    """Admins invite anyone; moderators bring in officials of their region only."""
+    return inviter.role == "admin" or (inviter.role == "moderator" and role == "official")
+
+
+async def create_invite(
+    session: AsyncSession, inviter: Person, role: str, agency: str | None, now: datetime
+) -> NewInvite | InviteError:
+    if role not in ROLES:
+        return InviteError.BAD_ROLE
+    if not may_invite(inviter, role):
+        return InviteError.ROLE_FORBIDDEN
+    if role == "official" and agency is None:
+        return InviteError.NEEDS_AGENCY
+    if agency is not None and await session.get(Agency, agency) is None:
+        return InviteError.UNKNOWN_AGENCY
+    code = secrets.token_urlsafe(12)
+    agencies = [agency] if agency else []
+    expires = now + INVITE_TTL
+    session.add(
+        Invite(
+            code=code,
+            role=role,
+            agencies=agencies,
+            created_by=inviter.telegram_id,
+            created_at=now,
+            expires_at=expires,
+            region=inviter.region,
+        )
+    )
+    audit(
+        session,
+        actor=actor_of(inviter),
+        action="invite_created",
+        now=now,
+        after={"role": role, "agencies": agencies, "expires_at": expires.isoformat()},
+    )
+    return NewInvite(code, role, agencies, expires)
+
+
+async def redeem_invite(
+    session: AsyncSession, code: str, telegram_id: int, name: str, now: datetime
+) -> Person | None:
+    """Turn a valid, unused, unexpired code into a person; anything else gives ``None``."""
+    invite = await session.get(Invite, code[:64], with_for_update=True)
+    if invite is None or invite.used_by is not None or invite.expires_at <= now:
+        return None
+    tz = "Europe/Moscow"
+    if invite.agencies:
+        agency = await session.get(Agency, invite.agencies[0])
+        tz = agency.tz if agency else tz
+    person = Person(
+        telegram_id=telegram_id,
+        name=name,
+        role=invite.role,
+        tz=tz,
+        agencies=list(invite.agencies),
+        unreachable=False,
+        region=invite.region,
+        joined_at=now,
+        invited_by=invite.created_by,
+        active=True,
+    )
+    session.add(person)
+    invite.used_by, invite.used_at = telegram_id, now
+    audit(
+        session,
+        actor=f"tg:{telegram_id}",
+        action="joined",
+        now=now,
+        after={
+            "role": invite.role,
+            "agencies": list(invite.agencies),
+            "invited_by": invite.created_by,
+        },
+    )
+    return person
+
+
+async def mute(
+    session: AsyncSession, person: Person, hours: float, now: datetime
+) -> datetime | None:
+    before = person.muted_until.isoformat() if person.muted_until else None
+    person.muted_until = now + timedelta(hours=hours) if hours > 0 else None
+    audit(
+        session,
+        actor=actor_of(person),
+        action="mute",
+        now=now,
+        before={"muted_until": before},
+        after={"muted_until": person.muted_until.isoformat() if person.muted_until else None},
+    )
+    return person.muted_until

@@ -1,0 +1,170 @@
+"""Read-only questions the bot's commands ask: lists of complaints, stats, pages, people.
+
+Each list is scoped by who asks (an official sees only their agencies) and returns complaint
+ids in a stable order, so a paged message can be re-queried page by page.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.actions import REGION_WIDE_ROLES, WORKING
+from storage.models import (
+    Complaint,
+    Notification,
+    OutboxStatus,
+    Page,
+    Person,
+)
+
+
+def _scoped(stmt: Select[int], person: Person) -> Select[int]:
+    if person.role in REGION_WIDE_ROLES:
+        return stmt
+    return stmt.where(Complaint.agency_id.in_(list(person.agencies or [])))
+
+
+async def my_ids(session: AsyncSession, person: Person) -> list[int]:
+    """An official's open complaints; for others, the ones they took «В работу»."""
+    stmt = select(Complaint.id).where(Complaint.status.in_(WORKING))
+    if person.role == "official":
+        stmt = stmt.where(
+            or_(
+                Complaint.agency_id.in_(list(person.agencies or [])),
+                Complaint.taken_by == person.telegram_id,
+            )
+        )
+    else:
+        stmt = stmt.where(Complaint.taken_by == person.telegram_id)
+    return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
+
+
+async def open_ids(
+    session: AsyncSession, person: Person, *, topic: str | None = None, page: int | None = None
+) -> list[int]:
+    stmt = _scoped(select(Complaint.id).where(Complaint.status.in_(WORKING)), person)
+    if topic is not None:
+        stmt = stmt.where(Complaint.topic == topic)
+    if page is not None:
+        stmt = stmt.where(Complaint.owner_id == -page)
+    return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
+
+
+async def overdue_ids(session: AsyncSession, person: Person, now: datetime) -> list[int]:
+    stmt = _scoped(
+        select(Complaint.id).where(Complaint.status.in_(WORKING), Complaint.due_at < now), person
+    )
+    return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    received: int
+    answered: int
+    on_time: int
+    median_response_s: int | None
+    otpiska: int
+    open_now: int
+    overdue_now: int
+
+
+async def stats(session: AsyncSession, person: Person, now: datetime, days: int) -> Stats:
+    """Counts over complaints created in the last ``days`` days, scoped to the person."""
+    since = now - timedelta(days=days)
+    scope = (
+        []
+        if person.role in REGION_WIDE_ROLES
+        else [Complaint.agency_id.in_(list(person.agencies or []))]
+    )
+    rows = (
+        await session.execute(
+            select(Complaint.answered_at, Complaint.due_at, Complaint.response_seconds).where(
+                Complaint.created_at >= since, *scope
+            )
+        )
+    ).all()
+    answered = [r for r in rows if r.answered_at is not None]
+    on_time = [r for r in answered if r.due_at is None or r.answered_at <= r.due_at]
+    responses = [r.response_seconds for r in answered if r.response_seconds is not None]
+    otpiska = await session.scalar(
+        select(func.count())
+        .select_from(Complaint)
+        .where(Complaint.created_at >= since, Complaint.otpiska.is_(True), *scope)
+    )
+    open_now = await session.scalar(
+        select(func.count()).select_from(Complaint).where(Complaint.status.in_(WORKING), *scope)
+    )
+    overdue_now = await session.scalar(
+        select(func.count())
+        .select_from(Complaint)
+        .where(Complaint.status.in_(WORKING), Complaint.due_at < now, *scope)
+    )
+    return Stats(
+        received=len(rows),
+        answered=len(answered),
+        on_time=len(on_time),
+        median_response_s=int(statistics.median(responses)) if responses else None,
+        otpiska=otpiska or 0,
+        open_now=open_now or 0,
+        overdue_now=overdue_now or 0,
+    )
+
+
+async def pages(session: AsyncSession) -> list[Page]:
+    return list((await session.execute(select(Page).order_by(Page.name))).scalars())
+
+
+async def people(session: AsyncSession) -> list[Person]:
+    return list(
+        (
+            await session.execute(
+                select(Person).where(Person.active.is_(True)).order_by(Person.role, Person.name)
+            )
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    pages: int
+    fresh: int
+    never: int
+    last_checked_at: datetime | None
+    unreachable: list[tuple[str, str]]
+    outbox_pending: int
+    outbox_failed: int
+    blocked: int
+
+
+async def health(session: AsyncSession, now: datetime) -> Health:
+    """The collector's health as the database sees it, plus the outbox's."""
+    all_pages = await pages(session)
+    checked = [p.last_checked_at for p in all_pages if p.last_checked_at is not None]
+    pending = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.status == OutboxStatus.PENDING)
+    )
+    failed = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.status == OutboxStatus.FAILED)
+    )
+    blocked = await session.scalar(
+        select(func.count()).select_from(Person).where(Person.unreachable.is_(True))
+    )
+    return Health(
+        pages=len(all_pages),
+        fresh=sum(1 for at in checked if at >= now - timedelta(hours=1)),
+        never=len(all_pages) - len(checked),
+        last_checked_at=max(checked) if checked else None,
+        unreachable=[(p.name, p.unreachable_reason) for p in all_pages if p.unreachable_reason],
+        outbox_pending=pending or 0,
+        outbox_failed=failed or 0,
+        blocked=blocked or 0,
+    )

@@ -1,0 +1,108 @@
+"""End to end: an unanswered complaint is nudged, escalated to the moderator, then to the lead,
+each exactly once, on the sandbox's virtual clock; and /digest answers a lead on demand."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.runner import Sandbox
+
+pytestmark = pytest.mark.e2e
+
+SPEED = 2000.0
+COMPLAINT = {
+    "page": 1001,
+    "post": 10,
+    "id": 11,
+    "from_id": 7001,
+    "name": "Мария К.",
+    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
+}
+
+
+def _texts(report: dict[str, Any], chat_id: int, needle: str) -> list[dict[str, Any]]:
+    return [
+        t
+        for t in report["telegram"]
+        if t["chat_id"] == chat_id
+        and t["method"] == "sendMessage"
+        and t["status"] == 200
+        and needle in (t["text"] or "")
+    ]
+
+
+def _at(call: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(call["at"])
+
+
+async def test_unanswered_complaint_nudged_then_escalated_then_lead(
+    make_scenario: Any, tmp_path: Path
+) -> None:
+    scenario = make_scenario(
+        [
+            {"at": "2026-11-23T08:52:00+03:00", "comment": COMPLAINT},
+            {"at": "2026-11-23T10:35:00+03:00", "telegram": {"from": 701, "text": "/digest"}},
+            {"at": "2026-11-23T10:36:00+03:00", "telegram": {"from": 501, "text": "/digest"}},
+            {"at": "2026-11-23T10:37:00+03:00", "telegram": {"from": 701, "text": "/report"}},
+            {
+                "at": "2026-11-23T10:38:00+03:00",
+                "telegram": {"from": 601, "text": "/export 2026-11-23 2026-11-23"},
+            },
+            {"at": "2026-11-23T10:39:00+03:00", "telegram": {"from": 701, "text": "/report 47"}},
+        ],
+        # One working hour to answer; leads hear 30 working minutes after the breach.
+        agencies=[
+            {
+                "id": "city",
+                "name": "Администрация г. Примерска",
+                "tz": "Europe/Moscow",
+                "first_response_hours": 1,
+                "escalate_lead_after_hours": 0.5,
+            }
+        ],
+        start="2026-11-23T08:50:00+03:00",
+        end="2026-11-23T10:42:00+03:00",
+    )
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
+        report = await sandbox.run()
+
+    (complaint,) = report["complaints"]
+    assert complaint["status"] == "open"
+    # The clock starts at 09:00 (working hours): 75 % at 09:45, due 10:00, leads at 10:30.
+    nudges = _texts(report, 501, "До срока ответа осталось")
+    escalations = _texts(report, 601, "Просрочена жалоба")
+    leads = _texts(report, 701, "Жалоба №1 без ответа")
+    assert (len(nudges), len(escalations), len(leads)) == (1, 1, 1), report["telegram"]
+    assert re.search(r"осталось 1\d мин", nudges[0]["text"])
+    # Never early; the virtual clock runs 2000× faster, so arrival may lag by a few minutes.
+    assert _at(nudges[0]) >= datetime.fromisoformat("2026-11-23T09:45:00+03:00")
+    assert _at(escalations[0]) >= datetime.fromisoformat("2026-11-23T10:00:00+03:00")
+    assert _at(leads[0]) >= datetime.fromisoformat("2026-11-23T10:30:00+03:00")
+    assert _at(nudges[0]) < _at(escalations[0]) < _at(leads[0])
+    assert "Просрочка: 30 мин рабочего времени" in leads[0]["text"]
+    # Nobody else was chased: the official is not escalated to, the moderator not nudged.
+    assert _texts(report, 501, "Просрочена") == [] and _texts(report, 601, "осталось") == []
+    assert _texts(report, 601, "Жалоба №1 без ответа") == []
+    # /digest on demand: the lead gets it, the official is refused.
+    # The 09:00 digest (nothing overdue yet), then the one asked for at 10:35.
+    digest = _texts(report, 701, "Сводка за 22.11.2026")
+    assert len(digest) == 2
+    assert _at(digest[0]) >= datetime.fromisoformat("2026-11-23T09:00:00+03:00")
+    assert "Просрочено без ответа: 0" in digest[0]["text"]
+    assert "Просрочено без ответа: 1" in digest[1]["text"]
+    assert _texts(report, 501, "недоступна")
+    docs = {
+        (t["chat_id"], t["text"])
+        for t in report["telegram"]
+        if t["method"] == "sendDocument" and t["status"] == 200
+    }
+    # Monday 09:00: last week's ranking went out by itself; /report repeats it on demand.
+    assert (701, "📈 Рейтинг ведомств за 2026-W47 (16.11.2026 — 22.11.2026)") in docs
+    assert (601, "Жалобы с 23.11.2026 по 23.11.2026: 1") in docs
+    assert _texts(report, 701, "Укажите неделю так")
+    assert sum(1 for t in report["telegram"] if t["method"] == "sendPhoto") == 0  # empty day

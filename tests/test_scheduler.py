@@ -1,0 +1,104 @@
+"""The clock-driven scheduler: each job at the right local time, on the injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.jobs import build_scheduler
+from bot.scheduler import ClockScheduler, JobDeps
+from config.clock import VirtualClock
+from tests.issue6_support import region
+
+
+def _deps(clock: Any = None) -> JobDeps:
+    return JobDeps(sessions=None, clock=clock, registry=region())  # type: ignore[arg-type]
+
+
+def _recording(sched: ClockScheduler, fired: list[tuple[str, datetime]]) -> None:
+    """Replace every job's function by a recorder, keeping ids, triggers and arguments."""
+    for job in sched.jobs.values():
+
+        async def record(deps: JobDeps, *, now: datetime, _id: str = job.id, **kw: Any) -> None:
+            fired.append((_id, now))
+
+        job.func = record
+
+
+async def test_digest_and_weekly_fire_at_nine_local_in_two_zones() -> None:
+    start = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)  # Sunday 21:00 MSK, Monday 01:00 NSK
+    sched = build_scheduler(_deps(), now=start)
+    assert {"sla", "spikes", "digest:Europe/Moscow", "digest:Asia/Novosibirsk"} <= set(sched.jobs)
+    fired: list[tuple[str, datetime]] = []
+    _recording(sched, fired)
+    now = start
+    while now < datetime(2026, 11, 24, 0, 0, tzinfo=UTC):
+        await sched.run_due(now)
+        now += timedelta(minutes=5)
+    daily = [(i, t) for i, t in fired if i.startswith(("digest:", "weekly:"))]
+    assert daily == [
+        ("digest:Asia/Novosibirsk", datetime(2026, 11, 23, 2, 0, tzinfo=UTC)),
+        ("weekly:Asia/Novosibirsk", datetime(2026, 11, 23, 2, 0, tzinfo=UTC)),
+        ("digest:Europe/Moscow", datetime(2026, 11, 23, 6, 0, tzinfo=UTC)),
+        ("weekly:Europe/Moscow", datetime(2026, 11, 23, 6, 0, tzinfo=UTC)),
+    ]
+    sla_runs = [t for i, t in fired if i == "sla"]
+    assert len(sla_runs) == 30 * 12  # every 5-minute step ran the 1-minute job once
+    assert len([i for i, _ in fired if i == "spikes"]) == 30 * 4
+
+
+async def test_restart_after_nine_still_sends_todays_digest_but_not_yesterdays() -> None:
+    restart = datetime(2026, 11, 24, 7, 20, tzinfo=UTC)  # 10:20 MSK, 14:20 NSK
+    sched = build_scheduler(_deps(), now=restart)
+    fired: list[tuple[str, datetime]] = []
+    _recording(sched, fired)
+    await sched.run_due(restart)
+    ids = sorted(i for i, _ in fired)
+    assert "digest:Europe/Moscow" in ids and "digest:Asia/Novosibirsk" in ids
+    assert "weekly:Europe/Moscow" not in ids  # Tuesday: Monday's ranking is not redone
+    fired.clear()
+    await sched.run_due(restart + timedelta(hours=2))
+    assert [i for i, _ in fired if i.startswith("digest")] == []
+
+
+async def test_failing_job_does_not_stop_others() -> None:
+    now = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    sched = ClockScheduler(_deps())
+    ran: list[str] = []
+
+    async def boom(deps: JobDeps, *, now: datetime) -> None:
+        raise RuntimeError("boom")
+
+    async def ok(deps: JobDeps, *, now: datetime) -> None:
+        ran.append("ok")
+
+    sched.add_job("a", CronTrigger(hour=9, timezone="Europe/Moscow"), boom)
+    sched.add_job("b", CronTrigger(hour=9, timezone="Europe/Moscow"), ok)
+    assert await sched.run_due(now) == ["a", "b"]
+    assert ran == ["ok"]
+    assert sched.jobs["a"].next_run == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+async def test_run_loop_follows_the_virtual_clock() -> None:
+    clock = VirtualClock(datetime(2026, 11, 23, 6, 0, tzinfo=UTC), speed=20_000)
+    sched = ClockScheduler(_deps(clock))
+    seen: list[datetime] = []
+
+    async def tick(deps: JobDeps, *, now: datetime) -> None:
+        seen.append(now)
+
+    sched.add_job("tick", IntervalTrigger(minutes=10, start_date=clock.now(), timezone=UTC), tick)
+    stop = asyncio.Event()
+    task = asyncio.create_task(sched.run(stop))
+    await asyncio.sleep(0.25)  # 0.25 real s = about 83 virtual minutes
+    stop.set()
+    await asyncio.wait_for(task, 1)
+    assert len(seen) >= 6
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(seen)]
+    # 10 virtual minutes apart (a millisecond of jitter is 20 virtual seconds here).
+    assert all(450 <= g <= 750 for g in gaps), gaps

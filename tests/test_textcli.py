@@ -1,0 +1,94 @@
+"""`otklik classify` and `otklik rate-answer`: the JSON-lines contract of product.md §8."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from matcher.textcli import run_classify, run_rate_answer
+from matcher.topics import Topic
+
+
+def run(fn: Any, lines: list[str]) -> list[dict[str, Any]]:
+    out = io.StringIO()
+    assert fn(io.StringIO("".join(line + "\n" for line in lines)), out) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_classify_contract_one_line_per_input_in_order() -> None:
+    rows = run(
+        run_classify,
+        [
+            json.dumps({"id": 1, "text": "когда уберут снег на Мира 5?"}, ensure_ascii=False),
+            json.dumps({"id": "b", "text": "С праздником!"}, ensure_ascii=False),
+            json.dumps({"id": None, "text": "👍"}),
+        ],
+    )
+    assert [r["id"] for r in rows] == [1, "b", None]
+    for r in rows:
+        assert set(r) == {"id", "needs_answer", "topic", "score"}
+        assert isinstance(r["needs_answer"], bool)
+        assert r["topic"] in {t.value for t in Topic}
+        assert 0.0 <= r["score"] <= 1.0
+    assert rows[0]["needs_answer"] is True
+    assert rows[0]["topic"] == "snow"
+    assert rows[1]["needs_answer"] is False
+
+
+def test_classify_bad_lines_give_errors_and_processing_continues() -> None:
+    rows = run(
+        run_classify,
+        [
+            "{not json",
+            "[1, 2]",
+            json.dumps({"id": 7}),
+            json.dumps({"id": 8, "text": 42}),
+            json.dumps({"id": {"x": 1}, "text": "a"}),
+            "",
+            json.dumps({"id": 9, "text": "третий день нет горячей воды"}, ensure_ascii=False),
+        ],
+    )
+    assert len(rows) == 6  # the blank line is not an input
+    assert rows[0]["id"] is None and "invalid JSON" in rows[0]["error"]
+    assert rows[1]["id"] is None and "JSON object" in rows[1]["error"]
+    assert rows[2] == {"id": 7, "error": "missing field 'text'"}
+    assert rows[3] == {"id": 8, "error": "field 'text' must be a string"}
+    assert rows[4]["id"] is None and "id" in rows[4]["error"]
+    assert rows[5]["id"] == 9 and rows[5]["needs_answer"] is True
+
+
+def test_rate_answer_contract() -> None:
+    rows = run(
+        run_rate_answer,
+        [
+            json.dumps(
+                {
+                    "id": "a1",
+                    "complaint": "Яма у дома 5, когда заделаете?",
+                    "answer": "Ваше обращение передано в ответственную службу",
+                },
+                ensure_ascii=False,
+            ),
+            json.dumps(
+                {"id": "a2", "answer": "Бригада выйдет 25 ноября, яму засыплют до конца недели"},
+                ensure_ascii=False,
+            ),
+            json.dumps({"id": "a3", "complaint": "x"}),
+            "oops",
+        ],
+    )
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3", None]
+    first, second = rows[0], rows[1]
+    assert set(first) == {"id", "otpiska", "quality", "reasons"}
+    assert first["otpiska"] is True and 0 <= first["quality"] < 50
+    assert all(isinstance(x, str) for x in first["reasons"]) and first["reasons"]
+    assert second["otpiska"] is False and second["quality"] >= 50
+    assert rows[2] == {"id": "a3", "error": "missing field 'answer'"}
+    assert "invalid JSON" in rows[3]["error"]
+
+
+def test_non_ascii_is_written_as_is() -> None:
+    out = io.StringIO()
+    run_rate_answer(io.StringIO('{"id": 1, "answer": "Напишите в личку"}\n'), out)
+    assert "перенос разговора" in out.getvalue()

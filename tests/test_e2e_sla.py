@@ -84,7 +84,9 @@ async def test_unanswered_complaint_nudged_then_escalated_then_lead(
     assert _at(escalations[0]) >= datetime.fromisoformat("2026-11-23T10:00:00+03:00")
     assert _at(leads[0]) >= datetime.fromisoformat("2026-11-23T10:30:00+03:00")
     assert _at(nudges[0]) < _at(escalations[0]) < _at(leads[0])
-    assert "Просрочка: 30 мин рабочего времени" in leads[0]["text"]
+    # The job runs each virtual minute; under load it may lag a few virtual minutes (ms real).
+    overdue = re.search(r"Просрочка: (\d+) мин рабочего времени", leads[0]["text"])
+    assert overdue is not None and 30 <= int(overdue.group(1)) <= 40
     # Nobody else was chased: the official is not escalated to, the moderator not nudged.
     assert _texts(report, 501, "Просрочена") == [] and _texts(report, 601, "осталось") == []
     assert _texts(report, 601, "Жалоба №1 без ответа") == []

@@ -111,26 +111,22 @@ class Model:
         ids, total = self._tokens.lookup(self, a.tokens, a.lemmas)
         get = self.index.get
         rows: list[int] = []
-        for name in bigram_features(a.lemmas):
-            total += 1
+        bigrams = bigram_features(a.lemmas)
+        total += len(bigrams)
+        for name in bigrams:
             row = get(name)
             if row is not None:
                 rows.append(row)
-        lexical = self._tokens.matrix[ids].sum(axis=0)
-        if rows:
-            lexical += self.weights[rows].sum(axis=0)
-        result: FloatArray = self.bias + lexical * np.float32(
-            LEXICAL_WEIGHT / math.sqrt(total) if total else 0.0
-        )
-        dense_rows: list[int] = []
-        values: list[float] = []
+        scale = LEXICAL_WEIGHT / math.sqrt(total) if total else 0.0
+        values = [scale] * len(rows)
         for name, value in dense.items():
             row = get(name)
             if row is not None:
-                dense_rows.append(row)
+                rows.append(row)
                 values.append(value)
-        if dense_rows:
-            result += np.asarray(values, dtype=np.float32) @ self.weights[dense_rows]
+        result: FloatArray = self.bias + self._tokens.matrix[ids].sum(axis=0) * np.float32(scale)
+        if rows:
+            result += np.asarray(values, dtype=np.float32) @ self.weights[rows]
         return result, total
 
     def token_vector(self, token: str, lem: str) -> tuple[FloatArray, int]:

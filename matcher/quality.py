@@ -240,11 +240,16 @@ _PAPER_NOUNS = words(
 )
 
 
-def _actions(text: str) -> tuple[str | None, str | None]:
-    """(a done action, a planned action) found by morphology, as words of the answer."""
+def _actions(text: str) -> tuple[str | None, str | None, bool]:
+    """(a done action, a planned action, whether one verb is both) found by morphology.
+
+    The last is a contradiction: «ремонт выполнен ... работы будут выполнены после ...».
+    """
     toks = tokens(text)
     done: str | None = None
     planned: str | None = None
+    done_lemmas: set[str] = set()
+    planned_lemmas: set[str] = set()
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)
         if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or lem in _FORMAL_VERBS:
@@ -263,9 +268,11 @@ def _actions(text: str) -> tuple[str | None, str | None]:
         )
         if form == FUTURE or future_aux:
             planned = planned or tok
-        elif done is None:
-            done = tok
-    return done, planned
+            planned_lemmas.add(lem)
+        else:
+            done = done or tok
+            done_lemmas.add(lem)
+    return done, planned, bool(done_lemmas & planned_lemmas)
 
 
 def _words(text: str, match: re.Match[str]) -> str:
@@ -294,7 +301,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     explanation = _EXPLANATION_RE.search(text) is not None
     contact = _CONTACT_RE.search(text) is not None
 
-    done, planned = _actions(text)
+    done, planned, self_contradicting = _actions(text)
+    # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
+    contradiction = contradiction or (self_contradicting and not has_date)
     for m in _DONE_RE.finditer(text):
         before = text[max(0, m.start() - 30) : m.start()]
         if _PLAN_AFTER_RE.match(text, m.end()) or _FUTURE_AUX_RE.search(before):

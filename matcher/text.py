@@ -82,21 +82,8 @@ _MASK_CHARS = frozenset("*#@%$")
 _DIGIT3_RE = re.compile(r"\d{3}")
 # Look-alike repair is only needed where Latin letters, or a 0 next to a Cyrillic letter, occur.
 _LATIN_OR_ZERO_RE = re.compile(r"[a-z]|[а-я]0|0[а-я]")
-_URL_HINTS = (
-    "http",
-    "www.",
-    ".ru",
-    ".com",
-    ".net",
-    ".org",
-    ".рф",
-    ".su",
-    ".me",
-    ".ly",
-    ".info",
-    ".pro",
-    ".online",
-    ".site",
+_URL_HINT_RE = re.compile(
+    r"http|www\.|\.(?:ru|com|net|org|рф|su|me|ly|info|pro|online|site)\b", re.IGNORECASE
 )
 
 
@@ -106,8 +93,7 @@ def normalize(text: str) -> str:
     if "[" in text:
         text = _MENTION_USER_RE.sub(f" {MENTION_USER} ", text)
         text = _MENTION_PAGE_RE.sub(f" {MENTION_PAGE} ", text)
-    lowered = text.lower()
-    if any(hint in lowered for hint in _URL_HINTS):
+    if _URL_HINT_RE.search(text):
         text = _URL_RE.sub(f" {URL} ", text)
     if _DIGIT3_RE.search(text):
         text = _PHONE_RE.sub(f" {PHONE} ", text)

@@ -27,6 +27,7 @@ from matcher.text import (
     OBSCENE,
     PAST,
     PHONE,
+    STOPWORDS,
     URL,
 )
 from matcher.topics import Topic
@@ -34,38 +35,7 @@ from matcher.topics import Topic
 CHAR_N = 4
 LEXICAL_WEIGHT = 1.0
 
-_STOP = frozenset(
-    [
-        "и",
-        "в",
-        "во",
-        "на",
-        "с",
-        "со",
-        "а",
-        "но",
-        "же",
-        "ли",
-        "бы",
-        "то",
-        "по",
-        "к",
-        "ко",
-        "у",
-        "о",
-        "об",
-        "от",
-        "до",
-        "за",
-        "из",
-        "для",
-        "не",
-        "ни",
-        "это",
-        "этот",
-        "тот",
-    ]
-)
+_STOP = STOPWORDS
 
 Features = dict[str, float]
 

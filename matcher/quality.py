@@ -12,7 +12,16 @@ import re
 from dataclasses import dataclass
 
 from matcher.lexicon import words
-from matcher.text import FUTURE, PAST, SHORT_PARTICIPLE, lemma, normalize, tokens, word_info
+from matcher.text import (
+    FUTURE,
+    PAST,
+    SHORT_PARTICIPLE,
+    STOPWORDS,
+    lemma,
+    normalize,
+    tokens,
+    word_info,
+)
 
 OTPISKA_BELOW = 50
 
@@ -158,36 +167,8 @@ _GREETING_RE = re.compile(
     r"[а-яё]+,\s*)"
 )
 
-_STOP_LEMMAS = frozenset(
+_STOP_LEMMAS = STOPWORDS | frozenset(
     [
-        "и",
-        "в",
-        "во",
-        "на",
-        "с",
-        "со",
-        "а",
-        "но",
-        "же",
-        "ли",
-        "бы",
-        "то",
-        "по",
-        "к",
-        "ко",
-        "у",
-        "о",
-        "об",
-        "от",
-        "до",
-        "за",
-        "из",
-        "для",
-        "не",
-        "ни",
-        "это",
-        "этот",
-        "тот",
         "быть",
         "ваш",
         "наш",

@@ -247,3 +247,38 @@ def lemma(word: str) -> str:
 
 def lemmas(normalized: str) -> list[str]:
     return [lemma(tok) for tok in tokens(normalized)]
+
+
+#: Function words that carry no meaning for features or answer substance.
+STOPWORDS = frozenset(
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "а",
+        "но",
+        "же",
+        "ли",
+        "бы",
+        "то",
+        "по",
+        "к",
+        "ко",
+        "у",
+        "о",
+        "об",
+        "от",
+        "до",
+        "за",
+        "из",
+        "для",
+        "не",
+        "ни",
+        "это",
+        "этот",
+        "тот",
+    ]
+)

@@ -14,21 +14,21 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.collecting import CollectionService, make_clients
 from bot.digest import warm_up as warm_up_reports
 from bot.jobs import build_scheduler
 from bot.menus import sync_menus
+from bot.metrics import Health, HealthThresholds, Metrics, page_agencies, start_metrics_server
 from bot.outbox import OutboxSender
 from bot.pacing import install_pacer
 from bot.scheduler import JobDeps
 from bot.vk_pages import make_page_resolver
-from collectors.poller import SimplePoller
 from collectors.vk_client import VkClient
 from config.clock import Clock
 from config.registry import Registry
-from config.settings import REAL_VK_API_BASE, Settings
+from config.settings import Settings
 from handlers import build_routers
 from handlers.common import PageResolver
 from handlers.middlewares import DbSessionMiddleware
@@ -37,7 +37,6 @@ from matcher.quality import AnswerRating
 from storage.db import ensure_sqlite_dir, make_engine, make_session_factory
 from storage.ingest import Ingestor
 from storage.migrate import upgrade
-from storage.models import Page, Post
 from storage.registry_sync import sync_registry
 
 log = logging.getLogger(__name__)
@@ -64,10 +63,17 @@ def build_dispatcher(
     *,
     after_commit: Callable[[], object] | None = None,
     page_resolver: PageResolver | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router; dependencies travel as workflow data."""
-    dp = Dispatcher(clock=clock, registry=registry, settings=settings, page_resolver=page_resolver)
-    dp.update.outer_middleware(DbSessionMiddleware(session_factory, after_commit))
+    dp = Dispatcher(
+        clock=clock,
+        registry=registry,
+        settings=settings,
+        page_resolver=page_resolver,
+        metrics=metrics,
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory, after_commit, metrics))
     dp.include_routers(*build_routers())
     return dp
 
@@ -80,19 +86,31 @@ class OtklikApp:
         clock: Clock,
         *,
         matcher: MatcherFns | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
         self.clock = clock
         self.matcher = matcher or default_matcher()
+        self.metrics = metrics or Metrics(clock, page_agencies=page_agencies(registry.pages))
+        self.metrics.collector_enabled = bool(
+            settings.vk.service_tokens or settings.vk.community_tokens
+        )
         self.started = asyncio.Event()
+        self.collection: CollectionService | None = None
         self.collector_passes = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set, then shut everything down cleanly."""
         s = self.settings
         ensure_sqlite_dir(s.db.url)
-        engine = make_engine(s.db.url, echo=s.db.echo)
+        engine = make_engine(s.db.url, echo=s.db.echo, busy_timeout_s=s.db.busy_timeout_s)
+        thresholds = HealthThresholds(
+            collector_stale_s=s.metrics.collector_stale_s, outbox_stale_s=s.metrics.outbox_stale_s
+        )
+        server = await start_metrics_server(
+            self.metrics, Health(self.metrics, engine, thresholds), s.metrics.host, s.metrics.port
+        )
         try:
             await upgrade(engine)
             sessions = make_session_factory(engine)
@@ -103,6 +121,8 @@ class OtklikApp:
             await asyncio.to_thread(warm_up_reports)  # matplotlib/openpyxl imports, same reason
             await self._run_parts(sessions, stop)
         finally:
+            if server is not None:
+                await server.stop()
             await engine.dispose()
 
     async def _run_parts(
@@ -115,20 +135,9 @@ class OtklikApp:
             session=AiohttpSession(api=TelegramAPIServer.from_base(s.telegram.api_base)),
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
-        api_base = None if s.vk.api_base == REAL_VK_API_BASE else s.vk.api_base
-        clients = [
-            VkClient(
-                t.get_secret_value(),
-                clock=self.clock,
-                api_base=api_base,
-                api_version=s.vk.api_version,
-                rps=s.vk.rps_per_token,
-                timeout=s.vk.request_timeout_s,
-            )
-            for t in s.vk.service_tokens
-        ]
+        clients = make_clients(s.vk, self.clock)
         pacer = install_pacer(bot, self.clock)
-        sender = OutboxSender(bot, sessions, self.clock, pacer)
+        sender = OutboxSender(bot, sessions, self.clock, pacer, metrics=self.metrics)
         dp = build_dispatcher(
             sessions,
             self.clock,
@@ -136,9 +145,12 @@ class OtklikApp:
             s,
             after_commit=sender.wake.set,
             page_resolver=make_page_resolver(clients[0]) if clients else None,
+            metrics=self.metrics,
         )
         await self._set_menus(bot, sessions)
-        jobs = JobDeps(sessions, self.clock, self.registry, wake_sender=sender.wake.set)
+        jobs = JobDeps(
+            sessions, self.clock, self.registry, wake_sender=sender.wake.set, metrics=self.metrics
+        )
         scheduler = build_scheduler(jobs, now=self.clock.now())
         # Tell the sandbox first that start-up is over, so its clock runs before work begins.
         self.started.set()
@@ -182,47 +194,13 @@ class OtklikApp:
         sender: OutboxSender,
         stop: asyncio.Event,
     ) -> None:
-        if not clients:
-            log.warning("no VK tokens configured: the collector is idle")
-            return
-        async with sessions() as session:
-            known = {
-                (p.owner_id, p.post_id): p.comments_count
-                for p in (await session.execute(select(Post))).scalars()
-            }
-        group_ids = [p.group_id for p in self.registry.pages]
-        shares = [group_ids[i :: len(clients)] for i in range(len(clients))]
-        pollers = [
-            SimplePoller(
-                c,
-                self.clock,
-                posts_per_page=self.settings.vk.posts_per_page,
-                watch_days=self.settings.vk.watch_days,
-                known_counts=known,
-            )
-            for c in clients
-        ]
+        """Budget-aware polling and Long Poll into storage (see bot/collecting.py)."""
         ingestor = Ingestor(
-            self.registry, self.clock, self.matcher.classify, self.matcher.rate_answer
-        )
-        while not stop.is_set():
-            started = self.clock.monotonic()
-            for poller, share in zip(pollers, shares, strict=True):
-                try:
-                    batch = await poller.poll(share)
-                    async with sessions() as session, session.begin():
-                        result = await ingestor.ingest(session, batch)
-                        await session.execute(
-                            update(Page)
-                            .where(Page.group_id.in_(share))
-                            .values(last_checked_at=self.clock.now())
-                        )
-                    poller.confirm(batch)
-                    if result.notifications or result.answered:
-                        sender.wake.set()
-                except Exception:
-                    log.exception("collector pass failed; will retry next pass")
-            self.collector_passes += 1
-            pause = self.settings.vk.poll_interval_s - (self.clock.monotonic() - started)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=max(pause, 0) / self.clock.speed)
+            self.registry, self.clock, self.matcher.classify, self.matcher.rate_answer,
+            on_committed=self.metrics.ingested,
+        )  # fmt: skip
+        self.collection = CollectionService(
+            self.settings.vk, self.registry, self.clock, sessions, ingestor, clients,
+            on_stored=sender.wake.set,
+        )  # fmt: skip
+        await self.collection.run(stop)

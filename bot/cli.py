@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import html
 import json
-import logging
 import re
 import signal
 import statistics
@@ -56,9 +55,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from bot.logging_setup import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format)
     from bot.app import OtklikApp
 
     async def main() -> None:
@@ -230,6 +229,43 @@ def cmd_erase_old(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(_: argparse.Namespace) -> int:
+    """Print per-page VK coverage from the database (what /status shows in the bot)."""
+    from bot.collecting import coverage_report
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    settings = Settings()
+
+    async def main() -> str:
+        engine = make_engine(settings.db.url)
+        try:
+            await upgrade(engine)
+            return await coverage_report(make_session_factory(engine), SystemClock().now())
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(main()))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate settings, registry, database and tokens; a ✓/✗ checklist, exit 0 or 1."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from bot.check import describe_settings_error, format_items, run_checks
+
+    try:
+        settings = Settings()
+    except (ValidationError, SettingsError) as exc:
+        print("✗ settings: " + describe_settings_error(exc))
+        return 1
+    items = asyncio.run(run_checks(settings, timeout_s=args.timeout))
+    print(format_items(items))
+    return 0 if all(it.ok for it in items) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="otklik", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -267,6 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     erase = sub.add_parser("erase-old", help="erase personal data past the retention period")
     erase.add_argument("--days", type=int, default=None, help="default: OTKLIK__RETENTION_DAYS")
     erase.set_defaults(func=cmd_erase_old)
+    status = sub.add_parser("status", help="VK coverage per page: last check, lag, quota")
+    status.set_defaults(func=cmd_status)
+    check = sub.add_parser("check", help="validate settings, registry, database and tokens")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per network check")
+    check.set_defaults(func=cmd_check)
     return parser
 
 

@@ -25,8 +25,9 @@ import base64
 import contextlib
 import logging
 import math
+import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from aiogram import Bot
@@ -38,11 +39,13 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.keyboards import Act, ComplaintCb, alert_keyboard, list_keyboard
+from bot.metrics import Metrics
 from bot.pacing import TelegramPacer
 from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from config.clock import Clock
@@ -97,8 +100,14 @@ class OutboxSender:
         coalesce_over: int = 3,
         chat_per_min: int = 20,
         max_attempts: int = 8,
+        metrics: Metrics | None = None,
+        settle_retries: int = 12,
     ) -> None:
-        """``pacer`` must be the one installed on ``bot``'s session (see ``install_pacer``)."""
+        """``pacer`` must be the one installed on ``bot``'s session (see ``install_pacer``).
+
+        ``settle_retries``: how often recording a send's outcome is retried when the database
+        is locked or away; the outcome is only in memory then, and losing it would leave the
+        row ``sending`` (a failed send would never be retried)."""
         self.bot = bot
         self.sessions = session_factory
         self.clock = clock
@@ -106,6 +115,8 @@ class OutboxSender:
         self.coalesce_over = coalesce_over
         self.chat_per_min = chat_per_min
         self.max_attempts = max_attempts
+        self.metrics = metrics
+        self.settle_retries = settle_retries
         self.wake = asyncio.Event()
         self.sent = 0
         self.summaries = 0
@@ -132,9 +143,16 @@ class OutboxSender:
         while not stop.is_set():
             try:
                 pause = await self.drain_once(stop)
-            except Exception:
+            except Exception as exc:
+                # A locked or unreachable database, most likely: nothing was lost (rows stay
+                # pending), so say so and try again in a second.
                 log.exception("outbox pass failed; retrying")
+                if self.metrics is not None:
+                    self.metrics.part_failed("outbox", exc)
                 pause = 1.0
+            else:
+                if self.metrics is not None:
+                    self.metrics.part_ok("outbox")
             if pause > 0:
                 self.wake.clear()
                 timeout = min(pause, 1.0) / self.clock.speed
@@ -190,7 +208,30 @@ class OutboxSender:
             else:
                 await self._deliver(chat_rows[0].id)
             rest = 0.0
+        if self.metrics is not None:
+            await self._report_depth()
         return rest
+
+    async def _report_depth(self) -> None:
+        """What is still waiting after this pass, and how long the oldest due row waits."""
+        assert self.metrics is not None
+        now = self.clock.now()
+        async with self.sessions() as session:
+            depth, oldest = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.min(
+                            case((Notification.next_attempt_at <= now, Notification.created_at))
+                        ),
+                    ).where(Notification.status == OutboxStatus.PENDING)
+                )
+            ).one()
+        if isinstance(oldest, str):  # SQLite returns the aggregate of a decorated type raw
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        self.metrics.outbox_state(int(depth or 0), oldest)
 
     async def _hold(
         self, chat_id: int, rows: list[Notification], person: Person, now: datetime
@@ -307,6 +348,8 @@ class OutboxSender:
         outcome: str
         error = ""
         retry_in = 0.0
+        reason = ""
+        started = time.perf_counter()
         try:
             if out.media is not None:
                 message_id = await send_media(self.bot, out.media)
@@ -323,19 +366,67 @@ class OutboxSender:
             outcome = "sent"
         except TelegramRetryAfter as exc:
             outcome, error, retry_in = "later", str(exc), float(exc.retry_after)
+            reason = "rate_limited"
         except TelegramForbiddenError as exc:
-            outcome, error = "blocked", str(exc)
+            outcome, error, reason = "blocked", str(exc), "blocked"
         except TelegramBadRequest as exc:
             error = str(exc)
             outcome = "sent" if "message is not modified" in error else "rejected"
-        except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
-            outcome, error = "retry", str(exc) or type(exc).__name__
-        await self._settle(out, outcome, error, retry_in, message_id)
+            reason = "rejected"
+        except TelegramServerError as exc:
+            outcome, error, reason = "retry", str(exc), "server_error"
+        except (TelegramNetworkError, TimeoutError) as exc:
+            outcome, error, reason = "retry", str(exc) or type(exc).__name__, "network"
+        if self.metrics is not None:
+            if outcome == "sent":
+                kind = (
+                    "summary"
+                    if out.summary_id is not None
+                    else "edit"
+                    if out.edit_message_id is not None
+                    else out.media.kind
+                    if out.media is not None
+                    else "message"
+                )
+                self.metrics.telegram_sent(kind, seconds=time.perf_counter() - started)
+            else:
+                self.metrics.telegram_failed(reason, error)
+        await self._settle_retrying(out, outcome, error, retry_in, message_id)
+
+    async def _settle_retrying(
+        self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
+    ) -> None:
+        """Record the outcome, waiting out a locked or briefly unavailable database (real
+        time: the lock is held in the real world, whatever the app clock says)."""
+        for attempt in range(self.settle_retries + 1):
+            try:
+                delivered = await self._settle(out, outcome, error, retry_in, message_id)
+            except DBAPIError as exc:
+                if self.metrics is not None:
+                    self.metrics.part_failed("outbox", exc)
+                if attempt == self.settle_retries:
+                    log.error(
+                        "outcome of notifications %s (%s) not recorded; they stay 'sending' "
+                        "until the next start",
+                        out.row_ids,
+                        outcome,
+                    )
+                    raise
+                log.warning("recording outcome of %s failed (%s); retrying", out.row_ids, exc)
+                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+            else:
+                if self.metrics is not None and delivered:
+                    self.metrics.alerts_sent.inc(len(delivered))
+                    for created_at in delivered:
+                        self.metrics.alert_delivered(created_at)
+                return
 
     async def _settle(
         self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
-    ) -> None:
+    ) -> list[datetime]:
+        """Store the outcome; returns the creation times of the alerts it delivered."""
         now = self.clock.now()
+        delivered: list[datetime] = []
         async with self.sessions() as session, session.begin():
             rows = [
                 r for rid in out.row_ids if (r := await session.get(Notification, rid)) is not None
@@ -343,6 +434,7 @@ class OutboxSender:
             summary = await session.get(Notification, out.summary_id) if out.summary_id else None
             if outcome == "sent":
                 self.sent += 1
+                delivered.extend(r.created_at for r in rows if r.kind == "alert")
                 for r in rows:
                     r.status = OutboxStatus.COALESCED if summary else OutboxStatus.SENT
                     r.sent_at, r.last_error = now, None
@@ -351,7 +443,7 @@ class OutboxSender:
                     self.summaries += 1
                 if out.complaint_id is not None and message_id is not None:
                     await remember_card(session, out.complaint_id, out.chat_id, message_id, now)
-                return
+                return delivered
             if summary is not None:
                 await session.delete(summary)
             for r in rows:
@@ -369,6 +461,7 @@ class OutboxSender:
                 log.error("notification %s rejected by Telegram: %s", out.row_ids, error)
             if outcome == "blocked":
                 await self._blocked(session, out.chat_id, now)
+        return delivered
 
     async def _blocked(self, session: AsyncSession, chat_id: int, now: datetime) -> None:
         """Mark the person unreachable once and tell the moderators, through the outbox."""

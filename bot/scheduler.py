@@ -25,12 +25,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config.clock import Clock
 from config.registry import Registry
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class JobDeps:
     clock: Clock
     registry: Registry
     wake_sender: Callable[[], None] = lambda: None
+    metrics: Metrics | None = None
 
 
 JobFunc = Callable[..., Awaitable[Any]]
@@ -113,8 +117,13 @@ class ClockScheduler:
             fire_time = job.next_run
             try:
                 await job.func(self.deps, now=now, **job.kwargs)
-            except Exception:
+            except Exception as exc:
                 log.exception("scheduled job %s failed", job.id)
+                if self.deps.metrics is not None:
+                    self.deps.metrics.part_failed("scheduler", exc)
+            else:
+                if self.deps.metrics is not None:
+                    self.deps.metrics.part_ok("scheduler")
             job.last_run, job.runs = fire_time, job.runs + 1
             # Skip fire times missed meanwhile: jobs look at the state, not at the tick count.
             job.next_run = job.trigger.get_next_fire_time(fire_time, now + timedelta(seconds=1))

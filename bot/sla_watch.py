@@ -119,6 +119,8 @@ async def check_sla(deps: JobDeps, *, now: datetime) -> SlaPass:
         agency_names = {a.id: a.name for a in (await session.execute(select(Agency))).scalars()}
         for complaint, comment in rows:
             _check_one(deps, session, complaint, comment, staff, agency_names, now, result)
+    if deps.metrics is not None:  # after the commit: count what was stamped and queued
+        deps.metrics.sla_pass(result)
     return result
 
 

@@ -76,6 +76,10 @@ COMMAND_DESCRIPTIONS: Final = {
 }
 HELP_LINE: Final = "/{command} — {description}"
 NOT_ALLOWED: Final = "Эта команда вам недоступна."
+DB_BUSY: Final = (
+    "⏳ Сервис сейчас перегружен, действие не выполнено и ничего не изменилось. "
+    "Повторите, пожалуйста, через минуту."
+)
 BAD_COMPLAINT_ID: Final = "Укажите номер жалобы числом, например: {example}"
 NO_SUCH_COMPLAINT: Final = "Жалоба №{id} не найдена."
 ALREADY_CLOSED: Final = "Жалоба №{id} уже закрыта (статус: {status})."

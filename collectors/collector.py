@@ -25,7 +25,7 @@ import heapq
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +64,9 @@ class CollectorConfig:
     watch_days: float = 14.0
     hot_period_s: float = 40.0
     cold_period_s: float = 600.0
-    hot_share: float = 0.97
+    hot_share: float = 0.985
+    # Share of a page's comments assumed to land on any of its posts, old ones included.
+    tail_weight: float = 0.15
     rate_tau_s: float = 6 * 3600.0
     retier_every_s: float = 120.0
     fetch_coalesce_s: float = 2.0
@@ -73,7 +75,7 @@ class CollectorConfig:
     probe_max_s: float = 300.0
     probe_slack_s: float = 60.0
     wall_get_slack_s: float = 300.0
-    sync_per_request: int = 4
+    sync_per_request: int = 15
     # Read the comments already under posts found at a page's first look (costly on big
     # regions; storage would get history it may not need).
     backfill: bool = False
@@ -172,6 +174,8 @@ class Collector:
         self.requests = 0
         self.api_calls = 0
         self.inner_errors: dict[int, int] = {}
+        self.hot_posts = 0
+        self.rtt_s: list[float] = []  # clock seconds per request, for benchmarks
 
     # ------------------------------------------------------------------ set-up
 
@@ -320,7 +324,7 @@ class Collector:
             oldest = min(p.created for p in live)
             page.post_rate = k / max(now - oldest, 86400.0)
             for p in live:
-                h = p.n + 0.1 * page_n / k + 1e-6
+                h = p.n + cfg.tail_weight * page_n / k + 1e-6
                 if now - p.created < 2 * 3600 or p.created == newest:
                     h += 0.5 * page_n + 0.05
                 if page.longpoll:
@@ -329,9 +333,11 @@ class Collector:
                 total += h
         scored.sort(key=lambda x: x[0], reverse=True)
         acc = 0.0
+        self.hot_posts = 0
         for h, p, page in scored:
             acc += h
             period = cfg.hot_period_s if acc <= cfg.hot_share * total else cfg.cold_period_s
+            self.hot_posts += period == cfg.hot_period_s
             if page.longpoll:
                 period = cfg.cold_period_s
             if period != p.period:
@@ -483,6 +489,7 @@ class Collector:
         if not calls:
             return None
         batch = Batch()
+        sent = self.clock.monotonic()
         try:
             results = await client.execute(calls)
         except (TokenUnusable, QuotaExhausted, VkError) as exc:
@@ -491,6 +498,8 @@ class Collector:
             return batch
         self.requests += 1
         self.api_calls += len(calls)
+        if len(self.rtt_s) < 100_000:
+            self.rtt_s.append(self.clock.monotonic() - sent)
         now = self._now()
         for (kind, what), result in zip(meta, results, strict=True):
             if isinstance(result, VkError):
@@ -705,7 +714,7 @@ class Collector:
             if old is None or cid not in old:
                 batch.comments.append(ev)
             elif old[cid] != h:
-                batch.comments.append(_with_change(ev, CommentChange.EDIT))
+                batch.comments.append(replace(ev, change=CommentChange.EDIT))
         if old is not None:
             for cid in old.keys() - snapshot.keys():
                 batch.comments.append(
@@ -805,13 +814,6 @@ class Collector:
 def _mark_stored(post: PostState) -> None:
     post.stored = True
     post.text = None
-
-
-def _with_change(ev: CommentEvent, change: CommentChange) -> CommentEvent:
-    return CommentEvent(
-        ev.owner_id, ev.post_id, ev.comment_id, ev.from_id, ev.text, ev.created_at,
-        ev.thread_id, ev.reply_to_comment, ev.reply_to_user, ev.author_name, change,
-    )  # fmt: skip
 
 
 def _comments_count(item: dict[str, Any]) -> int:

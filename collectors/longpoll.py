@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -51,6 +52,7 @@ class LongPollListener:
         self.collector = collector
         self.wait_s = wait_s
         self.ts = ts
+        self._restarted = ts is not None  # a ts from storage: events since may be gone
         self.save_ts = save_ts
         self._server = ""
         self._key = ""
@@ -80,14 +82,13 @@ class LongPollListener:
     async def run(self, sink: Sink, stop: asyncio.Event) -> None:
         """Listen until ``stop``; a restart (a stored ``ts``) starts with a reconciliation."""
         backoff = 1.0
-        restarted = self.ts is not None
         while not stop.is_set():
             try:
                 if not self._server:
                     await self._new_server(keep_ts=True)
-                    if restarted:
+                    if self._restarted:
                         self._reconcile()
-                        restarted = False
+                        self._restarted = False
                 body = await self._check()
                 backoff = 1.0
             except TokenUnusable:
@@ -132,12 +133,7 @@ class LongPollListener:
             owner_id = int(obj.get("post_owner_id") or obj.get("owner_id") or -self.group_id)
             if kind in _CHANGES:
                 ev = comment_from_vk(obj, owner_id, int(obj.get("post_id", 0)), {})
-                if _CHANGES[kind] is not CommentChange.NEW:
-                    ev = CommentEvent(
-                        ev.owner_id, ev.post_id, ev.comment_id, ev.from_id, ev.text,
-                        ev.created_at, ev.thread_id, ev.reply_to_comment, ev.reply_to_user,
-                        ev.author_name, _CHANGES[kind],
-                    )  # fmt: skip
+                ev = replace(ev, change=_CHANGES[kind])
                 batch.comments.append(ev)
                 if self.collector is not None:
                     self.collector.on_pushed_comment(owner_id, ev.post_id, ev.comment_id)

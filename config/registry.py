@@ -93,31 +93,40 @@ class Registry(_Strict):
     @model_validator(mode="after")
     def _references_exist(self) -> Registry:
         agency_ids = {a.id for a in self.agencies}
+        known = ", ".join(sorted(agency_ids)) or "none yet"
+        fix_agency = f" (fix: use one of the agencies' ids: {known}, or add it under agencies)"
         problems: list[str] = []
         seen: set[int] = set()
         for i, page in enumerate(self.pages):
             if page.agency not in agency_ids:
                 problems.append(
                     f"pages[{i}] (group_id {page.group_id}): unknown agency {page.agency!r}"
+                    + fix_agency
                 )
             if page.group_id in seen:
-                problems.append(f"pages[{i}]: group_id {page.group_id} is listed twice")
+                problems.append(
+                    f"pages[{i}]: group_id {page.group_id} is listed twice (fix: keep one entry)"
+                )
             seen.add(page.group_id)
         for i, person in enumerate(self.people):
             problems.extend(
-                f"people[{i}] ({person.name}): unknown agency {a!r}"
+                f"people[{i}] ({person.name}): unknown agency {a!r}{fix_agency}"
                 for a in person.agencies
                 if a not in agency_ids
             )
             if person.role is Role.OFFICIAL and not person.agencies:
                 problems.append(
-                    f"people[{i}] ({person.name}): an official needs at least one agency"
+                    f"people[{i}] ({person.name}): an official needs at least one agency "
+                    "(fix: add agencies: [<agency id>])"
                 )
         for i, rule in enumerate(self.rules):
             if rule.agency not in agency_ids:
-                problems.append(f"rules[{i}]: unknown agency {rule.agency!r}")
+                problems.append(f"rules[{i}]: unknown agency {rule.agency!r}{fix_agency}")
             if rule.page is not None and rule.page not in seen:
-                problems.append(f"rules[{i}]: unknown page {rule.page}")
+                problems.append(
+                    f"rules[{i}]: unknown page {rule.page} "
+                    "(fix: list the page under pages, or drop page from the rule)"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self

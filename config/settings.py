@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 REAL_VK_API_BASE = "https://api.vk.ru/"
 REAL_TELEGRAM_API_BASE = "https://api.telegram.org"
@@ -31,13 +38,32 @@ class VKSettings(BaseModel):
     poll_interval_s: float = 60.0
     watch_days: int = 14
     posts_per_page: int = 30
+    # Community tokens by group id: those pages are followed through Bots Long Poll.
+    community_tokens: dict[int, SecretStr] = Field(default_factory=dict)
+    # Daily per-method quotas per polling token (VK: wall.get 5,000/day).
+    quotas: dict[str, int] = Field(default_factory=lambda: {"wall.get": 5000})
+    rps_margin: float = 1.1
+    hot_period_s: float = 40.0
+    cold_period_s: float = 600.0
+    captcha_pause_s: float = 3600.0
+    longpoll_wait_s: int = 25
 
 
 class DatabaseSettings(BaseModel):
     """Any SQLAlchemy async URL; SQLite file by default."""
 
     url: str = "sqlite+aiosqlite:///./data/otklik.db"
-    echo: bool = False
+    echo: bool = False  # logs SQL with its parameters (personal data): debugging only
+    busy_timeout_s: float = 10.0  # SQLite: how long a write waits for another writer's lock
+
+
+class MetricsSettings(BaseModel):
+    """Prometheus ``/metrics`` and ``/healthz`` (bot/metrics.py); port 0 turns them off."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+    collector_stale_s: float = 900.0  # /healthz: collector degraded after this long
+    outbox_stale_s: float = 600.0  # /healthz: outbox degraded when a due message waits longer
 
 
 class Settings(BaseSettings):
@@ -57,7 +83,32 @@ class Settings(BaseSettings):
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     registry_path: Path = Path("registry.yaml")
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "text"  # json: one JSON object per line
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     retention_days: int = Field(default=365, ge=1)  # comment texts and names are erased after
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Secrets may also come from files (Docker/Kubernetes secrets, systemd credentials):
+        ``OTKLIK_SECRETS_DIR=/run/secrets`` with one file per setting, named like the
+        variable (``otklik__telegram__token``).  The plain secrets source only knows
+        top-level fields, so the nested one is used; environment variables still win."""
+        secrets_dir = getattr(file_secret_settings, "secrets_dir", None) or os.environ.get(
+            "OTKLIK_SECRETS_DIR"
+        )
+        if not secrets_dir:
+            return init_settings, env_settings, dotenv_settings
+        files = NestedSecretsSettingsSource(
+            file_secret_settings, secrets_dir=secrets_dir, secrets_dir_missing="error"
+        )
+        return init_settings, env_settings, dotenv_settings, files
 
     def missing_for_real_mode(self) -> list[str]:
         """Names of the settings that real mode needs and that are not set."""

@@ -43,12 +43,28 @@ async def gate(message: Message, person: Person | None, command: str) -> Person 
     return person
 
 
+#: Ids are 32-bit columns (PostgreSQL ``integer``); group ids are 64-bit.
+MAX_ID = 2**31 - 1
+MAX_GROUP_ID = 2**63 - 1
+
+
+def parse_id(text: str, limit: int = MAX_ID) -> int | None:
+    """A non-negative id typed or forged by a user, or None.
+
+    ``str.isdigit`` alone is not enough: it accepts «²» and other Unicode digits that
+    ``int()`` rejects, and an id past the column's range makes the database raise."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= limit else None
+
+
 def parse_complaint_id(args: str | None) -> tuple[int | None, str | None]:
     """``"12 note"`` → (12, "note"); ``"№12"`` works too; anything else → (None, None)."""
     parts = (args or "").split(maxsplit=1)
     if not parts:
         return None, None
-    head = parts[0].lstrip("№#")
-    if not head.isdigit() or len(head) > 12:
+    head = parse_id(parts[0].lstrip("№#"))
+    if head is None:
         return None, None
-    return int(head), (parts[1].strip() if len(parts) > 1 else None) or None
+    return head, (parts[1].strip() if len(parts) > 1 else None) or None

@@ -31,7 +31,7 @@ from bot.outbox import list_items, remember_card, render_card, render_summary
 from bot.render import render_list
 from config.clock import Clock
 from handlers.admin import admin_list_page
-from handlers.common import gate, parse_complaint_id
+from handlers.common import MAX_GROUP_ID, gate, parse_complaint_id, parse_id
 from handlers.moderation import agency_choices, outcome_text
 from matcher.topics import Topic
 from storage import queries
@@ -65,7 +65,8 @@ async def complaint_list_page(
     """A page of one of the complaint lists; ``None`` when the list cannot be rebuilt."""
     now = clock.now()
     if kind == "batch":
-        summary = await session.get(Notification, int(key)) if key.isdigit() else None
+        summary_id = parse_id(key)
+        summary = await session.get(Notification, summary_id) if summary_id is not None else None
         if summary is None or summary.chat_id != person.telegram_id:
             return None
         ids = [int(i) for i in summary.payload.get("complaints", [])]
@@ -76,7 +77,7 @@ async def complaint_list_page(
         ids = await queries.overdue_ids(session, person, now)
     elif kind == "open":
         topic = key[2:] if key.startswith("t:") else None
-        page_id = int(key[2:]) if key.startswith("p:") and key[2:].isdigit() else None
+        page_id = parse_id(key[2:], MAX_GROUP_ID) if key.startswith("p:") else None
         ids = await queries.open_ids(session, person, topic=topic, page=page_id)
     else:
         return None
@@ -96,8 +97,9 @@ async def open_filter(session: AsyncSession, arg: str | None) -> str | None:
     if arg in Topic.__members__.values():
         return f"t:{arg}"
     ref = arg.removeprefix("https://").removeprefix("m.").removeprefix("vk.com/").lstrip("@")
-    if ref.lstrip("-").isdigit():
-        return f"p:{abs(int(ref))}"
+    if ref.lstrip("-").isdigit():  # digits of any script: parse_id says if it is a number
+        group_id = parse_id(ref.lstrip("-"), MAX_GROUP_ID)
+        return f"p:{group_id}" if group_id is not None else None
     page = (
         await session.execute(select(Page).where(Page.screen_name == ref))
     ).scalar_one_or_none()

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import texts
+from bot.metrics import Metrics
 from storage.models import Person
+
+log = logging.getLogger(__name__)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -19,13 +27,36 @@ class DbSessionMiddleware(BaseMiddleware):
         self,
         session_factory: async_sessionmaker[AsyncSession],
         after_commit: Callable[[], object] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``after_commit`` runs once the update's changes are stored (it wakes the outbox
         sender, so a button's card edit goes out at once rather than on its next tick)."""
         self.session_factory = session_factory
         self.after_commit = after_commit
+        self.metrics = metrics
 
     async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """A database that stays locked or away past its timeout fails the update as a whole
+        (nothing half-done is committed), and the person is told to try again rather than
+        left waiting for an answer that will never come."""
+        try:
+            result = await self._in_session(handler, event, data)
+        except DBAPIError as exc:
+            log.warning("update not handled, database error: %s", type(exc.orig).__name__)
+            if self.metrics is not None:
+                self.metrics.part_failed("bot", exc)
+            await _tell_busy(event, data.get("bot"))
+            return None
+        if self.metrics is not None:
+            self.metrics.part_ok("bot")
+        return result
+
+    async def _in_session(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
         event: TelegramObject,
@@ -41,9 +72,22 @@ class DbSessionMiddleware(BaseMiddleware):
             try:
                 result = await handler(event, data)
             except Exception:
-                await session.rollback()
+                with contextlib.suppress(DBAPIError):
+                    await session.rollback()
                 raise
             await session.commit()
             if self.after_commit is not None:
                 self.after_commit()
             return result
+
+
+async def _tell_busy(event: TelegramObject, bot: Bot | None) -> None:
+    if bot is None or not isinstance(event, Update):
+        return
+    with contextlib.suppress(TelegramAPIError, TimeoutError):
+        if event.callback_query is not None:
+            await bot.answer_callback_query(
+                event.callback_query.id, texts.DB_BUSY, show_alert=True
+            )
+        elif event.message is not None:
+            await bot.send_message(event.message.chat.id, texts.DB_BUSY)

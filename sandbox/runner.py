@@ -15,7 +15,13 @@ from sqlalchemy import select
 from bot.app import MatcherFns, OtklikApp
 from config.clock import VirtualClock
 from config.registry import Registry
-from config.settings import DatabaseSettings, Settings, TelegramSettings, VKSettings
+from config.settings import (
+    DatabaseSettings,
+    MetricsSettings,
+    Settings,
+    TelegramSettings,
+    VKSettings,
+)
 from sandbox.fake_telegram import FakeTelegram, TgCall
 from sandbox.fake_vk import FakeVK
 from sandbox.scenario import Scenario
@@ -96,6 +102,7 @@ class Sandbox:
             ),
             db=DatabaseSettings(url=self.db_url),
             registry_path=self.workdir / "registry.yaml",
+            metrics=MetricsSettings(port=0),  # runs side by side with tests and a real app
         )
 
     def _populate(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -13,21 +14,28 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets the bot read while the collector writes; busy_timeout rides out short locks.
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def apply(dbapi_conn: Any, _record: Any) -> None:
+        # WAL lets the bot read while the collector writes; busy_timeout rides out short
+        # locks (a backup, another writer) by waiting instead of failing at once.
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.close()
+
+    return apply
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``url``; SQLite gets WAL and foreign keys."""
-    engine = create_async_engine(url, echo=echo)
+def make_engine(url: str, *, echo: bool = False, busy_timeout_s: float = 10.0) -> AsyncEngine:
+    """Create the async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    SQL parameters are hidden in error messages unless ``echo`` is on: they hold comment texts
+    and authors' names, which must not end up in logs through a traceback."""
+    engine = create_async_engine(url, echo=echo, hide_parameters=not echo)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(int(busy_timeout_s * 1000)))
     return engine
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +53,8 @@ class IngestResult:
     answered: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
     notifications: int = 0
+    # (needs_answer, topic) of every matcher decision on a new comment (for metrics).
+    decisions: list[tuple[bool, str]] = field(default_factory=list)
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -82,13 +84,17 @@ class Ingestor:
         *,
         persists: Callable[[str], bool] = is_persisting_problem,
         similarity: Callable[[str, str], float] = text_similarity,
+        on_committed: Callable[[IngestResult], None] | None = None,
     ) -> None:
+        """``on_committed`` sees each batch's result once its transaction has committed
+        (metrics count what was stored, not what a rolled-back attempt would have)."""
         self.registry = registry
         self.clock = clock
         self.classify = classify
         self.rate_answer = rate_answer
         self.persists = persists
         self.similarity = similarity
+        self.on_committed = on_committed
         self._calendars = {a.id: agency_calendar(registry, a.id) for a in registry.agencies}
         self._policies = {a.id: agency_policy(registry, a.id) for a in registry.agencies}
 
@@ -107,6 +113,11 @@ class Ingestor:
         result.new_comments = len(new)
         for ev, pk in new:
             await self._process_new_comment(session, ev, pk, result)
+        if self.on_committed is not None:
+            report = self.on_committed
+            event.listen(
+                session.sync_session, "after_commit", lambda _s: report(result), once=True
+            )
         return result
 
     async def _upsert_post(self, session: AsyncSession, post: PostEvent) -> None:
@@ -182,6 +193,7 @@ class Ingestor:
         if await self._handle_followup(session, ev, result):
             return
         verdict = self.classify(ev.text)
+        result.decisions.append((verdict.needs_answer, str(verdict.topic)))
         if not verdict.needs_answer:
             return
         routed = route(self.registry, group_id, verdict.topic)

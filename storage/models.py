@@ -256,6 +256,25 @@ class KeyValue(Base):
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class CollectorPage(Base):
+    """Per-page coverage of the VK collector (issue 3): what ``otklik status`` and /status show.
+
+    ``pages.last_checked_at`` and ``unreachable_reason`` stay on :class:`Page`; this keeps the
+    rest, written by the collector about once a minute.
+    """
+
+    __tablename__ = "collector_pages"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    lag_s: Mapped[float | None] = mapped_column(Float)
+    watched_posts: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable_posts: Mapped[int] = mapped_column(Integer, default=0)
+    wall_get_calls: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    longpoll: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
 class Invite(Base):
     """A one-time deep-link code (``/start <code>``) that makes its user a person with a role."""
 

@@ -21,9 +21,9 @@ import vk_api
 from vk_api.bot_longpoll import VkBotEventType, VkBotLongPoll
 from vk_api.requests_pool import vk_request_one_param_pool
 
+from collectors.vk_client import VkSession
 from config.clock import ManualClock, VirtualClock
 from sandbox.fake_vk import FakeVK, VKLimits
-from sandbox.vk_redirect import RedirectSession
 
 START = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)  # 09:00 Moscow, a Monday
 GID = 1001
@@ -51,7 +51,7 @@ def make_vk(fake: FakeVK, token: str = "svc", *, timeout: float = 5.0) -> Any:
     vk = vk_api.VkApi(
         token=token,
         api_version="5.199",
-        session=RedirectSession(fake.base_url, timeout),
+        session=VkSession(fake.base_url, timeout),
         config=jconfig.MemoryConfig,
     )
     vk.RPS_DELAY = 0  # the fake enforces limits; vk_api's own pacing would only slow tests
@@ -132,7 +132,7 @@ async def test_wall_get_by_id_shapes(fake: FakeVK, clock: ManualClock) -> None:
     )
     assert [p["id"] for p in resp["items"]] == [a]
     legacy = vk_api.VkApi(
-        token="svc", session=RedirectSession(fake.base_url, 5), config=jconfig.MemoryConfig
+        token="svc", session=VkSession(fake.base_url, 5), config=jconfig.MemoryConfig
     )  # vk_api's default version 5.92 gets the old bare-list shape, like real VK
     legacy.RPS_DELAY = 0
     assert [p["id"] for p in await call(legacy, "wall.getById", {"posts": f"{OWNER}_{a}"})] == [a]
@@ -679,7 +679,7 @@ def test_redirect_session_rewrites_and_sets_timeout(monkeypatch: pytest.MonkeyPa
         return None
 
     monkeypatch.setattr(requests.Session, "request", fake_request)
-    s = RedirectSession("http://127.0.0.1:9/", 7.5)
+    s = VkSession("http://127.0.0.1:9/", 7.5)
     s.request("POST", "https://api.vk.ru/method/wall.get")
     s.request("POST", "https://api.vk.com/method/wall.get", timeout=2)
     s.request("GET", "https://example.org/x")

@@ -104,7 +104,7 @@ class FakeVK:
 
     Typical use: ``await fake.start()``, register tokens and groups, add posts/comments with
     past or future ``at`` instants, point ``vk_api`` at :attr:`base_url` through
-    :class:`sandbox.vk_redirect.RedirectSession`, and read :attr:`calls` / :meth:`stats`.
+    :class:`collectors.vk_client.VkSession`, and read :attr:`calls` / :meth:`stats`.
 
     ``limits`` may be changed while running (tests flip ``enforce_rps``).  Order of checks
     for every request: injected fault, token (5), captcha (14), ``v`` (8), rate (6; only

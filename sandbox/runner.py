@@ -164,8 +164,14 @@ class Sandbox:
                     self.on_call(call)
             await asyncio.sleep(0.02)
 
-    async def run_app(self, until: datetime) -> None:
-        """Start a fresh app (same database), let virtual time run to ``until``, stop it."""
+    async def run_app(
+        self, until: datetime, *, stop_when: Callable[[], bool] | None = None
+    ) -> None:
+        """Start a fresh app (same database), let virtual time run to ``until``, stop it.
+
+        ``stop_when`` stops it earlier, as soon as the condition holds (tests wait on a
+        condition rather than on a virtual instant that a loaded machine may overrun).
+        """
         self.clock.pause()
         app = OtklikApp(self.settings(), self.registry, self.clock, matcher=self.matcher)
         stop = asyncio.Event()
@@ -182,6 +188,8 @@ class Sandbox:
             self._feeder = asyncio.create_task(self._feed_telegram())
         try:
             while (wait := self.clock.real_seconds_until(until)) > 0 and not runner.done():
+                if stop_when is not None and stop_when():
+                    break
                 await asyncio.sleep(min(wait, 0.05))
         finally:
             stop.set()

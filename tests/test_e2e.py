@@ -12,7 +12,7 @@ from sandbox.runner import Sandbox
 
 pytestmark = pytest.mark.e2e
 
-SPEED = 2000.0
+SPEED = 1000.0
 COMPLAINT = {
     "page": 1001,
     "post": 10,
@@ -131,7 +131,11 @@ async def test_restart_mid_scenario_sends_no_duplicate_alert(
         ]
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
-        await sandbox.run_app(datetime.fromisoformat("2026-11-23T08:30:00+03:00"))
+        # Stop the first app as soon as the alert is out, well before the answer at 09:10.
+        await sandbox.run_app(
+            datetime.fromisoformat("2026-11-23T09:05:00+03:00"),
+            stop_when=lambda: len(sandbox.tg.sent(501)) >= 1,
+        )
         assert len(sandbox.tg.sent(501)) == 1  # alerted before the restart
         await sandbox.run_app(scenario.end)
         report = await sandbox.report()

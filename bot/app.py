@@ -1,4 +1,8 @@
-"""The Otklik application: collector, matcher, storage, outbox sender and bot in one process."""
+"""The Otklik application: collector, matcher, storage, outbox sender and bot.
+
+One process runs every part (role ``all``) or some of them (``bot/roles.py``); on PostgreSQL
+several processes share the work through leases and leadership locks (``storage/leases.py``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.collecting import CollectionService, make_clients
 from bot.digest import warm_up as warm_up_reports
@@ -23,6 +28,7 @@ from bot.menus import sync_menus
 from bot.metrics import Health, HealthThresholds, Metrics, page_agencies, start_metrics_server
 from bot.outbox import OutboxSender
 from bot.pacing import install_pacer
+from bot.roles import SENDER_ROLES, Role, parts_of
 from bot.scheduler import JobDeps
 from bot.vk_pages import make_page_resolver
 from collectors.vk_client import VkClient
@@ -36,6 +42,14 @@ from matcher.classifier import Classification
 from matcher.quality import AnswerRating
 from storage.db import ensure_sqlite_dir, make_engine, make_session_factory
 from storage.ingest import Ingestor
+from storage.leases import (
+    Leadership,
+    PageLeases,
+    Workers,
+    lease_timing_from_env,
+    lock_key,
+    new_worker_id,
+)
 from storage.migrate import upgrade
 from storage.registry_sync import sync_registry
 
@@ -87,13 +101,18 @@ class OtklikApp:
         *,
         matcher: MatcherFns | None = None,
         metrics: Metrics | None = None,
+        role: Role | str = Role.ALL,
+        worker_id: str | None = None,
     ) -> None:
+        self.role = Role(role)
+        self.parts = parts_of(self.role)
+        self.worker_id = worker_id or new_worker_id(self.role.value)
         self.settings = settings
         self.registry = registry
         self.clock = clock
         self.matcher = matcher or default_matcher()
         self.metrics = metrics or Metrics(clock, page_agencies=page_agencies(registry.pages))
-        self.metrics.collector_enabled = bool(
+        self.metrics.collector_enabled = "collector" in self.parts and bool(
             settings.vk.service_tokens or settings.vk.community_tokens
         )
         self.started = asyncio.Event()
@@ -112,72 +131,148 @@ class OtklikApp:
             self.metrics, Health(self.metrics, engine, thresholds), s.metrics.host, s.metrics.port
         )
         try:
-            await upgrade(engine)
             sessions = make_session_factory(engine)
-            async with sessions() as session, session.begin():
-                await sync_registry(session, self.registry)
+            await _prepare_db(engine, sessions, self.registry)
             # Load the matcher's model before work starts (it is pure CPU; keep it off the loop).
             await asyncio.to_thread(self.matcher.classify, "прогрев")
-            await asyncio.to_thread(warm_up_reports)  # matplotlib/openpyxl imports, same reason
-            await self._run_parts(sessions, stop)
+            if self.parts & {"scheduler", "polling"}:
+                # matplotlib/openpyxl imports, same reason
+                await asyncio.to_thread(warm_up_reports)
+            await self._run_parts(sessions, stop, engine)
         finally:
             if server is not None:
                 await server.stop()
             await engine.dispose()
 
     async def _run_parts(
-        self, sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        stop: asyncio.Event,
+        engine: AsyncEngine,
     ) -> None:
         s = self.settings
-        assert s.telegram.token is not None
-        bot = Bot(
-            s.telegram.token.get_secret_value(),
-            session=AiohttpSession(api=TelegramAPIServer.from_base(s.telegram.api_base)),
-            default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-        )
-        clients = make_clients(s.vk, self.clock)
-        pacer = install_pacer(bot, self.clock)
-        sender = OutboxSender(bot, sessions, self.clock, pacer, metrics=self.metrics)
-        dp = build_dispatcher(
-            sessions,
-            self.clock,
-            self.registry,
-            s,
-            after_commit=sender.wake.set,
-            page_resolver=make_page_resolver(clients[0]) if clients else None,
-            metrics=self.metrics,
-        )
-        await self._set_menus(bot, sessions)
-        jobs = JobDeps(
-            sessions, self.clock, self.registry, wake_sender=sender.wake.set, metrics=self.metrics
-        )
-        scheduler = build_scheduler(jobs, now=self.clock.now())
+        parts = self.parts
+        shared = engine.dialect.name == "postgresql"  # several processes may share the work
+        ttl_s, renew_s = lease_timing_from_env()
+        workers = Workers(sessions, self.worker_id, self.role.value, ttl_s=ttl_s)
+        await workers.heartbeat()
+        bot: Bot | None = None
+        sender: OutboxSender | None = None
+        dp: Dispatcher | None = None
+        clients = make_clients(s.vk, self.clock) if "collector" in parts else []
+        if parts & {"outbox", "polling"}:
+            assert s.telegram.token is not None
+            bot = Bot(
+                s.telegram.token.get_secret_value(),
+                session=AiohttpSession(api=TelegramAPIServer.from_base(s.telegram.api_base)),
+                default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+            )
+            pacer = install_pacer(bot, self.clock)
+            sender = OutboxSender(
+                bot,
+                sessions,
+                self.clock,
+                pacer,
+                metrics=self.metrics,
+                workers=workers if shared else None,
+                sender_roles=SENDER_ROLES,
+                recover_every_s=renew_s,
+            )
+            wake: Callable[[], None] = sender.wake.set
+            if "polling" in parts:
+                dp = build_dispatcher(
+                    sessions,
+                    self.clock,
+                    self.registry,
+                    s,
+                    after_commit=wake,
+                    page_resolver=make_page_resolver(clients[0]) if clients else None,
+                    metrics=self.metrics,
+                )
+                await self._set_menus(bot, sessions)
+        else:
+            wake = _nothing
+        tasks: list[asyncio.Task[None]] = []
         # Tell the sandbox first that start-up is over, so its clock runs before work begins.
         self.started.set()
         await asyncio.sleep(0)
-        tasks = [
-            asyncio.create_task(sender.run(stop), name="outbox"),
-            asyncio.create_task(scheduler.run(stop), name="scheduler"),
-            asyncio.create_task(self._collect(sessions, clients, sender, stop), name="collector"),
-            asyncio.create_task(
-                dp.start_polling(
-                    bot, handle_signals=False, polling_timeout=s.telegram.polling_timeout_s
-                ),
-                name="telegram-polling",
-            ),
-        ]
+        tasks.append(asyncio.create_task(self._beat(workers, renew_s, stop), name="heartbeat"))
+        if sender is not None:
+            tasks.append(asyncio.create_task(sender.run(stop), name="outbox"))
+        if "scheduler" in parts:
+            jobs = JobDeps(
+                sessions, self.clock, self.registry, wake_sender=wake, metrics=self.metrics
+            )
+            scheduler = build_scheduler(jobs, now=self.clock.now())
+            leader = Leadership(engine, "scheduler")
+            tasks.append(asyncio.create_task(scheduler.run(stop, leader=leader), name="scheduler"))
+        if "collector" in parts:
+            leases = PageLeases(workers, ttl_s=ttl_s) if shared else None
+            tasks.append(
+                asyncio.create_task(
+                    self._collect(sessions, clients, wake, stop, leases, renew_s),
+                    name="collector",
+                )
+            )
+        if dp is not None and bot is not None:
+            tasks.append(
+                asyncio.create_task(
+                    self._poll_telegram(dp, bot, Leadership(engine, "telegram-polling"), stop),
+                    name="telegram-polling",
+                )
+            )
         try:
             await stop.wait()
         finally:
-            with contextlib.suppress(RuntimeError):
-                await dp.stop_polling()
+            if dp is not None:
+                with contextlib.suppress(RuntimeError):
+                    await dp.stop_polling()
             await asyncio.wait(tasks, timeout=s.telegram.polling_timeout_s + 5)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await bot.session.close()
+            if bot is not None:
+                await bot.session.close()
             for client in clients:
                 client.close()
+            with contextlib.suppress(Exception):
+                await workers.stop()
+
+    async def _beat(self, workers: Workers, renew_s: float, stop: asyncio.Event) -> None:
+        """Keep this process's heartbeat fresh (real seconds: it is about processes dying)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), renew_s)
+            if stop.is_set():
+                return
+            try:
+                await workers.heartbeat()
+            except Exception:
+                log.exception("heartbeat failed")
+
+    async def _poll_telegram(
+        self, dp: Dispatcher, bot: Bot, leader: Leadership, stop: asyncio.Event
+    ) -> None:
+        """Telegram allows one ``getUpdates`` consumer per bot: poll only while leading."""
+        while not stop.is_set():
+            try:
+                leads = await leader.ensure()
+            except Exception:
+                log.exception("could not take the Telegram polling lock")
+                leads = False
+            if leads:
+                try:
+                    await dp.start_polling(
+                        bot,
+                        handle_signals=False,
+                        polling_timeout=self.settings.telegram.polling_timeout_s,
+                    )
+                finally:
+                    with contextlib.suppress(Exception):
+                        await leader.release()
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 5.0)
 
     async def _set_menus(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Per-role menus; a failure here must not keep the bot from working."""
@@ -191,8 +286,10 @@ class OtklikApp:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clients: list[VkClient],
-        sender: OutboxSender,
+        wake: Callable[[], None],
         stop: asyncio.Event,
+        leases: PageLeases | None = None,
+        renew_s: float = 15.0,
     ) -> None:
         """Budget-aware polling and Long Poll into storage (see bot/collecting.py)."""
         ingestor = Ingestor(
@@ -201,6 +298,35 @@ class OtklikApp:
         )  # fmt: skip
         self.collection = CollectionService(
             self.settings.vk, self.registry, self.clock, sessions, ingestor, clients,
-            on_stored=sender.wake.set,
+            on_stored=wake, leases=leases, renew_s=renew_s, metrics=self.metrics,
         )  # fmt: skip
         await self.collection.run(stop)
+
+
+def _nothing() -> None:
+    return None
+
+
+async def _prepare_db(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], registry: Registry
+) -> None:
+    """Migrate and sync the registry; on PostgreSQL under an advisory lock, as several
+    processes may start at once."""
+
+    async def prepare() -> None:
+        await upgrade(engine)
+        async with sessions() as session, session.begin():
+            await sync_registry(session, registry)
+
+    if engine.dialect.name != "postgresql":
+        await prepare()
+        return
+    async with engine.connect() as conn:
+        key = {"k": lock_key("migrate")}
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), key)
+        await conn.commit()
+        try:
+            await prepare()
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+            await conn.commit()

@@ -38,9 +38,43 @@ def _strip_html(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+def _app_clock() -> Any:
+    """The system clock; or, for multi-process sandbox runs (tests, bench/scale.py), a virtual
+    clock anchored to the wall clock: ``OTKLIK__CLOCK__START`` (ISO instant),
+    ``OTKLIK__CLOCK__SPEED`` and ``OTKLIK__CLOCK__EPOCH`` (Unix time of ``START``), so that
+    every process, the fakes' included, shows the same virtual time."""
+    import os
+    from datetime import datetime
+
+    from config.clock import VirtualClock
+
+    start = os.environ.get("OTKLIK__CLOCK__START")
+    if not start:
+        return SystemClock()
+    return VirtualClock.anchored(
+        datetime.fromisoformat(start),
+        float(os.environ.get("OTKLIK__CLOCK__SPEED", "1")),
+        float(os.environ["OTKLIK__CLOCK__EPOCH"]),
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.roles import Role, needs_telegram, needs_vk
+
     settings = Settings()
-    missing = settings.missing_for_real_mode()
+    role = Role(args.role)
+    missing = [
+        m
+        for m in settings.missing_for_real_mode()
+        if (needs_telegram(role) or "TELEGRAM" not in m) and (needs_vk(role) or "VK" not in m)
+    ]
+    if role is not Role.ALL and settings.db.url.startswith("sqlite"):
+        print(
+            f"--role {role} needs PostgreSQL (OTKLIK__DB__URL): on SQLite one process runs "
+            "every part (--role all)",
+            file=sys.stderr,
+        )
+        return 2
     if missing:
         print("Otklik is not configured for real mode. Missing: " + ", ".join(missing))
         print(HOW_TO_CONFIGURE)
@@ -65,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await OtklikApp(settings, registry, SystemClock()).run(stop)
+        await OtklikApp(settings, registry, _app_clock(), role=role).run(stop)
 
     asyncio.run(main())
     return 0
@@ -276,6 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the sandbox demo when tokens are missing",
     )
     run.add_argument("--speed", type=float, default=1500.0, help="demo speed when falling back")
+    run.add_argument(
+        "--role",
+        choices=["all", "collector", "bot", "scheduler"],
+        default="all",
+        help="which parts this process runs (several processes need PostgreSQL)",
+    )
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="a built-in region on fake VK and Telegram")
     demo.add_argument("--scenario", type=Path, default=DEMO_SCENARIO)

@@ -17,8 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import Metrics
 from collectors.collector import Collector, CollectorConfig
 from collectors.events import Batch
 from collectors.longpoll import LongPollListener
@@ -27,6 +30,7 @@ from config.clock import Clock
 from config.registry import Registry
 from config.settings import REAL_VK_API_BASE, VKSettings
 from storage.ingest import Ingestor
+from storage.leases import PageLeases
 from storage.models import CollectorPage, KeyValue, Page, Post
 from storage.outbox import enqueue
 
@@ -65,8 +69,14 @@ class CollectionService:
         sessions: async_sessionmaker[AsyncSession],
         ingestor: Ingestor,
         clients: list[VkClient],
-        on_stored: Callable[[], None],
+        on_stored: Callable[[], object],
+        *,
+        leases: PageLeases | None = None,
+        renew_s: float = 15.0,
+        metrics: Metrics | None = None,
     ) -> None:
+        """``leases``: share the registry's pages with other collector processes (PostgreSQL,
+        issue 7); without it this process polls every page."""
         self.vk = vk
         self.registry = registry
         self.clock = clock
@@ -74,15 +84,12 @@ class CollectionService:
         self.ingestor = ingestor
         self.clients = clients
         self.on_stored = on_stored
-        self.collector = Collector(
-            clock,
-            CollectorConfig(
-                watch_days=vk.watch_days,
-                hot_period_s=vk.hot_period_s,
-                cold_period_s=vk.cold_period_s,
-                bootstrap_count=vk.posts_per_page,
-            ),
-        )
+        self.leases = leases
+        self.renew_s = renew_s
+        self.all_pages = {p.group_id for p in registry.pages}
+        self.pages: set[int] = set()  # the pages this process polls now
+        self.rebuilds = 0
+        self.collector = self._new_collector()
         api_base = None if vk.api_base == REAL_VK_API_BASE else vk.api_base
         self.lp_clients = {
             gid: VkClient(
@@ -102,22 +109,49 @@ class CollectionService:
         self.listeners: list[LongPollListener] = []
         self._lock = asyncio.Lock()
         self.batches = 0
+        self.metrics = metrics
+        if metrics is not None:
+            for c in self.all_clients():
+                c.on_call = metrics.vk_call
+                c.on_quota_change = self._quota_metric
+
+    def _new_collector(self) -> Collector:
+        vk = self.vk
+        return Collector(
+            self.clock,
+            CollectorConfig(
+                watch_days=vk.watch_days,
+                hot_period_s=vk.hot_period_s,
+                cold_period_s=vk.cold_period_s,
+                bootstrap_count=vk.posts_per_page,
+            ),
+        )
 
     def all_clients(self) -> list[VkClient]:
         return [*self.clients, *self.lp_clients.values()]
 
-    async def load(self) -> None:
-        """Restore pages, watched posts, quota counts and Long Poll ``ts`` from the database."""
+    async def load(self, only: set[int] | None = None, *, quotas: bool = True) -> None:
+        """Restore pages, watched posts, quota counts and Long Poll ``ts`` from the database.
+
+        ``only``: the pages this process holds leases on (all registry pages when None)."""
+        wanted = set(self.all_pages) if only is None else set(only)
+        self.pages = wanted
+        self.listeners = []
         async with self.sessions() as session:
             pages = {p.group_id: p for p in (await session.execute(select(Page))).scalars()}
-            for gid in (p.group_id for p in self.registry.pages):
+            for gid in sorted(wanted):
                 page = pages.get(gid)
                 self.collector.add_page(
                     gid,
                     max_seen_id=page.max_seen_id if page else 0,
                     longpoll=gid in self.lp_clients,
                 )
-            for post in (await session.execute(select(Post))).scalars():
+            posts = select(Post)
+            if only is not None and len(wanted) <= 1000:
+                posts = posts.where(Post.owner_id.in_([-g for g in wanted]))
+            for post in (await session.execute(posts)).scalars():
+                if -post.owner_id not in wanted:
+                    continue
                 self.collector.add_known_post(
                     post.owner_id,
                     post.post_id,
@@ -127,9 +161,12 @@ class CollectionService:
                 )
             kv = {k.key: k.value for k in (await session.execute(select(KeyValue))).scalars()}
         now = self.clock.now()
-        for c in self.all_clients():
-            c.quota.restore(kv.get(f"vk:quota:{c.key}", {}), now)
+        if quotas:
+            for c in self.all_clients():
+                c.quota.restore(kv.get(f"vk:quota:{c.key}", {}), now)
         for gid, client in self.lp_clients.items():
+            if gid not in wanted:
+                continue
             ts = kv.get(f"vk:lp:{gid}", {}).get("ts")
             self.listeners.append(
                 LongPollListener(
@@ -143,18 +180,32 @@ class CollectionService:
                 )
             )
 
+    def _quota_metric(self, client: VkClient) -> None:
+        if self.metrics is None:
+            return
+        now = self.clock.now()
+        for method in client.quota.limits:
+            self.metrics.quota_left(client.key, method, client.quota.remaining(method, now) or 0)
+
     async def sink(self, batch: Batch) -> None:
         """Store ``batch`` in one transaction, then let the collector move forward."""
         if not batch.comments and not batch.posts:
             self.collector.confirm(batch)
+            if self.metrics is not None:
+                self.metrics.collector_pass(True)
             return
         try:
             async with self._lock, self.sessions() as session, session.begin():
                 result = await self.ingestor.ingest(session, batch)
-        except Exception:
+        except Exception as exc:
             self.collector.forget(batch)
+            if self.metrics is not None:
+                self.metrics.part_failed("collector", exc)
+                self.metrics.collector_pass(False)
             raise
         self.collector.confirm(batch)
+        if self.metrics is not None:
+            self.metrics.collector_pass(True)
         self.batches += 1
         if result.notifications or result.answered:
             self.on_stored()
@@ -182,27 +233,45 @@ class CollectionService:
         coverage = self.collector.coverage()
         unreachable = self.collector.unreachable_posts()
         async with self._lock, self.sessions() as session, session.begin():
-            for cov in coverage:
-                await session.execute(
-                    update(Page)
-                    .where(Page.group_id == cov.group_id)
-                    .values(
-                        last_checked_at=cov.last_checked_at,
-                        unreachable_reason=cov.unreachable_reason,
-                        max_seen_id=cov.max_seen_id,
-                    )
-                )
-                row = await session.get(CollectorPage, cov.group_id)
-                if row is None:
-                    row = CollectorPage(group_id=cov.group_id, updated_at=now)
-                    session.add(row)
-                row.lag_s = cov.lag_s
-                row.watched_posts = cov.watched_posts
-                row.unreachable_posts = cov.unreachable_posts
-                row.wall_get_calls = cov.wall_get_calls
-                row.api_calls = cov.api_calls
-                row.longpoll = cov.longpoll
-                row.updated_at = now
+            # In bulk (executemany): a collector of 30,000 pages must not hold the database
+            # for a minute every minute (issue 7).
+            page_rows = [
+                {
+                    "group_id": cov.group_id,
+                    "last_checked_at": cov.last_checked_at,
+                    "unreachable_reason": cov.unreachable_reason,
+                    "max_seen_id": cov.max_seen_id,
+                }
+                for cov in coverage
+            ]
+            cov_rows = [
+                {
+                    "group_id": cov.group_id,
+                    "lag_s": cov.lag_s,
+                    "watched_posts": cov.watched_posts,
+                    "unreachable_posts": cov.unreachable_posts,
+                    "wall_get_calls": cov.wall_get_calls,
+                    "api_calls": cov.api_calls,
+                    "longpoll": cov.longpoll,
+                    "updated_at": now,
+                }
+                for cov in coverage
+            ]
+            dialect = session.get_bind().dialect.name
+            ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(CollectorPage)
+            upsert = ins.on_conflict_do_update(
+                index_elements=["group_id"],
+                set_={k: ins.excluded[k] for k in cov_rows[0] if k != "group_id"}
+                if cov_rows
+                else {},
+            )
+            for i in range(0, len(page_rows), 2000):
+                await session.execute(update(Page), page_rows[i : i + 2000])
+                await session.execute(upsert, cov_rows[i : i + 2000])
+            if self.metrics is not None:
+                for cov in coverage:
+                    if cov.lag_s is not None:
+                        self.metrics.page_checked(cov.group_id, cov.lag_s)
             for (owner_id, post_id), reason in unreachable.items():
                 await session.execute(
                     update(Post)
@@ -230,31 +299,84 @@ class CollectionService:
                 payload={"text": text},
             )
 
-    async def run(self, stop: asyncio.Event) -> None:
-        if not self.clients and not self.lp_clients:
-            log.warning("no VK tokens configured: the collector is idle")
-            return
-        await self.load()
+    async def _claim(self) -> set[int] | None:
+        """Renew leases; the pages to poll now (None: keep the current set, renewal failed)."""
+        if self.leases is None:
+            return set(self.all_pages)
+        try:
+            return await self.leases.renew(self.all_pages)
+        except Exception:
+            log.exception("could not renew page leases")
+            return None
+
+    def _start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         tasks = [
             asyncio.create_task(self.collector.run_worker(c, self.clients, self.sink, stop))
             for c in self.clients
         ]
         tasks += [asyncio.create_task(lp.run(self.sink, stop)) for lp in self.listeners]
+        return tasks
+
+    async def _stop(self, gen_stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+        gen_stop.set()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not self.clients and not self.lp_clients:
+            log.warning("no VK tokens configured: the collector is idle")
+            return
+        if self.leases is not None:
+            await self.leases.ensure_pages(self.all_pages)
+            # Collectors started together should see each other before the first claim,
+            # rather than one taking every page and handing most of them back at once.
+            await self.leases.workers.heartbeat()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.renew_s)
+        mine = await self._claim()
+        await self.load(mine if mine is not None else set())
+        gen_stop = asyncio.Event()
+        tasks = self._start(gen_stop)
+        loop = asyncio.get_running_loop()
+        next_persist = loop.time() + PERSIST_EVERY_S / self.clock.speed
+        next_renew = loop.time() + self.renew_s
         try:
             while not stop.is_set():
+                wait = max(0.0, min(next_persist, next_renew) - loop.time())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), PERSIST_EVERY_S / self.clock.speed)
-                try:
-                    await self.persist()
-                except Exception:
-                    log.exception("could not persist collector state")
+                    await asyncio.wait_for(stop.wait(), wait)
+                if stop.is_set():
+                    break
+                if self.leases is not None and loop.time() >= next_renew:
+                    next_renew = loop.time() + self.renew_s
+                    mine = await self._claim()
+                    if mine is not None and mine != self.pages:
+                        # Hand-over: stop the workers, keep what they learnt, start afresh on
+                        # the new set from the database (where a page's state lives).
+                        await self._stop(gen_stop, tasks)
+                        with contextlib.suppress(Exception):
+                            await self.persist()
+                        self.collector = self._new_collector()
+                        await self.load(mine, quotas=False)
+                        self.rebuilds += 1
+                        gen_stop = asyncio.Event()
+                        tasks = self._start(gen_stop)
+                if loop.time() >= next_persist:
+                    next_persist = loop.time() + PERSIST_EVERY_S / self.clock.speed
+                    try:
+                        await self.persist()
+                    except Exception:
+                        log.exception("could not persist collector state")
         finally:
-            await asyncio.wait(tasks, timeout=5)
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._stop(gen_stop, tasks)
             with contextlib.suppress(Exception):
                 await self.persist()
+            if self.leases is not None:
+                with contextlib.suppress(Exception):
+                    await self.leases.release_all()
             for c in self.lp_clients.values():
                 c.close()
 

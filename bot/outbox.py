@@ -10,10 +10,15 @@ state of its complaint, sends it, and marks it sent.
   summary message with a paged list (each row becomes ``coalesced``), never as a flood.
 * Failures: 429 → wait ``retry_after``; 5xx and timeouts → retry with backoff; 403 → the
   person is marked unreachable, the moderators are told, the row fails (never silently).
-* Exactly once: a row is claimed (``sending``) and committed *before* the HTTP call and marked
-  ``sent`` after it.  A crash in between leaves it ``sending``; on start such new messages are
-  failed rather than resent (Telegram has no idempotency key, so resending could duplicate),
-  and edits, which are idempotent, are retried.
+* Exactly once: a row is claimed (``sending``, with the claiming process and time) by one
+  conditional ``UPDATE … WHERE status = 'pending'`` committed *before* the HTTP call, and
+  marked ``sent`` after it; of two senders only one wins a row.  A crash in between leaves it
+  ``sending``; such new messages are failed rather than resent (Telegram has no idempotency
+  key, so resending could duplicate) and, for an alert, the moderators are told that it may
+  not have arrived; edits, which are idempotent, are retried.
+* Several processes (issue 7, PostgreSQL): with ``workers``, live senders split the chats
+  (``chat_id mod n``, so one chat's pacing stays in one process) and a sender settles only the
+  ``sending`` rows of senders whose heartbeat stopped, every ``recover_every_s``.
 * Muted people: alerts wait until the mute ends and then arrive as a summary; card edits
   (silent in Telegram) still go.
 """
@@ -39,7 +44,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,6 +55,7 @@ from bot.pacing import TelegramPacer
 from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from config.clock import Clock
 from storage.actions import moderators
+from storage.leases import Workers
 from storage.models import (
     Agency,
     AlertMessage,
@@ -67,6 +73,11 @@ from storage.sla_clock import awaiting_answer
 log = logging.getLogger(__name__)
 
 SUMMARY_PAGE_SIZE = 8
+#: To the moderators when a crash hit an alert mid-send (issue 7): it may not have arrived.
+ALERT_INTERRUPTED = (
+    "⚠️ Уведомление о жалобе #{id} для {chat} прервано сбоем во время отправки и повторно "
+    "не отправлялось, чтобы не задвоить. Проверьте, дошло ли оно: /complaint {id}"
+)
 #: Issue 6: rows that are a file (digest chart, weekly Excel; payload ``content_b64``,
 #: ``filename``, ``caption``), and SLA notices, which are moot once the complaint is answered.
 MEDIA_KINDS = frozenset({"photo", "document"})
@@ -102,6 +113,9 @@ class OutboxSender:
         max_attempts: int = 8,
         metrics: Metrics | None = None,
         settle_retries: int = 12,
+        workers: Workers | None = None,
+        sender_roles: tuple[str, ...] = ("all", "bot"),
+        recover_every_s: float = 15.0,
     ) -> None:
         """``pacer`` must be the one installed on ``bot``'s session (see ``install_pacer``).
 
@@ -117,31 +131,64 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self.metrics = metrics
         self.settle_retries = settle_retries
+        self.workers = workers
+        self.sender_roles = sender_roles
+        self.recover_every_s = recover_every_s
+        self.me = workers.id if workers is not None else "single"
+        self._share: tuple[int, int] = (0, 1)  # (my index, live senders)
         self.wake = asyncio.Event()
         self.sent = 0
         self.summaries = 0
 
     async def recover(self) -> None:
-        """Settle rows a crash left mid-send: edits are retried, new messages are not."""
+        """Settle rows a crash left mid-send: edits are retried, new messages are not.
+
+        Alone (no ``workers``) every ``sending`` row is a dead incarnation's; with several
+        senders only rows claimed by a sender that is no longer alive are touched."""
+        now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(Notification).where(Notification.status == OutboxStatus.SENDING)
+            query = select(Notification).where(Notification.status == OutboxStatus.SENDING)
+            if self.workers is not None:
+                live = await self.workers.live(session, self.sender_roles)
+                self._share = (live.index(self.me) if self.me in live else 0, max(1, len(live)))
+                query = query.where(
+                    or_(Notification.claimed_by.is_(None), Notification.claimed_by.not_in(live))
                 )
-            ).scalars()
+            rows = list((await session.execute(query.with_for_update(skip_locked=True))).scalars())
             for row in rows:
                 if row.kind == "update":
                     row.status = OutboxStatus.PENDING
-                else:
-                    row.status = OutboxStatus.FAILED
-                    row.last_error = "interrupted mid-send; not resent to avoid a duplicate"
-                    log.warning("notification %s was interrupted mid-send", row.id)
+                    continue
+                row.status = OutboxStatus.FAILED
+                row.last_error = "interrupted mid-send; not resent to avoid a duplicate"
+                log.warning("notification %s was interrupted mid-send", row.id)
+                if row.kind == "alert" and row.complaint_id is not None:
+                    # Maybe it arrived, maybe not: a person must know, never silence.
+                    for moderator in await moderators(session):
+                        enqueue(
+                            session,
+                            key=f"interrupted:{row.id}:{moderator}",
+                            chat_id=moderator,
+                            kind="text",
+                            complaint_id=row.complaint_id,
+                            now=now,
+                            payload={
+                                "text": ALERT_INTERRUPTED.format(
+                                    id=row.complaint_id, chat=row.chat_id
+                                )
+                            },
+                        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set, waking on new rows, a ready chat or every second."""
         await self.recover()
+        loop = asyncio.get_running_loop()
+        next_recover = loop.time() + self.recover_every_s
         while not stop.is_set():
             try:
+                if self.workers is not None and loop.time() >= next_recover:
+                    next_recover = loop.time() + self.recover_every_s
+                    await self.recover()
                 pause = await self.drain_once(stop)
             except Exception as exc:
                 # A locked or unreachable database, most likely: nothing was lost (rows stay
@@ -158,6 +205,10 @@ class OutboxSender:
                 timeout = min(pause, 1.0) / self.clock.speed
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.002))
+
+    def _mine(self, chat_id: int) -> bool:
+        index, n = self._share
+        return n <= 1 or chat_id % n == index
 
     async def drain_once(self, stop: asyncio.Event | None = None) -> float:
         """One pass: at most one message per ready chat.  Returns how long to rest (0 when
@@ -181,7 +232,8 @@ class OutboxSender:
             )
             by_chat: dict[int, list[Notification]] = {}
             for row in rows:
-                by_chat.setdefault(row.chat_id, []).append(row)
+                if self._mine(row.chat_id):
+                    by_chat.setdefault(row.chat_id, []).append(row)
             people = {
                 p.telegram_id: p
                 for p in (
@@ -253,16 +305,28 @@ class OutboxSender:
 
     # ---- one row ---------------------------------------------------------------------------
 
+    async def _claim(self, session: AsyncSession, ids: list[int]) -> list[int]:
+        """Atomically take pending rows for this sender (another may race for them)."""
+        claimed = await session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_by=self.me, claimed_at=self.clock.now())
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(claimed.scalars())
+
     async def _deliver(self, notification_id: int) -> None:
         async with self.sessions() as session, session.begin():
-            row = await session.get(Notification, notification_id)
-            if row is None or row.status != OutboxStatus.PENDING:
+            if not await self._claim(session, [notification_id]):
+                return
+            row = await session.get(Notification, notification_id, populate_existing=True)
+            if row is None:
                 return
             out = await self._prepare(session, row)
             if out.skip:
                 self._mark_sent(row)
                 return
-            row.status = OutboxStatus.SENDING
         await self._send_and_settle(out)
 
     async def _prepare(self, session: AsyncSession, row: Notification) -> Outgoing:
@@ -304,22 +368,21 @@ class OutboxSender:
     async def _deliver_summary(self, chat_id: int, alert_ids: list[int]) -> None:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
+            claimed = await self._claim(session, alert_ids)
+            if not claimed:
+                return
             rows = (
                 (
                     await session.execute(
                         select(Notification)
-                        .where(
-                            Notification.id.in_(alert_ids),
-                            Notification.status == OutboxStatus.PENDING,
-                        )
+                        .where(Notification.id.in_(claimed))
                         .order_by(Notification.id)
+                        .execution_options(populate_existing=True)
                     )
                 )
                 .scalars()
                 .all()
             )
-            if not rows:
-                return
             complaint_ids = [r.complaint_id for r in rows if r.complaint_id is not None]
             summary = Notification(
                 dedupe_key=f"summary:{chat_id}:{rows[0].id}",
@@ -329,10 +392,10 @@ class OutboxSender:
                 status=OutboxStatus.SENDING,
                 created_at=now,
                 next_attempt_at=now,
+                claimed_by=self.me,
+                claimed_at=now,
             )
             session.add(summary)
-            for r in rows:
-                r.status = OutboxStatus.SENDING
             await session.flush()
             person = await session.get(Person, chat_id)
             text, markup = await render_summary(

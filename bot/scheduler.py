@@ -40,6 +40,16 @@ log = logging.getLogger(__name__)
 #: The loop never sleeps longer than this many clock seconds, so a paused or resumed virtual
 #: clock, or a job added later, is noticed quickly.
 MAX_SLEEP_S = 60.0
+#: Real seconds between leadership checks of a stand-by scheduler (issue 7).
+LEADER_RETRY_S = 5.0
+
+
+class Leader(Protocol):
+    """What the loop needs of :class:`storage.leases.Leadership`."""
+
+    async def ensure(self) -> bool: ...
+
+    async def release(self) -> None: ...
 
 
 class Trigger(Protocol):
@@ -138,16 +148,41 @@ class ClockScheduler:
         times = [j.next_run for j in self.jobs.values() if j.next_run is not None]
         return min(times) if times else None
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Run jobs at their fire times until ``stop`` is set."""
+    async def run(self, stop: asyncio.Event, *, leader: Leader | None = None) -> None:
+        """Run jobs at their fire times until ``stop`` is set.
+
+        With ``leader`` (issue 7) jobs run only while this process holds the scheduler's
+        leadership; a stand-by checks every few real seconds and takes over when the leader's
+        connection is gone.  Jobs keep what they did in the database, so the new leader
+        neither repeats nor skips a digest."""
         clock = self.deps.clock
+        try:
+            await self._loop(stop, leader, clock)
+        finally:
+            if leader is not None:
+                with contextlib.suppress(Exception):
+                    await leader.release()
+
+    async def _loop(self, stop: asyncio.Event, leader: Leader | None, clock: Clock) -> None:
         while not stop.is_set():
+            if leader is not None:
+                try:
+                    leads = await leader.ensure()
+                except Exception:
+                    log.exception("could not check scheduler leadership")
+                    leads = False
+                if not leads:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=LEADER_RETRY_S)
+                    continue
             now = clock.now()
             await self.run_due(now)
             now = clock.now()
             nxt = self.next_wakeup(now)
             wait = MAX_SLEEP_S if nxt is None else (nxt - now).total_seconds()
             wait = min(max(wait, 0.0), MAX_SLEEP_S)
+            if leader is not None:
+                wait = min(wait, LEADER_RETRY_S * clock.speed)  # notice a lost lock soon
             # Sleep on the app clock, but wake at once when asked to stop.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=max(wait / clock.speed, 0.001))

@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 100
 REFS_PER_GETBYID = 100
 CALLS_PER_EXECUTE = 25
+# What a count check asks ``wall.getById`` for (VKScript projection, see VkClient.execute).
+CHECK_FIELDS = ("owner_id", "id", "comments")
 # Heap entry kinds.
 CHECK, PROBE, WALLGET = 0, 1, 2
 
@@ -70,7 +72,10 @@ class CollectorConfig:
     rate_tau_s: float = 6 * 3600.0
     retier_every_s: float = 120.0
     fetch_coalesce_s: float = 2.0
-    probe_ids: int = 4
+    probe_ids: int = 3
+    # A block of ids further up, moved on each probe over ``probe_far_steps`` positions.
+    probe_far_ids: int = 3
+    probe_far_steps: int = 8
     probe_min_s: float = 60.0
     probe_max_s: float = 300.0
     probe_slack_s: float = 60.0
@@ -116,6 +121,7 @@ class PageState:
     last_wall_get: float = 0.0
     last_new_post: float = 0.0
     probe_seq: int = 0
+    probe_round: int = 0
     wall_seq: int = 0
     wall_get_calls: int = 0
     api_calls: int = 0
@@ -424,37 +430,57 @@ class Collector:
             page.wall_seq = -1  # in flight; rescheduled on the answer
         for entry in deferred:
             heapq.heappush(self._walls, entry)
-        # 4. getById chunks: checks and probes by due time, pulled forward to fill the request
-        refs: list[str] = []
-        refs_meta: list[tuple[int, PageState | PostState]] = []
+        # 4. getById chunks: checks and probes by due time, pulled forward to fill the request.
+        # Checks and probes go in separate calls: a check needs only ids and comment counts
+        # (projected, see VkClient.execute), a probe hit needs the whole post.
         limit = cfg.refs_per_getbyid
-        while self._heap and len(calls) < CALLS_PER_EXECUTE:
+        bufs: dict[int, tuple[list[str], list[tuple[int, PageState | PostState]]]] = {
+            CHECK: ([], []),
+            PROBE: ([], []),
+        }
+
+        def open_calls() -> int:
+            return len(calls) + sum(1 for refs, _ in bufs.values() if refs)
+
+        def flush(kind: int) -> None:
+            refs, refs_meta = bufs[kind]
+            calls.append(("wall.getById", {"posts": ",".join(refs)}))
+            meta.append(("byid" if kind == CHECK else "probe", refs_meta))
+            bufs[kind] = ([], [])
+
+        while self._heap:
             entry = self._heap[0]
             target = self._live(entry)
             if target is None:
                 heapq.heappop(self._heap)
                 continue
-            need = cfg.probe_ids if entry[2] == PROBE else 1
-            if len(refs) + need > limit:
-                calls.append(("wall.getById", {"posts": ",".join(refs)}))
-                meta.append(("byid", refs_meta))
-                refs, refs_meta = [], []
-                continue
-            heapq.heappop(self._heap)
-            if entry[2] == PROBE:
+            kind = PROBE if entry[2] == PROBE else CHECK
+            refs, refs_meta = bufs[kind]
+            if not refs and open_calls() >= CALLS_PER_EXECUTE:
+                break
+            if kind == PROBE:
                 assert isinstance(target, PageState)
-                gid, top = target.group_id, target.max_seen_id
-                refs.extend(f"{-gid}_{top + i}" for i in range(1, cfg.probe_ids + 1))
+                ids = self._probe_ids(target)
+                if len(refs) + len(ids) > limit:
+                    flush(kind)
+                    continue
+                heapq.heappop(self._heap)
+                refs.extend(f"{-target.group_id}_{i}" for i in ids)
                 refs_meta.append((PROBE, target))
                 target.probe_seq = -1
+                target.probe_round += 1
             else:
                 assert isinstance(target, PostState)
+                if len(refs) + 1 > limit:
+                    flush(kind)
+                    continue
+                heapq.heappop(self._heap)
                 refs.append(f"{target.owner_id}_{target.post_id}")
                 refs_meta.append((CHECK, target))
                 target.seq = -1
-        if refs:
-            calls.append(("wall.getById", {"posts": ",".join(refs)}))
-            meta.append(("byid", refs_meta))
+        for kind in (CHECK, PROBE):
+            if bufs[kind][0]:
+                flush(kind)
         return calls, meta
 
     # ------------------------------------------------------------------ running
@@ -476,7 +502,12 @@ class Collector:
             if batch is None:
                 await self.clock.sleep(self.cfg.idle_step_s)
                 continue
-            await sink(batch)
+            try:
+                await sink(batch)
+            except Exception:
+                # Storage failed; the sink forgot the batch, so its posts are re-read later.
+                log.exception("storing a collector batch failed")
+                await self.clock.sleep(self.cfg.idle_step_s * 5)
 
     async def step(self, client: VkClient, clients: list[VkClient]) -> Batch | None:
         """Send one request if work is due; None when there was nothing to do yet."""
@@ -491,7 +522,9 @@ class Collector:
         batch = Batch()
         sent = self.clock.monotonic()
         try:
-            results = await client.execute(calls)
+            results = await client.execute(
+                calls, [CHECK_FIELDS if kind == "byid" else None for kind, _ in meta]
+            )
         except (TokenUnusable, QuotaExhausted, VkError) as exc:
             log.warning("request failed on token %s: %s", client.token_hint, exc)
             self._requeue(meta)
@@ -506,7 +539,7 @@ class Collector:
                 self.inner_errors[result.code] = self.inner_errors.get(result.code, 0) + 1
             if kind == "comments":
                 self._on_comments(what, result, batch, now)
-            elif kind == "byid":
+            elif kind in ("byid", "probe"):
                 self._on_by_id(what, result, batch, now)
             elif kind == "wall":
                 self._on_wall_get(what, result, batch, now, clients)
@@ -525,7 +558,7 @@ class Collector:
                 fetch.tasks.append((offset, thread))
                 if fetch not in self._fetch_queue:
                     self._fetch_queue.append(fetch)
-            elif kind == "byid":
+            elif kind in ("byid", "probe"):
                 for k, target in what:
                     if k == CHECK:
                         self._push(now, CHECK, -target.owner_id, target)
@@ -588,6 +621,20 @@ class Collector:
                 # Found something: there may be more right behind it.
                 period = 5.0 if new else self._probe_period(page)
                 self._push(now + period, PROBE, page.group_id)
+
+    def _probe_ids(self, page: PageState) -> list[int]:
+        """Ids to probe: the few right above the highest id seen, plus a block further up
+        that moves on every probe, so a post behind ids spent on comments we have not read
+        (cold posts, unwatched old posts, deleted comments) is still found within a few
+        probes instead of stalling until a ``wall.get``."""
+        cfg = self.cfg
+        top = page.max_seen_id
+        ids = [top + i for i in range(1, cfg.probe_ids + 1)]
+        if cfg.probe_far_ids > 0 and cfg.probe_far_steps > 0:
+            step = page.probe_round % cfg.probe_far_steps
+            first = top + cfg.probe_ids + 1 + step * cfg.probe_far_ids
+            ids.extend(range(first, first + cfg.probe_far_ids))
+        return ids
 
     def _probe_period(self, page: PageState) -> float:
         period = 0.1 / max(page.post_rate, 1e-9)

@@ -11,8 +11,10 @@ restart always reconciles, because events between the shutdown and now may be go
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -58,6 +60,7 @@ class LongPollListener:
         self._key = ""
         self.reconciliations = 0
         self.failures: dict[int, int] = {}
+        self._executor: ThreadPoolExecutor | None = None
 
     async def _new_server(self, *, keep_ts: bool) -> None:
         resp = await self.client.call("groups.getLongPollServer", {"group_id": self.group_id})
@@ -72,8 +75,14 @@ class LongPollListener:
 
     async def _check(self) -> dict[str, Any]:
         params = {"act": "a_check", "key": self._key, "ts": self.ts, "wait": self.wait_s}
-        resp = await asyncio.to_thread(
-            self.client.session.get, self._server, params=params, timeout=self.wait_s + 10
+        # Its own thread: a long poll holds it for up to ``wait_s``, and many listeners on the
+        # shared default pool would starve each other and the polling workers.
+        loop = asyncio.get_running_loop()
+        resp = await loop.run_in_executor(
+            self._executor,
+            functools.partial(
+                self.client.session.get, self._server, params=params, timeout=self.wait_s + 10
+            ),
         )
         resp.raise_for_status()
         body: dict[str, Any] = resp.json()
@@ -81,6 +90,14 @@ class LongPollListener:
 
     async def run(self, sink: Sink, stop: asyncio.Event) -> None:
         """Listen until ``stop``; a restart (a stored ``ts``) starts with a reconciliation."""
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"longpoll-{self.group_id}")
+        try:
+            await self._run(sink, stop)
+        finally:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    async def _run(self, sink: Sink, stop: asyncio.Event) -> None:
         backoff = 1.0
         while not stop.is_set():
             try:

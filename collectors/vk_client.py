@@ -9,6 +9,7 @@ timeout and can send calls to another host, (c) paces requests per token on the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -227,6 +228,10 @@ class VkClient:
         self.paused_until: datetime | None = None
         self.problems: list[TokenProblem] = []
         self.on_quota_change: Callable[[VkClient], None] | None = None
+        #: Called after every HTTP attempt with the method and 0 or the VK error code.
+        self.on_call: Callable[[str, int], None] | None = None
+        #: Whether ``execute`` may use VKScript ``@.`` projections (off after VK refused one).
+        self.projection = True
 
     def close(self) -> None:
         self.session.close()
@@ -246,6 +251,11 @@ class VkClient:
         self.problems.append(TokenProblem(self.key, self.token_hint, err.code, err.message, fatal))
         return TokenUnusable(err.code, err.message, err.method)
 
+    def _report(self, method: str, code: int) -> None:
+        if self.on_call is not None:
+            with contextlib.suppress(Exception):  # metrics must never break collection
+                self.on_call(method, code)
+
     async def call(self, method: str, params: dict[str, Any], *, raw: bool = False) -> Any:
         """Call ``method``: retries transient failures with jittered backoff.
 
@@ -263,10 +273,13 @@ class VkClient:
             self.requests_made += 1
             self.quota.charge(method, self._clock.now())
             try:
-                return await asyncio.to_thread(self._vk.method, method, params, raw=raw)
+                value = await asyncio.to_thread(self._vk.method, method, params, raw=raw)
+                self._report(method, 0)
+                return value
             except vk_api.ApiError as exc:
                 err = VkError(exc.code, str(exc.error.get("error_msg", "")), method)
             except vk_api.Captcha as exc:
+                self._report(method, 14)
                 raise self._token_failed(VkError(14, "Captcha needed", method)) from exc
             except vk_api.ApiHttpError as exc:
                 err = VkError(-1, f"HTTP {exc.response.status_code}", method)
@@ -275,10 +288,12 @@ class VkClient:
             except requests.RequestException as exc:
                 err = VkError(-1, type(exc).__name__, method)
             except vk_api.VkApiError as exc:
+                self._report(method, -2)
                 raise VkError(0, str(exc), method) from exc
             finally:
                 if self.on_quota_change is not None and method in self.quota.limits:
                     self.on_quota_change(self)
+            self._report(method, err.code)
             if err.code in TOKEN_FATAL_CODES or err.code in HUMAN_CODES:
                 raise self._token_failed(err)
             if err.code in QUOTA_CODES:
@@ -296,34 +311,55 @@ class VkClient:
             delay = min(delay * 2, 60.0)
         raise AssertionError("unreachable")
 
-    async def execute(self, calls: Sequence[tuple[str, dict[str, Any]]]) -> list[Any]:
+    async def execute(
+        self,
+        calls: Sequence[tuple[str, dict[str, Any]]],
+        project: Sequence[tuple[str, ...] | None] | None = None,
+    ) -> list[Any]:
         """Run up to 25 calls in one request; each result is the value or a :class:`VkError`.
 
-        The code is plain ``return [API.m({json}), …];`` (no loops: both VK and the fake
-        understand it, and each call's parameters stay explicit).  A failed inner call comes
-        back as ``false``; ``execute_errors`` lists the failures in call order, so the n-th
-        ``false`` takes the n-th error.  Inner calls count against daily quotas.
+        Each call's result goes to a variable in call order (``var a0 = API.m({json});``), so
+        ``execute_errors`` stay in call order and the n-th failed call takes the n-th error.
+        ``project[i]`` (field names) asks VK to return only those fields of call i's
+        ``items`` — VKScript's ``@.`` operator (``a0.items@.id``), so a comment-count check of
+        2,500 posts answers with ids and counts instead of whole posts; the arrays come back
+        zipped into ``{"items": [{field: value}, ...]}``.  A failed call is ``false`` (plain)
+        or ``[null, ...]`` (projected).  If VK refuses the projected code (error 12/13), the
+        client falls back to whole objects for good.  Inner calls count against daily quotas.
         """
         if not calls:
             return []
         if len(calls) > 25:
             raise ValueError("execute takes at most 25 calls")
         now = self._clock.now()
+        charged = False
         for method, _ in calls:
             if method in self.quota.limits:
                 self.quota.charge(method, now)
-        code = (
-            "return ["
-            + ",".join(
-                f"API.{m}({json.dumps(p, ensure_ascii=False, separators=(',', ':'))})"
-                for m, p in calls
-            )
-            + "];"
-        )
-        body = await self.call("execute", {"code": code}, raw=True)
-        return self._map_execute(calls, body)
+                charged = True
+        if charged and self.on_quota_change is not None:
+            self.on_quota_change(self)
+        fields = list(project) if project is not None and self.projection else [None] * len(calls)
+        if len(fields) != len(calls):
+            raise ValueError("one projection (or None) per call")
+        code = execute_code(calls, fields)
+        try:
+            body = await self.call("execute", {"code": code}, raw=True)
+        except VkError as exc:
+            if exc.code not in (12, 13) or not any(fields):
+                raise
+            self.projection = False
+            code = execute_code(calls, [None] * len(calls))
+            fields = [None] * len(calls)
+            body = await self.call("execute", {"code": code}, raw=True)
+        return self._map_execute(calls, body, fields)
 
-    def _map_execute(self, calls: Sequence[tuple[str, dict[str, Any]]], body: Any) -> list[Any]:
+    def _map_execute(
+        self,
+        calls: Sequence[tuple[str, dict[str, Any]]],
+        body: Any,
+        fields: Sequence[tuple[str, ...] | None] | None = None,
+    ) -> list[Any]:
         if not isinstance(body, dict) or not isinstance(body.get("response"), list):
             raise VkError(-2, "malformed execute response", "execute")
         results: list[Any] = list(body["response"])
@@ -332,7 +368,11 @@ class VkClient:
         errors = iter(body.get("execute_errors") or [])
         now = self._clock.now()
         out: list[Any] = []
-        for (method, _), result in zip(calls, results, strict=True):
+        for (method, _), result, proj in zip(
+            calls, results, fields or [None] * len(calls), strict=True
+        ):
+            if proj is not None:
+                result = _unproject(result, proj)
             if result is not False:
                 out.append(result)
                 continue
@@ -344,3 +384,43 @@ class VkClient:
                 self._token_failed(err)
             out.append(err)
         return out
+
+
+def execute_code(
+    calls: Sequence[tuple[str, dict[str, Any]]], fields: Sequence[tuple[str, ...] | None]
+) -> str:
+    """VKScript for ``calls``: ``return [API.m({json}), …];`` when nothing is projected (the
+    plain form every VKScript runtime takes), else one variable per call, returned whole or
+    projected."""
+    if not any(fields):
+        return (
+            "return ["
+            + ",".join(
+                f"API.{m}({json.dumps(p, ensure_ascii=False, separators=(',', ':'))})"
+                for m, p in calls
+            )
+            + "];"
+        )
+    parts = []
+    values = []
+    for i, ((m, p), proj) in enumerate(zip(calls, fields, strict=True)):
+        parts.append(
+            f"var a{i}=API.{m}({json.dumps(p, ensure_ascii=False, separators=(',', ':'))});"
+        )
+        if proj is None:
+            values.append(f"a{i}")
+        else:
+            values.append("[" + ",".join(f"a{i}.items@.{f}" for f in proj) + "]")
+    return "".join(parts) + "return [" + ",".join(values) + "];"
+
+
+def _unproject(result: Any, fields: tuple[str, ...]) -> Any:
+    """``[[v, ...] per field]`` back to ``{"items": [{field: v}, ...]}``; a failed call → False."""
+    if result is False or not isinstance(result, list) or len(result) != len(fields):
+        return False
+    if any(not isinstance(col, list) for col in result):
+        return False
+    n = len(result[0])
+    if any(len(col) != n for col in result):
+        raise VkError(-2, "projected columns of different lengths", "execute")
+    return {"items": [dict(zip(fields, row, strict=True)) for row in zip(*result, strict=True)]}

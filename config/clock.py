@@ -68,6 +68,17 @@ class VirtualClock:
         self._accrued = 0.0
         self._real0: float | None = time.monotonic()
 
+    @classmethod
+    def anchored(cls, start: datetime, speed: float, epoch_wall: float) -> VirtualClock:
+        """A running clock showing ``start + (time.time() - epoch_wall) * speed``.
+
+        Separate processes built with the same three numbers agree on virtual time (the
+        multi-process tests and benchmarks: fakes in one process, the app in others)."""
+        clock = cls(start, speed)
+        clock._accrued = (time.time() - epoch_wall) * clock._speed
+        clock._real0 = time.monotonic()
+        return clock
+
     @property
     def speed(self) -> float:
         return self._speed

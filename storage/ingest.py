@@ -40,6 +40,8 @@ from storage.outbox import enqueue, enqueue_alert_update
 OPEN_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
 REPEAT_WINDOW = timedelta(days=30)
 NEAR_DUPLICATE = 0.8
+#: New comments per INSERT statement (12 columns: well under SQLite's 32,766 parameters).
+INSERT_CHUNK = 500
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -103,13 +105,15 @@ class Ingestor:
         for post in batch.posts:
             await self._upsert_post(session, post)
         new: list[tuple[CommentEvent, int]] = []
+        run: list[CommentEvent] = []  # consecutive new comments: one INSERT for all of them
         for ev in sorted(batch.comments, key=lambda e: (e.created_at, e.comment_id)):
             if ev.change is CommentChange.NEW:
-                pk = await self._insert_comment(session, ev)
-                if pk is not None:
-                    new.append((ev, pk))
-            else:
-                await self._apply_change(session, ev)
+                run.append(ev)
+                continue
+            new.extend(await self._insert_comments(session, run))
+            run = []
+            await self._apply_change(session, ev)
+        new.extend(await self._insert_comments(session, run))
         result.new_comments = len(new)
         for ev, pk in new:
             await self._process_new_comment(session, ev, pk, result)
@@ -135,27 +139,58 @@ class Ingestor:
             ins.on_conflict_do_update(index_elements=["owner_id", "post_id"], set_=changes)
         )
 
+    def _comment_row(self, ev: CommentEvent, now: datetime) -> dict[str, Any]:
+        return {
+            "owner_id": ev.owner_id,
+            "post_id": ev.post_id,
+            "comment_id": ev.comment_id,
+            "thread_id": ev.thread_id,
+            "from_id": ev.from_id,
+            "author_name": ev.author_name,
+            "text": ev.text,
+            "reply_to_comment": ev.reply_to_comment,
+            "reply_to_user": ev.reply_to_user,
+            "created_at": ev.created_at,
+            "stored_at": now,
+            "deleted": False,
+        }
+
     async def _insert_comment(self, session: AsyncSession, ev: CommentEvent) -> int | None:
         stmt = (
             _insert(session)(Comment)
-            .values(
-                owner_id=ev.owner_id,
-                post_id=ev.post_id,
-                comment_id=ev.comment_id,
-                thread_id=ev.thread_id,
-                from_id=ev.from_id,
-                author_name=ev.author_name,
-                text=ev.text,
-                reply_to_comment=ev.reply_to_comment,
-                reply_to_user=ev.reply_to_user,
-                created_at=ev.created_at,
-                stored_at=self.clock.now(),
-                deleted=False,
-            )
+            .values(**self._comment_row(ev, self.clock.now()))
             .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
             .returning(Comment.id)
         )
         return (await session.execute(stmt)).scalar_one_or_none()
+
+    async def _insert_comments(
+        self, session: AsyncSession, events: list[CommentEvent]
+    ) -> list[tuple[CommentEvent, int]]:
+        """Insert new comments with one statement per chunk; returns those that were new
+        (``ON CONFLICT DO NOTHING``: a comment already stored is skipped), in input order."""
+        out: list[tuple[CommentEvent, int]] = []
+        if not events:
+            return out
+        now = self.clock.now()
+        unique: dict[tuple[int, int, int], CommentEvent] = {}
+        for ev in events:
+            unique.setdefault((ev.owner_id, ev.post_id, ev.comment_id), ev)
+        evs = list(unique.values())
+        for i in range(0, len(evs), INSERT_CHUNK):
+            chunk = evs[i : i + INSERT_CHUNK]
+            stmt = (
+                _insert(session)(Comment)
+                .values([self._comment_row(ev, now) for ev in chunk])
+                .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
+                .returning(Comment.id, Comment.owner_id, Comment.post_id, Comment.comment_id)
+            )
+            pks = {(o, p, c): pk for pk, o, p, c in (await session.execute(stmt)).all()}
+            for ev in chunk:
+                pk = pks.get((ev.owner_id, ev.post_id, ev.comment_id))
+                if pk is not None:
+                    out.append((ev, int(pk)))
+        return out
 
     async def _apply_change(self, session: AsyncSession, ev: CommentEvent) -> None:
         row = (

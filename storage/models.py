@@ -220,6 +220,10 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Issue 7: which sender process claimed the row (``sending``) and when, so a live sender
+    # only settles the rows of a dead one (see bot/outbox.py ``recover``).
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None]
 
 
 class AlertMessage(Base):
@@ -318,3 +322,25 @@ class SpikeAlert(Base):
     count: Mapped[int] = mapped_column(Integer)
     baseline: Mapped[float] = mapped_column(Float)
     at: Mapped[datetime]
+
+
+class PageLease(Base):
+    """Issue 7: which collector process polls a page, until when (see storage/leases.py)."""
+
+    __tablename__ = "page_leases"
+    __table_args__ = (Index("ix_page_leases_owner", "owner"),)
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    owner: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime | None]
+
+
+class Worker(Base):
+    """Issue 7: a running process and its role; ``heartbeat_at`` says it is alive."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.collecting import CollectionService, coverage_report
+from bot.metrics import Health, Metrics
 from collectors.collector import Collector, CollectorConfig
 from collectors.events import Batch, CommentChange
 from collectors.longpoll import LongPollListener
@@ -30,6 +31,7 @@ from storage.ingest import Ingestor
 from storage.migrate import upgrade
 from storage.models import Notification
 from storage.registry_sync import sync_registry
+from tests.ops_support import get, sample, serving
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 GID = 1001
@@ -138,8 +140,9 @@ async def test_new_comments_deep_threads_and_new_post_by_id_trick(
 async def test_new_post_by_wall_get_when_ids_jump(fake: FakeVK, clock: ManualClock) -> None:
     fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Пост")
     collector, clients, sink = await started(
-        fake, clock, probe_ids=1, wall_get_min_interval_s=120.0, wall_get_slack_s=0.0
-    )
+        fake, clock, probe_ids=1, probe_far_ids=0, wall_get_min_interval_s=120.0,
+        wall_get_slack_s=0.0,
+    )  # fmt: skip
     # Ids consumed by something we never see (comments deleted at once) defeat the id trick.
     for _ in range(5):
         cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="спам")
@@ -333,11 +336,15 @@ async def test_quota_persisted_coverage_and_admin_alert(
     async with sessions() as session, session.begin():
         await sync_registry(session, registry)
 
+    metrics = Metrics(clock)
+
     def service() -> CollectionService:
         vk = VKSettings(api_base=fake.base_url)
         ingestor = Ingestor(registry, clock, _classify, _rate)
         clients = [client(fake, clock), client(fake, clock, "svc2")]
-        return CollectionService(vk, registry, clock, sessions, ingestor, clients, lambda: None)
+        return CollectionService(
+            vk, registry, clock, sessions, ingestor, clients, lambda: None, metrics=metrics
+        )
 
     first = service()
     await first.load()
@@ -363,6 +370,16 @@ async def test_quota_persisted_coverage_and_admin_alert(
     assert [n.chat_id for n in notes if n.kind == "admin"] == [900]
     report = await coverage_report(sessions, clock.now())
     assert str(GID) in report and "wall.get 1" in report
+    # The same pass is on /metrics: calls by method and code, quota left, page lag, passes.
+    async with serving(metrics, Health(metrics, engine)) as base:
+        _, text, _ = await get(base + "/metrics")
+    assert sample(text, "otklik_vk_api_calls_total", method="execute", code="0") >= 1
+    assert sample(text, "otklik_vk_api_calls_total", method="wall.get", code="5") == 1
+    assert sample(text, "otklik_vk_api_errors_total", method="wall.get", code="5") == 1
+    assert sample(text, "otklik_vk_quota_left", token=first.clients[0].key, method="wall.get") == (
+        5000 - spent
+    )
+    assert "otklik_vk_" in text and "otklik_collector" in text
     await engine.dispose()
 
 
@@ -376,3 +393,72 @@ def _rate(complaint: str, answer: str) -> Any:
     from matcher.quality import rate_answer
 
     return rate_answer(complaint, answer)
+
+
+async def test_count_checks_ask_only_for_ids_and_counts(fake: FakeVK, clock: ManualClock) -> None:
+    """Count checks use VKScript ``@.`` projection: ids and counts, not whole posts."""
+    for pid in (10, 11, 12):
+        fake.add_post(GID, post_id=pid, at=T0 - timedelta(hours=pid), text="Пост " * 200)
+    collector, clients, sink = await started(fake, clock)
+    cid = fake.add_comment(GID, 11, at=clock.now(), from_id=5, text="Где автобус?")
+    await run_for(collector, clients, sink, clock, 60)
+    assert cid in sink.comments
+    checks = [
+        c for c in fake.calls if c.method == "execute" and "items@.comments" in c.params["code"]
+    ]
+    assert checks and all("Пост" not in c.params["code"] for c in checks)
+    # One projected call failing still maps to its own error; the others come back as items.
+    c = clients[0]
+    results = await c.execute(
+        [
+            ("wall.getById", {"posts": f"{OWNER}_10,{OWNER}_12"}),
+            ("wall.getComments", {"owner_id": OWNER, "post_id": 999}),
+            ("wall.getById", {"posts": "abc"}),
+        ],
+        [("owner_id", "id", "comments"), None, None],
+    )
+    assert results[0] == {
+        "items": [
+            {"owner_id": OWNER, "id": 10, "comments": {"count": 0, **_rest(results[0], 0)}},
+            {"owner_id": OWNER, "id": 12, "comments": {"count": 0, **_rest(results[0], 1)}},
+        ]
+    }
+    assert isinstance(results[1], VkError) and results[1].code == 100
+    assert results[2] == {"items": []}
+
+
+def _rest(result: Any, i: int) -> dict[str, Any]:
+    return {k: v for k, v in result["items"][i]["comments"].items() if k != "count"}
+
+
+async def test_projection_refused_falls_back_to_whole_posts(
+    fake: FakeVK, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.fake_vk import vkscript
+
+    monkeypatch.setattr(vkscript, "_parse_script", lambda code: None)  # a VK without ``@.``
+    fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Пост")
+    collector, clients, sink = await started(fake, clock)
+    cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Когда уберут снег?")
+    await run_for(collector, clients, sink, clock, 60)
+    assert cid in sink.comments
+    assert clients[0].projection is False
+
+
+async def test_new_post_behind_unseen_comment_ids_found_by_probes(
+    fake: FakeVK, clock: ManualClock
+) -> None:
+    """Ids spent by comments we never read push a new post out of the near probe window;
+    the moving block further up still finds it, without the wall.get quota."""
+    fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Пост")
+    collector, clients, sink = await started(
+        fake, clock, wall_get_min_interval_s=86400.0, probe_max_s=60.0
+    )
+    for _ in range(12):
+        cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="спам")
+        fake.delete_comment(GID, cid, at=clock.now())
+    new_post = fake.add_post(GID, at=clock.now(), text="Новый пост")
+    before = wall_get_calls(fake)
+    await run_for(collector, clients, sink, clock, 600)
+    assert new_post in sink.posts
+    assert wall_get_calls(fake) == before

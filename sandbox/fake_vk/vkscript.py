@@ -4,6 +4,11 @@ Recognised programs (whitespace-insensitive, JSON literals parsed with the json 
 
 * ``return [API.m({...}), API.m2({...}), ...];`` and ``return API.m({...});`` — what
   ``VkRequestsPool`` sends for mixed methods and what hand-written batching usually is;
+* ``var a = API.m({...}), b = API.m2({...}); return [a.items@.id, a.items@.comments, b];`` —
+  variables holding call results, ``.field`` access and the ``@.field`` projection (an array
+  of objects → the array of their ``field``), as real VKScript has (dev.vk.com/ru/method/execute:
+  ``return API.users.get({...})@.first_name;``).  A failed call is ``false``; a field of
+  anything that is not an object is ``null``, a projection of anything not an array ``null``;
 * vk_api's ``vk_one_method`` loop (``VkRequestsPool`` with one method),
   ``vk_one_param`` loop (``vk_request_one_param_pool``) and ``vk_get_all_items`` loop
   (``VkTools.get_all``/``get_all_iter``), see vk-api.md §7.6.
@@ -163,6 +168,9 @@ def parse(code: str) -> Program:
             call = _parse_call(cur)
             if call is not None and _end(cur):
                 return Program("single", [call])
+    script = _parse_script(code)
+    if script is not None:
+        return script
     raise VKError(12, "could not parse the code (the fake supports only simple call lists)")
 
 
@@ -179,6 +187,109 @@ def _parse_list(cur: _Cursor) -> list[tuple[str, dict[str, Any]]] | None:
         if cur.literal(","):
             continue
         return calls if cur.literal("]") else None
+
+
+# Script AST: ("call", method, params) | ("var", name) | ("list", [expr]) | ("get", expr, field)
+# | ("proj", expr, field).
+Expr = tuple[Any, ...]
+
+
+def _parse_expr(cur: _Cursor) -> Expr | None:
+    expr: Expr | None
+    cur.skip_ws()
+    if cur.code.startswith("[", cur.pos):
+        cur.pos += 1
+        items: list[Expr] = []
+        if not cur.literal("]"):
+            while True:
+                item = _parse_expr(cur)
+                if item is None:
+                    return None
+                items.append(item)
+                if cur.literal(","):
+                    continue
+                if not cur.literal("]"):
+                    return None
+                break
+        expr = ("list", items)
+    elif cur.code.startswith("API.", cur.pos):
+        call = _parse_call(cur)
+        if call is None:
+            return None
+        expr = ("call", call[0], call[1])
+    else:
+        name = cur.regex(_IDENT)
+        if name is None or name in ("var", "return"):
+            return None
+        expr = ("var", name)
+    while True:
+        cur.skip_ws()
+        if cur.code.startswith("@.", cur.pos):
+            cur.pos += 2
+            field = cur.regex(_IDENT)
+            if field is None:
+                return None
+            expr = ("proj", expr, field)
+        elif cur.code.startswith(".", cur.pos):
+            cur.pos += 1
+            field = cur.regex(_IDENT)
+            if field is None:
+                return None
+            expr = ("get", expr, field)
+        else:
+            return expr
+
+
+def _parse_script(code: str) -> Program | None:
+    """``var x = <expr>, y = <expr>; ... return <expr>;`` with calls, lists and field access."""
+    cur = _Cursor(code)
+    stmts: list[tuple[str, Expr]] = []
+    while True:
+        cur.skip_ws()
+        if (
+            cur.code.startswith("var", cur.pos)
+            and not cur.code[cur.pos + 3 : cur.pos + 4].isalnum()
+        ):
+            cur.pos += 3
+            while True:
+                name = cur.regex(_IDENT)
+                if name is None or not cur.literal("="):
+                    return None
+                expr = _parse_expr(cur)
+                if expr is None:
+                    return None
+                stmts.append((name, expr))
+                if cur.literal(","):
+                    continue
+                break
+            if not cur.literal(";"):
+                return None
+            continue
+        break
+    if not cur.literal("return"):
+        return None
+    result = _parse_expr(cur)
+    if result is None or not _end(cur):
+        return None
+    return Program("script", [stmts, result])
+
+
+def _eval(expr: Expr, env: dict[str, Any], call: Callable[[str, dict[str, Any]], Any]) -> Any:
+    kind = expr[0]
+    if kind == "call":
+        return call(expr[1], dict(expr[2]))
+    if kind == "var":
+        if expr[1] not in env:
+            raise VKError(13, f"{expr[1]} is not defined")
+        return env[expr[1]]
+    if kind == "list":
+        return [_eval(e, env, call) for e in expr[1]]
+    value = _eval(expr[1], env, call)
+    if kind == "get":
+        return value.get(expr[2]) if isinstance(value, dict) else None
+    if not isinstance(value, list):
+        return None
+    return [v.get(expr[2]) if isinstance(v, dict) else None for v in value]
 
 
 def _end(cur: _Cursor) -> bool:
@@ -223,6 +334,12 @@ def run(program: Program, invoke: Invoke, *, max_calls: int = 25) -> Any:
         return [call(method, {**base, key: v}) for v in _as_list(values)]
     if kind == "get_all":
         return _get_all(call, *a)
+    if kind == "script":
+        stmts, result = a
+        env: dict[str, Any] = {}
+        for name, expr in stmts:
+            env[name] = _eval(expr, env, call)
+        return _eval(result, env, call)
     raise VKError(12)
 
 

@@ -298,7 +298,8 @@ class OtklikApp:
         )  # fmt: skip
         self.collection = CollectionService(
             self.settings.vk, self.registry, self.clock, sessions, ingestor, clients,
-            on_stored=wake, leases=leases, renew_s=renew_s, metrics=self.metrics,
+            on_stored=wake, leases=leases, renew_s=renew_s,
+            join_wait_s=renew_s if self.role is Role.COLLECTOR else 0.0, metrics=self.metrics,
         )  # fmt: skip
         await self.collection.run(stop)
 

@@ -74,6 +74,7 @@ class CollectionService:
         leases: PageLeases | None = None,
         renew_s: float = 15.0,
         metrics: Metrics | None = None,
+        join_wait_s: float = 0.0,
     ) -> None:
         """``leases``: share the registry's pages with other collector processes (PostgreSQL,
         issue 7); without it this process polls every page."""
@@ -86,6 +87,7 @@ class CollectionService:
         self.on_stored = on_stored
         self.leases = leases
         self.renew_s = renew_s
+        self.join_wait_s = join_wait_s
         self.all_pages = {p.group_id for p in registry.pages}
         self.pages: set[int] = set()  # the pages this process polls now
         self.rebuilds = 0
@@ -331,11 +333,12 @@ class CollectionService:
             return
         if self.leases is not None:
             await self.leases.ensure_pages(self.all_pages)
-            # Collectors started together should see each other before the first claim,
-            # rather than one taking every page and handing most of them back at once.
-            await self.leases.workers.heartbeat()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.renew_s)
+            # Collectors started together (role ``collector``) should see each other before
+            # the first claim, rather than one taking every page and handing most back.
+            if self.join_wait_s > 0:
+                await self.leases.workers.heartbeat()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.join_wait_s)
         mine = await self._claim()
         await self.load(mine if mine is not None else set())
         gen_stop = asyncio.Event()

@@ -9,7 +9,8 @@ PostgreSQL sharing one synthetic region through page leases.
   region that has been running), so the measured window is steady-state polling.  Each process
   has its own service tokens (``--tokens`` each).  ``comments_per_s`` is window comments stored
   per virtual second, ``delay_p95_s`` the virtual seconds from a comment's appearance to its
-  row, ``lost`` window comments never stored, ``duplicates`` rows minus distinct comments.
+  row, ``lost`` window comments not stored by the end of the run (window + grace: late ones
+  count too), ``duplicates`` rows minus distinct comments.
 
 Prints progress to stderr and one JSON object as the last line of stdout.
 """

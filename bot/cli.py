@@ -300,6 +300,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(it.ok for it in items) else 1
 
 
+def cmd_export_labels(args: argparse.Namespace) -> int:
+    from storage.db import make_engine, make_session_factory
+    from storage.maintenance import export_labels
+
+    settings = Settings()
+
+    async def main() -> int:
+        engine = make_engine(settings.db.url)
+        try:
+            async with make_session_factory(engine)() as session:
+                return await export_labels(session, Path(args.file))
+        finally:
+            await engine.dispose()
+
+    n = asyncio.run(main())
+    print(
+        f"{n} moderator labels written to {args.file}; retrain with: "
+        f"python -m matcher.train --extra {args.file}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="otklik", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -343,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
     erase = sub.add_parser("erase-old", help="erase personal data past the retention period")
     erase.add_argument("--days", type=int, default=None, help="default: OTKLIK__RETENTION_DAYS")
     erase.set_defaults(func=cmd_erase_old)
+    labels = sub.add_parser("export-labels", help="moderators' marks as JSONL for matcher.train")
+    labels.add_argument("file", type=Path)
+    labels.set_defaults(func=cmd_export_labels)
     status = sub.add_parser("status", help="VK coverage per page: last check, lag, quota")
     status.set_defaults(func=cmd_status)
     check = sub.add_parser("check", help="validate settings, registry, database and tokens")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Comment
+from storage.models import Comment, Label
 
 ERASED = "[удалено по сроку хранения]"
 
@@ -80,3 +81,15 @@ async def erase_personal_data(
         .values(text=ERASED, author_name=None)
     )
     return RetentionResult(int(getattr(result, "rowcount", 0) or 0), cutoff)
+
+
+async def export_labels(session: AsyncSession, target: Path) -> int:
+    """Write moderators' «не жалоба» / «это жалоба» marks as JSON lines for
+    ``python -m matcher.train --extra FILE``; returns how many were written."""
+    rows = (await session.execute(select(Label).order_by(Label.id))).scalars().all()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as out:
+        for label in rows:
+            record = {"text": label.text, "needs_answer": label.needs_answer, "topic": label.topic}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return len(rows)

@@ -90,6 +90,46 @@ async def test_backup_then_restore_brings_back_the_data(tmp_path: Path) -> None:
     await engine.dispose()
 
 
+async def test_moderator_labels_export_feeds_matcher_training(tmp_path: Path) -> None:
+    from matcher.train import read_extra
+    from storage.maintenance import export_labels
+    from storage.models import Label
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'labels.db'}"
+    await _seed(url)
+    engine = make_engine(url)
+    async with make_session_factory(engine)() as s, s.begin():
+        s.add(
+            Label(
+                text="С праздником всех!",
+                needs_answer=False,
+                topic=None,
+                complaint_id=1,
+                by=601,
+                at=NOW,
+            )
+        )
+        s.add(
+            Label(
+                text="Фонарь не горит у дома 3",
+                needs_answer=True,
+                topic="roads",
+                complaint_id=2,
+                by=601,
+                at=NOW,
+            )
+        )
+    async with make_session_factory(engine)() as s:
+        written = await export_labels(s, tmp_path / "marks.jsonl")
+    await engine.dispose()
+    examples = read_extra(tmp_path / "marks.jsonl")
+    assert written == 2
+    assert [(e.text, e.needs_answer, e.topic) for e in examples] == [
+        ("С праздником всех!", False, None),
+        ("Фонарь не горит у дома 3", True, "roads"),
+    ]
+
+
 def test_backup_commands_refuse_bad_input_clearly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,9 +1,13 @@
 """Collector benchmark: our collector vs the peers' naive poller on one synthetic region.
 
-Three processes share one virtual clock (anchored to the same real monotonic instant, which
-Linux keeps system-wide): the fake VK with the synthetic world (it alone holds the ~150 MB
-world), our collector, and the naive poller.  So ``peak_rss_mb`` is the collector's own
-process.  The collector is :class:`collectors.collector.Collector` and
+Each side gets its own fake VK process holding its own copy of the same world (same seed, so
+the same posts, comments and ids), and all processes share one virtual clock (anchored to the
+same real monotonic instant, which Linux keeps system-wide).  Separate fakes keep the naive
+poller's stream of small requests from queueing in front of ours in one event loop, and the
+naive pair runs at a lower CPU priority (``--naive-nice``) so that on a small machine it does
+not take CPU from ours; its requests per detected comment hardly depend on its request rate
+(each request reads one post, so detections grow with requests).  ``peak_rss_mb`` is each
+collector's own process.  The collector is :class:`collectors.collector.Collector` and
 :class:`collectors.longpoll.LongPollListener`, the same code the app runs; the sink records
 the virtual time a comment was first handed to storage (storage ingest is measured elsewhere).
 
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import resource
 import sys
 import time
@@ -24,6 +29,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 SEC_PER_H = 3600.0
+# Pacing margin over the per-token rps limit, both sides (evenly spaced requests).
+RPS_MARGIN = 1.25
 
 
 class AnchoredClock:
@@ -64,21 +71,101 @@ def _log(msg: str) -> None:
 # ====================================================================== fake VK process
 
 
-def fake_process(opts: dict[str, Any], conn: Connection) -> None:
-    asyncio.run(_fake_main(opts, conn))
+def fake_process(side: str, opts: dict[str, Any], conn: Connection) -> None:
+    _nice(side, opts)
+    _profiled(f"fake-{side}", opts, lambda: asyncio.run(_fake_main(side, opts, conn)))
 
 
-async def _fake_main(opts: dict[str, Any], conn: Connection) -> None:
+def _nice(side: str, opts: dict[str, Any]) -> None:
+    if side == "naive" and opts.get("naive_nice"):
+        os.nice(int(opts["naive_nice"]))
+
+
+def _profiled(name: str, opts: dict[str, Any], fn: Any) -> Any:
+    """Run ``fn``; with ``--profile DIR`` under cProfile, stats to ``DIR/<name>.prof``."""
+    if not opts.get("profile"):
+        return fn()
+    import cProfile
+
+    prof = cProfile.Profile()
+    try:
+        return prof.runcall(fn)
+    finally:
+        prof.dump_stats(os.path.join(opts["profile"], f"{name}.prof"))
+
+
+def _cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return round(ru.ru_utime + ru.ru_stime, 1)
+
+
+async def _fake_main(side: str, opts: dict[str, Any], conn: Connection) -> None:
     from sandbox.fake_vk import FakeVK, VKLimits
-    from sandbox.synth import generate_region
 
     start = datetime.fromisoformat(opts["start"])
     clock = AnchoredClock(start, opts["speed"])
     fake = FakeVK(clock, limits=VKLimits(rps_per_token=opts["rps"]))
     t0 = time.monotonic()
-    world = generate_region(
+    world = _world(fake, opts)
+    for i in range(opts["tokens"]):
+        fake.add_token(f"{side}-token-{i}", "service")
+    # Long Poll pages: busy ones (rank 5 on by comment share) -- pages big enough to hold a
+    # community token, and busy enough that Long Poll delivery gets measured.
+    by_weight = sorted(
+        range(len(world.group_ids)), key=lambda i: world.page_weights[i], reverse=True
+    )
+    lp_pages = [world.group_ids[i] for i in by_weight[5 : 5 + opts["longpoll_pages"]]]
+    if side == "ours":
+        for gid in lp_pages:
+            fake.add_token(f"community-{gid}", "group", group_id=gid)
+    base = await fake.start()
+    _log(f"{side}'s world ready in {time.monotonic() - t0:.0f}s: {len(world.posts)} posts, "
+         f"{len(world.comments)} comments")  # fmt: skip
+    conn.send({"base_url": base, "group_ids": world.group_ids, "lp_pages": lp_pages})
+    clock.anchor(conn.recv())
+    while not conn.poll():
+        await asyncio.sleep(0.2)
+    conn.recv()
+    truth = {
+        **_truth(world),
+        "stats": _stats(fake.calls),
+        "fake_rss_mb": _rss_mb(),
+        "fake_cpu_s": _cpu_s(),
+    }
+    conn.send(truth)
+    await fake.stop()
+
+
+def _truth(world: Any) -> dict[str, Any]:
+    return {
+        "comments": [
+            (c.group_id, c.post_id, c.comment_id, c.at.timestamp()) for c in world.comments
+        ],
+        "posts": [(p.group_id, p.post_id, p.at.timestamp()) for p in world.posts],
+    }
+
+
+def _stats(recs: list[Any]) -> dict[str, Any]:
+    """What the fake saw of one side: requests, calls, errors, wall.get quota."""
+    return {
+        "http_requests": len(recs),
+        "api_calls": sum(c.api_calls for c in recs),
+        "error6": sum(1 for c in recs if c.error_code == 6),
+        "errors": _count(c.error_code for c in recs if c.error_code is not None),
+        "inner_errors": _count(e for c in recs for _, e in c.inner if e is not None),
+        "wall_get_calls": sum(
+            1 if c.method == "wall.get" else sum(1 for m, _ in c.inner if m == "wall.get")
+            for c in recs
+        ),
+    }
+
+
+def _world(fake: Any, opts: dict[str, Any]) -> Any:
+    from sandbox.synth import generate_region
+
+    return generate_region(
         fake,
-        start=start,
+        start=datetime.fromisoformat(opts["start"]),
         hours=opts["hours"],
         pages=opts["pages"],
         posts_per_page=opts["posts_per_page"],
@@ -86,49 +173,72 @@ async def _fake_main(opts: dict[str, Any], conn: Connection) -> None:
         comments_per_day=opts["comments_per_day"],
         seed=opts["seed"],
     )
-    for side in ("ours", "naive"):
-        for i in range(opts["tokens"]):
-            fake.add_token(f"{side}-token-{i}", "service")
-    # Long Poll pages: busy ones (rank 5 on by comment share) -- pages big enough to hold a
-    # community token, and busy enough that Long Poll delivery gets measured.
-    by_weight = sorted(
-        range(len(world.group_ids)), key=lambda i: world.page_weights[i], reverse=True
-    )
-    lp_pages = [world.group_ids[i] for i in by_weight[5 : 5 + opts["longpoll_pages"]]]
-    for gid in lp_pages:
-        fake.add_token(f"community-{gid}", "group", group_id=gid)
-    base = await fake.start()
-    _log(f"world ready in {time.monotonic() - t0:.0f}s: {len(world.posts)} posts, "
-         f"{len(world.comments)} comments")  # fmt: skip
-    conn.send({"base_url": base, "group_ids": world.group_ids, "lp_pages": lp_pages})
-    clock.anchor(conn.recv())
-    while not conn.poll():
-        await asyncio.sleep(0.2)
-    conn.recv()
-    per_side: dict[str, dict[str, Any]] = {}
-    for side in ("ours", "naive"):
-        recs = [c for c in fake.calls if c.token.startswith(side)]
-        per_side[side] = {
-            "http_requests": len(recs),
-            "api_calls": sum(c.api_calls for c in recs),
-            "error6": sum(1 for c in recs if c.error_code == 6),
-            "errors": _count(c.error_code for c in recs if c.error_code is not None),
-            "inner_errors": _count(e for c in recs for _, e in c.inner if e is not None),
-            "wall_get_calls": sum(
-                1 if c.method == "wall.get" else sum(1 for m, _ in c.inner if m == "wall.get")
-                for c in recs
-            ),
-        }
-    truth = {
-        "comments": [
-            (c.group_id, c.post_id, c.comment_id, c.at.timestamp()) for c in world.comments
-        ],
-        "posts": [(p.group_id, p.post_id, p.at.timestamp()) for p in world.posts],
-        "sides": per_side,
-        "fake_rss_mb": _rss_mb(),
-    }
-    conn.send(truth)
-    await fake.stop()
+
+
+# ====================================================================== the paced naive poller
+
+
+def naive_paced_process(opts: dict[str, Any], conn: Connection) -> None:
+    """The peers' poller at its rate limit on a discrete-event clock (see bench/naive.py),
+    once per phase of its cycle, each on a fresh copy of the world."""
+    _nice("naive", opts)
+    result = _profiled("naive", opts, lambda: _naive_paced(opts))
+    result["peak_rss_mb"] = _rss_mb()
+    result["cpu_s"] = _cpu_s()
+    conn.send(result)
+
+
+def _recorder(
+    detected: dict[tuple[int, int, int], float], posts_seen: dict[tuple[int, int], float]
+) -> Any:
+    def record(batch: Any, at: datetime) -> None:
+        now = at.timestamp()
+        for ev in batch.comments:
+            detected.setdefault((-ev.owner_id, ev.post_id, ev.comment_id), now)
+        for p in batch.posts:
+            posts_seen.setdefault((-p.owner_id, p.post_id), now)
+
+    return record
+
+
+def _naive_paced(opts: dict[str, Any]) -> dict[str, Any]:
+    from bench.naive import EventClock, run_paced
+    from sandbox.fake_vk import FakeVK, VKLimits
+
+    start = datetime.fromisoformat(opts["start"])
+    end = start + timedelta(hours=opts["hours"], minutes=opts["grace_min"])
+    tokens = [f"naive-token-{i}" for i in range(opts["tokens"])]
+    phases: list[dict[str, Any]] = []
+    truth: dict[str, Any] = {}
+    for k in range(opts["naive_phases"]):
+        clock = EventClock(start, len(tokens))
+        fake = FakeVK(clock, limits=VKLimits(rps_per_token=opts["rps"]))
+        world = _world(fake, opts)
+        for t in tokens:
+            fake.add_token(t, "service")
+        detected: dict[tuple[int, int, int], float] = {}
+        posts_seen: dict[tuple[int, int], float] = {}
+        record = _recorder(detected, posts_seen)
+        asyncio.run(
+            run_paced(
+                fake, clock, world.group_ids, tokens,
+                interval_s=RPS_MARGIN / opts["rps"], end=end,
+                phase=k / opts["naive_phases"], record=record,
+            )
+        )  # fmt: skip
+        if not truth:
+            truth = _truth(world)
+        phases.append(
+            {
+                "detected": list(detected.items()),
+                "posts_seen": list(posts_seen.items()),
+                "lp_seen": [],
+                "stats": _stats(fake.calls),
+            }
+        )
+        del fake, world
+        _log(f"naive (paced) phase {k + 1}/{opts['naive_phases']} done")
+    return {"phases": phases, "truth": truth}
 
 
 def _count(values: Any) -> dict[str, int]:
@@ -142,8 +252,9 @@ def _count(values: Any) -> dict[str, int]:
 
 
 def side_process(side: str, opts: dict[str, Any], info: dict[str, Any], conn: Connection) -> None:
-    result = asyncio.run(_side_main(side, opts, info, conn))
-    result["peak_rss_mb"] = _rss_mb()
+    _nice(side, opts)
+    result = _profiled(side, opts, lambda: asyncio.run(_side_main(side, opts, info, conn)))
+    result["cpu_s"] = _cpu_s()
     conn.send(result)
 
 
@@ -165,7 +276,7 @@ async def _side_main(
             clock=clock,
             api_base=info["base_url"],
             rps=opts["rps"],
-            rps_margin=1.25,
+            rps_margin=RPS_MARGIN,
             timeout=60.0,
         )
         for i in range(opts["tokens"])
@@ -194,6 +305,7 @@ async def _side_main(
                 hot_period_s=opts["hot_period_s"],
                 cold_period_s=opts["cold_period_s"],
                 hot_share=opts["hot_share"],
+                checks_per_s=opts["checks_per_s"],
             ),
         )
         lp_pages = set(info["lp_pages"])
@@ -244,6 +356,7 @@ async def _side_main(
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    peak_rss_mb = _rss_mb()  # before the --debug extras below
     extra: dict[str, Any] = {}
     if side == "ours":
         rtt = sorted(collector.rtt_s)
@@ -251,14 +364,40 @@ async def _side_main(
             "request_latency_s": _pct(rtt),
             "hot_posts": hot[-1] if hot else None,
             "watched_posts": collector.watched_posts(),
+            "requests_by_trigger": collector.triggers,
+            "calls_by_kind": collector.calls_by_kind,
+            "counter_gap_triggers": collector.gap_triggers,
         }
+        if opts.get("debug"):
+            extra["post_states"] = {
+                (page.group_id, p.post_id): (p.period, round(p.h, 3), round(p.n, 2))
+                for page in collector.pages.values()
+                for p in page.posts.values()
+            }
+            extra["page_states"] = {
+                page.group_id: (
+                    page.max_seen_id, page.probe_floor, round(page.probe_period),
+                    round(page.page_n, 2), round(page.post_rate * 86400, 2),
+                )
+                for page in collector.pages.values()
+            }  # fmt: skip
     return {
+        "peak_rss_mb": peak_rss_mb,
         "extra": extra,
         "detected": list(detected.items()),
         "posts_seen": list(posts_seen.items()),
         "lp_seen": list(lp_seen.items()),
     }
 
+
+NAIVE_NOTE = {
+    "paced": "naive runs at its rate limit on a discrete-event clock (requests exactly "
+    "rps/margin apart per token, against its own in-process copy of the world), once per "
+    "phase of its cycle; figures are means over the phases, requests_per_detected from the "
+    "totals, delays over all phases",
+    "real": "naive runs in real time against its own fake VK process, at a lower CPU "
+    "priority; its rate (and so which pages its cycle reaches in the window) follows the CPU",
+}
 
 # ====================================================================== scoring
 
@@ -275,7 +414,12 @@ def _pct(values: list[float]) -> dict[str, float | None]:
 
 
 def score(
-    side: dict[str, Any], truth: dict[str, Any], stats: dict[str, Any], opts: dict[str, Any]
+    side: dict[str, Any],
+    truth: dict[str, Any],
+    stats: dict[str, Any],
+    opts: dict[str, Any],
+    *,
+    raw: bool = False,
 ) -> dict[str, Any]:
     start = datetime.fromisoformat(opts["start"]).timestamp()
     t0 = start + opts["warmup_min"] * 60
@@ -284,14 +428,23 @@ def score(
     posts_seen = {tuple(k): v for k, v in side["posts_seen"]}
     lp_seen = {tuple(k): v for k, v in side["lp_seen"]}
     lp_pages = set(opts["lp_pages"])
+    states: dict[tuple[int, int], Any] = side["extra"].pop("post_states", {})
+    page_states: dict[int, Any] = side["extra"].pop("page_states", {})
     window = [c for c in truth["comments"] if t0 <= c[3] < t1]
     delays_all: list[float] = []
     delays_watched: list[float] = []
     lp_delays: list[float] = []
     late: list[tuple[Any, ...]] = []
+    missed: list[tuple[Any, ...]] = []
     for gid, pid, cid, at in window:
         seen = detected.get((gid, pid, cid))
         if seen is None:
+            if opts.get("debug"):
+                post_at = next((pa for g, p, pa in truth["posts"] if g == gid and p == pid), 0.0)
+                missed.append(
+                    (gid, pid, cid, round(at - start), round((at - post_at) / 3600, 1),
+                     states.get((gid, pid)))
+                )  # fmt: skip
             continue
         d = max(0.0, seen - at)
         delays_all.append(d)
@@ -301,14 +454,20 @@ def score(
         if d > 60 and opts.get("debug"):
             post_at = next((pa for g, p, pa in truth["posts"] if g == gid and p == pid), 0.0)
             late.append(
-                (gid, pid, cid, round(at - start), round(d), round((at - post_at) / 3600, 1))
-            )
+                (gid, pid, cid, round(at - start), round(d), round((at - post_at) / 3600, 1),
+                 states.get((gid, pid)))
+            )  # fmt: skip
         if gid in lp_pages and (gid, pid, cid) in lp_seen:
             lp_delays.append(max(0.0, lp_seen[(gid, pid, cid)] - at))
     disc = [
         posts_seen[(g, p)] - at
         for g, p, at in truth["posts"]
         if t0 <= at < t1 and (g, p) in posts_seen
+    ]
+    undiscovered = [
+        (g, p, round(at - start), page_states.get(g))
+        for g, p, at in truth["posts"]
+        if t0 <= at < t1 and (g, p) not in posts_seen
     ]
     hours = (opts["hours"] * SEC_PER_H + opts["grace_min"] * 60) / SEC_PER_H
     n = len(delays_all)
@@ -334,10 +493,38 @@ def score(
         **side["extra"],
     }
     if late:
-        out["late_sample"] = late[:40]
+        out["late_sample"] = late[:: max(1, len(late) // 40)]
+        out["late_count"] = len(late)
+    if missed:
+        out["missed_sample"] = missed[:40]
+    if undiscovered and opts.get("debug"):
+        out["undiscovered_sample"] = undiscovered[:40]
     if lp_pages and side["lp_seen"]:
         out["longpoll_delivery_s"] = _pct(lp_delays)
         out["longpoll_comments"] = len(lp_delays)
+    if raw:
+        out["_raw"] = {"watched": delays_watched, "all": delays_all, "discovery": disc}
+    return out
+
+
+def _pool(per_phase: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's figures over several runs: means of counts, requests per detected comment
+    from the totals, delays over all runs' comments, and each run's ratio."""
+    n = len(per_phase)
+    out = {k: v for k, v in per_phase[0].items() if k not in ("_raw", "late_sample")}
+    requests = sum(p["http_requests"] for p in per_phase)
+    detected = sum(p["comments_detected"] for p in per_phase)
+    for key in ("comments_detected", "http_requests", "api_calls", "wall_get_quota_used",
+                "http_requests_per_hour", "api_calls_per_hour", "error6"):  # fmt: skip
+        out[key] = round(sum(p[key] for p in per_phase) / n, 1)
+    out["detected_share"] = round(sum(p["detected_share"] for p in per_phase) / n, 5)
+    out["requests_per_detected"] = round(requests / detected, 2) if detected else None
+    for key, name in (("watched", "delay_s_watched"), ("all", "delay_s_all"),
+                      ("discovery", "discovery_delay_s")):  # fmt: skip
+        out[name] = _pct([d for p in per_phase for d in p["_raw"][key]])
+    out["phases"] = [
+        {k: p[k] for k in ("comments_detected", "requests_per_detected")} for p in per_phase
+    ]
     return out
 
 
@@ -358,10 +545,24 @@ def main() -> int:
     ap.add_argument("--longpoll-pages", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument(
+        "--naive-clock",
+        choices=("paced", "real"),
+        default="paced",
+        help="naive at its rate limit on a discrete-event clock, or in real time",
+    )
+    ap.add_argument("--naive-phases", type=int, default=8, help="cycle phases (paced naive)")
+    ap.add_argument(
+        "--naive-nice", type=int, default=10, help="CPU niceness of the naive side (0: none)"
+    )
+    ap.add_argument("--profile", metavar="DIR", help="cProfile each process into DIR")
     ap.add_argument("--debug", action="store_true", help="list late comments")
     ap.add_argument("--hot-period", type=float, default=40.0, help="seconds between hot checks")
-    ap.add_argument("--cold-period", type=float, default=1200.0, help="… between cold checks")
-    ap.add_argument("--hot-share", type=float, default=0.99, help="expected comments kept hot")
+    ap.add_argument("--cold-period", type=float, default=900.0, help="… between cold checks")
+    ap.add_argument("--hot-share", type=float, default=0.999, help="most comments kept hot")
+    ap.add_argument(
+        "--checks-per-s", type=float, default=950.0, help="posts checked per second (budget)"
+    )
     a = ap.parse_args()
     measure = 24.0 if a.full_day else a.measure_hours
     opts: dict[str, Any] = {
@@ -382,43 +583,89 @@ def main() -> int:
         "hot_period_s": a.hot_period,
         "cold_period_s": a.cold_period,
         "hot_share": a.hot_share,
+        "checks_per_s": a.checks_per_s,
+        "naive_nice": 0 if a.no_naive else a.naive_nice,
+        "naive_phases": a.naive_phases,
+        "profile": a.profile,
     }
+    if a.profile:
+        os.makedirs(a.profile, exist_ok=True)
     ctx = mp.get_context("spawn")
     t_start = time.monotonic()
-    fake_conn, fake_child = ctx.Pipe()
-    fake = ctx.Process(target=fake_process, args=(opts, fake_child), daemon=True)
-    fake.start()
-    info = fake_conn.recv()
-    opts["lp_pages"] = info["lp_pages"]
-    sides = ["ours"] if a.no_naive else ["ours", "naive"]
+    paced = not a.no_naive and a.naive_clock == "paced"
+    sides = ["ours"] if a.no_naive or paced else ["ours", "naive"]
+    naive_conn: Connection | None = None
+    naive_proc: Any = None
+    if paced:
+        naive_conn, child = ctx.Pipe()
+        naive_proc = ctx.Process(target=naive_paced_process, args=(opts, child), daemon=True)
+        naive_proc.start()
+    fakes: dict[str, tuple[Any, Connection, dict[str, Any]]] = {}
+    for side in sides:
+        conn, child = ctx.Pipe()
+        proc = ctx.Process(target=fake_process, args=(side, opts, child), daemon=True)
+        proc.start()
+        fakes[side] = (proc, conn, {})
+    for side, (proc, conn, _) in fakes.items():
+        fakes[side] = (proc, conn, conn.recv())
+    opts["lp_pages"] = fakes["ours"][2]["lp_pages"]
     procs: dict[str, tuple[Any, Connection]] = {}
     for side in sides:
         parent, child = ctx.Pipe()
+        info = fakes[side][2]
         p = ctx.Process(target=side_process, args=(side, opts, info, child), daemon=True)
         p.start()
         procs[side] = (p, parent)
     time.sleep(3.0)  # let the collector processes import
     real0 = time.monotonic() + 1.0
-    fake_conn.send(real0)
+    for _, conn, _ in fakes.values():
+        conn.send(real0)
     for _, conn in procs.values():
         conn.send(real0)
     results = {side: conn.recv() for side, (_, conn) in procs.items()}
-    fake_conn.send("stop")
-    truth = fake_conn.recv()
+    truths: dict[str, dict[str, Any]] = {}
+    for side, (_, conn, _) in fakes.items():
+        conn.send("stop")
+        truths[side] = conn.recv()
     for p, _ in procs.values():
         p.join(10)
-    fake.join(10)
+    for proc, _, _ in fakes.values():
+        proc.join(10)
+    naive_paced: dict[str, Any] | None = None
+    if naive_conn is not None:
+        naive_paced = naive_conn.recv()
+        naive_proc.join(10)
+    worlds = [t["comments"] for t in truths.values()]
+    if naive_paced is not None:
+        worlds.append(naive_paced["truth"]["comments"])
+    same_world = all(len(w) == len(worlds[0]) and w[-1:] == worlds[0][-1:] for w in worlds)
+    cpu = {side: results[side]["cpu_s"] for side in sides}
+    cpu.update({f"fake_{side}": truths[side]["fake_cpu_s"] for side in sides})
+    if naive_paced is not None:
+        cpu["naive_paced"] = naive_paced["cpu_s"]
     out: dict[str, Any] = {
         "setup": {
             **{k: v for k, v in opts.items() if k != "lp_pages"},
             "measured_window_h": measure,
-            "rss_note": "peak_rss_mb is each collector's own process; the fake VK and its "
-            f"world run in another process (peak {truth['fake_rss_mb']:.0f} MB)",
+            "rss_note": "peak_rss_mb is each collector's own process; each side's fake VK and "
+            f"its world run in another process (peak {truths['ours']['fake_rss_mb']:.0f} MB)",
+            "naive_note": NAIVE_NOTE[a.naive_clock] if not a.no_naive else None,
+            "same_world": same_world,
+            "cpu_s": cpu,
             "real_seconds": round(time.monotonic() - t_start, 1),
         }
     }
     for side in sides:
-        out[side] = score(results[side], truth, truth["sides"][side], opts)
+        out[side] = score(results[side], truths[side], truths[side]["stats"], opts)
+    if naive_paced is not None:
+        per_phase = [
+            score(
+                {**ph, "peak_rss_mb": naive_paced["peak_rss_mb"], "extra": {}},
+                naive_paced["truth"], ph["stats"], opts, raw=True,
+            )
+            for ph in naive_paced["phases"]
+        ]  # fmt: skip
+        out["naive"] = _pool(per_phase)
     if "naive" in out:
         o, n = out["ours"]["requests_per_detected"], out["naive"]["requests_per_detected"]
         out["ratio_requests_per_detected"] = round(n / o, 1) if o and n else None

@@ -23,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.collecting import CollectionService, make_clients
 from bot.digest import warm_up as warm_up_reports
+from bot.faults import Backoff, db_fault, is_outage
 from bot.jobs import build_scheduler
 from bot.menus import sync_menus
 from bot.metrics import Health, HealthThresholds, Metrics, page_agencies, start_metrics_server
 from bot.outbox import OutboxSender
 from bot.pacing import install_pacer
 from bot.roles import SENDER_ROLES, Role, parts_of
-from bot.scheduler import JobDeps
+from bot.scheduler import JobDeps, Leader
 from bot.vk_pages import make_page_resolver
 from collectors.vk_client import VkClient
 from config.clock import Clock
@@ -54,6 +55,9 @@ from storage.migrate import upgrade
 from storage.registry_sync import sync_registry
 
 log = logging.getLogger(__name__)
+
+#: Real seconds between checks of the Telegram polling lock (leader and stand-by alike).
+LEADER_CHECK_S = 5.0
 
 
 @dataclass
@@ -132,7 +136,8 @@ class OtklikApp:
         )
         try:
             sessions = make_session_factory(engine)
-            await _prepare_db(engine, sessions, self.registry)
+            if not await _wait_for_db(engine, sessions, self.registry, stop):
+                return
             # Load the matcher's model before work starts (it is pure CPU; keep it off the loop).
             await asyncio.to_thread(self.matcher.classify, "прогрев")
             if self.parts & {"scheduler", "polling"}:
@@ -155,7 +160,10 @@ class OtklikApp:
         shared = engine.dialect.name == "postgresql"  # several processes may share the work
         ttl_s, renew_s = lease_timing_from_env()
         workers = Workers(sessions, self.worker_id, self.role.value, ttl_s=ttl_s)
-        await workers.heartbeat()
+        try:
+            await workers.heartbeat()
+        except Exception as exc:  # the database went away again: the beat loop retries
+            self.metrics.part_failed("heartbeat", exc)
         bot: Bot | None = None
         sender: OutboxSender | None = None
         dp: Dispatcher | None = None
@@ -247,13 +255,21 @@ class OtklikApp:
                 return
             try:
                 await workers.heartbeat()
-            except Exception:
-                log.exception("heartbeat failed")
+            except Exception as exc:
+                # The database is away (or locked): say so; the next beat tries again.
+                log.warning("heartbeat failed: %s", type(exc).__name__)
+                self.metrics.part_failed("heartbeat", exc)
+            else:
+                self.metrics.part_ok("heartbeat")
 
     async def _poll_telegram(
-        self, dp: Dispatcher, bot: Bot, leader: Leadership, stop: asyncio.Event
+        self, dp: Dispatcher, bot: Bot, leader: Leader, stop: asyncio.Event
     ) -> None:
-        """Telegram allows one ``getUpdates`` consumer per bot: poll only while leading."""
+        """Telegram allows one ``getUpdates`` consumer per bot: poll only while leading.
+
+        The lock lives on a database connection, so a database restart drops it and a
+        stand-by may take it: polling stops when another process leads now, and this one
+        stands by in turn (while the database is away nobody can take it: keep polling)."""
         while not stop.is_set():
             try:
                 leads = await leader.ensure()
@@ -261,6 +277,7 @@ class OtklikApp:
                 log.exception("could not take the Telegram polling lock")
                 leads = False
             if leads:
+                watch = asyncio.create_task(self._keep_leading(dp, leader, stop))
                 try:
                     await dp.start_polling(
                         bot,
@@ -268,11 +285,33 @@ class OtklikApp:
                         polling_timeout=self.settings.telegram.polling_timeout_s,
                     )
                 finally:
+                    watch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watch
                     with contextlib.suppress(Exception):
                         await leader.release()
-                return
+                if stop.is_set():
+                    return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 5.0)
+                await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
+
+    async def _keep_leading(self, dp: Dispatcher, leader: Leader, stop: asyncio.Event) -> None:
+        """While polling: stop it as soon as another process holds the polling lock."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
+            if stop.is_set():
+                return
+            try:
+                leads = await leader.ensure()
+            except Exception as exc:
+                log.warning("polling lock not checked, database %s", db_fault(exc) or exc)
+                continue
+            if not leads:
+                log.warning("another process polls Telegram now; this one stands by")
+                with contextlib.suppress(RuntimeError):
+                    await dp.stop_polling()
+                return
 
     async def _set_menus(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Per-role menus; a failure here must not keep the bot from working."""
@@ -281,6 +320,10 @@ class OtklikApp:
                 await sync_menus(bot, session)
         except (TelegramAPIError, TimeoutError) as exc:
             log.warning("command menus not set: %s", exc)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("command menus not set: database %s", db_fault(exc))
 
     async def _collect(
         self,
@@ -291,21 +334,61 @@ class OtklikApp:
         leases: PageLeases | None = None,
         renew_s: float = 15.0,
     ) -> None:
-        """Budget-aware polling and Long Poll into storage (see bot/collecting.py)."""
+        """Budget-aware polling and Long Poll into storage (see bot/collecting.py).
+
+        A collection that dies (the database away while it loads its pages or takes over
+        another collector's, say) is started afresh from the database after a backoff:
+        what it knew lives there, so it resumes rather than skips."""
         ingestor = Ingestor(
             self.registry, self.clock, self.matcher.classify, self.matcher.rate_answer,
             on_committed=self.metrics.ingested,
         )  # fmt: skip
-        self.collection = CollectionService(
-            self.settings.vk, self.registry, self.clock, sessions, ingestor, clients,
-            on_stored=wake, leases=leases, renew_s=renew_s,
-            join_wait_s=renew_s if self.role is Role.COLLECTOR else 0.0, metrics=self.metrics,
-        )  # fmt: skip
-        await self.collection.run(stop)
+        backoff = Backoff(1.0, 30.0)
+        while not stop.is_set():
+            self.collection = CollectionService(
+                self.settings.vk, self.registry, self.clock, sessions, ingestor, clients,
+                on_stored=wake, leases=leases, renew_s=renew_s,
+                join_wait_s=renew_s if self.role is Role.COLLECTOR else 0.0,
+                metrics=self.metrics,
+            )  # fmt: skip
+            try:
+                await self.collection.run(stop)
+                return
+            except Exception as exc:
+                wait = backoff.next()
+                log.exception("the collector stopped; starting it again in %.1f s", wait)
+                self.metrics.part_failed("collector", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
 
 
 def _nothing() -> None:
     return None
+
+
+async def _wait_for_db(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    registry: Registry,
+    stop: asyncio.Event,
+) -> bool:
+    """Prepare the database, waiting (with backoff) while it is locked or away: a process
+    started during a database restart comes up with it rather than crash-looping.  False
+    when stopped first."""
+    backoff = Backoff(0.5, 10.0)
+    while True:
+        try:
+            await _prepare_db(engine, sessions, registry)
+            return True
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            wait = backoff.next()
+            log.warning("database not available (%s); retrying in %.1f s", db_fault(exc), wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if stop.is_set():
+            return False
 
 
 async def _prepare_db(

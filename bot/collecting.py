@@ -12,17 +12,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    any_,
+    bindparam,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.metrics import Metrics
-from collectors.collector import Collector, CollectorConfig
+from collectors.collector import Collector, CollectorConfig, PageCoverage
 from collectors.events import Batch
 from collectors.longpoll import LongPollListener
 from collectors.vk_client import TokenProblem, VkClient, moscow_day
@@ -37,6 +49,8 @@ from storage.outbox import enqueue
 log = logging.getLogger(__name__)
 
 PERSIST_EVERY_S = 60.0
+# Real seconds a hand-over waits for the requests in flight before starting over instead.
+HANDOVER_WAIT_S = 20.0
 
 
 def make_clients(vk: VKSettings, clock: Clock) -> list[VkClient]:
@@ -90,7 +104,12 @@ class CollectionService:
         self.join_wait_s = join_wait_s
         self.all_pages = {p.group_id for p in registry.pages}
         self.pages: set[int] = set()  # the pages this process polls now
-        self.rebuilds = 0
+        self.handovers = 0  # lease changes followed in place
+        self.rebuilds = 0  # lease changes that had to start over from storage
+        self.load_s = 0.0  # real seconds the first load took (start-up cost)
+        # What :meth:`persist` last stored, so it writes only what changed.
+        self._written: dict[int, tuple[object, ...]] = {}
+        self._written_posts: dict[tuple[int, int], str] = {}
         self.collector = self._new_collector()
         api_base = None if vk.api_base == REAL_VK_API_BASE else vk.api_base
         self.lp_clients = {
@@ -108,7 +127,11 @@ class CollectionService:
             )
             for gid, tok in vk.community_tokens.items()
         }
-        self.listeners: list[LongPollListener] = []
+        self.listeners: dict[int, LongPollListener] = {}
+        self._lp_tasks: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
+        self._worker_stop = asyncio.Event()
+        self._workers: list[asyncio.Task[None]] = []
+        self._running = False  # run() is polling: a hand-over restarts what it stopped
         self._lock = asyncio.Lock()
         self.batches = 0
         self.metrics = metrics
@@ -137,49 +160,83 @@ class CollectionService:
 
         ``only``: the pages this process holds leases on (all registry pages when None)."""
         wanted = set(self.all_pages) if only is None else set(only)
-        self.pages = wanted
-        self.listeners = []
-        async with self.sessions() as session:
-            pages = {p.group_id: p for p in (await session.execute(select(Page))).scalars()}
-            for gid in sorted(wanted):
-                page = pages.get(gid)
-                self.collector.add_page(
-                    gid,
-                    max_seen_id=page.max_seen_id if page else 0,
-                    longpoll=gid in self.lp_clients,
-                )
-            posts = select(Post)
-            if only is not None and len(wanted) <= 1000:
-                posts = posts.where(Post.owner_id.in_([-g for g in wanted]))
-            for post in (await session.execute(posts)).scalars():
-                if -post.owner_id not in wanted:
-                    continue
-                self.collector.add_known_post(
-                    post.owner_id,
-                    post.post_id,
-                    post.created_at,
-                    post.comments_count,
-                    reachable=post.unreachable_reason is None,
-                )
-            kv = {k.key: k.value for k in (await session.execute(select(KeyValue))).scalars()}
-        now = self.clock.now()
+        t0 = time.perf_counter()
+        kv = await self._kv()
         if quotas:
+            now = self.clock.now()
             for c in self.all_clients():
                 c.quota.restore(kv.get(f"vk:quota:{c.key}", {}), now)
-        for gid, client in self.lp_clients.items():
-            if gid not in wanted:
-                continue
-            ts = kv.get(f"vk:lp:{gid}", {}).get("ts")
-            self.listeners.append(
-                LongPollListener(
-                    client,
-                    gid,
-                    self.clock,
-                    self.collector,
-                    wait_s=self.vk.longpoll_wait_s,
-                    ts=str(ts) if ts is not None else None,
-                    save_ts=self._save_ts,
+        await self._add_pages(wanted, everything=only is None, kv=kv)
+        self.load_s = time.perf_counter() - t0
+
+    async def _kv(self) -> dict[str, dict[str, Any]]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(KeyValue.key, KeyValue.value).where(
+                    or_(KeyValue.key.like("vk:quota:%"), KeyValue.key.like("vk:lp:%"))
                 )
+            )
+            return dict(rows.all())
+
+    async def _add_pages(
+        self, gids: set[int], *, everything: bool = False, kv: dict[str, dict[str, Any]]
+    ) -> None:
+        """Start watching ``gids`` with their state from storage: ``max_seen_id`` and the
+        watched posts with their stored comment counts.
+
+        Only these pages' rows are read, as plain columns, so a hand-over of a few pages costs
+        a few rows, not the region (``everything``: all registry pages, no owner filter)."""
+        if not gids:
+            return
+        horizon = self.clock.now() - timedelta(days=self.vk.watch_days)
+        page_q = select(Page.group_id, Page.max_seen_id)
+        post_q = select(
+            Post.owner_id,
+            Post.post_id,
+            Post.created_at,
+            Post.comments_count,
+            Post.unreachable_reason,
+        ).where(Post.created_at >= horizon)
+        page_rows: list[Row[int, int]] = []
+        posts: list[Row[int, int, datetime, int, str | None]] = []
+        async with self.sessions() as session:
+            if everything:
+                page_rows.extend((await session.execute(page_q)).all())
+                posts.extend((await session.execute(post_q)).all())
+            else:
+                ids = sorted(gids)
+                for cond in _among(session, Page.group_id, ids):
+                    page_rows.extend((await session.execute(page_q.where(cond))).all())
+                for cond in _among(session, Post.owner_id, [-g for g in ids]):
+                    posts.extend((await session.execute(post_q.where(cond))).all())
+        max_seen = dict(page_rows)
+        by_page: dict[int, list[Row[int, int, datetime, int, str | None]]] = {}
+        for row in posts:
+            by_page.setdefault(-row[0], []).append(row)
+        collector = self.collector
+        for i, gid in enumerate(sorted(gids)):
+            if i % 1000 == 999:
+                # Let heartbeats and the workers run: 30,000 pages take seconds.  A page and
+                # its posts go in together, or its first-look wall.get would run without them.
+                await asyncio.sleep(0)
+            collector.add_page(
+                gid, max_seen_id=max_seen.get(gid) or 0, longpoll=gid in self.lp_clients
+            )
+            for owner_id, post_id, created_at, count, unreachable in by_page.get(gid, ()):
+                collector.add_known_post(
+                    owner_id, post_id, created_at, count, reachable=unreachable is None
+                )
+            self.pages.add(gid)
+        for gid in sorted(gids & self.lp_clients.keys()):
+            ts = kv.get(f"vk:lp:{gid}", {}).get("ts")
+            self.listeners[gid] = LongPollListener(
+                self.lp_clients[gid],
+                gid,
+                self.clock,
+                self.collector,
+                wait_s=self.vk.longpoll_wait_s,
+                ts=str(ts) if ts is not None else None,
+                save_ts=self._save_ts,
             )
 
     def _quota_metric(self, client: VkClient) -> None:
@@ -224,64 +281,52 @@ class CollectionService:
                 else:
                     row.value = value
 
-    async def persist(self) -> None:
-        """Quota counts, coverage, unreachable reasons and admin alerts about tokens."""
+    async def persist(self, only: set[int] | None = None) -> None:
+        """Quota counts, coverage, unreachable reasons and admin alerts about tokens.
+
+        Only what changed since the last write goes to the database: at 30,000 pages writing
+        every page every minute was most of a collector's CPU (issue 7).  ``only``: just these
+        pages (handed to another process, whose new owner starts from what is stored)."""
         now = self.clock.now()
-        await self._put({f"vk:quota:{c.key}": c.quota.snapshot() for c in self.all_clients()})
         problems: list[TokenProblem] = []
-        for c in self.all_clients():
-            problems.extend(c.problems)
-            c.problems.clear()
+        if only is None:
+            await self._put({f"vk:quota:{c.key}": c.quota.snapshot() for c in self.all_clients()})
+            for c in self.all_clients():
+                problems.extend(c.problems)
+                c.problems.clear()
         coverage = self.collector.coverage()
-        unreachable = self.collector.unreachable_posts()
-        async with self._lock, self.sessions() as session, session.begin():
-            # In bulk (executemany): a collector of 30,000 pages must not hold the database
-            # for a minute every minute (issue 7).
-            page_rows = [
-                {
-                    "group_id": cov.group_id,
-                    "last_checked_at": cov.last_checked_at,
-                    "unreachable_reason": cov.unreachable_reason,
-                    "max_seen_id": cov.max_seen_id,
-                }
-                for cov in coverage
-            ]
-            cov_rows = [
-                {
-                    "group_id": cov.group_id,
-                    "lag_s": cov.lag_s,
-                    "watched_posts": cov.watched_posts,
-                    "unreachable_posts": cov.unreachable_posts,
-                    "wall_get_calls": cov.wall_get_calls,
-                    "api_calls": cov.api_calls,
-                    "longpoll": cov.longpoll,
-                    "updated_at": now,
-                }
-                for cov in coverage
-            ]
-            dialect = session.get_bind().dialect.name
-            ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(CollectorPage)
-            upsert = ins.on_conflict_do_update(
-                index_elements=["group_id"],
-                set_={k: ins.excluded[k] for k in cov_rows[0] if k != "group_id"}
-                if cov_rows
-                else {},
+        if self.metrics is not None:
+            self.metrics.pages_checked(
+                {c.group_id: c.lag_s for c in coverage if c.lag_s is not None}
             )
-            for i in range(0, len(page_rows), 2000):
-                await session.execute(update(Page), page_rows[i : i + 2000])
-                await session.execute(upsert, cov_rows[i : i + 2000])
-            if self.metrics is not None:
-                for cov in coverage:
-                    if cov.lag_s is not None:
-                        self.metrics.page_checked(cov.group_id, cov.lag_s)
-            for (owner_id, post_id), reason in unreachable.items():
+        unreachable = self.collector.unreachable_posts()
+        if only is not None:
+            coverage = [c for c in coverage if c.group_id in only]
+            unreachable = {k: v for k, v in unreachable.items() if -k[0] in only}
+        changed = [v for v in coverage if self._written.get(v.group_id) != _written_state(v)]
+        bad = [
+            (k, reason[:255])
+            for k, reason in unreachable.items()
+            if self._written_posts.get(k) != reason[:255]
+        ]
+        async with self._lock, self.sessions() as session, session.begin():
+            await _write_coverage(session, changed, now)
+            if bad:
                 await session.execute(
                     update(Post)
-                    .where(Post.owner_id == owner_id, Post.post_id == post_id)
-                    .values(unreachable_reason=reason[:255])
+                    .where(
+                        Post.owner_id == bindparam("o"),
+                        Post.post_id == bindparam("p"),
+                    )
+                    .values(unreachable_reason=bindparam("r"))
+                    .execution_options(synchronize_session=False),
+                    [{"o": o, "p": p, "r": r} for (o, p), r in bad],
                 )
             for problem in problems:
                 self._notify_admins(session, problem, now)
+        for cov in changed:
+            self._written[cov.group_id] = _written_state(cov)
+        self._written_posts.update(bad)
 
     def _notify_admins(self, session: AsyncSession, problem: TokenProblem, now: datetime) -> None:
         what = "отключён" if problem.fatal else "приостановлен (нужна капча/проверка)"
@@ -311,38 +356,132 @@ class CollectionService:
             log.exception("could not renew page leases")
             return None
 
-    def _start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-        tasks = [
-            asyncio.create_task(self.collector.run_worker(c, self.clients, self.sink, stop))
+    def _start_workers(self) -> None:
+        self._worker_stop = asyncio.Event()
+        self._workers = [
+            asyncio.create_task(
+                self.collector.run_worker(c, self.clients, self.sink, self._worker_stop)
+            )
             for c in self.clients
         ]
-        tasks += [asyncio.create_task(lp.run(self.sink, stop)) for lp in self.listeners]
-        return tasks
 
-    async def _stop(self, gen_stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
-        gen_stop.set()
+    async def _stop_workers(self, timeout: float) -> bool:
+        """Let each polling worker finish its request and its storage, then stop.
+
+        False when one did not within ``timeout`` real seconds and was cancelled: a request
+        cut short may leave posts marked in flight, so the collector's state is then suspect.
+        """
+        self._worker_stop.set()
+        tasks, self._workers = self._workers, []
+        if not tasks:
+            return True
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return not pending
+
+    def _start_listeners(self, gids: set[int]) -> None:
+        for gid in sorted(gids):
+            lp = self.listeners.get(gid)
+            if lp is not None and gid not in self._lp_tasks:
+                ev = asyncio.Event()
+                self._lp_tasks[gid] = (ev, asyncio.create_task(lp.run(self.sink, ev)))
+
+    async def _stop_listeners(self, gids: set[int], timeout: float) -> None:
+        """Stop these pages' Long Poll loops (a long poll in flight is abandoned: its ``ts``
+        is stored only after a commit, so the next owner re-reads rather than loses)."""
+        pairs = [self._lp_tasks.pop(g) for g in sorted(gids) if g in self._lp_tasks]
+        for ev, _ in pairs:
+            ev.set()
+        tasks = [t for _, t in pairs]
         if tasks:
-            await asyncio.wait(tasks, timeout=5)
+            await asyncio.wait(tasks, timeout=timeout)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _resume(self) -> None:
+        """Start what should be running and is not (after a hand-over, even a failed one)."""
+        if not self._running:
+            return
+        if not self._workers:
+            self._start_workers()
+        self._start_listeners(set(self.listeners))
+
+    async def hand_over(self, mine: set[int]) -> None:
+        """Follow a lease change in place: drop the pages that went to another process, add
+        the ones that came to us; the pages kept keep their state (schedule, rates, comment
+        snapshots), so nothing is re-read and the workers pause only for a lost page.
+
+        A removed page must have no request in flight (its answer would find no page), so the
+        workers finish theirs first; if one cannot within ``HANDOVER_WAIT_S`` the collector
+        starts over from storage, as a fresh process would."""
+        lost = self.pages - mine
+        gained = mine - self.pages
+        try:
+            if lost:
+                clean = await self._stop_workers(HANDOVER_WAIT_S)
+                await self._stop_listeners(lost, 1.0)
+                try:
+                    await self.persist(lost)  # where the next owner starts: max_seen_id
+                except Exception:
+                    log.exception("could not store the state of handed-over pages")
+                if not clean:
+                    await self._rebuild(mine)
+                    return
+                for gid in lost:
+                    self.collector.remove_page(gid)
+                    self.listeners.pop(gid, None)
+                    self._written.pop(gid, None)
+                self.pages -= lost
+            if gained:
+                await self._add_pages(gained, kv=await self._kv())
+            self.handovers += 1
+        finally:
+            self._resume()
+
+    async def _rebuild(self, mine: set[int]) -> None:
+        """Start over on ``mine`` from storage (the state of a page lives there)."""
+        await self._stop_workers(HANDOVER_WAIT_S)
+        await self._stop_listeners(set(self._lp_tasks), 1.0)
+        self.collector = self._new_collector()
+        self.pages = set()
+        self.listeners = {}
+        self._written.clear()
+        self.rebuilds += 1
+        await self._add_pages(mine, kv=await self._kv())
+
+    async def _hold(self, leases: PageLeases, stop: asyncio.Event) -> None:
+        """Keep our lease holder's heartbeat fresh every ``renew_s`` (real seconds)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.renew_s)
+            try:
+                await leases.beat()
+            except Exception:
+                log.warning("could not refresh the page leases' heartbeat", exc_info=True)
 
     async def run(self, stop: asyncio.Event) -> None:
         if not self.clients and not self.lp_clients:
             log.warning("no VK tokens configured: the collector is idle")
             return
+        holding: asyncio.Task[None] | None = None
         if self.leases is not None:
             await self.leases.ensure_pages(self.all_pages)
+            # Our leases live while this loop beats, also through a long load or hand-over.
+            holding = asyncio.create_task(self._hold(self.leases, stop))
             # Collectors started together (role ``collector``) should see each other before
             # the first claim, rather than one taking every page and handing most back.
             if self.join_wait_s > 0:
-                await self.leases.workers.heartbeat()
+                await self.leases.announce()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.join_wait_s)
         mine = await self._claim()
         await self.load(mine if mine is not None else set())
-        gen_stop = asyncio.Event()
-        tasks = self._start(gen_stop)
+        log.info("collector loaded %d page(s) in %.1f s", len(self.pages), self.load_s)
+        self._running = True
+        self._resume()
         loop = asyncio.get_running_loop()
         next_persist = loop.time() + PERSIST_EVERY_S / self.clock.speed
         next_renew = loop.time() + self.renew_s
@@ -357,16 +496,10 @@ class CollectionService:
                     next_renew = loop.time() + self.renew_s
                     mine = await self._claim()
                     if mine is not None and mine != self.pages:
-                        # Hand-over: stop the workers, keep what they learnt, start afresh on
-                        # the new set from the database (where a page's state lives).
-                        await self._stop(gen_stop, tasks)
-                        with contextlib.suppress(Exception):
-                            await self.persist()
-                        self.collector = self._new_collector()
-                        await self.load(mine, quotas=False)
-                        self.rebuilds += 1
-                        gen_stop = asyncio.Event()
-                        tasks = self._start(gen_stop)
+                        try:
+                            await self.hand_over(mine)
+                        except Exception:  # the next renewal tries again
+                            log.exception("could not follow a change of page leases")
                 if loop.time() >= next_persist:
                     next_persist = loop.time() + PERSIST_EVERY_S / self.clock.speed
                     try:
@@ -374,7 +507,12 @@ class CollectionService:
                     except Exception:
                         log.exception("could not persist collector state")
         finally:
-            await self._stop(gen_stop, tasks)
+            self._running = False
+            if holding is not None:
+                holding.cancel()
+                await asyncio.gather(holding, return_exceptions=True)
+            await self._stop_workers(5.0)
+            await self._stop_listeners(set(self._lp_tasks), 5.0)
             with contextlib.suppress(Exception):
                 await self.persist()
             if self.leases is not None:
@@ -382,6 +520,119 @@ class CollectionService:
                     await self.leases.release_all()
             for c in self.lp_clients.values():
                 c.close()
+
+
+def _written_state(cov: PageCoverage) -> tuple[object, ...]:
+    """What of a page's coverage is stored; the lag is not: it follows from the last check."""
+    return (
+        cov.last_checked_at,
+        cov.unreachable_reason,
+        cov.max_seen_id,
+        cov.watched_posts,
+        cov.unreachable_posts,
+        cov.wall_get_calls,
+        cov.api_calls,
+        cov.longpoll,
+    )
+
+
+_PG_PAGES = text(
+    """
+    UPDATE pages AS p
+    SET last_checked_at = v.checked, unreachable_reason = v.reason, max_seen_id = v.max_seen
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:checked AS timestamptz[]),
+                CAST(:reasons AS varchar[]), CAST(:max_seen AS bigint[]))
+         AS v(group_id, checked, reason, max_seen)
+    WHERE p.group_id = v.group_id
+    """
+)
+_PG_COVERAGE = text(
+    """
+    INSERT INTO collector_pages (group_id, lag_s, watched_posts, unreachable_posts,
+                                 wall_get_calls, api_calls, longpoll, updated_at)
+    SELECT v.*, CAST(:now AS timestamptz)
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:lag AS float8[]), CAST(:watched AS integer[]),
+                CAST(:unreachable AS integer[]), CAST(:wall_get AS integer[]),
+                CAST(:api AS integer[]), CAST(:longpoll AS boolean[])) AS v
+    ON CONFLICT (group_id) DO UPDATE SET
+        lag_s = EXCLUDED.lag_s, watched_posts = EXCLUDED.watched_posts,
+        unreachable_posts = EXCLUDED.unreachable_posts,
+        wall_get_calls = EXCLUDED.wall_get_calls, api_calls = EXCLUDED.api_calls,
+        longpoll = EXCLUDED.longpoll, updated_at = EXCLUDED.updated_at
+    """
+)
+
+
+async def _write_coverage(session: AsyncSession, rows: list[PageCoverage], now: datetime) -> None:
+    """Pages' coverage into ``pages`` and ``collector_pages``: on PostgreSQL one statement
+    each (arrays, ``unnest``), elsewhere in bulk (executemany)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        ids = [c.group_id for c in rows]
+        await session.execute(
+            _PG_PAGES,
+            {
+                "ids": ids,
+                "checked": [c.last_checked_at for c in rows],
+                "reasons": [c.unreachable_reason for c in rows],
+                "max_seen": [c.max_seen_id for c in rows],
+            },
+        )
+        await session.execute(
+            _PG_COVERAGE,
+            {
+                "ids": ids,
+                "lag": [c.lag_s for c in rows],
+                "watched": [c.watched_posts for c in rows],
+                "unreachable": [c.unreachable_posts for c in rows],
+                "wall_get": [c.wall_get_calls for c in rows],
+                "api": [c.api_calls for c in rows],
+                "longpoll": [c.longpoll for c in rows],
+                "now": now,
+            },
+        )
+        return
+    page_rows = [
+        {
+            "group_id": c.group_id,
+            "last_checked_at": c.last_checked_at,
+            "unreachable_reason": c.unreachable_reason,
+            "max_seen_id": c.max_seen_id,
+        }
+        for c in rows
+    ]
+    cov_rows = [
+        {
+            "group_id": c.group_id,
+            "lag_s": c.lag_s,
+            "watched_posts": c.watched_posts,
+            "unreachable_posts": c.unreachable_posts,
+            "wall_get_calls": c.wall_get_calls,
+            "api_calls": c.api_calls,
+            "longpoll": c.longpoll,
+            "updated_at": now,
+        }
+        for c in rows
+    ]
+    ins = sqlite_insert(CollectorPage)
+    upsert = ins.on_conflict_do_update(
+        index_elements=["group_id"],
+        set_={k: ins.excluded[k] for k in cov_rows[0] if k != "group_id"},
+    )
+    for i in range(0, len(page_rows), 2000):
+        await session.execute(update(Page), page_rows[i : i + 2000])
+        await session.execute(upsert, cov_rows[i : i + 2000])
+
+
+def _among(
+    session: AsyncSession, column: InstrumentedAttribute[int], values: list[int]
+) -> list[ColumnElement[bool]]:
+    """``column IN values`` as few statements: one array parameter on PostgreSQL, chunks on
+    SQLite (its limit on bound parameters)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", values, type_=ARRAY(BigInteger)))]
+    return [column.in_(values[i : i + 500]) for i in range(0, len(values), 500)]
 
 
 async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datetime) -> str:
@@ -406,10 +657,17 @@ async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datet
             if kv.key.startswith("vk:quota:")
         ]
 
+    def lag_of(p: Page) -> float | None:
+        # From the last full check, not the stored lag_s: the collector writes a page's row
+        # only when something in it changed, so lag_s is as old as that write.
+        return (now - p.last_checked_at).total_seconds() if p.last_checked_at else None
+
     def order(p: Page) -> tuple[int, float]:
-        c = cov.get(p.group_id)
-        lag = c.lag_s if c is not None and c.lag_s is not None else float("inf")
-        return (0 if p.unreachable_reason or p.last_checked_at is None else 1, -lag)
+        lag = lag_of(p)
+        return (
+            0 if p.unreachable_reason or p.last_checked_at is None else 1,
+            -(lag if lag is not None else float("inf")),
+        )
 
     lines = [f"VK coverage at {now.isoformat(timespec='seconds')}: {len(pages)} pages"]
     lines.append(
@@ -419,7 +677,8 @@ async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datet
     for p in sorted(pages, key=order):
         c = cov.get(p.group_id)
         last = p.last_checked_at.strftime("%Y-%m-%d %H:%M:%S") if p.last_checked_at else "never"
-        lag = f"{c.lag_s:.0f}s" if c is not None and c.lag_s is not None else "-"
+        lag_s = lag_of(p)
+        lag = f"{lag_s:.0f}s" if lag_s is not None else "-"
         state = p.unreachable_reason or ("long poll" if c is not None and c.longpoll else "ok")
         if c is not None and c.unreachable_posts:
             state += f", {c.unreachable_posts} post(s) unreachable"

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ from matcher.stats import (
 from matcher.topics import TOPIC_LABELS, Topic
 from storage.models import Agency, Comment, Complaint, ComplaintStatus, KeyValue, Page, Person
 from storage.outbox import enqueue
+from storage.scope import agencies_arg, scope_of
 from storage.sla_clock import OPEN_STATUSES
 
 OVERDUE_SHOWN = 10
@@ -83,8 +85,8 @@ async def load_complaints(
     *,
     include_dismissed: bool = False,
 ) -> list[ComplaintRow]:
-    """Complaints created in [start, end), oldest first; «не жалоба» left out by default
-    because it is not a complaint the agency had to answer."""
+    """Complaints created in [start, end) of ``agencies`` (None: all), oldest first; «не
+    жалоба» left out by default because it is not a complaint the agency had to answer."""
     q = (
         select(Complaint, Comment, Page)
         .join(Comment, Comment.id == Complaint.comment_pk)
@@ -94,7 +96,7 @@ async def load_complaints(
     )
     if not include_dismissed:
         q = q.where(Complaint.status != ComplaintStatus.DISMISSED)
-    wanted = set(agencies) if agencies else None
+    wanted = set(agencies) if agencies is not None else None
     out = []
     for c, cm, page in (await session.execute(q)).all():
         if wanted is not None and c.agency_id not in wanted:
@@ -158,7 +160,7 @@ async def load_overdue(
         )
         .order_by(Complaint.due_at, Complaint.id)
     )
-    wanted = set(agencies) if agencies else None
+    wanted = set(agencies) if agencies is not None else None
     names = await agency_names(session)
     return [
         OverdueItem(
@@ -331,9 +333,10 @@ def _short(name: str, limit: int = 22) -> str:
 async def build_digest(
     session: AsyncSession, person: Person, now: datetime
 ) -> tuple[str, bytes | None, DigestData]:
-    """Digest text and chart for one person, in their zone and scope (officials' or a lead's
-    agencies when listed, else the whole region)."""
-    data = await collect_digest(session, now=now, tz=person.tz, agencies=person.agencies or None)
+    """Digest text and chart for one person, in their zone and scope (``storage.scope``: the
+    agencies listed for them, narrowed to their region; else everything)."""
+    scope = agencies_arg(await scope_of(session, person))
+    data = await collect_digest(session, now=now, tz=person.tz, agencies=scope)
     # Drawing is CPU work of a few hundred ms: off the event loop, so alerts keep flowing.
     return render_digest(data), await asyncio.to_thread(render_chart, data), data
 
@@ -350,21 +353,12 @@ async def send_daily_digests(deps: JobDeps, *, now: datetime, tz: str) -> list[i
     """
     sent: list[int] = []
     async with deps.sessions() as session, session.begin():
-        leads = (
-            await session.execute(
-                select(Person).where(
-                    Person.role == "lead", Person.active.is_not(False), Person.tz == tz
-                )
-            )
-        ).scalars()
-        for lead in leads:
+        for lead in await leads_in_zone(session, tz):
             local = now.astimezone(ZoneInfo(lead.tz))
             if local.time() < time(9, 0):
                 continue
             today = local.date().isoformat()
-            key = digest_kv_key(lead.telegram_id)
-            record = await session.get(KeyValue, key)
-            if record is not None and record.value.get("day") == today:
+            if not await mark_once(session, digest_kv_key(lead.telegram_id), {"day": today}):
                 continue
             text, chart, data = await build_digest(session, lead, now)
             day = data.day.isoformat()
@@ -389,12 +383,32 @@ async def send_daily_digests(deps: JobDeps, *, now: datetime, tz: str) -> list[i
                     ),
                     now=now,
                 )
-            if record is None:
-                session.add(KeyValue(key=key, value={"day": today}))
-            else:
-                record.value = {"day": today}
             sent.append(lead.telegram_id)
     return sent
+
+
+async def leads_in_zone(session: AsyncSession, tz: str) -> list[Person]:
+    """Active leads whose 09:00 comes with ``tz`` (the scheduled reports' recipients)."""
+    rows = await session.execute(
+        select(Person)
+        .where(Person.role == "lead", Person.active.is_not(False), Person.tz == tz)
+        .order_by(Person.telegram_id)
+    )
+    return list(rows.scalars())
+
+
+async def mark_once(session: AsyncSession, key: str, value: dict[str, Any]) -> bool:
+    """Record ``value`` under ``key`` in ``kv``: True the first time, False when it is
+    already there.  In the job's transaction, so "sent" and the rows it sent commit together
+    and a restart neither repeats nor skips."""
+    record = await session.get(KeyValue, key)
+    if record is not None and record.value == value:
+        return False
+    if record is None:
+        session.add(KeyValue(key=key, value=value))
+    else:
+        record.value = value
+    return True
 
 
 def media_payload(content: bytes, filename: str, caption: str) -> dict[str, str]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot import texts
 from storage.actions import MODERATING_ROLES, OFFICIAL_ACTIONS, Action
@@ -31,6 +33,8 @@ class Act(StrEnum):
     BACK = "b"  # close the picker
     REOPEN = "o"
     SHOW = "s"  # send the full card (from a list or a summary)
+    WAIT = "w"  # «Ждём ответа жителя»: stop the clock
+    RESUME = "g"  # run the clock again
 
 
 ACT_ACTION = {
@@ -40,16 +44,23 @@ ACT_ACTION = {
     Act.DISMISS: Action.DISMISS,
     Act.PICK: Action.REASSIGN,
     Act.REOPEN: Action.REOPEN,
+    Act.WAIT: Action.WAIT,
+    Act.RESUME: Action.RESUME,
 }
+
+
+#: A complaint id as a forged button may carry it: past the 32-bit column it is refused by
+#: the filter (the button is "outdated"), not by the database.
+ComplaintId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ComplaintCb(CallbackData, prefix="c"):
     act: Act
-    id: int
+    id: ComplaintId
 
 
 class AssignCb(CallbackData, prefix="ca"):
-    id: int
+    id: ComplaintId
     agency: str
 
 
@@ -67,10 +78,14 @@ def _allowed(role: str, act: Act) -> bool:
     return role == "official" and ACT_ACTION.get(act) in OFFICIAL_ACTIONS
 
 
-def alert_keyboard(complaint_id: int, status: str, role: str) -> InlineKeyboardMarkup | None:
-    """The card's buttons for this person: only what their role may do in this status."""
+def alert_keyboard(
+    complaint_id: int, status: str, role: str, *, waiting: bool = False
+) -> InlineKeyboardMarkup | None:
+    """The card's buttons for this person: only what their role may do in this status
+    (``waiting``: the clock stands still on the resident, so it offers to resume it)."""
     if status in WORKING:
-        acts = [Act.TAKE, Act.ANSWERED, Act.RESOLVE, Act.DISMISS, Act.PICK]
+        wait = Act.RESUME if waiting else Act.WAIT
+        acts = [Act.TAKE, Act.ANSWERED, wait, Act.RESOLVE, Act.DISMISS, Act.PICK]
         if status == "in_work":
             acts.remove(Act.TAKE)
     else:
@@ -84,6 +99,8 @@ def alert_keyboard(complaint_id: int, status: str, role: str) -> InlineKeyboardM
         Act.DISMISS: texts.BTN_DISMISS,
         Act.PICK: texts.BTN_REASSIGN,
         Act.REOPEN: texts.BTN_REOPEN,
+        Act.WAIT: texts.BTN_WAIT,
+        Act.RESUME: texts.BTN_RESUME,
     }
     builder = InlineKeyboardBuilder()
     shown = [a for a in acts if _allowed(role, a)]

@@ -22,14 +22,26 @@ from storage.models import KeyValue, Person
 log = logging.getLogger(__name__)
 
 _LISTS = ["my", "open", "overdue", "complaint"]
+_WAIT = ["wait", "resume"]  # waiting on the resident: the official's and the centre's
 _MODERATION = ["resolve", "dismiss", "assign", "reopen", "stats", "pages"]
 _REPORTS = ["digest", "report", "export"]  # issue 6: handlers/reports.py
 ROLE_COMMANDS: dict[str, list[str]] = {
-    "official": [*_LISTS, "stats", "mute", "help"],
-    "moderator": [*_LISTS, *_MODERATION, *_REPORTS, "users", "invite", "status", "mute", "help"],
+    "official": [*_LISTS, *_WAIT, "stats", "mute", "help"],
+    "moderator": [
+        *_LISTS,
+        *_WAIT,
+        *_MODERATION,
+        *_REPORTS,
+        "users",
+        "invite",
+        "status",
+        "mute",
+        "help",
+    ],
     "lead": ["open", "overdue", "complaint", "stats", "digest", "report", "pages", "mute", "help"],
     "admin": [
         *_LISTS,
+        *_WAIT,
         *_MODERATION,
         *_REPORTS,
         "addpage",

@@ -9,8 +9,10 @@ collector through the small hook methods at the bottom of the class).
 
 Health is judged on the app's clock, so a ``ManualClock`` makes ``/healthz`` deterministic:
 
-* ``db``: a ``SELECT 1`` answers (else *unhealthy*, 503); a part failed on a database error
-  more recently than it succeeded (a lock held too long) → *degraded*;
+* ``db``: a part failed on a locked or unreachable database more recently than it succeeded,
+  or a ``SELECT 1`` does not answer → *degraded* (every loop waits and retries by itself);
+  the database has not answered for longer than ``db_unhealthy_s`` → *unhealthy* (503: a
+  person must look);
 * ``telegram``: the last send failed for a reason other than the addressee (429, 5xx, timeout)
   and none has succeeded since → *degraded*;
 * ``collector``: the age of the last collector pass; older than ``collector_stale_s`` →
@@ -35,12 +37,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.faults import db_fault
 from config.clock import Clock
 
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "degraded", "unhealthy"]
 _RANK: dict[str, int] = {"ok": 0, "degraded": 1, "unhealthy": 2}
+#: The part whose success proves the database takes writes again: the heartbeat writes
+#: every few seconds in every process (``bot/app.py``).
+WRITE_PROOF_PART = "heartbeat"
 
 
 class IngestOutcome(Protocol):
@@ -71,6 +77,8 @@ class PartState:
     last_error: str = ""
     db_error: bool = False
     failing: bool = False  # the latest outcome was a failure
+    db_outage: bool = False  # the database was locked or away (not a bug)
+    seq: int = 0  # order of the latest outcome among all parts' outcomes
 
 
 @dataclass
@@ -80,6 +88,7 @@ class HealthThresholds:
     collector_stale_s: float = 900.0
     outbox_stale_s: float = 600.0
     db_timeout_s: float = 3.0  # real seconds a ``SELECT 1`` may take
+    db_unhealthy_s: float = 300.0  # away this long (app clock): no longer a brief outage
 
 
 def _error_name(exc: BaseException) -> str:
@@ -106,6 +115,10 @@ class Metrics:
         self.outbox_oldest_due_s = 0.0
         self.telegram = PartState()
         self.telegram_last_error = ""
+        self.db_down_since: datetime | None = None  # the first failure of the current outage
+        self._seq = 0
+        self._write_ok_seq = 0  # the latest successful heartbeat (see ``db_failures``)
+        self._probe_down = False
         r = self.registry
 
         # Telegram / outbox
@@ -210,6 +223,19 @@ class Metrics:
             "otklik_health_status", "Health per check: 0 ok, 1 degraded, 2 unhealthy",
             ["check"], registry=r,
         )  # fmt: skip
+        self.db_up = Gauge(
+            "otklik_db_up",
+            "1 while the database answers, 0 from a locked or unreachable database until the "
+            "next success",
+            registry=r,
+        )
+        self.db_up.set(1)
+        self.db_errors = Counter(
+            "otklik_db_errors_total",
+            "Database operations that failed, by part and cause (locked, unavailable, error)",
+            ["part", "cause"],
+            registry=r,
+        )
 
     # ---- outbox -----------------------------------------------------------------------
 
@@ -248,19 +274,61 @@ class Metrics:
     def part_ok(self, part: str) -> None:
         state = self.parts.setdefault(part, PartState())
         state.last_ok, state.failing = self.clock.now(), False
+        self._seq += 1
+        state.seq = self._seq
+        if part == WRITE_PROOF_PART:
+            self._write_ok_seq = self._seq
+        self._refresh_db()
 
     def part_failed(self, part: str, exc: BaseException) -> None:
         """A pass of ``part`` failed and will be retried; DB errors also mark the DB."""
         state = self.parts.setdefault(part, PartState())
         state.last_error_at, state.failing = self.clock.now(), True
         state.last_error = _error_name(exc)
-        state.db_error = isinstance(exc, DBAPIError)
+        self._seq += 1
+        state.seq = self._seq
+        cause = db_fault(exc)
+        state.db_error = cause is not None
+        state.db_outage = cause in ("locked", "unavailable")
         self.part_errors.labels(part, "db" if state.db_error else type(exc).__name__).inc()
+        if cause is not None:
+            self.db_errors.labels(part, cause).inc()
+        self._refresh_db()
+
+    def db_probe(self, ok: bool) -> None:
+        """The outcome of ``/healthz``'s ``SELECT 1``."""
+        self._probe_down = not ok
+        self._refresh_db()
+
+    def db_failures(self, *, outages_only: bool = False) -> dict[str, str]:
+        """Parts whose latest pass failed on the database, unless the heartbeat (a write,
+        every few seconds in every process) has succeeded since: a part that runs only on
+        demand, like the bot's updates, would otherwise report an outage long over."""
+        return {
+            name: s.last_error
+            for name, s in self.parts.items()
+            if s.failing
+            and (s.db_outage if outages_only else s.db_error)
+            and s.seq > self._write_ok_seq
+        }
+
+    def _refresh_db(self) -> None:
+        """``otklik_db_up`` is 0 from the first failure of an outage (a lock past the busy
+        timeout counts: writes fail) until no part fails on it any more."""
+        if self._probe_down or self.db_failures(outages_only=True):
+            if self.db_down_since is None:
+                self.db_down_since = self.clock.now()
+            self.db_up.set(0)
+        else:
+            self.db_down_since = None
+            self.db_up.set(1)
 
     # ---- ingest and SLA ---------------------------------------------------------------
 
     def ingested(self, result: IngestOutcome) -> None:
-        """Count a committed ingest batch (``Ingestor(on_committed=metrics.ingested)``)."""
+        """Count a committed ingest batch (``Ingestor(on_committed=metrics.ingested)``); a
+        commit is also the collector's proof that the database takes its writes again."""
+        self.part_ok("collector")
         self.comments.inc(result.new_comments)
         self.complaints.inc(len(result.new_complaints))
         self.answers.inc(len(result.answered))
@@ -295,6 +363,17 @@ class Metrics:
         lags[group_id] = lag_s
         self.lag.labels(agency).set(max(lags.values()))
 
+    def pages_checked(self, lags: dict[int, float]) -> None:
+        """:meth:`page_checked` for many pages at once: one maximum per agency, not one per
+        page (per page it is quadratic: 30,000 pages cost seconds every minute, issue 7)."""
+        touched: set[str] = set()
+        for group_id, lag_s in lags.items():
+            agency = self._page_agencies.get(group_id, "unknown")
+            self._lags.setdefault(agency, {})[group_id] = lag_s
+            touched.add(agency)
+        for agency in touched:
+            self.lag.labels(agency).set(max(self._lags[agency].values()))
+
     def collector_pass(self, ok: bool = True) -> None:
         """One collector pass (a worker step whose batch is stored, or a Long Poll round)."""
         self.collector_passes.labels("ok" if ok else "failed").inc()
@@ -327,8 +406,12 @@ class Health:
         self.t = thresholds or HealthThresholds()
 
     async def _db(self) -> Check:
+        """A brief outage is *degraded*: every loop waits it out and nothing is lost.  Only
+        a database away for longer than ``db_unhealthy_s`` is *unhealthy*."""
+        m = self.metrics
+        failing = m.db_failures()
         if self.engine is None:
-            return Check("ok", {"note": "no database"})
+            return Check("degraded", {"errors": failing}) if failing else Check("ok")
         engine = self.engine
         try:
 
@@ -338,12 +421,13 @@ class Health:
 
             await asyncio.wait_for(probe(), self.t.db_timeout_s)
         except Exception as exc:  # any failure to answer is the finding itself
-            return Check("unhealthy", {"error": _error_name(exc)})
-        failing = {
-            name: s.last_error
-            for name, s in self.metrics.parts.items()
-            if s.failing and s.db_error
-        }
+            m.db_probe(False)
+            assert m.db_down_since is not None
+            down_s = (m.clock.now() - m.db_down_since).total_seconds()
+            status: Status = "unhealthy" if down_s >= self.t.db_unhealthy_s else "degraded"
+            detail: dict[str, Any] = {"error": _error_name(exc), "down_s": round(down_s, 1)}
+            return Check(status, {**detail, "errors": failing} if failing else detail)
+        m.db_probe(True)
         if failing:
             return Check("degraded", {"errors": failing})
         return Check("ok")

@@ -45,14 +45,15 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
+from bot.faults import Backoff, db_fault
 from bot.keyboards import Act, ComplaintCb, alert_keyboard, list_keyboard
 from bot.metrics import Metrics
 from bot.pacing import TelegramPacer
 from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
+from bot.sender_share import SenderShare
 from config.clock import Clock
 from storage.actions import moderators
 from storage.leases import Workers
@@ -66,6 +67,7 @@ from storage.models import (
     Page,
     Person,
     Post,
+    Worker,
 )
 from storage.outbox import enqueue
 from storage.sla_clock import awaiting_answer
@@ -77,6 +79,11 @@ SUMMARY_PAGE_SIZE = 8
 ALERT_INTERRUPTED = (
     "⚠️ Уведомление о жалобе #{id} для {chat} прервано сбоем во время отправки и повторно "
     "не отправлялось, чтобы не задвоить. Проверьте, дошло ли оно: /complaint {id}"
+)
+#: The same for a summary of several alerts: one notice, not one per complaint.
+ALERTS_INTERRUPTED = (
+    "⚠️ Сводка о {n} жалобах ({ids}) для {chat} прервана сбоем во время отправки и повторно "
+    "не отправлялась, чтобы не задвоить. Проверьте, дошла ли она: /complaint {first}"
 )
 #: Issue 6: rows that are a file (digest chart, weekly Excel; payload ``content_b64``,
 #: ``filename``, ``caption``), and SLA notices, which are moot once the complaint is answered.
@@ -116,12 +123,21 @@ class OutboxSender:
         workers: Workers | None = None,
         sender_roles: tuple[str, ...] = ("all", "bot"),
         recover_every_s: float = 15.0,
+        settle_s: float | None = None,
+        max_backoff_s: float = 10.0,
     ) -> None:
         """``pacer`` must be the one installed on ``bot``'s session (see ``install_pacer``).
 
-        ``settle_retries``: how often recording a send's outcome is retried when the database
-        is locked or away; the outcome is only in memory then, and losing it would leave the
-        row ``sending`` (a failed send would never be retried)."""
+        ``settle_retries``: how often recording a send's outcome is retried at once when the
+        database is locked or away; after that the sender keeps retrying with backoff until
+        it is stopped, since the outcome is only in memory then and losing it would leave the
+        row ``sending`` (after a restart: failed with a "maybe not delivered" notice).
+
+        With ``workers``: ``recover_every_s`` is how often the sender beats, looks at the live
+        senders and settles dead ones' rows; ``settle_s`` how long a changed view of them must
+        hold before it sends (see ``bot/sender_share.py``; default twice the former).
+        ``max_backoff_s``: the longest real-time wait between passes while the database is
+        away."""
         self.bot = bot
         self.sessions = session_factory
         self.clock = clock
@@ -135,7 +151,19 @@ class OutboxSender:
         self.sender_roles = sender_roles
         self.recover_every_s = recover_every_s
         self.me = workers.id if workers is not None else "single"
-        self._share: tuple[int, int] = (0, 1)  # (my index, live senders)
+        # Alone (no ``workers``) every chat and the whole budget are this sender's.
+        self.view = SenderShare(
+            self.me,
+            settle_s=settle_s if settle_s is not None else 2 * recover_every_s,
+            max_age_s=2 * recover_every_s,
+        )
+        self.max_backoff_s = max_backoff_s
+        self._share: tuple[int, int] | None = (0, 1) if workers is None else None
+        self._last_share = self._share
+        self._recovered = False
+        self._next_recover = 0.0  # loop time of the next look at the other senders
+        self._seed_pending = False
+        self._stop: asyncio.Event | None = None
         self.wake = asyncio.Event()
         self.sent = 0
         self.summaries = 0
@@ -144,17 +172,31 @@ class OutboxSender:
         """Settle rows a crash left mid-send: edits are retried, new messages are not.
 
         Alone (no ``workers``) every ``sending`` row is a dead incarnation's; with several
-        senders only rows claimed by a sender that is no longer alive are touched."""
+        senders only rows claimed by a sender that is no longer alive are touched, and the
+        sender also beats and takes a fresh view of its colleagues (``bot/sender_share.py``).
+        """
         now = self.clock.now()
+        # The view counts from before our heartbeat: others judge us by the heartbeat, so
+        # ours must never look younger to us than it does to them.
+        viewed_at = time.monotonic()
+        next_recover = asyncio.get_running_loop().time() + self.recover_every_s
+        if self.workers is not None:
+            # Our heartbeat first, committed: a sender starting at the same moment then sees
+            # us (or we see it), never both alone (see ``bot/sender_share.py``).
+            async with self.sessions() as session, session.begin():
+                await self.workers.beat(session)
         async with self.sessions() as session, session.begin():
             query = select(Notification).where(Notification.status == OutboxStatus.SENDING)
             if self.workers is not None:
                 live = await self.workers.live(session, self.sender_roles)
-                self._share = (live.index(self.me) if self.me in live else 0, max(1, len(live)))
+                self.view.observe(await self._sending(session), viewed_at)
+                self._update_share()
                 query = query.where(
                     or_(Notification.claimed_by.is_(None), Notification.claimed_by.not_in(live))
                 )
             rows = list((await session.execute(query.with_for_update(skip_locked=True))).scalars())
+            # Alerts claimed together went out as one summary: one notice for them.
+            lost: dict[tuple[int, str | None, datetime | None], list[Notification]] = {}
             for row in rows:
                 if row.kind == "update":
                     row.status = OutboxStatus.PENDING
@@ -163,56 +205,148 @@ class OutboxSender:
                 row.last_error = "interrupted mid-send; not resent to avoid a duplicate"
                 log.warning("notification %s was interrupted mid-send", row.id)
                 if row.kind == "alert" and row.complaint_id is not None:
-                    # Maybe it arrived, maybe not: a person must know, never silence.
-                    for moderator in await moderators(session):
-                        enqueue(
-                            session,
-                            key=f"interrupted:{row.id}:{moderator}",
-                            chat_id=moderator,
-                            kind="text",
-                            complaint_id=row.complaint_id,
-                            now=now,
-                            payload={
-                                "text": ALERT_INTERRUPTED.format(
-                                    id=row.complaint_id, chat=row.chat_id
-                                )
-                            },
-                        )
+                    lost.setdefault((row.chat_id, row.claimed_by, row.claimed_at), []).append(row)
+            if lost:
+                staff = await moderators(session)
+            for (chat_id, _, _), group in lost.items():
+                # Maybe it arrived, maybe not: a person must know, never silence.
+                ids = sorted(r.complaint_id for r in group if r.complaint_id is not None)
+                if len(ids) == 1:
+                    text = ALERT_INTERRUPTED.format(id=ids[0], chat=chat_id)
+                else:
+                    listed = ", ".join(f"#{i}" for i in ids)
+                    text = ALERTS_INTERRUPTED.format(
+                        n=len(ids), ids=listed, chat=chat_id, first=ids[0]
+                    )
+                first = min(group, key=lambda r: r.id)
+                for moderator in staff:
+                    enqueue(
+                        session,
+                        key=f"interrupted:{first.id}:{moderator}",
+                        chat_id=moderator,
+                        kind="text",
+                        complaint_id=ids[0],
+                        now=now,
+                        payload={"text": text},
+                    )
+        self._next_recover = next_recover
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until ``stop`` is set, waking on new rows, a ready chat or every second."""
-        await self.recover()
+        """Send until ``stop`` is set, waking on new rows, a ready chat or every second.
+
+        A pass that fails (the database locked or away, most likely) changes nothing: rows
+        stay pending.  The sender says so in the metrics, waits with growing real-time
+        backoff and tries again, for as long as it takes."""
+        self._stop = stop
         loop = asyncio.get_running_loop()
-        next_recover = loop.time() + self.recover_every_s
+        backoff = Backoff(0.2, self.max_backoff_s)
         while not stop.is_set():
             try:
-                if self.workers is not None and loop.time() >= next_recover:
-                    next_recover = loop.time() + self.recover_every_s
+                # Alone, rows left ``sending`` are a dead incarnation's: settle them before
+                # claiming anything.  With colleagues: look again every ``recover_every_s``.
+                if not self._recovered or self._recover_due():
                     await self.recover()
+                    self._recovered = True
+                if self.workers is not None:
+                    self._update_share()
+                    if self._share is None:  # a changed view settles, or ours lapsed
+                        hold = self.view.holds_for(time.monotonic())
+                        due_in = self._next_recover - loop.time()
+                        wait = min(hold or self.recover_every_s, due_in)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), timeout=max(wait, 0.01))
+                        continue
                 pause = await self.drain_once(stop)
             except Exception as exc:
-                # A locked or unreachable database, most likely: nothing was lost (rows stay
-                # pending), so say so and try again in a second.
-                log.exception("outbox pass failed; retrying")
-                if self.metrics is not None:
-                    self.metrics.part_failed("outbox", exc)
-                pause = 1.0
-            else:
-                if self.metrics is not None:
-                    self.metrics.part_ok("outbox")
+                self._failed(exc)
+                wait = backoff.next()
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), timeout=wait)
+                continue
+            backoff.reset()
+            if self.metrics is not None:
+                self.metrics.part_ok("outbox")
             if pause > 0:
                 self.wake.clear()
                 timeout = min(pause, 1.0) / self.clock.speed
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.002))
 
+    def _recover_due(self) -> bool:
+        """Time to beat and look at the other senders again (never with no others)."""
+        return self.workers is not None and asyncio.get_running_loop().time() >= self._next_recover
+
+    def _failed(self, exc: Exception) -> None:
+        cause = db_fault(exc)
+        if cause in ("locked", "unavailable"):
+            log.warning("outbox pass failed, database %s; retrying", cause)
+        else:
+            log.exception("outbox pass failed; retrying")
+        if self.metrics is not None:
+            self.metrics.part_failed("outbox", exc)
+
+    async def _sending(self, session: AsyncSession) -> list[str]:
+        """Senders that may be sending now: a heartbeat younger than a view may be old.  A
+        sender's view is never younger than its heartbeat, so one whose heartbeat is older
+        has stopped; a crashed incarnation leaves the share after ``max_age_s``, not after
+        the heartbeat TTL (its rows are settled only after that, by ``recover``)."""
+        assert self.workers is not None
+        since = self.workers.now() - timedelta(seconds=self.view.max_age_s)
+        rows = await session.execute(
+            select(Worker.id).where(
+                Worker.role.in_(self.sender_roles), Worker.heartbeat_at >= since
+            )
+        )
+        return list(rows.scalars())
+
+    def _update_share(self) -> None:
+        """Act on the current view of the live senders, or hold while it settles or lapses."""
+        share = self.view.share(time.monotonic())
+        if share != self._share and share is not None:
+            if share != self._last_share:
+                log.info("outbox sender %s: chats mod %d = %d", self.me, share[1], share[0])
+                self._last_share = share
+            self.pacer.set_share(share[1])
+            self._seed_pending = True  # others may have sent to our chats meanwhile
+        self._share = share
+
+    async def _seed_pacer(self) -> None:
+        """Chats that just became ours keep the pace another sender set them: what it sent
+        (or is sending) to them in the last minute goes into our pacer."""
+        now = self.clock.now()
+        since = now - timedelta(seconds=60)
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Notification.chat_id, Notification.sent_at, Notification.claimed_at).where(
+                    or_(
+                        (Notification.status == OutboxStatus.SENT)
+                        & (Notification.sent_at >= since),
+                        Notification.status == OutboxStatus.SENDING,
+                    ),
+                    or_(Notification.claimed_by.is_(None), Notification.claimed_by != self.me),
+                )
+            )
+            ages: dict[int, list[float]] = {}
+            for chat_id, sent_at, claimed_at in rows:
+                if self._mine(chat_id):
+                    at = sent_at or claimed_at or now
+                    ages.setdefault(chat_id, []).append(max((now - at).total_seconds(), 0.0))
+        for chat_id, chat_ages in ages.items():
+            self.pacer.seed(chat_id, chat_ages)
+        self._seed_pending = False
+
     def _mine(self, chat_id: int) -> bool:
+        if self._share is None:
+            return False
         index, n = self._share
         return n <= 1 or chat_id % n == index
 
     async def drain_once(self, stop: asyncio.Event | None = None) -> float:
         """One pass: at most one message per ready chat.  Returns how long to rest (0 when
         something was sent and more may be waiting)."""
+        if self._seed_pending:
+            await self._seed_pacer()
         now = self.clock.now()
         async with self.sessions() as session:
             rows = (
@@ -246,6 +380,8 @@ class OutboxSender:
         for chat_id, chat_rows in by_chat.items():
             if stop is not None and stop.is_set():
                 break
+            if self._recover_due():
+                break  # look at the other senders first, before our view of them lapses
             person = people.get(chat_id)
             if person is not None and (person.unreachable or _muted(person, now)):
                 await self._hold(chat_id, chat_rows, person, now)
@@ -459,15 +595,22 @@ class OutboxSender:
     async def _settle_retrying(
         self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
     ) -> None:
-        """Record the outcome, waiting out a locked or briefly unavailable database (real
-        time: the lock is held in the real world, whatever the app clock says)."""
-        for attempt in range(self.settle_retries + 1):
+        """Record the outcome, waiting out a locked or unavailable database (real time: the
+        lock is held in the real world, whatever the app clock says) for as long as the
+        sender runs.  Nothing else can be claimed meanwhile anyway."""
+        backoff = Backoff(0.2, self.max_backoff_s)
+        attempt = 0
+        while True:
             try:
                 delivered = await self._settle(out, outcome, error, retry_in, message_id)
-            except DBAPIError as exc:
+            except Exception as exc:
+                if db_fault(exc) is None:
+                    raise
+                attempt += 1
                 if self.metrics is not None:
                     self.metrics.part_failed("outbox", exc)
-                if attempt == self.settle_retries:
+                stopping = self._stop is not None and self._stop.is_set()
+                if stopping and attempt > self.settle_retries:
                     log.error(
                         "outcome of notifications %s (%s) not recorded; they stay 'sending' "
                         "until the next start",
@@ -475,8 +618,12 @@ class OutboxSender:
                         outcome,
                     )
                     raise
-                log.warning("recording outcome of %s failed (%s); retrying", out.row_ids, exc)
-                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+                log.warning(
+                    "recording outcome of %s failed (database %s); retrying",
+                    out.row_ids,
+                    db_fault(exc),
+                )
+                await asyncio.sleep(backoff.next())
             else:
                 if self.metrics is not None and delivered:
                     self.metrics.alerts_sent.inc(len(delivered))
@@ -616,7 +763,8 @@ async def render_card(
     view = await load_alert_view(session, complaint_id, chat_id, now=now)
     person = await session.get(Person, chat_id)
     role = person.role if person else ""
-    return render_alert(view), alert_keyboard(complaint_id, view.status, role)
+    waiting = view.waiting_since is not None
+    return render_alert(view), alert_keyboard(complaint_id, view.status, role, waiting=waiting)
 
 
 async def render_summary(
@@ -694,6 +842,8 @@ async def load_alert_view(
             comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id
         ),
         due_at=complaint.due_at,
+        waiting_since=complaint.waiting_since,
+        waiting_reason=complaint.waiting_reason,
         tz=person.tz if person else "Europe/Moscow",
         answered_text=answer.text if answer else None,
         response_seconds=complaint.response_seconds,

@@ -8,6 +8,10 @@ passes through it, and the sender asks it which chats are ready instead of waiti
 Intervals are measured from the moment a request *completed*: the server saw it no later than
 that, so the next request, started ``interval`` after, reaches it at least ``interval`` later
 whatever the network did to the first one.
+
+Telegram's overall limit is per bot, not per process: with several sender processes on one
+PostgreSQL (issue 7) each keeps ``global_rate / n`` (:meth:`TelegramPacer.set_share`, called
+by the outbox sender with the number of live senders), so together they stay under it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from collectors.vk_client import IntervalLimiter
 from config.clock import Clock
 
 #: Methods Telegram counts toward flood limits.
@@ -39,6 +42,28 @@ PACED = frozenset(
         "SendDocument",
     }
 )
+
+
+class SpacedLimiter:
+    """At most ``rate`` starts per second of the app clock, evenly spaced (so every sliding
+    second stays within it, unlike a bucket that allows bursts); the rate may change."""
+
+    def __init__(self, clock: Clock, rate: float) -> None:
+        self._clock = clock
+        self.interval = 1.0 / rate
+        self._next = clock.monotonic()
+        self._lock = asyncio.Lock()
+
+    def set_rate(self, rate: float) -> None:
+        """Takes effect from the next start: a wait already booked is kept."""
+        self.interval = 1.0 / rate
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            now = self._clock.monotonic()
+            if (wait := self._next - now) > 0:
+                await self._clock.sleep(wait)
+            self._next = max(now, self._next) + self.interval
 
 
 class TelegramPacer:
@@ -57,10 +82,17 @@ class TelegramPacer:
         self.clock = clock
         self.per_chat_interval_s = per_chat_interval_s
         self.group_per_min = group_per_min
-        self._global = IntervalLimiter(clock, global_rate, margin=1.0)
+        self.global_rate = global_rate
+        self.senders = 1
+        self._global = SpacedLimiter(clock, global_rate)
         self._ready: dict[int, float] = {}
         self._minute: dict[int, deque[float]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+
+    def set_share(self, senders: int) -> None:
+        """``senders`` processes send for this bot: keep ``global_rate / senders``."""
+        self.senders = max(1, senders)
+        self._global.set_rate(self.global_rate / self.senders)
 
     def _recent(self, chat_id: int, now: float) -> deque[float]:
         log = self._minute.setdefault(chat_id, deque())
@@ -85,6 +117,21 @@ class TelegramPacer:
             if len(log) >= cap:
                 wait = max(wait, log[len(log) - cap] + 60.0 - now)
         return max(wait, 0.0)
+
+    def seed(self, chat_id: int, ages_s: list[float]) -> None:
+        """Messages another sender sent to ``chat_id`` so many seconds ago: a chat handed
+        over between processes keeps its pace (issue 7)."""
+        now = self.clock.monotonic()
+        times = sorted(now - age for age in ages_s if age < 60.0)
+        if not times:
+            return
+        self._ready[chat_id] = max(
+            self._ready.get(chat_id, float("-inf")), times[-1] + self.per_chat_interval_s
+        )
+        log = self._recent(chat_id, now)
+        merged = sorted([*log, *times])
+        log.clear()
+        log.extend(merged)
 
     def penalize(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429: nothing more to this chat for ``seconds``."""

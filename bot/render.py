@@ -54,6 +54,8 @@ class AlertView:
     taken_by_name: str | None = None
     answered_by_name: str | None = None
     agency_name: str | None = None
+    waiting_since: datetime | None = None  # waiting on the resident: the clock stands still
+    waiting_reason: str | None = None
 
 
 def render_alert(v: AlertView) -> str:
@@ -98,6 +100,8 @@ def render_alert(v: AlertView) -> str:
             lines.append(texts.ALERT_OTPISKA.format(reasons=escape("; ".join(v.quality_reasons))))
         elif v.quality is not None:
             lines.append(texts.ALERT_QUALITY_OK.format(quality=v.quality))
+    elif v.waiting_since is not None and v.status in ("open", "in_work"):
+        lines.append(waiting_line(v.waiting_since, v.waiting_reason, v.tz))
     elif v.due_at is not None and v.status in ("open", "in_work"):
         lines.append(due_line(v.due_at, v.tz, v.now))
     return "\n".join(lines)
@@ -114,7 +118,15 @@ def due_line(due_at: datetime, tz: str, now: datetime | None) -> str:
     return texts.ALERT_DUE_OVERDUE.format(due=due, late=format_duration_ru(-left))
 
 
-def due_short(due_at: datetime | None, now: datetime) -> str:
+def waiting_line(since: datetime, reason: str | None, tz: str) -> str:
+    """«Ждём ответа жителя с …» in the reader's zone, with what the resident was asked."""
+    line = texts.ALERT_WAITING.format(since=local_time(since, tz))
+    return line + (texts.ALERT_WAITING_REASON.format(reason=escape(reason)) if reason else "")
+
+
+def due_short(due_at: datetime | None, now: datetime, waiting: bool = False) -> str:
+    if waiting:
+        return texts.DUE_SHORT_WAITING
     if due_at is None:
         return texts.DUE_SHORT_NONE
     left = int((due_at - now).total_seconds())
@@ -130,6 +142,7 @@ class ListItem:
     page_name: str
     text: str
     due_at: datetime | None
+    waiting: bool = False  # the clock stands still on the resident
 
 
 def topic_label(code: str) -> str:
@@ -148,7 +161,7 @@ def render_list(
             id=it.complaint_id,
             topic=escape(topic_label(it.topic)),
             page=escape(it.page_name),
-            due=due_short(it.due_at, now),
+            due=due_short(it.due_at, now, it.waiting),
             text=escape(excerpt(it.text, 120)),
         )
         for it in items

@@ -20,22 +20,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.digest import (
     ComplaintRow,
     agency_names,
+    leads_in_zone,
     load_complaints,
     local_day_bounds,
+    mark_once,
     media_payload,
     topic_label,
 )
 from bot.scheduler import JobDeps
 from matcher.stats import AgencyFigures, agency_figures, rank_agencies
-from storage.models import KeyValue, Person
 from storage.outbox import enqueue
+from storage.scope import Scope, agencies_arg, scope_of
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 STATUS_NAMES = {
@@ -95,10 +96,16 @@ def _local(at: datetime | None, tz: str) -> datetime | None:
 
 
 async def weekly_ranking(
-    session: AsyncSession, week: Week, *, tz: str, now: datetime
+    session: AsyncSession,
+    week: Week,
+    *,
+    tz: str,
+    now: datetime,
+    agencies: Sequence[str] | None = None,
 ) -> tuple[list[AgencyFigures], list[ComplaintRow], dict[str, str]]:
+    """The ranking of ``agencies`` (None: all) over ``week``, with the complaints behind it."""
     start, end = week.bounds(tz)
-    rows = await load_complaints(session, start, end)
+    rows = await load_complaints(session, start, end, agencies)
     per_agency: dict[str, list[ComplaintRow]] = {}
     for r in rows:
         per_agency.setdefault(r.facts.agency_id, []).append(r)
@@ -189,10 +196,16 @@ def _yes(flag: bool) -> str:
 
 
 async def build_weekly_report(
-    session: AsyncSession, week: Week, *, tz: str, now: datetime
+    session: AsyncSession,
+    week: Week,
+    *,
+    tz: str,
+    now: datetime,
+    agencies: Sequence[str] | None = None,
 ) -> tuple[bytes, str, str]:
-    """(xlsx bytes, file name, caption) for ``week`` in ``tz``."""
-    ranked, rows, names = await weekly_ranking(session, week, tz=tz, now=now)
+    """(xlsx bytes, file name, caption) for ``week`` in ``tz``, ranking ``agencies`` (None:
+    all; a lead's own agencies or region otherwise, like the digest)."""
+    ranked, rows, names = await weekly_ranking(session, week, tz=tz, now=now, agencies=agencies)
     data = await asyncio.to_thread(ranking_xlsx, week, ranked, rows, names, tz)
     sunday = week.monday + timedelta(days=6)
     caption = texts.REPORT_CAPTION.format(
@@ -204,29 +217,25 @@ async def build_weekly_report(
 
 
 async def send_weekly_reports(deps: JobDeps, *, now: datetime, tz: str) -> list[int]:
-    """Scheduler job (Monday 09:00 local): last week's ranking to each lead in ``tz``, once."""
+    """Scheduler job (Monday 09:00 local): last week's ranking to each lead in ``tz``, once,
+    each ranking only the lead's own agencies (``storage.scope``)."""
     sent: list[int] = []
     async with deps.sessions() as session, session.begin():
-        leads = (
-            await session.execute(
-                select(Person).where(
-                    Person.role == "lead", Person.active.is_not(False), Person.tz == tz
-                )
-            )
-        ).scalars()
-        cache: dict[str, tuple[bytes, str, str]] = {}
-        for lead in leads:
+        cache: dict[tuple[str, Scope], tuple[bytes, str, str]] = {}
+        for lead in await leads_in_zone(session, tz):
             local = now.astimezone(ZoneInfo(lead.tz))
             if local.weekday() != 0 or local.time() < time(9, 0):
                 continue
             week = last_full_week(now, lead.tz)
             key = f"weekly:last:{lead.telegram_id}"
-            record = await session.get(KeyValue, key)
-            if record is not None and record.value.get("week") == week.label:
+            if not await mark_once(session, key, {"week": week.label}):
                 continue
-            if week.label not in cache:
-                cache[week.label] = await build_weekly_report(session, week, tz=tz, now=now)
-            data, filename, caption = cache[week.label]
+            scope = await scope_of(session, lead)
+            if (week.label, scope) not in cache:
+                cache[week.label, scope] = await build_weekly_report(
+                    session, week, tz=tz, now=now, agencies=agencies_arg(scope)
+                )
+            data, filename, caption = cache[week.label, scope]
             enqueue(
                 session,
                 key=f"weekly:{lead.telegram_id}:{week.label}",
@@ -235,10 +244,6 @@ async def send_weekly_reports(deps: JobDeps, *, now: datetime, tz: str) -> list[
                 payload=media_payload(data, filename, caption),
                 now=now,
             )
-            if record is None:
-                session.add(KeyValue(key=key, value={"week": week.label}))
-            else:
-                record.value = {"week": week.label}
             sent.append(lead.telegram_id)
     return sent
 
@@ -280,13 +285,18 @@ CSV_HEADERS = (
 
 
 async def export_csv(
-    session: AsyncSession, first: date, last: date, *, tz: str
+    session: AsyncSession,
+    first: date,
+    last: date,
+    *,
+    tz: str,
+    agencies: Sequence[str] | None = None,
 ) -> tuple[bytes, int]:
-    """Every complaint created on local days ``first``..``last`` (dismissed ones too, with
-    their status), as CSV bytes, and their number."""
+    """Every complaint of ``agencies`` (None: all) created on local days ``first``..``last``
+    (dismissed ones too, with their status), as CSV bytes, and their number."""
     start, _ = local_day_bounds(first, tz)
     _, end = local_day_bounds(last, tz)
-    rows = await load_complaints(session, start, end, include_dismissed=True)
+    rows = await load_complaints(session, start, end, agencies, include_dismissed=True)
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(CSV_HEADERS)

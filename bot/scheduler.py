@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 MAX_SLEEP_S = 60.0
 #: Real seconds between leadership checks of a stand-by scheduler (issue 7).
 LEADER_RETRY_S = 5.0
+#: Real seconds before a failed job is retried, doubling up to ``RETRY_MAX_S``.
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 60.0
 
 
 class Leader(Protocol):
@@ -84,6 +87,7 @@ class ScheduledJob:
     next_run: datetime | None = None
     last_run: datetime | None = None
     runs: int = 0
+    failures: int = 0  # consecutive failed runs (retried soon, see ``run_due``)
 
 
 class ClockScheduler:
@@ -131,12 +135,21 @@ class ClockScheduler:
                 log.exception("scheduled job %s failed", job.id)
                 if self.deps.metrics is not None:
                     self.deps.metrics.part_failed("scheduler", exc)
+                job.failures += 1
             else:
+                job.failures = 0
                 if self.deps.metrics is not None:
                     self.deps.metrics.part_ok("scheduler")
             job.last_run, job.runs = fire_time, job.runs + 1
             # Skip fire times missed meanwhile: jobs look at the state, not at the tick count.
             job.next_run = job.trigger.get_next_fire_time(fire_time, now + timedelta(seconds=1))
+            if job.failures:
+                # Issue 7: a database away at 09:00 must not cost the day's digest.  Retry
+                # after a real-time backoff (the outage is real), unless the next regular
+                # run comes sooner; each job keeps what it did, so a retry repeats nothing.
+                real_s = min(RETRY_FIRST_S * 2 ** (job.failures - 1), RETRY_MAX_S)
+                retry = now + timedelta(seconds=real_s * self.deps.clock.speed)
+                job.next_run = retry if job.next_run is None else min(job.next_run, retry)
             ran.append(job.id)
         if ran:
             self.deps.wake_sender()

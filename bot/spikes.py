@@ -24,6 +24,7 @@ from bot.scheduler import JobDeps
 from matcher.stats import SpikeRule, is_spike
 from storage.models import Person, SpikeAlert
 from storage.outbox import enqueue
+from storage.scope import in_scope, scope_of
 from storage.sla_clock import agency_calendar
 
 BASELINE_DAYS = 14
@@ -51,6 +52,7 @@ async def check_spikes(
                 )
             ).scalars()
         )
+        scopes = [await scope_of(session, lead) for lead in leads]
         for (area, topic), items in sorted(groups.items()):
             tz = agency_calendar(deps.registry, area).tz
             today = now.astimezone(tz).date()
@@ -86,8 +88,8 @@ async def check_spikes(
                 baseline=f"{baseline:.1f}".replace(".", ","),
                 examples=examples,
             )
-            for lead in leads:
-                if lead.agencies and area not in lead.agencies:
+            for lead, scope in zip(leads, scopes, strict=True):
+                if not in_scope(scope, area):
                     continue
                 enqueue(
                     session,

@@ -63,6 +63,8 @@ COMMAND_DESCRIPTIONS: Final = {
     "dismiss": "отметить «не жалоба»: номер [причина]",
     "assign": "передать другому ведомству: номер",
     "reopen": "переоткрыть жалобу: номер",
+    "wait": "ждём ответа жителя, срок стоит: номер [что спросили]",
+    "resume": "срок ответа снова идёт: номер",
     "stats": "статистика за 7d или 30d",
     "pages": "отслеживаемые страницы",
     "addpage": "добавить страницу: ссылка ведомство",
@@ -82,6 +84,9 @@ DB_BUSY: Final = (
 )
 BAD_COMPLAINT_ID: Final = "Укажите номер жалобы числом, например: {example}"
 NO_SUCH_COMPLAINT: Final = "Жалоба №{id} не найдена."
+NO_SUCH_COMPLAINT_IN_REGION: Final = (
+    "Жалоба №{id} не найдена среди жалоб вашего региона ({region})."
+)
 ALREADY_CLOSED: Final = "Жалоба №{id} уже закрыта (статус: {status})."
 RESOLVED_OK: Final = "Жалоба №{id} закрыта как решённая."
 DISMISSED_OK: Final = "Жалоба №{id} отмечена как «не жалоба»."
@@ -234,6 +239,8 @@ BTN_RESOLVE: Final = "Решено"
 BTN_DISMISS: Final = "Не жалоба"
 BTN_REASSIGN: Final = "Передать"
 BTN_REOPEN: Final = "Переоткрыть"
+BTN_WAIT: Final = "Ждём ответа жителя"
+BTN_RESUME: Final = "Возобновить срок"
 BTN_BACK: Final = "← Назад"
 BTN_PREV: Final = "◀"
 BTN_NEXT: Final = "▶"
@@ -252,6 +259,7 @@ NOT_CLOSED: Final = (
     "Жалоба №{id} не закрыта и без ответа (статус: {status}) — переоткрывать нечего."
 )
 UNKNOWN_AGENCY: Final = "Ведомство «{agency}» не найдено. Есть: {known}"
+AGENCY_OUT_OF_SCOPE: Final = "Ведомство «{agency}» не из вашего региона. Можно: {known}"
 ASSIGNED_OK: Final = "Жалоба №{id} передана: {agency}."
 REOPENED_OK: Final = "Жалоба №{id} переоткрыта, срок ответа — до {due}."
 
@@ -272,6 +280,21 @@ OPEN_BAD_FILTER: Final = (
 DUE_SHORT_LEFT: Final = "осталось {left}"
 DUE_SHORT_LATE: Final = "просрочено на {late}"
 DUE_SHORT_NONE: Final = "без срока"
+DUE_SHORT_WAITING: Final = "⏸ ждём ответа жителя"
+
+# ---- waiting on the resident: the deadline clock stands still ----------------------------
+ALERT_WAITING: Final = "⏸ <b>Ждём ответа жителя</b> с {since}, срок ответа остановлен"
+ALERT_WAITING_REASON: Final = "\nСпросили: {reason}"
+CB_WAITING: Final = "Жалоба №{id}: ждём ответа жителя, срок остановлен."
+CB_RESUMED: Final = "Жалоба №{id}: срок ответа снова идёт."
+WAIT_OK: Final = (
+    "Жалоба №{id}: ждём ответа жителя, срок ответа остановлен. "
+    "Когда житель напишет в ветке жалобы, срок пойдёт снова; вручную — /resume {id}."
+)
+RESUME_OK: Final = "Жалоба №{id}: срок ответа снова идёт, ответить до {due}."
+ALREADY_WAITING: Final = "Жалоба №{id} уже ждёт ответа жителя. Вернуть срок — /resume {id}."
+NOT_WAITING: Final = "Жалоба №{id} не ждёт ответа жителя: срок ответа и так идёт."
+WAIT_REASON_TOO_LONG: Final = "Причина слишком длинная: не больше {limit} символов."
 
 SUMMARY_TITLE: Final = "🔔 <b>{count}</b> — одним сообщением, чтобы не засыпать вас уведомлениями."
 SUMMARY_HINT: Final = "Нажмите номер, чтобы открыть карточку с кнопками."

@@ -5,29 +5,44 @@ Why it is built this way (product.md §7, vk-api.md §2, §5):
 * **Counts, not comments.** ``wall.getById`` returns up to 100 posts with ``comments.count``;
   ``execute`` packs 25 such calls, so one HTTP request checks 2,500 posts.  ``wall.getComments``
   is spent only on a post whose count moved, and it rides in the same ``execute`` requests.
-* **Hot posts often, cold posts rarely.** Each post has an estimated comment rate (decayed
-  observed comments, plus a share of its page's activity, plus a boost when fresh).  The posts
-  that carry ``hot_share`` of the expected comments are checked every ``hot_period_s``; the rest
-  every ``cold_period_s``.  Requests are work-conserving: a request that goes anyway is filled
-  with the posts due next, so checking early is free.
-* **Discovery.** A wall numbers posts and comments from one counter (believed for VK, true in
-  the fake), so ``wall.getById`` on the few ids just above the highest id we have seen finds a
-  new post without spending the ``wall.get`` quota.  ``wall.get`` stays as the safety net,
-  spread over the day's remaining quota in proportion to page activity, so the code keeps
-  working if the counter trick is wrong on real VK.
+* **A check budget, spent where comments come.** ``checks_per_s`` posts a second (about 0.4
+  requests) are checked on average.  Each post's expected comment rate is estimated from what
+  was seen on it (decayed), plus its page's activity spread by freshness (comments go mostly
+  to the newest posts) and a flat tail share.  Every post is checked at least every
+  ``cold_period_s``; the rest of the budget makes the posts with the highest rates "hot",
+  checked every ``hot_period_s``.  For a share of comments seen within a delay, checking the
+  likeliest posts as often as the delay needs and the others at the floor is optimal (the
+  late share is linear in each post's check frequency).  Requests are work-conserving: a
+  request that goes anyway is filled with the checks due next.
+* **The wall's id counter.** A wall numbers posts and comments from one counter (believed for
+  VK, true in the fake).  So a comment read with an id further above the highest id seen than
+  the ids read in between means something else was written on that wall: its posts are
+  checked at once and the unexplained ids are probed with ``wall.getById`` (one may be a new
+  post).  And ``wall.getById`` on the few ids just above the highest seen finds new posts
+  without spending the ``wall.get`` quota; the probes are spread by posting and comment
+  activity.  ``wall.get`` stays as the safety net, spread over the day's remaining quota in
+  proportion to page activity, so the code keeps working if the counter trick is wrong on
+  real VK.
+* **Cheap to run.** Re-scoring the posts is done a slice per step, and the check queues are
+  FIFO per period (a check is due one period after the last), so a region of 200k posts costs
+  a few percent of a core and never blocks the event loop (Long Poll shares it).
 * **Exactly once.** Comment counts and comment snapshots move forward only in :meth:`confirm`,
   after storage committed the batch, so a crash re-fetches rather than loses.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import logging
 import math
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from collectors.events import (
     Batch,
@@ -55,8 +70,12 @@ REFS_PER_GETBYID = 100
 CALLS_PER_EXECUTE = 25
 # What a count check asks ``wall.getById`` for (VKScript projection, see VkClient.execute).
 CHECK_FIELDS = ("owner_id", "id", "comments")
-# Heap entry kinds.
+# Farthest the moving probe block reaches above the highest id seen.
+MAX_PROBE_SPAN = 60
+# Queue entry kinds.
 CHECK, PROBE, WALLGET = 0, 1, 2
+# Queue entry: (due, seq, kind, group id, post id); stale entries are skipped (``seq``).
+Entry = tuple[float, int, int, int, int]
 
 
 @dataclass
@@ -66,21 +85,41 @@ class CollectorConfig:
     watch_days: float = 14.0
     hot_period_s: float = 40.0
     cold_period_s: float = 600.0
-    hot_share: float = 0.985
-    # Share of a page's comments assumed to land on any of its posts, old ones included.
-    tail_weight: float = 0.15
+    # Posts checked per second on average, all tokens together (a request checks up to 2,500,
+    # so 1,000 is ~0.4 requests/s, a few percent of three 3-rps tokens): the floor (every post
+    # once per cold period) and the probes come first, the rest makes the hot set.
+    checks_per_s: float = 950.0
+    # Never more hot posts than carry this share of the expected comments (small regions).
+    hot_share: float = 0.999
+    # Rate model: observed comments decay with ``rate_tau_s``; a page's activity (its decayed
+    # comments plus ``page_prior``) is spread over its posts by freshness (``fresh_tau_s``,
+    # weight ``fresh_weight``) and evenly (``tail_weight``, old posts get comments too).
     rate_tau_s: float = 6 * 3600.0
-    retier_every_s: float = 120.0
-    fetch_coalesce_s: float = 2.0
+    fresh_tau_s: float = 12 * 3600.0
+    fresh_weight: float = 1.0
+    tail_weight: float = 0.15
+    page_prior: float = 0.3
+    retier_every_s: float = 300.0
+    retier_chunk: int = 1500  # posts re-scored per step (a few ms: Long Poll shares the loop)
+    fetch_coalesce_s: float = 1.0
+    fetch_max_wait_s: float = 3.0
+    # After the id counter showed unseen activity on a wall, re-check its posts not checked
+    # for this long, and probe up to ``gap_probe_ids`` of the unexplained ids.
+    gap_recheck_s: float = 10.0
+    # Checks pulled in by the id counter or a promotion wait this long, so they ride in a
+    # request that goes anyway (one goes every few seconds) rather than sending their own.
+    soon_delay_s: float = 5.0
+    gap_probe_ids: int = 25
     probe_ids: int = 3
     # A block of ids further up, moved on each probe over ``probe_far_steps`` positions.
     probe_far_ids: int = 3
     probe_far_steps: int = 8
+    # Probe refs per second, all pages together, spread by posting and comment activity.
+    probe_refs_per_s: float = 70.0
     probe_min_s: float = 60.0
-    probe_max_s: float = 300.0
+    probe_max_s: float = 900.0
     probe_slack_s: float = 60.0
     wall_get_slack_s: float = 300.0
-    sync_per_request: int = 15
     # Read the comments already under posts found at a page's first look (costly on big
     # regions; storage would get history it may not need).
     backfill: bool = False
@@ -89,7 +128,7 @@ class CollectorConfig:
     wall_get_min_interval_s: float = 900.0
     wall_get_budget_share: float = 0.9
     refs_per_getbyid: int = REFS_PER_GETBYID
-    idle_step_s: float = 1.0
+    idle_step_s: float = 0.5
 
 
 @dataclass(slots=True, eq=False)
@@ -100,9 +139,10 @@ class PostState:
     count: int = 0  # confirmed by storage
     n: float = 0.0  # decayed number of recent comments (rate estimate = n / tau)
     n_at: float = 0.0
+    h: float = 0.0  # expected comments (same units as n), from the last scoring
     period: float = 0.0
     checked: float = 0.0  # last time its count was seen
-    seq: int = 0  # heap entry that is current (lazy invalidation)
+    seq: int = 0  # queue entry that is current (lazy invalidation)
     fetching: bool = False
     stored: bool = False  # storage has the post row
     text: str | None = None  # kept only until the post is stored
@@ -118,6 +158,17 @@ class PageState:
     unreachable: str | None = None
     longpoll: bool = False
     post_rate: float = 0.0  # posts per second, from the watched posts' dates
+    page_n: float = 0.0  # decayed comments on the page (sum of its posts' n)
+    fresh_z: float = 0.0  # sum of the posts' freshness weights at ``scored_at``
+    scored_at: float = 0.0
+    # Lowest id a new post can have: comments known to exist above the newest post (their
+    # ids are unknown until read) push it above ``max_seen_id``.
+    probe_floor: int = 0
+    gap_ids: list[int] = field(default_factory=list)  # unexplained ids to probe once
+    # How far above the newest post unread comments may reach (from the first look's
+    # comment counts), so the moving probe block covers that far; 0 once ids were read.
+    probe_span: int = 0
+    probe_period: float = 0.0
     last_wall_get: float = 0.0
     last_new_post: float = 0.0
     probe_seq: int = 0
@@ -161,6 +212,19 @@ class PageCoverage:
 Sink = Callable[[Batch], Awaitable[None]]
 
 
+@dataclass(slots=True)
+class _Pass:
+    """One re-scoring sweep over the pages, done a slice per step."""
+
+    started: float
+    pages: list[int]
+    pos: int = 0
+    scores: list[float] = field(default_factory=list)
+    longpoll_posts: int = 0
+    probe_weight: float = 0.0
+    post_rate: float = 0.0
+
+
 class Collector:
     """Shared state of all polling workers (one worker per token, see :meth:`run_worker`)."""
 
@@ -168,19 +232,33 @@ class Collector:
         self.clock = clock
         self.cfg = config or CollectorConfig()
         self.pages: dict[int, PageState] = {}
-        # due, seq, kind, gid, pid: checks and probes (filled by due order) and wall.get calls
-        self._heap: list[tuple[float, int, int, int, int]] = []
-        self._walls: list[tuple[float, int, int, int, int]] = []
-        self._sync: list[PostState] = []  # learn a wall's newest comment id after bootstrap
+        # Checks wait in FIFO queues, one per period (a check is due one period after the
+        # last, so each queue stays in due order); what does not fit the order (checks due
+        # now, promotions) goes to the ``_soon`` heap, probes to their own heap.
+        self._hot: deque[Entry] = deque()
+        self._cold: deque[Entry] = deque()
+        self._soon: list[Entry] = []
+        self._probes: list[Entry] = []
+        self._walls: list[Entry] = []
         self._seq = 0
         self._fetches: dict[tuple[int, int], _Fetch] = {}
         self._fetch_queue: list[_Fetch] = []
         self._pending: dict[int, list[Callable[[], None]]] = {}
-        self._last_retier = -math.inf
+        self._pass: _Pass | None = None
+        self._last_pass = -math.inf
+        self._threshold: float | None = None  # hot if h >= threshold; None before a pass
+        self._probe_norm = 0.0  # sum of the pages' probe weights (last pass)
+        self._total_post_rate = 0.0  # sum of the pages' post rates (last pass)
+        self._unbootstrapped = 0
+        self._seen_ids: dict[int, set[int]] = {}  # ids read in the answer being handled
         self.requests = 0
         self.api_calls = 0
         self.inner_errors: dict[int, int] = {}
         self.hot_posts = 0
+        self.gap_triggers = 0
+        # Why requests went and what they carried (calls; refs for checks and probes).
+        self.triggers: dict[str, int] = {}
+        self.calls_by_kind: dict[str, int] = {}
         self.rtt_s: list[float] = []  # clock seconds per request, for benchmarks
 
     # ------------------------------------------------------------------ set-up
@@ -195,7 +273,23 @@ class Collector:
             return
         page = PageState(group_id, max_seen_id=max_seen_id, longpoll=longpoll)
         self.pages[group_id] = page
+        self._unbootstrapped += 1
         self._push_wall_get(page, self._now())
+
+    def remove_page(self, group_id: int) -> None:
+        """Stop watching a page (its lease went to another collector process, issue 7).
+
+        Call it between requests, with none in flight: an answer about the page would find it
+        gone.  Its queued reads are dropped here; its queue entries die lazily (``_live``)."""
+        page = self.pages.pop(group_id, None)
+        if page is None:
+            return
+        if not page.bootstrapped:
+            self._unbootstrapped -= 1
+        owner = -group_id
+        for key in [k for k in self._fetches if k[0] == owner]:
+            del self._fetches[key]
+        self._fetch_queue = [f for f in self._fetch_queue if f.post.owner_id != owner]
 
     def add_known_post(
         self, owner_id: int, post_id: int, created: datetime, count: int, *, reachable: bool
@@ -212,17 +306,21 @@ class Collector:
             # Known from storage: no bootstrap wall.get, just the usual safety-net rotation.
             spread = self.cfg.wall_get_min_interval_s * (page.group_id % 97) / 97
             self._push_wall_get(page, now + spread)
-            self._push(now, PROBE, page.group_id)
+            self._push_probe(page, now)
+            self._set_bootstrapped(page)
         post = self._new_post(page, post_id, ts, count)
         post.stored = True
         if not reachable:
             post.unreachable = "unreachable (stored)"
-        page.bootstrapped = True
         page.max_seen_id = max(page.max_seen_id, post_id)
         # Known posts come back after a restart: check them now, so nothing waits a period.
-        if not reachable:
-            return
-        self._push(now, CHECK, page.group_id, post)
+        if reachable:
+            self._push_check(post, now, now)
+
+    def _set_bootstrapped(self, page: PageState) -> None:
+        if not page.bootstrapped:
+            page.bootstrapped = True
+            self._unbootstrapped -= 1
 
     def _new_post(self, page: PageState, post_id: int, created: float, count: int) -> PostState:
         now = self._now()
@@ -230,30 +328,177 @@ class Collector:
         post = PostState(-page.group_id, post_id, created, count=count)
         post.n = count * min(1.0, self.cfg.rate_tau_s / age)
         post.n_at = now
-        post.period = self.cfg.hot_period_s
         page.posts[post_id] = post
+        post.h = self._expected(page, post, now)
+        post.period = self._period_for(page, post, now)
         return post
 
-    # ------------------------------------------------------------------ heap
+    # ------------------------------------------------------------------ rates and tiers
 
-    def _push(self, due: float, kind: int, gid: int, post: PostState | None = None) -> None:
-        self._seq += 1
-        if post is not None:
-            post.seq = self._seq
-            heapq.heappush(self._heap, (due, self._seq, kind, gid, post.post_id))
-            return
-        page = self.pages[gid]
-        if kind == PROBE:
-            page.probe_seq = self._seq
-            heapq.heappush(self._heap, (due, self._seq, kind, gid, 0))
+    def _expected(self, page: PageState, post: PostState, now: float) -> float:
+        """Expected comments on ``post`` (in units of ``n``) from the page's last scoring."""
+        cfg = self.cfg
+        k = max(len(page.posts), 1)
+        fresh = math.exp(-max(now - post.created, 0.0) / cfg.fresh_tau_s)
+        z = page.fresh_z * math.exp(-(now - page.scored_at) / cfg.fresh_tau_s)
+        base = page.page_n + cfg.page_prior
+        share = fresh / (z + fresh) if z + fresh > 0 else 0.0
+        return post.n + base * (cfg.fresh_weight * share + cfg.tail_weight / k)
+
+    def _period_for(self, page: PageState, post: PostState, now: float) -> float:
+        cfg = self.cfg
+        if page.longpoll:
+            return cfg.cold_period_s  # pushed to us; polling only reconciles
+        if self._threshold is None:
+            # Before the first scoring pass: only a post that just appeared is assumed busy.
+            return cfg.hot_period_s if now - post.created < 3600 else cfg.cold_period_s
+        return cfg.hot_period_s if post.h >= self._threshold else cfg.cold_period_s
+
+    def _score_page(self, page: PageState, now: float, scores: list[float] | None) -> int:
+        """Re-estimate the page's post rates, apply the current tiering; returns posts done."""
+        cfg = self.cfg
+        horizon = now - cfg.watch_days * 86400
+        posts = page.posts
+        for pid in [p for p, s in posts.items() if s.created < horizon]:
+            del posts[pid]
+        live = [p for p in posts.values() if p.unreachable is None]
+        if not live:
+            return 1
+        tau, tf = cfg.rate_tau_s, cfg.fresh_tau_s
+        page_n = 0.0
+        z = 0.0
+        oldest = now
+        fresh: list[float] = []
+        for p in live:
+            p.n *= math.exp(-(now - p.n_at) / tau)
+            p.n_at = now
+            page_n += p.n
+            w = math.exp(-max(now - p.created, 0.0) / tf)
+            fresh.append(w)
+            z += w
+            oldest = min(oldest, p.created)
+        page.page_n, page.fresh_z, page.scored_at = page_n, z, now
+        page.post_rate = len(live) / max(now - oldest, 86400.0)
+        base = page_n + cfg.page_prior
+        fw = cfg.fresh_weight * base / z if z > 0 else 0.0
+        tw = cfg.tail_weight * base / len(live)
+        for p, w in zip(live, fresh, strict=True):
+            p.h = p.n + fw * w + tw
+            if scores is not None and not page.longpoll:
+                scores.append(p.h)
+            if self._threshold is not None:
+                self._set_period(page, p, now)
+        return len(live)
+
+    def _set_period(self, page: PageState, post: PostState, now: float) -> None:
+        period = self._period_for(page, post, now)
+        if period != post.period:
+            post.period = period
+            if not post.fetching and post.seq > 0:
+                due = max(post.checked + period, now + self.cfg.soon_delay_s)
+                self._push_check(post, due, now)
+
+    def _retier_step(self, now: float) -> None:
+        """Re-score a slice of the pages; start a pass every ``retier_every_s``."""
+        cfg = self.cfg
+        if self._pass is None:
+            first = self._threshold is None and self._unbootstrapped == 0 and self.pages
+            if now - self._last_pass < cfg.retier_every_s and not first:
+                return
+            self._pass = _Pass(now, list(self.pages))
+            self._last_pass = now
+        ps = self._pass
+        done = 0
+        while ps.pos < len(ps.pages) and done < cfg.retier_chunk:
+            page = self.pages.get(ps.pages[ps.pos])
+            ps.pos += 1
+            if page is None or page.unreachable is not None or not page.bootstrapped:
+                continue
+            done += self._score_page(page, now, ps.scores)
+            if page.longpoll:
+                ps.longpoll_posts += len(page.posts)
+            ps.post_rate += page.post_rate
+            ps.probe_weight += self._probe_weight(page)
+        if ps.pos >= len(ps.pages):
+            self._pass = None
+            self._finish_pass(ps, now)
+
+    def _finish_pass(self, ps: _Pass, now: float) -> None:
+        """Set the probe periods, then size the hot set from what is left of the check budget
+        and set the threshold for the next pass."""
+        cfg = self.cfg
+        self._total_post_rate = ps.post_rate
+        self._probe_norm = ps.probe_weight
+        refs = cfg.probe_ids + cfg.probe_far_ids
+        probe_load = 0.0
+        for page in self.pages.values():
+            if page.bootstrapped and page.unreachable is None:
+                page.probe_period = self._probe_period(page)
+                probe_load += refs / page.probe_period
+                if page.probe_seq == 0:
+                    spread = page.probe_period * (page.group_id % 97) / 97
+                    self._push_probe(page, now + spread)
+        n = len(ps.scores)
+        floor = (n + ps.longpoll_posts) / cfg.cold_period_s
+        spare = cfg.checks_per_s - floor - probe_load
+        per_hot = 1.0 / cfg.hot_period_s - 1.0 / cfg.cold_period_s
+        cap = int(max(spare, 0.0) / per_hot) if per_hot > 0 else n
+        first = self._threshold is None
+        if n == 0:
+            self.hot_posts = 0
+        elif cap <= 0:
+            self._threshold, self.hot_posts = math.inf, 0
         else:
-            page.wall_seq = self._seq
-            heapq.heappush(self._walls, (due, self._seq, kind, gid, 0))
+            desc = -np.sort(-np.asarray(ps.scores, dtype=np.float64))
+            share = np.cumsum(desc)
+            by_share = int(np.searchsorted(share, cfg.hot_share * share[-1])) + 1
+            k = min(cap, by_share, n)
+            self._threshold, self.hot_posts = float(desc[k - 1]), k
+        if first:
+            # The first threshold: apply it everywhere now rather than one pass later.
+            for page in self.pages.values():
+                if page.unreachable is None and page.bootstrapped:
+                    for post in page.posts.values():
+                        if post.unreachable is None:
+                            self._set_period(page, post, now)
+
+    def _probe_weight(self, page: PageState) -> float:
+        """How much finding a new post on ``page`` soon is worth: posts come often, and a new
+        post gathers comments fast where comments come often (square-root allocation)."""
+        rate = (page.page_n + self.cfg.page_prior) / self.cfg.rate_tau_s
+        return math.sqrt(max(page.post_rate, 1e-9) * rate)
+
+    def _probe_period(self, page: PageState) -> float:
+        cfg = self.cfg
+        refs = cfg.probe_ids + cfg.probe_far_ids
+        if self._probe_norm <= 0 or cfg.probe_refs_per_s <= 0:
+            return cfg.probe_max_s
+        period = refs * self._probe_norm / (cfg.probe_refs_per_s * self._probe_weight(page))
+        return min(max(period, cfg.probe_min_s), cfg.probe_max_s)
+
+    # ------------------------------------------------------------------ queues
+
+    def _push_check(self, post: PostState, due: float, now: float) -> None:
+        self._seq += 1
+        post.seq = self._seq
+        entry = (due, self._seq, CHECK, -post.owner_id, post.post_id)
+        queue = self._hot if post.period == self.cfg.hot_period_s else self._cold
+        if due <= now or (queue and queue[-1][0] > due):
+            heapq.heappush(self._soon, entry)
+        else:
+            queue.append(entry)
+
+    def _push_probe(self, page: PageState, due: float) -> None:
+        self._seq += 1
+        page.probe_seq = self._seq
+        heapq.heappush(self._probes, (due, self._seq, PROBE, page.group_id, 0))
 
     def _push_wall_get(self, page: PageState, due: float) -> None:
-        self._push(due, WALLGET, page.group_id)
+        self._seq += 1
+        page.wall_seq = self._seq
+        heapq.heappush(self._walls, (due, self._seq, WALLGET, page.group_id, 0))
 
-    def _live(self, entry: tuple[float, int, int, int, int]) -> PostState | PageState | None:
+    def _live(self, entry: Entry) -> PostState | PageState | None:
         _, seq, kind, gid, pid = entry
         page = self.pages.get(gid)
         if page is None or page.unreachable is not None:
@@ -267,29 +512,66 @@ class Collector:
             return page if page.probe_seq == seq else None
         return page if page.wall_seq == seq else None
 
-    def _top(self, heap: list[tuple[float, int, int, int, int]]) -> tuple[float, int] | None:
+    def _heap_head(self, heap: list[Entry]) -> Entry | None:
         while heap and self._live(heap[0]) is None:
             heapq.heappop(heap)
-        return (heap[0][0], heap[0][2]) if heap else None
+        return heap[0] if heap else None
 
-    def _triggered(self, now: float) -> bool:
-        """Whether due work justifies a request of its own (rather than riding along).
+    def _fifo_head(self, fifo: deque[Entry]) -> Entry | None:
+        while fifo and self._live(fifo[0]) is None:
+            fifo.popleft()
+        return fifo[0] if fifo else None
+
+    def _heads(self) -> list[Entry | None]:
+        """The earliest live entry of each source: ``_soon``, probes, hot, cold."""
+        return [self._head_of(i) for i in range(4)]
+
+    def _head_of(self, source: int) -> Entry | None:
+        if source == 0:
+            return self._heap_head(self._soon)
+        if source == 1:
+            return self._heap_head(self._probes)
+        return self._fifo_head(self._hot if source == 2 else self._cold)
+
+    def _target_of(self, source: int) -> tuple[Entry, PostState | PageState] | None:
+        """The earliest live entry of ``source`` with what it is for."""
+        q: deque[Entry] | list[Entry] = (self._soon, self._probes, self._hot, self._cold)[source]
+        while q:
+            target = self._live(q[0])
+            if target is not None:
+                return q[0], target
+            self._pop(source)
+        return None
+
+    def _pop(self, source: int) -> None:
+        if source == 0:
+            heapq.heappop(self._soon)
+        elif source == 1:
+            heapq.heappop(self._probes)
+        elif source == 2:
+            self._hot.popleft()
+        else:
+            self._cold.popleft()
+
+    def _triggered(self, now: float) -> str | None:
+        """Which due work justifies a request of its own (rather than riding along), if any.
 
         Checks trigger when due; probes and safety-net ``wall.get`` calls only when long
         overdue (they normally ride in requests that go anyway); bootstrap calls at once.
         """
-        top = self._top(self._heap)
-        if top is not None:
-            due, kind = top
-            if due + (self.cfg.probe_slack_s if kind == PROBE else 0.0) <= now:
-                return True
-        wall = self._top(self._walls)
+        for name, head in zip(("soon", "probe", "hot", "cold"), self._heads(), strict=True):
+            if head is None:
+                continue
+            slack = self.cfg.probe_slack_s if head[2] == PROBE else 0.0
+            if head[0] + slack <= now:
+                return name
+        wall = self._heap_head(self._walls)
         if wall is not None:
-            page = self.pages[self._walls[0][3]]
+            page = self.pages[wall[3]]
             slack = self.cfg.wall_get_slack_s if page.bootstrapped else 0.0
             if wall[0] + slack <= now:
-                return True
-        return False
+                return "wall.get" if page.bootstrapped else "bootstrap"
+        return None
 
     # ------------------------------------------------------------------ planning
 
@@ -300,67 +582,10 @@ class Collector:
             return
         now = self._now()
         for post in page.posts.values():
-            if post.unreachable is None:
-                self._push(now, CHECK, group_id, post)
-        self._push(now, PROBE, group_id)
+            if post.unreachable is None and not post.fetching:
+                self._push_check(post, now, now)
+        self._push_probe(page, now)
         self._push_wall_get(page, now)
-
-    def _retier(self, now: float) -> None:
-        """Re-estimate each post's comment rate and pick the hot set and the probe periods."""
-        cfg = self.cfg
-        tau = cfg.rate_tau_s
-        horizon = now - cfg.watch_days * 86400
-        scored: list[tuple[float, PostState, PageState]] = []
-        total = 0.0
-        for page in self.pages.values():
-            if page.unreachable is not None:
-                continue
-            for pid in [p for p, s in page.posts.items() if s.created < horizon]:
-                del page.posts[pid]
-            live = [p for p in page.posts.values() if p.unreachable is None]
-            if not live:
-                continue
-            page_n = 0.0
-            for p in live:
-                p.n *= math.exp(-(now - p.n_at) / tau)
-                p.n_at = now
-                page_n += p.n
-            k = len(live)
-            newest = max(p.created for p in live)
-            oldest = min(p.created for p in live)
-            page.post_rate = k / max(now - oldest, 86400.0)
-            for p in live:
-                h = p.n + cfg.tail_weight * page_n / k + 1e-6
-                if now - p.created < 2 * 3600 or p.created == newest:
-                    h += 0.5 * page_n + 0.05
-                if page.longpoll:
-                    h *= 1e-6  # pushed to us; polling only reconciles
-                scored.append((h, p, page))
-                total += h
-        scored.sort(key=lambda x: x[0], reverse=True)
-        acc = 0.0
-        self.hot_posts = 0
-        for h, p, page in scored:
-            acc += h
-            period = cfg.hot_period_s if acc <= cfg.hot_share * total else cfg.cold_period_s
-            self.hot_posts += period == cfg.hot_period_s
-            if page.longpoll:
-                period = cfg.cold_period_s
-            if period != p.period:
-                p.period = period
-                self._push(max(p.checked + period, now), CHECK, page.group_id, p)
-        self._plan_probes_and_wall_gets(now)
-        self._last_retier = now
-
-    def _plan_probes_and_wall_gets(self, now: float) -> None:
-        cfg = self.cfg
-        for page in self.pages.values():
-            if page.unreachable is not None or not page.bootstrapped:
-                continue
-            period = 0.1 / max(page.post_rate, 1e-9)
-            period = min(max(period, cfg.probe_min_s), cfg.probe_max_s)
-            if page.probe_seq == 0:
-                self._push(now + period * (page.group_id % 97) / 97, PROBE, page.group_id)
 
     def wall_get_interval(self, page: PageState, budget_per_s: float, total_rate: float) -> float:
         """Seconds between safety-net ``wall.get`` calls of ``page`` under the day's budget."""
@@ -376,11 +601,20 @@ class Collector:
                 left += c.quota.remaining("wall.get", now_dt) or 0
         return left * self.cfg.wall_get_budget_share / seconds_to_reset(now_dt)
 
-    def _due(self, now: float) -> bool:
+    def _due(self, now: float) -> str | None:
+        """Why a request should go now (None: nothing is due yet).
+
+        Changed posts wait ``fetch_coalesce_s`` for company, and up to ``fetch_max_wait_s``
+        when a request for due checks goes before that anyway (it takes them along)."""
+        cfg = self.cfg
         if self._fetch_queue:
-            oldest = min(f.queued_at for f in self._fetch_queue)
-            if now - oldest >= self.cfg.fetch_coalesce_s or len(self._fetch_queue) >= 10:
-                return True
+            age = now - min(f.queued_at for f in self._fetch_queue)
+            if age >= cfg.fetch_max_wait_s or len(self._fetch_queue) >= 10:
+                return "comments"
+            if age >= cfg.fetch_coalesce_s:
+                dues = [h[0] for h in self._heads() if h is not None and h[2] == CHECK]
+                if not dues or min(dues) > now + cfg.fetch_max_wait_s - age:
+                    return "comments"
         return self._triggered(now)
 
     def _build(
@@ -402,18 +636,10 @@ class Collector:
             meta.append(("comments", (fetch, offset, thread)))
             if not fetch.tasks:
                 self._fetch_queue.pop(0)
-        # 2. learn the newest comment id of freshly bootstrapped walls (for the id trick)
-        n_sync = 0
-        while self._sync and n_sync < cfg.sync_per_request and len(calls) < CALLS_PER_EXECUTE:
-            post = self._sync.pop()
-            params = {"owner_id": post.owner_id, "post_id": post.post_id, "count": 1}
-            calls.append(("wall.getComments", {**params, "sort": "desc", "preview_length": 1}))
-            meta.append(("sync", post))
-            n_sync += 1
-        # 3. safety-net wall.get calls that are due, where this token has quota
+        # 2. safety-net wall.get calls that are due, where this token has quota
         quota_left = client.quota.remaining("wall.get", self.clock.now()) or 0
         can_wall_get = client.kind != "group" and quota_left > 0
-        deferred: list[tuple[float, int, int, int, int]] = []
+        deferred: list[Entry] = []
         while self._walls and self._walls[0][0] <= now and len(calls) < CALLS_PER_EXECUTE - 1:
             entry = heapq.heappop(self._walls)
             page = self._live(entry)
@@ -430,7 +656,7 @@ class Collector:
             page.wall_seq = -1  # in flight; rescheduled on the answer
         for entry in deferred:
             heapq.heappush(self._walls, entry)
-        # 4. getById chunks: checks and probes by due time, pulled forward to fill the request.
+        # 3. getById chunks: checks and probes by due time, pulled forward to fill the request.
         # Checks and probes go in separate calls: a check needs only ids and comment counts
         # (projected, see VkClient.execute), a probe hit needs the whole post.
         limit = cfg.refs_per_getbyid
@@ -448,36 +674,47 @@ class Collector:
             meta.append(("byid" if kind == CHECK else "probe", refs_meta))
             bufs[kind] = ([], [])
 
-        while self._heap:
-            entry = self._heap[0]
-            target = self._live(entry)
-            if target is None:
-                heapq.heappop(self._heap)
-                continue
-            kind = PROBE if entry[2] == PROBE else CHECK
-            refs, refs_meta = bufs[kind]
-            if not refs and open_calls() >= CALLS_PER_EXECUTE:
+        heads = [self._target_of(i) for i in range(4)]
+        while True:
+            source, pick = -1, None
+            for i, head in enumerate(heads):
+                if head is not None and (pick is None or head[0][0] < pick[0][0]):
+                    source, pick = i, head
+            if pick is None:
                 break
+            entry, target = pick
+            kind = PROBE if entry[2] == PROBE else CHECK
+            buf = kind
+            refs, refs_meta = bufs[buf]
+            if not refs and open_calls() >= CALLS_PER_EXECUTE:
+                # No call left for a new chunk: a check may still fill the probes' call
+                # (whole posts there, ids and counts are in them too).
+                probe_refs = bufs[PROBE][0]
+                if kind == PROBE or not probe_refs or len(probe_refs) >= limit:
+                    break
+                buf = PROBE
+                refs, refs_meta = bufs[buf]
             if kind == PROBE:
                 assert isinstance(target, PageState)
-                ids = self._probe_ids(target)
+                ids = self._probe_ids(target)[:limit]
                 if len(refs) + len(ids) > limit:
                     flush(kind)
                     continue
-                heapq.heappop(self._heap)
                 refs.extend(f"{-target.group_id}_{i}" for i in ids)
                 refs_meta.append((PROBE, target))
                 target.probe_seq = -1
                 target.probe_round += 1
+                target.gap_ids = []
             else:
                 assert isinstance(target, PostState)
                 if len(refs) + 1 > limit:
-                    flush(kind)
+                    flush(buf)
                     continue
-                heapq.heappop(self._heap)
                 refs.append(f"{target.owner_id}_{target.post_id}")
                 refs_meta.append((CHECK, target))
                 target.seq = -1
+            self._pop(source)
+            heads[source] = self._target_of(source)
         for kind in (CHECK, PROBE):
             if bufs[kind][0]:
                 flush(kind)
@@ -491,13 +728,13 @@ class Collector:
         """Poll with one token until ``stop`` (an asyncio.Event) is set."""
         while not stop.is_set():
             if not client.usable():
-                await self.clock.sleep(self.cfg.idle_step_s * 10)
+                await self.clock.sleep(self.cfg.idle_step_s * 20)
                 continue
             try:
                 batch = await self.step(client, clients)
             except Exception:
                 log.exception("collector step failed on token %s", client.token_hint)
-                await self.clock.sleep(self.cfg.idle_step_s * 5)
+                await self.clock.sleep(self.cfg.idle_step_s * 10)
                 continue
             if batch is None:
                 await self.clock.sleep(self.cfg.idle_step_s)
@@ -507,14 +744,14 @@ class Collector:
             except Exception:
                 # Storage failed; the sink forgot the batch, so its posts are re-read later.
                 log.exception("storing a collector batch failed")
-                await self.clock.sleep(self.cfg.idle_step_s * 5)
+                await self.clock.sleep(self.cfg.idle_step_s * 10)
 
     async def step(self, client: VkClient, clients: list[VkClient]) -> Batch | None:
         """Send one request if work is due; None when there was nothing to do yet."""
         now = self._now()
-        if now - self._last_retier >= self.cfg.retier_every_s:
-            self._retier(now)
-        if not self._due(now):
+        self._retier_step(now)
+        reason = self._due(now)
+        if reason is None:
             return None
         calls, meta = self._build(client, clients, now)
         if not calls:
@@ -523,7 +760,9 @@ class Collector:
         sent = self.clock.monotonic()
         try:
             results = await client.execute(
-                calls, [CHECK_FIELDS if kind == "byid" else None for kind, _ in meta]
+                calls,
+                [CHECK_FIELDS if kind == "byid" else None for kind, _ in meta],
+                columns=True,
             )
         except (TokenUnusable, QuotaExhausted, VkError) as exc:
             log.warning("request failed on token %s: %s", client.token_hint, exc)
@@ -531,10 +770,18 @@ class Collector:
             return batch
         self.requests += 1
         self.api_calls += len(calls)
+        self.triggers[reason] = self.triggers.get(reason, 0) + 1
+        for kind, what in meta:
+            n = len(what) if kind in ("byid", "probe") else 1
+            self.calls_by_kind[kind] = self.calls_by_kind.get(kind, 0) + n
         if len(self.rtt_s) < 100_000:
             self.rtt_s.append(self.clock.monotonic() - sent)
-        now = self._now()
-        for (kind, what), result in zip(meta, results, strict=True):
+        for i, ((kind, what), result) in enumerate(zip(meta, results, strict=True)):
+            if i % 4 == 3:
+                # Let the loop breathe (Long Poll deliveries share it): 2,500 checks take a
+                # while.  The posts being handled are out of the queues, so nothing races.
+                await asyncio.sleep(0)
+            now = self._now()
             if isinstance(result, VkError):
                 self.inner_errors[result.code] = self.inner_errors.get(result.code, 0) + 1
             if kind == "comments":
@@ -543,10 +790,7 @@ class Collector:
                 self._on_by_id(what, result, batch, now)
             elif kind == "wall":
                 self._on_wall_get(what, result, batch, now, clients)
-            elif kind == "sync" and isinstance(result, dict):
-                for item in result.get("items", []):
-                    page = self.pages[-what.owner_id]
-                    page.max_seen_id = max(page.max_seen_id, int(item["id"]))
+        self._check_counters(self._now())
         return batch
 
     def _requeue(self, meta: list[tuple[str, Any]]) -> None:
@@ -561,20 +805,61 @@ class Collector:
             elif kind in ("byid", "probe"):
                 for k, target in what:
                     if k == CHECK:
-                        self._push(now, CHECK, -target.owner_id, target)
+                        self._push_check(target, now, now)
                     else:
-                        self._push(now, PROBE, target.group_id)
+                        self._push_probe(target, now)
             elif kind == "wall":
                 self._push_wall_get(what, now + 60.0)
-            elif kind == "sync":
-                self._sync.append(what)
+
+    # ------------------------------------------------------------------ the id counter
+
+    def _saw_ids(self, page: PageState, ids: Any) -> None:
+        self._seen_ids.setdefault(page.group_id, set()).update(ids)
+
+    def _check_counters(self, now: float) -> None:
+        """Ids read above a wall's highest seen id, with ids between them unexplained: more
+        was written there (comments on other posts, or a new post), so look now."""
+        seen, self._seen_ids = self._seen_ids, {}
+        for gid, ids in seen.items():
+            page = self.pages.get(gid)
+            if page is None:
+                continue
+            old = page.max_seen_id
+            top = max(ids, default=0)
+            if top <= old:
+                continue
+            page.max_seen_id = top
+            page.probe_span = 0
+            if old <= 0 or page.longpoll or not page.bootstrapped:
+                continue
+            above = {i for i in ids if i > old}
+            missing = top - old - len(above)
+            if missing <= 0:
+                continue
+            self.gap_triggers += 1
+            n = self.cfg.gap_probe_ids
+            gap: list[int] = []
+            i = top - 1
+            while i > old and len(gap) < n:
+                if i not in above and i not in page.posts:
+                    gap.append(i)
+                i -= 1
+            page.gap_ids = gap
+            self._push_probe(page, now)
+            for post in page.posts.values():
+                if (
+                    post.unreachable is None
+                    and not post.fetching
+                    and post.seq > 0
+                    and now - post.checked >= self.cfg.gap_recheck_s
+                ):
+                    self._push_check(post, now + self.cfg.soon_delay_s, now)
 
     # ------------------------------------------------------------------ answers
 
     def _seen_count(self, post: PostState, count: int, batch: Batch, now: float) -> None:
         post.checked = now
-        page = self.pages[-post.owner_id]
-        self._push(now + post.period, CHECK, page.group_id, post)
+        self._push_check(post, now + post.period, now)
         if post.fetching:
             return
         if count != post.count:
@@ -597,48 +882,56 @@ class Collector:
         if isinstance(result, VkError):
             self._requeue([("byid", refs_meta)])
             return
-        items = result.get("items", []) if isinstance(result, dict) else result
-        found: dict[tuple[int, int], dict[str, Any]] = {
-            (int(i["owner_id"]), int(i["id"])): i for i in items or []
-        }
+        found: dict[tuple[int, int], dict[str, Any]] = {}
+        if isinstance(result, dict) and "columns" in result:
+            cols = result["columns"]
+            counts = {
+                (int(o), int(i)): _count_of(c)
+                for o, i, c in zip(cols["owner_id"], cols["id"], cols["comments"], strict=True)
+            }
+        else:
+            items = result.get("items", []) if isinstance(result, dict) else result
+            found = {(int(i["owner_id"]), int(i["id"])): i for i in items or []}
+            counts = {key: _comments_count(i) for key, i in found.items()}
         for kind, target in refs_meta:
             if kind == CHECK:
-                item = found.get((target.owner_id, target.post_id))
-                if item is None:
+                count = counts.get((target.owner_id, target.post_id))
+                if count is None:
                     target.unreachable = "not returned by wall.getById: deleted or hidden"
                     target.fetching = False
                     continue
-                self._seen_count(target, _comments_count(item), batch, now)
+                self._seen_count(target, count, batch, now)
             else:
                 page: PageState = target
+                horizon = now - self.cfg.watch_days * 86400
+                mine = [it for (owner, _), it in found.items() if owner == -page.group_id]
+                self._saw_ids(page, (int(it["id"]) for it in mine))
                 new = [
                     it
-                    for (owner, pid), it in found.items()
-                    if owner == -page.group_id and pid > page.max_seen_id
+                    for it in mine
+                    if int(it["id"]) not in page.posts and float(it.get("date", now)) >= horizon
                 ]
                 for it in sorted(new, key=lambda x: int(x["id"])):
                     self._discovered(page, it, batch, now)
                 # Found something: there may be more right behind it.
-                period = 5.0 if new else self._probe_period(page)
-                self._push(now + period, PROBE, page.group_id)
+                period = 5.0 if new else page.probe_period or self.cfg.probe_max_s
+                self._push_probe(page, now + period)
 
     def _probe_ids(self, page: PageState) -> list[int]:
-        """Ids to probe: the few right above the highest id seen, plus a block further up
-        that moves on every probe, so a post behind ids spent on comments we have not read
-        (cold posts, unwatched old posts, deleted comments) is still found within a few
-        probes instead of stalling until a ``wall.get``."""
+        """Ids to probe: unexplained ids below the highest seen (once), the few right above
+        it, plus a block further up that moves on every probe, so a post behind ids spent on
+        comments we have not read (cold posts, unwatched old posts, deleted comments) is still
+        found within a few probes instead of stalling until a ``wall.get``."""
         cfg = self.cfg
-        top = page.max_seen_id
-        ids = [top + i for i in range(1, cfg.probe_ids + 1)]
+        top = max(page.max_seen_id, page.probe_floor)
+        ids = list(page.gap_ids)
+        ids.extend(top + i for i in range(1, cfg.probe_ids + 1))
         if cfg.probe_far_ids > 0 and cfg.probe_far_steps > 0:
-            step = page.probe_round % cfg.probe_far_steps
+            steps = max(cfg.probe_far_steps, -(-page.probe_span // cfg.probe_far_ids))
+            step = page.probe_round % steps
             first = top + cfg.probe_ids + 1 + step * cfg.probe_far_ids
             ids.extend(range(first, first + cfg.probe_far_ids))
         return ids
-
-    def _probe_period(self, page: PageState) -> float:
-        period = 0.1 / max(page.post_rate, 1e-9)
-        return min(max(period, self.cfg.probe_min_s), self.cfg.probe_max_s)
 
     def _discovered(
         self,
@@ -651,22 +944,22 @@ class Collector:
     ) -> None:
         """Start watching a post; ``baseline``: its current comments predate our watch."""
         pid = int(item["id"])
-        page.max_seen_id = max(page.max_seen_id, pid)
-        if pid in page.posts:
-            return
+        if baseline:
+            page.max_seen_id = max(page.max_seen_id, pid)
+        else:
+            self._saw_ids(page, (pid,))
         created = float(item.get("date", now))
-        if created < now - self.cfg.watch_days * 86400:
+        if pid in page.posts or created < now - self.cfg.watch_days * 86400:
             return
         post = self._new_post(page, pid, created, 0)
         post.text = str(item.get("text", ""))
-        page_n = sum(p.n for p in page.posts.values())
-        post.n = max(0.5 * page_n, 0.5)
         if baseline and not self.cfg.backfill:
             post.count = _comments_count(item)
             post.n = post.count * min(1.0, self.cfg.rate_tau_s / max(now - created, 3600.0))
+            post.h = self._expected(page, post, now)
+            post.period = self._period_for(page, post, now)
         else:
             page.last_new_post = now
-        page.bootstrapped = True
         self._seen_count(post, _comments_count(item), batch, now)
 
     def _on_wall_get(
@@ -676,33 +969,43 @@ class Collector:
         if isinstance(result, VkError):
             if result.code in OBJECT_CODES:
                 page.unreachable = f"[{result.code}] {result.message}"
+                self._set_bootstrapped(page)
                 return
             self._push_wall_get(page, now + 300.0)
             return
         page.last_wall_get = now
         first = not page.bootstrapped
-        for item in result.get("items", []):
+        items = result.get("items", [])
+        for item in items:
             pid = int(item["id"])
             if pid in page.posts:
                 post = page.posts[pid]
-                page.max_seen_id = max(page.max_seen_id, pid)
                 if post.unreachable is None:
                     self._seen_count(post, _comments_count(item), batch, now)
             else:
                 self._discovered(page, item, batch, now, baseline=first)
-        page.bootstrapped = True
         if first:
-            live = list(page.posts.values())
-            commented = [p for p in live if p.count > 0 or p.fetching]
-            if commented:
-                self._sync.append(max(commented, key=lambda p: p.created))
-            if live:
-                oldest = min(p.created for p in live)
-                page.post_rate = len(live) / max(now - oldest, 86400.0)
-            self._push(now + self._probe_period(page), PROBE, page.group_id)
+            self._set_bootstrapped(page)
+            if items:
+                newest = max(items, key=lambda it: int(it["id"]))
+                page.max_seen_id = max(page.max_seen_id, int(newest["id"]))
+                # Its comments came after it, so their ids (not read) are above its id;
+                # the other posts' comments may be above it too.
+                page.probe_floor = page.max_seen_id + _comments_count(newest)
+                others = sum(_comments_count(it) for it in items) - _comments_count(newest)
+                page.probe_span = min(others, MAX_PROBE_SPAN)
+            self._score_page(page, now, None)
+            page.probe_period = self._probe_period(page)
+            self._push_probe(page, now + page.probe_period * (page.group_id % 97) / 97)
         budget = self._wall_get_budget(clients)
-        total_rate = sum(p.post_rate for p in self.pages.values()) or 1.0
-        self._push_wall_get(page, now + self.wall_get_interval(page, budget, total_rate))
+        total_rate = self._total_post_rate or max(page.post_rate, 1e-9) * len(self.pages)
+        interval = self.wall_get_interval(page, budget, total_rate)
+        if first:
+            # Spread the pages' first safety-net reads over one interval, so the quota is
+            # spent evenly from the start rather than all pages at once an interval later.
+            phase = (page.group_id * 2654435761 % 997 + 1) / 997
+            interval = max(interval * phase, self.cfg.wall_get_min_interval_s)
+        self._push_wall_get(page, now + interval)
 
     def _on_comments(
         self, what: tuple[_Fetch, int, int | None], result: Any, batch: Batch, now: float
@@ -749,10 +1052,10 @@ class Collector:
         post = fetch.post
         page = self.pages[-post.owner_id]
         self._fetches.pop((post.owner_id, post.post_id), None)
+        self._saw_ids(page, fetch.items.keys())
         snapshot: dict[int, int] = {}
         old = post.snapshot
         for cid, item in fetch.items.items():
-            page.max_seen_id = max(page.max_seen_id, cid)
             if item.get("deleted"):
                 continue
             ev = comment_from_vk(item, post.owner_id, post.post_id, fetch.names)
@@ -776,14 +1079,18 @@ class Collector:
                     )
                 )
         added = len(snapshot) - (len(old) if old is not None else post.count)
+        post.fetching = False
         if added > 0:
             post.n = post.n * math.exp(-(now - post.n_at) / self.cfg.rate_tau_s) + added
             post.n_at = now
+            # A comment makes more likely: promote now rather than at the next scoring.
+            post.h = max(post.h, self._expected(page, post, now))
+            if self._threshold is not None:
+                self._set_period(page, post, now)
         count = fetch.total
         batch.posts.append(
             PostEvent(post.owner_id, post.post_id, from_unix(post.created), post.text, count)
         )
-        post.fetching = False
 
         def confirm() -> None:
             post.count = count
@@ -812,9 +1119,10 @@ class Collector:
         page = self.pages.get(-owner_id)
         if page is not None:
             self._discovered(page, item, batch, self._now())
+            page.max_seen_id = max(page.max_seen_id, int(item["id"]))
 
     def on_pushed_comment(self, owner_id: int, post_id: int, comment_id: int) -> None:
-        """A pushed comment: raise the post's observed rate and the wall's highest id."""
+        """A pushed comment: raise the wall's highest id."""
         page = self.pages.get(-owner_id)
         if page is None:
             return
@@ -861,6 +1169,10 @@ class Collector:
 def _mark_stored(post: PostState) -> None:
     post.stored = True
     post.text = None
+
+
+def _count_of(comments: Any) -> int:
+    return int(comments.get("count", 0)) if isinstance(comments, dict) else 0
 
 
 def _comments_count(item: dict[str, Any]) -> int:

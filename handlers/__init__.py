@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, complaints, fallback, moderation, reports, start
+from handlers import admin, complaints, fallback, moderation, reports, start, waiting
 
 
 def build_routers() -> list[Router]:
@@ -12,6 +12,7 @@ def build_routers() -> list[Router]:
         start.build_router(),
         moderation.build_router(),
         complaints.build_router(),
+        waiting.build_router(),
         admin.build_router(),
         reports.build_router(),
         fallback.build_router(),  # last: answers whatever nobody else handled

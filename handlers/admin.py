@@ -15,13 +15,19 @@ from bot.keyboards import list_keyboard
 from bot.menus import commands_for
 from bot.render import local_time
 from config.clock import Clock
-from handlers.common import PageResolveError, PageResolver, gate
-from handlers.moderation import agency_choices
+from handlers.common import (
+    PageResolveError,
+    PageResolver,
+    agency_choices,
+    agency_refusal,
+    gate,
+)
 from matcher.sla import format_duration_ru
 from storage import queries
-from storage.actions import actor_of, audit
+from storage.actions import Outcome, actor_of, audit
 from storage.models import Agency, Page, Person
 from storage.people import ROLES, InviteError, create_invite, mute
+from storage.scope import in_scope, scope_of
 
 LINES_PER_PAGE = 15
 MAX_MUTE_HOURS = 24 * 14
@@ -36,7 +42,8 @@ async def admin_list_page(
     lines: list[str]
     if kind == "pages":
         agencies = dict(await agency_choices(session))
-        found = await queries.pages(session)
+        scope = await scope_of(session, person)  # a regional moderator: the region's pages
+        found = [p for p in await queries.pages(session) if in_scope(scope, p.agency_id)]
         title = texts.PAGES_TITLE.format(count=texts.pages_n(len(found)))
         lines = [
             texts.PAGE_LINE.format(
@@ -152,16 +159,17 @@ def build_router() -> Router:
     ) -> None:
         if (who := await gate(message, person, "addpage")) is None:
             return
-        known = ", ".join(a for a, _ in await agency_choices(session))
+        choices = await agency_choices(session, who)
         parts = (command.args or "").split()
         if len(parts) != 2 or page_resolver is None:
+            known = ", ".join(a for a, _ in choices)
             await message.answer(texts.ADDPAGE_USAGE.format(known=escape(known)))
             return
         link, agency_id = parts
-        if await session.get(Agency, agency_id) is None:
-            await message.answer(
-                texts.UNKNOWN_AGENCY.format(agency=escape(agency_id), known=escape(known))
-            )
+        if agency_id not in dict(choices):
+            exists = await session.get(Agency, agency_id) is not None
+            refusal = Outcome.AGENCY_OUT_OF_SCOPE if exists else Outcome.UNKNOWN_AGENCY
+            await message.answer(agency_refusal(refusal, agency_id, choices))
             return
         ref = vk_ref(link)
         try:
@@ -209,7 +217,8 @@ def build_router() -> Router:
         if (who := await gate(message, person, "invite")) is None:
             return
         parts = (command.args or "").split()
-        known = ", ".join(a for a, _ in await agency_choices(session))
+        choices = await agency_choices(session, who)
+        known = ", ".join(a for a, _ in choices)
         if not 1 <= len(parts) <= 2:
             await message.answer(texts.INVITE_USAGE.format(roles=", ".join(ROLES)))
             return
@@ -221,11 +230,9 @@ def build_router() -> Router:
             await message.answer(texts.INVITE_ROLE_FORBIDDEN)
         elif made is InviteError.NEEDS_AGENCY:
             await message.answer(texts.INVITE_NEEDS_AGENCY.format(known=escape(known)))
-        elif made is InviteError.UNKNOWN_AGENCY:
-            await message.answer(
-                texts.UNKNOWN_AGENCY.format(agency=escape(agency or ""), known=escape(known))
-            )
-        elif not isinstance(made, InviteError):
+        elif isinstance(made, InviteError):  # an unknown agency, or one outside the region
+            await message.answer(agency_refusal(made, agency or "", choices))
+        else:
             me = await bot.me()
             await message.answer(
                 texts.INVITE_OK.format(

@@ -9,6 +9,9 @@ card (the presser included) in the same transaction.
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -18,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import (
-    ACT_ACTION,
     Act,
     AssignCb,
     ComplaintCb,
@@ -30,13 +32,25 @@ from bot.keyboards import (
 from bot.outbox import list_items, remember_card, render_card, render_summary
 from bot.render import render_list
 from config.clock import Clock
+from config.registry import Registry
 from handlers.admin import admin_list_page
-from handlers.common import MAX_GROUP_ID, gate, parse_complaint_id, parse_id
-from handlers.moderation import agency_choices, outcome_text
+from handlers.common import (
+    MAX_GROUP_ID,
+    agency_choices,
+    agency_refusal,
+    button_message,
+    button_person,
+    complaint_args,
+    gate,
+    not_found_text,
+    outcome_text,
+    parse_id,
+)
 from matcher.topics import Topic
 from storage import queries
 from storage.actions import (
     Action,
+    ActionResult,
     Outcome,
     actor_of,
     can_see,
@@ -45,7 +59,9 @@ from storage.actions import (
     may,
     reassign,
     reopen,
+    resume,
     take,
+    wait_for_resident,
 )
 from storage.models import Complaint, ComplaintStatus, Notification, Page, Person
 
@@ -56,6 +72,32 @@ DONE_TEXT = {
     Act.RESOLVE: texts.RESOLVED_OK,
     Act.DISMISS: texts.DISMISSED_OK,
     Act.REOPEN: texts.CB_REOPENED,
+    Act.WAIT: texts.CB_WAITING,
+    Act.RESUME: texts.CB_RESUMED,
+}
+#: What a button press does: (session, complaint id, presser, now, registry) → outcome.
+ButtonAction = Callable[[AsyncSession, int, Person, datetime, Registry], Awaitable[ActionResult]]
+
+
+def _close(status: ComplaintStatus) -> ButtonAction:
+    async def run(
+        session: AsyncSession, cid: int, person: Person, now: datetime, _: Registry
+    ) -> ActionResult:
+        return await close_complaint(
+            session, cid, actor=actor_of(person), status=status, note=None, now=now, person=person
+        )
+
+    return run
+
+
+BUTTON_ACTIONS: dict[Act, ButtonAction] = {
+    Act.TAKE: lambda s, cid, p, now, _: take(s, cid, p, now),
+    Act.ANSWERED: lambda s, cid, p, now, _: mark_answered(s, cid, p, now),
+    Act.REOPEN: lambda s, cid, p, now, _: reopen(s, cid, p, now),
+    Act.WAIT: lambda s, cid, p, now, _: wait_for_resident(s, cid, p, now, None),
+    Act.RESUME: resume,
+    Act.RESOLVE: _close(ComplaintStatus.RESOLVED),
+    Act.DISMISS: _close(ComplaintStatus.DISMISSED),
 }
 
 
@@ -84,7 +126,10 @@ async def complaint_list_page(
     pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    items = await list_items(session, chunk)
+    waiting = await queries.waiting_since(session, chunk)
+    items = [
+        replace(it, waiting=it.complaint_id in waiting) for it in await list_items(session, chunk)
+    ]
     text = render_list(texts.LIST_TITLE[kind], items, len(ids), page, pages, now)
     return text, list_keyboard(kind, key, page, pages, chunk)
 
@@ -117,19 +162,17 @@ def build_router() -> Router:
         text, markup = shown
         await message.answer(text, reply_markup=markup)
 
-    @router.message(Command("my"))
-    async def my(
-        message: Message, person: Person | None, session: AsyncSession, clock: Clock
+    @router.message(Command("my", "overdue"))
+    async def plain_list(
+        message: Message,
+        command: CommandObject,
+        person: Person | None,
+        session: AsyncSession,
+        clock: Clock,
     ) -> None:
-        if (who := await gate(message, person, "my")) is not None:
-            await _list(message, who, "my", "", session, clock)
-
-    @router.message(Command("overdue"))
-    async def overdue(
-        message: Message, person: Person | None, session: AsyncSession, clock: Clock
-    ) -> None:
-        if (who := await gate(message, person, "overdue")) is not None:
-            await _list(message, who, "overdue", "", session, clock)
+        """/my and /overdue: the lists that take no filter (the command names the list)."""
+        if (who := await gate(message, person, command.command)) is not None:
+            await _list(message, who, command.command, "", session, clock)
 
     @router.message(Command("open"))
     async def open_(
@@ -160,20 +203,16 @@ def build_router() -> Router:
         session: AsyncSession,
         clock: Clock,
     ) -> None:
-        if (who := await gate(message, person, "complaint")) is None:
-            return
-        complaint_id, _ = parse_complaint_id(command.args)
-        if complaint_id is None:
-            await message.answer(texts.BAD_COMPLAINT_ID.format(example="/complaint 12"))
-            return
-        await _show_card(message, who, complaint_id, session, clock)
+        if (args := await complaint_args(message, command, person)) is not None:
+            who, complaint_id, _ = args
+            await _show_card(message, who, complaint_id, session, clock)
 
     async def _show_card(
         message: Message, who: Person, complaint_id: int, session: AsyncSession, clock: Clock
     ) -> bool:
         found = await session.get(Complaint, complaint_id)
-        if found is None or not can_see(who, found):
-            await message.answer(texts.NO_SUCH_COMPLAINT.format(id=complaint_id))
+        if found is None or not await can_see(session, who, found):
+            await message.answer(not_found_text(who, complaint_id))
             return False
         text, markup = await render_card(session, complaint_id, who.telegram_id, clock.now())
         sent = await message.answer(text, reply_markup=markup)
@@ -189,57 +228,38 @@ def build_router() -> Router:
         person: Person | None,
         session: AsyncSession,
         clock: Clock,
+        registry: Registry,
     ) -> None:
         cid, act = callback_data.id, callback_data.act
-        if person is None or not person.active:
-            await query.answer(texts.START_UNKNOWN[:200], show_alert=True)
+        if (who := await button_person(query, person)) is None:
             return
         complaint = await session.get(Complaint, cid)
-        if complaint is None or not can_see(person, complaint):
-            await query.answer(texts.NO_SUCH_COMPLAINT.format(id=cid), show_alert=True)
+        if complaint is None or not await can_see(session, who, complaint):
+            await query.answer(not_found_text(who, cid)[:200], show_alert=True)
             return
-        message = query.message if isinstance(query.message, Message) else None
+        message = button_message(query)
         if act is Act.SHOW:
             await query.answer()
             if message is not None:
-                await _show_card(message, person, cid, session, clock)
+                await _show_card(message, who, cid, session, clock)
             return
         if act in (Act.PICK, Act.BACK):
-            if not may(person, Action.REASSIGN, complaint):
+            if not may(who, Action.REASSIGN, complaint):
                 await query.answer(texts.CB_FORBIDDEN.format(id=cid), show_alert=True)
                 return
             await query.answer()
             if message is not None:
+                waiting = complaint.waiting_since is not None
                 markup = (
-                    agency_picker(cid, await agency_choices(session))
+                    agency_picker(cid, await agency_choices(session, who))
                     if act is Act.PICK
-                    else alert_keyboard(cid, complaint.status, person.role)
+                    else alert_keyboard(cid, complaint.status, who.role, waiting=waiting)
                 )
                 await message.edit_reply_markup(reply_markup=markup)
             return
-        now = clock.now()
-        if act is Act.TAKE:
-            result = await take(session, cid, person, now)
-        elif act is Act.ANSWERED:
-            result = await mark_answered(session, cid, person, now)
-        elif act is Act.REOPEN:
-            result = await reopen(session, cid, person, now)
-        else:
-            status = ComplaintStatus.RESOLVED if act is Act.RESOLVE else ComplaintStatus.DISMISSED
-            if not may(person, ACT_ACTION[act], complaint):
-                await query.answer(texts.CB_FORBIDDEN.format(id=cid), show_alert=True)
-                return
-            result = await close_complaint(
-                session,
-                cid,
-                actor=actor_of(person),
-                status=status,
-                note=None,
-                now=now,
-                person=person,
-            )
+        result = await BUTTON_ACTIONS[act](session, cid, who, clock.now(), registry)
         done = result.outcome is Outcome.DONE
-        reply = outcome_text(result, cid, DONE_TEXT[act].format(id=cid))
+        reply = outcome_text(result, cid, DONE_TEXT[act].format(id=cid), who)
         await query.answer(reply[:200], show_alert=not done)
 
     @router.callback_query(AssignCb.filter())
@@ -250,19 +270,21 @@ def build_router() -> Router:
         session: AsyncSession,
         clock: Clock,
     ) -> None:
-        cid = callback_data.id
-        if person is None or not person.active:
-            await query.answer(texts.START_UNKNOWN[:200], show_alert=True)
+        cid, agency = callback_data.id, callback_data.agency
+        if (who := await button_person(query, person)) is None:
             return
-        names = dict(await agency_choices(session))
-        result = await reassign(session, cid, callback_data.agency, person, clock.now())
+        choices = await agency_choices(session, who)
+        result = await reassign(session, cid, agency, who, clock.now())
         if result.outcome is Outcome.UNKNOWN_AGENCY:
             await query.answer(texts.CB_UNKNOWN, show_alert=True)
             return
-        done = texts.CB_REASSIGNED.format(
-            id=cid, agency=names.get(callback_data.agency, callback_data.agency)
-        )
-        reply = outcome_text(result, cid, done)
+        if result.outcome is Outcome.AGENCY_OUT_OF_SCOPE:
+            await query.answer(
+                agency_refusal(result.outcome, agency, choices)[:200], show_alert=True
+            )
+            return
+        done = texts.CB_REASSIGNED.format(id=cid, agency=dict(choices).get(agency, agency))
+        reply = outcome_text(result, cid, done, who)
         await query.answer(reply[:200], show_alert=result.outcome is not Outcome.DONE)
 
     @router.callback_query(ListCb.filter())
@@ -273,19 +295,18 @@ def build_router() -> Router:
         session: AsyncSession,
         clock: Clock,
     ) -> None:
-        if person is None or not person.active:
-            await query.answer(texts.START_UNKNOWN[:200], show_alert=True)
+        if (who := await button_person(query, person)) is None:
             return
         shown: tuple[str, InlineKeyboardMarkup | None] | None
         if callback_data.kind in ("pages", "users"):
             shown = await admin_list_page(
-                session, person, callback_data.kind, callback_data.page, clock
+                session, who, callback_data.kind, callback_data.page, clock
             )
         else:
             shown = await complaint_list_page(
-                session, person, callback_data.kind, callback_data.key, callback_data.page, clock
+                session, who, callback_data.kind, callback_data.key, callback_data.page, clock
             )
-        message = query.message if isinstance(query.message, Message) else None
+        message = button_message(query)
         if shown is None or message is None:
             await query.answer(texts.LIST_STALE, show_alert=True)
             return

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
+from bot.faults import db_fault
 from bot.metrics import Metrics
 from storage.models import Person
 
@@ -43,11 +44,15 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         """A database that stays locked or away past its timeout fails the update as a whole
         (nothing half-done is committed), and the person is told to try again rather than
-        left waiting for an answer that will never come."""
+        left waiting for an answer that will never come.  A PostgreSQL that refuses
+        connections raises a bare ``OSError`` from asyncpg, not a ``DBAPIError``: same case."""
         try:
             result = await self._in_session(handler, event, data)
-        except DBAPIError as exc:
-            log.warning("update not handled, database error: %s", type(exc.orig).__name__)
+        except Exception as exc:
+            cause = db_fault(exc)
+            if cause is None:
+                raise
+            log.warning("update not handled, database %s: %s", cause, _name(exc))
             if self.metrics is not None:
                 self.metrics.part_failed("bot", exc)
             await _tell_busy(event, data.get("bot"))
@@ -72,13 +77,18 @@ class DbSessionMiddleware(BaseMiddleware):
             try:
                 result = await handler(event, data)
             except Exception:
-                with contextlib.suppress(DBAPIError):
+                with contextlib.suppress(DBAPIError, OSError):
                     await session.rollback()
                 raise
             await session.commit()
             if self.after_commit is not None:
                 self.after_commit()
             return result
+
+
+def _name(exc: BaseException) -> str:
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return type(orig if orig is not None else exc).__name__
 
 
 async def _tell_busy(event: TelegramObject, bot: Bot | None) -> None:

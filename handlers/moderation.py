@@ -6,64 +6,45 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import agency_picker
-from bot.render import local_time
 from config.clock import Clock
-from handlers.common import gate, parse_complaint_id
-from storage.actions import (
-    ActionResult,
-    Outcome,
-    actor_of,
-    close_complaint,
-    reassign,
-    reopen,
+from handlers.common import (
+    agency_choices,
+    agency_refusal,
+    complaint_args,
+    deadline_reply,
+    not_found_text,
+    outcome_text,
 )
-from storage.models import Agency, Complaint, ComplaintStatus, Person
+from storage.actions import Outcome, actor_of, can_see, close_complaint, reassign, reopen
+from storage.models import Complaint, ComplaintStatus, Person
 
-
-def outcome_text(result: ActionResult, complaint_id: int, done: str) -> str:
-    """One phrasing of every outcome, for commands and (shortened) for buttons."""
-    status = texts.STATUS_NAMES.get(result.status or "", result.status or "")
-    if result.outcome is Outcome.NOT_FOUND:
-        return texts.NO_SUCH_COMPLAINT.format(id=complaint_id)
-    if result.outcome is Outcome.FORBIDDEN:
-        return texts.CB_FORBIDDEN.format(id=complaint_id)
-    if result.outcome is Outcome.ALREADY_CLOSED:
-        return texts.ALREADY_CLOSED.format(id=complaint_id, status=status)
-    if result.outcome is Outcome.UNCHANGED:
-        return texts.CB_UNCHANGED.format(id=complaint_id, status=status)
-    if result.outcome is Outcome.NOT_CLOSED:
-        return texts.NOT_CLOSED.format(id=complaint_id, status=status)
-    return done
-
-
-async def agency_choices(session: AsyncSession) -> list[tuple[str, str]]:
-    rows = await session.execute(select(Agency.id, Agency.name).order_by(Agency.name))
-    return [(a, n) for a, n in rows.all()]
+#: The two ways to close a complaint: the status it gets and the reply that says so.
+CLOSING = {
+    "resolve": (ComplaintStatus.RESOLVED, texts.RESOLVED_OK),
+    "dismiss": (ComplaintStatus.DISMISSED, texts.DISMISSED_OK),
+}
 
 
 def build_router() -> Router:
     router = Router(name="moderation")
 
-    async def _close(
+    @router.message(Command(*CLOSING))
+    async def close(
         message: Message,
         command: CommandObject,
         person: Person | None,
         session: AsyncSession,
         clock: Clock,
-        status: ComplaintStatus,
-        done_text: str,
     ) -> None:
-        if (who := await gate(message, person, command.command)) is None:
+        """``/resolve 12 [комментарий]`` and ``/dismiss 12 [причина]``."""
+        if (args := await complaint_args(message, command, person)) is None:
             return
-        complaint_id, note = parse_complaint_id(command.args)
-        if complaint_id is None:
-            await message.answer(texts.BAD_COMPLAINT_ID.format(example=f"/{command.command} 12"))
-            return
+        who, complaint_id, note = args
+        status, done = CLOSING[command.command]
         result = await close_complaint(
             session,
             complaint_id,
@@ -73,31 +54,7 @@ def build_router() -> Router:
             now=clock.now(),
             person=who,
         )
-        await message.answer(outcome_text(result, complaint_id, done_text.format(id=complaint_id)))
-
-    @router.message(Command("resolve"))
-    async def resolve(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        await _close(
-            message, command, person, session, clock, ComplaintStatus.RESOLVED, texts.RESOLVED_OK
-        )
-
-    @router.message(Command("dismiss"))
-    async def dismiss(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        await _close(
-            message, command, person, session, clock, ComplaintStatus.DISMISSED, texts.DISMISSED_OK
-        )
+        await message.answer(outcome_text(result, complaint_id, done.format(id=complaint_id), who))
 
     @router.message(Command("assign"))
     async def assign(
@@ -107,32 +64,28 @@ def build_router() -> Router:
         session: AsyncSession,
         clock: Clock,
     ) -> None:
-        """``/assign 12`` shows the agency picker; ``/assign 12 city`` passes it at once."""
-        if (who := await gate(message, person, "assign")) is None:
+        """``/assign 12`` shows the agency picker; ``/assign 12 city`` passes it at once.
+        Both offer only the agencies of the moderator's region."""
+        if (args := await complaint_args(message, command, person)) is None:
             return
-        complaint_id, agency = parse_complaint_id(command.args)
-        if complaint_id is None:
-            await message.answer(texts.BAD_COMPLAINT_ID.format(example="/assign 12"))
-            return
-        choices = await agency_choices(session)
+        who, complaint_id, agency = args
+        choices = await agency_choices(session, who)
         if agency is None:
-            if await session.get(Complaint, complaint_id) is None:
-                await message.answer(texts.NO_SUCH_COMPLAINT.format(id=complaint_id))
+            found = await session.get(Complaint, complaint_id)
+            if found is None or not await can_see(session, who, found):
+                await message.answer(not_found_text(who, complaint_id))
                 return
             await message.answer(
                 texts.CB_PICK_AGENCY.format(id=complaint_id),
                 reply_markup=agency_picker(complaint_id, choices),
             )
             return
-        names = dict(choices)
         result = await reassign(session, complaint_id, agency, who, clock.now())
-        if result.outcome is Outcome.UNKNOWN_AGENCY:
-            await message.answer(
-                texts.UNKNOWN_AGENCY.format(agency=agency, known=", ".join(names))
-            )
+        if result.outcome in (Outcome.UNKNOWN_AGENCY, Outcome.AGENCY_OUT_OF_SCOPE):
+            await message.answer(agency_refusal(result.outcome, agency, choices))
             return
-        done = texts.ASSIGNED_OK.format(id=complaint_id, agency=names.get(agency, agency))
-        await message.answer(outcome_text(result, complaint_id, done))
+        done = texts.ASSIGNED_OK.format(id=complaint_id, agency=dict(choices).get(agency, agency))
+        await message.answer(outcome_text(result, complaint_id, done, who))
 
     @router.message(Command("reopen"))
     async def reopen_(
@@ -142,20 +95,12 @@ def build_router() -> Router:
         session: AsyncSession,
         clock: Clock,
     ) -> None:
-        if (who := await gate(message, person, "reopen")) is None:
+        if (args := await complaint_args(message, command, person)) is None:
             return
-        complaint_id, _ = parse_complaint_id(command.args)
-        if complaint_id is None:
-            await message.answer(texts.BAD_COMPLAINT_ID.format(example="/reopen 12"))
-            return
+        who, complaint_id, _ = args
         result = await reopen(session, complaint_id, who, clock.now())
-        done = ""
-        if result.outcome is Outcome.DONE:
-            complaint = await session.get(Complaint, complaint_id)
-            assert complaint is not None and complaint.due_at is not None
-            done = texts.REOPENED_OK.format(
-                id=complaint_id, due=local_time(complaint.due_at, who.tz)
-            )
-        await message.answer(outcome_text(result, complaint_id, done))
+        await message.answer(
+            await deadline_reply(session, result, complaint_id, who, texts.REOPENED_OK)
+        )
 
     return router

@@ -17,11 +17,13 @@ from bot.reports import build_weekly_report, export_csv, last_full_week, parse_p
 from config.clock import Clock
 from handlers.common import gate
 from storage.models import Person
+from storage.scope import agencies_arg, scope_of
 
 
 def build_router() -> Router:
     """Who may run what comes from the role menus (``bot.menus.ROLE_COMMANDS``): /digest
-    and /report for leads, moderators and admins, /export for moderators and admins."""
+    and /report for leads, moderators and admins, /export for moderators and admins.  Each
+    report covers the asker's scope (``storage.scope``): their agencies, their region."""
     router = Router(name="reports")
 
     @router.message(Command("digest"))
@@ -55,7 +57,10 @@ def build_router() -> Router:
         if week is None:
             await message.answer(texts.REPORT_BAD_WEEK)
             return
-        data, filename, caption = await build_weekly_report(session, week, tz=person.tz, now=now)
+        scope = agencies_arg(await scope_of(session, person))
+        data, filename, caption = await build_weekly_report(
+            session, week, tz=person.tz, now=now, agencies=scope
+        )
         await message.answer_document(BufferedInputFile(data, filename=filename), caption=caption)
 
     @router.message(Command("export"))
@@ -72,7 +77,8 @@ def build_router() -> Router:
             await message.answer(texts.EXPORT_BAD_PERIOD)
             return
         first, last = period
-        data, n = await export_csv(session, first, last, tz=person.tz)
+        scope = agencies_arg(await scope_of(session, person))
+        data, n = await export_csv(session, first, last, tz=person.tz, agencies=scope)
         await message.answer_document(
             BufferedInputFile(data, filename=f"otklik-{first.isoformat()}-{last.isoformat()}.csv"),
             caption=texts.EXPORT_CAPTION.format(

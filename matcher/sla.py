@@ -26,7 +26,9 @@ __all__ = [
     "deadlines",
     "format_duration_ru",
     "next_change_at",
+    "paused_working_seconds",
     "response_times",
+    "response_times_excluding_waits",
     "stage_at",
 ]
 
@@ -155,6 +157,40 @@ def response_times(
     calendar_s = max(0, int((answered_at - created_at).total_seconds()))
     working_s = max(0, cal.working_seconds_between(created_at, answered_at) - paused_s)
     return calendar_s, working_s
+
+
+def paused_working_seconds(
+    paused_s: int, waiting_since: datetime | None, until: datetime, cal: WorkCalendar
+) -> int:
+    """Working seconds a clock stood still up to ``until``: the finished waits on the
+    resident (``paused_s``, already in working seconds) plus the wait still running since
+    ``waiting_since``, if any.  A wait that starts after ``until`` adds nothing."""
+    if paused_s < 0:
+        raise ValueError("paused_s must be non-negative")
+    _require_aware(until)
+    if waiting_since is None:
+        return paused_s
+    _require_aware(waiting_since)
+    return paused_s + cal.working_seconds_between(waiting_since, until)
+
+
+def response_times_excluding_waits(
+    created_at: datetime,
+    answered_at: datetime,
+    cal: WorkCalendar,
+    *,
+    paused_s: int = 0,
+    waiting_since: datetime | None = None,
+) -> tuple[int, int]:
+    """(calendar seconds, working seconds) from complaint to answer, the working time
+    without the time spent waiting on the resident.
+
+    An official may answer while still waiting (the resident never wrote back, so they
+    answered with what they had): that running wait counts up to the answer.  Calendar time
+    stays wall time, as in :func:`response_times`.
+    """
+    paused = paused_working_seconds(paused_s, waiting_since, answered_at, cal)
+    return response_times(created_at, answered_at, cal, paused_s=paused)
 
 
 def _require_aware(at: datetime) -> None:

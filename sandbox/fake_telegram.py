@@ -547,6 +547,9 @@ class FakeTelegram:
         self._callbacks: dict[str, bool] = {}  # id -> answered
         self._commands: dict[tuple[tuple[str, int | str | None, int | None], str], Any] = {}
         self._faults: list[_Fault] = []
+        #: Awaited after a call is done and recorded, before it is answered: a test can hold
+        #: the answer (the message is out, the bot does not know yet) to break something then.
+        self.before_reply: Callable[[TgCall], Awaitable[None]] | None = None
 
         self._chat_windows: dict[int, _Window] = {}
         self._group_windows: dict[int, _Window] = {}
@@ -875,18 +878,19 @@ class FakeTelegram:
                 message_id = _as_int(result.get("message_id"))
             else:
                 message_id = _as_int(params.get("message_id"))
-        await self._record(
-            TgCall(
-                at=received_at,
-                method=method,
-                chat_id=chat_id,
-                text=text,
-                params=params,
-                status=status,
-                message_id=message_id,
-                error=error,
-            )
+        call = TgCall(
+            at=received_at,
+            method=method,
+            chat_id=chat_id,
+            text=text,
+            params=params,
+            status=status,
+            message_id=message_id,
+            error=error,
         )
+        await self._record(call)
+        if self.before_reply is not None:
+            await self.before_reply(call)
         if drop_connection:
             if request.transport is not None:
                 request.transport.abort()

@@ -56,6 +56,7 @@ class Sandbox:
         db_url: str | None = None,
         matcher: MatcherFns | None = None,
         on_call: Callable[[TgCall], None] | None = None,
+        busy_timeout_s: float = 10.0,
     ) -> None:
         self.scenario = scenario
         self.registry: Registry = scenario.registry()
@@ -71,6 +72,8 @@ class Sandbox:
         self._feeder: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self.app_runs = 0
+        self.busy_timeout_s = busy_timeout_s
+        self.app: OtklikApp | None = None  # the running (or last) app, for its metrics
 
     async def __aenter__(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +103,7 @@ class Sandbox:
                 api_base=self.vk.base_url,
                 poll_interval_s=self.poll_interval_s,
             ),
-            db=DatabaseSettings(url=self.db_url),
+            db=DatabaseSettings(url=self.db_url, busy_timeout_s=self.busy_timeout_s),
             registry_path=self.workdir / "registry.yaml",
             metrics=MetricsSettings(port=0),  # runs side by side with tests and a real app
         )
@@ -174,6 +177,7 @@ class Sandbox:
         """
         self.clock.pause()
         app = OtklikApp(self.settings(), self.registry, self.clock, matcher=self.matcher)
+        self.app = app
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run(stop))
         started = asyncio.create_task(app.started.wait())

@@ -7,15 +7,18 @@ audit entry and the outbox rows that announce it are committed together or not a
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matcher.sla import SlaPolicy, deadlines, response_times
+from config.registry import Registry
+from matcher.sla import SlaPolicy, deadlines
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage.models import (
     Agency,
@@ -28,10 +31,12 @@ from storage.models import (
     Person,
 )
 from storage.outbox import enqueue, enqueue_alert_update
+from storage.scope import in_scope, scope_of
+from storage.sla_clock import answer_times, end_wait, pause_clock, resume_clock, start_new_clock
 
+P = ParamSpec("P")
 CLOSED = (ComplaintStatus.RESOLVED, ComplaintStatus.DISMISSED)
 WORKING = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
-REGION_WIDE_ROLES = frozenset({"moderator", "lead", "admin"})
 MODERATING_ROLES = frozenset({"moderator", "admin"})
 
 
@@ -43,6 +48,9 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     NOT_CLOSED = "not_closed"
     UNKNOWN_AGENCY = "unknown_agency"
+    AGENCY_OUT_OF_SCOPE = "agency_out_of_scope"
+    ALREADY_WAITING = "already_waiting"
+    NOT_WAITING = "not_waiting"
 
 
 class Action(StrEnum):
@@ -54,11 +62,27 @@ class Action(StrEnum):
     DISMISS = "dismiss"
     REASSIGN = "reassign"
     REOPEN = "reopen"
+    WAIT = "wait"  # «Ждём ответа жителя»: the clock stops
+    RESUME = "resume"  # the clock runs again
 
 
-#: Officials work their own agency's complaints; closing, reassigning and reopening are the
-#: regional centre's decisions (product.md §1), so they belong to moderators and admins.
-OFFICIAL_ACTIONS = frozenset({Action.TAKE, Action.ANSWERED})
+#: Officials work their own agency's complaints, waits on the resident included; closing,
+#: reassigning and reopening are the regional centre's decisions (product.md §1), so they
+#: belong to moderators and admins.
+OFFICIAL_ACTIONS = frozenset({Action.TAKE, Action.ANSWERED, Action.WAIT, Action.RESUME})
+
+#: The statuses each action applies to; in any other the complaint is left as it is.
+_NOT_CLOSED = (*WORKING, ComplaintStatus.ANSWERED)
+APPLIES_TO: dict[Action, tuple[str, ...]] = {
+    Action.TAKE: WORKING,
+    Action.ANSWERED: WORKING,
+    Action.WAIT: WORKING,
+    Action.RESUME: WORKING,
+    Action.RESOLVE: _NOT_CLOSED,
+    Action.DISMISS: _NOT_CLOSED,
+    Action.REASSIGN: _NOT_CLOSED,
+    Action.REOPEN: (ComplaintStatus.ANSWERED, *CLOSED),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +91,14 @@ class ActionResult:
     status: str | None = None
 
 
-def can_see(person: Person, complaint: Complaint) -> bool:
-    """Region-wide roles see every complaint; an official sees those of their agencies."""
-    return person.role in REGION_WIDE_ROLES or complaint.agency_id in (person.agencies or [])
+async def can_see(session: AsyncSession, person: Person, complaint: Complaint) -> bool:
+    """Whether the complaint is in the person's scope (see ``storage.scope``)."""
+    return in_scope(await scope_of(session, person), complaint.agency_id)
 
 
 def may(person: Person, action: Action, complaint: Complaint) -> bool:
+    """The role's right to ``action``; whether the complaint is theirs to see is
+    :func:`can_see`'s question."""
     if person.role in MODERATING_ROLES:
         return True
     return (
@@ -155,77 +181,172 @@ def audit(
     _audit(session, actor=actor, action=action, now=now, before=before, after=after)
 
 
+def _status_refusal(action: Action, c: Complaint) -> ActionResult | None:
+    """Why ``action`` does not apply to the complaint as it stands, or None if it does."""
+    if c.status in APPLIES_TO[action]:
+        return None
+    if action is Action.REOPEN:
+        return ActionResult(Outcome.NOT_CLOSED, c.status)
+    return ActionResult(
+        Outcome.ALREADY_CLOSED if c.status in CLOSED else Outcome.UNCHANGED, c.status
+    )
+
+
+class _Refused(Exception):
+    """An action that does not go ahead, with the outcome that says why.  Raised from the
+    shared prelude (:func:`_load`) and turned into the result by :func:`_action`, so each
+    action reads as its own rule and nothing else."""
+
+    def __init__(self, result: ActionResult) -> None:
+        super().__init__(result.outcome.value)
+        self.result = result
+
+
+def _action(fn: Callable[P, Awaitable[ActionResult]]) -> Callable[P, Awaitable[ActionResult]]:
+    """An action whose refusals (:class:`_Refused`) come back as its result."""
+
+    @functools.wraps(fn)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> ActionResult:
+        try:
+            return await fn(*args, **kwargs)
+        except _Refused as refused:
+            return refused.result
+
+    return run
+
+
 async def _load(
-    session: AsyncSession, complaint_id: int, person: Person | None, action: Action
-) -> Complaint | ActionResult:
+    session: AsyncSession,
+    complaint_id: int,
+    person: Person | None,
+    action: Action,
+    *,
+    check_status: bool = True,
+) -> Complaint:
+    """The prelude of every action: the complaint, if the person may see it, has the right
+    to ``action`` and (unless ``check_status`` is off) finds it in a status it applies to;
+    otherwise :class:`_Refused` with the outcome that says why not.  ``person=None`` is the
+    system."""
     complaint = await session.get(Complaint, complaint_id)
-    if complaint is None or (person is not None and not can_see(person, complaint)):
+    if complaint is None or (person is not None and not await can_see(session, person, complaint)):
         # Another agency's complaint is reported as missing: its existence is not theirs.
-        return ActionResult(Outcome.NOT_FOUND)
+        raise _Refused(ActionResult(Outcome.NOT_FOUND))
     if person is not None and not may(person, action, complaint):
-        return ActionResult(Outcome.FORBIDDEN, complaint.status)
+        raise _Refused(ActionResult(Outcome.FORBIDDEN, complaint.status))
+    if check_status and (refused := _status_refusal(action, complaint)) is not None:
+        raise _Refused(refused)
     return complaint
 
 
+async def _done(
+    session: AsyncSession,
+    c: Complaint,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    event: str | None = None,
+) -> ActionResult:
+    """The epilogue of every action: audit it and refresh everyone's card."""
+    _audit(
+        session,
+        actor=actor,
+        action=action,
+        now=now,
+        complaint_id=c.id,
+        before=before,
+        after=after,
+    )
+    await enqueue_alert_update(session, c.id, event or action, now)
+    return ActionResult(Outcome.DONE, c.status)
+
+
+@_action
 async def take(
     session: AsyncSession, complaint_id: int, person: Person, now: datetime
 ) -> ActionResult:
     """«В работу»: the person takes the complaint; everyone alerted sees who did."""
-    loaded = await _load(session, complaint_id, person, Action.TAKE)
-    if isinstance(loaded, ActionResult):
-        return loaded
-    c = loaded
-    if c.status not in WORKING:
-        return ActionResult(
-            Outcome.ALREADY_CLOSED if c.status in CLOSED else Outcome.UNCHANGED, c.status
-        )
+    c = await _load(session, complaint_id, person, Action.TAKE)
     if c.status == ComplaintStatus.IN_WORK and c.taken_by == person.telegram_id:
         return ActionResult(Outcome.UNCHANGED, c.status)
     before = {"status": c.status, "taken_by": c.taken_by}
     c.status, c.taken_by = ComplaintStatus.IN_WORK, person.telegram_id
-    _audit(
-        session,
-        actor=actor_of(person),
-        action="take",
-        now=now,
-        complaint_id=c.id,
-        before=before,
-        after={"status": c.status, "taken_by": c.taken_by},
+    after = {"status": c.status, "taken_by": c.taken_by}
+    return await _done(
+        session, c, actor=actor_of(person), action="take", now=now, before=before, after=after
     )
-    await enqueue_alert_update(session, c.id, "take", now)
-    return ActionResult(Outcome.DONE, c.status)
 
 
+@_action
 async def mark_answered(
     session: AsyncSession, complaint_id: int, person: Person, now: datetime
 ) -> ActionResult:
     """«Ответ дан» by hand (answered by phone, in private messages, from another account)."""
-    loaded = await _load(session, complaint_id, person, Action.ANSWERED)
-    if isinstance(loaded, ActionResult):
-        return loaded
-    c = loaded
-    if c.status not in WORKING:
-        return ActionResult(
-            Outcome.ALREADY_CLOSED if c.status in CLOSED else Outcome.UNCHANGED, c.status
-        )
+    c = await _load(session, complaint_id, person, Action.ANSWERED)
     calendar, _ = await calendar_and_policy(session, c.agency_id)
     before = {"status": c.status, "answered_at": None}
-    calendar_s, working_s = response_times(c.created_at, max(now, c.created_at), calendar)
+    calendar_s, working_s = answer_times(c, now, calendar)
     c.status, c.answered_at, c.answered_by = ComplaintStatus.ANSWERED, now, person.telegram_id
     c.response_seconds, c.business_seconds = calendar_s, working_s
-    _audit(
+    after = {"status": c.status, "answered_at": now.isoformat(), "response_seconds": calendar_s}
+    return await _done(
         session,
+        c,
         actor=actor_of(person),
         action="answered_by_hand",
         now=now,
-        complaint_id=c.id,
         before=before,
-        after={"status": c.status, "answered_at": now.isoformat(), "response_seconds": calendar_s},
+        after=after,
+        event="answered",
     )
-    await enqueue_alert_update(session, c.id, "answered", now)
-    return ActionResult(Outcome.DONE, c.status)
 
 
+@_action
+async def wait_for_resident(
+    session: AsyncSession, complaint_id: int, person: Person, now: datetime, reason: str | None
+) -> ActionResult:
+    """«Ждём ответа жителя»: the official asked the resident something (an address, a
+    photo), so the deadline clock stops until the resident writes back or someone resumes."""
+    c = await _load(session, complaint_id, person, Action.WAIT)
+    if c.waiting_since is not None:
+        return ActionResult(Outcome.ALREADY_WAITING, c.status)
+    pause_clock(c, now, reason)
+    after = {"waiting_since": now.isoformat(), "reason": reason}
+    return await _done(
+        session,
+        c,
+        actor=actor_of(person),
+        action="wait",
+        now=now,
+        before={"waiting_since": None},
+        after=after,
+    )
+
+
+@_action
+async def resume(
+    session: AsyncSession, complaint_id: int, person: Person, now: datetime, registry: Registry
+) -> ActionResult:
+    """The clock runs again by hand (the resident answered by phone, or the wait was a
+    mistake); the deadlines move by the working time it stood still."""
+    c = await _load(session, complaint_id, person, Action.RESUME)
+    if c.waiting_since is None:
+        return ActionResult(Outcome.NOT_WAITING, c.status)
+    before = {"waiting_since": c.waiting_since.isoformat(), "paused_s": c.paused_s or 0}
+    resume_clock(c, now, registry)
+    after = {
+        "paused_s": c.paused_s,
+        "due_at": c.due_at.isoformat() if c.due_at else None,
+        "by": "hand",
+    }
+    return await _done(
+        session, c, actor=actor_of(person), action="resume", now=now, before=before, after=after
+    )
+
+
+@_action
 async def close_complaint(
     session: AsyncSession,
     complaint_id: int,
@@ -242,25 +363,13 @@ async def close_complaint(
     best training example the matcher can get.
     """
     action = Action.DISMISS if status == ComplaintStatus.DISMISSED else Action.RESOLVE
-    loaded = await _load(session, complaint_id, person, action)
-    if isinstance(loaded, ActionResult):
-        return loaded
-    complaint = loaded
-    if complaint.status in CLOSED:
-        return ActionResult(Outcome.ALREADY_CLOSED, complaint.status)
+    complaint = await _load(session, complaint_id, person, action)
     before = {"status": complaint.status}
+    if complaint.waiting_since is not None:
+        end_wait(complaint, now, (await calendar_and_policy(session, complaint.agency_id))[0])
     complaint.status = status
     complaint.closed_at = now
     complaint.close_note = note
-    _audit(
-        session,
-        actor=actor,
-        action=status.value,
-        now=now,
-        complaint_id=complaint_id,
-        before=before,
-        after={"status": status.value, "note": note},
-    )
     if status == ComplaintStatus.DISMISSED and person is not None:
         comment = await session.get(Comment, complaint.comment_pk)
         session.add(
@@ -273,40 +382,42 @@ async def close_complaint(
                 at=now,
             )
         )
-    await enqueue_alert_update(session, complaint_id, status.value, now)
-    return ActionResult(Outcome.DONE, status.value)
+    after = {"status": status.value, "note": note}
+    return await _done(
+        session, complaint, actor=actor, action=status.value, now=now, before=before, after=after
+    )
 
 
+@_action
 async def reassign(
     session: AsyncSession, complaint_id: int, agency_id: str, person: Person, now: datetime
 ) -> ActionResult:
-    """«Передать»: route to another agency, whose officials get a fresh alert."""
-    loaded = await _load(session, complaint_id, person, Action.REASSIGN)
-    if isinstance(loaded, ActionResult):
-        return loaded
-    c = loaded
+    """«Передать»: route to another agency in the person's scope, whose officials get a fresh
+    alert."""
+    c = await _load(session, complaint_id, person, Action.REASSIGN, check_status=False)
     if await session.get(Agency, agency_id) is None:
         return ActionResult(Outcome.UNKNOWN_AGENCY, c.status)
-    if c.status in CLOSED:
-        return ActionResult(Outcome.ALREADY_CLOSED, c.status)
+    if not in_scope(await scope_of(session, person), agency_id):
+        return ActionResult(Outcome.AGENCY_OUT_OF_SCOPE, c.status)
+    if (refused := _status_refusal(Action.REASSIGN, c)) is not None:
+        return refused
     if c.agency_id == agency_id:
         return ActionResult(Outcome.UNCHANGED, c.status)
     before = {"agency": c.agency_id, "status": c.status, "taken_by": c.taken_by}
     c.agency_id, c.route_rule, c.taken_by = agency_id, f"manual:{actor_of(person)}", None
     if c.status == ComplaintStatus.IN_WORK:
         c.status = ComplaintStatus.OPEN
-    _audit(
+    result = await _done(
         session,
+        c,
         actor=actor_of(person),
         action="reassign",
         now=now,
-        complaint_id=c.id,
         before=before,
         after={"agency": agency_id, "status": c.status},
     )
-    await enqueue_alert_update(session, c.id, "reassign", now)
     await alert_officials(session, c.id, agency_id, now)
-    return ActionResult(Outcome.DONE, c.status)
+    return result
 
 
 async def alert_officials(
@@ -338,16 +449,12 @@ async def alert_officials(
     return queued
 
 
+@_action
 async def reopen(
     session: AsyncSession, complaint_id: int, person: Person, now: datetime
 ) -> ActionResult:
     """Reopen an answered or closed complaint with a new response clock."""
-    loaded = await _load(session, complaint_id, person, Action.REOPEN)
-    if isinstance(loaded, ActionResult):
-        return loaded
-    c = loaded
-    if c.status in WORKING:
-        return ActionResult(Outcome.NOT_CLOSED, c.status)
+    c = await _load(session, complaint_id, person, Action.REOPEN)
     calendar, policy = await calendar_and_policy(session, c.agency_id)
     due = deadlines(now, policy, calendar, kind="update")
     before = {
@@ -364,16 +471,10 @@ async def reopen(
     c.otpiska = c.quality = None
     c.quality_reasons = []
     c.taken_by = None
+    start_new_clock(c)
     c.due_at, c.warn_at, c.escalate_lead_at = due.due_at, due.warn_at, due.escalate_lead_at
     c.nudged_at = c.escalated_at = c.escalated_lead_at = None
-    _audit(
-        session,
-        actor=actor_of(person),
-        action="reopen",
-        now=now,
-        complaint_id=c.id,
-        before=before,
-        after={"status": c.status, "due_at": c.due_at.isoformat(), "reopen_count": c.reopen_count},
+    after = {"status": c.status, "due_at": c.due_at.isoformat(), "reopen_count": c.reopen_count}
+    return await _done(
+        session, c, actor=actor_of(person), action="reopen", now=now, before=before, after=after
     )
-    await enqueue_alert_update(session, c.id, "reopen", now)
-    return ActionResult(Outcome.DONE, c.status)

@@ -2,46 +2,76 @@
 
 Everything a batch causes happens in the caller's transaction: a comment, the complaint it
 raises and the alert that announces it are committed together or not at all.
+
+A batch costs a fixed number of statements, not a few per comment: comments are inserted in
+one statement per run, the complaints of the batch's posts that it may answer or follow up on
+are read once and the events are decided in order against them in memory (so an answer or a
+follow-up later in the batch sees a complaint created earlier in it), repeats are looked up
+once for all new complaints (:mod:`storage.repeats`), the officials to alert are read once,
+and the new complaints, their index keys, audit entries and alerts are written with one
+statement each.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, and_, bindparam, event, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
 from config.clock import Clock
-from config.registry import Registry, Role
-from matcher.answers import CommentRef, answers, responders_for
+from config.registry import Page, Registry, Role
+from matcher.answers import CommentRef, Responders, answers, responders_for
 from matcher.classifier import Classification
-from matcher.followup import is_persisting_problem
-from matcher.followup import similarity as text_similarity
+from matcher.followup import NEAR_DUPLICATE, is_persisting_problem
 from matcher.quality import AnswerRating
-from matcher.routing import route
-from matcher.sla import SlaPolicy, deadlines, response_times
+from matcher.routing import Route, route
+from matcher.sla import SlaPolicy, deadlines
+from matcher.topics import Topic
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage import sla_clock
-from storage.actions import officials_of
 from storage.models import (
+    AlertMessage,
     AuditEntry,
     Comment,
     Complaint,
     ComplaintStatus,
+    Notification,
+    Person,
     Post,
 )
-from storage.outbox import enqueue, enqueue_alert_update
+from storage.repeats import (
+    REPEAT_WINDOW,
+    KeyStats,
+    NewComplaint,
+    add_keys,
+    find_repeats,
+    key_rows,
+    reindex_edited,
+)
+
+__all__ = [
+    "NEAR_DUPLICATE",
+    "OPEN_STATUSES",
+    "REPEAT_WINDOW",
+    "IngestResult",
+    "Ingestor",
+    "agency_calendar",
+    "agency_policy",
+]
 
 OPEN_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
-REPEAT_WINDOW = timedelta(days=30)
-NEAR_DUPLICATE = 0.8
+REOPENABLE = (ComplaintStatus.ANSWERED, ComplaintStatus.RESOLVED)
 #: New comments per INSERT statement (12 columns: well under SQLite's 32,766 parameters).
 INSERT_CHUNK = 500
+#: Values per ``IN (...)`` list of the per-batch look-ups.
+IN_CHUNK = 2000
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -57,6 +87,8 @@ class IngestResult:
     notifications: int = 0
     # (needs_answer, topic) of every matcher decision on a new comment (for metrics).
     decisions: list[tuple[bool, str]] = field(default_factory=list)
+    # New complaints linked to an earlier one (same author and topic, or a near-duplicate).
+    repeats: int = 0
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -74,6 +106,108 @@ def agency_policy(registry: Registry, agency_id: str) -> SlaPolicy:
     return sla_clock.agency_policy(registry, agency_id)
 
 
+_COMPLAINTS = cast(Table, Complaint.__table__)
+_AUDIT = cast(Table, AuditEntry.__table__)
+_OUTBOX = cast(Table, Notification.__table__)
+#: What a new complaint's row is written from (the rest take their column defaults).
+_NEW_COLUMNS = (
+    "comment_pk",
+    "owner_id",
+    "post_id",
+    "comment_id",
+    "author_id",
+    "agency_id",
+    "route_rule",
+    "topic",
+    "score",
+    "reasons",
+    "status",
+    "created_at",
+    "due_at",
+    "warn_at",
+    "escalate_lead_at",
+    "answered_at",
+    "answer_comment_pk",
+    "response_seconds",
+    "business_seconds",
+    "otpiska",
+    "quality",
+    "quality_reasons",
+    "closed_at",
+    "reopened_at",
+    "reopen_count",
+    "nudged_at",
+    "escalated_at",
+    "escalated_lead_at",
+    "repeat_of",
+)
+
+
+def _audit_row(
+    at: datetime, action: str, complaint_id: int, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor": "system",
+        "action": action,
+        "complaint_id": complaint_id,
+        "before": before,
+        "after": after,
+    }
+
+
+def _ref(row: Comment | CommentEvent) -> CommentRef:
+    return CommentRef(
+        row.owner_id,
+        row.post_id,
+        row.comment_id,
+        row.from_id,
+        row.thread_id,
+        row.reply_to_comment,
+        row.reply_to_user,
+    )
+
+
+@dataclass
+class _Tracked:
+    """A complaint on one of the batch's posts, as answers and follow-ups need it."""
+
+    complaint: Complaint
+    target: CommentRef  # its comment
+    text: str  # its comment's current text (rated against an answer)
+
+
+@dataclass
+class _Created:
+    complaint: Complaint
+    route: Route
+    verdict: Classification
+    query_text: str  # the new comment's text
+    stored_text: str  # its stored comment's current text (an edit in the batch shows here)
+
+
+@dataclass
+class _Op:
+    """Something the batch decided, written once the new complaints have ids (event order)."""
+
+    kind: str  # "created" | "answered" | "reopened" | "resume"
+    complaint: Complaint
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    update_event: str = ""  # the alert refresh it causes ("answered", "reopened1", ...)
+    created: _Created | None = None
+
+
+@dataclass
+class _BatchState:
+    """The complaints on the batch's posts, kept current while the batch is decided."""
+
+    by_post: dict[tuple[int, int], list[_Tracked]]
+    ops: list[_Op] = field(default_factory=list)
+    created: list[_Created] = field(default_factory=list)
+    texts: dict[int, str] = field(default_factory=dict)  # comment pk -> text edited in batch
+
+
 class Ingestor:
     """Applies batches to storage; pure decisions come from the matcher functions it is given."""
 
@@ -85,38 +219,75 @@ class Ingestor:
         rate_answer: Callable[[str, str], AnswerRating],
         *,
         persists: Callable[[str], bool] = is_persisting_problem,
-        similarity: Callable[[str, str], float] = text_similarity,
         on_committed: Callable[[IngestResult], None] | None = None,
     ) -> None:
         """``on_committed`` sees each batch's result once its transaction has committed
-        (metrics count what was stored, not what a rolled-back attempt would have)."""
+        (metrics count what was stored, not what a rolled-back attempt would have).
+
+        Repeats use :func:`matcher.followup.similarity` (its index in ``complaint_keys`` is
+        exact for that definition only)."""
         self.registry = registry
         self.clock = clock
         self.classify = classify
         self.rate_answer = rate_answer
         self.persists = persists
-        self.similarity = similarity
         self.on_committed = on_committed
         self._calendars = {a.id: agency_calendar(registry, a.id) for a in registry.agencies}
         self._policies = {a.id: agency_policy(registry, a.id) for a in registry.agencies}
+        self._pages: dict[int, Page | None] = {}
+        self._responders: dict[int, Responders] = {}
+        self._routes: dict[tuple[int, Topic], Route | None] = {}
+        self._cached_for: Registry | None = None
+        self._key_stats = KeyStats()  # which repeat keys are common here (a cost heuristic)
+
+    # ------------------------------------------------------------------ registry look-ups
+
+    def _check_cache(self) -> None:
+        if self._cached_for is not self.registry:
+            self._pages, self._responders, self._routes = {}, {}, {}
+            self._cached_for = self.registry
+
+    def _page(self, group_id: int) -> Page | None:
+        if group_id not in self._pages:
+            self._pages[group_id] = self.registry.page(group_id)
+        return self._pages[group_id]
+
+    def _responders_of(self, group_id: int) -> Responders:
+        found = self._responders.get(group_id)
+        if found is None:
+            found = self._responders[group_id] = responders_for(self.registry, group_id)
+        return found
+
+    def _route(self, group_id: int, topic: Topic) -> Route | None:
+        if (group_id, topic) not in self._routes:
+            self._routes[(group_id, topic)] = route(self.registry, group_id, topic)
+        return self._routes[(group_id, topic)]
+
+    # ------------------------------------------------------------------ the batch
 
     async def ingest(self, session: AsyncSession, batch: Batch) -> IngestResult:
+        self._check_cache()
         result = IngestResult()
         for post in batch.posts:
             await self._upsert_post(session, post)
         new: list[tuple[CommentEvent, int]] = []
         run: list[CommentEvent] = []  # consecutive new comments: one INSERT for all of them
+        edits: dict[int, tuple[str, str]] = {}  # comment pk -> (text before, text after)
         for ev in sorted(batch.comments, key=lambda e: (e.created_at, e.comment_id)):
             if ev.change is CommentChange.NEW:
                 run.append(ev)
                 continue
             new.extend(await self._insert_comments(session, run))
             run = []
-            await self._apply_change(session, ev)
+            await self._apply_change(session, ev, edits)
         new.extend(await self._insert_comments(session, run))
         result.new_comments = len(new)
+        # Repeats compare with comments' current texts, so edited complaints are re-listed.
+        await reindex_edited(session, edits)
+        state = await self._load_state(session, new, edits)
         for ev, pk in new:
-            await self._process_new_comment(session, ev, pk, result)
+            self._decide(ev, pk, state, result)
+        await self._write(session, state, result)
         if self.on_committed is not None:
             report = self.on_committed
             event.listen(
@@ -177,22 +348,26 @@ class Ingestor:
         for ev in events:
             unique.setdefault((ev.owner_id, ev.post_id, ev.comment_id), ev)
         evs = list(unique.values())
+        # One cached statement run over all rows ("insertmanyvalues": a multi-row INSERT per
+        # chunk), rather than a new multi-VALUES statement compiled for every batch.
+        stmt = (
+            _insert(session)(Comment.__table__)
+            .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
+            .returning(Comment.id, Comment.owner_id, Comment.post_id, Comment.comment_id)
+        )
         for i in range(0, len(evs), INSERT_CHUNK):
             chunk = evs[i : i + INSERT_CHUNK]
-            stmt = (
-                _insert(session)(Comment)
-                .values([self._comment_row(ev, now) for ev in chunk])
-                .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
-                .returning(Comment.id, Comment.owner_id, Comment.post_id, Comment.comment_id)
-            )
-            pks = {(o, p, c): pk for pk, o, p, c in (await session.execute(stmt)).all()}
+            rows = [self._comment_row(ev, now) for ev in chunk]
+            pks = {(o, p, c): pk for pk, o, p, c in (await session.execute(stmt, rows)).all()}
             for ev in chunk:
                 pk = pks.get((ev.owner_id, ev.post_id, ev.comment_id))
                 if pk is not None:
                     out.append((ev, int(pk)))
         return out
 
-    async def _apply_change(self, session: AsyncSession, ev: CommentEvent) -> None:
+    async def _apply_change(
+        self, session: AsyncSession, ev: CommentEvent, edits: dict[int, tuple[str, str]]
+    ) -> None:
         row = (
             await session.execute(
                 select(Comment).where(
@@ -207,38 +382,80 @@ class Ingestor:
                 await self._insert_comment(session, ev)
             return
         if ev.change is CommentChange.EDIT:
+            before = edits[row.id][0] if row.id in edits else row.text
             row.text, row.edited_at = ev.text, self.clock.now()
+            edits[row.id] = (before, ev.text)
         elif ev.change is CommentChange.DELETE:
             row.deleted = True
         elif ev.change is CommentChange.RESTORE:
             row.deleted = False
 
-    async def _process_new_comment(
-        self, session: AsyncSession, ev: CommentEvent, pk: int, result: IngestResult
-    ) -> None:
+    async def _load_state(
+        self,
+        session: AsyncSession,
+        new: list[tuple[CommentEvent, int]],
+        edits: dict[int, tuple[str, str]],
+    ) -> _BatchState:
+        """Read, in one query, the complaints of the batch's posts that its new comments may
+        answer (open, unanswered) or follow up on (by their authors), with their comments."""
+        posts = {(ev.owner_id, ev.post_id) for ev, _ in new if self._page(-ev.owner_id)}
+        authors = sorted({ev.from_id for ev, _ in new if ev.from_id > 0})
+        state = _BatchState(by_post={p: [] for p in posts})
+        state.texts = {pk: after for pk, (_, after) in edits.items()}
+        if not posts:
+            return state
+        owners = sorted({o for o, _ in posts})
+        post_ids = sorted({p for _, p in posts})
+        for i in range(0, len(post_ids), IN_CHUNK):
+            rows = await session.execute(
+                select(Complaint, Comment)
+                .join(Comment, Comment.id == Complaint.comment_pk)
+                .where(
+                    Complaint.owner_id.in_(owners),
+                    Complaint.post_id.in_(post_ids[i : i + IN_CHUNK]),
+                    or_(
+                        Complaint.author_id.in_(authors),
+                        and_(
+                            Complaint.status.in_(OPEN_STATUSES),
+                            Complaint.answered_at.is_(None),
+                        ),
+                    ),
+                )
+                .order_by(Complaint.id)
+            )
+            for complaint, comment in rows.all():
+                tracked = state.by_post.get((complaint.owner_id, complaint.post_id))
+                if tracked is not None:
+                    tracked.append(_Tracked(complaint, _ref(comment), comment.text))
+        for tracked in state.by_post.values():
+            tracked.sort(key=lambda t: t.complaint.id)
+        return state
+
+    # ------------------------------------------------------------------ decisions
+
+    def _decide(self, ev: CommentEvent, pk: int, state: _BatchState, result: IngestResult) -> None:
+        """One new comment, in event order, against the batch's current complaints."""
         group_id = -ev.owner_id
-        if self.registry.page(group_id) is None:
+        if self._page(group_id) is None:
             return
-        responders = responders_for(self.registry, group_id)
+        responders = self._responders_of(group_id)
         if responders.includes(ev.from_id):
-            await self._record_answer(session, ev, pk, result)
+            self._record_answer(ev, pk, responders, state)
             return
         if ev.from_id <= 0:
             return  # another community talking: not a resident
-        if await self._handle_followup(session, ev, result):
+        if self._handle_followup(ev, state):
             return
         verdict = self.classify(ev.text)
         result.decisions.append((verdict.needs_answer, str(verdict.topic)))
         if not verdict.needs_answer:
             return
-        routed = route(self.registry, group_id, verdict.topic)
+        routed = self._route(group_id, verdict.topic)
         if routed is None:
             return
-        now = self.clock.now()
         due = deadlines(
             ev.created_at, self._policies[routed.agency_id], self._calendars[routed.agency_id]
         )
-        repeat_of = await self._find_repeat(session, ev, verdict.topic.value)
         complaint = Complaint(
             comment_pk=pk,
             owner_id=ev.owner_id,
@@ -255,86 +472,88 @@ class Ingestor:
             due_at=due.due_at,
             warn_at=due.warn_at,
             escalate_lead_at=due.escalate_lead_at,
-            repeat_of=repeat_of,
+            answered_at=None,
+            answer_comment_pk=None,
+            response_seconds=None,
+            business_seconds=None,
+            otpiska=None,
+            quality=None,
+            quality_reasons=[],
+            closed_at=None,
+            reopened_at=None,
+            reopen_count=0,
+            nudged_at=None,
+            escalated_at=None,
+            escalated_lead_at=None,
+            repeat_of=None,
         )
-        session.add(complaint)
-        await session.flush()
-        session.add(
-            AuditEntry(
-                at=now,
-                actor="system",
-                action="complaint_created",
-                complaint_id=complaint.id,
-                after={
-                    "topic": complaint.topic,
-                    "agency": complaint.agency_id,
-                    "rule": routed.rule,
-                    "reasons": list(verdict.reasons),
-                },
-            )
-        )
-        # Officials come from the database: registry people plus those who joined by invite.
-        for chat_id in await officials_of(session, routed.agency_id):
-            enqueue(
-                session,
-                key=f"alert:{complaint.id}:{chat_id}",
-                chat_id=chat_id,
-                kind="alert",
-                complaint_id=complaint.id,
-                now=now,
-            )
-            result.notifications += 1
-        result.new_complaints.append(complaint.id)
+        text = state.texts.get(pk, ev.text)
+        created = _Created(complaint, routed, verdict, ev.text, text)
+        state.created.append(created)
+        state.by_post[(ev.owner_id, ev.post_id)].append(_Tracked(complaint, _ref(ev), text))
+        state.ops.append(_Op("created", complaint, created=created))
 
-    def _officials(self, agency_id: str) -> list[int]:
-        return [
-            p.telegram_id
-            for p in self.registry.people
-            if p.role is Role.OFFICIAL and agency_id in p.agencies
-        ]
-
-    async def _handle_followup(
-        self, session: AsyncSession, ev: CommentEvent, result: IngestResult
-    ) -> bool:
+    def _handle_followup(self, ev: CommentEvent, state: _BatchState) -> bool:
         """The author writing again under their own complaint: reopen it if nothing changed.
 
         Their reply in the complaint's thread, or a new comment on the same post after an
         answer, is a follow-up, never a new complaint.
         """
+        tracked = state.by_post.get((ev.owner_id, ev.post_id), [])
         if ev.thread_id is None and ev.reply_to_user is None:
-            candidates = await session.execute(
-                select(Complaint).where(
-                    Complaint.owner_id == ev.owner_id,
-                    Complaint.post_id == ev.post_id,
-                    Complaint.author_id == ev.from_id,
-                    Complaint.answered_at.is_not(None),
-                    Complaint.status.in_((ComplaintStatus.ANSWERED, ComplaintStatus.RESOLVED)),
-                )
+            waiting = next(
+                (
+                    t.complaint
+                    for t in tracked
+                    if t.complaint.author_id == ev.from_id
+                    and t.complaint.waiting_since is not None
+                    and t.complaint.status in OPEN_STATUSES
+                ),
+                None,
             )
-            complaint = candidates.scalars().first()
+            if waiting is not None:  # the resident's reply to what the official asked
+                self._resume(waiting, ev, state)
+                return True
+            complaint = next(
+                (
+                    t.complaint
+                    for t in tracked
+                    if t.complaint.author_id == ev.from_id
+                    and t.complaint.answered_at is not None
+                    and t.complaint.status in REOPENABLE
+                ),
+                None,
+            )
             if complaint is None or not self.persists(ev.text):
                 return False
         else:
-            found = await session.execute(
-                select(Complaint).where(
-                    Complaint.owner_id == ev.owner_id,
-                    Complaint.post_id == ev.post_id,
-                    Complaint.comment_id == (ev.thread_id or ev.reply_to_comment),
-                    Complaint.author_id == ev.from_id,
-                )
+            parent = ev.thread_id or ev.reply_to_comment
+            complaint = next(
+                (
+                    t.complaint
+                    for t in tracked
+                    if t.complaint.comment_id == parent and t.complaint.author_id == ev.from_id
+                ),
+                None,
             )
-            complaint = found.scalars().first()
             if complaint is None:
                 return False
-        reopenable = (ComplaintStatus.ANSWERED, ComplaintStatus.RESOLVED)
-        if complaint.status in reopenable and self.persists(ev.text):
-            await self._reopen(session, complaint, ev)
-            result.reopened.append(complaint.id)
+        self._resume(complaint, ev, state)
+        if complaint.status in REOPENABLE and self.persists(ev.text):
+            self._reopen(complaint, ev, state)
         return True
 
-    async def _reopen(self, session: AsyncSession, complaint: Complaint, ev: CommentEvent) -> None:
+    def _resume(self, complaint: Complaint, ev: CommentEvent, state: _BatchState) -> None:
+        """The author wrote while the complaint waited on them: its clock runs again."""
+        change = sla_clock.resume_for_resident(complaint, ev.created_at, self.registry)
+        if change is not None:
+            before, after = change
+            state.ops.append(
+                _Op("resume", complaint, before=before, after=after, update_event="resume")
+            )
+
+    def _reopen(self, complaint: Complaint, ev: CommentEvent, state: _BatchState) -> None:
         """A new clock for the update the author is still waiting for (product.md §2.7)."""
-        now = self.clock.now()
         before = {"status": complaint.status, "answered_at": _iso(complaint.answered_at)}
         due = deadlines(
             ev.created_at,
@@ -344,88 +563,40 @@ class Ingestor:
         )
         complaint.status = ComplaintStatus.OPEN
         complaint.reopened_at = ev.created_at
-        complaint.reopen_count += 1
+        complaint.reopen_count = (complaint.reopen_count or 0) + 1
         complaint.answered_at = None
         complaint.answer_comment_pk = None
         complaint.closed_at = None
         complaint.due_at, complaint.warn_at = due.due_at, due.warn_at
         complaint.escalate_lead_at = due.escalate_lead_at
         complaint.nudged_at = complaint.escalated_at = complaint.escalated_lead_at = None
-        session.add(
-            AuditEntry(
-                at=now,
-                actor="system",
-                action="reopened",
-                complaint_id=complaint.id,
+        sla_clock.start_new_clock(complaint)
+        after = {"status": complaint.status, "by_comment": ev.comment_id, "text": ev.text[:200]}
+        state.ops.append(
+            _Op(
+                "reopened",
+                complaint,
                 before=before,
-                after={
-                    "status": complaint.status,
-                    "by_comment": ev.comment_id,
-                    "text": ev.text[:200],
-                },
+                after=after,
+                update_event=f"reopened{complaint.reopen_count}",
             )
         )
-        await enqueue_alert_update(session, complaint.id, f"reopened{complaint.reopen_count}", now)
 
-    async def _find_repeat(
-        self, session: AsyncSession, ev: CommentEvent, topic: str
-    ) -> int | None:
-        """Same author and topic within 30 days, or a near-identical text on any page."""
-        since = ev.created_at - REPEAT_WINDOW
-        rows = await session.execute(
-            select(Complaint.id, Complaint.author_id, Complaint.topic, Comment.text)
-            .join(Comment, Comment.id == Complaint.comment_pk)
-            .where(Complaint.created_at >= since, Complaint.created_at <= ev.created_at)
-            .order_by(Complaint.created_at)
-        )
-        for complaint_id, author_id, old_topic, text in rows.all():
-            if author_id == ev.from_id and old_topic == topic:
-                return int(complaint_id)
-            if self.similarity(text, ev.text) >= NEAR_DUPLICATE:
-                return int(complaint_id)
-        return None
-
-    async def _record_answer(
-        self, session: AsyncSession, ev: CommentEvent, pk: int, result: IngestResult
+    def _record_answer(
+        self, ev: CommentEvent, pk: int, responders: Responders, state: _BatchState
     ) -> None:
-        rows = await session.execute(
-            select(Complaint, Comment)
-            .join(Comment, Comment.id == Complaint.comment_pk)
-            .where(
-                Complaint.owner_id == ev.owner_id,
-                Complaint.post_id == ev.post_id,
-                Complaint.status.in_(OPEN_STATUSES),
-                Complaint.answered_at.is_(None),
-            )
-        )
-        reply = CommentRef(
-            ev.owner_id,
-            ev.post_id,
-            ev.comment_id,
-            ev.from_id,
-            ev.thread_id,
-            ev.reply_to_comment,
-            ev.reply_to_user,
-        )
-        responders = responders_for(self.registry, -ev.owner_id)
-        now = self.clock.now()
-        for complaint, comment in rows.all():
-            target = CommentRef(
-                comment.owner_id,
-                comment.post_id,
-                comment.comment_id,
-                comment.from_id,
-                comment.thread_id,
-                comment.reply_to_comment,
-                comment.reply_to_user,
-            )
-            if not answers(reply, target, responders) or ev.created_at < complaint.created_at:
+        reply = _ref(ev)
+        for t in state.by_post.get((ev.owner_id, ev.post_id), []):
+            complaint = t.complaint
+            if complaint.status not in OPEN_STATUSES or complaint.answered_at is not None:
+                continue
+            if not answers(reply, t.target, responders) or ev.created_at < complaint.created_at:
                 continue
             before = {"status": complaint.status}
-            calendar_s, working_s = response_times(
-                complaint.created_at, ev.created_at, self._calendars[complaint.agency_id]
+            calendar_s, working_s = sla_clock.answer_times(
+                complaint, ev.created_at, self._calendars[complaint.agency_id]
             )
-            rating = self.rate_answer(comment.text, ev.text)
+            rating = self.rate_answer(t.text, ev.text)
             complaint.status = ComplaintStatus.ANSWERED
             complaint.answered_at = ev.created_at
             complaint.answer_comment_pk = pk
@@ -434,20 +605,180 @@ class Ingestor:
             complaint.otpiska = rating.otpiska
             complaint.quality = rating.quality
             complaint.quality_reasons = list(rating.reasons)
-            session.add(
-                AuditEntry(
-                    at=now,
-                    actor="system",
-                    action="answered",
-                    complaint_id=complaint.id,
-                    before=before,
-                    after={
-                        "status": complaint.status,
-                        "answer_comment": ev.comment_id,
-                        "response_seconds": calendar_s,
-                        "otpiska": rating.otpiska,
-                    },
+            after = {
+                "status": complaint.status,
+                "answer_comment": ev.comment_id,
+                "response_seconds": calendar_s,
+                "otpiska": rating.otpiska,
+            }
+            state.ops.append(
+                _Op("answered", complaint, before=before, after=after, update_event="answered")
+            )
+
+    # ------------------------------------------------------------------ writing
+
+    async def _write(
+        self, session: AsyncSession, state: _BatchState, result: IngestResult
+    ) -> None:
+        """Repeats, then one INSERT for all new complaints, then their index keys, the audit
+        entries and the outbox rows (each one executemany), in event order."""
+        created = state.created
+        items = [
+            NewComplaint(
+                author_id=c.complaint.author_id,
+                topic=c.complaint.topic,
+                created_at=c.complaint.created_at,
+                query_text=c.query_text,
+                stored_text=c.stored_text,
+            )
+            for c in created
+        ]
+        await find_repeats(session, items, self._key_stats)
+        for c, it in zip(created, items, strict=True):
+            c.complaint.repeat_of = it.repeat_of
+        if created:
+            # The new complaints are plain objects while the batch is decided (answers and
+            # follow-ups in the batch change them); stored here as they ended up, in one
+            # INSERT ... RETURNING whose ids come back in the rows' order.
+            # (Matched by comment_pk, which is unique: RETURNING needs no row order then, and
+            # SQLite gets one multi-row INSERT instead of one per row.)
+            stmt = insert(_COMPLAINTS).returning(_COMPLAINTS.c.id, _COMPLAINTS.c.comment_pk)
+            rows = [{k: getattr(c.complaint, k) for k in _NEW_COLUMNS} for c in created]
+            ids = {int(pk): int(cid) for cid, pk in (await session.execute(stmt, rows)).all()}
+            for c in created:
+                c.complaint.id = ids[c.complaint.comment_pk]
+            later = [
+                {"cid": c.complaint.id, "target": created[it.repeat_of_new].complaint.id}
+                for c, it in zip(created, items, strict=True)
+                if it.repeat_of_new is not None
+            ]
+            if later:  # repeats of a complaint created earlier in this very batch
+                await session.execute(
+                    _COMPLAINTS.update()
+                    .where(_COMPLAINTS.c.id == bindparam("cid"))
+                    .values(repeat_of=bindparam("target")),
+                    later,
+                )
+            for c, it in zip(created, items, strict=True):
+                if it.repeat_of_new is not None:
+                    c.complaint.repeat_of = created[it.repeat_of_new].complaint.id
+                if c.complaint.repeat_of is not None:
+                    result.repeats += 1
+            await add_keys(
+                session, [row for c in created for row in key_rows(c.complaint.id, c.stored_text)]
+            )
+        officials = await self._officials_by_agency(session, {c.route.agency_id for c in created})
+        recipients = await self._alert_recipients(session, state, officials)
+        now = self.clock.now()
+        stamp = int(now.timestamp() * 1000)
+        audit: list[dict[str, Any]] = []
+        outbox: list[dict[str, Any]] = []
+        queued: set[str] = set()
+
+        def notify(key: str, chat_id: int, kind: str, complaint_id: int) -> None:
+            # The row ``storage.outbox.enqueue`` adds (status and attempts: column defaults).
+            outbox.append(
+                {
+                    "dedupe_key": key,
+                    "chat_id": chat_id,
+                    "kind": kind,
+                    "complaint_id": complaint_id,
+                    "payload": {},
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+            )
+
+        for op in state.ops:
+            complaint = op.complaint
+            if op.kind == "created":
+                assert op.created is not None
+                after = {
+                    "topic": complaint.topic,
+                    "agency": complaint.agency_id,
+                    "rule": op.created.route.rule,
+                    "reasons": list(op.created.verdict.reasons),
+                }
+                audit.append(_audit_row(now, "complaint_created", complaint.id, {}, after))
+                # Officials come from the database: registry people and those who joined by
+                # invite (as ``storage.actions.officials_of``, read once per batch).
+                for chat_id in officials.get(complaint.agency_id, []):
+                    notify(f"alert:{complaint.id}:{chat_id}", chat_id, "alert", complaint.id)
+                    result.notifications += 1
+                result.new_complaints.append(complaint.id)
+                continue
+            audit.append(_audit_row(now, op.kind, complaint.id, op.before, op.after))
+            # The refresh of every card that shows the complaint (``enqueue_alert_update``).
+            for chat_id in recipients.get(complaint.id, []):
+                key = f"update:{op.update_event}:{complaint.id}:{chat_id}:{stamp}"
+                if key not in queued:  # the same refresh twice in one batch: once is enough
+                    queued.add(key)
+                    notify(key, chat_id, "update", complaint.id)
+            if op.kind == "answered":
+                result.answered.append(complaint.id)
+            elif op.kind == "reopened":
+                result.reopened.append(complaint.id)
+        await session.flush()  # answered and reopened complaints read from the database
+        if audit:
+            await session.execute(insert(_AUDIT), audit)
+        if outbox:
+            await session.execute(insert(_OUTBOX), outbox)
+
+    async def _officials_by_agency(
+        self, session: AsyncSession, agencies: set[str]
+    ) -> dict[str, list[int]]:
+        """Active officials of each agency, by telegram id (one query for the batch)."""
+        if not agencies:
+            return {}
+        rows = await session.execute(
+            select(Person.telegram_id, Person.agencies)
+            .where(Person.role == "official", Person.active.is_(True))
+            .order_by(Person.telegram_id)
+        )
+        out: dict[str, list[int]] = {a: [] for a in agencies}
+        for tid, their in rows.all():
+            for agency in their or []:
+                if agency in out:
+                    out[agency].append(int(tid))
+        return out
+
+    async def _alert_recipients(
+        self, session: AsyncSession, state: _BatchState, officials: dict[str, list[int]]
+    ) -> dict[int, list[int]]:
+        """Everyone shown the card of a complaint answered or reopened in this batch (as
+        ``storage.outbox.alert_recipients``): its alerts and opened cards, for all in one
+        query each.  A complaint created in this batch is shown to its alerted officials."""
+        touched = {op.complaint.id for op in state.ops if op.kind != "created"}
+        if not touched:
+            return {}
+        new_ids = {c.complaint.id: c.route.agency_id for c in state.created}
+        found: dict[int, set[int]] = defaultdict(set)
+        for cid, agency in new_ids.items():
+            if cid in touched:
+                found[cid].update(officials.get(agency, []))
+        stored = sorted(touched - new_ids.keys())
+        for i in range(0, len(stored), IN_CHUNK):
+            chunk = stored[i : i + IN_CHUNK]
+            alerts = await session.execute(
+                select(Notification.complaint_id, Notification.chat_id).where(
+                    Notification.complaint_id.in_(chunk), Notification.kind == "alert"
                 )
             )
-            await enqueue_alert_update(session, complaint.id, "answered", now)
-            result.answered.append(complaint.id)
+            shown = await session.execute(
+                select(AlertMessage.complaint_id, AlertMessage.chat_id).where(
+                    AlertMessage.complaint_id.in_(chunk)
+                )
+            )
+            for alert_cid, chat_id in alerts.all():
+                if alert_cid is not None:
+                    found[int(alert_cid)].add(int(chat_id))
+            for shown_cid, chat_id in shown.all():
+                found[int(shown_cid)].add(int(chat_id))
+        return {cid: sorted(chats) for cid, chats in found.items()}
+
+    def _officials(self, agency_id: str) -> list[int]:
+        return [
+            p.telegram_id
+            for p in self.registry.people
+            if p.role is Role.OFFICIAL and agency_id in p.agencies
+        ]

@@ -4,15 +4,18 @@
   ``heartbeat_at`` every ``renew_s``.  A worker whose heartbeat is older than ``ttl_s`` is
   dead: its page leases may be taken and the outbox rows it left ``sending`` are settled by a
   live sender.
-* **Page leases.** ``page_leases`` has one row per registry page.  Each collector keeps about
-  ``ceil(pages / live collectors)`` of them: it renews its own, releases the excess when more
-  collectors are alive (highest group ids first, so the rest stays put), and claims free or
-  expired rows with ``SELECT … FOR UPDATE SKIP LOCKED``, so two collectors never claim the same
-  page at once.  A dead collector's pages are free after ``ttl_s`` and taken at the next renewal:
-  with the defaults (45 s, renewal every 15 s) within a minute.  The collector's state of a
-  page (posts, their comment counts, ``max_seen_id``, quotas) lives in the database, so the new
-  owner resumes where the old one stopped; a comment read twice during a hand-over is stored
-  once (unique key, ``ON CONFLICT DO NOTHING``).
+* **Page leases.** ``page_leases`` has one row per registry page, owned by a lease holder:
+  a ``workers`` row of the collector loop itself (role ``page-leases``), refreshed at each
+  renewal.  A lease lives as long as its holder's heartbeat, so renewing is one row however
+  many pages a process holds.  Each collector keeps about ``ceil(pages / live holders)``
+  pages: it releases the excess when more are alive (highest group ids first, so the rest
+  stays put) and claims unowned pages and those of dead holders with ``SELECT … FOR UPDATE
+  SKIP LOCKED``, so two collectors never claim the same page at once.  A dead collector's
+  pages are free after ``ttl_s`` and taken at the next renewal: with the defaults (45 s,
+  renewal every 15 s) within a minute.  The collector's state of a page (posts, their comment
+  counts, ``max_seen_id``, quotas) lives in the database, so the new owner resumes where the
+  old one stopped; a comment read twice during a hand-over is stored once (unique key,
+  ``ON CONFLICT DO NOTHING``).
 * **Leadership.** One scheduler at a time: ``pg_try_advisory_lock`` on a connection held open
   for as long as the process leads.  If that connection dies, PostgreSQL frees the lock and
   another process takes over.  SQLite has one process (role ``all``), which always leads.
@@ -34,7 +37,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -118,17 +121,38 @@ class Workers:
             await session.execute(delete(Worker).where(Worker.id == self.id))
 
 
-COLLECTOR_ROLES = ("collector", "all")
+LEASE_ROLE = "page-leases"
 
 
 class PageLeases:
-    """The pages this collector process polls, kept by leases in the database."""
+    """The pages this collector process polls, kept by leases in the database.
+
+    A lease lives as long as its holder's heartbeat: the holder is a ``workers`` row of its
+    own (``<process id>#pages``, role ``page-leases``) that only :meth:`renew` refreshes, so
+    renewing costs one row however many pages a process holds, and a process whose collector
+    loop has died (while the process lives on) loses its pages like a dead process."""
 
     def __init__(self, workers: Workers, *, ttl_s: float | None = None) -> None:
         self.workers = workers
         self.sessions = workers.sessions
         self.ttl_s = ttl_s if ttl_s is not None else workers.ttl_s
+        self.holder = Workers(
+            workers.sessions,
+            f"{workers.id}#pages",
+            LEASE_ROLE,
+            ttl_s=self.ttl_s,
+            now=workers.now,
+        )
         self.mine: set[int] = set()
+
+    async def announce(self) -> None:
+        """Be counted by the other collectors before claiming anything (a joint start)."""
+        await self.holder.heartbeat()
+
+    async def beat(self) -> None:
+        """Keep our leases alive between renewals (a long load or hand-over)."""
+        async with self.sessions() as session, session.begin():
+            await self.holder.beat(session)
 
     async def ensure_pages(self, group_ids: Iterable[int]) -> None:
         """One lease row per registry page: new pages join unowned, removed ones go."""
@@ -149,44 +173,50 @@ class PageLeases:
                 await session.execute(ins.on_conflict_do_nothing(index_elements=["group_id"]))
 
     async def renew(self, wanted: Iterable[int]) -> set[int]:
-        """Heartbeat, renew ours, release the excess, claim our share; returns our pages.
+        """Heartbeat, release the excess, claim our share; returns our pages.
 
-        ``wanted`` is the registry's pages (:meth:`ensure_pages` made the table match it)."""
+        ``wanted`` is the registry's pages (:meth:`ensure_pages` made the table match it).
+        Our share is ``ceil(pages / live holders)``; free pages are unowned ones and those of
+        holders whose heartbeat is older than ``ttl_s`` (dead: taken at the next renewal, so
+        with the defaults within a minute)."""
         wanted_set = set(wanted)
-        me = self.workers.id
-        now = self.workers.now()
-        until = now + timedelta(seconds=self.ttl_s)
+        me = self.holder.id
+        now = self.holder.now()
+        cutoff = now - timedelta(seconds=self.ttl_s)
         async with self.sessions() as session, session.begin():
-            await self.workers.beat(session)
-            live = max(1, len(await self.workers.live(session, COLLECTOR_ROLES)))
-            total = len(wanted_set)
-            target = math.ceil(total / live)
-            mine = set(
-                (
-                    await session.execute(
-                        update(PageLease)
-                        .where(PageLease.owner == me)
-                        .values(expires_at=until)
-                        .returning(PageLease.group_id)
-                    )
-                ).scalars()
-            )
+            await self.holder.beat(session)
+            live = max(1, len(await self.holder.live(session, (LEASE_ROLE,))))
+            target = math.ceil(len(wanted_set) / live)
+            # Nobody else writes our name, and others take our pages only once we are dead,
+            # so an unchanged count means an unchanged set: no need to read 30,000 ids.
+            held = (
+                await session.execute(
+                    select(func.count()).select_from(PageLease).where(PageLease.owner == me)
+                )
+            ).scalar_one()
+            if held == len(self.mine):
+                mine = set(self.mine)
+            else:
+                mine = set(
+                    (
+                        await session.execute(
+                            select(PageLease.group_id).where(PageLease.owner == me)
+                        )
+                    ).scalars()
+                )
             mine &= wanted_set
             if len(mine) > target:
                 extra = sorted(mine)[target:]
                 await _release(session, me, extra)
                 mine -= set(extra)
             elif len(mine) < target:
+                alive = select(Worker.id).where(
+                    Worker.role == LEASE_ROLE, Worker.heartbeat_at >= cutoff
+                )
                 free = (
                     await session.execute(
                         select(PageLease.group_id)
-                        .where(
-                            or_(
-                                PageLease.owner.is_(None),
-                                PageLease.expires_at.is_(None),
-                                PageLease.expires_at < now,
-                            )
-                        )
+                        .where(or_(PageLease.owner.is_(None), PageLease.owner.not_in(alive)))
                         .order_by(PageLease.group_id)
                         .limit(target - len(mine))
                         .with_for_update(skip_locked=True)
@@ -197,7 +227,7 @@ class PageLeases:
                     await session.execute(
                         update(PageLease)
                         .where(PageLease.group_id.in_(claim[i : i + 1000]))
-                        .values(owner=me, expires_at=until)
+                        .values(owner=me, expires_at=now + timedelta(seconds=self.ttl_s))
                     )
                 mine |= set(claim)
         if mine != self.mine:
@@ -208,9 +238,11 @@ class PageLeases:
         return mine
 
     async def release_all(self) -> None:
+        """A clean exit: free our pages and say we are gone, so nobody waits ``ttl_s``."""
         async with self.sessions() as session, session.begin():
-            await _release(session, self.workers.id, None)
+            await _release(session, self.holder.id, None)
         self.mine = set()
+        await self.holder.stop()
 
 
 async def _release(session: AsyncSession, owner: str, group_ids: list[int] | None) -> None:
@@ -295,6 +327,7 @@ class Leadership:
 __all__ = [
     "DEFAULT_RENEW_S",
     "DEFAULT_TTL_S",
+    "LEASE_ROLE",
     "Leadership",
     "PageLeases",
     "Workers",

@@ -86,6 +86,7 @@ class Agency(Base):
     tz: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     always_open: Mapped[bool] = mapped_column(Boolean, default=False)
     first_response_s: Mapped[int] = mapped_column(Integer, default=8 * 3600)
+    region: Mapped[str | None] = mapped_column(String(64))  # moderators with a region see it
 
 
 class Page(Base):
@@ -157,7 +158,13 @@ class Person(Base):
 
 class Complaint(Base):
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_status", "status"),)
+    __table_args__ = (
+        Index("ix_complaints_status", "status"),
+        # Issue 7: ingest looks complaints up by post (follow-ups, answers) and by author
+        # (repeats within 30 days) once per batch.
+        Index("ix_complaints_post", "owner_id", "post_id"),
+        Index("ix_complaints_author", "author_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_pk: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
@@ -191,12 +198,30 @@ class Complaint(Base):
     solution_breached_at: Mapped[datetime | None]  # optional solution clock told (issue 6)
     paused_s: Mapped[int] = mapped_column(Integer, default=0)
     waiting_since: Mapped[datetime | None]  # waiting on the resident: the clock is paused
+    waiting_reason: Mapped[str | None] = mapped_column(Text)  # what the resident was asked
+    # ``paused_s`` counts every clock (the solution clock needs it all); the running clock
+    # subtracts only what was paused since it started: ``paused_s - paused_before_clock_s``.
+    paused_before_clock_s: Mapped[int] = mapped_column(Integer, default=0)
     # Lifecycle (issues 4, 5)
     reopened_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     repeat_of: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     taken_by: Mapped[int | None] = mapped_column(BigInteger)  # telegram id of «В работу»
     answered_by: Mapped[int | None] = mapped_column(BigInteger)  # «Ответ дан» pressed by hand
+
+
+class ComplaintKey(Base):
+    """Issue 7: the near-duplicate index of complaint texts.  A complaint is listed under the
+    first shingles of its text in a fixed order (``matcher.followup.repeat_keys``) with the
+    text's shingle count, so ingest finds repeat candidates by key (see storage/repeats.py)."""
+
+    __tablename__ = "complaint_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # No foreign key: a per-row check would cost more than the rows; ingest writes them right
+    # after their complaint, in its transaction, and look-ups join complaints.
+    complaint_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class Notification(Base):

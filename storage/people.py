@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.actions import actor_of, audit
 from storage.models import Agency, Invite, Person
+from storage.scope import in_scope, scope_of
 
 INVITE_TTL = timedelta(hours=72)
 ROLES = ("official", "moderator", "lead", "admin")
@@ -21,6 +22,7 @@ class InviteError(StrEnum):
     ROLE_FORBIDDEN = "role_forbidden"
     NEEDS_AGENCY = "needs_agency"
     UNKNOWN_AGENCY = "unknown_agency"
+    AGENCY_OUT_OF_SCOPE = "agency_out_of_scope"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ async def create_invite(
         return InviteError.NEEDS_AGENCY
     if agency is not None and await session.get(Agency, agency) is None:
         return InviteError.UNKNOWN_AGENCY
+    if agency is not None and not in_scope(await scope_of(session, inviter), agency):
+        return InviteError.AGENCY_OUT_OF_SCOPE  # a regional moderator invites for their region
     code = secrets.token_urlsafe(12)
     agencies = [agency] if agency else []
     expires = now + INVITE_TTL

@@ -1,7 +1,8 @@
 """Read-only questions the bot's commands ask: lists of complaints, stats, pages, people.
 
-Each list is scoped by who asks (an official sees only their agencies) and returns complaint
-ids in a stable order, so a paged message can be re-queried page by page.
+Each list is scoped by who asks (``storage.scope``: an official sees their agencies, a
+regional moderator their region's) and returns complaint ids in a stable order, so a paged
+message can be re-queried page by page.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.actions import REGION_WIDE_ROLES, WORKING
+from storage.actions import WORKING
 from storage.models import (
     Complaint,
     Notification,
@@ -21,12 +22,13 @@ from storage.models import (
     Page,
     Person,
 )
+from storage.scope import complaint_filter, scope_of
 
 
-def _scoped(stmt: Select[int], person: Person) -> Select[int]:
-    if person.role in REGION_WIDE_ROLES:
-        return stmt
-    return stmt.where(Complaint.agency_id.in_(list(person.agencies or [])))
+async def _scoped(session: AsyncSession, stmt: Select[int], person: Person) -> list[int]:
+    """The ids ``stmt`` finds among the complaints ``person`` sees, soonest deadline first."""
+    stmt = stmt.where(*complaint_filter(await scope_of(session, person)))
+    return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
 
 
 async def my_ids(session: AsyncSession, person: Person) -> list[int]:
@@ -47,19 +49,35 @@ async def my_ids(session: AsyncSession, person: Person) -> list[int]:
 async def open_ids(
     session: AsyncSession, person: Person, *, topic: str | None = None, page: int | None = None
 ) -> list[int]:
-    stmt = _scoped(select(Complaint.id).where(Complaint.status.in_(WORKING)), person)
+    stmt = select(Complaint.id).where(Complaint.status.in_(WORKING))
     if topic is not None:
         stmt = stmt.where(Complaint.topic == topic)
     if page is not None:
         stmt = stmt.where(Complaint.owner_id == -page)
-    return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
+    return await _scoped(session, stmt, person)
+
+
+def _overdue(now: datetime) -> list[ColumnElement[bool]]:
+    """Open past the deadline, and not waiting on the resident (that clock stands still)."""
+    return [
+        Complaint.status.in_(WORKING),
+        Complaint.due_at < now,
+        Complaint.waiting_since.is_(None),
+    ]
 
 
 async def overdue_ids(session: AsyncSession, person: Person, now: datetime) -> list[int]:
-    stmt = _scoped(
-        select(Complaint.id).where(Complaint.status.in_(WORKING), Complaint.due_at < now), person
+    return await _scoped(session, select(Complaint.id).where(*_overdue(now)), person)
+
+
+async def waiting_since(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
+    """Which of ``ids`` wait on the resident, and since when (for the lists' due column)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Complaint.id, Complaint.waiting_since).where(Complaint.id.in_(ids))
     )
-    return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
+    return {cid: at for cid, at in rows.all() if at is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +94,7 @@ class Stats:
 async def stats(session: AsyncSession, person: Person, now: datetime, days: int) -> Stats:
     """Counts over complaints created in the last ``days`` days, scoped to the person."""
     since = now - timedelta(days=days)
-    scope = (
-        []
-        if person.role in REGION_WIDE_ROLES
-        else [Complaint.agency_id.in_(list(person.agencies or []))]
-    )
+    scope = complaint_filter(await scope_of(session, person))
     rows = (
         await session.execute(
             select(Complaint.answered_at, Complaint.due_at, Complaint.response_seconds).where(
@@ -100,9 +114,7 @@ async def stats(session: AsyncSession, person: Person, now: datetime, days: int)
         select(func.count()).select_from(Complaint).where(Complaint.status.in_(WORKING), *scope)
     )
     overdue_now = await session.scalar(
-        select(func.count())
-        .select_from(Complaint)
-        .where(Complaint.status.in_(WORKING), Complaint.due_at < now, *scope)
+        select(func.count()).select_from(Complaint).where(*_overdue(now), *scope)
     )
     return Stats(
         received=len(rows),

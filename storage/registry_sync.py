@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config.registry import Registry
@@ -18,27 +19,35 @@ async def sync_registry(session: AsyncSession, registry: Registry) -> None:
                 tz=a.tz,
                 always_open=a.always_open,
                 first_response_s=int(a.first_response_hours * 3600),
+                region=a.region,
             )
         )
     await session.flush()
+    # In bulk: one query, not one per page (30,000 pages took ~20 s one by one; issue 7).
+    have = {
+        gid: (name, screen_name, agency_id)
+        for gid, name, screen_name, agency_id in await session.execute(
+            select(Page.group_id, Page.name, Page.screen_name, Page.agency_id)
+        )
+    }
+    new_rows: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
     for p in registry.pages:
-        existing = await session.get(Page, p.group_id)
-        if existing is None:
-            session.add(
-                Page(
-                    group_id=p.group_id,
-                    name=p.name,
-                    screen_name=p.screen_name,
-                    agency_id=p.agency,
-                    max_seen_id=0,
-                )
-            )
-        else:
-            existing.name, existing.screen_name, existing.agency_id = (
-                p.name,
-                p.screen_name,
-                p.agency,
-            )
+        row: dict[str, object] = {
+            "group_id": p.group_id,
+            "name": p.name,
+            "screen_name": p.screen_name,
+            "agency_id": p.agency,
+        }
+        old = have.get(p.group_id)
+        if old is None:
+            new_rows.append({**row, "max_seen_id": 0})
+        elif old != (p.name, p.screen_name, p.agency):
+            changed.append(row)
+    for i in range(0, len(new_rows), 2000):
+        await session.execute(insert(Page), new_rows[i : i + 2000])
+    for i in range(0, len(changed), 2000):
+        await session.execute(update(Page), changed[i : i + 2000])
     tz_of = {a.id: a.tz for a in registry.agencies}
     for person in registry.people:
         tz = person.tz or (tz_of[person.agencies[0]] if person.agencies else "Europe/Moscow")
@@ -53,9 +62,11 @@ async def sync_registry(session: AsyncSession, registry: Registry) -> None:
                     tz=tz,
                     agencies=list(person.agencies),
                     unreachable=False,
+                    region=person.region,
                 )
             )
         else:
             existing_person.name, existing_person.role = person.name, person.role.value
             existing_person.vk_id, existing_person.tz = person.vk_id, tz
             existing_person.agencies = list(person.agencies)
+            existing_person.region = person.region

@@ -57,11 +57,17 @@ STRANGER = 999
 
 
 class Harness:
-    def __init__(self, db_url: str, *, limits: TelegramLimits | None = None) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        *,
+        limits: TelegramLimits | None = None,
+        registry: Registry = REGISTRY,
+    ) -> None:
         self.db_url = db_url
         self.clock = ManualClock(T0)
         self.fake = FakeTelegram(self.clock, limits=limits)
-        self.registry: Registry = REGISTRY
+        self.registry = registry
         self._ids = itertools.count(1)
         self._updates = itertools.count(1)
         self.page_resolver: PageResolver | None = None
@@ -109,6 +115,13 @@ class Harness:
         await self.fake.stop()
 
     # ---- world -----------------------------------------------------------------------------
+
+    def move_to(self, hours_after_t0: float) -> None:
+        """Set the clock to ``T0`` plus so many hours (sending moves it by pacing seconds, so
+        tests that compare instants name them rather than add up advances)."""
+        target = T0 + timedelta(hours=hours_after_t0)
+        assert target >= self.clock.now(), "the clock only moves forward"
+        self.clock.advance((target - self.clock.now()).total_seconds())
 
     async def complaint(
         self,
@@ -193,6 +206,15 @@ class Harness:
         assert len(calls) == 1, [c.text for c in calls]
         assert calls[0].status == 200, calls[0].error
         return re.sub(r"<[^>]+>", "", calls[0].text or "")
+
+    async def refused(self, user_id: int, text: str, expected: str) -> str:
+        """Send a command that must be refused: the reply says ``expected`` (any case) and
+        nothing is audited, so nothing changed."""
+        before = await self.audit_count()
+        reply = await self.reply(user_id, text)
+        assert expected.lower() in reply.lower(), reply
+        assert await self.audit_count() == before
+        return reply
 
     async def press(self, user_id: int, message_id: int, data: str) -> TgCall:
         """Press a button on a bot message; returns the answerCallbackQuery call."""

@@ -148,3 +148,54 @@ async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[Notificatio
     async with sessions() as session:
         rows = await session.execute(select(Notification).order_by(Notification.id))
         return list(rows.scalars())
+
+
+async def monday_complaints(deps: JobDeps) -> dict[str, int]:
+    """Monday 23 November 2026 as both the digest and the weekly ranking are checked on: the
+    city answers in an hour, the water utility after ten hours (8 h 30 min of working time)
+    and leaves another complaint unanswered since 08:00."""
+    reg, s = deps.registry, deps.sessions
+    return {
+        "fast": await add_complaint(
+            s,
+            reg,
+            created_at=msk("2026-11-23T09:00:00"),
+            answered_after_s=3600,
+            working_s=3600,
+            otpiska=False,
+            quality=80,
+            text="Яма у дома 5",
+        ),
+        "late": await add_complaint(
+            s,
+            reg,
+            created_at=msk("2026-11-23T09:30:00"),
+            agency="water",
+            topic="housing",
+            answered_after_s=36000,
+            working_s=30600,
+            otpiska=False,
+            quality=60,
+        ),
+        "overdue": await add_complaint(
+            s,
+            reg,
+            created_at=msk("2026-11-23T08:00:00"),
+            agency="water",
+            topic="housing",
+            text="Нет воды в доме 7",
+        ),
+    }
+
+
+async def add_otpiska(deps: JobDeps, created_at: datetime) -> int:
+    """A city complaint answered two hours later with an «отписка» (quality 20)."""
+    return await add_complaint(
+        deps.sessions,
+        deps.registry,
+        created_at=created_at,
+        answered_after_s=7200,
+        working_s=7200,
+        otpiska=True,
+        quality=20,
+    )

@@ -8,6 +8,7 @@ stored or missed, a token taken out with an admin told, quota not spent twice.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -462,3 +463,114 @@ async def test_new_post_behind_unseen_comment_ids_found_by_probes(
     await run_for(collector, clients, sink, clock, 600)
     assert new_post in sink.posts
     assert wall_get_calls(fake) == before
+
+
+async def test_wall_counter_growth_gets_quiet_posts_checked_within_a_hot_period(
+    fake: FakeVK, clock: ManualClock
+) -> None:
+    """A wall numbers posts and comments from one counter.  A comment read on the busy post
+    with an id above ids never read means something else was written on that wall: its quiet
+    posts are checked at once (not after their cold period), and an unexplained id that is a
+    new post is found at once too.  Requests are kept small here (one post per getById), so
+    the 720 quiet posts of other pages ahead in the queue cannot carry ours along by chance."""
+    collector = Collector(
+        clock,
+        CollectorConfig(
+            hot_share=0.4, cold_period_s=1200.0, probe_min_s=900.0, refs_per_getbyid=1
+        ),
+    )
+    for g in range(3000, 3024):
+        fake.add_group(g, f"page {g}")
+        for d in range(30):
+            fake.add_post(g, at=T0 - timedelta(days=5, hours=d), text="пост")
+        collector.add_page(g)
+    fake.add_post(GID, post_id=10, at=T0 - timedelta(days=10), text="Итоги года")
+    fake.add_post(GID, post_id=100, at=T0 - timedelta(hours=1), text="Отключение воды")
+    for i in range(3):
+        at = T0 - timedelta(minutes=30 - i)
+        fake.add_comment(GID, 100, at=at, from_id=5 + i, text="Когда дадут воду?")
+    collector.add_page(GID)
+    clients = [client(fake, clock)]
+    sink = Sink(collector)
+    await run_for(collector, clients, sink, clock, 60)
+    posts = collector.pages[GID].posts
+    assert posts[100].period == 40.0 and posts[10].period == 1200.0  # busy hot, quiet cold
+
+    quiet = fake.add_comment(GID, 10, at=clock.now(), from_id=8, text="А где отчёт?")
+    busy = fake.add_comment(GID, 100, at=clock.now(), from_id=9, text="Воды нет")
+    await run_for(collector, clients, sink, clock, 55)  # one hot period and the follow-up
+    assert {busy, quiet} <= sink.comments.keys()
+
+    new_post = fake.add_post(GID, at=clock.now(), text="График приёма")
+    fake.add_comment(GID, 100, at=clock.now(), from_id=10, text="И сегодня нет")
+    before = wall_get_calls(fake)
+    await run_for(collector, clients, sink, clock, 55)
+    assert new_post in sink.posts
+    assert wall_get_calls(fake) == before
+
+
+async def test_long_poll_delivers_while_the_poll_is_open(fake: FakeVK, clock: ManualClock) -> None:
+    """A pushed comment reaches the sink as it is written, not when the long poll times out."""
+    fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Пост")
+    collector = Collector(clock)
+    collector.add_page(GID, longpoll=True)
+    got: dict[int, float] = {}
+
+    async def sink(batch: Batch) -> None:
+        for e in batch.comments:
+            got.setdefault(e.comment_id, time.monotonic())
+        collector.confirm(batch)
+
+    listener = LongPollListener(client(fake, clock, "grp"), GID, clock, collector, wait_s=20)
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.run(sink, stop))
+    for _ in range(100):  # until the listener holds an open long poll
+        await asyncio.sleep(0.02)
+        if listener._server:
+            break
+    await asyncio.sleep(0.3)
+    written = time.monotonic()
+    cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Нет света")
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if cid in got:
+            break
+    stop.set()
+    fake.add_comment(GID, 10, at=clock.now(), from_id=6, text="ещё")  # ends the open poll
+    await asyncio.wait_for(task, 25)
+    assert cid in got and got[cid] - written < 1.0  # the open poll (up to 20 s) answered at once
+
+
+async def test_check_budget_bounds_requests_and_goes_to_the_busy_posts(
+    fake: FakeVK, clock: ManualClock
+) -> None:
+    """A region bigger than the check budget: every post is checked once per cold period,
+    the rest of the budget goes to the posts where comments come (here each page's fresh,
+    commented post), and the requests stay at the budget (``checks_per_s`` posts a second).
+    Requests are kept small (two posts per getById) so that 1,200 posts overflow them."""
+    cfg = CollectorConfig(
+        checks_per_s=5.0, cold_period_s=600.0, probe_refs_per_s=0.5, refs_per_getbyid=2
+    )
+    collector = Collector(clock, cfg)
+    fresh: list[tuple[int, int]] = []
+    for g in range(3000, 3040):
+        fake.add_group(g, f"page {g}")
+        for d in range(29):
+            fake.add_post(g, at=T0 - timedelta(days=3, hours=4 * d, minutes=g % 40), text="пост")
+        pid = fake.add_post(g, at=T0 - timedelta(minutes=60 + g % 40), text="Отключение воды")
+        fake.add_comment(g, pid, at=T0 - timedelta(minutes=20), from_id=5, text="Когда?")
+        fresh.append((g, pid))
+        collector.add_page(g)
+    clients = [client(fake, clock)]
+    sink = Sink(collector)
+    await run_for(collector, clients, sink, clock, 120)
+    hot = [p for page in collector.pages.values() for p in page.posts.values() if p.period == 40]
+    assert {(-p.owner_id, p.post_id) for p in hot} >= set(fresh)
+    # floor 1,200 / 600 = 2/s, probes 0.5/s: 2.5/s left for hot, 1/40 - 1/600 each
+    assert len(hot) <= 1.05 * 2.5 / (1 / 40 - 1 / 600)  # (posts tied at the line go too)
+
+    n = len(fake.calls)
+    await run_for(collector, clients, sink, clock, 1200)
+    requests = len(fake.calls) - n
+    budget = cfg.checks_per_s * 1200 / (25 * cfg.refs_per_getbyid)  # 120 full requests
+    assert budget * 0.7 <= requests <= budget * 1.25

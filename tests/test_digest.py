@@ -9,55 +9,26 @@ from bot.digest import build_digest, collect_digest, render_digest, send_daily_d
 from bot.scheduler import JobDeps
 from matcher.stats import SpikeRule, is_spike, median_s, p90_s, rank_agencies, topic_changes
 from storage.models import Complaint, ComplaintStatus, KeyValue, Person
-from tests.issue6_support import add_complaint, msk, outbox, region, region_db
+from tests.issue6_support import (
+    add_complaint,
+    add_otpiska,
+    monday_complaints,
+    msk,
+    outbox,
+    region,
+    region_db,
+)
 
 NOW = msk("2026-11-24T09:00:00")  # Tuesday: the digest covers Monday 23 November
 
 
 async def _fill(deps: JobDeps) -> dict[str, int]:
     reg, s = deps.registry, deps.sessions
-    ids = {
-        "fast": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-23T09:00:00"),
-            answered_after_s=3600,
-            working_s=3600,
-            otpiska=False,
-            quality=80,
-        ),
-        "otpiska": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-23T10:00:00"),
-            answered_after_s=7200,
-            working_s=7200,
-            otpiska=True,
-            quality=20,
-        ),
-        "open": await add_complaint(
-            s, reg, created_at=msk("2026-11-23T11:00:00"), topic="snow", text="Не чистят снег"
-        ),
-        "late": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-23T09:30:00"),
-            agency="water",
-            topic="housing",
-            answered_after_s=36000,
-            working_s=30600,
-            otpiska=False,
-            quality=60,
-        ),
-        "overdue": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-23T08:00:00"),
-            agency="water",
-            topic="housing",
-            text="Нет воды в доме 7",
-        ),
-    }
+    ids = await monday_complaints(deps)
+    ids["otpiska"] = await add_otpiska(deps, msk("2026-11-23T10:00:00"))
+    ids["open"] = await add_complaint(
+        s, reg, created_at=msk("2026-11-23T11:00:00"), topic="snow", text="Не чистят снег"
+    )
     await add_complaint(
         s, reg, created_at=msk("2026-11-23T12:00:00"), status=ComplaintStatus.DISMISSED
     )

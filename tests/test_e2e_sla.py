@@ -108,3 +108,50 @@ async def test_unanswered_complaint_nudged_then_escalated_then_lead(
     assert (601, "Жалобы с 23.11.2026 по 23.11.2026: 1") in docs
     assert _texts(report, 701, "Укажите неделю так")
     assert sum(1 for t in report["telegram"] if t["method"] == "sendPhoto") == 0  # empty day
+
+
+async def test_waiting_on_the_resident_holds_the_nudge_until_resumed(
+    make_scenario: Any, tmp_path: Path
+) -> None:
+    """The official asks the resident for the house number at 09:30 (half the hour used):
+    nothing is chased while the clock stands (the nudge was due at 09:45); /resume at 10:30
+    leaves 30 minutes, so the nudge comes at about 10:45 and the breach would be at 11:00."""
+    scenario = make_scenario(
+        [
+            {"at": "2026-11-23T08:52:00+03:00", "comment": COMPLAINT},
+            {"at": "2026-11-23T09:30:00+03:00", "telegram": {"from": 501, "text": "/wait 1 дом?"}},
+            {"at": "2026-11-23T10:30:00+03:00", "telegram": {"from": 501, "text": "/resume 1"}},
+        ],
+        agencies=[
+            {
+                "id": "city",
+                "name": "Администрация г. Примерска",
+                "tz": "Europe/Moscow",
+                "first_response_hours": 1,
+            }
+        ],
+        start="2026-11-23T08:50:00+03:00",
+        end="2026-11-23T10:55:00+03:00",
+    )
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
+        report = await sandbox.run()
+
+    (complaint,) = report["complaints"]
+    assert complaint["status"] == "open"
+    assert _texts(report, 501, "ждём ответа жителя, срок ответа остановлен")
+    edits = [
+        t
+        for t in report["telegram"]
+        if t["chat_id"] == 501
+        and t["method"] == "editMessageText"
+        and "Ждём ответа жителя" in (t["text"] or "")
+    ]
+    assert edits and "Спросили: дом?" in edits[0]["text"]
+    (resumed,) = _texts(report, 501, "срок ответа снова идёт")
+    # Commands reach the app a virtual minute or two late under load, hence the window.
+    due = re.search(r"ответить до 23\.11 (\d\d:\d\d)", resumed["text"])
+    assert due is not None and "10:55" <= due.group(1) <= "11:05", resumed["text"]
+    nudges = _texts(report, 501, "До срока ответа осталось")
+    assert len(nudges) == 1, report["telegram"]
+    assert _at(nudges[0]) > _at(resumed)  # nothing was chased while the clock stood
+    assert _texts(report, 601, "Просрочена жалоба") == []

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.events import Batch, CommentEvent
+from collectors.events import Batch, CommentChange, CommentEvent
 from config.clock import ManualClock
 from config.registry import parse_registry
-from matcher.classifier import classify
-from matcher.quality import rate_answer
+from matcher.classifier import Classification, classify
+from matcher.followup import NEAR_DUPLICATE, fingerprint, shared_keys_needed, similarity
+from matcher.quality import AnswerRating, rate_answer
+from matcher.topics import Topic
 from storage.db import make_engine, make_session_factory
 from storage.ingest import Ingestor, IngestResult
 from storage.migrate import upgrade
-from storage.models import Comment, Complaint, Notification
+from storage.models import AuditEntry, Comment, Complaint, ComplaintKey, Notification
 from storage.registry_sync import sync_registry
+from storage.repeats import REPEAT_WINDOW, KeyStats, _plan, stored_keys
 
 T0 = datetime(2026, 11, 23, 5, 5, tzinfo=UTC)  # 08:05 Moscow, a Monday
 REGISTRY = parse_registry(
@@ -217,3 +224,457 @@ async def test_same_author_same_topic_within_30_days_is_linked_as_repeat(
     assert rows[again.new_complaints[0]] == 1
     assert rows[copy_elsewhere.new_complaints[0]] == 1
     assert rows[stranger.new_complaints[0]] is None
+
+
+# ====================================================================== issue 7: batched ingest
+# Repeats come from the ``complaint_keys`` index, not from reading every complaint: these tests
+# hold it to the old definition (earliest complaint in 30 days with the same author and topic,
+# or ``similarity >= 0.8``), across batches, pages, processes and rollbacks.
+
+ROADS = Classification(True, 0.9, Topic.ROADS, 0.9, ("test",))
+WATER = Classification(True, 0.9, Topic.HOUSING, 0.9, ("test",))
+CHATTER = Classification(False, 0.1, Topic.OTHER, 0.5, ("test",))
+
+
+def stub_classify(text: str) -> Classification:
+    """ "!" starts a complaint; "!!" one about water, so topics differ too."""
+    if text.startswith("!!"):
+        return WATER
+    return ROADS if text.startswith("!") else CHATTER
+
+
+def stub_rate(_q: str, _a: str) -> AnswerRating:
+    return AnswerRating(False, 80, ())
+
+
+def corpus_complaints() -> list[str]:
+    path = Path(__file__).resolve().parent.parent / "matcher" / "data" / "corpus.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    return [r["text"] for r in rows if r["needs_answer"]]
+
+
+async def ingest_with(
+    factory: async_sessionmaker[AsyncSession], ingestor: Ingestor, *events: CommentEvent
+) -> IngestResult:
+    async with factory() as session, session.begin():
+        return await ingestor.ingest(session, Batch(comments=list(events)))
+
+
+async def repeat_of(factory: async_sessionmaker[AsyncSession], complaint_id: int) -> int | None:
+    async with factory() as s:
+        c = await s.get(Complaint, complaint_id)
+    assert c is not None
+    return c.repeat_of
+
+
+def test_index_keys_never_miss_a_near_duplicate() -> None:
+    """Every pair that ``similarity`` calls near-duplicates shares enough index keys in the
+    same part of the index (or the whole-set key), over corpus texts and their edited copies,
+    and two very long texts that differ by a number."""
+    rng = random.Random(5)
+    base = corpus_complaints()
+    texts = list(base[:150])
+    for t in base[:80]:
+        texts += [
+            "Повторно пишу! " + t,
+            t[: len(t) * 3 // 4],
+            t + " уже неделю",
+            t.upper(),
+            t.replace("1", "7"),
+            f"{t} дом {rng.randint(1, 9)}",
+        ]
+    texts += ["", "!!!", "яма", "дом 5", "дом 7", "12345", "ул 5 дом 7", "ул 7 дом 5"]
+    # Over LONG_TEXT shingles (listed in part 0), so long that a number added at the end
+    # still leaves a near-duplicate: 9,000 random words, some 62,000 distinct shingles.
+    huge = " ".join(
+        "".join(rng.choice("абвгдежзиклмнопрстуфхцчшщэюя") for _ in range(6)) for _ in range(9000)
+    )
+    texts += [huge, huge + " 987654"]
+    stats = KeyStats()
+    found = 0
+    for i, text in enumerate(texts):
+        probe = _plan(text, stats)
+        a = probe.size
+        keys = {*probe.keys, *probe.long_keys}
+        for j in range(i):
+            if similarity(texts[j], text) < NEAR_DUPLICATE:
+                continue
+            found += 1
+            fb = fingerprint(texts[j])
+            b = len(fb.shingles)
+            listed = set(stored_keys(fb))
+            whole = probe.whole in listed and a == b
+            assert whole or len(keys & listed) >= shared_keys_needed(a, b) > 0, (
+                text[:80],
+                texts[j][:80],
+            )
+    assert found > 200
+    assert similarity(huge, huge + " 987654") >= NEAR_DUPLICATE
+    assert fingerprint(huge).numbers != fingerprint(huge + " 987654").numbers
+
+
+async def test_repeat_found_among_hundreds_of_stored_complaints_on_another_page(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    texts = corpus_complaints()[:300]
+    events = [
+        comment(1000 + k, "! " + t, minutes=k, from_id=20_000 + k, post=100 + k // 50)
+        for k, t in enumerate(texts)
+    ]
+    for k in range(0, len(events), 100):
+        await ingest_with(sessions, ingestor, *events[k : k + 100])
+    original = texts[137]
+    copy = await ingest_with(
+        sessions,
+        ingestor,
+        comment(5000, "! " + original, minutes=600, from_id=99_001, owner=-1002, post=7),
+        comment(5001, "! Повторно пишу! " + original, minutes=601, from_id=99_002, owner=-1002),
+        comment(5002, "! Совсем другое: сломан светофор", minutes=602, from_id=99_003),
+    )
+    async with sessions() as s:
+        first = await s.scalar(select(Complaint.id).where(Complaint.comment_id == 1137))
+        expected = first
+        # The earliest near-duplicate wins: an earlier complaint may say the same.
+        for cid, text in (
+            await s.execute(
+                select(Complaint.id, Comment.text)
+                .join(Comment, Comment.id == Complaint.comment_pk)
+                .order_by(Complaint.created_at, Complaint.id)
+            )
+        ).all():
+            if similarity(text, "! " + original) >= NEAR_DUPLICATE:
+                expected = cid
+                break
+    assert first is not None and copy.repeats == 2
+    assert await repeat_of(sessions, copy.new_complaints[0]) == expected
+    assert await repeat_of(sessions, copy.new_complaints[2]) is None
+
+
+async def test_repeat_within_the_same_batch(sessions: async_sessionmaker[AsyncSession]) -> None:
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    text = "! Третий день не вывозят мусор во дворе дома 12 по улице Мира"
+    result = await ingest_with(
+        sessions,
+        ingestor,
+        comment(11, text, minutes=0, from_id=7001),
+        comment(12, "! Яма на Садовой", minutes=1, from_id=7002),
+        comment(13, text + "!!!", minutes=2, from_id=7003, owner=-1002),  # a copy elsewhere
+        comment(14, "! Опять яма на Садовой, колесо пробил", minutes=3, from_id=7002),
+        comment(15, "!! Нет воды на Садовой", minutes=4, from_id=7002),  # other topic
+    )
+    first, pothole, copy, again, water = result.new_complaints
+    assert await repeat_of(sessions, copy) == first
+    assert await repeat_of(sessions, again) == pothole  # same author and topic
+    assert await repeat_of(sessions, water) is None
+    assert await repeat_of(sessions, first) is None
+    assert result.repeats == 2
+
+
+async def test_another_process_committed_complaint_is_a_repeat_target(
+    db_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Two ingestors with their own engines (two processes) share only the database."""
+    clock = ManualClock(T0)
+    mine = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    engine = make_engine(db_url)
+    other_sessions = make_session_factory(engine)
+    other = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    try:
+        warm = await ingest_with(sessions, mine, comment(1, "! Яма на Ленина 5", minutes=0))
+        text = "! Второй месяц не работает освещение в парке у дома 3 по Советской"
+        theirs = await ingest_with(
+            other_sessions, other, comment(2, text, minutes=5, from_id=8001, owner=-1002)
+        )
+        ours = await ingest_with(
+            sessions, mine, comment(3, "! " + text[2:] + " Сделайте!", minutes=9, from_id=8002)
+        )
+        back = await ingest_with(
+            other_sessions, other, comment(4, "! Яма на Ленина 5!", minutes=12, from_id=8003)
+        )
+    finally:
+        await engine.dispose()
+    assert await repeat_of(sessions, ours.new_complaints[0]) == theirs.new_complaints[0]
+    assert await repeat_of(sessions, back.new_complaints[0]) == warm.new_complaints[0]
+
+
+async def test_rolled_back_batch_leaves_no_repeat_target(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    text = "! Во дворе дома 8 по Школьной сломали детскую площадку, кто ответит?"
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with sessions() as session, session.begin():
+            lost = await ingestor.ingest(session, Batch(comments=[comment(1, text, minutes=0)]))
+            assert lost.new_complaints
+            raise Boom
+    kept = await ingest_with(sessions, ingestor, comment(2, text, minutes=5, from_id=7002))
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Complaint)) == 1
+        listed = await s.execute(select(ComplaintKey.complaint_id).distinct())
+    assert await repeat_of(sessions, kept.new_complaints[0]) is None
+    assert list(listed.scalars()) == kept.new_complaints
+
+
+async def test_edited_complaint_is_compared_by_its_current_text(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    before = "! Не вывозят мусор с контейнерной площадки у дома 4 по Гагарина"
+    after = "! Разбит тротуар вдоль школы номер 9, дети падают каждый день"
+    first = await ingest_with(sessions, ingestor, comment(1, before, minutes=0, from_id=7001))
+    edit = replace(comment(1, after, minutes=0, from_id=7001), change=CommentChange.EDIT)
+    await ingest_with(sessions, ingestor, edit)
+    old_copy = await ingest_with(sessions, ingestor, comment(2, before, minutes=5, from_id=7002))
+    new_copy = await ingest_with(sessions, ingestor, comment(3, after, minutes=6, from_id=7003))
+    assert await repeat_of(sessions, old_copy.new_complaints[0]) is None
+    assert await repeat_of(sessions, new_copy.new_complaints[0]) == first.new_complaints[0]
+
+
+async def test_answer_and_follow_up_later_in_the_batch_see_its_new_complaint(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Events are decided in order against the batch's own complaints: a follow-up in the
+    author's thread is no new complaint, an official's reply answers, the author's «ничего не
+    сделали» reopens, and a second answer answers again (its card refreshed once)."""
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, classify, rate_answer)
+    result = await ingest_with(
+        sessions,
+        ingestor,
+        comment(11, "Третий день нет горячей воды в доме 7 по Мира, когда дадут?", minutes=0),
+        comment(12, "Уточню: подъезд 2", minutes=1, thread=11, reply_to_user=-1001),
+        comment(
+            13,
+            "Подачу воды восстановят сегодня до 18:00, бригада уже на месте.",
+            minutes=30,
+            from_id=9001,
+            thread=11,
+            reply_to_user=7001,
+        ),
+        comment(14, "Уже вечер, до сих пор нет воды!", minutes=600, thread=11, reply_to_user=9001),
+        comment(
+            15,
+            "Бригада работает, воду дадут к утру.",
+            minutes=620,
+            from_id=9001,
+            thread=11,
+            reply_to_user=7001,
+        ),
+    )
+    assert result.new_complaints == [1]
+    assert result.answered == [1, 1] and result.reopened == [1]
+    async with sessions() as s:
+        c = await s.get(Complaint, 1)
+        kinds = (await s.execute(select(Notification.kind).order_by(Notification.id))).all()
+        audit = (await s.execute(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+    assert c is not None and (c.status, c.reopen_count) == ("answered", 1)
+    assert [a for (a,) in audit] == ["complaint_created", "answered", "reopened", "answered"]
+    assert [k for (k,) in kinds] == ["alert", "update", "update"]
+
+
+async def test_top_level_follow_up_after_an_answer_in_the_same_batch_reopens(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, classify, rate_answer)
+    result = await ingest_with(
+        sessions,
+        ingestor,
+        comment(11, "Когда уберут мусор во дворе на Мира 3?", minutes=0),
+        comment(
+            12,
+            "Здравствуйте! Вывоз запланирован на завтра.",
+            minutes=30,
+            from_id=-1001,
+            thread=11,
+            reply_to_user=7001,
+        ),
+        comment(13, "Прошла неделя, до сих пор ничего не убрали", minutes=60 * 24 * 7),
+        comment(14, "Когда починят светофор на Гагарина?", minutes=60 * 24 * 7 + 1, post=11),
+    )
+    assert result.new_complaints == [1, 2]
+    assert result.answered == [1] and result.reopened == [1]
+    async with sessions() as s:
+        c = await s.get(Complaint, 1)
+    assert c is not None and (c.status, c.reopen_count, c.answered_at) == ("open", 1, None)
+
+
+def _expected_repeats(rows: list[tuple[int, int, str, datetime, str]]) -> dict[int, int | None]:
+    """The old definition, by brute force: for each complaint (in id order) the earliest
+    (created_at, id) earlier-stored complaint within its 30 days with the same author and
+    topic or a near-identical text."""
+    out: dict[int, int | None] = {}
+    for k, (cid, author, topic, at, text) in enumerate(rows):
+        best: tuple[datetime, int] | None = None
+        for oid, o_author, o_topic, o_at, o_text in rows[:k]:
+            if not at - REPEAT_WINDOW <= o_at <= at:
+                continue
+            if (o_author == author and o_topic == topic) or similarity(
+                o_text, text
+            ) >= NEAR_DUPLICATE:
+                best = min(best or (o_at, oid), (o_at, oid))
+        out[cid] = best[1] if best else None
+    return out
+
+
+@pytest.mark.parametrize("hot_key", [48, 2])
+async def test_repeats_match_the_brute_force_definition(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch, hot_key: int
+) -> None:
+    """Random batches (late comments, copies, numbers changed, few authors, two topics, a
+    40-day span) link exactly the complaints that comparing with every complaint links; also
+    when nearly every key counts as common and is skipped where the bound allows."""
+    monkeypatch.setattr("storage.repeats.HOT_KEY", hot_key)
+    rng = random.Random(11)
+    bases = corpus_complaints()[:40]
+    clock = ManualClock(T0)
+    ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+    said: list[str] = []
+    cid = 100
+    for _ in range(8):
+        events = []
+        for _ in range(40):
+            cid += 1
+            roll = rng.random()
+            if said and roll < 0.25:
+                text = rng.choice(said)
+            elif said and roll < 0.35:
+                text = "! Повторно! " + rng.choice(said).lstrip("!")
+            elif said and roll < 0.45:
+                text = rng.choice(said) + f" дом {rng.randint(1, 3)}"
+            elif roll < 0.55:
+                text = "чат " + rng.choice(bases)
+            else:
+                text = rng.choice(["! ", "!! "]) + rng.choice(bases)
+            said.append(text)
+            events.append(
+                comment(
+                    cid,
+                    text,
+                    minutes=rng.uniform(0, 40 * 24 * 60),
+                    from_id=rng.randint(7001, 7012),
+                    owner=rng.choice([-1001, -1002]),
+                    post=rng.randint(1, 30),
+                )
+            )
+        await ingest_with(sessions, ingestor, *events)
+    async with sessions() as s:
+        rows = (
+            await s.execute(
+                select(
+                    Complaint.id,
+                    Complaint.author_id,
+                    Complaint.topic,
+                    Complaint.created_at,
+                    Comment.text,
+                    Complaint.repeat_of,
+                )
+                .join(Comment, Comment.id == Complaint.comment_pk)
+                .order_by(Complaint.id)
+            )
+        ).all()
+    expected = _expected_repeats([(r[0], r[1], r[2], r[3], r[4]) for r in rows])
+    got = {r[0]: r[5] for r in rows}
+    assert len(rows) > 100 and sum(v is not None for v in expected.values()) > 30
+    assert got == expected
+
+
+async def test_complaints_stored_before_the_index_are_indexed_by_the_migration(
+    db_url: str,
+) -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    mine = next(r for r in script.walk_revisions() if r.revision.startswith("i0008"))
+    engine = make_engine(db_url)
+    try:
+        await upgrade(engine, str(mine.down_revision))
+        factory = make_session_factory(engine)
+        async with factory() as session, session.begin():
+            await sync_registry(session, REGISTRY)
+        text = "! Сломана лавочка у подъезда дома 6 по Набережной"
+        clock = ManualClock(T0)
+        # Stored by the old schema's code path: a complaint row without keys.
+        async with factory() as session, session.begin():
+            session.add(
+                Comment(
+                    owner_id=-1001,
+                    post_id=10,
+                    comment_id=1,
+                    from_id=7001,
+                    text=text,
+                    created_at=T0,
+                    stored_at=T0,
+                )
+            )
+            await session.flush()
+            await session.execute(
+                Complaint.__table__.insert().values(
+                    comment_pk=1,
+                    owner_id=-1001,
+                    post_id=10,
+                    comment_id=1,
+                    author_id=7001,
+                    agency_id="city",
+                    route_rule="r",
+                    topic="roads",
+                    score=0.9,
+                    reasons=[],
+                    status="open",
+                    created_at=T0,
+                )
+            )
+        await upgrade(engine)
+        ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
+        later = await ingest_with(
+            factory, ingestor, comment(2, text, minutes=10, from_id=7002, owner=-1002)
+        )
+        assert await repeat_of(factory, later.new_complaints[0]) == 1
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("in_thread", [True, False], ids=["thread-reply", "top-level"])
+async def test_residents_comment_resumes_a_complaint_waiting_on_them(
+    sessions: async_sessionmaker[AsyncSession], in_thread: bool
+) -> None:
+    """The official asked for the house number and paused the clock; the resident's next
+    comment (in the thread or on the post) starts it again, moves the deadline by the working
+    time spent waiting, and is neither a new complaint nor an answer."""
+    clock = ManualClock(T0)
+    await ingest(sessions, clock, comment(11, "Когда уберут мусор во дворе?", minutes=0))
+    async with sessions() as s, s.begin():
+        c = await s.get(Complaint, 1)
+        assert c is not None and c.due_at is not None
+        first_due = c.due_at
+        c.waiting_since = T0 + timedelta(minutes=55)  # 09:00 Moscow: working time from here
+        c.waiting_reason = "Уточните номер дома"
+    reply = comment(
+        12,
+        "Дом 7 по улице Мира, мусор так и лежит",
+        minutes=175,  # 11:00 Moscow: two working hours of waiting
+        thread=11 if in_thread else None,
+        reply_to_user=-1001 if in_thread else None,
+    )
+    result = await ingest(sessions, clock, reply)
+    assert result.new_complaints == [] and result.answered == [] and result.reopened == []
+    async with sessions() as s:
+        c = await s.get(Complaint, 1)
+        actions = (await s.execute(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+        kinds = (await s.execute(select(Notification.kind).order_by(Notification.id))).all()
+    assert c is not None and c.status == "open"
+    assert (c.waiting_since, c.paused_s) == (None, 2 * 3600)
+    assert c.due_at is not None and c.due_at > first_due
+    assert [a for (a,) in actions] == ["complaint_created", "resume"]
+    assert [k for (k,) in kinds] == ["alert", "update"]  # the card loses «Ждём ответа жителя»

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.logging_setup import redact, setup_logging
-from bot.metrics import Health, Metrics
+from bot.metrics import Health, HealthThresholds, Metrics
 from bot.scheduler import JobDeps
 from bot.sla_watch import check_sla
 from collectors.events import Batch, CommentEvent
@@ -67,7 +67,7 @@ async def test_healthz_reports_each_check_and_a_stale_collector(db_url: str) -> 
             assert body["checks"]["collector"]["last_pass_age_s"] == 0.0
 
 
-async def test_healthz_is_503_when_the_database_does_not_answer() -> None:
+async def test_healthz_is_degraded_while_the_database_is_away_then_503() -> None:
     from config.clock import ManualClock
     from tests.bot_harness import T0
 
@@ -75,15 +75,25 @@ async def test_healthz_is_503_when_the_database_does_not_answer() -> None:
     # missing directory: aiosqlite's worker thread of the failed connection would outlive
     # the test's event loop.
     engine = make_engine("postgresql+asyncpg://otklik@127.0.0.1:1/otklik")
-    metrics = Metrics(ManualClock(T0))
+    clock = ManualClock(T0)
+    metrics = Metrics(clock)
     try:
-        async with serving(metrics, Health(metrics, engine)) as base:
-            status, _, body = await get(base + "/healthz")
+        health = Health(metrics, engine, HealthThresholds(db_unhealthy_s=120))
+        async with serving(metrics, health) as base:
+            brief, _, first = await get(base + "/healthz")
+            _, exposition, _ = await get(base + "/metrics")
+            clock.advance(121)
+            long, _, later = await get(base + "/healthz")
     finally:
         await engine.dispose()
-    assert status == 503
-    assert body["status"] == "unhealthy" and body["checks"]["db"]["status"] == "unhealthy"
-    assert body["checks"]["db"]["error"]  # names the error class, never the URL's password
+    # A brief outage: every loop waits it out, so the app is degraded, not down.
+    assert brief == 200
+    assert first["status"] == "degraded" and first["checks"]["db"]["status"] == "degraded"
+    assert first["checks"]["db"]["error"]  # names the error class, never the URL's password
+    assert sample(exposition, "otklik_db_up") == 0
+    # Away for longer than the threshold: a person must look.
+    assert long == 503
+    assert later["status"] == "unhealthy" and later["checks"]["db"]["down_s"] == 121.0
 
 
 async def test_ingest_metrics_count_only_committed_batches(db_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import date, datetime, timedelta
@@ -19,8 +20,18 @@ from bot.reports import (
 )
 from bot.scheduler import JobDeps
 from bot.spikes import check_spikes
-from storage.models import Complaint, SpikeAlert
-from tests.issue6_support import add_complaint, msk, outbox, region, region_db
+from config.registry import parse_registry
+from storage.models import Complaint, Person, SpikeAlert
+from tests.issue6_support import (
+    REGION,
+    add_complaint,
+    add_otpiska,
+    monday_complaints,
+    msk,
+    outbox,
+    region,
+    region_db,
+)
 
 NOW = msk("2026-11-30T09:00:00")  # Monday: last full week is 2026-W48 (23–29 November)
 CITY, WATER, NSK = "Администрация г. Примерска", "Примерскводоканал", "Мэрия Новосибирска"
@@ -28,44 +39,11 @@ CITY, WATER, NSK = "Администрация г. Примерска", "При�
 
 async def _week(deps: JobDeps) -> dict[str, int]:
     reg, s = deps.registry, deps.sessions
-    ids = {
-        "w2": await add_complaint(
-            s, reg, created_at=msk("2026-11-23T08:00:00"), agency="water", topic="housing"
-        ),
-        "c1": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-23T09:00:00"),
-            answered_after_s=3600,
-            working_s=3600,
-            otpiska=False,
-            quality=80,
-            text="Яма у дома 5",
-        ),
-        "w1": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-23T09:30:00"),
-            agency="water",
-            topic="housing",
-            answered_after_s=36000,
-            working_s=30600,
-            otpiska=False,
-            quality=60,
-        ),
-        "c2": await add_complaint(
-            s,
-            reg,
-            created_at=msk("2026-11-24T10:00:00"),
-            answered_after_s=7200,
-            working_s=7200,
-            otpiska=True,
-            quality=20,
-        ),
-        "n1": await add_complaint(
-            s, reg, created_at=msk("2026-11-25T09:00:00"), agency="nsk", topic="snow"
-        ),
-    }
+    ids = await monday_complaints(deps)
+    ids["otpiska"] = await add_otpiska(deps, msk("2026-11-24T10:00:00"))
+    ids["nsk"] = await add_complaint(
+        s, reg, created_at=msk("2026-11-25T09:00:00"), agency="nsk", topic="snow"
+    )
     # Just outside the week on both sides.
     await add_complaint(s, reg, created_at=msk("2026-11-22T23:59:00"))
     await add_complaint(s, reg, created_at=msk("2026-11-30T00:00:00"))
@@ -82,7 +60,7 @@ async def test_weekly_excel_ranking_cell_by_cell(db_url: str) -> None:
             data, filename, caption = await build_weekly_report(
                 session, week, tz="Europe/Moscow", now=NOW
             )
-            c1 = await session.get(Complaint, ids["c1"])
+            c1 = await session.get(Complaint, ids["fast"])
             assert c1 is not None
     assert filename == "otklik-2026-W48.xlsx"
     assert caption == "📈 Рейтинг ведомств за 2026-W48 (23.11.2026 — 29.11.2026)"
@@ -112,10 +90,11 @@ async def test_weekly_excel_ranking_cell_by_cell(db_url: str) -> None:
 
     wc = wb["Жалобы"]
     rows = [[c.value for c in row] for row in wc.iter_rows(min_row=2)]
-    assert [r[0] for r in rows] == [ids["w2"], ids["c1"], ids["w1"], ids["c2"], ids["n1"]]
+    order = ["overdue", "fast", "late", "otpiska", "nsk"]  # by creation time
+    assert [r[0] for r in rows] == [ids[k] for k in order]
     url = f"https://vk.com/wall-1001_10?reply={c1.comment_id}"
     assert rows[1] == [
-        ids["c1"],
+        ids["fast"],
         datetime(2026, 11, 23, 9, 0),
         CITY,
         CITY,
@@ -158,6 +137,28 @@ async def test_weekly_report_goes_to_leads_on_monday_once(db_url: str) -> None:
     ]
 
 
+async def test_weekly_ranking_covers_each_leads_own_agencies(db_url: str) -> None:
+    reg = region()
+    async with region_db(db_url, reg, NOW) as deps:
+        ids = await _week(deps)
+        async with deps.sessions() as session, session.begin():
+            lead = await session.get(Person, 701)
+            assert lead is not None
+            lead.agencies = ["city"]  # the head of the city administration
+            session.add(Person(telegram_id=703, name="Вера Общая", role="lead", tz=lead.tz))
+        assert await send_weekly_reports(deps, now=NOW, tz="Europe/Moscow") == [701, 703]
+        rows = {r.chat_id: r for r in await outbox(deps.sessions)}
+    ranked: dict[int, list[str]] = {}
+    listed: dict[int, list[int]] = {}
+    for chat_id, row in rows.items():
+        wb = load_workbook(io.BytesIO(base64.b64decode(row.payload["content_b64"])))
+        ranked[chat_id] = [r[1] for r in wb["Рейтинг"].iter_rows(min_row=2, values_only=True)]
+        listed[chat_id] = [r[0] for r in wb["Жалобы"].iter_rows(min_row=2, values_only=True)]
+    assert ranked == {701: [CITY], 703: [CITY, WATER, NSK]}
+    assert listed[701] == [ids["fast"], ids["otpiska"]]
+    assert len(listed[703]) == 5
+
+
 async def test_csv_export_by_local_days(db_url: str) -> None:
     reg = region()
     async with region_db(db_url, reg, NOW) as deps:
@@ -166,15 +167,15 @@ async def test_csv_export_by_local_days(db_url: str) -> None:
             data, n = await export_csv(
                 session, date(2026, 11, 23), date(2026, 11, 23), tz="Europe/Moscow"
             )
-            c1 = await session.get(Complaint, ids["c1"])
+            c1 = await session.get(Complaint, ids["fast"])
             assert c1 is not None
     assert n == 3
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["id", "created_at", "agency"]
-    assert [r[0] for r in rows[1:]] == [str(ids["w2"]), str(ids["c1"]), str(ids["w1"])]
+    assert [r[0] for r in rows[1:]] == [str(ids["overdue"]), str(ids["fast"]), str(ids["late"])]
     assert rows[2] == [
-        str(ids["c1"]),
+        str(ids["fast"]),
         "2026-11-23T09:00:00+03:00",
         "city",
         CITY,
@@ -248,3 +249,30 @@ async def test_snowfall_spike_alerts_leads_once_with_examples(db_url: str) -> No
     assert "Всплеск: Снег и наледь" in text and CITY in text
     assert "Сегодня 6 жалоб (обычно 2,0 в день)" in text
     assert "Улицу не чистят" in text and text.count("• ") == 3
+
+
+async def test_spike_alert_reaches_only_leads_whose_region_has_the_agency(db_url: str) -> None:
+    """A Siberian lead is not woken by a snowfall in Primersk; the central lead is."""
+    data = {
+        **REGION,
+        "agencies": [
+            {**a, "region": "Сибирь" if a["id"] == "nsk" else "Центр"} for a in REGION["agencies"]
+        ],
+        "people": [
+            {**p, "region": "Сибирь"} if p["telegram_id"] == 702 else p for p in REGION["people"]
+        ],
+    }
+    reg = parse_registry(data)
+    now = msk("2026-11-23T12:00:00")
+    async with region_db(db_url, reg, now) as deps:
+        for i in range(6):
+            await add_complaint(
+                deps.sessions,
+                reg,
+                created_at=msk("2026-11-23T08:00:00") + timedelta(minutes=10 * i),
+                topic="snow",
+                text=f"Двор {i} завален снегом",
+            )
+        assert await check_spikes(deps, now=now) == [("city", "snow", 6)]
+        rows = await outbox(deps.sessions)
+    assert [r.chat_id for r in rows] == [701]

@@ -14,7 +14,9 @@ from matcher.sla import (
     deadlines,
     format_duration_ru,
     next_change_at,
+    paused_working_seconds,
     response_times,
+    response_times_excluding_waits,
     stage_at,
 )
 from matcher.workcalendar import WorkCalendar, WorkSchedule
@@ -55,6 +57,40 @@ def test_response_times(
     created: datetime, answered: datetime, paused: int, expected: tuple[int, int]
 ) -> None:
     assert response_times(created, answered, CAL, paused_s=paused) == expected
+
+
+@pytest.mark.parametrize(
+    ("paused", "waiting_since", "until", "expected"),
+    [
+        (0, None, msk(2026, 11, 23, 12), 0),
+        (1800, None, msk(2026, 11, 23, 12), 1800),  # finished waits only
+        (0, msk(2026, 11, 23, 10), msk(2026, 11, 23, 12), 2 * H),  # a wait still running
+        (600, msk(2026, 11, 23, 10), msk(2026, 11, 23, 12), 2 * H + 600),
+        # Waiting over the weekend counts working time only: Fri 17:00 → Mon 10:00.
+        (0, msk(2026, 11, 27, 17), msk(2026, 11, 30, 10), 2 * H),
+        (0, msk(2026, 11, 23, 13), msk(2026, 11, 23, 12), 0),  # wait begun after "until"
+    ],
+)  # fmt: skip
+def test_paused_working_seconds(
+    paused: int, waiting_since: datetime | None, until: datetime, expected: int
+) -> None:
+    assert paused_working_seconds(paused, waiting_since, until, CAL) == expected
+
+
+def test_response_times_leave_out_waits_on_the_resident() -> None:
+    created, answered = msk(2026, 11, 23, 10), msk(2026, 11, 23, 15)
+    assert response_times_excluding_waits(created, answered, CAL) == (5 * H, 5 * H)
+    # An hour waited and resumed, then two more hours still waited when the answer came.
+    got = response_times_excluding_waits(
+        created, answered, CAL, paused_s=H, waiting_since=msk(2026, 11, 23, 13)
+    )
+    assert got == (5 * H, 2 * H)  # calendar time stays wall time
+    # Never below zero, whatever the stored pauses say.
+    assert response_times_excluding_waits(created, answered, CAL, paused_s=9 * H) == (5 * H, 0)
+    with pytest.raises(ValueError, match="non-negative"):
+        paused_working_seconds(-1, None, answered, CAL)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        paused_working_seconds(0, datetime(2026, 11, 23, 10), answered, CAL)
 
 
 def test_response_times_in_a_24_7_agency_equal_calendar_time() -> None:

@@ -150,6 +150,30 @@ async def test_reopened_complaint_runs_a_new_clock_with_new_notices(db_url: str)
         assert [r.dedupe_key for r in rows] == [f"nudge:{cid}:1:501"]
 
 
+async def test_waits_of_an_earlier_clock_do_not_move_the_reopened_one(db_url: str) -> None:
+    """Five working hours waited on the resident before the first answer; after the reopen
+    the update clock runs its own eight hours from Monday 10:00."""
+    reg = region(city={"solution_hours": 40})
+    async with region_db(db_url, reg, msk("2026-11-23T10:00:00")) as deps:
+        cid = await add_complaint(
+            deps.sessions,
+            reg,
+            created_at=msk("2026-11-19T09:00:00"),
+            paused_s=5 * 3600,
+            paused_before_clock_s=5 * 3600,  # as a reopen leaves it
+            reopened_at=msk("2026-11-23T10:00:00"),
+            reopen_count=1,
+        )
+        # Monday 10:00 plus 8 working hours is 18:00 (with the old waits it would be Tue 14:00).
+        assert (await check_sla(deps, now=msk("2026-11-23T17:59:00"))).escalated == []
+        assert (await check_sla(deps, now=msk("2026-11-23T18:00:00"))).escalated == [cid]
+        # The solution clock runs across clocks, so it still leaves all five hours out:
+        # 40 + 5 working hours from Thursday 09:00 is Wednesday 18:00.
+        assert (await check_sla(deps, now=msk("2026-11-25T17:59:00"))).solution_breached == []
+        late = await check_sla(deps, now=msk("2026-11-25T18:00:00"))
+        assert late.solution_breached == [cid]
+
+
 async def test_optional_solution_clock_tells_moderators_once(db_url: str) -> None:
     reg = region(city={"solution_hours": 18})  # two full working days
     async with region_db(db_url, reg, msk("2026-11-23T09:00:00")) as deps:

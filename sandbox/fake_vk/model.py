@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True, eq=False)
@@ -40,6 +41,11 @@ class Post:
     top: list[Comment] | None = None
     # Published, non-deleted comments including replies (what wall.get reports).
     n_visible: int = 0
+    # The post's ``hash`` field and its last rendering, reused while the count and the
+    # comment state are unchanged (a count check renders thousands of posts); never mutated.
+    hash: str = ""
+    rendered: dict[str, Any] | None = None
+    rendered_key: int = -1
 
 
 @dataclass(slots=True, eq=False)

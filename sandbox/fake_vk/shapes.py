@@ -50,10 +50,23 @@ def profile_json(user_id: int, name: str | None = None) -> dict[str, Any]:
     }
 
 
+# Parts every post shares (never mutated; a cached post object costs less memory with them).
+_NO_ATTACHMENTS: list[Any] = []
+_POST_SOURCE = {"type": "vk"}
+_LIKES = {"count": 0, "user_likes": 0, "can_like": 1, "can_publish": 1}
+_REPOSTS = {"count": 0, "user_reposted": 0}
+
+
 def post_json(post: Post, *, can_post_comments: bool = True) -> dict[str, Any]:
-    """A ``wall_wallpost_full`` object as wall.get / wall.getById return it."""
-    owner_id = -post.group_id
+    """A ``wall_wallpost_full`` object as wall.get / wall.getById return it.
+
+    The object is cached on the post while its count, comment state and pin are unchanged,
+    so callers must not mutate it (they serialise or copy it)."""
     can_post = 1 if can_post_comments and not post.comments_closed else 0
+    key = post.n_visible * 4 + can_post * 2 + post.is_pinned
+    if post.rendered is not None and post.rendered_key == key:
+        return post.rendered
+    owner_id = -post.group_id
     out: dict[str, Any] = {
         "id": post.id,
         "owner_id": owner_id,
@@ -62,8 +75,8 @@ def post_json(post: Post, *, can_post_comments: bool = True) -> dict[str, Any]:
         "text": post.text,
         "post_type": "post",
         "marked_as_ads": 0,
-        "attachments": [],
-        "post_source": {"type": "vk"},
+        "attachments": _NO_ATTACHMENTS,
+        "post_source": _POST_SOURCE,
         "comments": {
             "count": post.n_visible,
             "can_post": can_post,
@@ -71,16 +84,22 @@ def post_json(post: Post, *, can_post_comments: bool = True) -> dict[str, Any]:
             "can_close": 0,
             "can_open": 0,
         },
-        "likes": {"count": 0, "user_likes": 0, "can_like": 1, "can_publish": 1},
-        "reposts": {"count": 0, "user_reposted": 0},
+        "likes": _LIKES,
+        "reposts": _REPOSTS,
         "views": {"count": 10 * (post.n_visible + 1)},
-        "hash": hashlib.md5(f"{owner_id}_{post.id}".encode(), usedforsecurity=False).hexdigest()[
-            :14
-        ],
+        "hash": post.hash or _post_hash(post),
     }
     if post.is_pinned:
         out["is_pinned"] = 1
+    post.rendered, post.rendered_key = out, key
     return out
+
+
+def _post_hash(post: Post) -> str:
+    post.hash = hashlib.md5(
+        f"{-post.group_id}_{post.id}".encode(), usedforsecurity=False
+    ).hexdigest()[:14]
+    return post.hash
 
 
 def _truncate(text: str, preview_length: int) -> str:

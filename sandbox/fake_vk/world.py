@@ -17,6 +17,7 @@ import heapq
 import random
 from bisect import insort
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.fake_vk.model import Comment, Group, LongPollLog, Post, Wall
@@ -46,6 +47,9 @@ class World:
         self._heap: list[_Entry] = []
         self._seq = 0
         self._rng = random.Random(seed)
+        # Called with the group id after a Long Poll event is logged (the server wakes the
+        # long polls waiting on that community instead of polling the log).
+        self.on_lp_event: Callable[[int], None] | None = None
 
     # ------------------------------------------------------------------ lookup
 
@@ -246,6 +250,8 @@ class World:
                 },
             )
         )
+        if self.on_lp_event is not None:
+            self.on_lp_event(wall.group.id)
 
     def new_lp_key(self) -> str:
         """A fresh random Long Poll key."""

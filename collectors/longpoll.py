@@ -60,6 +60,7 @@ class LongPollListener:
         self._key = ""
         self.reconciliations = 0
         self.failures: dict[int, int] = {}
+        self.store_failures = 0  # events the sink could not store at first (then retried)
         self._executor: ThreadPoolExecutor | None = None
 
     async def _new_server(self, *, keep_ts: bool) -> None:
@@ -135,11 +136,28 @@ class LongPollListener:
                     self._reconcile()
                 continue
             batch = self.to_batch(body.get("updates") or [])
-            if batch.comments or batch.posts:
-                await sink(batch)
-            self.ts = str(body.get("ts", self.ts))
-            if self.save_ts is not None:
-                await self.save_ts(self.group_id, self.ts)
+            if not await self._deliver(sink, batch, str(body.get("ts", self.ts)), stop):
+                return
+
+    async def _deliver(self, sink: Sink, batch: Batch, ts: str, stop: asyncio.Event) -> bool:
+        """Store the events, then move ``ts`` past them.  Storage being away (a database
+        outage) is waited out and the same events retried, so the listener neither dies nor
+        skips what the server sent; storing twice is harmless (comments are unique)."""
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                if batch.comments or batch.posts:
+                    await sink(batch)
+                self.ts = ts
+                if self.save_ts is not None:
+                    await self.save_ts(self.group_id, ts)
+                return True
+            except Exception:
+                log.exception("Long Poll of %s: could not store events, retrying", self.group_id)
+                self.store_failures += 1
+                await self.clock.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+        return False
 
     def to_batch(self, updates: list[dict[str, Any]]) -> Batch:
         """Normalize Long Poll updates into comment and post events."""

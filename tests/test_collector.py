@@ -574,3 +574,45 @@ async def test_check_budget_bounds_requests_and_goes_to_the_busy_posts(
     requests = len(fake.calls) - n
     budget = cfg.checks_per_s * 1200 / (25 * cfg.refs_per_getbyid)  # 120 full requests
     assert budget * 0.7 <= requests <= budget * 1.25
+
+
+async def test_long_poll_survives_storage_failures_and_loses_nothing(
+    fake: FakeVK, clock: ManualClock
+) -> None:
+    """The database is away for two attempts: the listener keeps running, ``ts`` does not
+    move past the unstored events, and the comment is stored once storage is back."""
+    fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Пост")
+    collector = Collector(clock)
+    collector.add_page(GID, longpoll=True)
+    saved: dict[int, str] = {}
+    stored: list[int] = []
+    ts_while_away: list[str | None] = []
+    attempts = 0
+
+    async def save(gid: int, ts: str) -> None:
+        saved[gid] = ts
+
+    async def sink(batch: Batch) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 2:
+            ts_while_away.append(saved.get(GID))
+            raise ConnectionRefusedError("database is away")
+        stored.extend(e.comment_id for e in batch.comments)
+        collector.confirm(batch)
+
+    listener = LongPollListener(
+        client(fake, clock, "grp"), GID, clock, collector, wait_s=1, save_ts=save
+    )
+    await listener._new_server(keep_ts=False)
+    cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Нет света")
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.run(sink, stop))
+    for _ in range(300):
+        await asyncio.sleep(0.02)
+        if stored:
+            break
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert stored == [cid] and listener.store_failures == 2 and saved[GID] == listener.ts
+    assert ts_while_away == [None, None]  # ts not moved past the events while unstored

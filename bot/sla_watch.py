@@ -24,6 +24,7 @@ from matcher.sla import SlaPolicy, SlaStage, deadlines, format_duration_ru, stag
 from matcher.workcalendar import WorkCalendar
 from storage.models import Agency, Comment, Complaint, ComplaintStatus, Person
 from storage.outbox import enqueue
+from storage.scope import Scope, in_scope, scope_of
 from storage.sla_clock import (
     OPEN_STATUSES,
     agency_calendar,
@@ -56,6 +57,11 @@ class Staff:
     moderators: list[Person]
     leads: list[Person]
     everyone: dict[int, Person]
+    scopes: dict[int, Scope]  # moderators' and leads' agencies (``storage.scope``)
+
+    def in_charge(self, people: list[Person], agency_id: str) -> list[Person]:
+        """Those of ``people`` whose region or agencies cover the agency."""
+        return [p for p in people if in_scope(self.scopes.get(p.telegram_id), agency_id)]
 
     def officials_of(self, agency_id: str, taken_by: int | None = None) -> list[Person]:
         """The agency's officials, plus whoever pressed «В работу» if not among them."""
@@ -73,11 +79,14 @@ async def load_staff(session: AsyncSession) -> Staff:
     for p in people:
         by_role.setdefault(p.role, []).append(p)
         everyone[p.telegram_id] = p
+    moderators, leads = by_role.get("moderator", []), by_role.get("lead", [])
+    scopes = {p.telegram_id: await scope_of(session, p) for p in [*moderators, *leads]}
     return Staff(
         officials=by_role.get("official", []),
-        moderators=by_role.get("moderator", []),
-        leads=by_role.get("lead", []),
+        moderators=moderators,
+        leads=leads,
         everyone=everyone,
+        scopes=scopes,
     )
 
 
@@ -168,7 +177,7 @@ def _check_one(
             c.escalated_at, c
         ):
             names = ", ".join(escape(p.name) for p in officials) or texts.NO_OFFICIALS
-            for p in staff.moderators:
+            for p in staff.in_charge(staff.moderators, c.agency_id):
                 body = texts.SLA_ESCALATION.format(
                     id=c.id,
                     agency=agency,
@@ -182,7 +191,7 @@ def _check_one(
             result.escalated.append(c.id)
         if stage is SlaStage.ESCALATED_LEAD and not stamped_for_clock(c.escalated_lead_at, c):
             overdue = cal.working_seconds_between(d.due_at, now)
-            for p in staff.leads:
+            for p in staff.in_charge(staff.leads, c.agency_id):
                 body = texts.SLA_ESCALATION_LEAD.format(
                     id=c.id,
                     agency=agency,
@@ -216,7 +225,7 @@ def _check_solution(
     due = deadlines(c.created_at, policy, cal, paused_s=c.paused_s or 0, kind="solution").due_at
     if now < due:
         return
-    for p in staff.moderators:
+    for p in staff.in_charge(staff.moderators, c.agency_id):
         body = texts.SLA_SOLUTION_BREACH.format(
             id=c.id, agency=agency, due=local_time(due, p.tz), url=url
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.sla_watch import check_sla
+from config.registry import parse_registry
 from storage.models import Complaint
 from storage.sla_clock import pause_clock, resume_clock
-from tests.issue6_support import add_complaint, msk, outbox, region, region_db
+from tests.issue6_support import REGION, add_complaint, msk, outbox, region, region_db
 
 
 def _sent(rows: list, kind: str) -> list[tuple[int, int]]:
@@ -194,3 +195,30 @@ async def test_optional_solution_clock_tells_moderators_once(db_url: str) -> Non
 def test_msk_helper_is_aware() -> None:
     assert msk("2026-11-23T09:00:00").utcoffset() is not None
     assert isinstance(msk("2026-11-23T09:00:00"), datetime)
+
+
+async def test_breach_goes_only_to_moderators_and_leads_whose_region_covers_it(
+    db_url: str,
+) -> None:
+    """A Primersk breach reaches the central moderator and lead, not the Siberian ones."""
+    data = {
+        **REGION,
+        "agencies": [
+            {**a, "region": "Сибирь" if a["id"] == "nsk" else "Центр"} for a in REGION["agencies"]
+        ],
+        "people": [
+            *REGION["people"],
+            {"telegram_id": 602, "name": "Инна", "role": "moderator", "region": "Сибирь"},
+        ],
+    }
+    data["people"] = [
+        {**p, "region": "Сибирь"} if p["telegram_id"] == 702 else p for p in data["people"]
+    ]
+    reg = parse_registry(data)
+    async with region_db(db_url, reg, msk("2026-11-23T09:00:00")) as deps:
+        cid = await add_complaint(deps.sessions, reg, created_at=msk("2026-11-23T09:00:00"))
+        await check_sla(deps, now=msk("2026-11-23T17:00:00"))  # breach after 8 working hours
+        await check_sla(deps, now=msk("2026-11-24T13:00:00"))  # and 4 more: the leads
+        rows = await outbox(deps.sessions)
+    assert _sent(rows, "escalation") == [(cid, 601)]
+    assert _sent(rows, "escalation_lead") == [(cid, 701)]

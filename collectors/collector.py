@@ -317,6 +317,11 @@ class Collector:
         if reachable:
             self._push_check(post, now, now)
 
+    def all_bootstrapped(self) -> bool:
+        """Pages are watched and each has had its first look (its comments so far are the
+        baseline)."""
+        return bool(self.pages) and self._unbootstrapped == 0
+
     def _set_bootstrapped(self, page: PageState) -> None:
         if not page.bootstrapped:
             page.bootstrapped = True

@@ -43,6 +43,10 @@ USER_VISIBLE = frozenset(
 )
 
 
+#: Real seconds the first run waits for the collector's first look at every page.
+FIRST_LOOK_CAP_S = 10.0
+
+
 class Sandbox:
     """Fakes plus the world of one scenario; the app can be started and stopped many times."""
 
@@ -186,6 +190,8 @@ class Sandbox:
             started.cancel()
             runner.result()  # start-up failed: surface the error
             return
+        if self.app_runs == 0:
+            await self._first_look(app, runner)
         self.app_runs += 1
         self.clock.resume()
         if self._feeder is None:
@@ -199,6 +205,22 @@ class Sandbox:
             stop.set()
             self.clock.pause()
             await runner
+
+    @staticmethod
+    async def _first_look(app: OtklikApp, runner: asyncio.Task[None]) -> None:
+        """Hold virtual time until the collector has first looked at every page.
+
+        What a page holds at the first look is its history, never alerted; at 1,000× a
+        loaded machine could otherwise take that look minutes of virtual time late and
+        swallow the scenario's first comments.  Capped in real time: a collector that needs
+        the clock to move (pacing) gets it after the cap."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_LOOK_CAP_S
+        while loop.time() < deadline and not runner.done():
+            collection = app.collection
+            if collection is not None and collection.collector.all_bootstrapped():
+                return
+            await asyncio.sleep(0.01)
 
     async def run(self) -> dict[str, Any]:
         await self.run_app(self.scenario.end)

@@ -67,11 +67,13 @@ def _log(msg: str) -> None:
     print(f"[scale {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-async def _new_pg_db(server: str) -> tuple[str, str]:
+async def _new_pg_db(server: str, template: str | None = None) -> tuple[str, str]:
+    """A fresh database on ``server`` (a copy of ``template`` if given): (URL, name)."""
     name = f"otklik_bench_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = await asyncpg.connect(server)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await admin.close()
     base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
@@ -372,17 +374,6 @@ async def make_template(server: str, opts: dict[str, Any], workdir: Path) -> tup
     return name, reg_path
 
 
-async def _clone(server: str, template: str) -> tuple[str, str]:
-    name = f"otklik_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await admin.close()
-    base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base}/{name}", name
-
-
 async def bench_collectors(
     n_procs: int, opts: dict[str, Any], server: str, template: str, reg_path: Path, workdir: Path
 ) -> dict[str, Any]:
@@ -404,7 +395,7 @@ async def bench_collectors(
         for tok in group:
             fake.add_token(tok, "service")
     base = await fake.start()
-    db_url, db_name = await _clone(server, template)
+    db_url, db_name = await _new_pg_db(server, template)
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     procs: list[subprocess.Popen[bytes]] = []

@@ -484,7 +484,9 @@ class CollectionService:
         self._resume()
         loop = asyncio.get_running_loop()
         next_persist = loop.time() + PERSIST_EVERY_S / self.clock.speed
-        next_renew = loop.time() + self.renew_s
+        # Without leases there is nothing to renew: only the persist timer wakes this loop
+        # (a renew deadline that never moved made the wait zero and the loop spin, issue 11).
+        next_renew = loop.time() + self.renew_s if self.leases is not None else float("inf")
         try:
             while not stop.is_set():
                 wait = max(0.0, min(next_persist, next_renew) - loop.time())

@@ -68,6 +68,7 @@ def post_json(post: Post, *, can_post_comments: bool = True) -> dict[str, Any]:
         return post.rendered
     owner_id = -post.group_id
     out: dict[str, Any] = {
+        "inner_type": "wall_wallpost",  # the schema requires it; real answers carry it
         "id": post.id,
         "owner_id": owner_id,
         "from_id": post.from_id,

@@ -27,6 +27,7 @@ from matcher.model import (
 )
 from matcher.rules import Analysis, analyse, cue_label
 from matcher.topics import Topic
+from matcher.urgency import assess as assess_urgency
 
 THRESHOLD = 0.5
 MAX_REASONS = 4
@@ -39,6 +40,8 @@ class Classification:
     topic: Topic
     topic_score: float  # 0..1
     reasons: tuple[str, ...]  # a few phrases or features that drove the decision
+    urgent: bool = False  # an emergency that needs an answer (matcher.urgency)
+    urgent_reasons: tuple[str, ...] = ()  # why it is urgent, in Russian
 
 
 def _sigmoid(x: float) -> float:
@@ -111,6 +114,14 @@ _FLAG_LABELS.update(
         "R:neg_verb": "что-то не сделано («не …»)",
         "R:past_only": "сообщение о сделанном",
         "R:thanks_but": "благодарность с «но»",
+        "R:damage": "сообщение о поломке («упал», «сорвало», «появилась»)",
+        "R:object_problem": "назван объект и что с ним не так",
+        "R:terse_object": "короткое сообщение об объекте",
+        "R:q_object": "вопрос об объекте или услуге",
+        "R:q_no_object": "вопрос ни о каком объекте или услуге",
+        "R:news_only": "разговор о новостях и политике",
+        "R:rhetoric_only": "риторический вопрос",
+        "R:reply_plain": "ответ другому жителю, не власти",
     }
 )
 
@@ -165,6 +176,24 @@ def _topic_reason(topic: Topic, a: Analysis) -> str:
     return f"тема: {topic.value}"
 
 
+def forced_reason(a: Analysis, dense: Features) -> str | None:
+    """The hard rules that override the model: no words at all, or an advertisement."""
+    if not a.has_words:
+        return "нет слов (только эмодзи или знаки)"
+    if (
+        ("R:spam_contact" in dense or a.count("spam") >= 3)
+        and not a.has("problem")
+        and not a.has("question")
+    ):
+        return "реклама"
+    return None
+
+
+def describe_feature(name: str, a: Analysis) -> str | None:
+    """A feature as a moderator reads it (None for character n-grams and unknown words)."""
+    return _describe(name, a)
+
+
 class Matcher:
     """Holds a model and classifies comments with it."""
 
@@ -194,7 +223,10 @@ class Matcher:
         splits: Iterable[str] = ("train",),
     ) -> Matcher:
         """Train on the shipped corpus plus extra labelled examples (e.g. moderators' marks)."""
-        examples = load_corpus(corpus, splits=splits)
+        if corpus == CORPUS_PATH:
+            examples = load_training(splits=splits)
+        else:
+            examples = load_corpus(corpus, splits=splits)
         return cls(train([*examples, *extra]))
 
     def classify(self, text: str) -> Classification:
@@ -209,15 +241,7 @@ class Matcher:
         topic = TOPICS[t_idx]
         topic_score = 1.0 / sum(math.exp(x - top) for x in logits)
 
-        forced: str | None = None
-        if not a.has_words:
-            forced = "нет слов (только эмодзи или знаки)"
-        elif (
-            ("R:spam_contact" in dense or a.count("spam") >= 3)
-            and not a.has("problem")
-            and not a.has("question")
-        ):
-            forced = "реклама"
+        forced = forced_reason(a, dense)
         if forced is not None:
             p = min(p, 0.02)
         needs = p >= self.threshold
@@ -230,12 +254,15 @@ class Matcher:
         if not a.has_words:
             topic, topic_score = Topic.OTHER, 1.0
         reasons.append(_topic_reason(topic, a))
+        urgency = assess_urgency(a) if needs else None
         return Classification(
             needs_answer=needs,
             score=round(p, 4),
             topic=topic,
             topic_score=round(topic_score, 4),
             reasons=tuple(reasons),
+            urgent=bool(urgency and urgency.urgent),
+            urgent_reasons=urgency.reasons if urgency else (),
         )
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
@@ -258,9 +285,26 @@ def load_corpus(
                 LabelledExample(
                     text=row["text"],
                     needs_answer=bool(row["needs_answer"]),
-                    topic=Topic(row["topic"]),
+                    topic=Topic(row["topic"]) if row.get("topic") else None,
                 )
             )
+    return out
+
+
+VARIED_PATH = CORPUS_PATH.parent / "varied.jsonl"
+REAL_TRAIN_PATHS = (CORPUS_PATH.parent / "real" / "vk_news_comments.jsonl",)
+
+
+def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample]:
+    """Everything the shipped model is trained on: the corpus, the varied synthetic set and the
+    training part of the real sets (their ``heldout`` rows are never included)."""
+    wanted = [s for s in splits if s != "heldout"]
+    out = load_corpus(CORPUS_PATH, splits=wanted)
+    if VARIED_PATH.exists():
+        out.extend(load_corpus(VARIED_PATH, splits=wanted))
+    for path in REAL_TRAIN_PATHS:
+        if path.exists():
+            out.extend(load_corpus(path, splits=[s for s in wanted if s == "train"]))
     return out
 
 

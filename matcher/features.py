@@ -18,6 +18,7 @@ import itertools
 import math
 from functools import lru_cache
 
+from matcher.lexicon import CIVIC_WORDS, words
 from matcher.rules import Analysis
 from matcher.text import (
     IMPERATIVE,
@@ -26,7 +27,9 @@ from matcher.text import (
     NUM,
     OBSCENE,
     PAST,
+    PAST_IMPF,
     PHONE,
+    SHORT_PARTICIPLE,
     STOPWORDS,
     URL,
 )
@@ -66,6 +69,37 @@ _NON_REQUEST_IMPERATIVES = frozenset(
     ]
 )
 _NEGATIONS = frozenset({"не", "ни", "нет"})
+# Past-tense verbs that report damage, not work done: «упал знак», «сорвало козырёк»,
+# «появилась надпись» are problems, «засыпали яму» is a report of something done.
+DAMAGE_VERBS = words(
+    """
+    упасть сорвать появиться сломать сломаться оторвать оторваться отвалиться прорвать
+    затопить залить обрушиться рухнуть треснуть провалиться погнуть помять разбить выбить
+    вырвать повалить повалиться исчезнуть украсть сгореть перегореть замерзнуть отключить
+    покоситься накрениться облупиться осыпаться обвалиться протечь потечь засориться застрять
+    пропасть закончиться перестать испортиться заржаветь сгнить прогнить разрушиться
+    развалиться лопнуть порвать оборвать оборваться вывалиться выпасть провиснуть скопиться
+    образоваться зарасти замести покрыться вырубить выключить прекратиться остановиться
+    вскрыть разрисовать исписать изрисовать поджечь загореться задымиться завалиться залить
+    подтопить вытечь разлиться расколоться отколоться отклеиться вздуться
+    """
+)
+# Past-tense verbs of work done: «засыпали яму», «убрали снег», «починили лифт».  Only these make
+# a "report of something done"; any other past verb («врач поставил неверный диагноз») does not.
+FIX_VERBS = words(
+    """
+    сделать убрать засыпать починить отремонтировать вывезти заменить установить покрасить
+    почистить расчистить восстановить устранить решить подключить включить дать заделать
+    спилить покосить положить наладить вернуть посыпать привести отловить заасфальтировать
+    построить открыть провести выплатить начислить пересчитать подать помочь приехать прийти
+    откачать прочистить вымыть помыть убраться навести организовать благоустроить
+    облагородить обновить оборудовать вставить закрепить прибить повесить очистить
+    смонтировать перенести пустить запустить выполнить исправить
+    """
+)
+# A named object of one of the topics (lexicon weight at least this) makes a terse text a report.
+OBJECT_SCORE = 2.0
+TERSE_TOKENS = 10
 _CONTRAST = frozenset({"но", "однако", "только", "зато", "хотя"})
 
 
@@ -73,7 +107,7 @@ def verb_flags(a: Analysis) -> Features:
     """Imperatives (requests), negated verbs (something is not done) and plain past reports."""
     f: Features = {}
     lems = a.lemmas
-    n_neg = n_done = n_impr = 0
+    n_neg = n_done = n_impr = n_damage = 0
     for i, form in enumerate(a.forms):
         if not form:
             continue
@@ -82,14 +116,18 @@ def verb_flags(a: Analysis) -> Features:
             n_neg += 1
         elif form == IMPERATIVE and lems[i] not in _NON_REQUEST_IMPERATIVES:
             n_impr += 1
-        elif form == PAST:
+        elif lems[i] in DAMAGE_VERBS and form in (PAST, PAST_IMPF, SHORT_PARTICIPLE):
+            n_damage += 1
+        elif form in (PAST, SHORT_PARTICIPLE) and lems[i] in FIX_VERBS:
             n_done += 1
     if n_impr:
         f["R:imperative"] = 1.0
     if n_neg:
         f["R:neg_verb"] = 1.0 if n_neg == 1 else 1.5
-    if n_done and not n_neg:
+    if n_done and not n_neg and not n_damage:
         f["R:past_only"] = 1.0
+    if n_damage:
+        f["R:damage"] = 1.0
     return f
 
 
@@ -130,12 +168,58 @@ def rule_features(a: Analysis) -> Features:
         contrast = any(lem in _CONTRAST for lem in a.lemmas[first + 1 :])
         if contrast:
             f["R:thanks_but"] = 1.0
-    if a.has("thanks") and not problemish and not a.has("question") and not contrast:
-        f["R:thanks_only"] = 1.0
+    verbs = verb_flags(a)
+    f.update(verbs)
+    asking = (
+        a.has("question")
+        or a.has("request")
+        or a.has("ask")
+        or a.question_marks > 0
+        or "R:imperative" in verbs
+        or "R:neg_verb" in verbs
+        or "R:damage" in verbs
+    )
+    if a.has("thanks") and not problemish and not asking and not contrast:
+        f["R:thanks_only"] = 1.0  # «Спасибо.» closing a request is politeness, not thanks only
     if a.has("spam") and (PHONE in toks or URL in toks):
         f["R:spam_contact"] = 1.0
-    f.update(verb_flags(a))
+    f.update(conjunctions(a, f))
     return f
+
+
+def object_score(a: Analysis) -> float:
+    """The strongest topic keyword score: how clearly a municipal object or service is named."""
+    return max(a.topic_scores.values(), default=0.0)
+
+
+def conjunctions(a: Analysis, f: Features) -> Features:
+    """Pairs a linear model cannot form by itself: what is wrong AND with which object.
+
+    A terse report names an object and a defect («доводчик сломан»); a rhetorical question or a
+    political aside asks something about no municipal object at all; a reply to a resident
+    that does not turn to the authorities is conversation.
+    """
+    out: Features = {}
+    named = object_score(a) >= OBJECT_SCORE
+    civic = named or not CIVIC_WORDS.isdisjoint(a.lemmas)
+    # thanks for a fixed problem names an object too, but reports nothing wrong
+    resolved = "R:thanks_only" in f or ("R:past_only" in f and a.has("thanks"))
+    problem = a.has("problem") or "R:damage" in f or "R:neg_verb" in f
+    question = a.has("question") or a.question_marks > 0
+    addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
+    if named and problem and not resolved:
+        out["R:object_problem"] = 1.0
+    if named and len(a.tokens) <= TERSE_TOKENS and not resolved:
+        out["R:terse_object"] = 1.0
+    if question:
+        out["R:q_object" if civic else "R:q_no_object"] = 1.0
+    if a.has("news") and not civic:
+        out["R:news_only"] = 1.0
+    if a.has("rhetoric") and not civic:
+        out["R:rhetoric_only"] = 1.0
+    if "R:reply_resident" in f and not addressed:
+        out["R:reply_plain"] = 1.0
+    return out
 
 
 _THANKS_LEMMAS = frozenset({"спасибо", "благодарить", "благодарность", "молодец"})

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from matcher import lexicon
 from matcher.text import (
+    GOV_URL,
     MENTION_PAGE,
     MENTION_USER,
     OBSCENE,
@@ -48,6 +49,8 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "chatter": ("разговор жителей", lexicon.CHATTER_CUES),
     "sarcasm": ("сарказм", lexicon.SARCASM_CUES),
     "persist": ("проблема не решена", lexicon.PERSIST_CUES),
+    "news": ("разговор о новостях и политике", lexicon.NEWS_CUES),
+    "rhetoric": ("риторический вопрос", lexicon.RHETORIC_CUES),
 }
 
 
@@ -233,10 +236,11 @@ class Analysis:
         return {t for t in self.tokens if t in _PLACEHOLDER_SET}
 
 
-_PLACEHOLDER_SET = frozenset({PHONE, URL, OBSCENE, MENTION_USER, MENTION_PAGE})
+_PLACEHOLDER_SET = frozenset({PHONE, URL, GOV_URL, OBSCENE, MENTION_USER, MENTION_PAGE})
 _READABLE = {
     PHONE: "[телефон]",
     URL: "[ссылка]",
+    GOV_URL: "[ссылка на госпортал]",
     OBSCENE: "[брань]",
     MENTION_USER: "[ответ жителю]",
     MENTION_PAGE: "[страница]",

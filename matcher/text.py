@@ -36,11 +36,12 @@ _DIGIT_TO_CYR = str.maketrans({"0": "о", "3": "з", "6": "б"})
 
 PHONE = "ттел"
 URL = "ссылка"
+GOV_URL = "ппортал"  # a link to a government portal: evidence in a complaint, not an ad
 OBSCENE = "ммат"
 MENTION_USER = "жжитель"
 MENTION_PAGE = "сстраница"
 NUM = "ччисло"
-PLACEHOLDERS = frozenset({PHONE, URL, OBSCENE, MENTION_USER, MENTION_PAGE, NUM})
+PLACEHOLDERS = frozenset({PHONE, URL, GOV_URL, OBSCENE, MENTION_USER, MENTION_PAGE, NUM})
 
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)")
 _URL_RE = re.compile(
@@ -82,6 +83,16 @@ _MASK_CHARS = frozenset("*#@%$")
 _DIGIT3_RE = re.compile(r"\d{3}")
 # Look-alike repair is only needed where Latin letters, or a 0 next to a Cyrillic letter, occur.
 _LATIN_OR_ZERO_RE = re.compile(r"[a-z]|[а-я]0|0[а-я]")
+_GOV_URL_RE = re.compile(
+    r"gov|госуслуг|gosuslug|mos\.ru|gorod|dobrodel|pos\.gosuslugi|\.gov\.|admin|\.рф",
+    re.IGNORECASE,
+)
+
+
+def _url_placeholder(match: re.Match[str]) -> str:
+    return f" {GOV_URL} " if _GOV_URL_RE.search(match.group(0)) else f" {URL} "
+
+
 _URL_HINT_RE = re.compile(
     r"http|www\.|\.(?:ru|com|net|org|рф|su|me|ly|info|pro|online|site)\b", re.IGNORECASE
 )
@@ -94,7 +105,7 @@ def normalize(text: str) -> str:
         text = _MENTION_USER_RE.sub(f" {MENTION_USER} ", text)
         text = _MENTION_PAGE_RE.sub(f" {MENTION_PAGE} ", text)
     if _URL_HINT_RE.search(text):
-        text = _URL_RE.sub(f" {URL} ", text)
+        text = _URL_RE.sub(_url_placeholder, text)
     if _DIGIT3_RE.search(text):
         text = _PHONE_RE.sub(f" {PHONE} ", text)
     text = text.lower().replace("ё", "е")

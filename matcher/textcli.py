@@ -63,13 +63,32 @@ def _string_field(doc: dict[str, Any], name: str, *, required: bool = True) -> s
     return value
 
 
-def run_classify(inp: TextIO, out: TextIO, matcher: Matcher | None = None) -> int:
-    """{"id","text"} -> {"id","needs_answer","topic","score"} per line."""
+def run_classify(
+    inp: TextIO, out: TextIO, matcher: Matcher | None = None, *, explain: bool = False
+) -> int:
+    """{"id","text"} -> {"id","needs_answer","topic","score","urgent","reasons"} per line.
+
+    ``reasons`` are the phrases behind the decision, then «срочно — …» for each urgency cue.
+    With ``explain`` each line also gets ``explain``: the cue groups, rule flags, weighted
+    features and topic keywords behind the decision (matcher.explain).
+    """
     m = matcher if matcher is not None else default_matcher()
 
     def handle(doc: dict[str, Any]) -> dict[str, Any]:
-        c = m.classify(_string_field(doc, "text"))
-        return {"needs_answer": c.needs_answer, "topic": c.topic.value, "score": c.score}
+        text = _string_field(doc, "text")
+        c = m.classify(text)
+        result: dict[str, Any] = {
+            "needs_answer": c.needs_answer,
+            "topic": c.topic.value,
+            "score": c.score,
+            "urgent": c.urgent,
+            "reasons": [*c.reasons, *(f"срочно — {r}" for r in c.urgent_reasons)],
+        }
+        if explain:
+            from matcher.explain import explain as explain_text
+
+            result["explain"] = explain_text(m, text)
+        return result
 
     return _run(inp, out, handle)
 

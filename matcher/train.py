@@ -1,10 +1,12 @@
 """Train the matcher's weights and write them to matcher/data/model.json.
 
-    python -m matcher.train                      # corpus train split -> matcher/data/model.json
+    python -m matcher.train                      # train splits -> matcher/data/model.json
     python -m matcher.train --extra marks.jsonl  # plus moderators' marks
     python -m matcher.train --splits train test  # train on everything (not for benchmarking)
 
-``--extra`` takes JSON lines {"text": ..., "needs_answer": true|false, "topic": "<code>"|null}
+The default training data is ``matcher.classifier.load_training``: the corpus, the varied synthetic
+set and the training part of the real sets (never their held-out part).  ``--extra`` takes JSON
+lines {"text": ..., "needs_answer": true|false, "topic": "<code>"|null}
 (for example the "это жалоба"/"не жалоба" marks exported from the database); they are weighted
 ``--extra-weight`` times a corpus item.  Training is deterministic: the same inputs give the same
 weights.
@@ -18,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matcher.classifier import load_corpus
+from matcher.classifier import load_corpus, load_training
 from matcher.model import CORPUS_PATH, MODEL_PATH, LabelledExample, train
 from matcher.topics import Topic
 
@@ -57,7 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
 
-    examples = load_corpus(args.corpus, splits=args.splits)
+    if args.corpus == CORPUS_PATH:
+        examples = load_training(splits=args.splits)
+    else:
+        examples = load_corpus(args.corpus, splits=args.splits)
     for path in args.extra:
         examples.extend(read_extra(path, args.extra_weight))
     model = train(examples)

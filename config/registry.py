@@ -6,6 +6,7 @@ reading a traceback.
 
 from __future__ import annotations
 
+import difflib
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,21 @@ class Role(StrEnum):
     LEAD = "lead"
     MODERATOR = "moderator"
     OFFICIAL = "official"
+
+
+#: Where in the registry a problem is (``("pages", 3, "agency")``) and what it is.
+Problem = tuple[tuple[int | str, ...], str]
+
+
+class EntryProblems(ValueError):
+    """Cross-entry problems found by a model validator, each with the path of its entry.
+
+    Pydantic reports a model validator's error at the model itself; carrying the paths lets
+    :func:`parse_registry` point each message at the entry's own line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(msg for _, msg in problems))
+        self.problems = problems
 
 
 class _Strict(BaseModel):
@@ -95,43 +111,95 @@ class Registry(_Strict):
 
     @model_validator(mode="after")
     def _references_exist(self) -> Registry:
+        """Cross-entry checks; each problem keeps the path of its own entry, so the message
+        points at that entry's line (see :class:`EntryProblems`)."""
         agency_ids = {a.id for a in self.agencies}
         known = ", ".join(sorted(agency_ids)) or "none yet"
         fix_agency = f" (fix: use one of the agencies' ids: {known}, or add it under agencies)"
-        problems: list[str] = []
-        seen: set[int] = set()
+        problems: list[Problem] = []
+        first_agency: dict[str, int] = {}
+        for i, agency in enumerate(self.agencies):
+            if (j := first_agency.setdefault(agency.id, i)) != i:
+                problems.append(
+                    (
+                        ("agencies", i, "id"),
+                        f"agencies[{i}]: id {agency.id!r} is a duplicate of agencies[{j}] "
+                        "(fix: give each agency its own id, or keep one entry)",
+                    )
+                )
+        seen: dict[int, int] = {}
         for i, page in enumerate(self.pages):
             if page.agency not in agency_ids:
                 problems.append(
-                    f"pages[{i}] (group_id {page.group_id}): unknown agency {page.agency!r}"
-                    + fix_agency
+                    (
+                        ("pages", i, "agency"),
+                        f"pages[{i}] (group_id {page.group_id}): unknown agency {page.agency!r}"
+                        + fix_agency,
+                    )
                 )
-            if page.group_id in seen:
+            if (j := seen.setdefault(page.group_id, i)) != i:
                 problems.append(
-                    f"pages[{i}]: group_id {page.group_id} is listed twice (fix: keep one entry)"
+                    (
+                        ("pages", i, "group_id"),
+                        f"pages[{i}]: group_id {page.group_id} is listed twice, also as "
+                        f"pages[{j}] (fix: keep one entry)",
+                    )
                 )
-            seen.add(page.group_id)
+        first_person: dict[int, int] = {}
         for i, person in enumerate(self.people):
             problems.extend(
-                f"people[{i}] ({person.name}): unknown agency {a!r}{fix_agency}"
-                for a in person.agencies
+                (
+                    ("people", i, "agencies", k),
+                    f"people[{i}] ({person.name}): unknown agency {a!r}{fix_agency}",
+                )
+                for k, a in enumerate(person.agencies)
                 if a not in agency_ids
             )
             if person.role is Role.OFFICIAL and not person.agencies:
                 problems.append(
-                    f"people[{i}] ({person.name}): an official needs at least one agency "
-                    "(fix: add agencies: [<agency id>])"
+                    (
+                        ("people", i),
+                        f"people[{i}] ({person.name}): an official needs at least one agency "
+                        "(fix: add agencies: [<agency id>])",
+                    )
                 )
+            if (j := first_person.setdefault(person.telegram_id, i)) != i:
+                problems.append(
+                    (
+                        ("people", i, "telegram_id"),
+                        f"people[{i}] ({person.name}): telegram_id {person.telegram_id} is "
+                        f"already used by people[{j}] ({self.people[j].name}) (fix: one entry "
+                        "per person; list all of an official's agencies in that entry)",
+                    )
+                )
+        first_rule: dict[tuple[Topic, int | None], int] = {}
         for i, rule in enumerate(self.rules):
             if rule.agency not in agency_ids:
-                problems.append(f"rules[{i}]: unknown agency {rule.agency!r}{fix_agency}")
+                problems.append(
+                    (
+                        ("rules", i, "agency"),
+                        f"rules[{i}]: unknown agency {rule.agency!r}{fix_agency}",
+                    )
+                )
             if rule.page is not None and rule.page not in seen:
                 problems.append(
-                    f"rules[{i}]: unknown page {rule.page} "
-                    "(fix: list the page under pages, or drop page from the rule)"
+                    (
+                        ("rules", i, "page"),
+                        f"rules[{i}]: unknown page {rule.page} "
+                        "(fix: list the page under pages, or drop page from the rule)",
+                    )
+                )
+            if (j := first_rule.setdefault((rule.topic, rule.page), i)) != i:
+                where = "any page" if rule.page is None else f"page {rule.page}"
+                problems.append(
+                    (
+                        ("rules", i),
+                        f"rules[{i}]: topic {rule.topic.value} on {where} is already routed by "
+                        f"rules[{j}] (fix: keep one of the two rules)",
+                    )
                 )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise EntryProblems(problems)
         return self
 
     @cached_property
@@ -155,68 +223,174 @@ class RegistryError(ValueError):
 
 
 def yaml_line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based line of the YAML node at ``loc`` (the deepest that exists)."""
+    """1-based line of the YAML node at ``loc``: the deepest that exists, a mapping entry at its
+    key (an empty ``pages:`` points at that key); ``None`` for a missing top-level key."""
     line = None if node is None else node.start_mark.line + 1
-    for key in loc:
+    for depth, key in enumerate(loc):
+        at: yaml.Node | None = None  # where the step is written: a key, or a list item
         if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            at, nxt = next(
+                ((k, v) for k, v in node.value if getattr(k, "value", None) == key), (None, None)
+            )
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value)
         ):
-            nxt = node.value[key]
+            at = nxt = node.value[key]
         else:
             nxt = None
-        if nxt is None:
-            break
+        if nxt is None or at is None:
+            # A missing top-level section has no line of its own: the file's first is no help.
+            return None if depth == 0 else line
         node = nxt
-        line = node.start_mark.line + 1
+        line = at.start_mark.line + 1
     return line
 
 
+SECTIONS = ("agencies", "pages", "people", "rules")
+_SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "agencies": Agency,
+    "pages": Page,
+    "people": Person,
+    "rules": Rule,
+}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+
+
+def _field_message(err: Any) -> str:
+    """Pydantic's message, with the fix spelled out for the common slips."""
+    loc = tuple(err["loc"])
+    msg: str = err["msg"].removeprefix("Value error, ")
+    model = _SECTION_MODELS.get(str(loc[0])) if loc else None
+    name = loc[-1] if loc else ""
+    if err["type"] == "extra_forbidden" and model is not None and isinstance(name, str):
+        fields = list(model.model_fields)
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "known fields: " + ", ".join(fields)
+        return f"unknown field {name!r} (fix: {hint})"
+    if err["type"] == "enum" and isinstance(name, str):
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"unknown {name} {err.get('input')!r} (fix: use {expected})"
+    if err["type"] == "missing" and isinstance(name, str):
+        return f"{msg} (fix: add {name}: …)"
+    return msg
+
+
 def parse_registry(
-    data: Any, *, source: str = "<registry>", node: yaml.Node | None = None
+    data: Any,
+    *,
+    source: str = "<registry>",
+    node: yaml.Node | None = None,
+    whole_file: bool = False,
 ) -> Registry:
-    """Validate already-parsed registry data; errors name ``source``, the line and the entry."""
+    """Validate already-parsed registry data; errors name ``source``, the line and the entry.
+
+    ``whole_file``: ``data`` is a registry file of its own, so an unknown section (a typo such
+    as ``page:``) and a registry without agencies or pages are errors too."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise RegistryError(
-            f"{source}: the registry must be a mapping with agencies/pages/people/rules"
+            f"{source}: the registry must be a mapping with agencies/pages/people/rules "
+            "(fix: start from registry.example.yaml)"
         )
-    known = {"agencies", "pages", "people", "rules"}
-    registry_data = {k: v for k, v in data.items() if k in known}
+    problems: list[Problem] = []
+    if whole_file:
+        for key in data:
+            if key not in SECTIONS:
+                close = difflib.get_close_matches(str(key), SECTIONS, n=1)
+                hint = (
+                    f"did you mean {close[0]}?"
+                    if close
+                    else "the sections are " + ", ".join(SECTIONS)
+                )
+                problems.append(((str(key),), f"unknown section {key!r} (fix: {hint})"))
+    registry_data = {k: v for k, v in data.items() if k in SECTIONS}
     try:
-        return Registry.model_validate(registry_data)
+        registry = Registry.model_validate(registry_data)
     except ValidationError as exc:
-        lines = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(
-                ".[", "["
+            found = err.get("ctx", {}).get("error")
+            if isinstance(found, EntryProblems):
+                problems.extend(found.problems)
+            else:
+                loc = tuple(err["loc"])
+                problems.append((loc, f"{_where(loc) or 'registry'}: {_field_message(err)}"))
+    else:
+        if whole_file and not registry.agencies:
+            problems.append(
+                (
+                    ("agencies",),
+                    "no agencies: the registry is empty (fix: list at least one agency under "
+                    "agencies:, see registry.example.yaml)",
+                )
             )
-            line = yaml_line(node, loc)
-            at = f"{source}:{line}" if line else source
-            msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{at}: {where or 'registry'}: {msg}")
-        raise RegistryError("\n".join(lines)) from None
+        if whole_file and not registry.pages:
+            problems.append(
+                (
+                    ("pages",),
+                    "no pages: nothing would be watched (fix: list the VK pages under pages:, "
+                    "see registry.example.yaml)",
+                )
+            )
+        if not problems:
+            return registry
+    lines = []
+    for loc, msg in problems:
+        line = yaml_line(node, loc)
+        lines.append(f"{source}:{line}: {msg}" if line else f"{source}: {msg}")
+    raise RegistryError("\n".join(lines))
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml when present), refusing a key given twice in one mapping: YAML
+    would silently keep the last, so a second ``agencies:`` block would drop the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            if key_node.value in first:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{key_node.value!r} is given twice (first on line "
+                    f"{first[key_node.value]}); fix: merge the two into one",
+                    key_node.start_mark,
+                )
+            first[key_node.value] = key_node.start_mark.line + 1
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+def read_yaml(text: str) -> Any:
+    """Parse YAML safely (libyaml when present), refusing duplicate keys."""
+    return yaml.load(text, Loader=_Loader)  # a safe loader
 
 
 def load_registry(path: Path) -> Registry:
     """Read and validate a registry YAML file."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot read the registry file: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise RegistryError(
+            f"{path}: cannot read the registry file: {why} (fix: set OTKLIK__REGISTRY_PATH to "
+            "your registry YAML; start from registry.example.yaml)"
+        ) from None
     # libyaml when present: the pure-Python parser takes ~20 s on a 30,000-page registry.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)  # a safe loader (libyaml or pure Python)
+        data = read_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise RegistryError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     try:
-        return parse_registry(data, source=str(path))
+        return parse_registry(data, source=str(path), whole_file=True)
     except RegistryError:
         # Only an invalid file needs the node tree, for the line numbers in the message.
-        return parse_registry(data, source=str(path), node=yaml.compose(text, Loader=loader))
+        node = yaml.compose(text, Loader=_Loader)
+        return parse_registry(data, source=str(path), node=node, whole_file=True)

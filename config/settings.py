@@ -2,20 +2,74 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 REAL_VK_API_BASE = "https://api.vk.ru/"
 REAL_TELEGRAM_API_BASE = "https://api.telegram.org"
+
+TOKENS_SHAPE = (
+    'a VK service key, or several separated by commas (key1,key2), or a JSON list ["key1", "key2"]'
+)
+COMMUNITY_TOKENS_SHAPE = (
+    'group id and token pairs: 1001:token1,1002:token2, or JSON {"1001": "token1"}'
+)
+QUOTAS_SHAPE = 'method:calls per day, e.g. wall.get:5000, or JSON {"wall.get": 5000}'
+
+
+def _token_list(value: Any) -> Any:
+    """A bare token, a comma-separated list or a JSON list (``NoDecode`` hands us the text)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError("starts with [ but is not a JSON list") from None
+    return [t for t in re.split(r"[,\s]+", text) if t]
+
+
+def _pairs(value: Any) -> Any:
+    """``key:value,key:value`` (or ``=``) or a JSON object."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError("starts with { but is not a JSON object") from None
+    out: dict[str, str] = {}
+    for part in re.split(r"[,\s]+", text):
+        if not part:
+            continue
+        pair = re.fullmatch(r"([^:=]+)[:=](.+)", part)
+        if pair is None:
+            raise ValueError("a part is not a key:value pair")  # the part may be a secret
+        out[pair[1]] = pair[2]
+    return out
 
 
 class TelegramSettings(BaseModel):
@@ -23,30 +77,62 @@ class TelegramSettings(BaseModel):
 
     token: SecretStr | None = None
     api_base: str = REAL_TELEGRAM_API_BASE
-    polling_timeout_s: int = 10
-    send_retries: int = 8
+    polling_timeout_s: int = Field(
+        default=10, ge=0, le=600, description="seconds of a getUpdates long poll, e.g. 10"
+    )
+    send_retries: int = Field(default=8, ge=0, description="a whole number of retries, e.g. 8")
 
 
 class VKSettings(BaseModel):
     """VK tokens and how hard the collector may use them."""
 
-    service_tokens: list[SecretStr] = Field(default_factory=list)
+    service_tokens: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description=TOKENS_SHAPE
+    )
     api_base: str = REAL_VK_API_BASE
     api_version: str = "5.199"
-    rps_per_token: float = 3.0
-    request_timeout_s: float = 10.0
-    poll_interval_s: float = 60.0
-    watch_days: int = 14
-    posts_per_page: int = 30
+    rps_per_token: float = Field(
+        default=3.0, gt=0, le=20, description="requests per second per token, e.g. 3"
+    )
+    request_timeout_s: float = Field(default=10.0, gt=0, description="seconds, e.g. 10")
+    poll_interval_s: float = Field(default=60.0, gt=0, description="seconds, e.g. 60")
+    watch_days: int = Field(default=14, ge=1, description="whole days, e.g. 14")
+    posts_per_page: int = Field(
+        default=30, ge=1, le=100, description="posts read per page at a time, 1 to 100"
+    )
     # Community tokens by group id: those pages are followed through Bots Long Poll.
-    community_tokens: dict[int, SecretStr] = Field(default_factory=dict)
+    community_tokens: Annotated[dict[int, SecretStr], NoDecode] = Field(
+        default_factory=dict, description=COMMUNITY_TOKENS_SHAPE
+    )
     # Daily per-method quotas per polling token (VK: wall.get 5,000/day).
-    quotas: dict[str, int] = Field(default_factory=lambda: {"wall.get": 5000})
-    rps_margin: float = 1.1
-    hot_period_s: float = 40.0
-    cold_period_s: float = 600.0
-    captcha_pause_s: float = 3600.0
-    longpoll_wait_s: int = 25
+    quotas: Annotated[dict[str, Annotated[int, Field(ge=1)]], NoDecode] = Field(
+        default_factory=lambda: {"wall.get": 5000}, description=QUOTAS_SHAPE
+    )
+    rps_margin: float = Field(
+        default=1.1, ge=1.0, le=10.0, description="a safety factor of at least 1, e.g. 1.1"
+    )
+    hot_period_s: float = Field(default=40.0, gt=0, description="seconds, e.g. 40")
+    cold_period_s: float = Field(default=600.0, gt=0, description="seconds, e.g. 600")
+    captcha_pause_s: float = Field(default=3600.0, ge=0, description="seconds, e.g. 3600")
+    longpoll_wait_s: int = Field(
+        default=25, ge=1, le=90, description="seconds VK holds a Long Poll, 1 to 90"
+    )
+    # Issue 11: comments written before a page's first look are its history, never alerted;
+    # with N > 0 the unanswered complaints of the last N hours before it are (the page's
+    # comments are then read at the first look).
+    alert_history_hours: float = Field(default=0.0, ge=0.0, le=24 * 14)
+
+    _tokens = field_validator("service_tokens", mode="before")(_token_list)
+    _maps = field_validator("community_tokens", "quotas", mode="before")(_pairs)
+
+    @model_validator(mode="after")
+    def _periods(self) -> VKSettings:
+        if self.hot_period_s > self.cold_period_s:
+            raise ValueError(
+                "OTKLIK__VK__HOT_PERIOD_S must not exceed OTKLIK__VK__COLD_PERIOD_S "
+                "(busy posts are read more often than quiet ones)"
+            )
+        return self
 
 
 class DatabaseSettings(BaseModel):
@@ -54,16 +140,19 @@ class DatabaseSettings(BaseModel):
 
     url: str = "sqlite+aiosqlite:///./data/otklik.db"
     echo: bool = False  # logs SQL with its parameters (personal data): debugging only
-    busy_timeout_s: float = 10.0  # SQLite: how long a write waits for another writer's lock
+    # SQLite: how long a write waits for another writer's lock.
+    busy_timeout_s: float = Field(default=10.0, ge=0, description="seconds, e.g. 10")
 
 
 class MetricsSettings(BaseModel):
     """Prometheus ``/metrics`` and ``/healthz`` (bot/metrics.py); port 0 turns them off."""
 
     host: str = "127.0.0.1"
-    port: int = Field(default=9108, ge=0, le=65535)
-    collector_stale_s: float = 900.0  # /healthz: collector degraded after this long
-    outbox_stale_s: float = 600.0  # /healthz: outbox degraded when a due message waits longer
+    port: int = Field(default=9108, ge=0, le=65535, description="a port 1 to 65535, or 0 for off")
+    # /healthz: the collector is degraded after this long; the outbox when a due message waits
+    # longer than outbox_stale_s.
+    collector_stale_s: float = Field(default=900.0, gt=0, description="seconds, e.g. 900")
+    outbox_stale_s: float = Field(default=600.0, gt=0, description="seconds, e.g. 600")
 
 
 class Settings(BaseSettings):
@@ -82,10 +171,19 @@ class Settings(BaseSettings):
     vk: VKSettings = Field(default_factory=VKSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     registry_path: Path = Path("registry.yaml")
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
     log_format: Literal["json", "text"] = "text"  # json: one JSON object per line
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
-    retention_days: int = Field(default=365, ge=1)  # comment texts and names are erased after
+    # Comment texts and authors' names are erased after this many days.
+    retention_days: int = Field(default=365, ge=1, description="whole days, e.g. 365")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"unknown log level {value!r}")
+        return level
 
     @classmethod
     def settings_customise_sources(
@@ -120,3 +218,85 @@ class Settings(BaseSettings):
         if not self.registry_path.exists():
             missing.append(f"registry file {self.registry_path}")
         return missing
+
+
+# ---- errors an operator can act on -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SettingProblem:
+    """One bad setting: the variable to change, what is wrong, and what it must look like."""
+
+    variable: str
+    problem: str
+    expected: str = ""
+
+    def __str__(self) -> str:
+        shape = f" (expected: {self.expected})" if self.expected else ""
+        return f"{self.variable}: {self.problem}{shape}"
+
+
+def _walk(loc: tuple[int | str, ...]) -> tuple[str, str]:
+    """The variable a pydantic error location belongs to, and that field's description."""
+    model: Any = Settings
+    names: list[str] = []
+    description = ""
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(part, str) or not fields or part not in fields:
+            break
+        names.append(part)
+        info = fields[part]
+        description = info.description or ""
+        model = info.annotation
+    return "OTKLIK__" + "__".join(names).upper(), description
+
+
+def _undecodable(field: str) -> str | None:
+    """The environment variable under ``field`` whose value is not the JSON it must be."""
+    prefix = f"OTKLIK__{field}".upper()
+    for name, value in os.environ.items():
+        upper = name.upper()
+        if upper != prefix and not upper.startswith(prefix + "__"):
+            continue
+        text = value.strip()
+        if upper == prefix or text[:1] in "[{":
+            try:
+                json.loads(text)
+            except ValueError:
+                return upper
+    return None
+
+
+def settings_problems(exc: Exception) -> list[SettingProblem]:
+    """A settings failure as one problem per variable; never the value, which may be a secret.
+
+    Why not pydantic's text: «error parsing value for field "vk"» names neither the variable
+    nor what it should look like."""
+    if isinstance(exc, ValidationError):
+        out = []
+        for err in exc.errors(include_input=False, include_url=False):
+            variable, expected = _walk(tuple(err["loc"]))
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if msg.startswith("OTKLIK__"):  # a check across fields names its variables
+                variable, _, msg = msg.partition(" ")
+                expected = ""
+            out.append(SettingProblem(variable, msg[:1].lower() + msg[1:], expected))
+        return out
+    text = str(exc)
+    found = re.search(r'field "(\w+)" from source "(\w+)"', text)
+    if isinstance(exc, SettingsError) and found:
+        field, source = found.groups()
+        where = ".env" if "DotEnv" in source else "a secret file" if "Secret" in source else ""
+        variable = _undecodable(field) or f"OTKLIK__{field.upper()}"
+        problem = "is not valid JSON" + (f" (in {where})" if where else "")
+        return [
+            SettingProblem(
+                variable,
+                problem,
+                "set one value per variable, e.g. OTKLIK__VK__RPS_PER_TOKEN=3, or valid JSON",
+            )
+        ]
+    if "OTKLIK_SECRETS_DIR" in text or "secrets_dir" in text or "directory" in text:
+        return [SettingProblem("OTKLIK_SECRETS_DIR", text, "an existing directory")]
+    return [SettingProblem("settings", text)]

@@ -124,7 +124,9 @@ class Model:
             if row is not None:
                 rows.append(row)
                 values.append(value)
-        result: FloatArray = self.bias + self._tokens.matrix[ids].sum(axis=0) * np.float32(scale)
+        result: FloatArray = self.bias.copy()
+        if ids:  # a text without words has no token rows (and the cache may still be empty)
+            result += self._tokens.matrix[ids].sum(axis=0) * np.float32(scale)
         if rows:
             result += np.asarray(values, dtype=np.float32) @ self.weights[rows]
         return result, total

@@ -9,7 +9,19 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from config.registry import Agency, Page, Person, Registry, RegistryError, Rule, parse_registry
+from config.registry import (
+    Agency,
+    EntryProblems,
+    Page,
+    Person,
+    Problem,
+    Registry,
+    RegistryError,
+    Rule,
+    parse_registry,
+    read_yaml,
+    yaml_line,
+)
 
 
 class _Model(BaseModel):
@@ -88,6 +100,15 @@ class Scenario(_Model):
                 raise ValueError(f"events[{i}]: 'at' needs a UTC offset")
         return self
 
+    @model_validator(mode="after")
+    def _declared(self) -> Scenario:
+        """Posts and events may only touch declared pages, posts and earlier comments: the
+        fake VK would otherwise fail in the middle of a run with a traceback."""
+        problems = _reference_problems(self)
+        if problems:
+            raise EntryProblems(problems)
+        return self
+
     def registry(self) -> Registry:
         return parse_registry(
             {
@@ -100,6 +121,90 @@ class Scenario(_Model):
         )
 
 
+def _reference_problems(sc: Scenario) -> list[Problem]:
+    pages = {p.group_id for p in sc.pages}
+    declared = ", ".join(map(str, sorted(pages))) or "none"
+    problems: list[Problem] = []
+
+    def page_ok(loc: tuple[int | str, ...], what: str, page: int) -> bool:
+        if page in pages:
+            return True
+        problems.append(
+            (
+                (*loc, "page"),
+                f"{what}: page {page} is not declared under pages (fix: add it under pages, "
+                f"or use a declared one: {declared})",
+            )
+        )
+        return False
+
+    posts: dict[tuple[int, int], ScenarioPost] = {}
+    ids: set[tuple[int, int]] = set()  # (page, id): posts and comments share a wall's ids
+    for i, post in enumerate(sc.posts):
+        if not page_ok(("posts", i), f"posts[{i}]", post.page):
+            continue
+        if (post.page, post.id) in ids:
+            problems.append(
+                (("posts", i, "id"), f"posts[{i}]: id {post.id} is used twice on page {post.page}")
+            )
+        ids.add((post.page, post.id))
+        posts[(post.page, post.id)] = post
+    comments: dict[tuple[int, int], tuple[int, datetime]] = {}  # (page, id) -> (post, at)
+    for i, ev in enumerate(sc.events):
+        what = f"events[{i}]"
+        if (c := ev.comment) is not None:
+            loc: tuple[int | str, ...] = ("events", i, "comment")
+            target_post = posts.get((c.page, c.post))
+            if not page_ok(loc, what, c.page):
+                pass
+            elif target_post is None:
+                problems.append(
+                    (
+                        (*loc, "post"),
+                        f"{what}: post {c.post} of page {c.page} is not declared under posts "
+                        "(fix: add it under posts, or correct the post id)",
+                    )
+                )
+            elif ev.at < target_post.at:
+                problems.append(
+                    ((*loc,), f"{what}: the comment is before its post ({target_post.at})")
+                )
+            if c.reply_to is not None:
+                parent = comments.get((c.page, c.reply_to))
+                if parent is None or parent[0] != c.post or ev.at < parent[1]:
+                    problems.append(
+                        (
+                            (*loc, "reply_to"),
+                            f"{what}: reply_to {c.reply_to} is not an earlier comment with that "
+                            f"id under post {c.post} (fix: reply to a comment declared above)",
+                        )
+                    )
+            if c.id is not None:
+                if (c.page, c.id) in ids:
+                    problems.append(
+                        ((*loc, "id"), f"{what}: id {c.id} is used twice on page {c.page}")
+                    )
+                ids.add((c.page, c.id))
+                # Recorded even when wrong above, so its replies are not reported as well.
+                comments[(c.page, c.id)] = (c.post, ev.at)
+        for kind, change in (("edit", ev.edit), ("delete", ev.delete)):
+            if change is None:
+                continue
+            loc = ("events", i, kind)
+            if not page_ok(loc, what, change.page):
+                continue
+            target = comments.get((change.page, change.id))
+            if target is None or ev.at < target[1]:
+                problems.append(
+                    (
+                        (*loc, "id"),
+                        f"{what}: {kind} of comment {change.id} on page {change.page}, which "
+                        "is not a comment declared above (fix: correct the id)",
+                    )
+                )
+    return problems
+
+
 class ScenarioError(ValueError):
     pass
 
@@ -108,27 +213,46 @@ def load_scenario(path: Path) -> Scenario:
     """Read a scenario YAML; errors name the file, the line and the problem."""
     try:
         text = path.read_text(encoding="utf-8")
+        data: Any = read_yaml(text)
         node = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ScenarioError(
+            f"{path}: cannot read the scenario: {why} (fix: give the path of a scenario YAML, "
+            "e.g. sandbox/scenarios/demo.yaml)"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ScenarioError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario is a mapping with start, end, pages, events, …")
     try:
-        scenario = Scenario.model_validate(data)
-        scenario.registry()
-    except ValidationError as exc:
-        from config.registry import yaml_line
-
-        msgs = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = yaml_line(node, loc)
-            where = ".".join(map(str, loc)) or "scenario"
-            msgs.append(
-                f"{path}:{line or '?'}: {where}: {err['msg'].removeprefix('Value error, ')}"
-            )
-        raise ScenarioError("\n".join(msgs)) from None
+        # The world first: its sections are laid out like a registry file's.
+        parse_registry(
+            {k: v for k, v in data.items() if k in ("agencies", "pages", "people", "rules")},
+            source=str(path),
+            node=node,
+        )
+        return Scenario.model_validate(data)
     except RegistryError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
-    return scenario
+        raise ScenarioError(str(exc)) from None
+    except ValidationError as exc:
+        msgs: list[str] = []
+        for err in exc.errors():
+            found = err.get("ctx", {}).get("error")
+            entries = (
+                found.problems
+                if isinstance(found, EntryProblems)
+                else [
+                    (
+                        tuple(err["loc"]),
+                        f"{'.'.join(map(str, err['loc'])) or 'scenario'}: "
+                        + err["msg"].removeprefix("Value error, "),
+                    )
+                ]
+            )
+            for loc, msg in entries:
+                line = yaml_line(node, loc)
+                msgs.append(f"{path}:{line}: {msg}" if line else f"{path}: {msg}")
+        raise ScenarioError("\n".join(msgs)) from None

@@ -6,6 +6,10 @@ import io
 import json
 from typing import Any
 
+import pytest
+
+from matcher.classifier import Matcher
+from matcher.model import MODEL_PATH, Model
 from matcher.textcli import run_classify, run_rate_answer
 from matcher.topics import Topic
 
@@ -27,7 +31,9 @@ def test_classify_contract_one_line_per_input_in_order() -> None:
     )
     assert [r["id"] for r in rows] == [1, "b", None]
     for r in rows:
-        assert set(r) == {"id", "needs_answer", "topic", "score"}
+        assert set(r) == {"id", "needs_answer", "topic", "score", "urgent", "reasons"}
+        assert isinstance(r["urgent"], bool)
+        assert all(isinstance(x, str) for x in r["reasons"])
         assert isinstance(r["needs_answer"], bool)
         assert r["topic"] in {t.value for t in Topic}
         assert 0.0 <= r["score"] <= 1.0
@@ -92,3 +98,46 @@ def test_non_ascii_is_written_as_is() -> None:
     out = io.StringIO()
     run_rate_answer(io.StringIO('{"id": 1, "answer": "Напишите в личку"}\n'), out)
     assert "перенос разговора" in out.getvalue()
+
+
+COMPLAINT = "Третий день нет горячей воды в доме 12 по Садовой, когда дадут?"
+
+
+def fresh_pair() -> tuple[Matcher, Matcher]:
+    """Two matchers on the same shipped weights, each with its own (empty) token cache."""
+    text = MODEL_PATH.read_text(encoding="utf-8")
+    return Matcher(Model.from_json(text)), Matcher(Model.from_json(text))
+
+
+@pytest.mark.parametrize("first", ["👍", "", "?!...", "   ", "😡😡😡"])
+def test_a_fresh_matcher_whose_first_text_has_no_words(first: str) -> None:
+    """Issue 11: the model's token cache starts empty, and a first text without words crashed
+    it (a numpy broadcast error); it is a valid decision: no answer needed, and why."""
+    for matcher, untouched in (fresh_pair(), (Matcher.rules_only(), Matcher.rules_only())):
+        c = matcher.classify(first)
+        assert c.needs_answer is False and c.topic is Topic.OTHER
+        assert c.reasons[0] == "нет слов (только эмодзи или знаки)"
+        # What comes next is classified as if the empty text had not been there.
+        assert matcher.classify(COMPLAINT) == untouched.classify(COMPLAINT)
+
+
+def test_classify_contract_when_the_first_line_has_no_words() -> None:
+    matcher, untouched = fresh_pair()
+    out = io.StringIO()
+    lines = [
+        json.dumps({"id": 1, "text": "🙏"}),
+        "not json",
+        json.dumps({"id": 3, "text": COMPLAINT}, ensure_ascii=False),
+    ]
+    assert run_classify(io.StringIO("\n".join(lines) + "\n"), out, matcher) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["id"] for r in rows] == [1, None, 3]
+    assert rows[0]["needs_answer"] is False and rows[0]["topic"] == "other"
+    assert 0.0 <= rows[0]["score"] < 0.5
+    assert "invalid JSON" in rows[1]["error"]
+    expected = untouched.classify(COMPLAINT)
+    assert (rows[2]["needs_answer"], rows[2]["topic"], rows[2]["score"]) == (
+        expected.needs_answer,
+        expected.topic.value,
+        expected.score,
+    )

@@ -17,7 +17,10 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import AiogramError, ClientDecodeError, TelegramNetworkError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -29,6 +32,7 @@ from bot.menus import sync_menus
 from bot.metrics import Health, HealthThresholds, Metrics, page_agencies, start_metrics_server
 from bot.outbox import OutboxSender
 from bot.pacing import install_pacer
+from bot.polling import TelegramPoller
 from bot.roles import SENDER_ROLES, Role, parts_of
 from bot.scheduler import JobDeps, Leader
 from bot.vk_pages import make_page_resolver
@@ -58,6 +62,33 @@ log = logging.getLogger(__name__)
 
 #: Real seconds between checks of the Telegram polling lock (leader and stand-by alike).
 LEADER_CHECK_S = 5.0
+#: Real seconds a shutdown waits at most for the updates being handled and the outbox's
+#: sends, before the bot session closes under them (issue 11).  Within Docker's default
+#: 10 s between SIGTERM and SIGKILL.
+DRAIN_S = 8.0
+
+
+class BotApiSession(AiohttpSession):
+    """aiogram's session, reading a non-JSON answer as the network failure it is.
+
+    A proxy or a load balancer in front of the Bot API answers an outage with an HTML page
+    (``502 Bad Gateway``, ``text/html``); aiogram raises ``ClientDecodeError`` for it, which
+    no caller expects from a network and which crashed start-up (issue 11).  As a
+    ``TelegramNetworkError`` it is retried like any other outage: polling backs off, the
+    outbox keeps the row pending."""
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError as exc:
+            if isinstance(exc.original, ValidationError) and 200 <= status_code < 300:
+                raise  # JSON of the wrong shape from a 200: not an outage, a real mismatch
+            raise TelegramNetworkError(
+                method=method,
+                message=f"HTTP {status_code}: the answer is not Bot API JSON (a proxy's page?)",
+            ) from exc
 
 
 @dataclass
@@ -107,7 +138,10 @@ class OtklikApp:
         metrics: Metrics | None = None,
         role: Role | str = Role.ALL,
         worker_id: str | None = None,
+        on_update_handled: Callable[[int], None] | None = None,
     ) -> None:
+        """``on_update_handled`` gets each Telegram update's id once it is handled (the
+        sandbox delivers a scenario's next event only then)."""
         self.role = Role(role)
         self.parts = parts_of(self.role)
         self.worker_id = worker_id or new_worker_id(self.role.value)
@@ -122,6 +156,12 @@ class OtklikApp:
         self.started = asyncio.Event()
         self.collection: CollectionService | None = None
         self.collector_passes = 0
+        self.on_update_handled = on_update_handled
+        self.poller: TelegramPoller | None = None
+        #: Set when shutdown begins: no new updates, the ones in hand finish (bounded).
+        self.draining = asyncio.Event()
+        self.drained_handlers = 0
+        self.drained_sends = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set, then shut everything down cleanly."""
@@ -172,7 +212,7 @@ class OtklikApp:
             assert s.telegram.token is not None
             bot = Bot(
                 s.telegram.token.get_secret_value(),
-                session=AiohttpSession(api=TelegramAPIServer.from_base(s.telegram.api_base)),
+                session=BotApiSession(api=TelegramAPIServer.from_base(s.telegram.api_base)),
                 default=DefaultBotProperties(parse_mode=ParseMode.HTML),
             )
             pacer = install_pacer(bot, self.clock)
@@ -197,7 +237,21 @@ class OtklikApp:
                     page_resolver=make_page_resolver(clients[0]) if clients else None,
                     metrics=self.metrics,
                 )
-                await self._set_menus(bot, sessions)
+                menu_bot = bot
+
+                async def set_menus() -> None:
+                    await self._set_menus(menu_bot, sessions)
+
+                # The menus are set once Telegram first answers: at start-up it may be away.
+                self.poller = TelegramPoller(
+                    dp,
+                    bot,
+                    polling_timeout_s=s.telegram.polling_timeout_s,
+                    metrics=self.metrics,
+                    on_connected=set_menus,
+                    on_handled=self.on_update_handled,
+                )
+                self.metrics.telegram_polling("starting")
         else:
             wake = _nothing
         tasks: list[asyncio.Task[None]] = []
@@ -205,8 +259,11 @@ class OtklikApp:
         self.started.set()
         await asyncio.sleep(0)
         tasks.append(asyncio.create_task(self._beat(workers, renew_s, stop), name="heartbeat"))
+        # The sender stops after the updates in hand are handled: their card edits go out.
+        sender_stop = asyncio.Event()
+        sending: asyncio.Task[None] | None = None
         if sender is not None:
-            tasks.append(asyncio.create_task(sender.run(stop), name="outbox"))
+            sending = asyncio.create_task(sender.run(sender_stop), name="outbox")
         if "scheduler" in parts:
             jobs = JobDeps(
                 sessions, self.clock, self.registry, wake_sender=wake, metrics=self.metrics
@@ -222,29 +279,74 @@ class OtklikApp:
                     name="collector",
                 )
             )
+        polling: asyncio.Task[None] | None = None
         if dp is not None and bot is not None:
-            tasks.append(
-                asyncio.create_task(
-                    self._poll_telegram(dp, bot, Leadership(engine, "telegram-polling"), stop),
-                    name="telegram-polling",
-                )
+            polling = asyncio.create_task(
+                self._poll_telegram(dp, bot, Leadership(engine, "telegram-polling"), stop),
+                name="telegram-polling",
             )
         try:
             await stop.wait()
         finally:
-            if dp is not None:
-                with contextlib.suppress(RuntimeError):
-                    await dp.stop_polling()
+            await self._shutdown(polling, sending, sender, sender_stop)
             await asyncio.wait(tasks, timeout=s.telegram.polling_timeout_s + 5)
-            for task in tasks:
+            for task in (*tasks, *(t for t in (polling, sending) if t is not None)):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if polling is not None:
+                await asyncio.gather(polling, return_exceptions=True)
+            if sending is not None:
+                await asyncio.gather(sending, return_exceptions=True)
             if bot is not None:
                 await bot.session.close()
             for client in clients:
                 client.close()
             with contextlib.suppress(Exception):
                 await workers.stop()
+
+    async def _shutdown(
+        self,
+        polling: asyncio.Task[None] | None,
+        sending: asyncio.Task[None] | None,
+        sender: OutboxSender | None,
+        sender_stop: asyncio.Event,
+    ) -> None:
+        """Stop taking updates, let the ones in hand finish, then the outbox's sends: a
+        person who wrote just before SIGTERM gets the reply, a send under way is recorded,
+        and a card edit a finishing handler queued goes out.  Bounded by :data:`DRAIN_S`."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        deadline = began + DRAIN_S
+        self.draining.set()
+        if polling is not None:  # ``_poll_telegram`` drains the handlers itself on ``stop``
+            await asyncio.wait({polling}, timeout=DRAIN_S + 2.0)
+        if sender is not None and sending is not None:
+            sent_before = sender.sent
+            sender_stop.set()
+            await asyncio.wait({sending}, timeout=max(deadline - loop.time(), 0.1))
+            if sending.done():
+                await self._flush_outbox(sender, deadline)
+            self.drained_sends = sender.sent - sent_before
+        log.info(
+            "shutdown: drained %d handler(s) and %d send(s) in %.1f s",
+            self.drained_handlers,
+            self.drained_sends,
+            loop.time() - began,
+        )
+
+    @staticmethod
+    async def _flush_outbox(sender: OutboxSender, deadline: float) -> None:
+        """Send what is due and ready now, once: the sender's loop may have seen its stop
+        before the wake of a card edit that a finishing handler queued."""
+        loop = asyncio.get_running_loop()
+        while loop.time() < deadline:
+            try:
+                rest = await asyncio.wait_for(sender.drain_once(), deadline - loop.time())
+            except Exception as exc:
+                log.warning("shutdown: outbox not flushed: %s", type(exc).__name__)
+                return
+            if rest > 0:
+                return
 
     async def _beat(self, workers: Workers, renew_s: float, stop: asyncio.Event) -> None:
         """Keep this process's heartbeat fresh (real seconds: it is about processes dying)."""
@@ -269,7 +371,18 @@ class OtklikApp:
 
         The lock lives on a database connection, so a database restart drops it and a
         stand-by may take it: polling stops when another process leads now, and this one
-        stands by in turn (while the database is away nobody can take it: keep polling)."""
+        stands by in turn (while the database is away nobody can take it: keep polling).
+        Telegram being away never ends polling (``bot/polling.py`` retries); on ``stop`` the
+        updates in hand are handled (bounded) and confirmed before the lock is let go."""
+        poller = self.poller
+        if poller is None:
+            poller = self.poller = TelegramPoller(
+                dp,
+                bot,
+                polling_timeout_s=self.settings.telegram.polling_timeout_s,
+                metrics=self.metrics,
+                on_handled=self.on_update_handled,
+            )
         while not stop.is_set():
             try:
                 leads = await leader.ensure()
@@ -277,26 +390,50 @@ class OtklikApp:
                 log.exception("could not take the Telegram polling lock")
                 leads = False
             if leads:
-                watch = asyncio.create_task(self._keep_leading(dp, leader, stop))
+                polling = asyncio.create_task(poller.run(), name="telegram-getupdates")
+                watch = asyncio.create_task(self._keep_leading(leader, stop))
+                stopping = asyncio.create_task(stop.wait())
                 try:
-                    await dp.start_polling(
-                        bot,
-                        handle_signals=False,
-                        polling_timeout=self.settings.telegram.polling_timeout_s,
+                    await asyncio.wait(
+                        {polling, watch, stopping}, return_when=asyncio.FIRST_COMPLETED
                     )
                 finally:
-                    watch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await watch
+                    for task in (polling, watch, stopping):
+                        task.cancel()
+                    await asyncio.gather(polling, watch, stopping, return_exceptions=True)
+                    if not polling.cancelled() and polling.exception() is not None:
+                        log.error(
+                            "Telegram polling ended: %r; starting it again", polling.exception()
+                        )
+                    if stop.is_set():
+                        await self._drain_updates(poller)
                     with contextlib.suppress(Exception):
                         await leader.release()
                 if stop.is_set():
                     return
+            self.metrics.telegram_polling("standby")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
+        self.metrics.telegram_polling("stopped")
 
-    async def _keep_leading(self, dp: Dispatcher, leader: Leader, stop: asyncio.Event) -> None:
-        """While polling: stop it as soon as another process holds the polling lock."""
+    async def _drain_updates(self, poller: TelegramPoller) -> None:
+        """Let the updates in hand finish (bounded), then confirm them to Telegram."""
+        done, abandoned = await poller.drain(DRAIN_S)
+        self.drained_handlers = done
+        if abandoned:
+            log.warning(
+                "shutdown: %d update(s) not handled within %.0f s (ids %s); Telegram gives "
+                "them again at the next start",
+                len(abandoned),
+                DRAIN_S,
+                abandoned,
+            )
+        await poller.confirm(abandoned)
+        self.metrics.telegram_polling("stopped")
+
+    async def _keep_leading(self, leader: Leader, stop: asyncio.Event) -> None:
+        """While polling: return (and so stop it) as soon as another process holds the
+        polling lock."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
@@ -309,8 +446,6 @@ class OtklikApp:
                 continue
             if not leads:
                 log.warning("another process polls Telegram now; this one stands by")
-                with contextlib.suppress(RuntimeError):
-                    await dp.stop_polling()
                 return
 
     async def _set_menus(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -318,8 +453,8 @@ class OtklikApp:
         try:
             async with sessions() as session, session.begin():
                 await sync_menus(bot, session)
-        except (TelegramAPIError, TimeoutError) as exc:
-            log.warning("command menus not set: %s", exc)
+        except (AiogramError, TimeoutError) as exc:
+            log.warning("command menus not set: %s", type(exc).__name__)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -342,6 +477,7 @@ class OtklikApp:
         ingestor = Ingestor(
             self.registry, self.clock, self.matcher.classify, self.matcher.rate_answer,
             on_committed=self.metrics.ingested,
+            alert_history_hours=self.settings.vk.alert_history_hours,
         )  # fmt: skip
         backoff = Backoff(1.0, 30.0)
         while not stop.is_set():

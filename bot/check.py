@@ -12,6 +12,7 @@ Tokens are named by position and their last four characters only.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from alembic.script import ScriptDirectory
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from config.registry import Registry, RegistryError, load_registry
 from config.settings import Settings
@@ -52,6 +54,7 @@ class Item:
     title: str
     detail: str = ""
     fix: str = ""
+    warn: bool = False  # passes, but the administrator should know (``!``)
 
 
 def hint(token: str) -> str:
@@ -61,12 +64,15 @@ def hint(token: str) -> str:
 def format_items(items: Sequence[Item]) -> str:
     lines = []
     for it in items:
-        mark = "✓" if it.ok else "✗"
-        lines.append(f"{mark} {it.title}" + (f": {it.detail}" if it.detail else ""))
-        if not it.ok and it.fix:
+        mark = "✗" if not it.ok else "!" if it.warn else "✓"
+        detail = it.detail.replace("\n", "\n    ")  # several registry problems, one a line
+        lines.append(f"{mark} {it.title}" + (f": {detail}" if detail else ""))
+        if (not it.ok or it.warn) and it.fix:
             lines.append(f"    fix: {it.fix}")
     failed = sum(1 for it in items if not it.ok)
-    lines.append("all checks passed" if not failed else f"{failed} check(s) failed")
+    warned = sum(1 for it in items if it.ok and it.warn)
+    summary = "all checks passed" if not failed else f"{failed} check(s) failed"
+    lines.append(summary + (f" ({warned} warning(s))" if warned else ""))
     return "\n".join(lines)
 
 
@@ -122,9 +128,19 @@ def _new_sqlite_file(url: str) -> Item | None:
 
 async def check_database(settings: Settings, timeout_s: float) -> list[Item]:
     url = settings.db.url
-    if (fresh := _new_sqlite_file(url)) is not None:
-        return [fresh]
-    engine = make_engine(url, busy_timeout_s=min(settings.db.busy_timeout_s, timeout_s))
+    try:
+        if (fresh := _new_sqlite_file(url)) is not None:
+            return [fresh]
+        engine = make_engine(url, busy_timeout_s=min(settings.db.busy_timeout_s, timeout_s))
+    except (ArgumentError, NoSuchModuleError) as exc:  # unreadable URL or a missing driver
+        return [
+            Item(
+                False,
+                "database",
+                f"OTKLIK__DB__URL is not a database URL Otklik can use ({type(exc).__name__})",
+                "e.g. sqlite+aiosqlite:///./data/otklik.db or postgresql+asyncpg://user@host/db",
+            )
+        ]
     shown = engine.url.render_as_string(hide_password=True)
     try:
 
@@ -169,6 +185,96 @@ async def check_database(settings: Settings, timeout_s: float) -> list[Item]:
                 )
             )
     return items
+
+
+# ---- who hears of each agency's complaints -----------------------------------------------
+
+
+@dataclass
+class _Staff:
+    role: str
+    agencies: tuple[str, ...]
+    region: str | None
+    active: bool = True
+    unreachable: bool = False
+
+
+async def _stored_people(settings: Settings, timeout_s: float) -> dict[int, _Staff]:
+    """People as the database knows them (invited ones, who blocked the bot); nothing when
+    there is no database yet or it cannot be read (its own check says why)."""
+    try:
+        if _new_sqlite_file(settings.db.url) is not None:
+            return {}
+        engine = make_engine(
+            settings.db.url, busy_timeout_s=min(settings.db.busy_timeout_s, timeout_s)
+        )
+    except (ArgumentError, NoSuchModuleError):  # a bad OTKLIK__DB__URL: check_database says so
+        return {}
+    query = text("SELECT telegram_id, role, agencies, region, active, unreachable FROM people")
+    try:
+
+        async def read() -> dict[int, _Staff]:
+            async with engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            out = {}
+            for tid, role, agencies, region, active, unreachable in rows:
+                if isinstance(agencies, str):  # SQLite hands JSON back as text
+                    agencies = json.loads(agencies or "[]")
+                out[int(tid)] = _Staff(
+                    str(role), tuple(agencies or ()), region, bool(active), bool(unreachable)
+                )
+            return out
+
+        return await asyncio.wait_for(read(), timeout_s)
+    except Exception:
+        return {}
+    finally:
+        await engine.dispose()
+
+
+def _covers(person: _Staff, agency_id: str, region: str | None) -> bool:
+    """``storage.scope`` for a moderator or admin: their agencies, narrowed to their region."""
+    if person.agencies and agency_id not in person.agencies:
+        return False
+    return person.region is None or person.region == region
+
+
+async def check_officials(settings: Settings, registry: Registry, timeout_s: float) -> Item:
+    """Every agency has an official the bot can reach (registry people and, when the database
+    exists, those invited and those who blocked the bot).  Otherwise its complaints go to the
+    moderators (a warning); with no moderator or admin either they reach nobody (a failure)."""
+    people = {
+        p.telegram_id: _Staff(p.role.value, tuple(p.agencies), p.region) for p in registry.people
+    }
+    people.update(await _stored_people(settings, timeout_s))
+    active = [p for p in people.values() if p.active]
+    staff = [p for p in active if not p.unreachable and p.role in ("moderator", "admin")]
+    missing: list[str] = []
+    nobody: list[str] = []
+    for agency in registry.agencies:
+        officials = [p for p in active if p.role == "official" and agency.id in p.agencies]
+        if any(not p.unreachable for p in officials):
+            continue
+        why = "every official blocked the bot or never opened it" if officials else "no official"
+        missing.append(f"{agency.name} ({why})")
+        if not any(p.role == "admin" or _covers(p, agency.id, agency.region) for p in staff):
+            nobody.append(agency.name)
+    title = "officials for every agency"
+    if not missing:
+        n = len(registry.agencies)
+        return Item(True, title, f"all {n} agencies have a reachable official")
+    fix = (
+        f"add an official for it to {settings.registry_path}, or invite one in Telegram: "
+        "/invite official <agency>"
+    )
+    if nobody:
+        detail = (
+            "; ".join(missing) + ". No moderator or admin either: complaints of "
+            f"{', '.join(nobody)} would reach nobody"
+        )
+        return Item(False, title, detail, fix + "; and add a moderator or an admin")
+    detail = "; ".join(missing) + ". Their complaints go to the moderators (or admins) at once"
+    return Item(True, title, detail, fix, warn=True)
 
 
 # ---- Telegram ----------------------------------------------------------------------------
@@ -305,7 +411,8 @@ async def check_vk(settings: Settings, registry: Registry | None, timeout_s: flo
                 False,
                 "VK service tokens",
                 "none set",
-                "set OTKLIK__VK__SERVICE_TOKENS='[\"…\"]' (dev.vk.com → your app → service key)",
+                "set OTKLIK__VK__SERVICE_TOKENS=<key> (several: key1,key2; dev.vk.com → "
+                "your app → service key)",
             )
         )
     timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -372,6 +479,8 @@ async def run_checks(settings: Settings, *, timeout_s: float = 10.0) -> list[Ite
         check_telegram(settings, timeout_s),
         check_vk(settings, registry, timeout_s),
     )
+    if registry is not None:
+        db_items.append(await check_officials(settings, registry, timeout_s))
     return [*items, *db_items, tg_item, *vk_items]
 
 
@@ -381,15 +490,16 @@ __all__ = ["Item", "describe_settings_error", "format_items", "run_checks"]
 def describe_settings_error(exc: Exception) -> str:
     """A settings failure as lines naming the variable (and the files it may come from),
     the problem and the fix; never the offending value, which may be a secret."""
-    from pydantic import ValidationError
+    from config.settings import settings_problems
 
-    if not isinstance(exc, ValidationError):
-        return f"settings: {exc}\n    fix: correct that value (environment, .env or secret file)"
     lines = []
-    for err in exc.errors(include_input=False, include_url=False):
-        name = "OTKLIK__" + "__".join(str(p) for p in err["loc"]).upper()
-        lines.append(
-            f"{name}: {err['msg']}\n    fix: correct it in the environment, in .env, "
-            f"or in the file {name.lower()} of OTKLIK_SECRETS_DIR"
+    for problem in settings_problems(exc):
+        name = problem.variable
+        fix = (
+            f"correct it in the environment, in .env, or in the file {name.lower()} of "
+            "OTKLIK_SECRETS_DIR"
+            if name.startswith("OTKLIK__")
+            else "correct that value (environment, .env or secret file)"
         )
+        lines.append(f"{problem}\n    fix: {fix}")
     return "\n".join(lines)

@@ -1,4 +1,10 @@
-"""The ``otklik`` command: run, demo, sandbox run, classify, rate-answer."""
+"""The ``otklik`` command line.
+
+Every command that fails because of something the operator can fix (a setting, a file, the
+database, an argument) prints one line per problem, ``otklik <command>: what is wrong; fix: what
+to do``, and exits non-zero; a traceback only with ``--debug``.  An error we did not expect is
+reported in one line too, with a pointer to ``--debug``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import argparse
 import asyncio
 import html
 import json
+import os
 import re
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -17,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from config.clock import SystemClock
 from config.registry import RegistryError, load_registry
-from config.settings import Settings
+from config.settings import Settings, settings_problems
 
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "sandbox" / "scenarios" / "demo.yaml"
 
@@ -25,13 +33,145 @@ HOW_TO_CONFIGURE = """\
 Otklik needs, in the environment or in a .env file next to where you run it:
   OTKLIK__TELEGRAM__TOKEN=123456:ABC...      a bot token: talk to @BotFather in Telegram,
                                              send /newbot, copy the token it gives you
-  OTKLIK__VK__SERVICE_TOKENS='["..."]'       a VK service key: create an app at
+  OTKLIK__VK__SERVICE_TOKENS=...             a VK service key: create an app at
                                              https://dev.vk.com (My apps → create),
-                                             open it, copy its service key («Сервисный ключ»)
+                                             open it, copy its service key («Сервисный ключ»);
+                                             several keys: separate them with commas
   OTKLIK__REGISTRY_PATH=registry.yaml        agencies, pages, people and routing rules
                                              (see registry.example.yaml)
 Optional: OTKLIK__DB__URL (default sqlite+aiosqlite:///./data/otklik.db).
 Try it without any of these: `otklik demo` runs a built-in region on fake VK and Telegram."""
+
+
+class CliError(Exception):
+    """A problem the operator can fix: each line is printed as ``otklik <command>: line``."""
+
+    def __init__(self, *lines: str, code: int = 2) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+        self.code = code
+
+
+def _settings() -> Settings:
+    """Settings from the environment, .env and secret files; a bad value is a CliError naming
+    the variable and what it must look like."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        raise CliError(
+            *(f"{p}; fix: set it in the environment or in .env" for p in settings_problems(exc))
+        ) from None
+
+
+def _bad_db_url(exc: Exception) -> CliError:
+    return CliError(
+        f"OTKLIK__DB__URL is not a database URL Otklik can use ({type(exc).__name__}); "
+        "fix: e.g. sqlite+aiosqlite:///./data/otklik.db or postgresql+asyncpg://user@host/db"
+    )
+
+
+def _prepare_database_place(url: str) -> None:
+    """``otklik run`` creates a SQLite file's directory; say which setting to change when it
+    cannot, and refuse a URL SQLAlchemy cannot read, before anything starts."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from storage.db import ensure_sqlite_dir, make_engine
+
+    try:
+        make_url(url)
+        make_engine(url)  # loads the driver; nothing connects yet
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise _bad_db_url(exc) from None
+    try:
+        ensure_sqlite_dir(url)
+    except OSError as exc:
+        raise CliError(
+            f"cannot create the database directory {exc.filename}: {exc.strerror}; "
+            "fix: set OTKLIK__DB__URL to a writable place"
+        ) from None
+
+
+def _database_engine(settings: Settings) -> Any:
+    """An engine for OTKLIK__DB__URL; a SQLite file must already exist.
+
+    Maintenance commands read what ``otklik run`` wrote: a database that does not exist yet is
+    an operator's mistake (wrong directory or OTKLIK__DB__URL), not something to create."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from storage.db import make_engine
+
+    url = settings.db.url
+    try:
+        parsed = make_url(url)
+        engine = make_engine(url, busy_timeout_s=settings.db.busy_timeout_s)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise _bad_db_url(exc) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database or "").expanduser()
+        if not path.is_file():
+            raise CliError(
+                f"no database at {path}: Otklik has not run with this OTKLIK__DB__URL yet; "
+                "fix: run this where `otklik run` runs (same directory and .env), or set "
+                "OTKLIK__DB__URL to the existing database"
+            )
+    return engine
+
+
+async def _open_database(settings: Settings) -> Any:
+    """The engine of an existing Otklik database, brought to the latest schema."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.migrate import upgrade
+
+    engine = _database_engine(settings)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as conn:
+            revision = await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_revision()
+            )
+        if revision is None:
+            raise CliError(
+                f"the database {shown} has no Otklik tables; fix: start Otklik once with "
+                "`otklik run` (it creates them), or set OTKLIK__DB__URL to the right database"
+            )
+        await upgrade(engine)
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        await engine.dispose()
+        text = str(getattr(exc, "orig", None) or exc)
+        raise CliError(
+            f"cannot use the database {shown}: {text.splitlines()[0] if text else ''}; "
+            "fix: check OTKLIK__DB__URL and that the database server runs and lets this user in"
+        ) from None
+    except CommandError:
+        await engine.dispose()
+        raise CliError(
+            f"the database {shown} was written by a newer Otklik; fix: upgrade this installation"
+        ) from None
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+def _output_file(path: Path) -> Path:
+    """Fail before the work, not after it, when ``path`` cannot be written."""
+    if path.is_dir():
+        raise CliError(f"{path} is a directory; fix: give a file name, e.g. {path / 'out'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create the directory {path.parent}: {exc.strerror}") from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CliError(f"cannot write {path}: permission denied; fix: choose a writable place")
+    return path
 
 
 def _strip_html(text: str) -> str:
@@ -43,7 +183,6 @@ def _app_clock() -> Any:
     clock anchored to the wall clock: ``OTKLIK__CLOCK__START`` (ISO instant),
     ``OTKLIK__CLOCK__SPEED`` and ``OTKLIK__CLOCK__EPOCH`` (Unix time of ``START``), so that
     every process, the fakes' included, shows the same virtual time."""
-    import os
     from datetime import datetime
 
     from config.clock import VirtualClock
@@ -61,7 +200,7 @@ def _app_clock() -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.roles import Role, needs_telegram, needs_vk
 
-    settings = Settings()
+    settings = _settings()
     role = Role(args.role)
     missing = [
         m
@@ -87,11 +226,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         registry = load_registry(settings.registry_path)
     except RegistryError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        raise CliError(*str(exc).splitlines()) from None
+    _prepare_database_place(settings.db.url)
     from bot.logging_setup import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
+    from bot.lean_types import install as lean_telegram_types
+
+    lean_telegram_types()  # before aiogram is imported: ~100 MB less (issue 11)
     from bot.app import OtklikApp
 
     async def main() -> None:
@@ -111,8 +253,7 @@ def _load_scenario_or_exit(path: Path) -> Any:
     try:
         return load_scenario(path)
     except ScenarioError as exc:
-        print(exc, file=sys.stderr)
-        raise SystemExit(2) from None
+        raise CliError(*str(exc).splitlines()) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -185,6 +326,7 @@ def cmd_sandbox_run(args: argparse.Namespace) -> int:
     from sandbox.runner import Sandbox
 
     scenario = _load_scenario_or_exit(Path(args.scenario))
+    _output_file(Path(args.report))
 
     async def main() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="otklik-sandbox-") as tmp:
@@ -202,27 +344,40 @@ def cmd_sandbox_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_classify(_: argparse.Namespace) -> int:
+def _lenient_stdin() -> None:
+    """Bytes that are not UTF-8 become U+FFFD instead of ending the run with a traceback."""
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
     from matcher.textcli import run_classify
 
-    return run_classify(sys.stdin, sys.stdout)
+    _lenient_stdin()
+    return run_classify(sys.stdin, sys.stdout, explain=getattr(args, "explain", False))
 
 
 def cmd_rate_answer(_: argparse.Namespace) -> int:
     from matcher.textcli import run_rate_answer
 
+    _lenient_stdin()
     return run_rate_answer(sys.stdin, sys.stdout)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from storage.maintenance import backup_sqlite
 
-    settings = Settings()
+    settings = _settings()
+    target = _output_file(Path(args.file))
     try:
-        path = backup_sqlite(settings.db.url, Path(args.file))
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"backup failed: {exc}", file=sys.stderr)
-        return 2
+        path = backup_sqlite(settings.db.url, target)
+    except FileNotFoundError as exc:
+        raise CliError(
+            f"backup failed: {exc}; fix: run it where `otklik run` runs, or set OTKLIK__DB__URL"
+        ) from None
+    except (ValueError, OSError, sqlite3.Error) as exc:
+        raise CliError(f"backup failed: {exc}") from None
     print(f"backup written to {path}")
     return 0
 
@@ -230,25 +385,29 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from storage.maintenance import restore_sqlite
 
-    settings = Settings()
+    settings = _settings()
+    backup = Path(args.file)
+    if not backup.is_file():
+        raise CliError(f"restore failed: no backup file at {backup}; fix: give the backup's path")
     try:
-        path = restore_sqlite(settings.db.url, Path(args.file))
-    except (ValueError, OSError) as exc:
-        print(f"restore failed: {exc}", file=sys.stderr)
-        return 2
+        path = restore_sqlite(settings.db.url, backup)
+    except (ValueError, OSError, sqlite3.Error) as exc:
+        raise CliError(
+            f"restore failed: {exc}; fix: give a file written by otklik backup"
+        ) from None
     print(f"database {path} restored from {args.file}")
     return 0
 
 
 def cmd_erase_old(args: argparse.Namespace) -> int:
-    from storage.db import make_engine, make_session_factory
+    from storage.db import make_session_factory
     from storage.maintenance import erase_personal_data
 
-    settings = Settings()
-    days = args.days or settings.retention_days
+    settings = _settings()
+    days = args.days if args.days is not None else settings.retention_days
 
     async def main() -> int:
-        engine = make_engine(settings.db.url)
+        engine = await _open_database(settings)
         try:
             async with make_session_factory(engine)() as session, session.begin():
                 result = await erase_personal_data(
@@ -266,15 +425,13 @@ def cmd_erase_old(args: argparse.Namespace) -> int:
 def cmd_status(_: argparse.Namespace) -> int:
     """Print per-page VK coverage from the database (what /status shows in the bot)."""
     from bot.collecting import coverage_report
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
+    from storage.db import make_session_factory
 
-    settings = Settings()
+    settings = _settings()
 
     async def main() -> str:
-        engine = make_engine(settings.db.url)
+        engine = await _open_database(settings)
         try:
-            await upgrade(engine)
             return await coverage_report(make_session_factory(engine), SystemClock().now())
         finally:
             await engine.dispose()
@@ -301,13 +458,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export_labels(args: argparse.Namespace) -> int:
-    from storage.db import make_engine, make_session_factory
+    from storage.db import make_session_factory
     from storage.maintenance import export_labels
 
-    settings = Settings()
+    settings = _settings()
+    _output_file(Path(args.file))
 
     async def main() -> int:
-        engine = make_engine(settings.db.url)
+        engine = await _open_database(settings)
         try:
             async with make_session_factory(engine)() as session:
                 return await export_labels(session, Path(args.file))
@@ -322,16 +480,68 @@ def cmd_export_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the fix rather than the usage block."""
+
+    def error(self, message: str) -> Any:  # argparse's signature: NoReturn
+        self.exit(2, f"{self.prog}: {message}; fix: see {self.prog} --help\n")
+
+
+def _positive(kind: type[int] | type[float], example: str) -> Any:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number (expected e.g. {example})"
+            ) from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be above 0, e.g. {example} (got {text})")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+DESCRIPTION = """\
+Otklik watches the VK pages of government bodies for residents' questions and complaints and
+tells the right officials in Telegram.
+
+Start with: otklik demo (no setup), then otklik check and otklik run with a .env and a
+registry.yaml (see registry.example.yaml)."""
+
+EPILOG = """\
+otklik COMMAND --help shows a command's options. A failing command prints what is wrong and
+how to fix it; add --debug to see the traceback as well."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="otklik", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run against real VK and Telegram (tokens from .env)")
+    parser = _Parser(
+        prog="otklik",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    debug_help = "show the traceback when the command fails"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        # Also after the command (otklik status --debug); SUPPRESS keeps the global value.
+        cmd.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help
+        )
+        return cmd
+
+    speed = _positive(float, "600")
+    run = command("run", "run against real VK and Telegram (tokens from .env)")
     run.add_argument(
         "--demo-if-unconfigured",
         action="store_true",
         help="run the sandbox demo when tokens are missing",
     )
-    run.add_argument("--speed", type=float, default=1500.0, help="demo speed when falling back")
+    run.add_argument("--speed", type=speed, default=1500.0, help="demo speed when falling back")
     run.add_argument(
         "--role",
         choices=["all", "collector", "bot", "scheduler"],
@@ -339,46 +549,99 @@ def build_parser() -> argparse.ArgumentParser:
         help="which parts this process runs (several processes need PostgreSQL)",
     )
     run.set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="a built-in region on fake VK and Telegram")
-    demo.add_argument("--scenario", type=Path, default=DEMO_SCENARIO)
-    demo.add_argument("--speed", type=float, default=1500.0)
+    demo = command("demo", "a built-in region on fake VK and Telegram (no setup needed)")
+    demo.add_argument("--scenario", type=Path, default=DEMO_SCENARIO, help="a scenario YAML")
+    demo.add_argument("--speed", type=speed, default=1500.0, help="times faster than real time")
     demo.set_defaults(func=cmd_demo)
-    sandbox = sub.add_parser("sandbox", help="scenario runs on the fakes")
-    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    sandbox = command("sandbox", "scenario runs on the fake VK and Telegram (sandbox run ...)")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
     srun = sandbox_sub.add_parser("run", help="run a scenario and write a JSON report")
-    srun.add_argument("scenario", type=Path)
-    srun.add_argument("--speed", type=float, default=600.0)
-    srun.add_argument("--report", type=Path, required=True)
+    srun.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
+    srun.add_argument("scenario", type=Path, help="a scenario YAML")
+    srun.add_argument("--speed", type=speed, default=600.0, help="times faster than real time")
+    srun.add_argument("--report", type=Path, required=True, help="where to write the report")
     srun.set_defaults(func=cmd_sandbox_run)
-    classify = sub.add_parser(
-        "classify", help="JSON lines {id,text} → {id,needs_answer,topic,score}"
+    classify = command(
+        "classify", "JSON lines {id,text} to {id,needs_answer,topic,score,urgent,reasons}"
+    )
+    classify.add_argument(
+        "--explain",
+        action="store_true",
+        help="add the rules, cue words and weighted features behind each decision",
     )
     classify.set_defaults(func=cmd_classify)
-    rate = sub.add_parser("rate-answer", help="JSON lines {id,complaint,answer} → rating")
+    rate = command("rate-answer", "JSON lines {id,complaint,answer} to an answer's rating")
     rate.set_defaults(func=cmd_rate_answer)
-    backup = sub.add_parser("backup", help="consistent copy of the SQLite database")
-    backup.add_argument("file", type=Path)
+    backup = command("backup", "consistent copy of the SQLite database")
+    backup.add_argument("file", type=Path, help="the copy to write")
     backup.set_defaults(func=cmd_backup)
-    restore = sub.add_parser("restore", help="replace the SQLite database with a backup")
-    restore.add_argument("file", type=Path)
+    restore = command("restore", "replace the SQLite database with a backup")
+    restore.add_argument("file", type=Path, help="a file written by otklik backup")
     restore.set_defaults(func=cmd_restore)
-    erase = sub.add_parser("erase-old", help="erase personal data past the retention period")
-    erase.add_argument("--days", type=int, default=None, help="default: OTKLIK__RETENTION_DAYS")
+    erase = command("erase-old", "erase personal data past the retention period")
+    erase.add_argument(
+        "--days",
+        type=_positive(int, "365"),
+        default=None,
+        help="keep this many days (default: OTKLIK__RETENTION_DAYS)",
+    )
     erase.set_defaults(func=cmd_erase_old)
-    labels = sub.add_parser("export-labels", help="moderators' marks as JSONL for matcher.train")
-    labels.add_argument("file", type=Path)
+    labels = command("export-labels", "moderators' marks as JSON lines for matcher.train")
+    labels.add_argument("file", type=Path, help="the JSON lines file to write")
     labels.set_defaults(func=cmd_export_labels)
-    status = sub.add_parser("status", help="VK coverage per page: last check, lag, quota")
+    status = command("status", "VK coverage per page: last check, lag, quota")
     status.set_defaults(func=cmd_status)
-    check = sub.add_parser("check", help="validate settings, registry, database and tokens")
-    check.add_argument("--timeout", type=float, default=10.0, help="seconds per network check")
+    check = command("check", "validate settings, registry, database and tokens")
+    check.add_argument(
+        "--timeout", type=_positive(float, "10"), default=10.0, help="seconds per network check"
+    )
     check.set_defaults(func=cmd_check)
     return parser
 
 
+def _explain(exc: BaseException) -> tuple[list[str], int]:
+    """What to print (one line per problem) and the exit code for a failed command."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, CliError):
+        return list(exc.lines), exc.code
+    if isinstance(exc, RegistryError):
+        return str(exc).splitlines(), 2
+    if isinstance(exc, KeyboardInterrupt):
+        return ["interrupted"], 130
+    if isinstance(exc, DBAPIError):
+        first = str(exc.orig or exc).splitlines()[0] if str(exc.orig or exc) else ""
+        return [
+            f"database error: {first}; fix: check OTKLIK__DB__URL, that the database runs, "
+            "and that its disk is not full"
+        ], 1
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return [f"{exc.filename}: {exc.strerror or exc}; fix: check that path"], 2
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return [
+        f"unexpected error: {type(exc).__name__}: {text} (a bug: run again with --debug and "
+        "report the traceback)"
+    ], 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    name = " ".join(filter(None, [args.command, getattr(args, "sandbox_command", None)]))
+    try:
+        code: int = args.func(args)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        # The reader went away (otklik classify | head): stop quietly, as other tools do.
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
+        return 1
+    except (Exception, KeyboardInterrupt) as exc:
+        if args.debug:
+            raise
+        lines, code = _explain(exc)
+        for line in lines:
+            print(f"otklik {name}: {line}", file=sys.stderr)
     return code
 
 

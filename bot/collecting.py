@@ -23,9 +23,12 @@ from sqlalchemy import (
     Row,
     any_,
     bindparam,
+    delete,
+    func,
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -33,17 +36,26 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot import texts
 from bot.metrics import Metrics
+from bot.render import local_time
 from collectors.collector import Collector, CollectorConfig, PageCoverage
 from collectors.events import Batch
 from collectors.longpoll import LongPollListener
-from collectors.vk_client import TokenProblem, VkClient, moscow_day
+from collectors.vk_client import TokenProblem, VkClient, VkHealth, moscow_day
 from config.clock import Clock
 from config.registry import Registry
 from config.settings import REAL_VK_API_BASE, VKSettings
+from storage.collector_status import (
+    SUMMARY_KEY,
+    SUMMARY_STALE_S,
+    CollectorStatus,
+    collector_status,
+    summary_age,
+)
 from storage.ingest import Ingestor
 from storage.leases import PageLeases
-from storage.models import CollectorPage, KeyValue, Page, Post
+from storage.models import CollectorPage, Comment, KeyValue, Page, Post
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -139,6 +151,11 @@ class CollectionService:
             for c in self.all_clients():
                 c.on_call = metrics.vk_call
                 c.on_quota_change = self._quota_metric
+        # Where /status and ``otklik status`` read this process's summary (one per process).
+        self.summary_key = (
+            f"{SUMMARY_KEY}:{leases.workers.id}" if leases is not None else SUMMARY_KEY
+        )
+        self._written_summary: dict[str, Any] | None = None
 
     def _new_collector(self) -> Collector:
         vk = self.vk
@@ -149,6 +166,9 @@ class CollectionService:
                 hot_period_s=vk.hot_period_s,
                 cold_period_s=vk.cold_period_s,
                 bootstrap_count=vk.posts_per_page,
+                # Issue 11: the last hours before a page's first look are alerted, so their
+                # comments must be read then (ingest keeps older ones as history).
+                backfill=vk.alert_history_hours > 0,
             ),
         )
 
@@ -169,6 +189,36 @@ class CollectionService:
         await self._add_pages(wanted, everything=only is None, kv=kv)
         self.load_s = time.perf_counter() - t0
 
+    def vk_health(self) -> VkHealth:
+        """Whether VK serves this process's requests, over all its tokens."""
+        health = VkHealth()
+        for c in self.all_clients():
+            health.merge(c.health)
+        return health
+
+    def summary(self, now: datetime, coverage: list[PageCoverage] | None = None) -> dict[str, Any]:
+        """What /status and ``otklik status`` show of this process: VK requests and tokens,
+        and the posts past the watch window (kept by comments, dormant, not watched)."""
+        health = self.vk_health()
+        pages = {
+            str(c.group_id): [c.kept_posts, c.dormant_posts, c.dropped_posts]
+            for c in (self.collector.coverage() if coverage is None else coverage)
+            if c.kept_posts or c.dormant_posts or c.dropped_posts
+        }
+        return {
+            "at": now.isoformat(),
+            "tokens": len(self.all_clients()),
+            "usable_tokens": sum(1 for c in self.all_clients() if c.usable()),
+            "last_ok_at": health.last_ok_at.isoformat() if health.last_ok_at else None,
+            "failures_in_row": health.failures_in_row,
+            "last_error": health.last_error,
+            "last_code": health.last_code,
+            "kept_posts": sum(v[0] for v in pages.values()),
+            "dormant_posts": sum(v[1] for v in pages.values()),
+            "dropped_posts": sum(v[2] for v in pages.values()),
+            "pages": pages,
+        }
+
     async def _kv(self) -> dict[str, dict[str, Any]]:
         async with self.sessions() as session:
             rows = await session.execute(
@@ -188,27 +238,48 @@ class CollectionService:
         a few rows, not the region (``everything``: all registry pages, no owner filter)."""
         if not gids:
             return
-        horizon = self.clock.now() - timedelta(days=self.vk.watch_days)
+        now = self.clock.now()
+        horizon = now - timedelta(days=self.vk.watch_days)
+        # Posts past the window are kept by a comment within it, or are dormant (issue 11).
+        oldest = now - timedelta(days=self.collector.cfg.dormant_days)
         page_q = select(Page.group_id, Page.max_seen_id)
-        post_q = select(
+        columns = (
             Post.owner_id,
             Post.post_id,
             Post.created_at,
             Post.comments_count,
             Post.unreachable_reason,
-        ).where(Post.created_at >= horizon)
+        )
+        post_q = select(*columns).where(Post.created_at >= oldest)
+        active_q = (
+            select(Comment.owner_id, Comment.post_id, func.max(Comment.created_at))
+            .where(Comment.created_at >= horizon)
+            .group_by(Comment.owner_id, Comment.post_id)
+        )
         page_rows: list[Row[int, int]] = []
         posts: list[Row[int, int, datetime, int, str | None]] = []
+        active: dict[tuple[int, int], datetime] = {}
         async with self.sessions() as session:
             if everything:
                 page_rows.extend((await session.execute(page_q)).all())
                 posts.extend((await session.execute(post_q)).all())
+                for o, p, at in (await session.execute(active_q)).all():
+                    active[(o, p)] = at
             else:
                 ids = sorted(gids)
                 for cond in _among(session, Page.group_id, ids):
                     page_rows.extend((await session.execute(page_q.where(cond))).all())
                 for cond in _among(session, Post.owner_id, [-g for g in ids]):
                     posts.extend((await session.execute(post_q.where(cond))).all())
+                for cond in _among(session, Comment.owner_id, [-g for g in ids]):
+                    for o, p, at in (await session.execute(active_q.where(cond))).all():
+                        active[(o, p)] = at
+            # Posts older than every window that residents still comment on.
+            missing = sorted(active.keys() - {(r[0], r[1]) for r in posts})
+            for i in range(0, len(missing), 400):
+                chunk = missing[i : i + 400]
+                q = select(*columns).where(tuple_(Post.owner_id, Post.post_id).in_(chunk))
+                posts.extend((await session.execute(q)).all())
         max_seen = dict(page_rows)
         by_page: dict[int, list[Row[int, int, datetime, int, str | None]]] = {}
         for row in posts:
@@ -224,7 +295,12 @@ class CollectionService:
             )
             for owner_id, post_id, created_at, count, unreachable in by_page.get(gid, ()):
                 collector.add_known_post(
-                    owner_id, post_id, created_at, count, reachable=unreachable is None
+                    owner_id,
+                    post_id,
+                    created_at,
+                    count,
+                    reachable=unreachable is None,
+                    active=active.get((owner_id, post_id)),
                 )
             self.pages.add(gid)
         for gid in sorted(gids & self.lp_clients.keys()):
@@ -251,7 +327,7 @@ class CollectionService:
         if not batch.comments and not batch.posts:
             self.collector.confirm(batch)
             if self.metrics is not None:
-                self.metrics.collector_pass(True)
+                self.metrics.collector_pass(not batch.failed)
             return
         try:
             async with self._lock, self.sessions() as session, session.begin():
@@ -268,6 +344,16 @@ class CollectionService:
         self.batches += 1
         if result.notifications or result.answered:
             self.on_stored()
+
+    async def _forget_gone(self, now: datetime) -> None:
+        """Remove the summaries of collector processes that stopped reporting long ago."""
+        async with self._lock, self.sessions() as session, session.begin():
+            rows = await session.execute(
+                select(KeyValue.key, KeyValue.value).where(KeyValue.key.like(f"{SUMMARY_KEY}:%"))
+            )
+            gone = [key for key, value in rows.all() if summary_age(value, now) > SUMMARY_STALE_S]
+            if gone:
+                await session.execute(delete(KeyValue).where(KeyValue.key.in_(gone)))
 
     async def _save_ts(self, group_id: int, ts: str) -> None:
         await self._put({f"vk:lp:{group_id}": {"ts": ts}})
@@ -289,12 +375,19 @@ class CollectionService:
         pages (handed to another process, whose new owner starts from what is stored)."""
         now = self.clock.now()
         problems: list[TokenProblem] = []
+        coverage = self.collector.coverage()
         if only is None:
-            await self._put({f"vk:quota:{c.key}": c.quota.snapshot() for c in self.all_clients()})
+            values = {f"vk:quota:{c.key}": c.quota.snapshot() for c in self.all_clients()}
+            summary = self.summary(now, coverage)
+            if _changed(self._written_summary, summary):
+                values[self.summary_key] = summary
+            await self._put(values)
+            self._written_summary = summary
             for c in self.all_clients():
                 problems.extend(c.problems)
                 c.problems.clear()
-        coverage = self.collector.coverage()
+            if self.leases is not None:
+                await self._forget_gone(now)
         if self.metrics is not None:
             self.metrics.pages_checked(
                 {c.group_id: c.lag_s for c in coverage if c.lag_s is not None}
@@ -524,6 +617,15 @@ class CollectionService:
                 c.close()
 
 
+def _changed(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    """Whether a summary says something new (its time aside)."""
+    if before is None:
+        return True
+    return {k: v for k, v in before.items() if k != "at"} != {
+        k: v for k, v in after.items() if k != "at"
+    }
+
+
 def _written_state(cov: PageCoverage) -> tuple[object, ...]:
     """What of a page's coverage is stored; the lag is not: it follows from the last check."""
     return (
@@ -627,6 +729,50 @@ async def _write_coverage(session: AsyncSession, rows: list[PageCoverage], now: 
         await session.execute(upsert, cov_rows[i : i + 2000])
 
 
+def collector_status_text(status: CollectorStatus, now: datetime, tz: str) -> str:
+    """/status lines (Russian): whether VK serves the collectors' requests, how many tokens
+    work, and what past the watch window is watched less or not at all (issue 11)."""
+    if not status.reported:
+        return ""
+    last = local_time(status.last_ok_at, tz) if status.last_ok_at else texts.NEVER
+    if status.vk_failing(now):
+        error = texts.VK_ERRORS.get(status.last_code) or texts.VK_ERROR_OTHER.format(
+            code=status.last_code
+        )
+        out = texts.STATUS_VK_FAILING.format(n=status.failures_in_row, error=error, last=last)
+    else:
+        out = texts.STATUS_VK_OK.format(last=last)
+    if status.usable_tokens < status.tokens:
+        out += texts.STATUS_VK_TOKENS.format(usable=status.usable_tokens, total=status.tokens)
+    if status.kept_posts or status.dormant_posts or status.dropped_posts:
+        out += texts.STATUS_WINDOW.format(
+            kept=status.kept_posts, dormant=status.dormant_posts, dropped=status.dropped_posts
+        )
+    return out
+
+
+def _status_lines(status: CollectorStatus, now: datetime) -> list[str]:
+    """Whether VK serves the collectors' requests, and what past the window is (not)
+    watched, from what the collector processes last reported."""
+    if not status.reported:
+        return ["VK requests: no collector has reported yet"]
+    last = status.last_ok_at.isoformat(timespec="seconds") if status.last_ok_at else "never"
+    tokens = f"tokens usable {status.usable_tokens}/{status.tokens}"
+    if status.vk_failing(now):
+        vk = (
+            f"VK requests: FAILING: {status.failures_in_row} failed in a row "
+            f"(last {status.last_error}), last success {last}; {tokens}"
+        )
+    else:
+        vk = f"VK requests: ok, last success {last}; {tokens}"
+    return [
+        vk,
+        f"Posts past the watch window: {status.kept_posts} kept (comments keep coming), "
+        f"{status.dormant_posts} dormant (counts checked every few hours at most), "
+        f"{status.dropped_posts} not watched (too old or too many)",
+    ]
+
+
 def _among(
     session: AsyncSession, column: InstrumentedAttribute[int], values: list[int]
 ) -> list[ColumnElement[bool]]:
@@ -658,6 +804,7 @@ async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datet
             for kv in (await session.execute(select(KeyValue))).scalars()
             if kv.key.startswith("vk:quota:")
         ]
+        status = await collector_status(session, now)
 
     def lag_of(p: Page) -> float | None:
         # From the last full check, not the stored lag_s: the collector writes a page's row
@@ -672,6 +819,7 @@ async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datet
         )
 
     lines = [f"VK coverage at {now.isoformat(timespec='seconds')}: {len(pages)} pages"]
+    lines.extend(_status_lines(status, now))
     lines.append(
         f"{'group_id':>10} {'last check (UTC)':<20} {'lag':>8} {'posts':>6} {'wall.get':>8} "
         f"{'calls':>7}  state"
@@ -684,6 +832,9 @@ async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datet
         state = p.unreachable_reason or ("long poll" if c is not None and c.longpoll else "ok")
         if c is not None and c.unreachable_posts:
             state += f", {c.unreachable_posts} post(s) unreachable"
+        kept, dormant, dropped = status.pages.get(p.group_id, (0, 0, 0))
+        if kept or dormant or dropped:
+            state += f", past the window: {kept} kept, {dormant} dormant, {dropped} not watched"
         lines.append(
             f"{p.group_id:>10} {last:<20} {lag:>8} {c.watched_posts if c else 0:>6} "
             f"{c.wall_get_calls if c else 0:>8} {c.api_calls if c else 0:>7}  {state}"

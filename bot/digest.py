@@ -118,6 +118,7 @@ def _row(c: Complaint, cm: Comment, page: Page | None) -> ComplaintRow:
             working_s=c.business_seconds,
             otpiska=c.otpiska,
             quality=c.quality,
+            deleted=c.status == ComplaintStatus.DELETED,
         ),
         status=c.status,
         area=page.agency_id if page is not None else c.agency_id,
@@ -217,7 +218,10 @@ def render_digest(d: DigestData) -> str:
     if r.complaints == 0:
         lines.append(texts.DIGEST_EMPTY)
     else:
-        lines.append(texts.DIGEST_COUNTS.format(complaints=r.complaints, answered=r.answered))
+        counts = texts.DIGEST_COUNTS.format(complaints=r.complaints, answered=r.answered)
+        if r.deleted:  # closed by the resident's deletion: neither answered nor overdue
+            counts += texts.DIGEST_DELETED.format(n=r.deleted)
+        lines.append(counts)
         lines.append(
             texts.DIGEST_ON_TIME.format(
                 share=pct(r.on_time_share), on_time=r.on_time, measured=r.measured

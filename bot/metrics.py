@@ -14,9 +14,13 @@ Health is judged on the app's clock, so a ``ManualClock`` makes ``/healthz`` det
   the database has not answered for longer than ``db_unhealthy_s`` → *unhealthy* (503: a
   person must look);
 * ``telegram``: the last send failed for a reason other than the addressee (429, 5xx, timeout)
-  and none has succeeded since → *degraded*;
+  and none has succeeded since → *degraded*; this process should poll ``getUpdates`` and its
+  latest attempt failed (Telegram unreachable: the bot hears nobody) → *degraded*, with
+  ``polling: down`` (issue 11);
 * ``collector``: the age of the last collector pass; older than ``collector_stale_s`` →
-  *degraded*, never one while VK is configured and the app runs that long → *degraded*;
+  *degraded*, never one while VK is configured and the app runs that long → *degraded*; the
+  latest VK requests failed and none succeeded for ``vk_failing_s`` → *degraded* (issue 11: a
+  pass whose requests all failed is not a good pass);
 * ``outbox``: the age of the oldest message that is due but not sent; older than
   ``outbox_stale_s`` → *degraded*.
 """
@@ -38,6 +42,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.faults import db_fault
+from collectors.vk_client import VkHealth
 from config.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -86,6 +91,7 @@ class HealthThresholds:
     """When a check turns *degraded* (seconds of app-clock time)."""
 
     collector_stale_s: float = 900.0
+    vk_failing_s: float = 300.0  # VK requests failing and none served for this long
     outbox_stale_s: float = 600.0
     db_timeout_s: float = 3.0  # real seconds a ``SELECT 1`` may take
     db_unhealthy_s: float = 300.0  # away this long (app clock): no longer a brief outage
@@ -112,9 +118,15 @@ class Metrics:
         self.parts: dict[str, PartState] = {}
         self.collector_enabled = False
         self.last_collector_pass: datetime | None = None
+        self.vk = VkHealth()  # whether VK serves this process's requests (all tokens)
         self.outbox_oldest_due_s = 0.0
         self.telegram = PartState()
         self.telegram_last_error = ""
+        #: None when this process does not poll Telegram; else starting, up, down, standby
+        #: (another process polls) or stopped (``bot/polling.py``).
+        self.polling: str | None = None
+        self.polling_error = ""
+        self.polling_down_since: datetime | None = None
         self.db_down_since: datetime | None = None  # the first failure of the current outage
         self._seq = 0
         self._write_ok_seq = 0  # the latest successful heartbeat (see ``db_failures``)
@@ -133,6 +145,12 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.polling_up = Gauge(
+            "otklik_telegram_polling_up",
+            "1 while getUpdates answers (or another process polls), 0 while it fails",
+            registry=r,
+        )
+        self.polling_up.set(1)
         self.tg_429 = Counter(
             "otklik_telegram_429_total", "Bot API answers 429 Too Many Requests", registry=r
         )
@@ -214,6 +232,17 @@ class Metrics:
             "Unix time of the last collector pass that stored its results",
             registry=r,
         )
+        self.vk_last_ok = Gauge(
+            "otklik_vk_last_success_timestamp_seconds",
+            "Unix time of the last VK request that VK served (a result, or an error about "
+            "the object or the quota)",
+            registry=r,
+        )
+        self.vk_failing = Gauge(
+            "otklik_vk_failed_requests_in_row",
+            "VK requests failed since the last served one (transport, 5xx, token, flood)",
+            registry=r,
+        )
         # Faults and health
         self.part_errors = Counter(
             "otklik_part_errors_total", "Passes of a part that failed and will be retried",
@@ -258,6 +287,19 @@ class Metrics:
             self.telegram.last_error_at = self.clock.now()
             self.telegram.failing = True
             self.telegram_last_error = f"{reason}: {error}"[:200]
+
+    def telegram_polling(self, state: str, error: str = "") -> None:
+        """The poller's state: ``down`` after a failed ``getMe``/``getUpdates`` until one
+        succeeds again (``error`` says why, without personal data)."""
+        if state == "down":
+            if self.polling != "down":
+                self.polling_down_since = self.clock.now()
+            self.polling_error = error[:200]
+        else:
+            self.polling_down_since = None
+            self.polling_error = ""
+        self.polling = state
+        self.polling_up.set(0 if state == "down" else 1)
 
     def alert_delivered(self, created_at: datetime) -> None:
         self.alert_delay.observe(max((self.clock.now() - created_at).total_seconds(), 0.0))
@@ -350,6 +392,10 @@ class Metrics:
         self.vk_calls.labels(method, str(code)).inc()
         if code != 0:
             self.vk_errors.labels(method, str(code)).inc()
+        self.vk.record(method, code, self.clock.now())
+        self.vk_failing.set(self.vk.failures_in_row)
+        if self.vk.last_ok_at is not None:
+            self.vk_last_ok.set(self.vk.last_ok_at.timestamp())
 
     def quota_left(self, token: str, method: str, left: int) -> None:
         """``token`` must be a non-secret name (``VkClient.key``), never the token itself."""
@@ -433,10 +479,18 @@ class Health:
         return Check("ok")
 
     def _telegram(self) -> Check:
-        tg = self.metrics.telegram
-        if tg.failing:
-            return Check("degraded", {"error": self.metrics.telegram_last_error})
-        return Check("ok")
+        m = self.metrics
+        detail: dict[str, Any] = {}
+        if m.polling is not None:
+            detail["polling"] = m.polling
+        if m.polling == "down":
+            since = m.polling_down_since or m.clock.now()
+            detail["polling_error"] = m.polling_error
+            detail["polling_down_s"] = round((m.clock.now() - since).total_seconds(), 1)
+        if m.telegram.failing:
+            detail["error"] = m.telegram_last_error
+        failing = m.telegram.failing or m.polling == "down"
+        return Check("degraded" if failing else "ok", detail)
 
     def _collector(self) -> Check:
         m = self.metrics
@@ -451,7 +505,14 @@ class Health:
         failing = m.parts.get("collector")
         if failing is not None and failing.failing:
             detail["error"] = failing.last_error
-        return Check("degraded" if age > self.t.collector_stale_s else "ok", detail)
+        vk_down_s = m.vk.failing_for(now, m.started_at)
+        if m.vk.failures_in_row:
+            detail["vk_failed_in_row"] = m.vk.failures_in_row
+            detail["vk_error"] = m.vk.last_error
+        if m.vk.last_ok_at is not None:
+            detail["vk_last_ok_age_s"] = round((now - m.vk.last_ok_at).total_seconds(), 1)
+        vk_down = vk_down_s is not None and vk_down_s > self.t.vk_failing_s
+        return Check("degraded" if age > self.t.collector_stale_s or vk_down else "ok", detail)
 
     def _outbox(self) -> Check:
         m = self.metrics

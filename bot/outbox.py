@@ -7,7 +7,16 @@ state of its complaint, sends it, and marks it sent.
   second per chat, 20 a minute per group, under 30 a second overall); on top of that the
   sender holds any chat at ``chat_per_min`` messages a minute.
 * Bursts: when more than ``coalesce_over`` alerts wait for one chat, they go out as one
-  summary message with a paged list (each row becomes ``coalesced``), never as a flood.
+  summary message with a paged list (each row becomes ``coalesced``, naming its summary, and
+  the summary row keeps its ``message_id``), never as a flood.
+* Changes reach everyone who was told (issue 11): an ``update`` edits the chat's card of the
+  complaint; if the chat has no card (the complaint came in a summary, or its alert failed)
+  the change goes as a fresh card, which later changes then edit (several such changes at
+  once for one chat: one summary of changes), and every summary listing the complaint is
+  edited to show its page with the complaint's new state (``summary_edit`` rows).  A row is
+  ``sent`` only after its Bot API call; a redundant one (an SLA notice made moot, a change to
+  a complaint whose alert is not out yet and will show the current state) is ``skipped``
+  with the reason in ``last_error``.
 * Failures: 429 → wait ``retry_after``; 5xx and timeouts → retry with backoff; 403 → the
   person is marked unreachable, the moderators are told, the row fails (never silently).
 * Exactly once: a row is claimed (``sending``, with the claiming process and time) by one
@@ -69,6 +78,7 @@ from storage.models import (
     Post,
     Worker,
 )
+from storage.orphans import after_unreachable
 from storage.outbox import enqueue
 from storage.sla_clock import awaiting_answer
 
@@ -90,6 +100,14 @@ ALERTS_INTERRUPTED = (
 MEDIA_KINDS = frozenset({"photo", "document"})
 SLA_KINDS = frozenset({"nudge", "escalation", "escalation_lead", "solution_breach"})
 CARD_KINDS = frozenset({"alert", "update"})
+#: Issue 11: refresh a sent summary (payload ``summary``: its row) to the page listing the
+#: row's complaint, because that complaint changed.
+SUMMARY_EDIT = "summary_edit"
+#: Kinds that only edit a message already in the chat: silent, so they go even to the muted.
+#: (An ``update`` edits only when the chat has the card; otherwise it is a new message.)
+EDIT_KINDS = frozenset({"update", SUMMARY_EDIT})
+#: How long a change waits when the same complaint's alert to the chat is mid-send.
+DEFER_S = 2.0
 
 
 @dataclass
@@ -103,8 +121,12 @@ class Outgoing:
     edit_message_id: int | None = None
     complaint_id: int | None = None  # a new card: remember its message id
     summary_id: int | None = None
-    skip: bool = False  # nothing to send (an update for a card that is not out yet)
+    skip: str = ""  # why nothing is sent (the row is redundant); empty: send
+    defer: bool = False  # not decidable yet (the alert it depends on is mid-send)
     media: Notification | None = None  # a photo/document row (issue 6): caption in ``text``
+    event: str = "message_sent"  # for the log line: what reached the chat
+    about: int | None = None  # the complaint the row is about (log line)
+    complaints: tuple[int, ...] = ()  # a summary's complaints (log line)
 
 
 class OutboxSender:
@@ -198,7 +220,9 @@ class OutboxSender:
             # Alerts claimed together went out as one summary: one notice for them.
             lost: dict[tuple[int, str | None, datetime | None], list[Notification]] = {}
             for row in rows:
-                if row.kind == "update":
+                if row.kind in EDIT_KINDS:
+                    # An edit is idempotent.  A change that went as a fresh card (no card in
+                    # the chat) may arrive twice: better than a change that never arrives.
                     row.status = OutboxStatus.PENDING
                     continue
                 row.status = OutboxStatus.FAILED
@@ -376,6 +400,7 @@ class OutboxSender:
                     )
                 ).scalars()
             }
+            fresh = await fresh_updates(session, [r for rs in by_chat.values() for r in rs])
         rest = 1.0
         for chat_id, chat_rows in by_chat.items():
             if stop is not None and stop.is_set():
@@ -384,15 +409,17 @@ class OutboxSender:
                 break  # look at the other senders first, before our view of them lapses
             person = people.get(chat_id)
             if person is not None and (person.unreachable or _muted(person, now)):
-                await self._hold(chat_id, chat_rows, person, now)
+                await self._hold(chat_id, chat_rows, person, now, fresh)
                 continue
             wait = self.pacer.ready_in(chat_id, self.chat_per_min)
             if wait > 0:
                 rest = min(rest, wait)
                 continue
-            alerts = [r.id for r in chat_rows if r.kind == "alert"]
-            if len(alerts) > self.coalesce_over:
-                await self._deliver_summary(chat_id, alerts)
+            # New messages about complaints: alerts, and changes of complaints the chat has
+            # no card of.  Too many at once go as one summary.
+            news = [r.id for r in chat_rows if r.kind == "alert" or r.id in fresh]
+            if len(news) > self.coalesce_over:
+                await self._deliver_summary(chat_id, news)
             else:
                 await self._deliver(chat_rows[0].id)
             rest = 0.0
@@ -422,9 +449,16 @@ class OutboxSender:
         self.metrics.outbox_state(int(depth or 0), oldest)
 
     async def _hold(
-        self, chat_id: int, rows: list[Notification], person: Person, now: datetime
+        self,
+        chat_id: int,
+        rows: list[Notification],
+        person: Person,
+        now: datetime,
+        fresh: set[int],
     ) -> None:
-        """Unreachable: fail (moderators were told); muted: alerts wait for the mute's end."""
+        """Unreachable: fail (moderators were told); muted: new messages (alerts, and changes
+        that would be a fresh card) wait for the mute's end, silent edits still go."""
+        silent = [r.id for r in rows if r.kind in EDIT_KINDS and r.id not in fresh]
         async with self.sessions() as session, session.begin():
             for row in rows:
                 stored = await session.get(Notification, row.id)
@@ -432,12 +466,11 @@ class OutboxSender:
                     continue
                 if person.unreachable:
                     stored.status, stored.last_error = OutboxStatus.FAILED, "unreachable"
-                elif stored.kind != "update" and person.muted_until is not None:
+                elif stored.id not in silent and person.muted_until is not None:
                     stored.next_attempt_at = person.muted_until
-        if not person.unreachable and any(r.kind == "update" for r in rows):
-            update_rows = [r for r in rows if r.kind == "update"]
-            if self.pacer.ready_in(chat_id, self.chat_per_min) == 0:
-                await self._deliver(update_rows[0].id)
+        ready = self.pacer.ready_in(chat_id, self.chat_per_min) == 0
+        if not person.unreachable and silent and ready:
+            await self._deliver(silent[0])
 
     # ---- one row ---------------------------------------------------------------------------
 
@@ -460,17 +493,35 @@ class OutboxSender:
             if row is None:
                 return
             out = await self._prepare(session, row)
-            if out.skip:
-                self._mark_sent(row)
+            if out.defer:
+                row.status = OutboxStatus.PENDING
+                row.next_attempt_at = self.clock.now() + timedelta(seconds=DEFER_S)
                 return
+            if out.skip:
+                row.status, row.last_error = OutboxStatus.SKIPPED, out.skip
+                row.sent_at = None
+        if out.skip:
+            log.info(
+                "notification %s skipped (complaint %s, chat %s): %s",
+                row.id,
+                row.complaint_id,
+                row.chat_id,
+                out.skip,
+                extra={"event": "outbox_skipped", "row": row.id, "chat": row.chat_id},
+            )
+            return
         await self._send_and_settle(out)
 
     async def _prepare(self, session: AsyncSession, row: Notification) -> Outgoing:
         if row.kind in MEDIA_KINDS:
             caption = str(row.payload.get("caption") or "")
             return Outgoing([row.id], row.chat_id, caption, None, media=row)
+        if row.kind == SUMMARY_EDIT:
+            return await self._prepare_summary_edit(session, row)
         if row.kind in SLA_KINDS and not await still_awaiting(session, row):
-            return Outgoing([row.id], row.chat_id, "", None, skip=True)  # answered meanwhile
+            return Outgoing(
+                [row.id], row.chat_id, "", None, skip="moot: the complaint no longer awaits it"
+            )
         text = row.payload.get("text") if isinstance(row.payload, dict) else None
         if row.complaint_id is None or (row.kind not in CARD_KINDS and text):
             markup = None
@@ -488,23 +539,76 @@ class OutboxSender:
                     ]
                 )
             return Outgoing([row.id], row.chat_id, str(text or ""), markup)
-        existing = await alert_message(session, row.complaint_id, row.chat_id)
+        cid = row.complaint_id
+        existing = await alert_message(session, cid, row.chat_id)
         if row.kind != "alert" and existing is None:
-            # The card is not out yet (or went as part of a summary): when it is shown, it
-            # shows the current state, so there is nothing to edit.
-            return Outgoing([row.id], row.chat_id, "", None, skip=True)
-        text, markup = await render_card(session, row.complaint_id, row.chat_id, self.clock.now())
+            # No card of the complaint in this chat.  Its alert still to go will show the
+            # current state; one mid-send may not, so wait for it; otherwise (the complaint
+            # came in a summary, or its alert failed) the change goes as a fresh card.
+            waiting = await alert_states(session, cid, row.chat_id)
+            if OutboxStatus.SENDING in waiting:
+                return Outgoing([row.id], row.chat_id, "", None, defer=True)
+            if OutboxStatus.PENDING in waiting:
+                return Outgoing(
+                    [row.id],
+                    row.chat_id,
+                    "",
+                    None,
+                    skip="superseded: the alert still to go shows the current state",
+                )
+        text, markup = await render_card(session, cid, row.chat_id, self.clock.now())
         if row.kind == "alert":
-            return Outgoing([row.id], row.chat_id, text, markup, complaint_id=row.complaint_id)
-        assert existing is not None
-        return Outgoing([row.id], row.chat_id, text, markup, edit_message_id=existing.message_id)
+            return Outgoing(
+                [row.id], row.chat_id, text, markup, complaint_id=cid, event="alert_sent"
+            )
+        if existing is None:
+            if await summaries_listing(session, cid, row.chat_id):
+                text = f"{texts.CARD_CHANGED_FROM_SUMMARY}\n{text}"
+            return Outgoing(
+                [row.id], row.chat_id, text, markup, complaint_id=cid, event="card_sent", about=cid
+            )
+        return Outgoing(
+            [row.id],
+            row.chat_id,
+            text,
+            markup,
+            edit_message_id=existing.message_id,
+            event="card_edited",
+            about=cid,
+        )
+
+    async def _prepare_summary_edit(self, session: AsyncSession, row: Notification) -> Outgoing:
+        """The summary's page that lists the changed complaint, as it is now."""
+        sid = row.payload.get("summary")
+        summary = await session.get(Notification, int(sid)) if sid is not None else None
+        message_id = summary.payload.get("message_id") if summary is not None else None
+        if summary is None or message_id is None:
+            return Outgoing(
+                [row.id], row.chat_id, "", None, skip="the summary's message is not known"
+            )
+        ids = [int(i) for i in summary.payload.get("complaints", [])]
+        page = ids.index(row.complaint_id) // SUMMARY_PAGE_SIZE if row.complaint_id in ids else 0
+        person = await session.get(Person, row.chat_id)
+        text, markup = await render_summary(
+            session, summary.id, ids, page, self.clock.now(), person.tz if person else None
+        )
+        return Outgoing(
+            [row.id],
+            row.chat_id,
+            text,
+            markup,
+            edit_message_id=int(message_id),
+            event="summary_edited",
+            about=row.complaint_id,
+        )
 
     # ---- a summary -------------------------------------------------------------------------
 
-    async def _deliver_summary(self, chat_id: int, alert_ids: list[int]) -> None:
+    async def _deliver_summary(self, chat_id: int, row_ids: list[int]) -> None:
+        """One message for many alerts and changes (of complaints the chat has no card of)."""
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            claimed = await self._claim(session, alert_ids)
+            claimed = await self._claim(session, row_ids)
             if not claimed:
                 return
             rows = (
@@ -519,12 +623,21 @@ class OutboxSender:
                 .scalars()
                 .all()
             )
-            complaint_ids = [r.complaint_id for r in rows if r.complaint_id is not None]
+            # A complaint once, however many of its rows it bundles.
+            complaint_ids = list(dict.fromkeys(r.complaint_id for r in rows if r.complaint_id))
+            changed = sorted(
+                {r.complaint_id for r in rows if r.kind != "alert" and r.complaint_id}
+                - {r.complaint_id for r in rows if r.kind == "alert"}
+            )
             summary = Notification(
                 dedupe_key=f"summary:{chat_id}:{rows[0].id}",
                 chat_id=chat_id,
                 kind="summary",
-                payload={"complaints": complaint_ids, "rows": [r.id for r in rows]},
+                payload={
+                    "complaints": complaint_ids,
+                    "rows": [r.id for r in rows],
+                    "changed": changed,
+                },
                 status=OutboxStatus.SENDING,
                 created_at=now,
                 next_attempt_at=now,
@@ -537,7 +650,15 @@ class OutboxSender:
             text, markup = await render_summary(
                 session, summary.id, complaint_ids, 0, now, person.tz if person else None
             )
-            out = Outgoing([r.id for r in rows], chat_id, text, markup, summary_id=summary.id)
+            out = Outgoing(
+                [r.id for r in rows],
+                chat_id,
+                text,
+                markup,
+                summary_id=summary.id,
+                event="summary_sent",
+                complaints=tuple(complaint_ids),
+            )
         await self._send_and_settle(out)
 
     # ---- the wire --------------------------------------------------------------------------
@@ -591,6 +712,8 @@ class OutboxSender:
             else:
                 self.metrics.telegram_failed(reason, error)
         await self._settle_retrying(out, outcome, error, retry_in, message_id)
+        if outcome == "sent":
+            _log_sent(out, message_id)
 
     async def _settle_retrying(
         self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
@@ -648,11 +771,33 @@ class OutboxSender:
                 for r in rows:
                     r.status = OutboxStatus.COALESCED if summary else OutboxStatus.SENT
                     r.sent_at, r.last_error = now, None
+                    if summary is not None:  # so a later change finds the summary to edit
+                        r.payload = {**(r.payload or {}), "summary": summary.id}
                 if summary is not None:
                     summary.status, summary.sent_at = OutboxStatus.SENT, now
+                    summary.payload = {**summary.payload, "message_id": message_id}
                     self.summaries += 1
                 if out.complaint_id is not None and message_id is not None:
                     await remember_card(session, out.complaint_id, out.chat_id, message_id, now)
+                for r in rows:
+                    if r.kind == "update" and r.complaint_id is not None:
+                        await refresh_summaries(session, r, summary, now)
+                return delivered
+            if (
+                outcome == "rejected"
+                and out.edit_message_id is not None
+                and "message to edit not found" in error
+                and [r.kind for r in rows] == ["update"]
+            ):
+                # The person deleted the card: forget it, so the change goes as a fresh one.
+                log.info(
+                    "card %s of complaint %s gone from chat %s; the change goes as a new card",
+                    out.edit_message_id,
+                    rows[0].complaint_id,
+                    out.chat_id,
+                )
+                await forget_card(session, rows[0], out.edit_message_id)
+                rows[0].status, rows[0].last_error = OutboxStatus.PENDING, error
                 return delivered
             if summary is not None:
                 await session.delete(summary)
@@ -697,10 +842,46 @@ class OutboxSender:
                 now=now,
                 payload={"text": text},
             )
+        # Issue 11: the complaints this leaves with no official to hear of them go to the
+        # moderators (storage/orphans.py).
+        await after_unreachable(session, person, now)
         self.wake.set()
 
-    def _mark_sent(self, row: Notification) -> None:
-        row.status, row.sent_at, row.last_error = OutboxStatus.SENT, self.clock.now(), None
+
+def _log_sent(out: Outgoing, message_id: int | None) -> None:
+    """One INFO line per message that reached a chat: ids only, never texts or names."""
+    if out.summary_id is not None:
+        log.info(
+            "summary %s sent to chat %s: complaints %s (rows %s)",
+            out.summary_id,
+            out.chat_id,
+            ",".join(str(i) for i in out.complaints),
+            ",".join(str(i) for i in out.row_ids),
+            extra={"event": out.event, "row": out.summary_id, "chat": out.chat_id},
+        )
+        return
+    row = out.row_ids[0]
+    about = out.about if out.about is not None else out.complaint_id
+    what = {
+        "alert_sent": "alert",
+        "card_sent": "fresh card for a change",
+        "card_edited": "card edit",
+        "summary_edited": "summary edit",
+    }.get(out.event, "notification")
+    log.info(
+        "%s sent: row %s, complaint %s, chat %s, message %s",
+        what,
+        row,
+        about,
+        out.chat_id,
+        message_id if message_id is not None else out.edit_message_id,
+        extra={
+            "event": out.event,
+            "row": row,
+            "complaint": about,
+            "chat": out.chat_id,
+        },
+    )
 
 
 async def send_media(bot: Bot, row: Notification) -> int:
@@ -721,7 +902,7 @@ async def still_awaiting(session: AsyncSession, row: Notification) -> bool:
     if complaint is None:
         return False
     if row.kind == "solution_breach":
-        return complaint.status not in ("resolved", "dismissed")
+        return complaint.status not in ("resolved", "dismissed", "deleted")
     return awaiting_answer(complaint)
 
 
@@ -739,6 +920,107 @@ async def alert_message(
             )
         )
     ).scalar_one_or_none()
+
+
+async def alert_states(session: AsyncSession, complaint_id: int, chat_id: int) -> set[str]:
+    """The statuses of the complaint's alert rows for the chat."""
+    rows = await session.execute(
+        select(Notification.status).where(
+            Notification.complaint_id == complaint_id,
+            Notification.chat_id == chat_id,
+            Notification.kind == "alert",
+        )
+    )
+    return set(rows.scalars())
+
+
+async def fresh_updates(session: AsyncSession, rows: list[Notification]) -> set[int]:
+    """Of ``rows``, the changes that will be a new message: no card of the complaint in the
+    chat and no alert of it still to go there (which would show the current state)."""
+    updates = [r for r in rows if r.kind == "update" and r.complaint_id is not None]
+    if not updates:
+        return set()
+    ids = sorted({r.complaint_id for r in updates if r.complaint_id is not None})
+    known: set[tuple[int, int]] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        cards = await session.execute(
+            select(AlertMessage.complaint_id, AlertMessage.chat_id).where(
+                AlertMessage.complaint_id.in_(chunk)
+            )
+        )
+        to_go = await session.execute(
+            select(Notification.complaint_id, Notification.chat_id).where(
+                Notification.complaint_id.in_(chunk),
+                Notification.kind == "alert",
+                Notification.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            )
+        )
+        known.update((int(c), int(chat)) for c, chat in cards.all())
+        known.update((int(c or 0), int(chat)) for c, chat in to_go.all())
+    return {r.id for r in updates if (r.complaint_id, r.chat_id) not in known}
+
+
+async def summaries_listing(session: AsyncSession, complaint_id: int, chat_id: int) -> set[int]:
+    """The summary rows that listed the complaint in the chat (its rows name them)."""
+    payloads = await session.execute(
+        select(Notification.payload).where(
+            Notification.complaint_id == complaint_id,
+            Notification.chat_id == chat_id,
+            Notification.status == OutboxStatus.COALESCED,
+        )
+    )
+    found: set[int] = set()
+    for payload in payloads.scalars():
+        if isinstance(payload, dict) and payload.get("summary") is not None:
+            found.add(int(payload["summary"]))
+    return found
+
+
+async def refresh_summaries(
+    session: AsyncSession, row: Notification, sent_in: Notification | None, now: datetime
+) -> None:
+    """A change of ``row``'s complaint reached its chat: every earlier summary there that
+    lists the complaint is edited to show it as it is now (one pending edit per summary,
+    turned to the page of the latest change)."""
+    assert row.complaint_id is not None
+    listing = await summaries_listing(session, row.complaint_id, row.chat_id)
+    for sid in sorted(listing - {sent_in.id if sent_in is not None else -1}):
+        waiting = (
+            (
+                await session.execute(
+                    select(Notification).where(
+                        Notification.kind == SUMMARY_EDIT,
+                        Notification.chat_id == row.chat_id,
+                        Notification.status == OutboxStatus.PENDING,
+                        Notification.dedupe_key.like(f"{SUMMARY_EDIT}:{sid}:%"),
+                    )
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if waiting is not None:
+            waiting.complaint_id = row.complaint_id
+            continue
+        enqueue(
+            session,
+            key=f"{SUMMARY_EDIT}:{sid}:{row.id}",
+            chat_id=row.chat_id,
+            kind=SUMMARY_EDIT,
+            complaint_id=row.complaint_id,
+            now=now,
+            payload={"summary": sid},
+        )
+
+
+async def forget_card(session: AsyncSession, row: Notification, message_id: int) -> None:
+    """The card ``message_id`` of ``row``'s complaint is gone from the chat."""
+    if row.complaint_id is None:
+        return
+    card = await alert_message(session, row.complaint_id, row.chat_id)
+    if card is not None and card.message_id == message_id:
+        await session.delete(card)
 
 
 async def remember_card(
@@ -779,8 +1061,18 @@ async def render_summary(
     page = min(max(page, 0), pages - 1)
     chunk = complaint_ids[page * SUMMARY_PAGE_SIZE : (page + 1) * SUMMARY_PAGE_SIZE]
     items = await list_items(session, chunk)
-    title = texts.SUMMARY_TITLE.format(count=texts.new_complaints_n(len(complaint_ids)))
-    body = render_list(title, items, len(complaint_ids), page, pages, now)
+    row = await session.get(Notification, summary_id)
+    changed = len(row.payload.get("changed", [])) if row is not None else 0
+    new = len(complaint_ids) - changed
+    if not changed:
+        title = texts.SUMMARY_TITLE.format(count=texts.new_complaints_n(new))
+    elif not new:
+        title = texts.SUMMARY_TITLE_CHANGES.format(changed=texts.changed_complaints_n(changed))
+    else:
+        title = texts.SUMMARY_TITLE_MIXED.format(
+            count=texts.new_complaints_n(new), changed=texts.changed_complaints_n(changed)
+        )
+    body = render_list(title, items, len(complaint_ids), page, pages, now, counted=True)
     text = f"{body}\n\n{texts.SUMMARY_HINT}"
     markup = list_keyboard("batch", str(summary_id), page, pages, chunk)
     return text, markup
@@ -799,7 +1091,16 @@ async def list_items(session: AsyncSession, complaint_ids: list[int]) -> list[Li
         )
     ).all()
     found = {
-        c.id: ListItem(c.id, c.topic, p.name if p else str(c.owner_id), cm.text, c.due_at)
+        c.id: ListItem(
+            c.id,
+            c.topic,
+            p.name if p else str(c.owner_id),
+            cm.text,
+            c.due_at,
+            waiting=c.waiting_since is not None,
+            status=c.status,
+            reopened=bool(c.reopen_count),
+        )
         for c, cm, p in rows
     }
     return [found[i] for i in complaint_ids if i in found]

@@ -79,13 +79,15 @@ def render_alert(v: AlertView) -> str:
     lines.append(texts.ALERT_AUTHOR.format(author=escape(v.author)))
     lines.append(f"«{escape(excerpt(v.text))}»")
     lines.append(texts.ALERT_LINK.format(url=escape(v.url, quote=True)))
-    if v.response_seconds is not None and v.answered_by_name:
+    # A reopened complaint waits again: an earlier answer's figures are not its state.
+    answered = v.status not in ("open", "in_work")
+    if v.response_seconds is not None and answered and v.answered_by_name:
         lines.append(
             texts.ALERT_ANSWERED_BY_HAND.format(
                 name=escape(v.answered_by_name), calendar=format_duration_ru(v.response_seconds)
             )
         )
-    elif v.response_seconds is not None:
+    elif v.response_seconds is not None and answered:
         lines.append(
             texts.ALERT_ANSWERED.format(
                 calendar=format_duration_ru(v.response_seconds),
@@ -143,6 +145,19 @@ class ListItem:
     text: str
     due_at: datetime | None
     waiting: bool = False  # the clock stands still on the resident
+    status: str = "open"
+    reopened: bool = False
+
+
+def item_state(it: ListItem, now: datetime) -> str:
+    """What a list says about a complaint's state: its deadline while it waits for an answer,
+    otherwise what became of it (a summary is edited when one of its complaints changes)."""
+    if it.status not in ("open", "in_work"):
+        return texts.LIST_STATUS.get(it.status, texts.LIST_STATUS_CLOSED)
+    due = due_short(it.due_at, now, it.waiting)
+    if it.status == "in_work":
+        return texts.LIST_IN_WORK.format(due=due)
+    return texts.LIST_REOPENED.format(due=due) if it.reopened else due
 
 
 def topic_label(code: str) -> str:
@@ -150,18 +165,26 @@ def topic_label(code: str) -> str:
 
 
 def render_list(
-    title: str, items: list[ListItem], total: int, page: int, pages: int, now: datetime
+    title: str,
+    items: list[ListItem],
+    total: int,
+    page: int,
+    pages: int,
+    now: datetime,
+    *,
+    counted: bool = False,
 ) -> str:
-    """One page of a complaint list (escaped; each item short enough for 10 on a page)."""
+    """One page of a complaint list (escaped; each item short enough for 10 on a page).
+    ``counted``: the title already says how many (a summary), so no «: N» after it."""
     if total == 0:
         return f"{title}\n{texts.LIST_EMPTY}"
-    lines = [texts.LIST_TOTAL.format(title=title, count=total)]
+    lines = [title if counted else texts.LIST_TOTAL.format(title=title, count=total)]
     lines.extend(
         texts.LIST_ITEM.format(
             id=it.complaint_id,
             topic=escape(topic_label(it.topic)),
             page=escape(it.page_name),
-            due=due_short(it.due_at, now, it.waiting),
+            due=item_state(it, now),
             text=escape(excerpt(it.text, 120)),
         )
         for it in items

@@ -45,6 +45,7 @@ STATUS_NAMES = {
     "answered": "отвечена",
     "resolved": "решена",
     "dismissed": "не жалоба",
+    "deleted": "комментарий удалён",
 }
 
 
@@ -144,6 +145,7 @@ def ranking_xlsx(
                 a.otpiska_share,
                 a.mean_quality,
                 a.overdue_open,
+                a.deleted,
             ]
         )
         for col in ("E", "I"):

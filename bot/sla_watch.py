@@ -10,7 +10,8 @@ the outbox keys (``nudge:{id}:{clock}:{chat}``) are unique.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
@@ -38,6 +39,15 @@ from storage.sla_clock import (
 
 SLA_KINDS = frozenset({"nudge", "escalation", "escalation_lead", "solution_breach"})
 
+log = logging.getLogger(__name__)
+#: The log line of each stage (issue 11): who the stage tells.
+LEVELS = {
+    "nudge": "officials",
+    "escalation": "moderators",
+    "escalation_lead": "leads",
+    "solution_breach": "moderators",
+}
+
 
 @dataclass
 class SlaPass:
@@ -47,6 +57,8 @@ class SlaPass:
     escalated: list[int]
     escalated_lead: list[int]
     solution_breached: list[int]
+    #: (kind, complaint id) → how many people the notice was queued for.
+    told: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +142,33 @@ async def check_sla(deps: JobDeps, *, now: datetime) -> SlaPass:
             _check_one(deps, session, complaint, comment, staff, agency_names, now, result)
     if deps.metrics is not None:  # after the commit: count what was stamped and queued
         deps.metrics.sla_pass(result)
+    _log_pass(result)
     return result
+
+
+def _log_pass(result: SlaPass) -> None:
+    """One INFO line per stage reached (after the commit, so only what was queued): the
+    complaint's id, the level and how many were told; a WARNING when nobody was."""
+    for (kind, complaint_id), told in result.told.items():
+        level = LEVELS[kind]
+        extra = {"event": f"sla_{kind}", "complaint": complaint_id, "level": level, "told": told}
+        if told:
+            log.info(
+                "SLA %s: complaint %s, level %s, %d told",
+                kind,
+                complaint_id,
+                level,
+                told,
+                extra=extra,
+            )
+        else:
+            log.warning(
+                "SLA %s: complaint %s, level %s, nobody to tell",
+                kind,
+                complaint_id,
+                level,
+                extra=extra,
+            )
 
 
 def _check_one(
@@ -173,11 +211,13 @@ def _check_one(
                 _queue(session, "nudge", c, clock_no, p.telegram_id, body, now)
             c.nudged_at = now
             result.nudged.append(c.id)
+            result.told[("nudge", c.id)] = len(officials)
         if stage in (SlaStage.BREACHED, SlaStage.ESCALATED_LEAD) and not stamped_for_clock(
             c.escalated_at, c
         ):
             names = ", ".join(escape(p.name) for p in officials) or texts.NO_OFFICIALS
-            for p in staff.in_charge(staff.moderators, c.agency_id):
+            in_charge = staff.in_charge(staff.moderators, c.agency_id)
+            for p in in_charge:
                 body = texts.SLA_ESCALATION.format(
                     id=c.id,
                     agency=agency,
@@ -189,9 +229,11 @@ def _check_one(
                 _queue(session, "escalation", c, clock_no, p.telegram_id, body, now)
             c.escalated_at = now
             result.escalated.append(c.id)
+            result.told[("escalation", c.id)] = len(in_charge)
         if stage is SlaStage.ESCALATED_LEAD and not stamped_for_clock(c.escalated_lead_at, c):
             overdue = cal.working_seconds_between(d.due_at, now)
-            for p in staff.in_charge(staff.leads, c.agency_id):
+            leads = staff.in_charge(staff.leads, c.agency_id)
+            for p in leads:
                 body = texts.SLA_ESCALATION_LEAD.format(
                     id=c.id,
                     agency=agency,
@@ -203,6 +245,7 @@ def _check_one(
                 _queue(session, "escalation_lead", c, clock_no, p.telegram_id, body, now)
             c.escalated_lead_at = now
             result.escalated_lead.append(c.id)
+            result.told[("escalation_lead", c.id)] = len(leads)
     _check_solution(session, c, policy.solution_s, cal, staff, agency, url, now, result)
 
 
@@ -225,13 +268,15 @@ def _check_solution(
     due = deadlines(c.created_at, policy, cal, paused_s=c.paused_s or 0, kind="solution").due_at
     if now < due:
         return
-    for p in staff.in_charge(staff.moderators, c.agency_id):
+    in_charge = staff.in_charge(staff.moderators, c.agency_id)
+    for p in in_charge:
         body = texts.SLA_SOLUTION_BREACH.format(
             id=c.id, agency=agency, due=local_time(due, p.tz), url=url
         )
         _queue(session, "solution_breach", c, 0, p.telegram_id, body, now)
     c.solution_breached_at = now
     result.solution_breached.append(c.id)
+    result.told[("solution_breach", c.id)] = len(in_charge)
 
 
 def _queue(

@@ -23,6 +23,11 @@ def new_complaints_n(n: int) -> str:
     return f"{n} {plural(n, 'новая жалоба', 'новые жалобы', 'новых жалоб')}"
 
 
+def changed_complaints_n(n: int) -> str:
+    """«по 1 жалобе», «по 5 жалобам» (a summary of changes)."""
+    return f"по {n} {plural(n, 'жалобе', 'жалобам', 'жалобам')}"
+
+
 def pages_n(n: int) -> str:
     return f"{n} {plural(n, 'страница', 'страницы', 'страниц')}"
 
@@ -107,6 +112,7 @@ STATUS_LINE: Final = {
     "answered": "",
     "resolved": "☑️ <b>Решено</b>",
     "dismissed": "🚫 <b>Не жалоба</b>",
+    "deleted": "🗑 <b>Комментарий удалён</b> — жалоба закрыта, срок не идёт",
 }
 AUTHOR_UNKNOWN: Final = "житель (id {id})"
 
@@ -141,10 +147,36 @@ SLA_SOLUTION_BREACH: Final = (
     '<a href="{url}">Открыть комментарий ВКонтакте</a>'
 )
 NO_OFFICIALS: Final = "не назначены"
+#: Issue 11: a complaint no official will hear of goes to the moderators at once, saying why.
+ORPHAN_COMPLAINT: Final = (
+    "📭 <b>Жалоба №{id}</b> · {agency}\n"
+    "Исполнителю она не придёт: {reason}. Передайте её другому ведомству или пригласите "
+    "исполнителя (/invite).\n"
+    "«{text}»\n"
+    '<a href="{url}">Открыть комментарий ВКонтакте</a>'
+)
+ORPHAN_NO_OFFICIAL: Final = "у ведомства «{agency}» нет исполнителя в боте"
+ORPHAN_BLOCKED: Final = (
+    "исполнитель ведомства «{agency}» заблокировал бота или ещё не открыл его"
+)
+ORPHAN_BLOCKED_MANY: Final = (
+    "исполнители ведомства «{agency}» заблокировали бота или ещё не открыли его"
+)
+ORPHAN_MUTED: Final = "исполнитель ведомства «{agency}» отключил уведомления до {until}"
+ORPHAN_MUTED_MANY: Final = (
+    "исполнители ведомства «{agency}» отключили уведомления (до {until} самое раннее)"
+)
+#: Without the agency (``/status`` and ``otklik check`` name it on the line).
+ORPHAN_SHORT: Final = {
+    "no_official": "нет исполнителя в боте",
+    "blocked": "исполнители заблокировали бота или ещё не открыли его",
+    "muted": "исполнители отключили уведомления",
+}
 
 DIGEST_TITLE: Final = "📊 <b>Сводка за {day}</b>"
 DIGEST_EMPTY: Final = "Вчера жалоб не было."
 DIGEST_COUNTS: Final = "Жалоб: <b>{complaints}</b>, отвечено: <b>{answered}</b>"
+DIGEST_DELETED: Final = ", закрыто (комментарий удалён автором): <b>{n}</b>"
 DIGEST_ON_TIME: Final = "В срок: <b>{share}</b> ({on_time} из {measured})"
 DIGEST_TIMES: Final = "Время ответа (рабочее): медиана <b>{median}</b>, 90% — до <b>{p90}</b>"
 DIGEST_TIMES_CAL: Final = "Время ответа (календарное): медиана {median}, 90% — до {p90}"
@@ -188,6 +220,7 @@ RANKING_HEADERS: Final = (
     "Отписки",
     "Качество ответа",
     "Просрочено без ответа",
+    "Закрыто: комментарий удалён",
 )
 COMPLAINT_HEADERS: Final = (
     "№",
@@ -224,6 +257,7 @@ STATUS_NAMES: Final = {
     "answered": "ответ дан",
     "resolved": "решена",
     "dismissed": "не жалоба",
+    "deleted": "закрыта: комментарий удалён",
 }
 ALERT_DUE_LEFT: Final = "⏰ Ответить до {due} (осталось {left})"
 ALERT_DUE_OVERDUE: Final = "🔥 <b>Срок истёк</b> {due} (просрочено на {late})"
@@ -297,6 +331,26 @@ NOT_WAITING: Final = "Жалоба №{id} не ждёт ответа жител
 WAIT_REASON_TOO_LONG: Final = "Причина слишком длинная: не больше {limit} символов."
 
 SUMMARY_TITLE: Final = "🔔 <b>{count}</b> — одним сообщением, чтобы не засыпать вас уведомлениями."
+#: Issue 11: changes of complaints the reader knows only from a summary, bundled the same way.
+SUMMARY_TITLE_CHANGES: Final = (
+    "🔄 <b>Изменения {changed}</b> — одним сообщением, чтобы не засыпать вас уведомлениями."
+)
+SUMMARY_TITLE_MIXED: Final = (
+    "🔔 <b>{count}</b> и <b>изменения {changed}</b> — одним сообщением, "
+    "чтобы не засыпать вас уведомлениями."
+)
+#: Above a fresh card sent for a change of a complaint that was shown only in a summary.
+CARD_CHANGED_FROM_SUMMARY: Final = "🔄 <i>Изменение по жалобе из сводки</i>"
+#: The state of a complaint in a list, where it is no longer simply waiting for an answer.
+LIST_STATUS: Final = {
+    "answered": "✅ ответ дан",
+    "resolved": "☑️ решено",
+    "dismissed": "🚫 не жалоба",
+    "deleted": "🗑 комментарий удалён",
+}
+LIST_STATUS_CLOSED: Final = "закрыта"
+LIST_IN_WORK: Final = "🛠 в работе · {due}"
+LIST_REOPENED: Final = "🔁 переоткрыта · {due}"
 SUMMARY_HINT: Final = "Нажмите номер, чтобы открыть карточку с кнопками."
 
 STATS_BAD_PERIOD: Final = "Период — 7d или 30d, например: /stats 7d"
@@ -307,7 +361,10 @@ STATS: Final = (
     "Медиана ответа: {median}\n"
     "Отписок: {otpiska}\n"
     "Открыто сейчас: {open_now}, из них просрочено: {overdue}"
+    "{deleted}"
 )
+#: Issue 11: complaints closed because the resident deleted the comment (not unanswered).
+STATS_DELETED: Final = "\nЗакрыто, комментарий удалён автором: {n}"
 
 PAGES_TITLE: Final = "<b>Отслеживаемые страницы</b>: {count}"
 PAGE_LINE: Final = "{name} (vk.com/{ref}) · {agency} · проверена: {checked}{problem}"
@@ -348,8 +405,37 @@ STATUS: Final = (
     "Недоступны: {unreachable}\n"
     "Очередь уведомлений: {pending}, не доставлено: {failed}\n"
     "Заблокировали бота: {blocked}"
+    "{orphans}"
 )
+#: Issue 11: agencies whose complaints go to the moderators, since no official gets them.
+STATUS_ORPHANS: Final = "\nВедомства без исполнителя, который получает жалобы: {n}{lines}"
+STATUS_ORPHAN_LINE: Final = "\n• {agency}: {reason}"
 STATUS_UNREACHABLE_LINE: Final = "\n• {name}: {reason}"
+#: Issue 11: whether VK serves the collector's requests, and the posts past the watch window.
+STATUS_VK_OK: Final = "\nВКонтакте: запросы проходят, последний успешный в {last}"
+STATUS_VK_FAILING: Final = (
+    "\n⚠️ <b>ВКонтакте не отвечает</b>: {n} запросов подряд с ошибкой ({error}), "
+    "последний успешный: {last}. Новые комментарии сейчас не собираются."
+)
+STATUS_VK_TOKENS: Final = "\nТокены ВКонтакте: работают {usable} из {total}"
+STATUS_WINDOW: Final = (
+    "\nПосты старше окна наблюдения: {kept} ещё обсуждают (под наблюдением), "
+    "{dormant} проверяются реже, {dropped} не проверяются"
+)
+VK_ERRORS: Final = {
+    -1: "нет связи с сервером ВКонтакте",
+    -2: "непонятный ответ сервера",
+    1: "внутренняя ошибка ВКонтакте",
+    5: "токен недействителен",
+    6: "слишком много запросов",
+    9: "слишком много однотипных действий",
+    10: "внутренняя ошибка ВКонтакте",
+    14: "нужна капча",
+    17: "нужна проверка аккаунта",
+    27: "токен не того вида",
+    28: "токен не того вида",
+}
+VK_ERROR_OTHER: Final = "ошибка {code}"
 
 PERSON_BLOCKED_BOT: Final = (
     "⛔ {name} ({role}{agencies}) заблокировал бота — уведомления ему не доставляются. "

@@ -26,6 +26,22 @@ Why it is built this way (product.md §7, vk-api.md §2, §5):
 * **Cheap to run.** Re-scoring the posts is done a slice per step, and the check queues are
   FIFO per period (a check is due one period after the last), so a region of 200k posts costs
   a few percent of a core and never blocks the event loop (Long Poll shares it).
+* **Edits** (issue 11) do not move a post's comment count, so no count check sees them.  A post
+  that residents commented on is re-read a few times after its latest comment, on a schedule
+  that thins out with time since (1, 3, 10, 30 and 90 minutes by default): one
+  ``wall.getComments`` for its newest comments (plus one per deep thread with recent replies)
+  that rides in a request going anyway.  Each text is compared with what storage has; the
+  answer's count doubles as a count check.  Re-reads are charged to the check budget (one
+  call is worth ``refs_per_getbyid`` checks), and the later steps are dropped when they would
+  take more than ``reread_share`` of it.
+* **Past the window** (issue 11).  A post is watched ``watch_days`` from its creation *or its
+  latest comment*, so a post that residents keep commenting on stays watched.  One that falls
+  silent goes *dormant*: its count is still checked, on a slow schedule sized from
+  ``dormant_share`` of the budget (every ``cold_period_s`` in a small region, up to
+  ``dormant_max_period_s`` in a big one), for ``dormant_days``; a comment wakes it up.  When
+  the id counter shows ids nobody explains, the page's dormant posts are checked at once.
+  What is not watched at all (older than ``dormant_days`` or beyond ``dormant_per_page``) is
+  counted per page, so ``otklik status`` and /status can say so.
 * **Exactly once.** Comment counts and comment snapshots move forward only in :meth:`confirm`,
   after storage committed the batch, so a crash re-fetches rather than loses.
 """
@@ -73,7 +89,10 @@ CHECK_FIELDS = ("owner_id", "id", "comments")
 # Farthest the moving probe block reaches above the highest id seen.
 MAX_PROBE_SPAN = 60
 # Queue entry kinds.
-CHECK, PROBE, WALLGET = 0, 1, 2
+CHECK, PROBE, WALLGET, DORMANT, REREAD = 0, 1, 2, 3, 4
+# Check sources, in the order of ``Collector._queues``.
+SOURCE_NAMES = ("soon", "probe", "hot", "cold", "dormant", "reread")
+HEAP_SOURCES = frozenset({0, 1, 4, 5})
 # Queue entry: (due, seq, kind, group id, post id); stale entries are skipped (``seq``).
 Entry = tuple[float, int, int, int, int]
 
@@ -129,6 +148,24 @@ class CollectorConfig:
     wall_get_budget_share: float = 0.9
     refs_per_getbyid: int = REFS_PER_GETBYID
     idle_step_s: float = 0.5
+    # Edits (issue 11): seconds after a post's latest resident comment at which its newest
+    # comments are read again (an edit does not move the comment count).
+    reread_after_s: tuple[float, ...] = (60.0, 180.0, 600.0, 1800.0, 5400.0)
+    reread_count: int = 20  # newest top-level comments (and their first replies) re-read
+    reread_threads: int = 2  # deep threads with recent replies re-read along with the post
+    reread_share: float = 0.15  # of the check budget at most; later steps dropped beyond
+    reread_pull_s: float = 10.0  # a re-read may ride this much before it is due
+    reread_slack_s: float = 30.0  # overdue this long: it sends a request of its own
+    # Past the window (issue 11): silent posts stay "dormant" this long after creation, at
+    # most this many per page, checked every dormant period (from ``dormant_share`` of the
+    # budget, between ``cold_period_s`` and ``dormant_max_period_s``).
+    dormant_days: float = 90.0
+    dormant_per_page: int = 50
+    dormant_share: float = 0.05
+    dormant_max_period_s: float = 6 * 3600.0
+    dormant_slack_s: float = 600.0
+    # Ids the counter showed and nobody explains this long after: check the dormant posts.
+    orphan_wait_s: float = 60.0
 
 
 @dataclass(slots=True, eq=False)
@@ -148,6 +185,15 @@ class PostState:
     text: str | None = None  # kept only until the post is stored
     unreachable: str | None = None
     snapshot: dict[int, int] | None = None  # comment id -> hash(text), confirmed
+    active: float = 0.0  # date of the newest comment seen (keeps an old post watched)
+    # Re-reads for edits: the latest resident comment's date, the next step, the queue entry
+    # that is current, and the recent comments (id -> thread root if it came from a thread
+    # call, else 0) a re-read must cover.
+    reread_at: float = 0.0
+    reread_step: int = 0
+    reread_seq: int = 0
+    rereading: bool = False
+    recent: dict[int, int] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -177,6 +223,13 @@ class PageState:
     wall_get_calls: int = 0
     api_calls: int = 0
     bootstrapped: bool = False
+    # Past the window: post id -> (confirmed count, created) of silent posts still checked
+    # now and then; ``dropped``: posts no longer checked at all (too old, or too many).
+    dormant: dict[int, tuple[int, float]] = field(default_factory=dict)
+    dormant_seq: int = 0
+    dormant_todo: list[int] = field(default_factory=list)  # of a sweep spread over calls
+    dropped: int = 0
+    orphan_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True, eq=False)
@@ -191,6 +244,8 @@ class _Fetch:
     in_flight: int = 0
     total: int = 0
     reconcile: bool = False
+    reread: bool = False  # newest comments only, for edits (see ``Collector._reread_calls``)
+    deep: set[int] = field(default_factory=set)  # ids read through thread calls
 
 
 @dataclass
@@ -207,6 +262,11 @@ class PageCoverage:
     unreachable_reason: str | None
     longpoll: bool
     max_seen_id: int
+    # Past the window (issue 11): watched because comments keep coming, checked rarely,
+    # and not checked at all any more.
+    kept_posts: int = 0
+    dormant_posts: int = 0
+    dropped_posts: int = 0
 
 
 Sink = Callable[[Batch], Awaitable[None]]
@@ -223,6 +283,7 @@ class _Pass:
     longpoll_posts: int = 0
     probe_weight: float = 0.0
     post_rate: float = 0.0
+    dormant: int = 0
 
 
 class Collector:
@@ -240,6 +301,16 @@ class Collector:
         self._soon: list[Entry] = []
         self._probes: list[Entry] = []
         self._walls: list[Entry] = []
+        self._dormant_q: list[Entry] = []  # one sweep entry per page with dormant posts
+        self._rereads: list[Entry] = []
+        self._queues: tuple[list[Entry] | deque[Entry], ...] = (
+            self._soon, self._probes, self._hot, self._cold, self._dormant_q, self._rereads,
+        )  # fmt: skip
+        self._orphans: list[tuple[float, int]] = []  # (when to look, group id)
+        self._dormant_period = self.cfg.cold_period_s
+        self._reread_steps = len(self.cfg.reread_after_s)
+        self._reread_mark: tuple[float, int] | None = None  # (time, calls) at the last pass
+        self._reread_load = 0.0  # checks per second the re-reads took lately
         self._seq = 0
         self._fetches: dict[tuple[int, int], _Fetch] = {}
         self._fetch_queue: list[_Fetch] = []
@@ -256,6 +327,10 @@ class Collector:
         self.inner_errors: dict[int, int] = {}
         self.hot_posts = 0
         self.gap_triggers = 0
+        self.reread_calls = 0
+        self.edits_seen = 0  # edits found by re-reads (not by a full read of a changed post)
+        self.revived = 0  # silent posts that got a comment again
+        self.orphan_sweeps = 0  # dormant posts checked because ids were unexplained
         # Why requests went and what they carried (calls; refs for checks and probes).
         self.triggers: dict[str, int] = {}
         self.calls_by_kind: dict[str, int] = {}
@@ -292,15 +367,26 @@ class Collector:
         self._fetch_queue = [f for f in self._fetch_queue if f.post.owner_id != owner]
 
     def add_known_post(
-        self, owner_id: int, post_id: int, created: datetime, count: int, *, reachable: bool
+        self,
+        owner_id: int,
+        post_id: int,
+        created: datetime,
+        count: int,
+        *,
+        reachable: bool,
+        active: datetime | None = None,
     ) -> None:
-        """A post storage already has (after a restart): watch it without re-reading it."""
+        """A post storage already has (after a restart): watch it without re-reading it.
+
+        ``active``: its newest stored comment, if that is within the watch window (it keeps
+        an older post watched); a post silent for longer goes dormant."""
         page = self.pages.get(-owner_id)
         if page is None:
             return
         now = self._now()
         ts = created.timestamp()
-        if ts < now - self.cfg.watch_days * 86400:
+        act = active.timestamp() if active is not None else 0.0
+        if ts < now - self.cfg.dormant_days * 86400 and act == 0.0:
             return
         if not page.bootstrapped:
             # Known from storage: no bootstrap wall.get, just the usual safety-net rotation.
@@ -308,11 +394,16 @@ class Collector:
             self._push_wall_get(page, now + spread)
             self._push_probe(page, now)
             self._set_bootstrapped(page)
+        page.max_seen_id = max(page.max_seen_id, post_id)
+        if max(ts, act) < now - self.cfg.watch_days * 86400:
+            if reachable:
+                self._make_dormant(page, post_id, count, ts, now)
+            return
         post = self._new_post(page, post_id, ts, count)
         post.stored = True
+        post.active = act
         if not reachable:
             post.unreachable = "unreachable (stored)"
-        page.max_seen_id = max(page.max_seen_id, post_id)
         # Known posts come back after a restart: check them now, so nothing waits a period.
         if reachable:
             self._push_check(post, now, now)
@@ -364,8 +455,8 @@ class Collector:
         cfg = self.cfg
         horizon = now - cfg.watch_days * 86400
         posts = page.posts
-        for pid in [p for p, s in posts.items() if s.created < horizon]:
-            del posts[pid]
+        for pid in [p for p, s in posts.items() if s.created < horizon and s.active < horizon]:
+            self._retire(page, posts[pid], now)
         live = [p for p in posts.values() if p.unreachable is None]
         if not live:
             return 1
@@ -394,6 +485,43 @@ class Collector:
             if self._threshold is not None:
                 self._set_period(page, p, now)
         return len(live)
+
+    def _retire(self, page: PageState, post: PostState, now: float) -> None:
+        """A post past the window and silent as long: dormant (checked rarely) or gone."""
+        if post.fetching or post.rereading:
+            return  # a read is under way; next time
+        del page.posts[post.post_id]
+        if post.unreachable is None:
+            self._make_dormant(page, post.post_id, post.count, post.created, now)
+
+    def _make_dormant(
+        self, page: PageState, post_id: int, count: int, created: float, now: float
+    ) -> None:
+        cfg = self.cfg
+        if created < now - cfg.dormant_days * 86400 or cfg.dormant_per_page <= 0:
+            page.dropped += 1
+            return
+        page.dormant[post_id] = (count, created)
+        if len(page.dormant) > cfg.dormant_per_page:
+            del page.dormant[min(page.dormant)]  # the oldest post goes
+            page.dropped += 1
+        if page.dormant_seq == 0:
+            spread = self._dormant_period * ((page.group_id * 7919) % 97 + 1) / 98
+            self._push_dormant(page, now + spread)
+
+    def _dormant_seen(
+        self, page: PageState, post_id: int, count: int, batch: Batch, now: float
+    ) -> None:
+        """A dormant post's count: a new comment wakes it up (watched again, read now)."""
+        known, created = page.dormant[post_id]
+        if count == known:
+            return
+        del page.dormant[post_id]
+        post = self._new_post(page, post_id, created, known)
+        post.stored = True
+        post.active = now
+        self.revived += 1
+        self._seen_count(post, count, batch, now)
 
     def _set_period(self, page: PageState, post: PostState, now: float) -> None:
         period = self._period_for(page, post, now)
@@ -424,6 +552,7 @@ class Collector:
                 ps.longpoll_posts += len(page.posts)
             ps.post_rate += page.post_rate
             ps.probe_weight += self._probe_weight(page)
+            ps.dormant += len(page.dormant)
         if ps.pos >= len(ps.pages):
             self._pass = None
             self._finish_pass(ps, now)
@@ -444,8 +573,15 @@ class Collector:
                     spread = page.probe_period * (page.group_id % 97) / 97
                     self._push_probe(page, now + spread)
         n = len(ps.scores)
-        floor = (n + ps.longpoll_posts) / cfg.cold_period_s
-        spare = cfg.checks_per_s - floor - probe_load
+        # Silent posts past the window: a small share of the budget, never more often than
+        # the cold period (a small region checks them as often as its quiet posts).
+        dormant_budget = max(cfg.dormant_share * cfg.checks_per_s, 1e-9)
+        self._dormant_period = min(
+            max(ps.dormant / dormant_budget, cfg.cold_period_s), cfg.dormant_max_period_s
+        )
+        floor = (n + ps.longpoll_posts) / cfg.cold_period_s + ps.dormant / self._dormant_period
+        self._size_rereads(now)
+        spare = cfg.checks_per_s - floor - probe_load - self._reread_load
         per_hot = 1.0 / cfg.hot_period_s - 1.0 / cfg.cold_period_s
         cap = int(max(spare, 0.0) / per_hot) if per_hot > 0 else n
         first = self._threshold is None
@@ -466,6 +602,21 @@ class Collector:
                     for post in page.posts.values():
                         if post.unreachable is None:
                             self._set_period(page, post, now)
+
+    def _size_rereads(self, now: float) -> None:
+        """What the re-reads cost lately (one call is worth a getById call of checks); the
+        later steps of the schedule go when they would take more than ``reread_share``."""
+        cfg = self.cfg
+        mark, self._reread_mark = self._reread_mark, (now, self.reread_calls)
+        if mark is None or now <= mark[0]:
+            return
+        rate = (self.reread_calls - mark[1]) / (now - mark[0])
+        self._reread_load = rate * cfg.refs_per_getbyid
+        cap = cfg.reread_share * cfg.checks_per_s
+        if self._reread_load > cap and self._reread_steps > 1:
+            self._reread_steps -= 1
+        elif self._reread_load < 0.6 * cap and self._reread_steps < len(cfg.reread_after_s):
+            self._reread_steps += 1
 
     def _probe_weight(self, page: PageState) -> float:
         """How much finding a new post on ``page`` soon is worth: posts come often, and a new
@@ -503,18 +654,44 @@ class Collector:
         page.wall_seq = self._seq
         heapq.heappush(self._walls, (due, self._seq, WALLGET, page.group_id, 0))
 
+    def _push_dormant(self, page: PageState, due: float) -> None:
+        self._seq += 1
+        page.dormant_seq = self._seq
+        heapq.heappush(self._dormant_q, (due, self._seq, DORMANT, page.group_id, 0))
+
+    def _push_reread(self, post: PostState, due: float) -> None:
+        self._seq += 1
+        post.reread_seq = self._seq
+        heapq.heappush(self._rereads, (due, self._seq, REREAD, -post.owner_id, post.post_id))
+
+    def _schedule_reread(self, post: PostState, now: float) -> None:
+        """The next step of the post's re-read schedule still ahead, or none (it is over)."""
+        steps = self.cfg.reread_after_s[: self._reread_steps]
+        while post.reread_step < len(steps):
+            due = post.reread_at + steps[post.reread_step]
+            if due > now:
+                self._push_reread(post, due)
+                return
+            post.reread_step += 1
+        post.reread_seq = 0
+        post.recent = None
+
     def _live(self, entry: Entry) -> PostState | PageState | None:
         _, seq, kind, gid, pid = entry
         page = self.pages.get(gid)
         if page is None or page.unreachable is not None:
             return None
-        if kind == CHECK:
+        if kind in (CHECK, REREAD):
             post = page.posts.get(pid)
-            if post is None or post.seq != seq or post.unreachable is not None:
+            if post is None or post.unreachable is not None:
                 return None
-            return post
+            if kind == CHECK:
+                return post if post.seq == seq else None
+            return post if post.reread_seq == seq and not page.longpoll else None
         if kind == PROBE:
             return page if page.probe_seq == seq else None
+        if kind == DORMANT:
+            return page if page.dormant_seq == seq and page.dormant else None
         return page if page.wall_seq == seq else None
 
     def _heap_head(self, heap: list[Entry]) -> Entry | None:
@@ -528,19 +705,18 @@ class Collector:
         return fifo[0] if fifo else None
 
     def _heads(self) -> list[Entry | None]:
-        """The earliest live entry of each source: ``_soon``, probes, hot, cold."""
-        return [self._head_of(i) for i in range(4)]
+        """The earliest live entry of each source (``SOURCE_NAMES``)."""
+        return [self._head_of(i) for i in range(len(self._queues))]
 
     def _head_of(self, source: int) -> Entry | None:
-        if source == 0:
-            return self._heap_head(self._soon)
-        if source == 1:
-            return self._heap_head(self._probes)
-        return self._fifo_head(self._hot if source == 2 else self._cold)
+        q = self._queues[source]
+        if isinstance(q, list):
+            return self._heap_head(q)
+        return self._fifo_head(q)
 
     def _target_of(self, source: int) -> tuple[Entry, PostState | PageState] | None:
         """The earliest live entry of ``source`` with what it is for."""
-        q: deque[Entry] | list[Entry] = (self._soon, self._probes, self._hot, self._cold)[source]
+        q = self._queues[source]
         while q:
             target = self._live(q[0])
             if target is not None:
@@ -549,26 +725,29 @@ class Collector:
         return None
 
     def _pop(self, source: int) -> None:
-        if source == 0:
-            heapq.heappop(self._soon)
-        elif source == 1:
-            heapq.heappop(self._probes)
-        elif source == 2:
-            self._hot.popleft()
+        q = self._queues[source]
+        if isinstance(q, list):
+            heapq.heappop(q)
         else:
-            self._cold.popleft()
+            q.popleft()
 
     def _triggered(self, now: float) -> str | None:
         """Which due work justifies a request of its own (rather than riding along), if any.
 
-        Checks trigger when due; probes and safety-net ``wall.get`` calls only when long
-        overdue (they normally ride in requests that go anyway); bootstrap calls at once.
+        Checks trigger when due; probes, dormant sweeps, re-reads and safety-net ``wall.get``
+        calls only when overdue (they normally ride in requests that go anyway); bootstrap
+        calls at once.
         """
-        for name, head in zip(("soon", "probe", "hot", "cold"), self._heads(), strict=True):
+        cfg = self.cfg
+        slacks = {
+            PROBE: cfg.probe_slack_s,
+            DORMANT: cfg.dormant_slack_s,
+            REREAD: cfg.reread_slack_s,
+        }
+        for name, head in zip(SOURCE_NAMES, self._heads(), strict=True):
             if head is None:
                 continue
-            slack = self.cfg.probe_slack_s if head[2] == PROBE else 0.0
-            if head[0] + slack <= now:
+            if head[0] + slacks.get(head[2], 0.0) <= now:
                 return name
         wall = self._heap_head(self._walls)
         if wall is not None:
@@ -661,14 +840,16 @@ class Collector:
             page.wall_seq = -1  # in flight; rescheduled on the answer
         for entry in deferred:
             heapq.heappush(self._walls, entry)
-        # 3. getById chunks: checks and probes by due time, pulled forward to fill the request.
-        # Checks and probes go in separate calls: a check needs only ids and comment counts
-        # (projected, see VkClient.execute), a probe hit needs the whole post.
+        # 3. getById chunks: checks, dormant sweeps and probes by due time, pulled forward to
+        # fill the request, and re-reads for edits when (about) due.  Checks and probes go in
+        # separate calls: a check needs only ids and comment counts (projected, see
+        # VkClient.execute), a probe hit needs the whole post.
         limit = cfg.refs_per_getbyid
-        bufs: dict[int, tuple[list[str], list[tuple[int, PageState | PostState]]]] = {
+        bufs: dict[int, tuple[list[str], list[tuple[int, Any]]]] = {
             CHECK: ([], []),
             PROBE: ([], []),
         }
+        swept: list[PageState] = []  # dormant sweeps issued: rescheduled after the loop
 
         def open_calls() -> int:
             return len(calls) + sum(1 for refs, _ in bufs.values() if refs)
@@ -679,7 +860,7 @@ class Collector:
             meta.append(("byid" if kind == CHECK else "probe", refs_meta))
             bufs[kind] = ([], [])
 
-        heads = [self._target_of(i) for i in range(4)]
+        heads = [self._target_of(i) for i in range(len(self._queues))]
         while True:
             source, pick = -1, None
             for i, head in enumerate(heads):
@@ -688,6 +869,18 @@ class Collector:
             if pick is None:
                 break
             entry, target = pick
+            if entry[2] == REREAD:
+                assert isinstance(target, PostState)
+                tasks = self._reread_tasks(target)
+                if entry[0] > now + cfg.reread_pull_s or open_calls() + len(tasks) > (
+                    CALLS_PER_EXECUTE
+                ):
+                    heads[source] = None  # not yet, or no room: the next request
+                    continue
+                self._pop(source)
+                heads[source] = self._target_of(source)
+                self._start_reread(target, tasks, calls, meta, now)
+                continue
             kind = PROBE if entry[2] == PROBE else CHECK
             buf = kind
             refs, refs_meta = bufs[buf]
@@ -699,7 +892,21 @@ class Collector:
                     break
                 buf = PROBE
                 refs, refs_meta = bufs[buf]
-            if kind == PROBE:
+            if entry[2] == DORMANT:
+                assert isinstance(target, PageState)
+                if not target.dormant_todo:
+                    target.dormant_todo = sorted(target.dormant)
+                while target.dormant_todo and len(refs) < limit:
+                    pid = target.dormant_todo.pop()
+                    if pid in target.dormant:
+                        refs.append(f"{-target.group_id}_{pid}")
+                        refs_meta.append((DORMANT, (target, pid)))
+                if target.dormant_todo:
+                    flush(buf)  # the rest in a call of its own (or the next request)
+                    continue
+                target.dormant_seq = -1
+                swept.append(target)
+            elif kind == PROBE:
                 assert isinstance(target, PageState)
                 ids = self._probe_ids(target)[:limit]
                 if len(refs) + len(ids) > limit:
@@ -723,7 +930,39 @@ class Collector:
         for kind in (CHECK, PROBE):
             if bufs[kind][0]:
                 flush(kind)
+        for page in swept:
+            self._push_dormant(page, now + self._dormant_period)
         return calls, meta
+
+    def _reread_tasks(self, post: PostState) -> list[tuple[int, int | None]]:
+        """The calls of one re-read: the post's newest comments (with each one's first
+        replies), plus the deep threads where recent replies are."""
+        n = self.cfg.reread_threads
+        roots = sorted({r for r in (post.recent or {}).values() if r})
+        return [(0, None), *((0, r) for r in roots[len(roots) - n :] if n > 0)]
+
+    def _start_reread(
+        self,
+        post: PostState,
+        tasks: list[tuple[int, int | None]],
+        calls: list[tuple[str, dict[str, Any]]],
+        meta: list[tuple[str, Any]],
+        now: float,
+    ) -> None:
+        post.reread_seq = -1
+        post.reread_step += 1
+        if post.fetching or post.snapshot is None:
+            # A full read is under way (it sees every edit), or there is nothing to compare.
+            self._schedule_reread(post, now)
+            return
+        post.rereading = True
+        fetch = _Fetch(post, now, reread=True, total=-1)
+        for offset, thread in tasks:
+            fetch.in_flight += 1
+            params = _comments_params(post, offset, thread, newest=self.cfg.reread_count)
+            calls.append(("wall.getComments", params))
+            meta.append(("comments", (fetch, offset, thread)))
+        self.reread_calls += len(tasks)
 
     # ------------------------------------------------------------------ running
 
@@ -731,6 +970,7 @@ class Collector:
         self, client: VkClient, clients: list[VkClient], sink: Sink, stop: Any
     ) -> None:
         """Poll with one token until ``stop`` (an asyncio.Event) is set."""
+        failures = 0
         while not stop.is_set():
             if not client.usable():
                 await self.clock.sleep(self.cfg.idle_step_s * 20)
@@ -750,11 +990,16 @@ class Collector:
                 # Storage failed; the sink forgot the batch, so its posts are re-read later.
                 log.exception("storing a collector batch failed")
                 await self.clock.sleep(self.cfg.idle_step_s * 10)
+            failures = failures + 1 if batch.failed else 0
+            if failures:
+                # VK keeps failing (the client already retried): back off, up to a minute.
+                await self.clock.sleep(min(60.0, 2.0 ** min(failures, 6)))
 
     async def step(self, client: VkClient, clients: list[VkClient]) -> Batch | None:
         """Send one request if work is due; None when there was nothing to do yet."""
         now = self._now()
         self._retier_step(now)
+        self._resolve_orphans(now)
         reason = self._due(now)
         if reason is None:
             return None
@@ -772,6 +1017,7 @@ class Collector:
         except (TokenUnusable, QuotaExhausted, VkError) as exc:
             log.warning("request failed on token %s: %s", client.token_hint, exc)
             self._requeue(meta)
+            batch.failed = True
             return batch
         self.requests += 1
         self.api_calls += len(calls)
@@ -804,6 +1050,12 @@ class Collector:
             if kind == "comments":
                 fetch, offset, thread = what
                 fetch.in_flight -= 1
+                if fetch.reread:
+                    if fetch.in_flight == 0:  # the same step again, a little later
+                        fetch.post.rereading = False
+                        fetch.post.reread_step = max(0, fetch.post.reread_step - 1)
+                        self._push_reread(fetch.post, now + self.cfg.reread_slack_s)
+                    continue
                 fetch.tasks.append((offset, thread))
                 if fetch not in self._fetch_queue:
                     self._fetch_queue.append(fetch)
@@ -811,6 +1063,10 @@ class Collector:
                 for k, target in what:
                     if k == CHECK:
                         self._push_check(target, now, now)
+                    elif k == DORMANT:
+                        page, _ = target
+                        if page.dormant_seq <= 0:
+                            self._push_dormant(page, now)
                     else:
                         self._push_probe(target, now)
             elif kind == "wall":
@@ -851,6 +1107,11 @@ class Collector:
                 i -= 1
             page.gap_ids = gap
             self._push_probe(page, now)
+            if page.dormant and gap:
+                # If no read of the page's watched posts explains them, they may be comments
+                # under a dormant post: look at those then.
+                page.orphan_ids = gap
+                heapq.heappush(self._orphans, (now + self.cfg.orphan_wait_s, gid))
             for post in page.posts.values():
                 if (
                     post.unreachable is None
@@ -859,6 +1120,22 @@ class Collector:
                     and now - post.checked >= self.cfg.gap_recheck_s
                 ):
                     self._push_check(post, now + self.cfg.soon_delay_s, now)
+
+    def _resolve_orphans(self, now: float) -> None:
+        """Ids the counter showed that no read explained: check the page's dormant posts."""
+        while self._orphans and self._orphans[0][0] <= now:
+            _, gid = heapq.heappop(self._orphans)
+            page = self.pages.get(gid)
+            if page is None or not page.orphan_ids or not page.dormant:
+                continue
+            ids, page.orphan_ids = page.orphan_ids, []
+            known: set[int] = set(page.posts)
+            for post in page.posts.values():
+                if post.snapshot:
+                    known.update(post.snapshot)
+            if any(i not in known for i in ids) and page.dormant_seq != -1:
+                self.orphan_sweeps += 1
+                self._push_dormant(page, now)
 
     # ------------------------------------------------------------------ answers
 
@@ -906,6 +1183,15 @@ class Collector:
                     target.fetching = False
                     continue
                 self._seen_count(target, count, batch, now)
+            elif kind == DORMANT:
+                silent, pid = target
+                if pid not in silent.dormant:
+                    continue  # woken up or forgotten meanwhile
+                count = counts.get((-silent.group_id, pid))
+                if count is None:
+                    del silent.dormant[pid]  # deleted or hidden: nothing to watch
+                else:
+                    self._dormant_seen(silent, pid, count, batch, now)
             else:
                 page: PageState = target
                 horizon = now - self.cfg.watch_days * 86400
@@ -954,10 +1240,24 @@ class Collector:
         else:
             self._saw_ids(page, (pid,))
         created = float(item.get("date", now))
-        if pid in page.posts or created < now - self.cfg.watch_days * 86400:
+        if pid in page.posts:
+            return
+        if pid in page.dormant:
+            self._dormant_seen(page, pid, _comments_count(item), batch, now)
+            return
+        pinned = bool(item.get("is_pinned"))
+        if baseline and not pinned and created < now - self.cfg.watch_days * 86400:
+            # Older than the window at the first look (a page that posts rarely): its
+            # comments so far are history; it is checked as a dormant post.
+            count = _comments_count(item)
+            text = str(item.get("text", ""))
+            batch.posts.append(PostEvent(-page.group_id, pid, from_unix(created), text, count))
+            self._make_dormant(page, pid, count, created, now)
             return
         post = self._new_post(page, pid, created, 0)
         post.text = str(item.get("text", ""))
+        if pinned:
+            post.active = now  # on top of the page: watched while it is pinned
         if baseline and not self.cfg.backfill:
             post.count = _comments_count(item)
             post.n = post.count * min(1.0, self.cfg.rate_tau_s / max(now - created, 3600.0))
@@ -985,6 +1285,8 @@ class Collector:
             pid = int(item["id"])
             if pid in page.posts:
                 post = page.posts[pid]
+                if item.get("is_pinned"):
+                    post.active = now
                 if post.unreachable is None:
                     self._seen_count(post, _comments_count(item), batch, now)
             else:
@@ -1018,6 +1320,9 @@ class Collector:
         fetch, offset, thread = what
         fetch.in_flight -= 1
         post = fetch.post
+        if fetch.reread:
+            self._on_reread(fetch, thread, result, batch, now)
+            return
         if isinstance(result, VkError):
             if result.code in OBJECT_CODES:
                 post.unreachable = f"[{result.code}] {result.message}"
@@ -1034,7 +1339,9 @@ class Collector:
         items: list[dict[str, Any]] = result.get("items", [])
         for item in items:
             fetch.items[int(item["id"])] = item
-            if thread is None:
+            if thread is not None:
+                fetch.deep.add(int(item["id"]))
+            else:
                 th = item.get("thread") or {}
                 replies = th.get("items") or []
                 for r in replies:
@@ -1060,6 +1367,8 @@ class Collector:
         self._saw_ids(page, fetch.items.keys())
         snapshot: dict[int, int] = {}
         old = post.snapshot
+        recent: dict[int, int] = {}  # new residents' comments, for the re-reads
+        newest = 0.0
         for cid, item in fetch.items.items():
             if item.get("deleted"):
                 continue
@@ -1068,6 +1377,11 @@ class Collector:
             snapshot[cid] = h
             if old is None or cid not in old:
                 batch.comments.append(ev)
+                at = ev.created_at.timestamp()
+                post.active = max(post.active, at)
+                if ev.from_id > 0:
+                    recent[cid] = (ev.thread_id or 0) if cid in fetch.deep else 0
+                    newest = max(newest, at)
             elif old[cid] != h:
                 batch.comments.append(replace(ev, change=CommentChange.EDIT))
         if old is not None:
@@ -1101,9 +1415,72 @@ class Collector:
             post.count = count
             post.snapshot = snapshot
             _mark_stored(post)
+            if recent and not page.longpoll:
+                self._plan_rereads(post, recent, newest)
 
         self._on_confirm(batch, confirm)
         page.api_calls += 1
+
+    def _plan_rereads(self, post: PostState, recent: dict[int, int], newest: float) -> None:
+        """Residents wrote under ``post``: read its newest comments again on the schedule,
+        counted from the newest of them (its own date, so a late find skips steps)."""
+        merged = {**(post.recent or {}), **recent}
+        if len(merged) > 20:
+            merged = {cid: merged[cid] for cid in sorted(merged)[-20:]}
+        post.recent = merged
+        if newest > post.reread_at:
+            post.reread_at, post.reread_step = newest, 0
+        if not post.rereading:  # else its answer reschedules
+            self._schedule_reread(post, self._now())
+
+    def _on_reread(
+        self, fetch: _Fetch, thread: int | None, result: Any, batch: Batch, now: float
+    ) -> None:
+        post = fetch.post
+        if isinstance(result, VkError):
+            if result.code in OBJECT_CODES:
+                post.unreachable = f"[{result.code}] {result.message}"
+        else:
+            fetch.names.update(names_from_extended(result))
+            for item in result.get("items", []):
+                fetch.items[int(item["id"])] = item
+                for r in (item.get("thread") or {}).get("items") or []:
+                    fetch.items[int(r["id"])] = r
+            if thread is None:
+                fetch.total = int(result.get("count", 0))
+        if fetch.in_flight == 0:
+            self._finish_reread(fetch, batch, now)
+
+    def _finish_reread(self, fetch: _Fetch, batch: Batch, now: float) -> None:
+        """Texts that differ from what storage has are edits; the count is a count check."""
+        post = fetch.post
+        post.rereading = False
+        old = post.snapshot
+        if post.unreachable is not None or post.fetching or old is None:
+            self._schedule_reread(post, now)
+            return
+        edits: dict[int, int] = {}
+        for cid, item in fetch.items.items():
+            before = old.get(cid)
+            if before is None or item.get("deleted"):
+                continue  # new ones come with the full read their count starts
+            ev = comment_from_vk(item, post.owner_id, post.post_id, fetch.names)
+            h = hash(ev.text)
+            if h != before:
+                batch.comments.append(replace(ev, change=CommentChange.EDIT))
+                edits[cid] = h
+        if fetch.total >= 0 and fetch.total != post.count:
+            post.checked = now
+            self._start_fetch(post, now)
+        if edits:
+            self.edits_seen += len(edits)
+
+            def confirm() -> None:
+                if post.snapshot is not None:
+                    post.snapshot.update(edits)
+
+            self._on_confirm(batch, confirm)
+        self._schedule_reread(post, now)
 
     def _on_confirm(self, batch: Batch, fn: Callable[[], None]) -> None:
         self._pending.setdefault(id(batch), []).append(fn)
@@ -1132,11 +1509,15 @@ class Collector:
         if page is None:
             return
         page.max_seen_id = max(page.max_seen_id, comment_id)
+        post = page.posts.get(post_id)
+        if post is not None:
+            post.active = self._now()
 
     # ------------------------------------------------------------------ coverage
 
     def coverage(self) -> list[PageCoverage]:
         now = self._now()
+        horizon = now - self.cfg.watch_days * 86400
         out = []
         for page in self.pages.values():
             live = [p for p in page.posts.values() if p.unreachable is None]
@@ -1155,6 +1536,9 @@ class Collector:
                     unreachable_reason=page.unreachable,
                     longpoll=page.longpoll,
                     max_seen_id=page.max_seen_id,
+                    kept_posts=sum(1 for p in live if p.created < horizon),
+                    dormant_posts=len(page.dormant),
+                    dropped_posts=page.dropped,
                 )
             )
         return out
@@ -1184,13 +1568,17 @@ def _comments_count(item: dict[str, Any]) -> int:
     return int((item.get("comments") or {}).get("count", 0))
 
 
-def _comments_params(post: PostState, offset: int, thread: int | None) -> dict[str, Any]:
+def _comments_params(
+    post: PostState, offset: int, thread: int | None, *, newest: int = 0
+) -> dict[str, Any]:
+    """A page of the post's comments (or of one thread), oldest first; ``newest``: the
+    newest that many instead (a re-read for edits)."""
     params: dict[str, Any] = {
         "owner_id": post.owner_id,
         "post_id": post.post_id,
-        "count": PAGE_SIZE,
+        "count": newest or PAGE_SIZE,
         "offset": offset,
-        "sort": "asc",
+        "sort": "desc" if newest else "asc",
         "preview_length": 0,
         "extended": 1,
         "fields": "first_name,last_name",

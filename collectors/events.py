@@ -45,6 +45,9 @@ class Batch:
 
     posts: list[PostEvent] = field(default_factory=list)
     comments: list[CommentEvent] = field(default_factory=list)
+    # The request failed (VK away, token out): nothing was looked at, so it is not a good
+    # pass, however empty (issue 11).
+    failed: bool = False
 
 
 def from_unix(ts: int | float) -> datetime:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ import vk_api
 from jconfig.memory import MemoryConfig
 
 from config.clock import Clock
+
+log = logging.getLogger(__name__)
 
 VK_HOSTS = ("https://api.vk.ru/", "https://api.vk.com/")
 
@@ -36,6 +39,8 @@ HUMAN_CODES = frozenset({14, 17})
 QUOTA_CODES = frozenset({29})
 #: Something about the requested object: closed comments, deleted post, private page.
 OBJECT_CODES = frozenset({15, 18, 30, 100, 104, 203, 210, 212})
+#: VK answered the request, just not with what was asked: the service itself works.
+SERVED_CODES = OBJECT_CODES | QUOTA_CODES
 
 
 class VkSession(requests.Session):
@@ -146,6 +151,52 @@ class QuotaBook:
             self.parked = {str(m) for m in data.get("parked", [])}
 
 
+@dataclass
+class VkHealth:
+    """Whether VK serves our requests at all (issue 11: a pass whose requests all failed is
+    not a good pass, and health must say so).
+
+    Every HTTP attempt counts: one that VK answered (a result, or an error about the object
+    or the quota) resets the streak; a transport failure, a 5xx, a bad body or a token or
+    flood error adds to it."""
+
+    last_ok_at: datetime | None = None
+    failures_in_row: int = 0
+    last_error: str = ""  # method and code, for logs and /healthz
+    last_code: int = 0
+    last_error_at: datetime | None = None
+
+    def record(self, method: str, code: int, at: datetime) -> None:
+        if code == 0 or code in SERVED_CODES:
+            self.last_ok_at = at
+            self.failures_in_row = 0
+        else:
+            self.failures_in_row += 1
+            self.last_error = f"{method}: [{code}]"
+            self.last_code = code
+            self.last_error_at = at
+
+    def merge(self, other: VkHealth) -> None:
+        """Fold in another client's state: the newest success, the longest running streak."""
+        if other.last_ok_at is not None and (
+            self.last_ok_at is None or other.last_ok_at > self.last_ok_at
+        ):
+            self.last_ok_at = other.last_ok_at
+        if other.last_error_at is not None and (
+            self.last_error_at is None or other.last_error_at > self.last_error_at
+        ):
+            self.last_error, self.last_error_at = other.last_error, other.last_error_at
+            self.last_code = other.last_code
+        self.failures_in_row = max(self.failures_in_row, other.failures_in_row)
+
+    def failing_for(self, now: datetime, since: datetime) -> float | None:
+        """Seconds without a served request while the latest attempts fail (None: fine);
+        ``since`` stands in for the last success when there was none (the start)."""
+        if self.failures_in_row == 0:
+            return None
+        return (now - (self.last_ok_at or since)).total_seconds()
+
+
 @dataclass(frozen=True)
 class TokenProblem:
     """Something about a token that the admins must hear about in Telegram."""
@@ -232,6 +283,7 @@ class VkClient:
         self.on_call: Callable[[str, int], None] | None = None
         #: Whether ``execute`` may use VKScript ``@.`` projections (off after VK refused one).
         self.projection = True
+        self.health = VkHealth()
 
     def close(self) -> None:
         self.session.close()
@@ -240,18 +292,33 @@ class VkClient:
         """Not taken out and not paused for a captcha/validation right now."""
         if self.dead_reason is not None:
             return False
-        return self.paused_until is None or self._clock.now() >= self.paused_until
+        if self.paused_until is None:
+            return True
+        if self._clock.now() < self.paused_until:
+            return False
+        self.paused_until = None
+        log.info("VK token %s restored: its pause is over", self.token_hint)
+        return True
 
     def _token_failed(self, err: VkError) -> TokenUnusable:
         fatal = err.code in TOKEN_FATAL_CODES
         if fatal:
+            if self.dead_reason is None:
+                log.info("VK token %s taken out: error %d", self.token_hint, err.code)
             self.dead_reason = f"[{err.code}] {err.message}"
         else:
             self.paused_until = self._clock.now() + timedelta(seconds=self._human_pause_s)
+            log.info(
+                "VK token %s paused for %.0f s: error %d",
+                self.token_hint,
+                self._human_pause_s,
+                err.code,
+            )
         self.problems.append(TokenProblem(self.key, self.token_hint, err.code, err.message, fatal))
         return TokenUnusable(err.code, err.message, err.method)
 
     def _report(self, method: str, code: int) -> None:
+        self.health.record(method, code, self._clock.now())
         if self.on_call is not None:
             with contextlib.suppress(Exception):  # metrics must never break collection
                 self.on_call(method, code)
@@ -353,6 +420,11 @@ class VkClient:
             if exc.code not in (12, 13) or not any(fields):
                 raise
             self.projection = False
+            log.info(
+                "VKScript projection refused on token %s: error %d, whole posts from now on",
+                self.token_hint,
+                exc.code,
+            )
             code = execute_code(calls, [None] * len(calls))
             fields = [None] * len(calls)
             body = await self.call("execute", {"code": code}, raw=True)

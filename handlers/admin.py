@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.collecting import collector_status_text
 from bot.keyboards import list_keyboard
 from bot.menus import commands_for
 from bot.render import local_time
@@ -124,6 +125,7 @@ def build_router() -> Router:
                 otpiska=s.otpiska,
                 open_now=s.open_now,
                 overdue=s.overdue_now,
+                deleted=texts.STATS_DELETED.format(n=s.deleted) if s.deleted else "",
             )
         )
 
@@ -192,6 +194,8 @@ def build_router() -> Router:
                 screen_name=found.screen_name,
                 agency_id=agency_id,
                 max_seen_id=0,
+                # Its history (comments before now) is not alerted (issue 11).
+                first_look_at=clock.now(),
             )
         )
         audit(
@@ -278,6 +282,14 @@ def build_router() -> Router:
             texts.STATUS_UNREACHABLE_LINE.format(name=escape(n), reason=escape(r))
             for n, r in h.unreachable[:20]
         )
+        scope = await scope_of(session, who)  # a regional moderator: the region's agencies
+        orphans = [(name, why) for a, name, why in h.unreached if in_scope(scope, a)]
+        orphan_lines = "".join(
+            texts.STATUS_ORPHAN_LINE.format(
+                agency=escape(name), reason=texts.ORPHAN_SHORT[why.cause.value]
+            )
+            for name, why in orphans[:20]
+        )
         await message.answer(
             texts.STATUS.format(
                 pages=h.pages,
@@ -288,7 +300,11 @@ def build_router() -> Router:
                 pending=h.outbox_pending,
                 failed=h.outbox_failed,
                 blocked=h.blocked,
+                orphans=texts.STATUS_ORPHANS.format(n=len(orphans), lines=orphan_lines)
+                if orphans
+                else "",
             )
+            + collector_status_text(h.collector, clock.now(), who.tz)  # issue 11
         )
 
     return router

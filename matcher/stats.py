@@ -14,6 +14,8 @@ Definitions (kept deliberately simple so a moderator can recompute them in a spr
 * share within the deadline: among complaints whose outcome is known — answered, or still
   unanswered past their deadline — the part answered no later than the deadline;
 * отписки share: among answers that were rated, the part rated as отписка;
+* deleted: complaints closed because the resident deleted the comment, counted on their own;
+  unanswered, they are neither overdue nor part of the on-time share (nobody could answer);
 * spike: today's count is at least ``min_count`` and at least ``factor`` times the baseline
   (the average daily count of the previous days, at least 1).
 """
@@ -53,6 +55,7 @@ class ComplaintFacts:
     working_s: int | None  # working seconds to the first answer
     otpiska: bool | None
     quality: int | None
+    deleted: bool = False  # the resident deleted the comment (status ``deleted``)
 
     def on_time(self) -> bool | None:
         """True/False once the outcome is known at ``answered_at``; None without a deadline."""
@@ -63,7 +66,10 @@ class ComplaintFacts:
         return self.answered_at <= self.due_at
 
     def outcome_known(self, now: datetime) -> bool:
-        """Answered, or unanswered past the deadline: both count in the on-time share."""
+        """Answered, or unanswered past the deadline: both count in the on-time share.  A
+        comment deleted before any answer has no outcome: nobody could answer it."""
+        if self.deleted and self.answered_at is None:
+            return False
         if self.due_at is None:
             return self.answered_at is not None
         return self.answered_at is not None or self.due_at <= now
@@ -106,6 +112,7 @@ class AgencyFigures:
     rated: int
     mean_quality: float | None
     overdue_open: int
+    deleted: int = 0  # closed because the resident deleted the comment
 
     @property
     def on_time_share(self) -> float | None:
@@ -141,8 +148,11 @@ def agency_figures(
         rated=len(rated),
         mean_quality=round(statistics.fmean(qualities), 1) if qualities else None,
         overdue_open=sum(
-            1 for f in items if f.answered_at is None and f.due_at is not None and f.due_at <= now
+            1
+            for f in items
+            if f.answered_at is None and not f.deleted and f.due_at is not None and f.due_at <= now
         ),
+        deleted=sum(1 for f in items if f.deleted),
     )
 
 

@@ -50,7 +50,7 @@ __all__ = [
     "parse_html",
 ]
 
-FaultKind = Literal["http500", "http502", "timeout"]
+FaultKind = Literal["http500", "http502", "timeout", "http429"]
 
 #: Telegram answers 4096 characters (Unicode code points after entity parsing) at most.
 MAX_TEXT_LEN = 4096
@@ -437,6 +437,7 @@ class _Fault:
     method: str | None  # lowercase; None = any method except getUpdates
     remaining: int
     delay_s: float
+    retry_after: int = 5
 
 
 @dataclass
@@ -741,6 +742,7 @@ class FakeTelegram:
         method: str | None = None,
         count: int = 1,
         delay_s: float = 30.0,
+        retry_after: int = 5,
     ) -> None:
         """Make the next ``count`` matching calls fail.
 
@@ -750,13 +752,25 @@ class FakeTelegram:
         ``TelegramServerError``).  ``timeout`` waits ``delay_s`` seconds of the injected clock
         and then drops the connection without an answer, which aiogram reports as
         ``TelegramNetworkError`` just like a real timeout; the call is not executed.
+        ``http429`` refuses with ``retry_after`` (aiogram raises ``TelegramRetryAfter``), as
+        Telegram does under flood control whatever the bot's own pacing.
         """
         if count < 1:
             raise ValueError("count must be at least 1")
         key = method.lower() if method is not None else None
-        self._faults.append(_Fault(kind, key, count, delay_s))
+        self._faults.append(_Fault(kind, key, count, delay_s, retry_after))
+
+    def clear_faults(self) -> None:
+        """Telegram is back: drop every injected fault not used up yet."""
+        self._faults.clear()
 
     # ---- inspection --------------------------------------------------------------------
+
+    @property
+    def last_update_id(self) -> int:
+        """The id of the update queued last (by :meth:`push_message` or
+        :meth:`push_callback`), to wait until the bot has handled it."""
+        return self._next_update_id - 1
 
     def sent(self, chat_id: int | None = None) -> list[TgCall]:
         """Successful user-visible calls (sends, edits, deletes), optionally for one chat."""
@@ -954,6 +968,9 @@ class FakeTelegram:
             raise _ApiError(500, "Internal Server Error")
         if fault.kind == "http502":
             raise _ApiError(502, "Bad Gateway")
+        if fault.kind == "http429":
+            retry = fault.retry_after
+            raise _ApiError(429, f"Too Many Requests: retry after {retry}", retry)
         sleeper = asyncio.ensure_future(self._clock.sleep(fault.delay_s))
         stopper = asyncio.ensure_future(self._stop_event.wait())
         try:

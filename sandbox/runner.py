@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from sandbox.scenario import Scenario
 from storage.db import make_engine, make_session_factory
 from storage.models import AlertMessage, Comment, Complaint
 
+log = logging.getLogger(__name__)
+
 SANDBOX_BOT_TOKEN = "123456:SANDBOX-TOKEN"
 SANDBOX_VK_TOKEN = "sandbox-service-key"
 USER_VISIBLE = frozenset(
@@ -45,6 +48,10 @@ USER_VISIBLE = frozenset(
 
 #: Real seconds the first run waits for the collector's first look at every page.
 FIRST_LOOK_CAP_S = 10.0
+#: Real seconds a scenario's Telegram event waits at most for the message its button sits
+#: on, and then for the app to handle it, before the feed moves on (a safety net: a run on
+#: a loaded machine waits on these conditions, never on a fixed share of virtual time).
+EVENT_CAP_S = 60.0
 
 
 class Sandbox:
@@ -78,6 +85,14 @@ class Sandbox:
         self.app_runs = 0
         self.busy_timeout_s = busy_timeout_s
         self.app: OtklikApp | None = None  # the running (or last) app, for its metrics
+        #: Where the app reaches the Bot API (None: the fake itself; a test may put a proxy
+        #: in between that fails like a real network does).
+        self.telegram_api_base: str | None = None
+        self.handled_updates: set[int] = set()
+        self._update_waiters: dict[int, asyncio.Future[None]] = {}
+        #: Scenario Telegram events the feed is done with (handled, or given up on).
+        self.fed_events = 0
+        self._telegram_events = [ev for ev in scenario.events if ev.telegram is not None]
 
     async def __aenter__(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +115,9 @@ class Sandbox:
     def settings(self) -> Settings:
         return Settings(
             telegram=TelegramSettings(
-                token=SecretStr(SANDBOX_BOT_TOKEN), api_base=self.tg.base_url, polling_timeout_s=1
+                token=SecretStr(SANDBOX_BOT_TOKEN),
+                api_base=self.telegram_api_base or self.tg.base_url,
+                polling_timeout_s=1,
             ),
             vk=VKSettings(
                 service_tokens=[SecretStr(SANDBOX_VK_TOKEN)],
@@ -147,18 +164,72 @@ class Sandbox:
             elif ev.delete is not None:
                 self.vk.delete_comment(ev.delete.page, ev.delete.id, at=ev.at)
 
+    def _update_handled(self, update_id: int) -> None:
+        """The app's hook: one update is handled (any app run of this sandbox)."""
+        self.handled_updates.add(update_id)
+        waiter = self._update_waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait_handled(self, update_id: int, timeout: float = EVENT_CAP_S) -> bool:
+        """Wait (real seconds) until the app has handled update ``update_id``."""
+        if update_id in self.handled_updates:
+            return True
+        waiter = self._update_waiters.setdefault(
+            update_id, asyncio.get_running_loop().create_future()
+        )
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError:
+            return False
+        return True
+
     async def _feed_telegram(self) -> None:
-        """Push the scenario's Telegram events into the fake at their virtual times."""
-        for ev in self.scenario.events:
-            if ev.telegram is None or ev.at <= self.clock.now():
-                continue
+        """Push the scenario's Telegram events into the fake at their virtual times, each
+        only once the app has handled the one before (issue 11: at 1,000× two commands a
+        virtual minute apart met in one ``getUpdates`` and were answered out of order).
+
+        A press waits for the message its button sits on: nobody presses a button on a
+        message that has not reached them.  Late events go at once, in order."""
+        for ev in self._telegram_events:
+            t = ev.telegram
+            assert t is not None
             while (wait := self.clock.real_seconds_until(ev.at)) > 0:
                 await asyncio.sleep(min(wait, 0.05))
-            t = ev.telegram
             if t.callback is not None and t.message is not None:
+                if not await self._has_message(t.from_, t.message):
+                    log.warning(
+                        "scenario event at %s: no message %s in chat %s to press; skipped",
+                        ev.at.isoformat(),
+                        t.message,
+                        t.from_,
+                    )
+                    self.fed_events += 1
+                    continue
                 self.tg.push_callback(t.from_, t.message, t.callback)
             elif t.text is not None:
                 self.tg.push_message(t.from_, t.text)
+            update_id = self.tg.last_update_id
+            if not await self.wait_handled(update_id):
+                log.warning("scenario update %d not handled in %.0f s", update_id, EVENT_CAP_S)
+            self.fed_events += 1
+
+    async def _has_message(self, chat_id: int, message_id: int) -> bool:
+        """Wait (bounded) until the bot's message ``message_id`` is in ``chat_id``."""
+
+        def there() -> bool:
+            return message_id in self.tg.messages(chat_id)
+
+        if there():
+            return True
+        with contextlib.suppress(TimeoutError):
+            await self.tg.wait_for(lambda _: there(), EVENT_CAP_S, start=len(self.tg.calls))
+        return there()
+
+    def _events_fed_until(self, until: datetime) -> bool:
+        """Every scenario Telegram event due by ``until`` is handled (or given up on)."""
+        due = sum(1 for ev in self._telegram_events if ev.at <= until)
+        return self.fed_events >= due
 
     async def _watch_calls(self) -> None:
         seen = 0
@@ -176,11 +247,21 @@ class Sandbox:
     ) -> None:
         """Start a fresh app (same database), let virtual time run to ``until``, stop it.
 
+        The run also lasts until every scenario Telegram event due by ``until`` is handled:
+        on a loaded machine a command near the end must still be answered (issue 11).
         ``stop_when`` stops it earlier, as soon as the condition holds (tests wait on a
         condition rather than on a virtual instant that a loaded machine may overrun).
+        The app is stopped as on SIGTERM: what it has in hand is finished first, while the
+        clock still runs (a paused clock would hold a paced reply for ever).
         """
         self.clock.pause()
-        app = OtklikApp(self.settings(), self.registry, self.clock, matcher=self.matcher)
+        app = OtklikApp(
+            self.settings(),
+            self.registry,
+            self.clock,
+            matcher=self.matcher,
+            on_update_handled=self._update_handled,
+        )
         self.app = app
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run(stop))
@@ -197,14 +278,19 @@ class Sandbox:
         if self._feeder is None:
             self._feeder = asyncio.create_task(self._feed_telegram())
         try:
-            while (wait := self.clock.real_seconds_until(until)) > 0 and not runner.done():
+            while not runner.done():
                 if stop_when is not None and stop_when():
                     break
-                await asyncio.sleep(min(wait, 0.05))
+                wait = self.clock.real_seconds_until(until)
+                if wait <= 0 and self._events_fed_until(until):
+                    break
+                await asyncio.sleep(min(max(wait, 0.01), 0.05))
         finally:
             stop.set()
-            self.clock.pause()
-            await runner
+            try:
+                await runner
+            finally:
+                self.clock.pause()
 
     @staticmethod
     async def _first_look(app: OtklikApp, runner: asyncio.Task[None]) -> None:

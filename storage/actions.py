@@ -8,6 +8,7 @@ audit entry and the outbox rows that announce it are committed together or not a
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,12 +31,17 @@ from storage.models import (
     Notification,
     Person,
 )
+from storage.orphans import log_routed, route_unreached
 from storage.outbox import enqueue, enqueue_alert_update
 from storage.scope import in_scope, scope_of
 from storage.sla_clock import answer_times, end_wait, pause_clock, resume_clock, start_new_clock
 
+log = logging.getLogger(__name__)
+
 P = ParamSpec("P")
-CLOSED = (ComplaintStatus.RESOLVED, ComplaintStatus.DISMISSED)
+#: Closed: by a person (resolved, dismissed) or by the resident deleting the comment (issue
+#: 11); a moderator may reopen any of them.
+CLOSED = (ComplaintStatus.RESOLVED, ComplaintStatus.DISMISSED, ComplaintStatus.DELETED)
 WORKING = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
 MODERATING_ROLES = frozenset({"moderator", "admin"})
 
@@ -417,6 +423,8 @@ async def reassign(
         after={"agency": agency_id, "status": c.status},
     )
     await alert_officials(session, c.id, agency_id, now)
+    # An agency no official hears from: its moderators hear of the complaint instead.
+    log_routed(await route_unreached(session, [c], now))
     return result
 
 
@@ -475,6 +483,7 @@ async def reopen(
     c.due_at, c.warn_at, c.escalate_lead_at = due.due_at, due.warn_at, due.escalate_lead_at
     c.nudged_at = c.escalated_at = c.escalated_lead_at = None
     after = {"status": c.status, "due_at": c.due_at.isoformat(), "reopen_count": c.reopen_count}
+    log.info("complaint %s reopened by %s (was %s)", c.id, actor_of(person), before["status"])
     return await _done(
         session, c, actor=actor_of(person), action="reopen", now=now, before=before, after=after
     )

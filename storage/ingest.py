@@ -10,23 +10,38 @@ follow-up later in the batch sees a complaint created earlier in it), repeats ar
 once for all new complaints (:mod:`storage.repeats`), the officials to alert are read once,
 and the new complaints, their index keys, audit entries and alerts are written with one
 statement each.
+
+Issue 11:
+
+* History.  A comment written before its page's first look (``pages.first_look_at``) is the
+  page's history: stored, never a complaint, however it arrives (the first read, or a re-read
+  of its post because someone commented later).  With ``alert_history_hours`` N, the comments
+  of the last N hours before the first look are complaints, alerted if still unanswered.
+* Deletions.  A deleted comment closes its complaint as ``deleted`` (no clock runs, the cards
+  say so, a moderator may reopen it); a restored comment (Long Poll ``wall_reply_restore``, or
+  the comment reappearing in a re-read) brings it back as it was.
+* Nobody to tell.  A new complaint whose agency no official hears from goes to the
+  moderators at once (:mod:`storage.orphans`).
+* One INFO line per complaint created, answered, reopened, closed by a deletion, restored or
+  routed to the moderators, once the batch has committed (ids only).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, event, insert, or_, select
+from sqlalchemy import Table, and_, bindparam, event, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
 from config.clock import Clock
-from config.registry import Page, Registry, Role
+from config.registry import Page, Registry
 from matcher.answers import CommentRef, Responders, answers, responders_for
 from matcher.classifier import Classification
 from matcher.followup import NEAR_DUPLICATE, is_persisting_problem
@@ -43,9 +58,12 @@ from storage.models import (
     Complaint,
     ComplaintStatus,
     Notification,
-    Person,
     Post,
 )
+from storage.models import (
+    Page as PageRow,
+)
+from storage.orphans import OfficialState, Routed, log_routed, officials_by_agency, route_unreached
 from storage.repeats import (
     REPEAT_WINDOW,
     KeyStats,
@@ -66,8 +84,12 @@ __all__ = [
     "agency_policy",
 ]
 
+log = logging.getLogger(__name__)
+
 OPEN_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
 REOPENABLE = (ComplaintStatus.ANSWERED, ComplaintStatus.RESOLVED)
+#: What a deleted comment closes: every complaint not closed by a person already.
+CLOSED_BY_DELETION = (*OPEN_STATUSES, ComplaintStatus.ANSWERED)
 #: New comments per INSERT statement (12 columns: well under SQLite's 32,766 parameters).
 INSERT_CHUNK = 500
 #: Values per ``IN (...)`` list of the per-batch look-ups.
@@ -89,6 +111,18 @@ class IngestResult:
     decisions: list[tuple[bool, str]] = field(default_factory=list)
     # New complaints linked to an earlier one (same author and topic, or a near-duplicate).
     repeats: int = 0
+    # Issue 11: complaints closed because their comment was deleted, and brought back.
+    deleted: list[int] = field(default_factory=list)
+    restored: list[int] = field(default_factory=list)
+    # New complaints no official hears of, told to the moderators instead.
+    routed: list[Routed] = field(default_factory=list)
+    # (format, args) of the INFO lines logged once the batch has committed.
+    log_lines: list[tuple[str, tuple[object, ...]]] = field(default_factory=list, repr=False)
+
+    def log(self) -> None:
+        for fmt, args in self.log_lines:
+            log.info(fmt, *args)
+        log_routed(self.routed)
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -184,13 +218,14 @@ class _Created:
     verdict: Classification
     query_text: str  # the new comment's text
     stored_text: str  # its stored comment's current text (an edit in the batch shows here)
+    history: bool = False  # written before its page's first look (``alert_history_hours``)
 
 
 @dataclass
 class _Op:
     """Something the batch decided, written once the new complaints have ids (event order)."""
 
-    kind: str  # "created" | "answered" | "reopened" | "resume"
+    kind: str  # "created" | "answered" | "reopened" | "resume" | "deleted" | "restored"
     complaint: Complaint
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
@@ -206,6 +241,8 @@ class _BatchState:
     ops: list[_Op] = field(default_factory=list)
     created: list[_Created] = field(default_factory=list)
     texts: dict[int, str] = field(default_factory=dict)  # comment pk -> text edited in batch
+    deleted: dict[int, datetime] = field(default_factory=dict)  # comment pk -> when (batch)
+    restored: set[int] = field(default_factory=set)  # comment pks back after a deletion
 
 
 class Ingestor:
@@ -220,9 +257,14 @@ class Ingestor:
         *,
         persists: Callable[[str], bool] = is_persisting_problem,
         on_committed: Callable[[IngestResult], None] | None = None,
+        alert_history_hours: float = 0.0,
     ) -> None:
         """``on_committed`` sees each batch's result once its transaction has committed
         (metrics count what was stored, not what a rolled-back attempt would have).
+
+        ``alert_history_hours``: comments written up to so many hours before their page's
+        first look are complaints (alerted if unanswered); older ones are history.  A page
+        with no first look stored yet gets this ingestor's start: Otklik began watching then.
 
         Repeats use :func:`matcher.followup.similarity` (its index in ``complaint_keys`` is
         exact for that definition only)."""
@@ -239,6 +281,9 @@ class Ingestor:
         self._routes: dict[tuple[int, Topic], Route | None] = {}
         self._cached_for: Registry | None = None
         self._key_stats = KeyStats()  # which repeat keys are common here (a cost heuristic)
+        self.alert_history = timedelta(hours=alert_history_hours)
+        self.started_at = clock.now()
+        self._first_looks: dict[int, datetime] = {}  # group id -> first look (never changes)
 
     # ------------------------------------------------------------------ registry look-ups
 
@@ -273,26 +318,34 @@ class Ingestor:
         new: list[tuple[CommentEvent, int]] = []
         run: list[CommentEvent] = []  # consecutive new comments: one INSERT for all of them
         edits: dict[int, tuple[str, str]] = {}  # comment pk -> (text before, text after)
+        deleted: dict[int, datetime] = {}
+        restored: set[int] = set()
         for ev in sorted(batch.comments, key=lambda e: (e.created_at, e.comment_id)):
             if ev.change is CommentChange.NEW:
                 run.append(ev)
                 continue
-            new.extend(await self._insert_comments(session, run))
+            new.extend(await self._insert_comments(session, run, restored))
             run = []
-            await self._apply_change(session, ev, edits)
-        new.extend(await self._insert_comments(session, run))
+            await self._apply_change(session, ev, edits, deleted, restored)
+        new.extend(await self._insert_comments(session, run, restored))
         result.new_comments = len(new)
         # Repeats compare with comments' current texts, so edited complaints are re-listed.
         await reindex_edited(session, edits)
+        await self._load_first_looks(session, {-ev.owner_id for ev, _ in new})
         state = await self._load_state(session, new, edits)
+        state.deleted, state.restored = deleted, restored
         for ev, pk in new:
             self._decide(ev, pk, state, result)
+        await self._deletions(session, state)
         await self._write(session, state, result)
-        if self.on_committed is not None:
-            report = self.on_committed
-            event.listen(
-                session.sync_session, "after_commit", lambda _s: report(result), once=True
-            )
+        report = self.on_committed
+
+        def committed(_s: object) -> None:
+            result.log()
+            if report is not None:
+                report(result)
+
+        event.listen(session.sync_session, "after_commit", committed, once=True)
         return result
 
     async def _upsert_post(self, session: AsyncSession, post: PostEvent) -> None:
@@ -336,10 +389,13 @@ class Ingestor:
         return (await session.execute(stmt)).scalar_one_or_none()
 
     async def _insert_comments(
-        self, session: AsyncSession, events: list[CommentEvent]
+        self, session: AsyncSession, events: list[CommentEvent], restored: set[int]
     ) -> list[tuple[CommentEvent, int]]:
         """Insert new comments with one statement per chunk; returns those that were new
-        (``ON CONFLICT DO NOTHING``: a comment already stored is skipped), in input order."""
+        (``ON CONFLICT DO NOTHING``: a comment already stored is skipped), in input order.
+
+        A stored comment marked deleted that is read again was restored (polling sees a
+        restore only so): it is marked back and its pk added to ``restored``."""
         out: list[tuple[CommentEvent, int]] = []
         if not events:
             return out
@@ -359,14 +415,47 @@ class Ingestor:
             chunk = evs[i : i + INSERT_CHUNK]
             rows = [self._comment_row(ev, now) for ev in chunk]
             pks = {(o, p, c): pk for pk, o, p, c in (await session.execute(stmt, rows)).all()}
+            known: set[tuple[int, int, int]] = set()
             for ev in chunk:
                 pk = pks.get((ev.owner_id, ev.post_id, ev.comment_id))
                 if pk is not None:
                     out.append((ev, int(pk)))
+                else:
+                    known.add((ev.owner_id, ev.post_id, ev.comment_id))
+            if known:
+                await self._restore_known(session, known, restored)
         return out
 
+    async def _restore_known(
+        self, session: AsyncSession, known: set[tuple[int, int, int]], restored: set[int]
+    ) -> None:
+        """Of comments read again, those stored as deleted are back (one query: deleted
+        comments on these posts are few)."""
+        owners = sorted({o for o, _, _ in known})
+        posts = sorted({p for _, p, _ in known})
+        back: list[int] = []
+        for i in range(0, len(posts), IN_CHUNK):
+            rows = await session.execute(
+                select(Comment.id, Comment.owner_id, Comment.post_id, Comment.comment_id).where(
+                    Comment.deleted.is_(True),
+                    Comment.owner_id.in_(owners),
+                    Comment.post_id.in_(posts[i : i + IN_CHUNK]),
+                )
+            )
+            back.extend(int(pk) for pk, o, p, c in rows.all() if (o, p, c) in known)
+        if back:
+            await session.execute(
+                update(Comment).where(Comment.id.in_(back)).values(deleted=False)
+            )
+            restored.update(back)
+
     async def _apply_change(
-        self, session: AsyncSession, ev: CommentEvent, edits: dict[int, tuple[str, str]]
+        self,
+        session: AsyncSession,
+        ev: CommentEvent,
+        edits: dict[int, tuple[str, str]],
+        deleted: dict[int, datetime],
+        restored: set[int],
     ) -> None:
         row = (
             await session.execute(
@@ -386,9 +475,48 @@ class Ingestor:
             row.text, row.edited_at = ev.text, self.clock.now()
             edits[row.id] = (before, ev.text)
         elif ev.change is CommentChange.DELETE:
+            # Its complaint is closed once the batch is decided (``_deletions``).
             row.deleted = True
+            deleted[row.id] = ev.created_at  # when the deletion was seen
+            restored.discard(row.id)
         elif ev.change is CommentChange.RESTORE:
             row.deleted = False
+            restored.add(row.id)
+            deleted.pop(row.id, None)
+
+    async def _load_first_looks(self, session: AsyncSession, groups: set[int]) -> None:
+        """When Otklik first looked at each of ``groups`` (cached: it never changes).  A page
+        with none stored gets this ingestor's start; it is read back, not cached, next time
+        (another process may have stamped it first)."""
+        missing = sorted(g for g in groups if g not in self._first_looks)
+        if not missing:
+            return
+        unset: list[int] = []
+        for i in range(0, len(missing), IN_CHUNK):
+            rows = await session.execute(
+                select(PageRow.group_id, PageRow.first_look_at).where(
+                    PageRow.group_id.in_(missing[i : i + IN_CHUNK])
+                )
+            )
+            for gid, at in rows.all():
+                if at is None:
+                    unset.append(int(gid))
+                else:
+                    self._first_looks[int(gid)] = at
+        for i in range(0, len(unset), IN_CHUNK):
+            await session.execute(
+                update(PageRow)
+                .where(
+                    PageRow.group_id.in_(unset[i : i + IN_CHUNK]),
+                    PageRow.first_look_at.is_(None),
+                )
+                .values(first_look_at=self.started_at)
+                .execution_options(synchronize_session=False)
+            )
+
+    def first_look(self, group_id: int) -> datetime:
+        """The page's first look (this ingestor's start when none is stored)."""
+        return self._first_looks.get(group_id, self.started_at)
 
     async def _load_state(
         self,
@@ -436,14 +564,17 @@ class Ingestor:
     def _decide(self, ev: CommentEvent, pk: int, state: _BatchState, result: IngestResult) -> None:
         """One new comment, in event order, against the batch's current complaints."""
         group_id = -ev.owner_id
-        if self._page(group_id) is None:
-            return
+        if self._page(group_id) is None or pk in state.deleted:
+            return  # not ours, or written and deleted before we read it: stored only
         responders = self._responders_of(group_id)
         if responders.includes(ev.from_id):
             self._record_answer(ev, pk, responders, state)
             return
         if ev.from_id <= 0:
             return  # another community talking: not a resident
+        first_look = self.first_look(group_id)
+        if ev.created_at < first_look - self.alert_history:
+            return  # the page's history: never a complaint, however it was read
         if self._handle_followup(ev, state):
             return
         verdict = self.classify(ev.text)
@@ -488,7 +619,9 @@ class Ingestor:
             repeat_of=None,
         )
         text = state.texts.get(pk, ev.text)
-        created = _Created(complaint, routed, verdict, ev.text, text)
+        created = _Created(
+            complaint, routed, verdict, ev.text, text, history=ev.created_at < first_look
+        )
         state.created.append(created)
         state.by_post[(ev.owner_id, ev.post_id)].append(_Tracked(complaint, _ref(ev), text))
         state.ops.append(_Op("created", complaint, created=created))
@@ -615,6 +748,57 @@ class Ingestor:
                 _Op("answered", complaint, before=before, after=after, update_event="answered")
             )
 
+    async def _deletions(self, session: AsyncSession, state: _BatchState) -> None:
+        """Close the complaints of comments deleted in the batch (``deleted``: the comment no
+        longer exists, so nobody is to answer it) and bring back those of restored ones."""
+        for pks, statuses, kind in (
+            (sorted(state.deleted), CLOSED_BY_DELETION, "deleted"),
+            (sorted(state.restored), (ComplaintStatus.DELETED,), "restored"),
+        ):
+            for i in range(0, len(pks), IN_CHUNK):
+                rows = await session.execute(
+                    select(Complaint)
+                    .where(
+                        Complaint.comment_pk.in_(pks[i : i + IN_CHUNK]),
+                        Complaint.status.in_(statuses),
+                    )
+                    .order_by(Complaint.id)
+                )
+                for complaint in rows.scalars():
+                    if kind == "deleted":
+                        self._close_deleted(complaint, state.deleted[complaint.comment_pk], state)
+                    else:
+                        self._restore(complaint, state)
+
+    def _close_deleted(self, c: Complaint, at: datetime, state: _BatchState) -> None:
+        """«Комментарий удалён»: closed, its clocks stop (a wait on the resident ends here)."""
+        before = {"status": c.status}
+        if c.waiting_since is not None:
+            sla_clock.end_wait(c, at, sla_clock.agency_calendar(self.registry, c.agency_id))
+        c.status = ComplaintStatus.DELETED
+        c.closed_at = at
+        after = {"status": c.status, "comment": c.comment_id}
+        state.ops.append(_Op("deleted", c, before=before, after=after, update_event="deleted"))
+
+    def _restore(self, c: Complaint, state: _BatchState) -> None:
+        """The resident restored the comment: the complaint is as it was before the deletion
+        (its deadlines never moved, so a breach meanwhile is escalated now)."""
+        if c.answered_at is not None:
+            c.status = ComplaintStatus.ANSWERED
+        else:
+            c.status = ComplaintStatus.IN_WORK if c.taken_by else ComplaintStatus.OPEN
+        c.closed_at = None
+        after = {"status": c.status, "comment": c.comment_id}
+        state.ops.append(
+            _Op(
+                "restored",
+                c,
+                before={"status": ComplaintStatus.DELETED.value},
+                after=after,
+                update_event="restored",
+            )
+        )
+
     # ------------------------------------------------------------------ writing
 
     async def _write(
@@ -668,7 +852,14 @@ class Ingestor:
                 session, [row for c in created for row in key_rows(c.complaint.id, c.stored_text)]
             )
         officials = await self._officials_by_agency(session, {c.route.agency_id for c in created})
-        recipients = await self._alert_recipients(session, state, officials)
+        # History within ``alert_history_hours``: alerted only if still unanswered.
+        withheld = {
+            c.complaint.id
+            for c in created
+            if c.history and not sla_clock.awaiting_answer(c.complaint)
+        }
+        recipients = await self._alert_recipients(session, state, officials, withheld)
+        unreached: list[Complaint] = []  # new (or restored) complaints to check for officials
         now = self.clock.now()
         stamp = int(now.timestamp() * 1000)
         audit: list[dict[str, Any]] = []
@@ -693,19 +884,44 @@ class Ingestor:
             complaint = op.complaint
             if op.kind == "created":
                 assert op.created is not None
-                after = {
+                silent = complaint.id in withheld
+                after: dict[str, Any] = {
                     "topic": complaint.topic,
                     "agency": complaint.agency_id,
                     "rule": op.created.route.rule,
                     "reasons": list(op.created.verdict.reasons),
                 }
+                if op.created.history:
+                    after["history"] = True
                 audit.append(_audit_row(now, "complaint_created", complaint.id, {}, after))
+                result.new_complaints.append(complaint.id)
+                result.log_lines.append(
+                    (
+                        "complaint %s created: page %s post %s comment %s, agency %s, topic %s%s",
+                        (
+                            complaint.id,
+                            -complaint.owner_id,
+                            complaint.post_id,
+                            complaint.comment_id,
+                            complaint.agency_id,
+                            complaint.topic,
+                            " (history, answered: not alerted)"
+                            if silent
+                            else " (history)"
+                            if op.created.history
+                            else "",
+                        ),
+                    )
+                )
+                if silent:
+                    continue
                 # Officials come from the database: registry people and those who joined by
                 # invite (as ``storage.actions.officials_of``, read once per batch).
-                for chat_id in officials.get(complaint.agency_id, []):
+                for official in officials.get(complaint.agency_id, []):
+                    chat_id = official.telegram_id
                     notify(f"alert:{complaint.id}:{chat_id}", chat_id, "alert", complaint.id)
                     result.notifications += 1
-                result.new_complaints.append(complaint.id)
+                unreached.append(complaint)
                 continue
             audit.append(_audit_row(now, op.kind, complaint.id, op.before, op.after))
             # The refresh of every card that shows the complaint (``enqueue_alert_update``).
@@ -714,48 +930,74 @@ class Ingestor:
                 if key not in queued:  # the same refresh twice in one batch: once is enough
                     queued.add(key)
                     notify(key, chat_id, "update", complaint.id)
-            if op.kind == "answered":
-                result.answered.append(complaint.id)
-            elif op.kind == "reopened":
-                result.reopened.append(complaint.id)
+            self._note(op, result)
+            if op.kind == "restored":
+                unreached.append(complaint)
         await session.flush()  # answered and reopened complaints read from the database
         if audit:
             await session.execute(insert(_AUDIT), audit)
         if outbox:
             await session.execute(insert(_OUTBOX), outbox)
+        # Nobody would hear of these: the moderators in charge do, at once (issue 11).
+        result.routed = await route_unreached(session, unreached, now, officials=officials)
+        result.notifications += sum(len(r.chats) for r in result.routed)
+
+    @staticmethod
+    def _note(op: _Op, result: IngestResult) -> None:
+        """A change of a stored complaint, in the result and its log lines."""
+        c = op.complaint
+        if op.kind == "answered":
+            result.answered.append(c.id)
+            result.log_lines.append(
+                (
+                    "complaint %s answered by comment %s after %s s (otpiska: %s)",
+                    (c.id, op.after.get("answer_comment"), c.response_seconds, c.otpiska),
+                )
+            )
+        elif op.kind == "reopened":
+            result.reopened.append(c.id)
+            result.log_lines.append(
+                ("complaint %s reopened by comment %s", (c.id, op.after.get("by_comment")))
+            )
+        elif op.kind == "deleted":
+            result.deleted.append(c.id)
+            result.log_lines.append(
+                ("complaint %s closed: its comment %s was deleted", (c.id, c.comment_id))
+            )
+        elif op.kind == "restored":
+            result.restored.append(c.id)
+            result.log_lines.append(
+                ("complaint %s back as %s: comment %s restored", (c.id, c.status, c.comment_id))
+            )
 
     async def _officials_by_agency(
         self, session: AsyncSession, agencies: set[str]
-    ) -> dict[str, list[int]]:
-        """Active officials of each agency, by telegram id (one query for the batch)."""
+    ) -> dict[str, list[OfficialState]]:
+        """Active officials of each agency, by telegram id, with whether they can be reached
+        now (one query for the batch)."""
         if not agencies:
             return {}
-        rows = await session.execute(
-            select(Person.telegram_id, Person.agencies)
-            .where(Person.role == "official", Person.active.is_(True))
-            .order_by(Person.telegram_id)
-        )
-        out: dict[str, list[int]] = {a: [] for a in agencies}
-        for tid, their in rows.all():
-            for agency in their or []:
-                if agency in out:
-                    out[agency].append(int(tid))
-        return out
+        return await officials_by_agency(session, agencies)
 
     async def _alert_recipients(
-        self, session: AsyncSession, state: _BatchState, officials: dict[str, list[int]]
+        self,
+        session: AsyncSession,
+        state: _BatchState,
+        officials: dict[str, list[OfficialState]],
+        withheld: set[int],
     ) -> dict[int, list[int]]:
         """Everyone shown the card of a complaint answered or reopened in this batch (as
         ``storage.outbox.alert_recipients``): its alerts and opened cards, for all in one
-        query each.  A complaint created in this batch is shown to its alerted officials."""
+        query each.  A complaint created in this batch is shown to its alerted officials
+        (none for one ``withheld``: answered history, never alerted)."""
         touched = {op.complaint.id for op in state.ops if op.kind != "created"}
         if not touched:
             return {}
         new_ids = {c.complaint.id: c.route.agency_id for c in state.created}
         found: dict[int, set[int]] = defaultdict(set)
         for cid, agency in new_ids.items():
-            if cid in touched:
-                found[cid].update(officials.get(agency, []))
+            if cid in touched and cid not in withheld:
+                found[cid].update(o.telegram_id for o in officials.get(agency, []))
         stored = sorted(touched - new_ids.keys())
         for i in range(0, len(stored), IN_CHUNK):
             chunk = stored[i : i + IN_CHUNK]
@@ -775,10 +1017,3 @@ class Ingestor:
             for shown_cid, chat_id in shown.all():
                 found[int(shown_cid)].add(int(chat_id))
         return {cid: sorted(chats) for cid, chats in found.items()}
-
-    def _officials(self, agency_id: str) -> list[int]:
-        return [
-            p.telegram_id
-            for p in self.registry.people
-            if p.role is Role.OFFICIAL and agency_id in p.agencies
-        ]

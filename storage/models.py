@@ -68,6 +68,8 @@ class ComplaintStatus(StrEnum):
     ANSWERED = "answered"
     RESOLVED = "resolved"
     DISMISSED = "dismissed"
+    # Issue 11: the resident deleted the comment; closed, no clock runs, a moderator may reopen.
+    DELETED = "deleted"
 
 
 class OutboxStatus(StrEnum):
@@ -76,6 +78,9 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     COALESCED = "coalesced"  # told as part of a summary message instead of on its own
     FAILED = "failed"
+    # Issue 11: nothing to send, the row is redundant (why: ``last_error``); never "sent"
+    # without a Bot API call.
+    SKIPPED = "skipped"
 
 
 class Agency(Base):
@@ -99,6 +104,9 @@ class Page(Base):
     last_checked_at: Mapped[datetime | None]
     max_seen_id: Mapped[int] = mapped_column(BigInteger, default=0)
     unreachable_reason: Mapped[str | None] = mapped_column(String(255))
+    # Issue 11: when Otklik started watching the page.  Comments written before it are the
+    # page's history: stored, never alerted (but see ``VKSettings.alert_history_hours``).
+    first_look_at: Mapped[datetime | None]
 
 
 class Post(Base):

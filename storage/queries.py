@@ -8,20 +8,24 @@ message can be re-queried page by page.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.actions import WORKING
+from storage.collector_status import CollectorStatus, collector_status
 from storage.models import (
+    Agency,
     Complaint,
+    ComplaintStatus,
     Notification,
     OutboxStatus,
     Page,
     Person,
 )
+from storage.orphans import Unreached, unreached_agencies
 from storage.scope import complaint_filter, scope_of
 
 
@@ -89,17 +93,24 @@ class Stats:
     otpiska: int
     open_now: int
     overdue_now: int
+    deleted: int = 0  # closed because the resident deleted the comment (issue 11)
 
 
 async def stats(session: AsyncSession, person: Person, now: datetime, days: int) -> Stats:
-    """Counts over complaints created in the last ``days`` days, scoped to the person."""
+    """Counts over complaints created in the last ``days`` days, scoped to the person.
+
+    A complaint whose comment was deleted counts as received and, on its own line, as
+    deleted; never as open or overdue (its clock stopped)."""
     since = now - timedelta(days=days)
     scope = complaint_filter(await scope_of(session, person))
     rows = (
         await session.execute(
-            select(Complaint.answered_at, Complaint.due_at, Complaint.response_seconds).where(
-                Complaint.created_at >= since, *scope
-            )
+            select(
+                Complaint.answered_at,
+                Complaint.due_at,
+                Complaint.response_seconds,
+                Complaint.status,
+            ).where(Complaint.created_at >= since, *scope)
         )
     ).all()
     answered = [r for r in rows if r.answered_at is not None]
@@ -124,6 +135,7 @@ async def stats(session: AsyncSession, person: Person, now: datetime, days: int)
         otpiska=otpiska or 0,
         open_now=open_now or 0,
         overdue_now=overdue_now or 0,
+        deleted=sum(1 for r in rows if r.status == ComplaintStatus.DELETED),
     )
 
 
@@ -151,10 +163,16 @@ class Health:
     outbox_pending: int
     outbox_failed: int
     blocked: int
+    # Issue 11: agencies no official hears from, (id, name, why): their complaints go to the
+    # moderators.
+    unreached: list[tuple[str, str, Unreached]] = field(default_factory=list)
+    # Issue 11: whether VK serves the collectors, and posts past the watch window.
+    collector: CollectorStatus = field(default_factory=CollectorStatus)
 
 
 async def health(session: AsyncSession, now: datetime) -> Health:
-    """The collector's health as the database sees it, plus the outbox's."""
+    """The collector's health as the database sees it, plus the outbox's, plus the agencies
+    whose complaints reach no official."""
     all_pages = await pages(session)
     checked = [p.last_checked_at for p in all_pages if p.last_checked_at is not None]
     pending = await session.scalar(
@@ -170,6 +188,11 @@ async def health(session: AsyncSession, now: datetime) -> Health:
     blocked = await session.scalar(
         select(func.count()).select_from(Person).where(Person.unreachable.is_(True))
     )
+    names = dict((await session.execute(select(Agency.id, Agency.name))).all())
+    unreached = [
+        (agency, names.get(agency, agency), why)
+        for agency, why in (await unreached_agencies(session, now)).items()
+    ]
     return Health(
         pages=len(all_pages),
         fresh=sum(1 for at in checked if at >= now - timedelta(hours=1)),
@@ -179,4 +202,6 @@ async def health(session: AsyncSession, now: datetime) -> Health:
         outbox_pending=pending or 0,
         outbox_failed=failed or 0,
         blocked=blocked or 0,
+        unreached=sorted(unreached, key=lambda u: u[1]),
+        collector=await collector_status(session, now),
     )

@@ -13,13 +13,19 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import update
 
 from bot.check import Item, format_items, run_checks
 from bot.cli import main
 from config.clock import ManualClock
+from config.registry import load_registry
 from config.settings import DatabaseSettings, Settings, TelegramSettings, VKSettings
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_vk import FakeVK
+from storage.db import ensure_sqlite_dir, make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import Person
+from storage.registry_sync import sync_registry
 from tests.bot_harness import T0
 
 GOOD_BOT = "42:AAGoodTokenGoodTokenGoodTokenGood12"
@@ -34,6 +40,7 @@ pages:
   - {group_id: 1003, name: Опечатка, agency: city}
 people:
   - {telegram_id: 601, name: Ольга, role: moderator}
+  - {telegram_id: 501, name: Иван, role: official, agencies: [city]}
 """
 
 
@@ -95,6 +102,60 @@ async def test_good_tokens_pass_and_bad_pages_are_named(fakes: Fakes) -> None:
     assert not (fakes.tmp / "data").exists()  # the check writes nothing
 
 
+OFFICIALS_YAML = """\
+agencies:
+  - {id: city, name: Администрация, region: Север}
+  - {id: parks, name: Парки, region: Север}
+  - {id: far, name: Дальний район, region: Юг}
+pages:
+  - {group_id: 1001, name: Администрация, agency: city}
+people:
+  - {telegram_id: 501, name: Иван, role: official, agencies: [city]}
+  - {telegram_id: 503, name: Пётр, role: official, agencies: [far]}
+  - {telegram_id: 601, name: Ольга, role: moderator, region: Север}
+"""
+
+
+async def test_agencies_whose_complaints_reach_no_official_are_listed(fakes: Fakes) -> None:
+    """Issue 11: an agency with no official in the bot (or only one who blocked it) is
+    named: a warning while a moderator or admin hears of its complaints, a failure when
+    nobody would."""
+    (fakes.tmp / "registry.yaml").write_text(OFFICIALS_YAML, encoding="utf-8")
+    settings = fakes.settings()
+    registry = load_registry(settings.registry_path)
+    ensure_sqlite_dir(settings.db.url)
+    engine = make_engine(settings.db.url)
+    try:
+        await upgrade(engine)
+        sessions = make_session_factory(engine)
+        async with sessions() as s, s.begin():
+            await sync_registry(s, registry)
+            await s.execute(
+                update(Person).where(Person.telegram_id == 503).values(unreachable=True)
+            )
+            # Invited later, in Telegram: «Парки» has an official the registry does not list.
+            s.add(Person(telegram_id=504, name="Пётр", role="official", agencies=["parks"]))
+    finally:
+        await engine.dispose()
+    items = await run_checks(settings, timeout_s=5)
+    officials = by_title(items)["officials for every agency"]
+    # «Дальний район»: its official blocked the bot, and no moderator covers the south.
+    assert not officials.ok
+    assert "Дальний район (every official blocked the bot or never opened it)" in officials.detail
+    assert "would reach nobody" in officials.detail and "/invite official" in officials.fix
+    assert "Парки" not in officials.detail and "Администрация" not in officials.detail
+
+    (fakes.tmp / "registry.yaml").write_text(
+        OFFICIALS_YAML + "  - {telegram_id: 801, name: Анна, role: admin}\n", encoding="utf-8"
+    )
+    items = await run_checks(fakes.settings(), timeout_s=5)
+    officials = by_title(items)["officials for every agency"]
+    assert officials.ok and officials.warn  # the admin hears of them: a warning
+    assert "go to the moderators (or admins) at once" in officials.detail
+    out = format_items(items)
+    assert "! officials for every agency: Дальний район" in out and "warning(s))" in out
+
+
 async def test_bad_tokens_fail_with_a_fix_and_no_secret_is_printed(fakes: Fakes) -> None:
     fakes.vk.revoke_token(SERVICE)
     fakes.vk.add_token("wrong-community", "group", group_id=1002)
@@ -138,7 +199,9 @@ async def test_cli_exit_codes_and_settings_errors(
 ) -> None:
     monkeypatch.chdir(fakes.tmp)
     (fakes.tmp / "registry.yaml").write_text(
-        REGISTRY_YAML.split("  - {group_id: 1002")[0] + "people: []\n", encoding="utf-8"
+        REGISTRY_YAML.split("  - {group_id: 1002")[0]
+        + "people:\n  - {telegram_id: 501, name: Иван, role: official, agencies: [city]}\n",
+        encoding="utf-8",
     )
     env = {
         "OTKLIK__TELEGRAM__API_BASE": fakes.tg.base_url,

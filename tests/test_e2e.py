@@ -1,4 +1,7 @@
-"""End to end: the real app, real aiogram and vk_api, both fakes over HTTP, a SQLite file."""
+"""End to end: the real app, real aiogram and vk_api, both fakes over HTTP, a SQLite file.
+
+Runs end on what the test waits for (``stop_when``), with the scenario's end only as a cap
+far beyond it: a loaded machine takes more virtual time for the same work (issue 11)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from typing import Any
 import pytest
 
 from sandbox.runner import Sandbox
+from tests.ops_support import sample
 
 pytestmark = pytest.mark.e2e
 
 SPEED = 1000.0
+CAP = datetime.fromisoformat("2026-11-23T12:00:00+03:00")
 COMPLAINT = {
     "page": 1001,
     "post": 10,
@@ -29,6 +34,10 @@ ANSWER = {
     "reply_to": 11,
     "text": "Мария, яму заделают до 27 ноября.",
 }
+
+
+def _card_shows(sandbox: Sandbox, chat_id: int, text: str) -> bool:
+    return any(text in (m["text"] or "") for m in sandbox.tg.messages(chat_id).values())
 
 
 def _alerts(report: dict[str, Any], chat_id: int) -> list[dict[str, Any]]:
@@ -49,7 +58,8 @@ async def test_complaint_alerts_official_and_answer_edits_alert(
         ]
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
-        report = await sandbox.run()
+        await sandbox.run_app(CAP, stop_when=lambda: _card_shows(sandbox, 501, "Ответ дан"))
+        report = await sandbox.report()
         final = sandbox.tg.messages(501)
 
     assert len(report["complaints"]) == 1
@@ -111,14 +121,21 @@ async def test_thanks_comment_produces_no_alert(
                 },
             },
         ],
-        end="2026-11-23T09:00:00+03:00",
     )
+
+    def both_read() -> bool:
+        app = sandbox.app
+        if app is None:
+            return False
+        return sample(app.metrics.render().decode(), "otklik_comments_stored_total") >= 2
+
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
-        report = await sandbox.run()
-        collected = sandbox.vk.stats()["http_requests"]
+        # An alert would be queued with its comment and sent before the app exits.
+        await sandbox.run_app(CAP, stop_when=both_read)
+        report = await sandbox.report()
     assert report["complaints"] == []
-    assert [t for t in report["telegram"] if t["method"] == "sendMessage"] == []
-    assert collected > 0  # the collector did look at the page
+    sent = [t for t in report["telegram"] if t["method"] == "sendMessage"]
+    assert [t for t in sent if "Сводка за" not in t["text"]] == []
 
 
 async def test_restart_mid_scenario_sends_no_duplicate_alert(
@@ -131,13 +148,11 @@ async def test_restart_mid_scenario_sends_no_duplicate_alert(
         ]
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
-        # Stop the first app as soon as the alert is out, well before the answer at 09:10.
-        await sandbox.run_app(
-            datetime.fromisoformat("2026-11-23T09:05:00+03:00"),
-            stop_when=lambda: len(sandbox.tg.sent(501)) >= 1,
-        )
+        # Stop the first app as soon as the alert is out (before the answer at 09:10, unless
+        # the machine is very slow: then the second run simply has less to do).
+        await sandbox.run_app(scenario.end, stop_when=lambda: len(sandbox.tg.sent(501)) >= 1)
         assert len(sandbox.tg.sent(501)) == 1  # alerted before the restart
-        await sandbox.run_app(scenario.end)
+        await sandbox.run_app(CAP, stop_when=lambda: _card_shows(sandbox, 501, "Ответ дан"))
         report = await sandbox.report()
     assert report["app_runs"] == 2
     assert len(_alerts(report, 501)) == 1
@@ -161,7 +176,9 @@ async def test_moderator_resolves_by_command_and_strangers_are_refused(
         ]
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
-        report = await sandbox.run()
+        # The run lasts until every command is answered; the card's last edit then follows.
+        await sandbox.run_app(CAP, stop_when=lambda: _card_shows(sandbox, 501, "Решено"))
+        report = await sandbox.report()
         alert_text = next(iter(sandbox.tg.messages(501).values()))["text"]
     (complaint,) = report["complaints"]
     assert complaint["status"] == "resolved"

@@ -1,10 +1,15 @@
 """End to end: an unanswered complaint is nudged, escalated to the moderator, then to the lead,
-each exactly once, on the sandbox's virtual clock; and /digest answers a lead on demand."""
+each exactly once, on the sandbox's virtual clock; and /digest answers a lead on demand.
+
+At 2000× a virtual minute is 30 ms: on a loaded machine a job or a command is handled some
+virtual minutes late.  So runs end on what the test waits for (the scenario's end is a cap
+beyond it), and instants are checked against when things were actually sent, never against
+a fixed window (issue 11: the on-demand /digest used to be cut off by the scenario's end)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +45,18 @@ def _at(call: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(call["at"])
 
 
+def _msk(hhmm: str) -> datetime:
+    return datetime.fromisoformat(f"2026-11-23T{hhmm}:00+03:00")
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def _sent(sandbox: Sandbox, chat_id: int, needle: str) -> bool:
+    return any(needle in (c.text or "") for c in sandbox.tg.sent(chat_id))
+
+
 async def test_unanswered_complaint_nudged_then_escalated_then_lead(
     make_scenario: Any, tmp_path: Path
 ) -> None:
@@ -66,10 +83,16 @@ async def test_unanswered_complaint_nudged_then_escalated_then_lead(
             }
         ],
         start="2026-11-23T08:50:00+03:00",
-        end="2026-11-23T10:42:00+03:00",
+        end="2026-11-23T12:00:00+03:00",  # a cap: the run ends when all is there
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
-        report = await sandbox.run()
+        await sandbox.run_app(
+            scenario.end,
+            stop_when=lambda: (
+                sandbox.fed_events == 5 and _sent(sandbox, 701, "Жалоба №1 без ответа")
+            ),
+        )
+        report = await sandbox.report()
 
     (complaint,) = report["complaints"]
     assert complaint["status"] == "open"
@@ -78,15 +101,18 @@ async def test_unanswered_complaint_nudged_then_escalated_then_lead(
     escalations = _texts(report, 601, "Просрочена жалоба")
     leads = _texts(report, 701, "Жалоба №1 без ответа")
     assert (len(nudges), len(escalations), len(leads)) == (1, 1, 1), report["telegram"]
-    assert re.search(r"осталось 1\d мин", nudges[0]["text"])
-    # Never early; the virtual clock runs 2000× faster, so arrival may lag by a few minutes.
-    assert _at(nudges[0]) >= datetime.fromisoformat("2026-11-23T09:45:00+03:00")
-    assert _at(escalations[0]) >= datetime.fromisoformat("2026-11-23T10:00:00+03:00")
-    assert _at(leads[0]) >= datetime.fromisoformat("2026-11-23T10:30:00+03:00")
+    # Never early; late by as much as the job lagged behind (the text says how much is left
+    # when the job ran, which was no later than the message's arrival).
+    assert _at(nudges[0]) >= _msk("09:45")
+    left = re.search(r"осталось (\d+) мин", nudges[0]["text"])
+    assert left is not None, nudges[0]["text"]
+    assert 60 - _minutes(_at(nudges[0]) - _msk("09:00")) - 1 <= int(left.group(1)) <= 15
+    assert _at(escalations[0]) >= _msk("10:00")
+    assert _at(leads[0]) >= _msk("10:30")
     assert _at(nudges[0]) < _at(escalations[0]) < _at(leads[0])
-    # The job runs each virtual minute; under load it may lag a few virtual minutes (ms real).
     overdue = re.search(r"Просрочка: (\d+) мин рабочего времени", leads[0]["text"])
-    assert overdue is not None and 30 <= int(overdue.group(1)) <= 40
+    assert overdue is not None
+    assert 30 <= int(overdue.group(1)) <= _minutes(_at(leads[0]) - _msk("10:00")) + 1
     # Nobody else was chased: the official is not escalated to, the moderator not nudged.
     assert _texts(report, 501, "Просрочена") == [] and _texts(report, 601, "осталось") == []
     assert _texts(report, 601, "Жалоба №1 без ответа") == []
@@ -94,7 +120,7 @@ async def test_unanswered_complaint_nudged_then_escalated_then_lead(
     # The 09:00 digest (nothing overdue yet), then the one asked for at 10:35.
     digest = _texts(report, 701, "Сводка за 22.11.2026")
     assert len(digest) == 2
-    assert _at(digest[0]) >= datetime.fromisoformat("2026-11-23T09:00:00+03:00")
+    assert _at(digest[0]) >= _msk("09:00")
     assert "Просрочено без ответа: 0" in digest[0]["text"]
     assert "Просрочено без ответа: 1" in digest[1]["text"]
     assert _texts(report, 501, "недоступна")
@@ -131,14 +157,20 @@ async def test_waiting_on_the_resident_holds_the_nudge_until_resumed(
             }
         ],
         start="2026-11-23T08:50:00+03:00",
-        end="2026-11-23T10:55:00+03:00",
+        end="2026-11-23T12:00:00+03:00",  # a cap: the run ends with the nudge
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sandbox:
-        report = await sandbox.run()
+        await sandbox.run_app(
+            scenario.end,
+            stop_when=lambda: (
+                sandbox.fed_events == 2 and _sent(sandbox, 501, "До срока ответа осталось")
+            ),
+        )
+        report = await sandbox.report()
 
     (complaint,) = report["complaints"]
     assert complaint["status"] == "open"
-    assert _texts(report, 501, "ждём ответа жителя, срок ответа остановлен")
+    (waited,) = _texts(report, 501, "ждём ответа жителя, срок ответа остановлен")
     edits = [
         t
         for t in report["telegram"]
@@ -148,10 +180,15 @@ async def test_waiting_on_the_resident_holds_the_nudge_until_resumed(
     ]
     assert edits and "Спросили: дом?" in edits[0]["text"]
     (resumed,) = _texts(report, 501, "срок ответа снова идёт")
-    # Commands reach the app a virtual minute or two late under load, hence the window.
-    due = re.search(r"ответить до 23\.11 (\d\d:\d\d)", resumed["text"])
-    assert due is not None and "10:55" <= due.group(1) <= "11:05", resumed["text"]
+    # 30 minutes were left at the /wait and run again from the /resume: 11:00, moved by how
+    # late each command was handled (no later than its reply was sent).
+    found = re.search(r"ответить до 23\.11 (\d\d:\d\d)", resumed["text"])
+    assert found is not None, resumed["text"]
+    due = _msk(found.group(1))
+    early = _at(waited) - _msk("09:30") + timedelta(minutes=1)
+    late = _at(resumed) - _msk("10:30") + timedelta(minutes=1)
+    assert _msk("11:00") - early <= due <= _msk("11:00") + late, resumed["text"]
     nudges = _texts(report, 501, "До срока ответа осталось")
     assert len(nudges) == 1, report["telegram"]
     assert _at(nudges[0]) > _at(resumed)  # nothing was chased while the clock stood
-    assert _texts(report, 601, "Просрочена жалоба") == []
+    assert all(_at(e) >= due for e in _texts(report, 601, "Просрочена жалоба"))

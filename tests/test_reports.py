@@ -81,10 +81,11 @@ async def test_weekly_excel_ranking_cell_by_cell(db_url: str) -> None:
             "Отписки",
             "Качество ответа",
             "Просрочено без ответа",
+            "Закрыто: комментарий удалён",
         ],
-        [1, CITY, 2, 2, 1, 1.5, 2, 1.5, 0.5, 50, 0],
-        [2, WATER, 2, 1, 0, 8.5, 8.5, 10, 0, 60, 1],
-        [3, NSK, 1, 0, 0, None, None, None, None, None, 1],
+        [1, CITY, 2, 2, 1, 1.5, 2, 1.5, 0.5, 50, 0, 0],
+        [2, WATER, 2, 1, 0, 8.5, 8.5, 10, 0, 60, 1, 0],
+        [3, NSK, 1, 0, 0, None, None, None, None, None, 1, 0],
     ]
     assert ws["E2"].number_format == "0%" and ws["I2"].number_format == "0%"
 

@@ -397,6 +397,10 @@ class FakeVK:
             raise ValueError("count must be >= 1")
         self._faults.append(_Fault(kind, method, count, code, delay_s))
 
+    def clear_faults(self) -> None:
+        """Drop the faults not served yet (VK is back)."""
+        self._faults.clear()
+
     def _take_fault(self, method: str) -> _Fault | None:
         for fault in self._faults:
             if fault.method is None or fault.method == method:

@@ -1,0 +1,801 @@
+"""The invariants of the soak, checked against the app's database and the fake Telegram's
+record of Bot API calls (``bench/soak.py`` takes the snapshots and calls :meth:`Checker.check`).
+
+1. ``known``: every complaint reaches at least one person who can act on it (an official of
+   its agency, a moderator or an admin) within ``allowance`` of being stored: a Bot API call
+   to their chat that names it (its card, a summary listing it, a notice).
+2. ``change_reaches``: every change of a complaint (answer detected, status change, reopen,
+   wait, reassignment, deletion close: an audit entry that changes it) reaches everyone who
+   held its card or a summary listing it before the change: a later call to that chat names
+   the complaint or edits a message that shows it.  At the end, each chat's newest card of
+   each complaint must show the complaint's final state (``card_final``).
+3. ``sent_without_call``: no outbox row is ``sent`` (or ``coalesced`` into a summary) unless
+   the matching Bot API call was made between its claim and its ``sent_at``.
+4. ``escalated_deleted``: no nudge or escalation is queued or sent for a complaint whose
+   comment was deleted, once the deletion had time to be seen.
+5. ``same_final_state`` (:func:`compare_final`): the same seed at two speeds ends with the same
+   complaints in the same states and each person seeing the same things.
+
+Times are virtual.  ``allowance`` is a few virtual minutes plus a slack proportional to the
+speed (a loaded machine at 1,000× loses virtual minutes to a busy event loop, which is not
+what these invariants are about); time while the app was down is added to every deadline.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from sandbox.fake_telegram import TgCall
+from storage.models import AuditEntry, Comment, Complaint, Notification, Person
+
+CARD_RE = re.compile(r"🔔 <b>Жалоба №(\d+)</b>")
+MENTION_RE = re.compile(r"(?:№|#|/complaint )(\d+)(?!\d)")
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
+VISIBLE = frozenset({*SEND_METHODS, "editMessageText", "editMessageCaption"})
+SLA_KINDS = frozenset({"nudge", "escalation", "escalation_lead", "solution_breach"})
+#: Audit actions that change what a card shows (more are counted when they change status).
+CHANGES = frozenset(
+    {
+        "answered",
+        "answered_by_hand",
+        "reopened",
+        "reopen",
+        "resolved",
+        "dismissed",
+        "take",
+        "reassign",
+        "wait",
+        "resume",
+        "deleted",
+        "comment_deleted",
+    }
+)
+SENT_STATES = frozenset({"sent", "coalesced"})
+
+
+# ---------------------------------------------------------------------------- snapshots
+
+
+@dataclass(frozen=True, slots=True)
+class CRow:
+    id: int
+    key: tuple[int, int, int]  # (owner_id, post_id, comment_id)
+    agency: str
+    status: str
+    reopen_count: int
+    waiting: bool
+    answered: bool
+    taken_by: int | None
+    repeat_of: int | None
+    text: str  # the comment's text as stored (edits included)
+
+
+@dataclass(frozen=True, slots=True)
+class ARow:
+    at: datetime
+    action: str
+    complaint_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ORow:
+    id: int
+    chat_id: int
+    kind: str
+    complaint_id: int | None
+    payload: dict[str, Any]
+    status: str
+    created_at: datetime
+    claimed_at: datetime | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PRow:
+    telegram_id: int
+    role: str
+    agencies: tuple[str, ...]
+    unreachable: bool
+
+
+@dataclass
+class Snapshot:
+    """What the database says at virtual ``now``."""
+
+    now: datetime
+    complaints: dict[int, CRow]
+    audit: list[ARow]
+    outbox: list[ORow]
+    people: dict[int, PRow]
+
+    def by_key(self) -> dict[tuple[int, int, int], CRow]:
+        return {c.key: c for c in self.complaints.values()}
+
+
+async def snapshot(session: AsyncSession, now: datetime) -> Snapshot:
+    """Read the tables the invariants need (a few hundred rows a virtual day)."""
+    complaints = {
+        c.id: CRow(
+            c.id,
+            (c.owner_id, c.post_id, c.comment_id),
+            c.agency_id,
+            c.status,
+            c.reopen_count or 0,
+            c.waiting_since is not None,
+            c.answered_at is not None,
+            c.taken_by,
+            c.repeat_of,
+            text,
+        )
+        for c, text in (
+            await session.execute(
+                select(Complaint, Comment.text).join(Comment, Comment.id == Complaint.comment_pk)
+            )
+        ).all()
+    }
+    audit = [
+        ARow(a.at, a.action, a.complaint_id, dict(a.before or {}), dict(a.after or {}))
+        for a in (
+            await session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.complaint_id.is_not(None))
+                .order_by(AuditEntry.id)
+            )
+        ).scalars()
+        if a.complaint_id is not None
+    ]
+    outbox = [
+        ORow(
+            n.id,
+            n.chat_id,
+            n.kind,
+            n.complaint_id,
+            dict(n.payload or {}),
+            n.status,
+            n.created_at,
+            n.claimed_at,
+            n.sent_at,
+        )
+        for n in (await session.execute(select(Notification).order_by(Notification.id))).scalars()
+    ]
+    people = {
+        p.telegram_id: PRow(p.telegram_id, p.role, tuple(p.agencies or ()), p.unreachable)
+        for p in (await session.execute(select(Person))).scalars()
+    }
+    return Snapshot(now, complaints, audit, outbox, people)
+
+
+# ---------------------------------------------------------------------------- calls
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A Bot API call to a chat, parsed once."""
+
+    index: int
+    at: datetime
+    method: str
+    chat: int
+    ok: bool  # done (200), or an edit Telegram found unchanged ("not modified")
+    message_id: int | None
+    text: str
+    card: int | None  # the complaint whose card this is
+    mentions: frozenset[int]
+    summary: bool
+
+
+def parse_call(index: int, call: TgCall) -> Call | None:
+    if call.chat_id is None or call.method not in VISIBLE:
+        return None
+    text = call.text or ""
+    ok = call.status == 200 or (
+        call.status == 400 and "message is not modified" in (call.error or "")
+    )
+    card = CARD_RE.search(text)
+    message_id = call.message_id
+    if message_id is None and isinstance(call.params.get("message_id"), int):
+        message_id = int(call.params["message_id"])
+    return Call(
+        index,
+        call.at,
+        call.method,
+        call.chat_id,
+        ok,
+        message_id,
+        text,
+        int(card.group(1)) if card else None,
+        frozenset(int(m) for m in MENTION_RE.findall(text)),
+        texts.SUMMARY_HINT in text,
+    )
+
+
+class CallIndex:
+    """The fake's calls by chat, in time order, grown incrementally."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.by_chat: dict[int, list[Call]] = defaultdict(list)
+        self.times: dict[int, list[datetime]] = defaultdict(list)
+        # chat -> complaint -> message ids that show it (its cards, summaries listing it)
+        self.shows: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        # chat -> complaint -> when it was first shown there (card or summary)
+        self.first_shown: dict[int, dict[int, datetime]] = defaultdict(dict)
+        # chat -> complaint -> when it was first named there at all
+        self.first_named: dict[int, dict[int, datetime]] = defaultdict(dict)
+        # chat -> complaints listed in the summaries it got (pages past the first included)
+        self.summarized: dict[int, set[int]] = defaultdict(set)
+
+    def update(self, calls: Sequence[TgCall]) -> None:
+        while self.seen < len(calls):
+            parsed = parse_call(self.seen, calls[self.seen])
+            self.seen += 1
+            if parsed is None:
+                continue
+            self.by_chat[parsed.chat].append(parsed)
+            self.times[parsed.chat].append(parsed.at)
+            if not parsed.ok or parsed.method not in TEXT_METHODS:
+                continue
+            for cid in parsed.mentions | ({parsed.card} if parsed.card else set()):
+                self.first_named[parsed.chat].setdefault(cid, parsed.at)
+            if parsed.card is not None and parsed.method == "sendMessage":
+                self.first_shown[parsed.chat].setdefault(parsed.card, parsed.at)
+                if parsed.message_id is not None:
+                    self.shows[parsed.chat][parsed.card].add(parsed.message_id)
+
+    def add_summary(
+        self, chat: int, message_id: int | None, at: datetime, ids: Iterable[int]
+    ) -> None:
+        for cid in ids:
+            self.summarized[chat].add(cid)
+            self.first_shown[chat].setdefault(cid, at)
+            self.first_named[chat].setdefault(cid, at)
+            if message_id is not None:
+                self.shows[chat][cid].add(message_id)
+
+    def between(self, chat: int, lo: datetime, hi: datetime) -> list[Call]:
+        times = self.times.get(chat, [])
+        i = bisect.bisect_left(times, lo)
+        j = bisect.bisect_right(times, hi)
+        return self.by_chat[chat][i:j]
+
+    def reaches(self, chat: int, cid: int, lo: datetime, hi: datetime) -> Call | None:
+        """The first call in ``[lo, hi]`` that tells ``chat`` about complaint ``cid``."""
+        shows = self.shows.get(chat, {}).get(cid, set())
+        for call in self.between(chat, lo, hi):
+            if not call.ok or call.method not in TEXT_METHODS:
+                continue
+            if cid in call.mentions or call.card == cid:
+                return call
+            if call.method == "editMessageText" and call.message_id in shows:
+                return call
+        return None
+
+
+# ---------------------------------------------------------------------------- the checker
+
+
+@dataclass
+class Truth:
+    """What the driver did, which the app's database cannot be trusted to say."""
+
+    keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # label -> VK key
+    texts: dict[str, str] = field(default_factory=dict)  # label -> its text on VK now
+    deleted: dict[tuple[int, int, int], datetime] = field(default_factory=dict)
+    blocked: dict[int, datetime] = field(default_factory=dict)
+    downtimes: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def label(self) -> dict[tuple[int, int, int], str]:
+        return {v: k for k, v in self.keys.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    invariant: str
+    at: str  # virtual instant of what started the obligation
+    complaint: int | None
+    comment: str | None  # the comment's label in the plan (k17)
+    chat: int | None
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "invariant": self.invariant,
+            "at": self.at,
+            "complaint": self.complaint,
+            "comment": self.comment,
+            "chat": self.chat,
+            "detail": self.detail,
+        }
+
+
+class Checker:
+    """Incremental: obligations are judged once their deadline has passed, each once."""
+
+    def __init__(self, truth: Truth, *, allowance_s: float, detect_s: float) -> None:
+        self.truth = truth
+        self.allowance = timedelta(seconds=allowance_s)
+        self.detect = timedelta(seconds=detect_s)  # VK changes: + the poller's cold period
+        self.calls = CallIndex()
+        self.violations: list[Violation] = []
+        self._done: set[tuple[Any, ...]] = set()
+        self._summary_seen: set[int] = set()
+        self.stats: dict[str, int] = defaultdict(int)
+
+    # ---- helpers
+
+    def deadline(self, t: datetime, allow: timedelta) -> datetime:
+        """``t + allow``, moved later by the time the app was down meanwhile."""
+        d = t + allow
+        for _ in range(4):
+            down = sum(
+                ((min(b, d) - max(a, t)) for a, b in self.truth.downtimes if a < d and b > t),
+                timedelta(),
+            )
+            if t + allow + down == d:
+                break
+            d = t + allow + down
+        return d
+
+    def _flag(self, key: tuple[Any, ...], v: Violation) -> None:
+        if key not in self._done:
+            self._done.add(key)
+            self.violations.append(v)
+
+    def _label(self, snap: Snapshot, cid: int | None) -> str | None:
+        c = snap.complaints.get(cid) if cid is not None else None
+        return self.truth.label().get(c.key) if c else None
+
+    def _blocked_by(self, chat: int, t: datetime) -> bool:
+        at = self.truth.blocked.get(chat)
+        return at is not None and at <= t
+
+    # ---- the pass
+
+    def check(self, snap: Snapshot, calls: Sequence[TgCall]) -> None:
+        self.calls.update(calls)
+        self._sent_rows(snap)
+        self._known(snap)
+        self._changes(snap)
+        self._deleted(snap)
+
+    def _summaries(self, snap: Snapshot) -> dict[int, ORow]:
+        return {r.id: r for r in snap.outbox if r.kind == "summary"}
+
+    # 3. no row sent without its call (and summaries feed "shows" for 1 and 2)
+    def _sent_rows(self, snap: Snapshot) -> None:
+        summaries = self._summaries(snap)
+        covered: dict[int, ORow] = {}
+        for summary in summaries.values():
+            for rid in summary.payload.get("rows", []):
+                covered[int(rid)] = summary
+        for row in snap.outbox:
+            if row.status not in SENT_STATES or ("row", row.id) in self._done:
+                continue
+            if row.sent_at is None or row.sent_at > snap.now:
+                continue
+            if row.status == "coalesced":
+                by = covered.get(row.id)
+                if by is not None and by.status == "sent" and by.sent_at is not None:
+                    self._done.add(("row", row.id))
+                    continue
+                if by is None or by.status not in ("sending", "pending"):
+                    self._flag(
+                        ("row", row.id),
+                        Violation(
+                            "sent_without_call",
+                            row.sent_at.isoformat(),
+                            row.complaint_id,
+                            self._label(snap, row.complaint_id),
+                            row.chat_id,
+                            f"outbox row {row.id} ({row.kind}) is coalesced but no sent summary "
+                            "lists it",
+                        ),
+                    )
+                continue
+            call = self._match(row)
+            if call is not None:
+                self._done.add(("row", row.id))
+                self.stats["rows_matched"] += 1
+                if row.kind == "summary" and row.id not in self._summary_seen:
+                    self._summary_seen.add(row.id)
+                    ids = [int(i) for i in row.payload.get("complaints", [])]
+                    self.calls.add_summary(row.chat_id, call.message_id, call.at, ids)
+                continue
+            self._flag(
+                ("row", row.id),
+                Violation(
+                    "sent_without_call",
+                    row.sent_at.isoformat(),
+                    row.complaint_id,
+                    self._label(snap, row.complaint_id),
+                    row.chat_id,
+                    f"outbox row {row.id} ({row.kind}) is sent at {row.sent_at.isoformat()} "
+                    f"but no matching Bot API call reached chat {row.chat_id} between its "
+                    f"claim ({row.claimed_at.isoformat() if row.claimed_at else '?'}) and then",
+                ),
+            )
+
+    def _match(self, row: ORow) -> Call | None:
+        assert row.sent_at is not None
+        lo = (row.claimed_at or row.created_at) - timedelta(seconds=1)
+        hi = row.sent_at + timedelta(seconds=1)
+        text = row.payload.get("text")
+        for call in self.calls.between(row.chat_id, lo, hi):
+            if not call.ok:
+                continue
+            if row.kind in ("photo", "document"):
+                if call.method in ("sendPhoto", "sendDocument"):
+                    return call
+            elif row.kind == "summary":
+                if call.summary or (call.mentions & set(row.payload.get("complaints", []))):
+                    return call
+            elif row.kind in ("alert", "update") and row.complaint_id is not None:
+                if call.card == row.complaint_id or row.complaint_id in call.mentions:
+                    return call
+                shows = self.calls.shows.get(row.chat_id, {}).get(row.complaint_id, set())
+                if call.method == "editMessageText" and call.message_id in shows:
+                    return call
+            elif isinstance(text, str) and text:
+                if call.text == text:
+                    return call
+            elif call.method in VISIBLE:
+                return call
+        return None
+
+    # 1. every complaint reaches someone who can act on it
+    def _known(self, snap: Snapshot) -> None:
+        created = {a.complaint_id: a for a in snap.audit if a.action == "complaint_created"}
+        for cid, c in snap.complaints.items():
+            if ("known", cid) in self._done:
+                continue
+            entry = created.get(cid)
+            if entry is None:
+                continue
+            deadline = self.deadline(entry.at, self.allowance)
+            agencies = {c.agency, str(entry.after.get("agency") or c.agency)}
+            eligible = [
+                p.telegram_id
+                for p in snap.people.values()
+                if p.role in ("moderator", "admin")
+                or (p.role == "official" and agencies & set(p.agencies))
+            ]
+            told = [
+                (at, chat)
+                for chat in eligible
+                if (at := self.calls.first_named.get(chat, {}).get(cid)) is not None
+            ]
+            first = min(told, default=None)
+            if first is not None and first[0] <= deadline:
+                self._done.add(("known", cid))
+                self.stats["known_ok"] += 1
+                continue
+            if deadline > snap.now:
+                continue  # not due yet
+            late = f"first told chat {first[1]} at {first[0].isoformat()}" if first else "never"
+            self._flag(
+                ("known", cid),
+                Violation(
+                    "known",
+                    entry.at.isoformat(),
+                    cid,
+                    self._label(snap, cid),
+                    None,
+                    f"complaint {cid} (agency {c.agency}) stored at {entry.at.isoformat()} "
+                    f"reached none of its officials, moderators or admins by "
+                    f"{deadline.isoformat()}; {late}",
+                ),
+            )
+
+    # 2. every change reaches everyone holding the card
+    def _changes(self, snap: Snapshot) -> None:
+        for n, a in enumerate(snap.audit):
+            if a.action == "complaint_created":
+                continue
+            status_changed = a.before.get("status") != a.after.get("status") and (
+                "status" in a.before or "status" in a.after
+            )
+            if a.action not in CHANGES and not status_changed:
+                continue
+            deadline = self.deadline(a.at, self.allowance)
+            for chat, shown_at in self._holders(a.complaint_id, a.at):
+                key = ("change", n, a.complaint_id, chat)
+                if key in self._done:
+                    continue
+                person = snap.people.get(chat)
+                if self._blocked_by(chat, deadline) or (person is not None and person.unreachable):
+                    self._done.add(key)
+                    continue
+                call = self.calls.reaches(chat, a.complaint_id, a.at, deadline)
+                if call is not None:
+                    self._done.add(key)
+                    self.stats["changes_ok"] += 1
+                    continue
+                if deadline > snap.now:
+                    continue
+                later = self.calls.reaches(chat, a.complaint_id, a.at, snap.now)
+                self._flag(
+                    key,
+                    Violation(
+                        "change_reaches",
+                        a.at.isoformat(),
+                        a.complaint_id,
+                        self._label(snap, a.complaint_id),
+                        chat,
+                        f"{a.action} of complaint {a.complaint_id} at {a.at.isoformat()} "
+                        f"({a.before.get('status')} → {a.after.get('status', '…')}) did not reach "
+                        f"chat {chat}, shown it at {shown_at.isoformat()}, by "
+                        f"{deadline.isoformat()}; "
+                        + (f"told at {later.at.isoformat()}" if later else "never told"),
+                    ),
+                )
+
+    def _holders(self, cid: int, t: datetime) -> list[tuple[int, datetime]]:
+        return [
+            (chat, at)
+            for chat, shown in self.calls.first_shown.items()
+            if (at := shown.get(cid)) is not None and at < t
+        ]
+
+    # 4. nothing escalated about a deleted comment
+    def _deleted(self, snap: Snapshot) -> None:
+        by_key = snap.by_key()
+        reopened: dict[int, datetime] = {}
+        for a in snap.audit:
+            if a.action in ("reopen", "reopened"):
+                reopened[a.complaint_id] = max(a.at, reopened.get(a.complaint_id, a.at))
+        for vk_key, td in self.truth.deleted.items():
+            c = by_key.get(vk_key)
+            if c is None:
+                continue
+            seen_by = self.deadline(td, self.detect)
+            if reopened.get(c.id, td) > td:
+                continue  # a person reopened it: escalating it again is right
+            for row in snap.outbox:
+                if row.complaint_id != c.id or row.kind not in SLA_KINDS:
+                    continue
+                sent_at = row.sent_at if row.status == "sent" else None
+                sent_late = sent_at is not None and sent_at > seen_by
+                if row.created_at <= seen_by and not sent_late:
+                    continue
+                when = sent_at if sent_late and sent_at else row.created_at
+                self._flag(
+                    ("deleted", row.id),
+                    Violation(
+                        "escalated_deleted",
+                        td.isoformat(),
+                        c.id,
+                        self.truth.label().get(vk_key),
+                        row.chat_id,
+                        f"{row.kind} for complaint {c.id} "
+                        + ("sent" if sent_late else "queued")
+                        + f" at {when.isoformat()}, though its comment was deleted at "
+                        f"{td.isoformat()} (seen by {seen_by.isoformat()} at the latest)",
+                    ),
+                )
+
+    # 2b. at the end: each newest card shows the final state
+    def final_cards(self, snap: Snapshot, messages: dict[int, dict[int, dict[str, Any]]]) -> None:
+        for chat, shown in messages.items():
+            newest: dict[int, tuple[int, str]] = {}
+            for message_id, m in shown.items():
+                text = m.get("text") or ""
+                found = CARD_RE.search(text)
+                if found:
+                    cid = int(found.group(1))
+                    if cid not in newest or message_id > newest[cid][0]:
+                        newest[cid] = (message_id, text)
+            for cid, (message_id, text) in newest.items():
+                c = snap.complaints.get(cid)
+                if c is None:
+                    continue
+                problem = card_problem(c, text)
+                if problem and not self._blocked_by(chat, snap.now):
+                    self._flag(
+                        ("card", chat, cid),
+                        Violation(
+                            "card_final",
+                            snap.now.isoformat(),
+                            cid,
+                            self._label(snap, cid),
+                            chat,
+                            f"chat {chat}'s newest card of complaint {cid} (message "
+                            f"{message_id}) {problem}; the complaint is {c.status}",
+                        ),
+                    )
+
+
+def card_problem(c: CRow, text: str) -> str | None:
+    """Why a card's text does not show the complaint's state, or None if it does."""
+    lines = {s: line for s, line in texts.STATUS_LINE.items() if line}
+    expected = lines.get(c.status)
+    if expected and expected not in text:
+        return f"lacks «{expected}»"
+    for status, line in lines.items():
+        if status != c.status and line in text and not (status == "in_work" and expected):
+            return f"still shows «{line}»"
+    if c.status == "answered" and "Ответ дан" not in text:
+        return "does not show the answer"
+    if c.status in ("open", "in_work"):
+        if c.reopen_count and "Переоткрыта" not in text:
+            return "does not say it was reopened"
+        waiting = "Ждём ответа жителя" in text
+        if c.waiting and not waiting:
+            return "does not show the wait on the resident"
+        if waiting and not c.waiting:
+            return "still shows the wait on the resident"
+    return None
+
+
+# ---------------------------------------------------------------------------- two speeds
+
+
+_DURATION = re.compile(r"-?\d+ (?:сек|мин|ч|дн)(?: \d+ (?:мин|ч))?")
+_DATE = re.compile(r"\d{2}\.\d{2}(?:\.\d{2,4})?(?: \d{2}:\d{2})?")
+_NUMBER = re.compile(r"(№|#|/\w+ )(\d+)")
+_DIGITS = re.compile(r"\d+")
+#: Lines that depend on the moment, not on the outcome: the countdown, «changed since the
+#: summary» above a card (whether it came in a summary depends on the backlog), and the
+#: resident's words (a card shows the text as it was when sent; whether an edit came first
+#: depends on the poller; the stored text is compared as ``text_current``).
+_MOMENT_LINES = ("⏰", "🔥", "🔄", "«")
+
+
+def normalize(text: str, labels: dict[int, str]) -> str:
+    """A message with times, dates and ids taken out; complaint numbers become the plan's
+    comment labels (the same complaint may get another number at another speed)."""
+    lines = [ln for ln in text.splitlines() if not ln.startswith(_MOMENT_LINES)]
+    out = "\n".join(lines)
+    out = _NUMBER.sub(
+        lambda m: m.group(1) + labels.get(int(m.group(2)), "?" if m.group(1) in "№#" else "#"),
+        out,
+    )
+    out = _DATE.sub("‹дата›", out)
+    out = _DURATION.sub("‹время›", out)
+    return _DIGITS.sub("#", out)
+
+
+@dataclass
+class FinalState:
+    """What one run ended with, independent of speed, ids and instants."""
+
+    complaints: dict[str, dict[str, Any]]  # comment label -> state
+    cards: dict[int, dict[str, str]]  # chat -> comment label -> its newest card, normalized
+    told: dict[int, list[str]]  # chat -> comment labels it was told about
+    replies: dict[int, list[str]]  # chat -> replies to its compared steps, normalized
+
+
+def final_state(
+    snap: Snapshot,
+    truth: Truth,
+    index: CallIndex,
+    messages: dict[int, dict[int, dict[str, Any]]],
+    replies: dict[int, list[str]],
+    listings: set[int] | None = None,
+) -> FinalState:
+    """``listings``: indexes of calls that answered a list command (/open, /my: what is
+    open that minute); they do not count as telling (which complaints are in them depends on
+    the second the list was asked for)."""
+    label = truth.label()
+    by_id = {cid: label.get(c.key, f"?{cid}") for cid, c in snap.complaints.items()}
+    complaints = {
+        by_id[c.id]: {
+            "status": c.status,
+            "agency": c.agency,
+            "reopen_count": c.reopen_count,
+            "waiting": c.waiting,
+            "answered": c.answered,
+            "taken_by": c.taken_by,
+            "repeat_of": by_id.get(c.repeat_of) if c.repeat_of else None,
+            # whether the app has the comment's last text (an edit seen)
+            "text_current": c.text == truth.texts.get(by_id[c.id], c.text),
+        }
+        for c in snap.complaints.values()
+    }
+    cards: dict[int, dict[str, str]] = {}
+    for chat, shown in messages.items():
+        newest: dict[int, tuple[int, str]] = {}
+        for message_id, m in shown.items():
+            found = CARD_RE.search(m.get("text") or "")
+            if found:
+                cid = int(found.group(1))
+                if cid not in newest or message_id > newest[cid][0]:
+                    newest[cid] = (message_id, m.get("text") or "")
+        cards[chat] = {
+            by_id.get(cid, f"?{cid}"): normalize(text, by_id) for cid, (_, text) in newest.items()
+        }
+    skip = listings or set()
+    told: dict[int, list[str]] = {}
+    for chat, calls in index.by_chat.items():
+        named = set(index.summarized.get(chat, set()))
+        for call in calls:
+            if call.ok and call.method in TEXT_METHODS and call.index not in skip:
+                named |= call.mentions | ({call.card} if call.card else set())
+        if named:
+            told[chat] = sorted((by_id.get(cid, f"?{cid}") for cid in named), key=_label_order)
+    return FinalState(
+        complaints,
+        cards,
+        told,
+        {chat: [normalize(r, by_id) for r in rs] for chat, rs in replies.items()},
+    )
+
+
+def compare_final(a: FinalState, b: FinalState, speeds: tuple[float, float]) -> list[Violation]:
+    """Differences between two runs of one seed, as ``same_final_state`` violations."""
+    out: list[Violation] = []
+    sa, sb = (f"{s:g}×" for s in speeds)
+
+    def diff(what: str, chat: int | None, comment: str | None, x: Any, y: Any) -> None:
+        out.append(
+            Violation(
+                "same_final_state",
+                "end",
+                None,
+                comment,
+                chat,
+                f"{what}: at {sa} {x!r}, at {sb} {y!r}",
+            )
+        )
+
+    for key in sorted(a.complaints.keys() | b.complaints.keys(), key=_label_order):
+        x, y = a.complaints.get(key), b.complaints.get(key)
+        if x != y:
+            diff("complaint state", None, key, x, y)
+    for chat in sorted(a.cards.keys() | b.cards.keys()):
+        ca, cb = a.cards.get(chat, {}), b.cards.get(chat, {})
+        for key in sorted(ca.keys() & cb.keys(), key=_label_order):
+            if ca[key] != cb[key]:
+                diff("newest card", chat, key, ca[key], cb[key])
+    for chat in sorted(a.told.keys() | b.told.keys()):
+        x2, y2 = set(a.told.get(chat, [])), set(b.told.get(chat, []))
+        if x2 != y2:
+            only_a, only_b = sorted(x2 - y2, key=_label_order), sorted(y2 - x2, key=_label_order)
+            diff("complaints told", chat, None, only_a, only_b)
+    for chat in sorted(a.replies.keys() | b.replies.keys()):
+        ra, rb = a.replies.get(chat, []), b.replies.get(chat, [])
+        if ra != rb:
+            first = next(
+                (i for i, (x3, y3) in enumerate(zip(ra, rb, strict=False)) if x3 != y3),
+                min(len(ra), len(rb)),
+            )
+            diff(
+                f"reply #{first + 1} to the person's steps",
+                chat,
+                None,
+                ra[first] if first < len(ra) else None,
+                rb[first] if first < len(rb) else None,
+            )
+    return out
+
+
+def _label_order(label: str | None) -> tuple[int, str]:
+    if label and label[1:].isdigit():
+        return int(label[1:]), label
+    return 1 << 30, str(label)
+
+
+__all__ = [
+    "CallIndex",
+    "Checker",
+    "FinalState",
+    "Snapshot",
+    "Truth",
+    "Violation",
+    "compare_final",
+    "final_state",
+    "normalize",
+    "snapshot",
+]

@@ -1,0 +1,84 @@
+"""Support for the issue-11 app tests: waiting on conditions, and a Bot API host that fails
+the way a proxy in front of Telegram does (an HTML error page) until told to pass through."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.runner import Sandbox
+
+BROKEN_PAGE = (
+    "<html><head><title>502 Bad Gateway</title></head>"
+    "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+)
+
+
+async def until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Wait (real seconds, generous: a loaded machine is slow, never wrong) until ``cond``."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+def texts_to(sb: Sandbox, chat_id: int, method: str = "sendMessage") -> list[str]:
+    """What the bot successfully sent to ``chat_id`` by ``method``, in order."""
+    return [
+        c.text or ""
+        for c in sb.tg.calls
+        if c.chat_id == chat_id and c.method == method and c.status == 200
+    ]
+
+
+class FlakyProxy:
+    """A Bot API host: an nginx-style ``502`` HTML page while ``broken``, else a plain
+    pass-through to ``target`` (the fake Telegram)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.broken = True
+        self.refused = 0  # requests answered with the HTML page
+        self._runner: web.AppRunner | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self.base_url = ""
+
+    async def __aenter__(self) -> FlakyProxy:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        if self.broken:
+            self.refused += 1
+            return web.Response(status=502, text=BROKEN_PAGE, content_type="text/html")
+        assert self._http is not None
+        headers: dict[str, Any] = {}
+        if request.headers.get("Content-Type"):
+            headers["Content-Type"] = request.headers["Content-Type"]
+        async with self._http.request(
+            request.method, self.target + request.path_qs, data=body, headers=headers
+        ) as resp:
+            return web.Response(
+                status=resp.status,
+                body=await resp.read(),
+                content_type=resp.content_type,
+            )

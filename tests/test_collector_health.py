@@ -1,0 +1,157 @@
+"""Issue 11, defects 4 and 9, end to end: the real app (aiogram, vk_api, a SQLite file)
+against the fake VK and Telegram servers on a virtual clock.
+
+* Every VK request fails (the fake answers 500 to everything): /healthz, /metrics, /status
+  and ``otklik status`` must say so within minutes, and recover when VK is back.  Before the
+  fix a pass whose request failed was stored as a good pass and health said "ok".
+* A resident adds the address to a complaint by editing it, and nothing else happens on the
+  post: the stored complaint must show the address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.collecting import coverage_report
+from bot.metrics import Health
+from sandbox.runner import Sandbox
+from storage.db import make_engine, make_session_factory
+from tests.ops_support import get, sample, serving
+
+pytestmark = pytest.mark.e2e
+
+SPEED = 200.0
+MODERATOR = 601
+
+
+async def until(
+    what: str, check: Callable[[], Coroutine[Any, Any, bool]], timeout_s: float = 90.0
+) -> None:
+    """Wait (real time) until ``check`` holds; the machine may be busy, so be generous."""
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running(sandbox: Sandbox, end: datetime) -> AsyncIterator[None]:
+    """The app runs (virtual time moves) inside the block."""
+    stop = False
+    task = asyncio.create_task(sandbox.run_app(end, stop_when=lambda: stop))
+
+    async def started() -> bool:
+        return sandbox.app is not None
+
+    await until("the app to start", started)
+    try:
+        yield
+    finally:
+        stop = True
+        await task
+
+
+def replies(sandbox: Sandbox, chat_id: int) -> list[str]:
+    return [
+        str(c.text)
+        for c in sandbox.tg.calls
+        if c.method == "sendMessage" and c.chat_id == chat_id and c.status == 200
+    ]
+
+
+async def test_health_metrics_and_status_say_so_when_every_vk_request_fails(
+    make_scenario: Any, tmp_path: Path, db_url: str
+) -> None:
+    scenario = make_scenario([], end="2026-11-24T12:00:00+03:00")  # stopped well before
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
+        sandbox.vk.inject_fault("http500", count=10**9)  # VK answers nothing but 500
+        async with running(sandbox, scenario.end):
+            app = sandbox.app
+            assert app is not None
+            async with serving(app.metrics, Health(app.metrics, None)) as base:
+
+                async def collector(status: str) -> bool:
+                    _, _, body = await get(base + "/healthz")
+                    return bool(body["checks"]["collector"]["status"] == status)
+
+                await until("the collector to be degraded", lambda: collector("degraded"))
+                _, body_text, body = await get(base + "/healthz")
+                check = body["checks"]["collector"]
+                assert body["status"] == "degraded"
+                assert check["vk_failed_in_row"] >= 3 and "[-1]" in check["vk_error"]
+                _, exposition, _ = await get(base + "/metrics")
+                assert sample(exposition, "otklik_vk_failed_requests_in_row") >= 3
+                assert sample(exposition, "otklik_collector_passes_total", result="failed") >= 1
+                assert "otklik_collector_passes_total{result=\"ok\"}" not in exposition
+
+                # The moderator asks; the answer says VK is away (from what the collector
+                # stored, so a bot in another process would say the same).
+                sandbox.tg.push_message(MODERATOR, "/status")
+
+                async def told() -> bool:
+                    return any("ВКонтакте не отвечает" in t for t in replies(sandbox, MODERATOR))
+
+                await until("/status to say VK is away", told)
+                (status_text,) = [t for t in replies(sandbox, MODERATOR) if "Состояние" in t]
+                assert "нет связи с сервером ВКонтакте" in status_text
+                engine = make_engine(db_url)
+                try:
+                    report = await coverage_report(
+                        make_session_factory(engine), sandbox.clock.now()
+                    )
+                finally:
+                    await engine.dispose()
+                assert "VK requests: FAILING" in report
+
+                sandbox.vk.clear_faults()  # VK is back
+                await until("the collector to recover", lambda: collector("ok"))
+                sandbox.tg.push_message(MODERATOR, "/status")
+
+                async def fine() -> bool:
+                    return any("запросы проходят" in t for t in replies(sandbox, MODERATOR))
+
+                try:
+                    await until("/status to say VK works", fine, 30)
+                except AssertionError:
+                    print("REPLIES", replies(sandbox, MODERATOR))
+                    print("CALLS", [(c.method, c.chat_id, c.status) for c in sandbox.tg.calls[-10:]])
+                    print("VK", app.metrics.vk, sandbox.clock.now())
+                    print("VKCALLS", [(c.at.isoformat(timespec="seconds"), c.http_status, c.error_code, c.inner) for c in sandbox.vk.calls][20:40])
+                    raise
+                assert "ВКонтакте не отвечает" not in replies(sandbox, MODERATOR)[-1]
+
+
+async def test_an_edited_complaint_is_stored_with_the_address_added(
+    make_scenario: Any, tmp_path: Path, db_url: str
+) -> None:
+    """Only the edit happens after the complaint: the post's comment count never moves."""
+    address = "Яма на дороге у дома 5 по ул. Ленина, когда заделаете? Уже два колеса пробили"
+    scenario = make_scenario(
+        [
+            {
+                "at": "2026-11-23T08:05:00+03:00",
+                "comment": {
+                    "page": 1001,
+                    "post": 10,
+                    "id": 11,
+                    "from_id": 7001,
+                    "text": "Яма на дороге, когда заделаете? Уже два колеса пробили",
+                },
+            },
+            {"at": "2026-11-23T08:08:00+03:00", "edit": {"page": 1001, "id": 11, "text": address}},
+        ],
+        end="2026-11-23T08:40:00+03:00",
+    )
+    async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
+        report = await sandbox.run()
+    (complaint,) = report["complaints"]
+    assert complaint["text"] == address

@@ -29,11 +29,17 @@ class Dialect:
     ``int_bools``: VK's schema types many flags as ``base_bool_int`` (0/1) and vkbottle-types
     maps them to ``bool`` like real booleans, so VK may send either.  ``required``: fields the
     official schema requires that the model generator relaxed, by model class name.
+    ``nulls``: the API sends ``null`` for an absent optional field (MAX's schema marks such
+    fields ``nullable`` and even required), so ``null`` passes where the model allows None.
+    ``extra``: keys the official schema declares that the models lack, by model class name
+    (a subclass inherits them).
     """
 
     name: str
     int_bools: bool = False
     required: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    nulls: bool = False
+    extra: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 VK = Dialect(
@@ -87,13 +93,15 @@ def problems(value: Any, annotation: Any, dialect: Dialect, path: str = "$") -> 
     if origin is typing.Annotated:
         return problems(value, typing.get_args(annotation)[0], dialect, path)
     if value is None:
+        if dialect.nulls and type(None) in (_union_args(annotation) or ()):
+            return []
         return [f"{path}: null ({dialect.name} omits absent fields)"]
     args = _union_args(annotation)
     if args is not None:
         return _union_problems(value, [a for a in args if a is not type(None)], dialect, path)
     if origin is typing.Literal:
         allowed = typing.get_args(annotation)
-        ok = any(value == a and type(value) is type(a) for a in allowed)
+        ok = any(value == a and _json_type(value) == _json_type(a) for a in allowed)
         return [] if ok else [f"{path}: {value!r} is not one of {allowed!r}"]
     if origin in (list, Sequence, tuple) or annotation in (list, tuple):
         if not isinstance(value, list):
@@ -163,7 +171,12 @@ def model_problems(
     if not model.__pydantic_complete__:
         model.model_rebuild()  # vkbottle-types defer building: resolve forward references
     fields = {(f.alias or name): f for name, f in model.model_fields.items()}
-    out = [f"{path}.{k}: not a field of {model.__name__}" for k in value if k not in fields]
+    extra = {k for cls in model.__mro__ for k in dialect.extra.get(cls.__name__, ())}
+    out = [
+        f"{path}.{k}: not a field of {model.__name__}"
+        for k in value
+        if k not in fields and k not in extra
+    ]
     extra_required = dialect.required.get(model.__name__, frozenset())
     for key, info in fields.items():
         if key not in value:

@@ -24,11 +24,13 @@ import os
 import resource
 import sys
 import time
+import zlib
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
 SEC_PER_H = 3600.0
+TextLog = dict[tuple[int, int, int], list[tuple[float, int]]]
 # Pacing margin over the per-token rps limit, both sides (evenly spaced requests).
 RPS_MARGIN = 1.25
 
@@ -142,7 +144,23 @@ def _truth(world: Any) -> dict[str, Any]:
             (c.group_id, c.post_id, c.comment_id, c.at.timestamp()) for c in world.comments
         ],
         "posts": [(p.group_id, p.post_id, p.at.timestamp()) for p in world.posts],
+        "edits": [
+            (e.group_id, e.post_id, e.comment_id, e.at.timestamp(), _crc(e.text))
+            for e in world.edits
+        ],
     }
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _log_text(texts: TextLog, ev: Any, now: float) -> None:
+    """When each distinct text of a comment was first handed to storage (edits seen)."""
+    seen = texts.setdefault((-ev.owner_id, ev.post_id, ev.comment_id), [])
+    crc = _crc(ev.text)
+    if not seen or seen[-1][1] != crc:
+        seen.append((now, crc))
 
 
 def _stats(recs: list[Any]) -> dict[str, Any]:
@@ -172,6 +190,7 @@ def _world(fake: Any, opts: dict[str, Any]) -> Any:
         new_posts_per_day=opts["posts_per_day"],
         comments_per_day=opts["comments_per_day"],
         seed=opts["seed"],
+        edit_share=opts["edit_share"],
     )
 
 
@@ -189,12 +208,15 @@ def naive_paced_process(opts: dict[str, Any], conn: Connection) -> None:
 
 
 def _recorder(
-    detected: dict[tuple[int, int, int], float], posts_seen: dict[tuple[int, int], float]
+    detected: dict[tuple[int, int, int], float],
+    posts_seen: dict[tuple[int, int], float],
+    texts: TextLog,
 ) -> Any:
     def record(batch: Any, at: datetime) -> None:
         now = at.timestamp()
         for ev in batch.comments:
             detected.setdefault((-ev.owner_id, ev.post_id, ev.comment_id), now)
+            _log_text(texts, ev, now)
         for p in batch.posts:
             posts_seen.setdefault((-p.owner_id, p.post_id), now)
 
@@ -218,7 +240,8 @@ def _naive_paced(opts: dict[str, Any]) -> dict[str, Any]:
             fake.add_token(t, "service")
         detected: dict[tuple[int, int, int], float] = {}
         posts_seen: dict[tuple[int, int], float] = {}
-        record = _recorder(detected, posts_seen)
+        texts: TextLog = {}
+        record = _recorder(detected, posts_seen, texts)
         asyncio.run(
             run_paced(
                 fake, clock, world.group_ids, tokens,
@@ -233,12 +256,19 @@ def _naive_paced(opts: dict[str, Any]) -> dict[str, Any]:
                 "detected": list(detected.items()),
                 "posts_seen": list(posts_seen.items()),
                 "lp_seen": [],
+                "texts": _edited_only(texts, truth),
                 "stats": _stats(fake.calls),
             }
         )
         del fake, world
         _log(f"naive (paced) phase {k + 1}/{opts['naive_phases']} done")
     return {"phases": phases, "truth": truth}
+
+
+def _edited_only(texts: TextLog, truth: dict[str, Any]) -> list[Any]:
+    """The text logs of the comments the world edits (all that scoring needs)."""
+    keys = {(g, p, c) for g, p, c, _, _ in truth["edits"]}
+    return [(k, v) for k, v in texts.items() if k in keys]
 
 
 def _count(values: Any) -> dict[str, int]:
@@ -284,6 +314,7 @@ async def _side_main(
     detected: dict[tuple[int, int, int], float] = {}
     posts_seen: dict[tuple[int, int], float] = {}
     lp_seen: dict[tuple[int, int, int], float] = {}
+    texts: TextLog = {}
     stop = asyncio.Event()
 
     def record(batch: Any, target: dict[tuple[int, int, int], float]) -> None:
@@ -291,6 +322,8 @@ async def _side_main(
         for ev in batch.comments:
             if ev.change == "new":
                 target.setdefault((-ev.owner_id, ev.post_id, ev.comment_id), now)
+            if ev.change in ("new", "edit") and target is detected:
+                _log_text(texts, ev, now)
         for p in batch.posts:
             posts_seen.setdefault((-p.owner_id, p.post_id), now)
 
@@ -367,6 +400,9 @@ async def _side_main(
             "requests_by_trigger": collector.triggers,
             "calls_by_kind": collector.calls_by_kind,
             "counter_gap_triggers": collector.gap_triggers,
+            "reread_calls": collector.reread_calls,
+            "edits_found_by_rereads": collector.edits_seen,
+            "dormant_posts_woken": collector.revived,
         }
         if opts.get("debug"):
             extra["post_states"] = {
@@ -387,6 +423,7 @@ async def _side_main(
         "detected": list(detected.items()),
         "posts_seen": list(posts_seen.items()),
         "lp_seen": list(lp_seen.items()),
+        "texts": list(texts.items()),
     }
 
 
@@ -469,6 +506,7 @@ def score(
         for g, p, at in truth["posts"]
         if t0 <= at < t1 and (g, p) not in posts_seen
     ]
+    edits = _score_edits(side, truth, t0, t1, lp_pages)
     hours = (opts["hours"] * SEC_PER_H + opts["grace_min"] * 60) / SEC_PER_H
     n = len(delays_all)
     out = {
@@ -486,6 +524,7 @@ def score(
         "discovery_delay_s": _pct(disc),
         "new_posts_discovered": f"{len(disc)}/"
         + str(sum(1 for _, _, at in truth["posts"] if t0 <= at < t1)),
+        **{k: v for k, v in edits.items() if k != "_delays"},
         "error6": stats["error6"],
         "errors_by_code": stats["errors"],
         "inner_errors_by_code": stats["inner_errors"],
@@ -503,8 +542,41 @@ def score(
         out["longpoll_delivery_s"] = _pct(lp_delays)
         out["longpoll_comments"] = len(lp_delays)
     if raw:
-        out["_raw"] = {"watched": delays_watched, "all": delays_all, "discovery": disc}
+        out["_raw"] = {
+            "watched": delays_watched,
+            "all": delays_all,
+            "discovery": disc,
+            "edits": edits["_delays"],
+        }
     return out
+
+
+def _score_edits(
+    side: dict[str, Any], truth: dict[str, Any], t0: float, t1: float, lp_pages: set[int]
+) -> dict[str, Any]:
+    """Edits made in the window: seen when the edited text reached storage (by a re-read, a
+    full read of the post, Long Poll, or the comment's first read after the edit)."""
+    texts = {tuple(k): v for k, v in side.get("texts", [])}
+    window = [e for e in truth.get("edits", []) if t0 <= e[3] < t1]
+    delays: list[float] = []
+    polled: list[float] = []
+    for gid, pid, cid, at, crc in window:
+        seen = next((t for t, c in texts.get((gid, pid, cid), []) if c == crc), None)
+        if seen is None:
+            continue
+        delays.append(max(0.0, seen - at))
+        if gid not in lp_pages:
+            polled.append(delays[-1])
+    polled_total = sum(1 for e in window if e[0] not in lp_pages)
+    return {
+        "edits_total": len(window),
+        "edits_seen": len(delays),
+        "edits_seen_share": round(len(delays) / len(window), 4) if window else None,
+        "edit_delay_s": _pct(delays),
+        "edits_seen_share_polled": round(len(polled) / polled_total, 4) if polled_total else None,
+        "edit_delay_s_polled": _pct(polled),
+        "_delays": delays,
+    }
 
 
 def _pool(per_phase: list[dict[str, Any]]) -> dict[str, Any]:
@@ -518,6 +590,9 @@ def _pool(per_phase: list[dict[str, Any]]) -> dict[str, Any]:
                 "http_requests_per_hour", "api_calls_per_hour", "error6"):  # fmt: skip
         out[key] = round(sum(p[key] for p in per_phase) / n, 1)
     out["detected_share"] = round(sum(p["detected_share"] for p in per_phase) / n, 5)
+    seen = [p["edits_seen_share"] for p in per_phase if p["edits_seen_share"] is not None]
+    out["edits_seen_share"] = round(sum(seen) / len(seen), 4) if seen else None
+    out["edit_delay_s"] = _pct([d for p in per_phase for d in p["_raw"]["edits"]])
     out["requests_per_detected"] = round(requests / detected, 2) if detected else None
     for key, name in (("watched", "delay_s_watched"), ("all", "delay_s_all"),
                       ("discovery", "discovery_delay_s")):  # fmt: skip
@@ -544,6 +619,9 @@ def main() -> int:
     ap.add_argument("--start", default="2026-11-24T09:40:00+03:00", help="warm-up start (MSK)")
     ap.add_argument("--longpoll-pages", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--edit-share", type=float, default=0.05, help="residents' comments edited once"
+    )
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument(
         "--naive-clock",
@@ -579,6 +657,7 @@ def main() -> int:
         "start": datetime.fromisoformat(a.start).astimezone(UTC).isoformat(),
         "longpoll_pages": a.longpoll_pages,
         "seed": a.seed,
+        "edit_share": a.edit_share,
         "debug": a.debug,
         "hot_period_s": a.hot_period,
         "cold_period_s": a.cold_period,

@@ -107,6 +107,7 @@ def _free_port() -> int:
 
 
 def _registry(path: Path, group_ids: list[int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "agencies": [{"id": "city", "name": "Администрация", "tz": "Europe/Moscow"}],
         "pages": [
@@ -138,40 +139,58 @@ async def _get(http: aiohttp.ClientSession, url: str) -> str | None:
         return None
 
 
+def _spawn(workdir: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=workdir,  # no stray .env; ./data/otklik.db lands here
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def _log_errors(path: Path) -> list[str]:
     lines = path.read_text(errors="replace").splitlines() if path.exists() else []
     return [ln[:300] for ln in lines if " ERROR " in ln or " CRITICAL " in ln or "Traceback" in ln]
 
 
-async def run_one(pages: int, a: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+async def run_one(
+    pages: int,
+    workdir: Path,
+    *,
+    seconds: float,
+    posts_per_page: int = 3,
+    tokens: int = 0,
+    ready_timeout: float = 900.0,
+) -> dict[str, Any]:
     """Start the fakes and ``otklik run`` on ``pages`` pages, wait until start-up is over,
-    measure ``a.seconds`` of idle, stop everything."""
+    measure ``seconds`` of idle, stop everything.  ``tokens`` 0: one per 2,000 pages."""
     from config.clock import SystemClock
     from sandbox.fake_telegram import FakeTelegram
     from sandbox.fake_vk import FakeVK
 
-    workdir.mkdir(parents=True, exist_ok=True)
     clock = SystemClock()
     vk, tg = FakeVK(clock), FakeTelegram(clock)
     now = clock.now()
     group_ids = [GROUP_ID_BASE + i for i in range(pages)]
     for i, gid in enumerate(group_ids):
         vk.add_group(gid, f"Администрация №{i}", f"idle{gid}")
-        for j in range(a.posts_per_page):
+        for j in range(posts_per_page):
             # Posts of the last three days, none near the end of the 14-day watch window.
             age_h = 1 + (i * 7 + j * 23) % 72
             vk.add_post(gid, at=now - timedelta(hours=age_h), text=f"Новости района №{j}")
-    n_tokens = a.tokens or max(1, math.ceil(pages / PAGES_PER_TOKEN))
-    tokens = [f"idle-token-{k}" for k in range(n_tokens)]
-    for tok in tokens:
-        vk.add_token(tok, "service")
+    n_tokens = tokens or max(1, math.ceil(pages / PAGES_PER_TOKEN))
+    keys = [f"idle-token-{k}" for k in range(n_tokens)]
+    for key in keys:
+        vk.add_token(key, "service")
     for person in PEOPLE:
         first, _, last = str(person["name"]).partition(" ")
         tg.add_user(int(person["telegram_id"]), first, last)
     await vk.start()
     await tg.start()
     registry = workdir / "registry.yaml"
-    _registry(registry, group_ids)
+    _registry(registry, group_ids)  # (creates ``workdir``)
     port = _free_port()
     env = {
         k: v
@@ -183,7 +202,7 @@ async def run_one(pages: int, a: argparse.Namespace, workdir: Path) -> dict[str,
             "OTKLIK__TELEGRAM__TOKEN": BOT_TOKEN,
             "OTKLIK__TELEGRAM__API_BASE": tg.base_url,
             "OTKLIK__VK__API_BASE": vk.base_url,
-            "OTKLIK__VK__SERVICE_TOKENS": json.dumps(tokens),
+            "OTKLIK__VK__SERVICE_TOKENS": json.dumps(keys),
             "OTKLIK__REGISTRY_PATH": str(registry),
             "OTKLIK__METRICS__PORT": str(port),
             "PYTHONPATH": str(ROOT),
@@ -192,30 +211,23 @@ async def run_one(pages: int, a: argparse.Namespace, workdir: Path) -> dict[str,
     log_path = workdir / "otklik.log"
     db = workdir / "data" / "otklik.db"  # the default URL, relative to the working directory
     metrics_url = f"http://127.0.0.1:{port}"
-    expected_posts = pages * a.posts_per_page
+    expected_posts = pages * posts_per_page
     proc: subprocess.Popen[bytes] | None = None
     try:
-        with log_path.open("wb") as out:
-            spawned = time.monotonic()
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
-                cwd=workdir,  # no stray .env; ./data/otklik.db lands here
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        spawned = time.monotonic()
+        proc = _spawn(workdir, env, log_path)
         pid = proc.pid
         _log(f"{pages} pages: otklik run pid {pid}, {n_tokens} token(s), log {log_path}")
         first_look_s: float | None = None
         ready_s: float | None = None
         async with aiohttp.ClientSession() as http:
-            deadline = spawned + a.ready_timeout
+            deadline = spawned + ready_timeout
             while ready_s is None:
                 if proc.poll() is not None:
                     raise RuntimeError(f"otklik run exited ({proc.returncode}); see {log_path}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"not settled within {a.ready_timeout:.0f} s (posts stored "
+                        f"not settled within {ready_timeout:.0f} s (posts stored "
                         f"{_stored_posts(db)}/{expected_posts}); see {log_path}"
                     )
                 await asyncio.sleep(0.5)
@@ -227,13 +239,13 @@ async def run_one(pages: int, a: argparse.Namespace, workdir: Path) -> dict[str,
                 body = await _get(http, f"{metrics_url}/metrics")
                 if body is not None and "otklik_collector_lag_seconds{" in body:
                     ready_s = time.monotonic() - spawned
-            _log(f"{pages} pages: settled after {ready_s:.1f} s; measuring {a.seconds:.0f} s")
+            _log(f"{pages} pages: settled after {ready_s:.1f} s; measuring {seconds:.0f} s")
             vk0, tg0 = len(vk.calls), len(tg.calls)
             load0 = os.getloadavg()[0]
             w0, cpu0 = time.monotonic(), cpu_seconds(pid)
             rss_max = 0.0
-            while time.monotonic() - w0 < a.seconds:
-                await asyncio.sleep(min(1.0, max(0.0, a.seconds - (time.monotonic() - w0))))
+            while time.monotonic() - w0 < seconds:
+                await asyncio.sleep(min(1.0, max(0.0, seconds - (time.monotonic() - w0))))
                 if proc.poll() is not None:
                     raise RuntimeError(f"otklik run exited ({proc.returncode}); see {log_path}")
                 rss_max = max(rss_max, memory_mb(pid)["VmRSS"])
@@ -298,7 +310,15 @@ async def amain(a: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="otklik-idle-") as tmp:
         base = Path(a.workdir) if a.workdir else Path(tmp)
         for pages in a.pages:
-            runs.append(await run_one(pages, a, base / f"pages-{pages}"))
+            result = await run_one(
+                pages,
+                base / f"pages-{pages}",
+                seconds=a.seconds,
+                posts_per_page=a.posts_per_page,
+                tokens=a.tokens,
+                ready_timeout=a.ready_timeout,
+            )
+            runs.append(result)
             _log(f"{pages} pages: {runs[-1]}")
     checks = [r[k] for r in runs for k in ("cpu_floor_met", "rss_floor_met") if k in r]
     return {
@@ -327,7 +347,10 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print only the JSON line")
     ap.add_argument("--posts-per-page", type=int, default=3)
     ap.add_argument(
-        "--tokens", type=int, default=0, help=f"service tokens (0: one per {PAGES_PER_TOKEN} pages)"
+        "--tokens",
+        type=int,
+        default=0,
+        help=f"service tokens (0: one per {PAGES_PER_TOKEN} pages)",
     )
     ap.add_argument(
         "--ready-timeout", type=float, default=900.0, help="real seconds allowed for start-up"

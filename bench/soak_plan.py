@@ -688,8 +688,9 @@ class _Builder:
                 for a, b in self.downtimes:
                     if a <= step.at < b + timedelta(minutes=2):
                         step = replace(step, at=b + timedelta(minutes=2, seconds=1))
-            if step.kind == "block" and any(a <= step.at < b for a, b in self.downtimes):
-                continue
+            for a, b in self.downtimes:
+                if step.kind == "block" and a <= step.at < b:
+                    step = replace(step, at=b + timedelta(minutes=1))
             out.append(step)
         order = {"restart": 0, "block": 1}
         out.sort(key=lambda s: (s.at, order.get(s.kind, 2)))

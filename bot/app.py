@@ -67,6 +67,9 @@ LEADER_CHECK_S = 5.0
 #: 10 s between SIGTERM and SIGKILL.
 DRAIN_S = 8.0
 
+#: ``Response[T]`` models by result type, held strongly (``BotApiSession.check_response``).
+_RESPONSE_MODELS: dict[object, object] = {}
+
 
 class BotApiSession(AiohttpSession):
     """aiogram's session, reading a non-JSON answer as the network failure it is.
@@ -80,6 +83,12 @@ class BotApiSession(AiohttpSession):
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in _RESPONSE_MODELS:
+            # aiogram looks up ``Response[T]`` on every call and pydantic holds parametrized
+            # models weakly: each garbage collection freed ``Response[list[Update]]`` and the
+            # next poll compiled the whole Update validator again (~6 ms, issue 11).
+            _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
         try:
             return super().check_response(bot, method, status_code, content)
         except ClientDecodeError as exc:

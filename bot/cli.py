@@ -233,7 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level, settings.log_format)
     from bot.lean_types import install as lean_telegram_types
 
-    lean_telegram_types()  # before aiogram is imported: ~100 MB less (issue 11)
+    lean_telegram_types()  # before aiogram is imported: ~90 MB less (issue 11)
     from bot.app import OtklikApp
 
     async def main() -> None:
@@ -265,6 +265,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.texts import ROLE_NAMES
 
     tz = ZoneInfo(scenario.agencies[0].tz if scenario.agencies else "Europe/Moscow")
+    printed: dict[str, int] = {}  # what the summary counts: exactly what was printed
 
     def show(call: TgCall) -> None:
         if call.method == "answerCallbackQuery" or call.chat_id is None:
@@ -279,10 +280,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stamp = call.at.astimezone(tz).strftime("%d.%m %H:%M")
         body = _strip_html(call.text or "").strip().replace("\n", "\n      ")
         print(f"\n[{stamp}] → {name}: {verb}\n      {body}", flush=True)
+        printed[verb] = printed.get(verb, 0) + 1
 
+    start, end = (
+        at.astimezone(tz).strftime("%d.%m.%Y %H:%M") for at in (scenario.start, scenario.end)
+    )
+    span = f"{start} — {end}"
     print(
-        f"Сценарий: {args.scenario}\nВиртуальное время с {scenario.start} по {scenario.end}, "
-        f"ускорение ×{args.speed:g}.",
+        f"Сценарий: {args.scenario}\nВиртуальное время {span}, ускорение ×{args.speed:g}.",
         flush=True,
     )
 
@@ -296,11 +301,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return await sandbox.report()
 
     report = asyncio.run(main())
-    _print_summary(report)
+    _print_summary(report, printed)
     return 0
 
 
-def _print_summary(report: dict[str, Any]) -> None:
+#: The demo's last words: what to do to run Otklik for real (issue 14).
+NEXT_STEPS = """Дальше:
+  1. Создайте .env с токенами: OTKLIK__TELEGRAM__TOKEN (бот от @BotFather) и
+     OTKLIK__VK__SERVICE_TOKENS (сервисный ключ приложения ВКонтакте); подробно — README.
+  2. Опишите ведомства, страницы и людей в registry.yaml (образец — registry.example.yaml).
+  3. otklik check — проверит настройки, реестр, базу данных и токены.
+  4. otklik run — запуск; otklik status — охват страниц ВКонтакте."""
+
+
+def _print_summary(report: dict[str, Any], printed: dict[str, int] | None = None) -> None:
     complaints = report["complaints"]
     answered = [c for c in complaints if c["answered_at"]]
     times = [c["response_seconds"] for c in answered if c["response_seconds"] is not None]
@@ -314,12 +328,13 @@ def _print_summary(report: dict[str, Any]) -> None:
     )
     if times:
         print(f"Медианное время ответа: {format_duration_ru(int(statistics.median(times)))}")
-    sent = [
-        t
-        for t in report["telegram"]
-        if t["method"] in ("sendMessage", "editMessageText") and t["status"] == 200
-    ]
-    print(f"Сообщений в Telegram: {len(sent)}; запросов к VK: {report['vk']['http_requests']}")
+    counts = printed or {}
+    parts = ", ".join(f"{verb}: {n}" for verb, n in sorted(counts.items()))
+    print(
+        f"Показано выше: {sum(counts.values())} ({parts or 'ничего'}); "
+        f"запросов к ВКонтакте: {report['vk']['http_requests']}"
+    )
+    print("\n" + NEXT_STEPS)
 
 
 def cmd_sandbox_run(args: argparse.Namespace) -> int:
@@ -331,7 +346,9 @@ def cmd_sandbox_run(args: argparse.Namespace) -> int:
     async def main() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="otklik-sandbox-") as tmp:
             async with Sandbox(scenario, workdir=Path(tmp), speed=args.speed) as sandbox:
-                return await sandbox.run()
+                # Sent files beside the report, named from it (issue 14).
+                report_path = Path(args.report)
+                return await sandbox.run(report_path.parent / f"{report_path.stem}-files")
 
     report = asyncio.run(main())
     Path(args.report).write_text(
@@ -422,21 +439,36 @@ def cmd_erase_old(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_status(_: argparse.Namespace) -> int:
-    """Print per-page VK coverage from the database (what /status shows in the bot)."""
-    from bot.collecting import coverage_report
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print per-page VK coverage from the database, in Russian and local time for a person,
+    or as JSON (``--json``) for a machine (issue 14: ``bot/status_report.py``)."""
+    from bot.status_report import render_status, status_data
     from storage.db import make_session_factory
 
     settings = _settings()
+    if args.tz is not None:
+        try:
+            ZoneInfo(args.tz)
+        except (ValueError, KeyError) as exc:
+            raise CliError(f"--tz {args.tz}: no such time zone; fix: e.g. Europe/Moscow") from exc
 
-    async def main() -> str:
+    async def main() -> Any:
         engine = await _open_database(settings)
         try:
-            return await coverage_report(make_session_factory(engine), SystemClock().now())
+            return await status_data(
+                make_session_factory(engine),
+                SystemClock().now(),
+                threshold_s=settings.metrics.collector_stale_s,
+                tz=args.tz,
+            )
         finally:
             await engine.dispose()
 
-    print(asyncio.run(main()))
+    data = asyncio.run(main())
+    if args.json:
+        print(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_status(data))
     return 0
 
 
@@ -526,8 +558,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=debug_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+        """A command whose --help ends with an example (issue 14)."""
+        cmd = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         # Also after the command (otklik status --debug); SUPPRESS keeps the global value.
         cmd.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help
@@ -535,65 +574,137 @@ def build_parser() -> argparse.ArgumentParser:
         return cmd
 
     speed = _positive(float, "600")
-    run = command("run", "run against real VK and Telegram (tokens from .env)")
+    run = command(
+        "run",
+        "run against real VK and Telegram (tokens from .env)",
+        "otklik run\n  otklik run --role collector   # one of several processes (PostgreSQL)",
+    )
     run.add_argument(
         "--demo-if-unconfigured",
         action="store_true",
         help="run the sandbox demo when tokens are missing",
     )
-    run.add_argument("--speed", type=speed, default=1500.0, help="demo speed when falling back")
+    run.add_argument(
+        "--speed", type=speed, default=1500.0, help="demo speed when falling back, e.g. 1500"
+    )
     run.add_argument(
         "--role",
         choices=["all", "collector", "bot", "scheduler"],
         default="all",
-        help="which parts this process runs (several processes need PostgreSQL)",
+        help="which parts this process runs (several processes need PostgreSQL), e.g. bot",
     )
     run.set_defaults(func=cmd_run)
-    demo = command("demo", "a built-in region on fake VK and Telegram (no setup needed)")
-    demo.add_argument("--scenario", type=Path, default=DEMO_SCENARIO, help="a scenario YAML")
-    demo.add_argument("--speed", type=speed, default=1500.0, help="times faster than real time")
+    demo = command(
+        "demo",
+        "a built-in region on fake VK and Telegram (no setup needed)",
+        "otklik demo\n  otklik demo --scenario sandbox/scenarios/tour.yaml --speed 3000",
+    )
+    demo.add_argument(
+        "--scenario",
+        type=Path,
+        default=DEMO_SCENARIO,
+        help="a scenario YAML, e.g. sandbox/scenarios/tour.yaml",
+    )
+    demo.add_argument(
+        "--speed", type=speed, default=1500.0, help="times faster than real time, e.g. 1500"
+    )
     demo.set_defaults(func=cmd_demo)
-    sandbox = command("sandbox", "scenario runs on the fake VK and Telegram (sandbox run ...)")
+    sandbox = command(
+        "sandbox",
+        "scenario runs on the fake VK and Telegram (sandbox run ...)",
+        "otklik sandbox run sandbox/scenarios/demo.yaml --speed 600 --report report.json",
+    )
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
-    srun = sandbox_sub.add_parser("run", help="run a scenario and write a JSON report")
+    srun = sandbox_sub.add_parser(
+        "run",
+        help="run a scenario and write a JSON report (files sent beside it)",
+        description="run a scenario and write a JSON report; the files sent (charts, "
+        "workbooks) go to <report>-files next to it",
+        epilog="example:\n  otklik sandbox run sandbox/scenarios/demo.yaml --report r.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     srun.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
-    srun.add_argument("scenario", type=Path, help="a scenario YAML")
-    srun.add_argument("--speed", type=speed, default=600.0, help="times faster than real time")
-    srun.add_argument("--report", type=Path, required=True, help="where to write the report")
+    srun.add_argument(
+        "scenario", type=Path, help="a scenario YAML, e.g. sandbox/scenarios/demo.yaml"
+    )
+    srun.add_argument(
+        "--speed", type=speed, default=600.0, help="times faster than real time, e.g. 600"
+    )
+    srun.add_argument(
+        "--report", type=Path, required=True, help="where to write the report, e.g. r.json"
+    )
     srun.set_defaults(func=cmd_sandbox_run)
     classify = command(
-        "classify", "JSON lines {id,text} to {id,needs_answer,topic,score,urgent,reasons}"
+        "classify",
+        "JSON lines {id,text} to {id,needs_answer,topic,score,urgent,reasons}",
+        """echo '{"id": 1, "text": "Яма у дома 5, когда заделаете?"}' | otklik classify""",
     )
     classify.add_argument(
         "--explain",
         action="store_true",
-        help="add the rules, cue words and weighted features behind each decision",
+        help="add the rules, cue words and weighted features behind each decision, "
+        "e.g. otklik classify --explain < comments.jsonl",
     )
     classify.set_defaults(func=cmd_classify)
-    rate = command("rate-answer", "JSON lines {id,complaint,answer} to an answer's rating")
+    rate = command(
+        "rate-answer",
+        "JSON lines {id,complaint,answer} to an answer's rating",
+        "otklik rate-answer < pairs.jsonl > ratings.jsonl",
+    )
     rate.set_defaults(func=cmd_rate_answer)
-    backup = command("backup", "consistent copy of the SQLite database")
-    backup.add_argument("file", type=Path, help="the copy to write")
+    backup = command(
+        "backup", "consistent copy of the SQLite database", "otklik backup backup-2026-11-23.db"
+    )
+    backup.add_argument("file", type=Path, help="the copy to write, e.g. backup.db")
     backup.set_defaults(func=cmd_backup)
-    restore = command("restore", "replace the SQLite database with a backup")
-    restore.add_argument("file", type=Path, help="a file written by otklik backup")
+    restore = command(
+        "restore",
+        "replace the SQLite database with a backup",
+        "otklik restore backup-2026-11-23.db",
+    )
+    restore.add_argument("file", type=Path, help="a file written by otklik backup, e.g. backup.db")
     restore.set_defaults(func=cmd_restore)
-    erase = command("erase-old", "erase personal data past the retention period")
+    erase = command(
+        "erase-old",
+        "erase personal data past the retention period",
+        "otklik erase-old --days 365",
+    )
     erase.add_argument(
         "--days",
         type=_positive(int, "365"),
         default=None,
-        help="keep this many days (default: OTKLIK__RETENTION_DAYS)",
+        help="keep this many days (default: OTKLIK__RETENTION_DAYS), e.g. --days 365",
     )
     erase.set_defaults(func=cmd_erase_old)
-    labels = command("export-labels", "moderators' marks as JSON lines for matcher.train")
-    labels.add_argument("file", type=Path, help="the JSON lines file to write")
+    labels = command(
+        "export-labels",
+        "moderators' marks as JSON lines for matcher.train",
+        "otklik export-labels marks.jsonl && python -m matcher.train --extra marks.jsonl",
+    )
+    labels.add_argument("file", type=Path, help="the JSON lines file to write, e.g. marks.jsonl")
     labels.set_defaults(func=cmd_export_labels)
-    status = command("status", "VK coverage per page: last check, lag, quota")
+    status = command(
+        "status",
+        "VK coverage per page: last check, lag (past the threshold marked), quota",
+        "otklik status            # in Russian, local time\n  otklik status --json",
+    )
+    status.add_argument("--json", action="store_true", help="JSON for machines, e.g. --json")
+    status.add_argument(
+        "--tz",
+        default=None,
+        help="time zone of the times shown (default: the agencies'), e.g. --tz Asia/Novosibirsk",
+    )
     status.set_defaults(func=cmd_status)
-    check = command("check", "validate settings, registry, database and tokens")
+    check = command(
+        "check",
+        "validate settings, registry, database and tokens",
+        "otklik check --timeout 20",
+    )
     check.add_argument(
-        "--timeout", type=_positive(float, "10"), default=10.0, help="seconds per network check"
+        "--timeout",
+        type=_positive(float, "10"),
+        default=10.0,
+        help="seconds per network check, e.g. --timeout 20",
     )
     check.set_defaults(func=cmd_check)
     return parser

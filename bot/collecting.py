@@ -52,6 +52,7 @@ from storage.collector_status import (
     CollectorStatus,
     collector_status,
     summary_age,
+    window_key,
 )
 from storage.ingest import Ingestor
 from storage.leases import PageLeases
@@ -156,6 +157,8 @@ class CollectionService:
             f"{SUMMARY_KEY}:{leases.workers.id}" if leases is not None else SUMMARY_KEY
         )
         self._written_summary: dict[str, Any] | None = None
+        self._written_window: dict[str, Any] | None = None
+        self._summary_at: datetime | None = None  # when the summary was last written
 
     def _new_collector(self) -> Collector:
         vk = self.vk
@@ -353,7 +356,8 @@ class CollectionService:
             )
             gone = [key for key, value in rows.all() if summary_age(value, now) > SUMMARY_STALE_S]
             if gone:
-                await session.execute(delete(KeyValue).where(KeyValue.key.in_(gone)))
+                keys = [*gone, *(window_key(key) for key in gone)]
+                await session.execute(delete(KeyValue).where(KeyValue.key.in_(keys)))
 
     async def _save_ts(self, group_id: int, ts: str) -> None:
         await self._put({f"vk:lp:{group_id}": {"ts": ts}})
@@ -379,10 +383,18 @@ class CollectionService:
         if only is None:
             values = {f"vk:quota:{c.key}": c.quota.snapshot() for c in self.all_clients()}
             summary = self.summary(now, coverage)
-            if _changed(self._written_summary, summary):
+            window = {"pages": summary.pop("pages")}
+            # Rewritten when it changes, and every few minutes anyway: an old summary is
+            # taken for the report of a process that is gone.
+            due = self._summary_at is None or (now - self._summary_at).total_seconds() > 600
+            if due or _changed(self._written_summary, summary):
                 values[self.summary_key] = summary
+            if window != self._written_window:
+                values[window_key(self.summary_key)] = window
             await self._put(values)
-            self._written_summary = summary
+            self._written_summary, self._written_window = summary, window
+            if self.summary_key in values:
+                self._summary_at = now
             for c in self.all_clients():
                 problems.extend(c.problems)
                 c.problems.clear()

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
@@ -26,26 +25,41 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.charts import AgencyBar, TrendDay, digest_chart
 from bot.render import vk_comment_url
 from bot.scheduler import JobDeps
+from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru
 from matcher.stats import (
     AgencyFigures,
     ComplaintFacts,
+    RankRule,
     TopicChange,
     agency_figures,
+    outcome,
     rank_agencies,
     topic_changes,
 )
 from matcher.topics import TOPIC_LABELS, Topic
+from storage.actions import WORKING
 from storage.models import Agency, Comment, Complaint, ComplaintStatus, KeyValue, Page, Person
 from storage.outbox import enqueue
-from storage.scope import agencies_arg, scope_of
-from storage.sla_clock import OPEN_STATUSES
+from storage.queries import (
+    AgencyClock,
+    agency_clocks,
+    clock_of,
+    complaint_facts,
+    complaint_lateness,
+    overdue_filter,
+)
+from storage.scope import agencies_arg, complaint_filter, scope_of
 
 OVERDUE_SHOWN = 10
 BASELINE_DAYS = 7
+TREND_DAYS = 7
 DIGEST_ROLES = frozenset({"lead", "moderator", "admin"})
+#: The digest names a best and a worst agency among those with a known outcome yesterday.
+DAILY_RULE = RankRule(min_complaints=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,8 @@ class ComplaintRow:
     page_name: str
     url: str
     text: str
+    late: Lateness | None = None  # the running clock at the time of loading, if one runs
+    target_s: int | None = None  # the agency's first-response target, working seconds
 
 
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -84,9 +100,11 @@ async def load_complaints(
     agencies: Iterable[str] | None = None,
     *,
     include_dismissed: bool = False,
+    now: datetime | None = None,
 ) -> list[ComplaintRow]:
     """Complaints created in [start, end) of ``agencies`` (None: all), oldest first; «не
-    жалоба» left out by default because it is not a complaint the agency had to answer."""
+    жалоба» left out by default because it is not a complaint the agency had to answer.
+    With ``now``, each row says how late its running clock is then."""
     q = (
         select(Complaint, Comment, Page)
         .join(Comment, Comment.id == Complaint.comment_pk)
@@ -97,34 +115,28 @@ async def load_complaints(
     if not include_dismissed:
         q = q.where(Complaint.status != ComplaintStatus.DISMISSED)
     wanted = set(agencies) if agencies is not None else None
+    clocks = await agency_clocks(session)
     out = []
     for c, cm, page in (await session.execute(q)).all():
         if wanted is not None and c.agency_id not in wanted:
             continue
-        out.append(_row(c, cm, page))
+        out.append(_row(c, cm, page, clock_of(clocks, c.agency_id), now))
     return out
 
 
-def _row(c: Complaint, cm: Comment, page: Page | None) -> ComplaintRow:
+def _row(
+    c: Complaint, cm: Comment, page: Page | None, clock: AgencyClock, now: datetime | None
+) -> ComplaintRow:
     return ComplaintRow(
         id=c.id,
-        facts=ComplaintFacts(
-            agency_id=c.agency_id,
-            topic=c.topic,
-            created_at=c.created_at,
-            due_at=c.due_at,
-            answered_at=c.answered_at,
-            response_s=c.response_seconds,
-            working_s=c.business_seconds,
-            otpiska=c.otpiska,
-            quality=c.quality,
-            deleted=c.status == ComplaintStatus.DELETED,
-        ),
+        facts=complaint_facts(c, clock),
         status=c.status,
         area=page.agency_id if page is not None else c.agency_id,
         page_name=page.name if page is not None else str(-c.owner_id),
         url=vk_comment_url(cm.owner_id, cm.post_id, cm.comment_id, cm.thread_id),
         text=cm.text,
+        late=complaint_lateness(c, now, clock) if now is not None else None,
+        target_s=clock.first_response_s,
     )
 
 
@@ -133,53 +145,119 @@ class OverdueItem:
     id: int
     agency: str
     url: str
-    overdue_s: int  # calendar seconds past the deadline
+    late_s: int  # working seconds past the deadline (``matcher.overdue``)
+    waited_s: int  # calendar seconds since the running clock started
+    round_the_clock: bool = False  # urgent: the clock runs round the clock
+
+    @property
+    def overdue_s(self) -> int:
+        return self.late_s
 
 
 @dataclass(frozen=True, slots=True)
 class DigestData:
     day: date
     region: AgencyFigures
-    agencies: list[AgencyFigures]  # ranked, best first
+    agencies: list[AgencyFigures]  # ranked, best first (``DAILY_RULE``), then the unranked
     topics: list[TopicChange]
     overdue: list[OverdueItem]  # most overdue first, all of them
     names: dict[str, str]
+    region_label: str = ""
+    bars: list[AgencyBar] = field(default_factory=list)  # the day by agency, worst first
+    backlog: list[AgencyBar] = field(default_factory=list)  # open now by agency
+    trend: list[TrendDay] = field(default_factory=list)  # the last seven days, oldest first
 
 
 async def load_overdue(
     session: AsyncSession, now: datetime, agencies: Iterable[str] | None
 ) -> list[OverdueItem]:
-    """Complaints still waiting for an answer past their deadline (paused ones excluded)."""
+    """Complaints overdue now (``storage.queries.overdue_filter``), the latest first by
+    working time past the deadline."""
     q = (
         select(Complaint, Comment)
         .join(Comment, Comment.id == Complaint.comment_pk)
-        .where(
-            Complaint.status.in_(OPEN_STATUSES),
-            Complaint.answered_at.is_(None),
-            Complaint.waiting_since.is_(None),
-            Complaint.due_at <= now,
-        )
+        .where(*overdue_filter(now))
         .order_by(Complaint.due_at, Complaint.id)
     )
     wanted = set(agencies) if agencies is not None else None
-    names = await agency_names(session)
-    return [
-        OverdueItem(
-            id=c.id,
-            agency=names.get(c.agency_id, c.agency_id),
-            url=vk_comment_url(cm.owner_id, cm.post_id, cm.comment_id, cm.thread_id),
-            overdue_s=int((now - c.due_at).total_seconds()) if c.due_at else 0,
+    clocks = await agency_clocks(session)
+    items = []
+    for c, cm in (await session.execute(q)).all():
+        if wanted is not None and c.agency_id not in wanted:
+            continue
+        clock = clock_of(clocks, c.agency_id)
+        late = complaint_lateness(c, now, clock)
+        if late is None:
+            continue
+        items.append(
+            OverdueItem(
+                id=c.id,
+                agency=clock.name,
+                url=vk_comment_url(cm.owner_id, cm.post_id, cm.comment_id, cm.thread_id),
+                late_s=late.late_s,
+                waited_s=late.waited_s,
+                round_the_clock=late.round_the_clock,
+            )
         )
-        for c, cm in (await session.execute(q)).all()
-        if wanted is None or c.agency_id in wanted
-    ]
+    items.sort(key=lambda o: (-o.late_s, -o.waited_s, o.id))
+    return items
+
+
+async def load_backlog(
+    session: AsyncSession, now: datetime, agencies: Sequence[str] | None
+) -> dict[str, tuple[int, int]]:
+    """Open complaints now per agency: (within the deadline or paused, overdue)."""
+    scope = None if agencies is None else frozenset(agencies)
+    overdue = set(
+        (
+            await session.execute(
+                select(Complaint.id).where(*overdue_filter(now), *complaint_filter(scope))
+            )
+        ).scalars()
+    )
+    rows = await session.execute(
+        select(Complaint.id, Complaint.agency_id).where(
+            Complaint.status.in_(WORKING), *complaint_filter(scope)
+        )
+    )
+    out: dict[str, tuple[int, int]] = {}
+    for cid, agency in rows.all():
+        in_time, late = out.get(agency, (0, 0))
+        out[agency] = (in_time, late + 1) if cid in overdue else (in_time + 1, late)
+    return out
+
+
+def _bar(
+    name: str,
+    facts: Sequence[ComplaintFacts],
+    figures: AgencyFigures,
+    target: int | None,
+    now: datetime,
+) -> AgencyBar:
+    counts = Counter(outcome(f, now) for f in facts)
+    return AgencyBar(
+        name=name,
+        on_time=counts["on_time"],
+        late=counts["late"],
+        waiting=counts["waiting"] + counts["no_deadline"],
+        overdue=counts["overdue"],
+        on_time_share=figures.on_time_share,
+        median_s=figures.median_working_s,
+        target_s=target,
+    )
 
 
 async def collect_digest(
-    session: AsyncSession, *, now: datetime, tz: str, agencies: Sequence[str] | None = None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: str,
+    agencies: Sequence[str] | None = None,
+    region_label: str = "",
 ) -> DigestData:
     """Figures for the local day before ``now`` in ``tz``, for ``agencies`` (None = all)."""
-    day = now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
+    zone = ZoneInfo(tz)
+    day = now.astimezone(zone).date() - timedelta(days=1)
     start, end = local_day_bounds(day, tz)
     base_start, _ = local_day_bounds(day - timedelta(days=BASELINE_DAYS), tz)
     rows = await load_complaints(session, base_start, end, agencies)
@@ -187,19 +265,62 @@ async def collect_digest(
     by_day: list[Counter[str]] = [Counter() for _ in range(BASELINE_DAYS)]
     for r in rows:
         if r.facts.created_at < start:
-            local = r.facts.created_at.astimezone(ZoneInfo(tz)).date()
+            local = r.facts.created_at.astimezone(zone).date()
             by_day[(day - local).days - 1][r.facts.topic] += 1
     today = Counter(r.facts.topic for r in yesterday)
-    per_agency: dict[str, list[ComplaintFacts]] = {}
+    per_agency: dict[str, list[ComplaintRow]] = {}
     for r in yesterday:
-        per_agency.setdefault(r.facts.agency_id, []).append(r.facts)
+        per_agency.setdefault(r.facts.agency_id, []).append(r)
+    names = await agency_names(session)
+    figures = {
+        a: agency_figures(a, (r.facts for r in items), now) for a, items in per_agency.items()
+    }
+    ranked = rank_agencies(figures.values(), DAILY_RULE, names)
+    eligible = [a for a in ranked if DAILY_RULE.eligible(a)]
+    worst_first = [*reversed(eligible), *(a for a in ranked if not DAILY_RULE.eligible(a))]
+    bars = [
+        _bar(
+            names.get(a.agency_id, a.agency_id),
+            [r.facts for r in per_agency[a.agency_id]],
+            a,
+            per_agency[a.agency_id][0].target_s,
+            now,
+        )
+        for a in worst_first
+    ]
+    backlog = [
+        AgencyBar(name=names.get(a, a), waiting=in_time, overdue=late)
+        for a, (in_time, late) in sorted(
+            (await load_backlog(session, now, agencies)).items(),
+            key=lambda kv: (-kv[1][1], -kv[1][0], names.get(kv[0], kv[0])),
+        )
+    ]
+    trend = []
+    for back in range(TREND_DAYS - 1, -1, -1):
+        d = day - timedelta(days=back)
+        facts = [r.facts for r in rows if r.facts.created_at.astimezone(zone).date() == d]
+        counts = Counter(outcome(f, now) for f in facts)
+        trend.append(
+            TrendDay(
+                day=d,
+                on_time=counts["on_time"],
+                late=counts["late"],
+                waiting=counts["waiting"] + counts["no_deadline"],
+                overdue=counts["overdue"],
+                on_time_share=agency_figures("*", facts, now).on_time_share,
+            )
+        )
     return DigestData(
         day=day,
         region=agency_figures("*", (r.facts for r in yesterday), now),
-        agencies=rank_agencies(agency_figures(a, f, now) for a, f in per_agency.items()),
+        agencies=ranked,
         topics=topic_changes(dict(today), [dict(c) for c in by_day]),
         overdue=await load_overdue(session, now, agencies),
-        names=await agency_names(session),
+        names=names,
+        region_label=region_label or texts.DIGEST_ALL_AGENCIES,
+        bars=bars,
+        backlog=backlog,
+        trend=trend,
     )
 
 
@@ -211,9 +332,30 @@ def dur(seconds: int | None) -> str:
     return texts.DIGEST_DASH if seconds is None else format_duration_ru(seconds)
 
 
+def working_time(seconds: int | None, calendar_s: int | None = None) -> str:
+    """«1 ч 30 мин рабочего времени (календарно 2 ч)»: the unit always named; «—» if none."""
+    if seconds is None:
+        return texts.DIGEST_DASH
+    if calendar_s is None:
+        return texts.WORKING_TIME.format(working=format_working_ru(seconds))
+    return texts.WORKING_AND_CALENDAR.format(
+        working=format_working_ru(seconds), calendar=format_duration_ru(calendar_s)
+    )
+
+
+def wdur(seconds: int | None) -> str:
+    """Working time without the unit (the line names it once)."""
+    return texts.DIGEST_DASH if seconds is None else format_working_ru(seconds)
+
+
 def render_digest(d: DigestData) -> str:
     """The digest text (Telegram HTML)."""
-    lines = [texts.DIGEST_TITLE.format(day=d.day.strftime("%d.%m.%Y"))]
+    lines = [
+        texts.DIGEST_TITLE.format(
+            day=d.day.strftime("%d.%m.%Y"),
+            region=escape(d.region_label or texts.DIGEST_ALL_AGENCIES),
+        )
+    ]
     r = d.region
     if r.complaints == 0:
         lines.append(texts.DIGEST_EMPTY)
@@ -228,7 +370,7 @@ def render_digest(d: DigestData) -> str:
             )
         )
         lines.append(
-            texts.DIGEST_TIMES.format(median=dur(r.median_working_s), p90=dur(r.p90_working_s))
+            texts.DIGEST_TIMES.format(median=wdur(r.median_working_s), p90=wdur(r.p90_working_s))
         )
         lines.append(
             texts.DIGEST_TIMES_CAL.format(
@@ -238,6 +380,10 @@ def render_digest(d: DigestData) -> str:
         lines.append(
             texts.DIGEST_OTPISKI.format(share=pct(r.otpiska_share), n=r.otpiski, rated=r.rated)
         )
+        if r.reopened:
+            lines.append(
+                texts.DIGEST_REOPENED.format(n=r.reopened, median=wdur(r.median_update_s))
+            )
         if d.topics:
             lines.append("")
             lines.append(texts.DIGEST_TOPICS)
@@ -257,16 +403,16 @@ def render_digest(d: DigestData) -> str:
                         spike=texts.DIGEST_SPIKE if t.spike else "",
                     )
                 )
-        answered = [a for a in d.agencies if a.median_working_s is not None]
-        if len(d.agencies) >= 2 and answered:
-            best, worst = d.agencies[0], d.agencies[-1]
+        eligible = [a for a in d.agencies if DAILY_RULE.eligible(a)]
+        if len(eligible) >= 2:
+            best, worst = eligible[0], eligible[-1]
             lines.append("")
             for tpl, a in ((texts.DIGEST_BEST, best), (texts.DIGEST_WORST, worst)):
                 lines.append(
                     tpl.format(
                         agency=escape(d.names.get(a.agency_id, a.agency_id)),
-                        median=dur(a.median_working_s),
-                        share=pct(a.on_time_share),
+                        good=pct(a.good_share),
+                        median=working_time(a.median_working_s),
                     )
                 )
     lines.append("")
@@ -276,7 +422,8 @@ def render_digest(d: DigestData) -> str:
             url=escape(item.url, quote=True),
             id=item.id,
             agency=escape(item.agency),
-            overdue=format_duration_ru(item.overdue_s),
+            late=clock_time_ru(item.late_s, item.round_the_clock),
+            waited=format_duration_ru(item.waited_s),
         )
         for item in d.overdue[:OVERDUE_SHOWN]
     )
@@ -285,39 +432,17 @@ def render_digest(d: DigestData) -> str:
     return "\n".join(lines)
 
 
-def render_chart(d: DigestData) -> bytes | None:
-    """PNG: complaints and answers per agency, and median / p90 working-time response."""
-    if not d.agencies:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display in a server; must precede pyplot
-    from matplotlib.figure import Figure
-
-    rows = sorted(d.agencies, key=lambda a: (-a.complaints, a.agency_id))
-    names = [_short(d.names.get(a.agency_id, a.agency_id)) for a in rows]
-    xs = list(range(len(rows)))
-    fig = Figure(figsize=(10, 4.5), dpi=100)
-    left, right = fig.subplots(1, 2)
-    w = 0.4
-    lo, hi = [x - w / 2 for x in xs], [x + w / 2 for x in xs]
-    left.bar(lo, [a.complaints for a in rows], w, label=texts.CHART_COMPLAINTS)
-    left.bar(hi, [a.answered for a in rows], w, label=texts.CHART_ANSWERED)
-    left.set_xticks(xs, names, rotation=20, ha="right", fontsize=8)
-    left.set_title(texts.CHART_COMPLAINTS)
-    left.legend(fontsize=8)
-    hours = [(a.median_working_s or 0) / 3600 for a in rows]
-    p90 = [(a.p90_working_s or 0) / 3600 for a in rows]
-    right.bar(lo, hours, w, label=texts.CHART_MEDIAN)
-    right.bar(hi, p90, w, label=texts.CHART_P90)
-    right.set_xticks(xs, names, rotation=20, ha="right", fontsize=8)
-    right.set_title(texts.CHART_MEDIAN)
-    right.legend(fontsize=8)
-    fig.suptitle(texts.DIGEST_CHART_CAPTION.format(day=d.day.strftime("%d.%m.%Y")))
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+def render_chart(d: DigestData) -> bytes:
+    """PNG (``bot.charts``), every day: the day by agency, or the open backlog on a quiet
+    day, and the last seven days."""
+    return digest_chart(
+        title=texts.DIGEST_CHART_TITLE.format(
+            day=d.day.strftime("%d.%m.%Y"), region=d.region_label or texts.DIGEST_ALL_AGENCIES
+        ),
+        bars=d.bars,
+        backlog=d.backlog,
+        trend=d.trend,
+    )
 
 
 def warm_up() -> None:
@@ -330,17 +455,35 @@ def warm_up() -> None:
     import openpyxl  # noqa: F401
 
 
-def _short(name: str, limit: int = 22) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+async def region_label(session: AsyncSession, person: Person) -> str:
+    """What the person's reports cover, for titles: their region; else the one region all
+    their agencies share; else their agencies' names (up to three); else all agencies."""
+    if person.region:
+        return person.region
+    scope = await scope_of(session, person)
+    rows = (await session.execute(select(Agency))).scalars()
+    seen = [a for a in rows if scope is None or a.id in scope]
+    regions = {a.region for a in seen}
+    if len(regions) == 1 and None not in regions and seen:
+        return str(seen[0].region)
+    if scope is not None and 0 < len(seen) <= 3:
+        return ", ".join(sorted(a.name for a in seen))
+    return texts.DIGEST_ALL_AGENCIES
 
 
 async def build_digest(
     session: AsyncSession, person: Person, now: datetime
-) -> tuple[str, bytes | None, DigestData]:
+) -> tuple[str, bytes, DigestData]:
     """Digest text and chart for one person, in their zone and scope (``storage.scope``: the
     agencies listed for them, narrowed to their region; else everything)."""
     scope = agencies_arg(await scope_of(session, person))
-    data = await collect_digest(session, now=now, tz=person.tz, agencies=scope)
+    data = await collect_digest(
+        session,
+        now=now,
+        tz=person.tz,
+        agencies=scope,
+        region_label=await region_label(session, person),
+    )
     # Drawing is CPU work of a few hundred ms: off the event loop, so alerts keep flowing.
     return render_digest(data), await asyncio.to_thread(render_chart, data), data
 
@@ -374,19 +517,18 @@ async def send_daily_digests(deps: JobDeps, *, now: datetime, tz: str) -> list[i
                 payload={"text": text},
                 now=now,
             )
-            if chart is not None:
-                enqueue(
-                    session,
-                    key=f"digest-chart:{lead.telegram_id}:{day}",
-                    chat_id=lead.telegram_id,
-                    kind="photo",
-                    payload=media_payload(
-                        chart,
-                        f"digest-{day}.png",
-                        texts.DIGEST_CHART_CAPTION.format(day=data.day.strftime("%d.%m.%Y")),
-                    ),
-                    now=now,
-                )
+            enqueue(
+                session,
+                key=f"digest-chart:{lead.telegram_id}:{day}",
+                chat_id=lead.telegram_id,
+                kind="photo",
+                payload=media_payload(
+                    chart,
+                    f"digest-{day}.png",
+                    texts.DIGEST_CHART_CAPTION.format(day=data.day.strftime("%d.%m.%Y")),
+                ),
+                now=now,
+            )
             sent.append(lead.telegram_id)
     return sent
 

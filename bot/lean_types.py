@@ -36,7 +36,7 @@ def install() -> bool:
     captured: dict[str, Mapping[str, Any]] = {}
     original = BaseModel.__dict__["model_rebuild"]
 
-    def record(cls: type[BaseModel], **kwargs: Any) -> bool | None:
+    def record(cls: type[BaseModel], /, **kwargs: Any) -> bool | None:
         namespace = kwargs.get("_types_namespace")
         if namespace is not None:
             captured.setdefault("ns", namespace)

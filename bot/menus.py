@@ -59,6 +59,11 @@ def commands_for(role: str) -> list[str]:
     return ROLE_COMMANDS.get(role, ["help"])
 
 
+def roles_with(command: str) -> list[str]:
+    """The roles whose menu has ``command`` (the refusal says who can do it, issue 14)."""
+    return [role for role, names in ROLE_COMMANDS.items() if command in names]
+
+
 def _bot_commands(names: list[str]) -> list[BotCommand]:
     return [BotCommand(command=n, description=texts.COMMAND_DESCRIPTIONS.get(n, n)) for n in names]
 

@@ -80,7 +80,8 @@ from storage.models import (
 )
 from storage.orphans import after_unreachable
 from storage.outbox import enqueue
-from storage.sla_clock import awaiting_answer
+from storage.queries import agency_clock, complaint_lateness
+from storage.sla_clock import awaiting_answer, running_answer
 
 log = logging.getLogger(__name__)
 
@@ -1060,7 +1061,7 @@ async def render_summary(
     pages = max(1, math.ceil(len(complaint_ids) / SUMMARY_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = complaint_ids[page * SUMMARY_PAGE_SIZE : (page + 1) * SUMMARY_PAGE_SIZE]
-    items = await list_items(session, chunk)
+    items = await list_items(session, chunk, now)
     row = await session.get(Notification, summary_id)
     changed = len(row.payload.get("changed", [])) if row is not None else 0
     new = len(complaint_ids) - changed
@@ -1078,15 +1079,19 @@ async def render_summary(
     return text, markup
 
 
-async def list_items(session: AsyncSession, complaint_ids: list[int]) -> list[ListItem]:
-    """Rows for a complaint list, in the order of ``complaint_ids``."""
+async def list_items(
+    session: AsyncSession, complaint_ids: list[int], now: datetime | None = None
+) -> list[ListItem]:
+    """Rows for a complaint list, in the order of ``complaint_ids``; with ``now``, each
+    says how late its clock is (working time, issue 14).  Each names its agency."""
     if not complaint_ids:
         return []
     rows = (
         await session.execute(
-            select(Complaint, Comment, Page)
+            select(Complaint, Comment, Page, Agency)
             .join(Comment, Comment.id == Complaint.comment_pk)
             .outerjoin(Page, Page.group_id == -Complaint.owner_id)
+            .outerjoin(Agency, Agency.id == Complaint.agency_id)
             .where(Complaint.id.in_(complaint_ids))
         )
     ).all()
@@ -1100,8 +1105,11 @@ async def list_items(session: AsyncSession, complaint_ids: list[int]) -> list[Li
             waiting=c.waiting_since is not None,
             status=c.status,
             reopened=bool(c.reopen_count),
+            urgent_reasons=tuple(c.urgent_reasons or ()) if c.urgent else None,
+            late=complaint_lateness(c, now, agency_clock(a, c.agency_id)) if now else None,
+            agency_name=a.name if a else c.agency_id,
         )
-        for c, cm, p in rows
+        for c, cm, p, a in rows
     }
     return [found[i] for i in complaint_ids if i in found]
 
@@ -1122,14 +1130,11 @@ async def load_alert_view(
         )
     ).scalar_one_or_none()
     person = await session.get(Person, chat_id)
-    answer = (
-        await session.get(Comment, complaint.answer_comment_pk)
-        if complaint.answer_comment_pk
-        else None
-    )
-    names = await _names(session, complaint.taken_by, complaint.answered_by)
+    # The running clock's answer: after a reopen, the reopen's (the first stays for stats).
+    got = running_answer(complaint)
+    answer = await session.get(Comment, got.comment_pk) if got.comment_pk else None
+    names = await _names(session, complaint.taken_by, got.by)
     agency = await session.get(Agency, complaint.agency_id)
-    page_agency = page.agency_id if page else None
     assert comment is not None
     return AlertView(
         complaint_id=complaint.id,
@@ -1142,23 +1147,30 @@ async def load_alert_view(
         url=vk_comment_url(
             comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id
         ),
+        edited_at=comment.edited_at,
         due_at=complaint.due_at,
         waiting_since=complaint.waiting_since,
         waiting_reason=complaint.waiting_reason,
         tz=person.tz if person else "Europe/Moscow",
         answered_text=answer.text if answer else None,
-        response_seconds=complaint.response_seconds,
-        business_seconds=complaint.business_seconds,
-        otpiska=complaint.otpiska,
-        quality=complaint.quality,
-        quality_reasons=tuple(complaint.quality_reasons or ()),
+        response_seconds=got.response_seconds,
+        business_seconds=got.business_seconds,
+        otpiska=got.otpiska,
+        quality=got.quality,
+        quality_reasons=got.quality_reasons,
+        answer_after_reopen=complaint.reopened_at is not None,
+        urgent=complaint.urgent,
+        urgent_reasons=tuple(complaint.urgent_reasons or ()),
         now=now,
         repeat_of=complaint.repeat_of,
         reopen_count=complaint.reopen_count or 0,
         taken_by_name=names.get(complaint.taken_by) if complaint.taken_by else None,
-        answered_by_name=names.get(complaint.answered_by) if complaint.answered_by else None,
-        # The agency is worth a line only when it is not the page's own (routed or passed on).
-        agency_name=agency.name if agency and agency.id != page_agency else None,
+        answered_by_name=names.get(got.by) if got.by else None,
+        # The responsible agency, always (issue 14): the page says where it was written.
+        agency_name=agency.name if agency else complaint.agency_id,
+        late=complaint_lateness(complaint, now, agency_clock(agency, complaint.agency_id))
+        if now is not None
+        else None,
     )
 
 

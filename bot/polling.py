@@ -26,7 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Update, User
 
@@ -131,6 +131,8 @@ class TelegramPoller:
                 except Exception as exc:
                     failures += 1
                     wait = min(backoff.next(), POLL_BACKOFF_MAX_S)
+                    if isinstance(exc, TelegramRetryAfter):  # Telegram named the wait
+                        wait = max(wait, float(exc.retry_after))
                     error = describe(exc)
                     log.warning(
                         "Telegram polling failed (%s); attempt %d, retrying in %.1f s",

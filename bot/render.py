@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from matcher.overdue import Lateness, clock_time_ru
 from matcher.sla import format_duration_ru
 from matcher.topics import TOPIC_LABELS, Topic
 
@@ -26,6 +28,18 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
 
 def local_time(at: datetime, tz: str) -> str:
     return at.astimezone(ZoneInfo(tz)).strftime("%d.%m %H:%M")
+
+
+def urgent_reasons_text(reasons: Sequence[str]) -> str:
+    """Why a complaint is urgent, as the matcher said it («запах газа: «пахнет газом»»);
+    not escaped."""
+    return "; ".join(reasons) or texts.URGENT_NO_REASON
+
+
+def urgent_labels(reasons: Sequence[str]) -> str:
+    """The same, short for a list line: the reasons without the words quoted from the text."""
+    labels = dict.fromkeys(r.split(": «", 1)[0] for r in reasons)
+    return ", ".join(labels) or texts.URGENT_NO_REASON
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +70,23 @@ class AlertView:
     agency_name: str | None = None
     waiting_since: datetime | None = None  # waiting on the resident: the clock stands still
     waiting_reason: str | None = None
+    urgent: bool = False  # issue 12: an emergency, on a short clock round the clock
+    urgent_reasons: tuple[str, ...] = ()
+    # The answer figures above are the running clock's: after a reopen, the reopen's answer
+    # (the first answer is kept for the statistics, not shown as the state).
+    answer_after_reopen: bool = False
+    late: Lateness | None = None  # the running clock at ``now``, working time (issue 14)
+    edited_at: datetime | None = None  # issue 11: when the author's edit was seen
 
 
 def render_alert(v: AlertView) -> str:
     known = v.topic in Topic.__members__.values()
     topic = TOPIC_LABELS[Topic(v.topic)] if known else v.topic
     lines = [texts.ALERT_TITLE.format(id=v.complaint_id, topic=escape(topic))]
+    if v.urgent:
+        lines.append(
+            texts.ALERT_URGENT.format(reasons=escape(urgent_reasons_text(v.urgent_reasons)))
+        )
     status = texts.STATUS_LINE.get(v.status, "")
     if v.status == "in_work" and v.taken_by_name:
         status = texts.ALERT_TAKEN.format(name=escape(v.taken_by_name))
@@ -78,8 +103,11 @@ def render_alert(v: AlertView) -> str:
         lines.append(texts.ALERT_POST.format(post=escape(excerpt(v.post_text, 120))))
     lines.append(texts.ALERT_AUTHOR.format(author=escape(v.author)))
     lines.append(f"«{escape(excerpt(v.text))}»")
+    if v.edited_at is not None:
+        lines.append(texts.ALERT_EDITED.format(at=local_time(v.edited_at, v.tz)))
     lines.append(texts.ALERT_LINK.format(url=escape(v.url, quote=True)))
-    # A reopened complaint waits again: an earlier answer's figures are not its state.
+    # The status says whether it is answered: a reopened complaint waits again whatever
+    # answer an earlier clock got.
     answered = v.status not in ("open", "in_work")
     if v.response_seconds is not None and answered and v.answered_by_name:
         lines.append(
@@ -88,8 +116,9 @@ def render_alert(v: AlertView) -> str:
             )
         )
     elif v.response_seconds is not None and answered:
+        tpl = texts.ALERT_ANSWERED_AFTER_REOPEN if v.answer_after_reopen else texts.ALERT_ANSWERED
         lines.append(
-            texts.ALERT_ANSWERED.format(
+            tpl.format(
                 calendar=format_duration_ru(v.response_seconds),
                 working=format_duration_ru(v.business_seconds or 0),
             )
@@ -105,15 +134,26 @@ def render_alert(v: AlertView) -> str:
     elif v.waiting_since is not None and v.status in ("open", "in_work"):
         lines.append(waiting_line(v.waiting_since, v.waiting_reason, v.tz))
     elif v.due_at is not None and v.status in ("open", "in_work"):
-        lines.append(due_line(v.due_at, v.tz, v.now))
+        lines.append(due_line(v.due_at, v.tz, v.now, v.late))
     return "\n".join(lines)
 
 
-def due_line(due_at: datetime, tz: str, now: datetime | None) -> str:
-    """The deadline in the reader's zone, with the time left (or overdue) when ``now`` is known."""
+def due_line(due_at: datetime, tz: str, now: datetime | None, late: Lateness | None = None) -> str:
+    """The deadline in the reader's zone, with the time left (or overdue) when ``now`` is known:
+    in working time, with the calendar time without an answer beside it (issue 14)."""
     due = local_time(due_at, tz)
     if now is None:
         return texts.ALERT_DUE.format(due=due)
+    if late is not None:
+        if not late.overdue:
+            return texts.ALERT_DUE_LEFT.format(
+                due=due, left=clock_time_ru(late.left_s, late.round_the_clock)
+            )
+        return texts.ALERT_DUE_OVERDUE_WAITED.format(
+            due=due,
+            late=clock_time_ru(late.late_s, late.round_the_clock),
+            waited=format_duration_ru(late.waited_s),
+        )
     left = int((due_at - now).total_seconds())
     if left >= 0:
         return texts.ALERT_DUE_LEFT.format(due=due, left=format_duration_ru(left))
@@ -126,11 +166,22 @@ def waiting_line(since: datetime, reason: str | None, tz: str) -> str:
     return line + (texts.ALERT_WAITING_REASON.format(reason=escape(reason)) if reason else "")
 
 
-def due_short(due_at: datetime | None, now: datetime, waiting: bool = False) -> str:
+def due_short(
+    due_at: datetime | None, now: datetime, waiting: bool = False, late: Lateness | None = None
+) -> str:
     if waiting:
         return texts.DUE_SHORT_WAITING
     if due_at is None:
         return texts.DUE_SHORT_NONE
+    if late is not None:  # working time (issue 14), the calendar time without an answer beside
+        if not late.overdue:
+            return texts.DUE_SHORT_LEFT.format(
+                left=clock_time_ru(late.left_s, late.round_the_clock)
+            )
+        return texts.DUE_SHORT_LATE_WAITED.format(
+            late=clock_time_ru(late.late_s, late.round_the_clock),
+            waited=format_duration_ru(late.waited_s),
+        )
     left = int((due_at - now).total_seconds())
     if left >= 0:
         return texts.DUE_SHORT_LEFT.format(left=format_duration_ru(left))
@@ -147,6 +198,9 @@ class ListItem:
     waiting: bool = False  # the clock stands still on the resident
     status: str = "open"
     reopened: bool = False
+    urgent_reasons: tuple[str, ...] | None = None  # None: not urgent (issue 12)
+    late: Lateness | None = None  # the running clock now (issue 14)
+    agency_name: str | None = None  # the responsible agency (issue 14)
 
 
 def item_state(it: ListItem, now: datetime) -> str:
@@ -154,7 +208,7 @@ def item_state(it: ListItem, now: datetime) -> str:
     otherwise what became of it (a summary is edited when one of its complaints changes)."""
     if it.status not in ("open", "in_work"):
         return texts.LIST_STATUS.get(it.status, texts.LIST_STATUS_CLOSED)
-    due = due_short(it.due_at, now, it.waiting)
+    due = due_short(it.due_at, now, it.waiting, it.late)
     if it.status == "in_work":
         return texts.LIST_IN_WORK.format(due=due)
     return texts.LIST_REOPENED.format(due=due) if it.reopened else due
@@ -162,6 +216,15 @@ def item_state(it: ListItem, now: datetime) -> str:
 
 def topic_label(code: str) -> str:
     return TOPIC_LABELS[Topic(code)] if code in Topic.__members__.values() else code
+
+
+def list_topic(it: ListItem) -> str:
+    """The topic in a list line, after «🔴 Срочно (why)» for an urgent complaint (escaped)."""
+    topic = escape(topic_label(it.topic))
+    if it.urgent_reasons is None:
+        return topic
+    badge = texts.LIST_URGENT.format(reasons=escape(urgent_labels(it.urgent_reasons)))
+    return f"{badge} · {topic}"
 
 
 def render_list(
@@ -182,8 +245,9 @@ def render_list(
     lines.extend(
         texts.LIST_ITEM.format(
             id=it.complaint_id,
-            topic=escape(topic_label(it.topic)),
+            topic=list_topic(it),
             page=escape(it.page_name),
+            agency=escape(it.agency_name or it.page_name),
             due=item_state(it, now),
             text=escape(excerpt(it.text, 120)),
         )

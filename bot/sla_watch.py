@@ -6,6 +6,10 @@ pause or a changed registry target is honoured), and for every stage reached who
 has not been stamped yet it queues the outbox rows *and* sets the stamp in one transaction.
 A crash before the commit sends nothing; a crash after it sends everything once, because
 the outbox keys (``nudge:{id}:{clock}:{chat}``) are unique.
+
+An urgent complaint (issue 12) runs on its own clock: the agency's urgent target, round the
+clock (``storage.sla_clock.clock_policy``), so it is nudged, escalated and taken to the leads
+on calendar time, at night and at weekends too; every notice says it is urgent and why.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.render import excerpt, local_time, vk_comment_url
+from bot.render import excerpt, local_time, urgent_reasons_text, vk_comment_url
 from bot.scheduler import JobDeps
+from matcher.overdue import format_working_ru, lateness
 from matcher.sla import SlaPolicy, SlaStage, deadlines, format_duration_ru, stage_at
 from matcher.workcalendar import WorkCalendar
 from storage.models import Agency, Comment, Complaint, ComplaintStatus, Person
@@ -29,8 +34,9 @@ from storage.scope import Scope, in_scope, scope_of
 from storage.sla_clock import (
     OPEN_STATUSES,
     agency_calendar,
-    agency_policy,
     awaiting_answer,
+    clock_calendar,
+    clock_policy,
     current_deadlines,
     running_clock,
     stamped_for_clock,
@@ -181,12 +187,19 @@ def _check_one(
     now: datetime,
     result: SlaPass,
 ) -> None:
-    policy = agency_policy(deps.registry, c.agency_id)
-    cal = agency_calendar(deps.registry, c.agency_id)
+    policy = clock_policy(deps.registry, c)
+    cal = clock_calendar(deps.registry, c)
     url = vk_comment_url(comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id)
     agency = escape(agency_names.get(c.agency_id, c.agency_id))
     text = escape(excerpt(comment.text, 200))
     officials = staff.officials_of(c.agency_id, c.taken_by)
+    # An urgent complaint's notices open with why it is urgent (the first line).
+    urgent = (
+        texts.ALERT_URGENT.format(reasons=escape(urgent_reasons_text(c.urgent_reasons or [])))
+        + "\n"
+        if c.urgent
+        else ""
+    )
     if awaiting_answer(c):
         d = current_deadlines(c, policy, cal)
         store_deadlines(c, d)
@@ -196,16 +209,17 @@ def _check_one(
             for p in officials:
                 if stage is SlaStage.WARNING:
                     left = cal.working_seconds_between(now, d.due_at)
-                    body = texts.SLA_NUDGE.format(
+                    tpl = texts.SLA_URGENT_NUDGE if c.urgent else texts.SLA_NUDGE
+                    body = tpl.format(
                         id=c.id,
                         agency=agency,
-                        left=format_duration_ru(left),
+                        left=format_working_ru(left),
                         due=local_time(d.due_at, p.tz),
                         text=text,
                         url=url,
                     )
                 else:  # the watch was down during the warning window: still tell them
-                    body = texts.SLA_NUDGE_LATE.format(
+                    body = urgent + texts.SLA_NUDGE_LATE.format(
                         id=c.id, agency=agency, due=local_time(d.due_at, p.tz), text=text, url=url
                     )
                 _queue(session, "nudge", c, clock_no, p.telegram_id, body, now)
@@ -218,7 +232,7 @@ def _check_one(
             names = ", ".join(escape(p.name) for p in officials) or texts.NO_OFFICIALS
             in_charge = staff.in_charge(staff.moderators, c.agency_id)
             for p in in_charge:
-                body = texts.SLA_ESCALATION.format(
+                body = urgent + texts.SLA_ESCALATION.format(
                     id=c.id,
                     agency=agency,
                     due=local_time(d.due_at, p.tz),
@@ -231,13 +245,16 @@ def _check_one(
             result.escalated.append(c.id)
             result.told[("escalation", c.id)] = len(in_charge)
         if stage is SlaStage.ESCALATED_LEAD and not stamped_for_clock(c.escalated_lead_at, c):
-            overdue = cal.working_seconds_between(d.due_at, now)
+            # The one meaning of overdue (issue 14), as the digest and the lists count it.
+            late = lateness(d.due_at, now, cal, running_clock(c)[0])
             leads = staff.in_charge(staff.leads, c.agency_id)
+            lead_tpl = texts.SLA_URGENT_ESCALATION_LEAD if c.urgent else texts.SLA_ESCALATION_LEAD
             for p in leads:
-                body = texts.SLA_ESCALATION_LEAD.format(
+                body = lead_tpl.format(
                     id=c.id,
                     agency=agency,
-                    overdue=format_duration_ru(overdue),
+                    overdue=format_working_ru(late.late_s),
+                    waited=format_duration_ru(late.waited_s),
                     due=local_time(d.due_at, p.tz),
                     text=text,
                     url=url,
@@ -246,7 +263,9 @@ def _check_one(
             c.escalated_lead_at = now
             result.escalated_lead.append(c.id)
             result.told[("escalation_lead", c.id)] = len(leads)
-    _check_solution(session, c, policy.solution_s, cal, staff, agency, url, now, result)
+    # The optional solution clock runs on the agency's working calendar, urgent or not.
+    solution_cal = agency_calendar(deps.registry, c.agency_id) if c.urgent else cal
+    _check_solution(session, c, policy.solution_s, solution_cal, staff, agency, url, now, result)
 
 
 def _check_solution(

@@ -70,7 +70,7 @@ COMMAND_DESCRIPTIONS: Final = {
     "reopen": "переоткрыть жалобу: номер",
     "wait": "ждём ответа жителя, срок стоит: номер [что спросили]",
     "resume": "срок ответа снова идёт: номер",
-    "stats": "статистика за 7d или 30d",
+    "stats": "статистика: [дней], например /stats 30",
     "pages": "отслеживаемые страницы",
     "addpage": "добавить страницу: ссылка ведомство",
     "invite": "приглашение: роль [ведомство]",
@@ -78,11 +78,41 @@ COMMAND_DESCRIPTIONS: Final = {
     "mute": "не беспокоить N часов (0 — снять)",
     "status": "состояние сборщика",
     "digest": "сводка за вчера",
-    "report": "рейтинг ведомств за неделю (Excel): [2026-W47]",
-    "export": "выгрузка жалоб (CSV): с по, например 2026-11-01 2026-11-30",
+    "report": "рейтинг ведомств за неделю (Excel): [номер недели]",
+    "export": "выгрузка жалоб (CSV): с по, например 01.11.2026 30.11.2026",
 }
 HELP_LINE: Final = "/{command} — {description}"
 NOT_ALLOWED: Final = "Эта команда вам недоступна."
+#: Issue 14: a refusal says what was refused, why, and who can do it.
+NOT_ALLOWED_WHO: Final = (
+    "Команда /{command} ({what}) вам недоступна: её выполняют {roles}. "
+    "Ваши команды — /help."
+)
+NOT_ALLOWED_NOBODY: Final = "Команды /{command} нет. Ваши команды — /help."
+#: Nominative plural, for «её выполняют …».
+ROLE_NAMES_PLURAL: Final = {
+    "official": "исполнители",
+    "moderator": "модераторы ЦУР",
+    "lead": "руководители",
+    "admin": "администраторы",
+}
+#: What each action on a complaint is, for «… могут …» refusals of buttons and commands.
+ACTION_NAMES: Final = {
+    "take": "брать жалобу в работу",
+    "answered": "отмечать «Ответ дан»",
+    "resolve": "закрывать жалобу как решённую",
+    "dismiss": "отмечать «Не жалоба»",
+    "reassign": "передавать жалобу другому ведомству",
+    "reopen": "переоткрывать жалобу",
+    "wait": "останавливать срок («Ждём ответа жителя»)",
+    "resume": "возобновлять срок",
+}
+FORBIDDEN_WHO: Final = "Жалоба №{id}: {action} могут {roles}."
+FORBIDDEN_OFFICIALS: Final = "исполнители ведомства жалобы"
+OUT_OF_SCOPE_AGENCIES: Final = (
+    "Жалоба №{id} есть, но она не из ваших ведомств ({agencies}): "
+    "её ведут исполнители другого ведомства и модераторы ЦУР."
+)
 DB_BUSY: Final = (
     "⏳ Сервис сейчас перегружен, действие не выполнено и ничего не изменилось. "
     "Повторите, пожалуйста, через минуту."
@@ -90,7 +120,7 @@ DB_BUSY: Final = (
 BAD_COMPLAINT_ID: Final = "Укажите номер жалобы числом, например: {example}"
 NO_SUCH_COMPLAINT: Final = "Жалоба №{id} не найдена."
 NO_SUCH_COMPLAINT_IN_REGION: Final = (
-    "Жалоба №{id} не найдена среди жалоб вашего региона ({region})."
+    "Жалоба №{id} есть, но она не из вашего региона ({region})."
 )
 ALREADY_CLOSED: Final = "Жалоба №{id} уже закрыта (статус: {status})."
 RESOLVED_OK: Final = "Жалоба №{id} закрыта как решённая."
@@ -106,6 +136,35 @@ ALERT_ANSWERED: Final = "✅ <b>Ответ дан</b> через {calendar} (р�
 ALERT_ANSWER_TEXT: Final = "<b>Ответ:</b> {text}"
 ALERT_OTPISKA: Final = "⚠️ Похоже на отписку: {reasons}"
 ALERT_QUALITY_OK: Final = "Качество ответа: {quality}/100"
+#: Issue 14: the answer to a reopened complaint (its own clock, from the reopening).
+ALERT_ANSWERED_AFTER_REOPEN: Final = (
+    "✅ <b>Ответ после переоткрытия дан</b> через {calendar} (рабочее время: {working})"
+)
+# ---- issue 12: urgent complaints (gas, flooding, a threat to life): a short clock, 24/7 ----
+ALERT_URGENT: Final = "🔴 <b>Срочно</b> (срок идёт круглосуточно): {reasons}"
+LIST_URGENT: Final = "🔴 Срочно ({reasons})"
+URGENT_NO_REASON: Final = "угроза жизни или здоровью"
+#: The first line of a moderator's notice about an urgent complaint.
+URGENT_HEAD: Final = "🔴 <b>Срочно</b>: {reasons}. Ответить до {due}, срок идёт круглосуточно."
+URGENT_COMPLAINT: Final = (
+    "{head}\n"
+    "🚨 <b>Жалоба №{id}</b> · {agency}\n"
+    "Исполнители ведомства уведомлены; вы получаете её сразу, потому что она срочная.\n"
+    "«{text}»\n"
+    '<a href="{url}">Открыть комментарий ВКонтакте</a>'
+)
+SLA_URGENT_NUDGE: Final = (
+    "⏳🔴 <b>Срочная жалоба №{id}</b> · {agency}\n"
+    "До срока ответа осталось {left} (срок: {due}, круглосуточно).\n"
+    "«{text}»\n"
+    '<a href="{url}">Ответить ВКонтакте</a>'
+)
+SLA_URGENT_ESCALATION_LEAD: Final = (
+    "🚨🔴 <b>Срочная жалоба №{id} без ответа</b> · {agency}\n"
+    "Просрочка: {overdue} (срок был {due}, круглосуточно). Модераторы уведомлены.\n"
+    "«{text}»\n"
+    '<a href="{url}">Открыть комментарий ВКонтакте</a>'
+)
 STATUS_LINE: Final = {
     "open": "",
     "in_work": "🛠 В работе",
@@ -137,7 +196,8 @@ SLA_ESCALATION: Final = (
 )
 SLA_ESCALATION_LEAD: Final = (
     "🚨 <b>Жалоба №{id} без ответа</b> · {agency}\n"
-    "Просрочка: {overdue} рабочего времени (срок был {due}). Модераторы уведомлены.\n"
+    "Просрочка: {overdue} рабочего времени (срок был {due}), без ответа {waited}. "
+    "Модераторы уведомлены.\n"
     "«{text}»\n"
     '<a href="{url}">Открыть комментарий ВКонтакте</a>'
 )
@@ -173,71 +233,137 @@ ORPHAN_SHORT: Final = {
     "muted": "исполнители отключили уведомления",
 }
 
-DIGEST_TITLE: Final = "📊 <b>Сводка за {day}</b>"
+DIGEST_TITLE: Final = "📊 <b>Сводка за {day}</b> · {region}"
 DIGEST_EMPTY: Final = "Вчера жалоб не было."
-DIGEST_COUNTS: Final = "Жалоб: <b>{complaints}</b>, отвечено: <b>{answered}</b>"
+DIGEST_COUNTS: Final = "Жалоб: <b>{complaints}</b>, с первым ответом: <b>{answered}</b>"
 DIGEST_DELETED: Final = ", закрыто (комментарий удалён автором): <b>{n}</b>"
-DIGEST_ON_TIME: Final = "В срок: <b>{share}</b> ({on_time} из {measured})"
-DIGEST_TIMES: Final = "Время ответа (рабочее): медиана <b>{median}</b>, 90% — до <b>{p90}</b>"
-DIGEST_TIMES_CAL: Final = "Время ответа (календарное): медиана {median}, 90% — до {p90}"
-DIGEST_OTPISKI: Final = "Отписки: <b>{share}</b> ({n} из {rated})"
+DIGEST_ON_TIME: Final = "Первый ответ в срок: <b>{share}</b> ({on_time} из {measured})"
+DIGEST_TIMES: Final = (
+    "Первый ответ, рабочее время: медиана <b>{median}</b>, 90% — до <b>{p90}</b>"
+)
+DIGEST_TIMES_CAL: Final = "Первый ответ, календарное время: медиана {median}, 90% — до {p90}"
+DIGEST_OTPISKI: Final = "Отписки среди первых ответов: <b>{share}</b> ({n} из {rated})"
+DIGEST_REOPENED: Final = (
+    "Переоткрыто: {n}; ответ после переоткрытия — медиана {median} рабочего времени"
+)
 DIGEST_TOPICS: Final = "<b>Темы</b> (к среднему за прошлую неделю):"
 DIGEST_TOPIC_LINE: Final = "• {topic}: {count} ({change}){spike}"
 DIGEST_SPIKE: Final = " ⚠️ всплеск"
 DIGEST_NEW_TOPIC: Final = "новая"
-DIGEST_BEST: Final = "👍 Лучше всех: {agency} ({median}, в срок {share})"
-DIGEST_WORST: Final = "👎 Хуже всех: {agency} ({median}, в срок {share})"
+DIGEST_BEST: Final = "👍 Лучше всех: {agency} — в срок и по существу {good}, медиана {median}"
+DIGEST_WORST: Final = "👎 Хуже всех: {agency} — в срок и по существу {good}, медиана {median}"
 DIGEST_OVERDUE: Final = "<b>Просрочено без ответа: {n}</b>"
-DIGEST_OVERDUE_LINE: Final = '• <a href="{url}">№{id}</a> {agency}: просрочка {overdue}'
+DIGEST_OVERDUE_LINE: Final = (
+    '• <a href="{url}">№{id}</a> {agency}: просрочка {late}, без ответа {waited}'
+)
 DIGEST_OVERDUE_MORE: Final = "…и ещё {n}"
 DIGEST_NONE: Final = "нет"
 DIGEST_DASH: Final = "—"
-DIGEST_CHART_CAPTION: Final = "Жалобы и время ответа по ведомствам за {day}"
-CHART_COMPLAINTS: Final = "Жалобы"
-CHART_ANSWERED: Final = "Отвечено"
-CHART_MEDIAN: Final = "Медиана ответа, рабочие часы"
-CHART_P90: Final = "90% ответов, рабочие часы"
+DIGEST_ALL_AGENCIES: Final = "все ведомства"
+DIGEST_CHART_CAPTION: Final = "График: жалобы по ведомствам за {day} и за неделю"
+DIGEST_CHART_TITLE: Final = "Жалобы за {day} · {region}"
+CHART_DAY_PANEL: Final = (
+    "Жалобы за день по ведомствам, сверху — хуже всех; время первого ответа рабочее, ч:мм"
+)
+CHART_BACKLOG_PANEL: Final = "Новых жалоб не было. Открытые жалобы сейчас по ведомствам"
+CHART_TREND_PANEL: Final = "Последние 7 дней: жалобы и доля первых ответов в срок"
+CHART_NOTHING: Final = "Жалоб нет, открытых тоже"
+CHART_NOTHING_WEEK: Final = "За неделю жалоб не было"
+CHART_ON_TIME: Final = "ответ в срок"
+CHART_LATE: Final = "ответ с опозданием"
+CHART_WAITING: Final = "без ответа, срок не истёк"
+CHART_OVERDUE: Final = "просрочено без ответа"
+CHART_COMPLAINTS_AXIS: Final = "жалоб"
+CHART_BAR_NOTE: Final = "в срок {share} · {median}{target}"
+CHART_MEDIAN_NOTE: Final = "медиана {median}"
+CHART_TARGET_NOTE: Final = " (норма {target})"
+CHART_NO_ANSWERS: Final = "ответов нет"
+CHART_RANK_NOTE: Final = "{good} · отписки {otpiski} · медиана {median} · жалоб {n}"
+CHART_RANK_UNRANKED: Final = " · мало жалоб для места"
+CHART_RANK_AXIS: Final = "доля жалоб с первым ответом в срок и по существу (не отписка)"
+REPORT_CHART_TITLE: Final = "Рейтинг ведомств за неделю {week} ({start} — {end}) · {region}"
+REPORT_CHART_CAPTION: Final = "График рейтинга за неделю {week}"
+WEEKDAYS_SHORT: Final = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
-REPORT_CAPTION: Final = "📈 Рейтинг ведомств за {week} ({start} — {end})"
+REPORT_CAPTION: Final = "📈 Рейтинг ведомств за неделю {week} ({start} — {end})"
 REPORT_BAD_WEEK: Final = (
-    "Укажите неделю так: /report 2026-W47 (или просто /report — прошлая неделя)."
+    "Не понял неделю «{arg}». Укажите номер недели или любой её день: /report 47, "
+    "/report 16.11.2026; просто /report — прошлая неделя."
 )
 EXPORT_CAPTION: Final = "Жалобы с {start} по {end}: {n}"
 EXPORT_BAD_PERIOD: Final = (
-    "Укажите период датами: /export 2026-11-01 2026-11-30 (не больше 366 дней)."
+    "Не понял период «{arg}». Укажите две даты: /export 01.11.2026 30.11.2026 "
+    "(можно 2026-11-01; не больше 366 дней, первая не позже второй)."
 )
 XLSX_RANKING_SHEET: Final = "Рейтинг"
 XLSX_COMPLAINTS_SHEET: Final = "Жалобы"
+XLSX_RULE_SHEET: Final = "Как считается рейтинг"
+XLSX_TITLE: Final = "Рейтинг ведомств за неделю {week} · {region}"
+XLSX_RULE_HINT: Final = (
+    "Место — по доле жалоб с первым ответом в срок и по существу; ведомства меньше чем с {n} "
+    "жалобами не ранжируются. Подробно — на листе «Как считается рейтинг»."
+)
+XLSX_EMPTY_WEEK: Final = "За эту неделю жалоб не было."
+XLSX_UNRANKED: Final = "без места: меньше {n} жалоб за неделю"
+REPORT_FILENAME: Final = "otklik-reyting-{year}-nedelya-{week:02d}.xlsx"
 RANKING_HEADERS: Final = (
     "Место",
     "Ведомство",
     "Жалоб",
-    "Отвечено",
-    "В срок",
-    "Медиана ответа, раб. ч",
-    "90% ответов, раб. ч",
-    "Медиана ответа, ч",
-    "Отписки",
-    "Качество ответа",
-    "Просрочено без ответа",
+    "С первым ответом",
+    "Первый ответ в срок",
+    "В срок и по существу",
+    "Отписки среди первых ответов",
+    "Первый ответ, медиана (раб. время, ч:мм)",
+    "Первый ответ, 90% до (раб. время, ч:мм)",
+    "Первый ответ, медиана (календарно, ч:мм)",
+    "Переоткрыто",
+    "Ответ после переоткрытия, медиана (раб. время, ч:мм)",
+    "Просрочено без ответа сейчас",
     "Закрыто: комментарий удалён",
+    "Качество ответа, 0–100",
+    "Примечание",
 )
 COMPLAINT_HEADERS: Final = (
     "№",
-    "Создана",
+    "Создана ({zone})",
     "Ведомство",
     "Страница",
     "Тема",
     "Статус",
-    "Срок ответа",
-    "Ответ дан",
-    "Время ответа, ч",
-    "Рабочее время ответа, ч",
-    "В срок",
+    "Срок первого ответа ({zone})",
+    "Первый ответ ({zone})",
+    "Первый ответ через (календарно, ч:мм)",
+    "Первый ответ через (раб. время, ч:мм)",
+    "Первый ответ в срок",
     "Отписка",
-    "Качество",
+    "Качество ответа",
+    "Переоткрыта, раз",
+    "Ответ после переоткрытия через (раб. время, ч:мм)",
+    "Просрочено сейчас (раб. время, ч:мм)",
+    "Без ответа сейчас (календарно, ч:мм)",
     "Ссылка",
     "Текст",
+)
+XLSX_RULE_LINES: Final = (
+    "Как считается рейтинг",
+    "",
+    "1. Учитываются жалобы, поступившие за неделю (понедельник 00:00 — воскресенье 24:00 по "
+    "времени получателя). «Не жалоба» не учитывается; комментарий, удалённый автором, "
+    "считается отдельно и не влияет на места.",
+    "2. Считается первый ответ на жалобу. Если жалобу потом переоткрыли, первый ответ и его "
+    "оценка остаются; ответ после переоткрытия показан отдельно и на место не влияет.",
+    "3. Срок ответа — в рабочем времени ведомства (его часовой пояс, рабочие часы, "
+    "праздники и переносы по производственному календарю); время ожидания ответа жителя "
+    "не считается. Срочные жалобы — круглосуточно.",
+    "4. Место получает ведомство, у которого за неделю не меньше {n} жалоб и хотя бы у одной "
+    "известен итог (есть ответ или срок уже истёк). Остальные показаны ниже без места.",
+    "5. Порядок мест: сначала больше доля жалоб, на которые первый ответ дан в срок и по "
+    "существу (не отписка); при равенстве — меньше доля отписок среди первых ответов; затем "
+    "меньше медиана времени первого ответа (в рабочем времени); затем по названию.",
+    "6. «Просрочено без ответа сейчас» — жалобы, ждущие ответа после срока на момент отчёта "
+    "(кроме тех, где ждут ответа жителя). Просрочка — в рабочем времени.",
+    "7. Время в таблицах — «часы:минуты»; даты — местное время: {zone}.",
 )
 YES: Final = "да"
 NO: Final = "нет"
@@ -261,6 +387,10 @@ STATUS_NAMES: Final = {
 }
 ALERT_DUE_LEFT: Final = "⏰ Ответить до {due} (осталось {left})"
 ALERT_DUE_OVERDUE: Final = "🔥 <b>Срок истёк</b> {due} (просрочено на {late})"
+#: Issue 14: how late in working time, and how long without an answer in calendar time.
+ALERT_DUE_OVERDUE_WAITED: Final = (
+    "🔥 <b>Срок истёк</b> {due}: просрочено на {late}, без ответа {waited}"
+)
 ALERT_REPEAT: Final = "🔁 Повтор жалобы №{id}"
 ALERT_REOPENED: Final = "↩️ Переоткрыта ({times})"
 ALERT_TAKEN: Final = "🛠 В работе: {name}"
@@ -292,7 +422,12 @@ CB_PICK_AGENCY: Final = "Выберите ведомство для жалобы
 NOT_CLOSED: Final = (
     "Жалоба №{id} не закрыта и без ответа (статус: {status}) — переоткрывать нечего."
 )
-UNKNOWN_AGENCY: Final = "Ведомство «{agency}» не найдено. Есть: {known}"
+UNKNOWN_AGENCY: Final = (
+    "Ведомство «{agency}» не найдено. Укажите название (можно часть) или код; есть: {known}"
+)
+AMBIGUOUS_AGENCY: Final = (
+    "Под «{agency}» подходят несколько ведомств: {matches}. Уточните название."
+)
 AGENCY_OUT_OF_SCOPE: Final = "Ведомство «{agency}» не из вашего региона. Можно: {known}"
 ASSIGNED_OK: Final = "Жалоба №{id} передана: {agency}."
 REOPENED_OK: Final = "Жалоба №{id} переоткрыта, срок ответа — до {due}."
@@ -305,14 +440,17 @@ LIST_TITLE: Final = {
 }
 LIST_TOTAL: Final = "{title}: {count}"
 LIST_PAGE: Final = "Страница {page} из {pages}"
-LIST_ITEM: Final = "№{id} · {topic} · {page} · {due}\n«{text}»"
+#: The responsible agency (after routing or «Передать»), and the page where it was written.
+LIST_ITEM: Final = "№{id} · {topic} · {agency} · {due}\n«{text}» (страница: {page})"
 LIST_EMPTY: Final = "Жалоб нет."
 LIST_STALE: Final = "Список устарел, запросите его заново."
 OPEN_BAD_FILTER: Final = (
-    "Не понял фильтр «{arg}». Укажите тему ({topics}) или номер страницы ВКонтакте."
+    "Не понял фильтр «{arg}». Укажите тему ({topics}) или страницу ВКонтакте "
+    "(номер или короткое имя), например: /open дороги."
 )
 DUE_SHORT_LEFT: Final = "осталось {left}"
 DUE_SHORT_LATE: Final = "просрочено на {late}"
+DUE_SHORT_LATE_WAITED: Final = "просрочено на {late} · без ответа {waited}"
 DUE_SHORT_NONE: Final = "без срока"
 DUE_SHORT_WAITING: Final = "⏸ ждём ответа жителя"
 
@@ -341,6 +479,16 @@ SUMMARY_TITLE_MIXED: Final = (
 )
 #: Above a fresh card sent for a change of a complaint that was shown only in a summary.
 CARD_CHANGED_FROM_SUMMARY: Final = "🔄 <i>Изменение по жалобе из сводки</i>"
+#: Issue 11: the author edited the comment (the card quotes it as it reads now).
+ALERT_EDITED: Final = "✏️ Автор изменил комментарий {at}"
+#: To the moderators: the author edited a waiting complaint into words that need no answer.
+EDITED_NOT_COMPLAINT: Final = (
+    "✏️ <b>Жалоба №{id}</b> · {agency}\n"
+    "Автор изменил комментарий, и теперь он не похож на жалобу. Жалоба остаётся открытой, "
+    "срок идёт: если вопрос снят, закройте её как «не жалоба» (/dismiss {id}).\n"
+    "«{text}»\n"
+    '<a href="{url}">Открыть комментарий ВКонтакте</a>'
+)
 #: The state of a complaint in a list, where it is no longer simply waiting for an answer.
 LIST_STATUS: Final = {
     "answered": "✅ ответ дан",
@@ -353,16 +501,27 @@ LIST_IN_WORK: Final = "🛠 в работе · {due}"
 LIST_REOPENED: Final = "🔁 переоткрыта · {due}"
 SUMMARY_HINT: Final = "Нажмите номер, чтобы открыть карточку с кнопками."
 
-STATS_BAD_PERIOD: Final = "Период — 7d или 30d, например: /stats 7d"
+STATS_BAD_PERIOD: Final = (
+    "Не понял период «{arg}». Укажите число дней от 1 до 366 или «неделя», «месяц», "
+    "например: /stats 7, /stats 30 дней, /stats месяц."
+)
 STATS: Final = (
     "<b>Статистика за {days}</b>\n"
     "Поступило: {received}\n"
-    "С ответом: {answered}, в срок: {on_time}\n"
-    "Медиана ответа: {median}\n"
-    "Отписок: {otpiska}\n"
+    "С первым ответом: {answered}, в срок: {on_time} из {measured} ({share})\n"
+    "Первый ответ, медиана: {median}\n"
+    "Отписки среди первых ответов: {otpiska} из {rated}"
+    "{reopened}\n"
     "Открыто сейчас: {open_now}, из них просрочено: {overdue}"
     "{deleted}"
 )
+#: Issue 14: a reopen has its own clock and its own figure.
+STATS_REOPENED: Final = (
+    "\nПереоткрыто: {n}, ответ после переоткрытия — медиана {median}"
+)
+#: Issue 14: working time always says so; calendar time beside it where it helps.
+WORKING_TIME: Final = "{working} рабочего времени"
+WORKING_AND_CALENDAR: Final = "{working} рабочего времени (календарно {calendar})"
 #: Issue 11: complaints closed because the resident deleted the comment (not unanswered).
 STATS_DELETED: Final = "\nЗакрыто, комментарий удалён автором: {n}"
 
@@ -378,9 +537,14 @@ ADDPAGE_VK_FAILED: Final = "ВКонтакте не ответил: {error}. П�
 ADDPAGE_EXISTS: Final = "Страница {name} (id {id}) уже отслеживается."
 ADDPAGE_OK: Final = "Страница {name} (id {id}) добавлена, ведомство: {agency}."
 
-INVITE_USAGE: Final = "Формат: /invite &lt;роль&gt; [ведомство]. Роли: {roles}."
+INVITE_USAGE: Final = (
+    "Формат: /invite &lt;роль&gt; [ведомство], например: /invite исполнитель Водоканал. "
+    "Роли: {roles}."
+)
 INVITE_NEEDS_AGENCY: Final = "Для исполнителя укажите ведомство: {known}"
-INVITE_ROLE_FORBIDDEN: Final = "Вы можете приглашать только исполнителей."
+INVITE_ROLE_FORBIDDEN: Final = (
+    "Вы можете приглашать только исполнителей; других сотрудников приглашают администраторы."
+)
 INVITE_OK: Final = "Приглашение ({role}{agency}) действует до {expires}, один раз:\n{link}"
 INVITE_INVALID: Final = (
     "Приглашение недействительно: оно уже использовано или истёк срок. "
@@ -458,3 +622,38 @@ def plural_times(n: int) -> str:
 
 
 UNKNOWN_COMMAND: Final = "Не понял. Список команд — /help"
+
+
+# ---- issue 14: ``otklik status`` for a person -----------------------------------------------
+CLI_STATUS_TITLE: Final = "Охват ВКонтакте на {at} ({tz}, {offset}): {pages}"
+CLI_STATUS_ATTENTION: Final = "⚠ Требуют внимания: {n} (сверху)"
+CLI_STATUS_ALL_OK: Final = "✓ Все страницы проверяются вовремя"
+CLI_STATUS_THRESHOLD: Final = (
+    "Отставание считается проблемой после {threshold} (OTKLIK__METRICS__COLLECTOR_STALE_S)"
+)
+CLI_VK_SILENT: Final = "Запросы к ВКонтакте: сборщик ещё ни разу не отчитался (он запущен?)"
+CLI_VK_OK: Final = "Запросы к ВКонтакте: проходят, последний успешный — {last}"
+CLI_VK_FAILING: Final = (
+    "⚠ ВКонтакте не отвечает: {n} запросов подряд с ошибкой ({error}), "
+    "последний успешный — {last}"
+)
+CLI_VK_TOKENS: Final = "Токены ВКонтакте: работают {usable} из {total}"
+CLI_WINDOW: Final = (
+    "Посты старше окна наблюдения: {kept} ещё обсуждают (под наблюдением), "
+    "{dormant} проверяются реже, {dropped} не проверяются"
+)
+CLI_AGO: Final = " ({ago} назад)"
+CLI_PAGE_OK: Final = "проверена {last}{ago}"
+CLI_PAGE_LONGPOLL: Final = ", события приходят через Long Poll"
+CLI_PAGE_LAGGING: Final = "отстаёт на {lag} — последняя полная проверка {last}"
+CLI_PAGE_NEVER: Final = "ещё ни разу не проверялась"
+CLI_PAGE_UNREACHABLE: Final = "недоступна: {reason}"
+CLI_PAGE_FIGURES: Final = "; постов под наблюдением {posts}, wall.get {wall_get}, запросов {calls}"
+CLI_PAGE_BAD_POSTS: Final = "; недоступных постов {n}"
+CLI_PAGE_WINDOW: Final = (
+    "; старше окна: {kept} под наблюдением, {dormant} реже, {dropped} не проверяются"
+)
+CLI_POST_UNREACHABLE: Final = "Пост {owner_id}_{post_id} недоступен: {reason}"
+CLI_QUOTA: Final = "Токен {token}, квота на {day}: {used}"
+CLI_QUOTA_NONE: Final = "ещё не расходовалась"
+CLI_QUOTA_PARKED: Final = "; до сброса квоты отложены: {methods}"

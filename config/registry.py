@@ -63,6 +63,10 @@ class Agency(_Strict):
     update_hours: float | None = Field(default=None, gt=0)
     solution_hours: float | None = Field(default=None, gt=0)
     escalate_lead_after_hours: float = Field(default=4.0, ge=0)
+    # Issue 12: urgent complaints (gas, flooding, a threat to life) run their own clock in
+    # calendar hours, round the clock; leads hear of its breach this many hours later.
+    urgent_hours: float = Field(default=2.0, gt=0)
+    urgent_escalate_lead_after_hours: float = Field(default=1.0, ge=0)
     answering_pages: tuple[int, ...] = ()
     region: str | None = None  # moderators and leads with this region see only its agencies
 

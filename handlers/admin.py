@@ -22,15 +22,38 @@ from handlers.common import (
     agency_choices,
     agency_refusal,
     gate,
+    parse_days,
+    parse_role,
+    resolve_agency,
+    role_names,
 )
+from matcher.overdue import format_working_ru
 from matcher.sla import format_duration_ru
 from storage import queries
 from storage.actions import Outcome, actor_of, audit
 from storage.models import Agency, Page, Person
-from storage.people import ROLES, InviteError, create_invite, mute
+from storage.people import InviteError, create_invite, mute
 from storage.scope import in_scope, scope_of
 
 LINES_PER_PAGE = 15
+
+
+def percent(value: float | None) -> str:
+    """A share as people read it: «67%», or «—» when nothing was measured."""
+    return texts.DIGEST_DASH if value is None else f"{round(value * 100)}%"
+
+
+def working(seconds: int | None, calendar_s: int | None = None) -> str:
+    """«1 ч 30 мин рабочего времени (календарно 2 ч)», the unit always named; «—» if none."""
+    if seconds is None:
+        return texts.DIGEST_DASH
+    if calendar_s is None:
+        return texts.WORKING_TIME.format(working=format_working_ru(seconds))
+    return texts.WORKING_AND_CALENDAR.format(
+        working=format_working_ru(seconds), calendar=format_duration_ru(calendar_s)
+    )
+
+
 MAX_MUTE_HOURS = 24 * 14
 
 
@@ -63,6 +86,7 @@ async def admin_list_page(
     else:
         now = clock.now()
         everyone = await queries.people(session)
+        agency_name = dict(await agency_choices(session))
         title = texts.USERS_TITLE.format(count=len(everyone))
         lines = []
         for p in everyone:
@@ -73,7 +97,9 @@ async def admin_list_page(
                 texts.USER_LINE.format(
                     name=escape(p.name),
                     role=texts.ROLE_NAMES.get(p.role, p.role),
-                    agencies=f" ({escape(', '.join(p.agencies))})" if p.agencies else "",
+                    agencies=f" ({escape(', '.join(agency_name.get(a, a) for a in p.agencies))})"
+                    if p.agencies
+                    else "",
                     id=p.telegram_id,
                     flags=flags,
                 )
@@ -107,22 +133,30 @@ def build_router() -> Router:
     ) -> None:
         if (who := await gate(message, person, "stats")) is None:
             return
-        arg = (command.args or "7d").strip().lower()
-        if arg not in ("7d", "30d"):
-            await message.answer(texts.STATS_BAD_PERIOD)
+        days = parse_days(command.args)
+        if days is None:
+            await message.answer(
+                texts.STATS_BAD_PERIOD.format(arg=escape((command.args or "").strip()))
+            )
             return
-        days = int(arg[:-1])
         s = await queries.stats(session, who, clock.now(), days)
+        f = s.figures
         await message.answer(
             texts.STATS.format(
                 days=f"{days} {texts.plural(days, 'день', 'дня', 'дней')}",
                 received=texts.complaints_n(s.received),
-                answered=s.answered,
-                on_time=s.on_time,
-                median=format_duration_ru(s.median_response_s)
-                if s.median_response_s is not None
-                else "—",
-                otpiska=s.otpiska,
+                answered=f.answered,
+                on_time=f.on_time,
+                measured=f.measured,
+                share=percent(f.on_time_share),
+                median=working(f.median_working_s, f.median_calendar_s),
+                otpiska=f.otpiski,
+                rated=f.rated,
+                reopened=texts.STATS_REOPENED.format(
+                    n=f.reopened, median=working(f.median_update_s)
+                )
+                if f.reopened
+                else "",
                 open_now=s.open_now,
                 overdue=s.overdue_now,
                 deleted=texts.STATS_DELETED.format(n=s.deleted) if s.deleted else "",
@@ -162,16 +196,20 @@ def build_router() -> Router:
         if (who := await gate(message, person, "addpage")) is None:
             return
         choices = await agency_choices(session, who)
-        parts = (command.args or "").split()
+        parts = (command.args or "").split(maxsplit=1)
         if len(parts) != 2 or page_resolver is None:
-            known = ", ".join(a for a, _ in choices)
+            known = ", ".join(n for _, n in choices)
             await message.answer(texts.ADDPAGE_USAGE.format(known=escape(known)))
             return
-        link, agency_id = parts
+        link, typed = parts
+        agency_id, ambiguous = await resolve_agency(session, typed)
+        if ambiguous is not None:
+            await message.answer(ambiguous)
+            return
         if agency_id not in dict(choices):
             exists = await session.get(Agency, agency_id) is not None
             refusal = Outcome.AGENCY_OUT_OF_SCOPE if exists else Outcome.UNKNOWN_AGENCY
-            await message.answer(agency_refusal(refusal, agency_id, choices))
+            await message.answer(agency_refusal(refusal, typed, choices))
             return
         ref = vk_ref(link)
         try:
@@ -206,7 +244,11 @@ def build_router() -> Router:
             after={"group_id": found.group_id, "name": found.name, "agency": agency_id},
         )
         await message.answer(
-            texts.ADDPAGE_OK.format(name=escape(found.name), id=found.group_id, agency=agency_id)
+            texts.ADDPAGE_OK.format(
+                name=escape(found.name),
+                id=found.group_id,
+                agency=escape(dict(choices).get(agency_id, agency_id)),
+            )
         )
 
     @router.message(Command("invite"))
@@ -220,28 +262,40 @@ def build_router() -> Router:
     ) -> None:
         if (who := await gate(message, person, "invite")) is None:
             return
-        parts = (command.args or "").split()
+        words = (command.args or "").split()
         choices = await agency_choices(session, who)
-        known = ", ".join(a for a, _ in choices)
-        if not 1 <= len(parts) <= 2:
-            await message.answer(texts.INVITE_USAGE.format(roles=", ".join(ROLES)))
+        known = ", ".join(n for _, n in choices)
+        usage = texts.INVITE_USAGE.format(roles=role_names())
+        # «модератор ЦУР» is two words; the rest names the agency (a name, a part, a code).
+        taken = 2 if len(words) >= 2 and parse_role(" ".join(words[:2])) else 1
+        role = parse_role(" ".join(words[:taken])) if words else None
+        typed = " ".join(words[taken:]) or None
+        if role is None:
+            await message.answer(usage)
             return
-        role, agency = parts[0].lower(), (parts[1] if len(parts) > 1 else None)
+        agency = None
+        if typed is not None:
+            agency, ambiguous = await resolve_agency(session, typed)
+            if ambiguous is not None:
+                await message.answer(ambiguous)
+                return
         made = await create_invite(session, who, role, agency, clock.now())
         if made is InviteError.BAD_ROLE:
-            await message.answer(texts.INVITE_USAGE.format(roles=", ".join(ROLES)))
+            await message.answer(usage)
         elif made is InviteError.ROLE_FORBIDDEN:
             await message.answer(texts.INVITE_ROLE_FORBIDDEN)
         elif made is InviteError.NEEDS_AGENCY:
             await message.answer(texts.INVITE_NEEDS_AGENCY.format(known=escape(known)))
         elif isinstance(made, InviteError):  # an unknown agency, or one outside the region
-            await message.answer(agency_refusal(made, agency or "", choices))
+            await message.answer(agency_refusal(made, typed or "", choices))
         else:
             me = await bot.me()
             await message.answer(
                 texts.INVITE_OK.format(
                     role=texts.ROLE_NAMES.get(made.role, made.role),
-                    agency=f", {escape(made.agencies[0])}" if made.agencies else "",
+                    agency=f", {escape(dict(choices).get(made.agencies[0], made.agencies[0]))}"
+                    if made.agencies
+                    else "",
                     expires=local_time(made.expires_at, who.tz),
                     link=f"https://t.me/{me.username}?start={made.code}",
                 )

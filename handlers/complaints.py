@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime
 
 from aiogram import Router
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import (
+    ACT_ACTION,
     Act,
     AssignCb,
     ComplaintCb,
@@ -41,12 +41,14 @@ from handlers.common import (
     button_message,
     button_person,
     complaint_args,
+    forbidden_text,
     gate,
-    not_found_text,
+    missing_text,
     outcome_text,
     parse_id,
+    parse_topic,
+    topic_names,
 )
-from matcher.topics import Topic
 from storage import queries
 from storage.actions import (
     Action,
@@ -126,21 +128,19 @@ async def complaint_list_page(
     pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    waiting = await queries.waiting_since(session, chunk)
-    items = [
-        replace(it, waiting=it.complaint_id in waiting) for it in await list_items(session, chunk)
-    ]
+    items = await list_items(session, chunk, now)
     text = render_list(texts.LIST_TITLE[kind], items, len(ids), page, pages, now)
     return text, list_keyboard(kind, key, page, pages, chunk)
 
 
 async def open_filter(session: AsyncSession, arg: str | None) -> str | None:
-    """``/open`` argument → list key: ``""``, ``t:<topic>`` or ``p:<group id>``."""
+    """``/open`` argument → list key: ``""``, ``t:<topic>`` (a topic's Russian name or its
+    code) or ``p:<group id>`` (a page's number, link or short name)."""
     if not arg:
         return ""
     arg = arg.strip().lower()
-    if arg in Topic.__members__.values():
-        return f"t:{arg}"
+    if (topic := parse_topic(arg)) is not None:
+        return f"t:{topic.value}"
     ref = arg.removeprefix("https://").removeprefix("m.").removeprefix("vk.com/").lstrip("@")
     if ref.lstrip("-").isdigit():  # digits of any script: parse_id says if it is a number
         group_id = parse_id(ref.lstrip("-"), MAX_GROUP_ID)
@@ -189,7 +189,7 @@ def build_router() -> Router:
             await message.answer(
                 texts.OPEN_BAD_FILTER.format(
                     arg=(command.args or "").replace("<", "&lt;"),
-                    topics=", ".join(t.value for t in Topic),
+                    topics=topic_names(),
                 )
             )
             return
@@ -212,7 +212,7 @@ def build_router() -> Router:
     ) -> bool:
         found = await session.get(Complaint, complaint_id)
         if found is None or not await can_see(session, who, found):
-            await message.answer(not_found_text(who, complaint_id))
+            await message.answer(await missing_text(session, who, complaint_id))
             return False
         text, markup = await render_card(session, complaint_id, who.telegram_id, clock.now())
         sent = await message.answer(text, reply_markup=markup)
@@ -235,7 +235,7 @@ def build_router() -> Router:
             return
         complaint = await session.get(Complaint, cid)
         if complaint is None or not await can_see(session, who, complaint):
-            await query.answer(not_found_text(who, cid)[:200], show_alert=True)
+            await query.answer((await missing_text(session, who, cid))[:200], show_alert=True)
             return
         message = button_message(query)
         if act is Act.SHOW:
@@ -245,7 +245,7 @@ def build_router() -> Router:
             return
         if act in (Act.PICK, Act.BACK):
             if not may(who, Action.REASSIGN, complaint):
-                await query.answer(texts.CB_FORBIDDEN.format(id=cid), show_alert=True)
+                await query.answer(forbidden_text(cid, Action.REASSIGN), show_alert=True)
                 return
             await query.answer()
             if message is not None:
@@ -259,7 +259,9 @@ def build_router() -> Router:
             return
         result = await BUTTON_ACTIONS[act](session, cid, who, clock.now(), registry)
         done = result.outcome is Outcome.DONE
-        reply = outcome_text(result, cid, DONE_TEXT[act].format(id=cid), who)
+        reply = await outcome_text(
+            session, result, cid, DONE_TEXT[act].format(id=cid), who, ACT_ACTION.get(act)
+        )
         await query.answer(reply[:200], show_alert=not done)
 
     @router.callback_query(AssignCb.filter())
@@ -284,7 +286,7 @@ def build_router() -> Router:
             )
             return
         done = texts.CB_REASSIGNED.format(id=cid, agency=dict(choices).get(agency, agency))
-        reply = outcome_text(result, cid, done, who)
+        reply = await outcome_text(session, result, cid, done, who, Action.REASSIGN)
         await query.answer(reply[:200], show_alert=result.outcome is not Outcome.DONE)
 
     @router.callback_query(ListCb.filter())

@@ -6,13 +6,16 @@ waiting for them, nothing else changes state, and a retry is simply asking again
 
 from __future__ import annotations
 
+from html import escape
+from zoneinfo import ZoneInfo
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.digest import build_digest
+from bot.digest import build_digest, region_label
 from bot.reports import build_weekly_report, export_csv, last_full_week, parse_period, parse_week
 from config.clock import Clock
 from handlers.common import gate
@@ -34,12 +37,11 @@ def build_router() -> Router:
             return
         text, chart, data = await build_digest(session, person, clock.now())
         await message.answer(text, disable_web_page_preview=True)
-        if chart is not None:
-            day = data.day.isoformat()
-            await message.answer_photo(
-                BufferedInputFile(chart, filename=f"digest-{day}.png"),
-                caption=texts.DIGEST_CHART_CAPTION.format(day=data.day.strftime("%d.%m.%Y")),
-            )
+        day = data.day.isoformat()
+        await message.answer_photo(
+            BufferedInputFile(chart, filename=f"digest-{day}.png"),
+            caption=texts.DIGEST_CHART_CAPTION.format(day=data.day.strftime("%d.%m.%Y")),
+        )
 
     @router.message(Command("report"))
     async def report(
@@ -53,15 +55,27 @@ def build_router() -> Router:
             return
         now = clock.now()
         args = (command.args or "").strip()
-        week = parse_week(args) if args else last_full_week(now, person.tz)
+        today = now.astimezone(ZoneInfo(person.tz)).date()
+        week = parse_week(args, today) if args else last_full_week(now, person.tz)
         if week is None:
-            await message.answer(texts.REPORT_BAD_WEEK)
+            await message.answer(texts.REPORT_BAD_WEEK.format(arg=escape(args)))
             return
         scope = agencies_arg(await scope_of(session, person))
-        data, filename, caption = await build_weekly_report(
-            session, week, tz=person.tz, now=now, agencies=scope
+        report = await build_weekly_report(
+            session,
+            week,
+            tz=person.tz,
+            now=now,
+            agencies=scope,
+            region=await region_label(session, person),
         )
-        await message.answer_document(BufferedInputFile(data, filename=filename), caption=caption)
+        await message.answer_document(
+            BufferedInputFile(report.xlsx, filename=report.filename), caption=report.caption
+        )
+        await message.answer_photo(
+            BufferedInputFile(report.chart, filename=report.chart_filename),
+            caption=report.chart_caption,
+        )
 
     @router.message(Command("export"))
     async def export(
@@ -69,16 +83,21 @@ def build_router() -> Router:
         command: CommandObject,
         person: Person | None,
         session: AsyncSession,
+        clock: Clock,
     ) -> None:
         if (person := await gate(message, person, "export")) is None:
             return
-        period = parse_period(command.args or "")
+        args = (command.args or "").strip()
+        today = clock.now().astimezone(ZoneInfo(person.tz)).date()
+        period = parse_period(args, today)
         if period is None:
-            await message.answer(texts.EXPORT_BAD_PERIOD)
+            await message.answer(texts.EXPORT_BAD_PERIOD.format(arg=escape(args)))
             return
         first, last = period
         scope = agencies_arg(await scope_of(session, person))
-        data, n = await export_csv(session, first, last, tz=person.tz, agencies=scope)
+        data, n = await export_csv(
+            session, first, last, tz=person.tz, agencies=scope, now=clock.now()
+        )
         await message.answer_document(
             BufferedInputFile(data, filename=f"otklik-{first.isoformat()}-{last.isoformat()}.csv"),
             caption=texts.EXPORT_CAPTION.format(

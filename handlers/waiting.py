@@ -16,7 +16,7 @@ from bot import texts
 from config.clock import Clock
 from config.registry import Registry
 from handlers.common import complaint_args, deadline_reply, outcome_text
-from storage.actions import resume, wait_for_resident
+from storage.actions import Action, resume, wait_for_resident
 from storage.models import Person
 
 #: The reason shows on every card of the complaint: a sentence, not a letter.
@@ -43,7 +43,9 @@ def build_router() -> Router:
             return
         result = await wait_for_resident(session, complaint_id, who, clock.now(), reason)
         done = texts.WAIT_OK.format(id=complaint_id)
-        await message.answer(outcome_text(result, complaint_id, done, who))
+        await message.answer(
+            await outcome_text(session, result, complaint_id, done, who, Action.WAIT)
+        )
 
     @router.message(Command("resume"))
     async def resume_(
@@ -59,7 +61,9 @@ def build_router() -> Router:
         who, complaint_id, _ = args
         result = await resume(session, complaint_id, who, clock.now(), registry)
         await message.answer(
-            await deadline_reply(session, result, complaint_id, who, texts.RESUME_OK)
+            await deadline_reply(
+                session, result, complaint_id, who, texts.RESUME_OK, Action.RESUME
+            )
         )
 
     return router

@@ -11,14 +11,16 @@ serves production, the accelerated sandbox and the tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final, Literal
 
-from matcher.workcalendar import WorkCalendar
+from matcher.workcalendar import WorkCalendar, WorkSchedule
 
 __all__ = [
+    "URGENT_LEAD_AFTER_S",
+    "URGENT_S",
     "Deadlines",
     "SlaKind",
     "SlaPolicy",
@@ -29,10 +31,17 @@ __all__ = [
     "paused_working_seconds",
     "response_times",
     "response_times_excluding_waits",
+    "round_the_clock",
     "stage_at",
+    "urgent_policy",
 ]
 
 SlaKind = Literal["first_response", "update", "solution"]
+
+#: An urgent complaint's target (issue 12): two hours round the clock, not working hours.
+URGENT_S: Final = 2 * 3600
+#: ... and the leads hear an hour after its breach.
+URGENT_LEAD_AFTER_S: Final = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +56,24 @@ class SlaPolicy:
     solution_s: int | None = None
     warn_fraction: float = 0.75
     escalate_lead_after_s: int = 4 * 3600
+    #: Urgent complaints (gas, flooding, a threat to life): calendar seconds, see
+    #: :func:`urgent_policy` and :func:`round_the_clock`.
+    urgent_s: int = URGENT_S
+    urgent_escalate_lead_after_s: int = URGENT_LEAD_AFTER_S
 
     def __post_init__(self) -> None:
-        targets = (self.first_response_s, self.update_after_reopen_s, self.solution_s)
+        targets = (
+            self.first_response_s,
+            self.update_after_reopen_s,
+            self.solution_s,
+            self.urgent_s,
+        )
         if any(t is not None and t <= 0 for t in targets):
             raise ValueError("SLA targets must be positive")
         if not 0.0 < self.warn_fraction <= 1.0:
             raise ValueError("warn_fraction must be in (0, 1]")
-        if self.escalate_lead_after_s < 0:
-            raise ValueError("escalate_lead_after_s must be non-negative")
+        if self.escalate_lead_after_s < 0 or self.urgent_escalate_lead_after_s < 0:
+            raise ValueError("lead escalation delays must be non-negative")
 
     def target_s(self, kind: SlaKind) -> int:
         """The target of one clock; raises if the policy sets none for ``kind``."""
@@ -68,6 +86,27 @@ class SlaPolicy:
                 raise ValueError("this policy has no solution target")
             return self.solution_s
         raise ValueError(f"unknown SLA kind {kind!r}")
+
+
+def urgent_policy(policy: SlaPolicy) -> SlaPolicy:
+    """The targets of an urgent complaint's clocks: its first answer and the update after
+    a reopen both within ``urgent_s``, the leads ``urgent_escalate_lead_after_s`` after the
+    breach.  Counted on :func:`round_the_clock` (an emergency does not wait for Monday)."""
+    return replace(
+        policy,
+        first_response_s=policy.urgent_s,
+        update_after_reopen_s=policy.urgent_s,
+        escalate_lead_after_s=policy.urgent_escalate_lead_after_s,
+    )
+
+
+def round_the_clock(cal: WorkCalendar) -> WorkCalendar:
+    """The same zone with every instant working time: the urgent clock's calendar."""
+    if cal.schedule.always_open:
+        return cal
+    return WorkCalendar(
+        WorkSchedule(tz=cal.schedule.tz, always_open=True), production=cal.production
+    )
 
 
 class SlaStage(StrEnum):

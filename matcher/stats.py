@@ -11,11 +11,19 @@ Definitions (kept deliberately simple so a moderator can recompute them in a spr
   whole seconds;
 * p90: nearest rank, the ``ceil(0.9 * n)``-th smallest value, so it is always an observed
   response time;
+* response time: the *first* answer's, in working time (``matcher.sla``), and in calendar
+  time beside it; a reopen does not erase it (issue 14);
 * share within the deadline: among complaints whose outcome is known — answered, or still
-  unanswered past their deadline — the part answered no later than the deadline;
-* отписки share: among answers that were rated, the part rated as отписка;
+  unanswered past their first deadline — the part first answered no later than the deadline;
+* отписки share: among first answers that were rated, the part rated as отписка;
+* reopened: complaints reopened at least once; a reopen runs its own clock, and its figure
+  is the working time from the reopening to the answer after it (the median of those);
+* overdue now: waiting for an answer on the clock that runs now (the first, or a reopen's),
+  not paused on the resident, past that clock's deadline (``matcher.overdue``);
 * deleted: complaints closed because the resident deleted the comment, counted on their own;
   unanswered, they are neither overdue nor part of the on-time share (nobody could answer);
+* ranking: see :class:`RankRule` (the same words are in the Excel's «Как считается
+  рейтинг» sheet);
 * spike: today's count is at least ``min_count`` and at least ``factor`` times the baseline
   (the average daily count of the previous days, at least 1).
 """
@@ -27,14 +35,18 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 __all__ = [
     "AgencyFigures",
     "ComplaintFacts",
+    "Outcome",
+    "RankRule",
     "SpikeRule",
     "agency_figures",
     "is_spike",
     "median_s",
+    "outcome",
     "p90_s",
     "rank_agencies",
     "share",
@@ -49,13 +61,18 @@ class ComplaintFacts:
     agency_id: str
     topic: str
     created_at: datetime
-    due_at: datetime | None
-    answered_at: datetime | None
+    due_at: datetime | None  # the first response's deadline
+    answered_at: datetime | None  # the first answer, kept across reopens
     response_s: int | None  # calendar seconds to the first answer
     working_s: int | None  # working seconds to the first answer
-    otpiska: bool | None
+    otpiska: bool | None  # the first answer's rating
     quality: int | None
     deleted: bool = False  # the resident deleted the comment (status ``deleted``)
+    reopened: int = 0  # how many times it was reopened
+    update_working_s: int | None = None  # working seconds from the last reopen to its answer
+    #: The deadline of the clock running now, when the complaint waits for an answer on it
+    #: and is not paused on the resident; None otherwise (answered, closed, paused).
+    awaiting_due_at: datetime | None = None
 
     def on_time(self) -> bool | None:
         """True/False once the outcome is known at ``answered_at``; None without a deadline."""
@@ -73,6 +90,28 @@ class ComplaintFacts:
         if self.due_at is None:
             return self.answered_at is not None
         return self.answered_at is not None or self.due_at <= now
+
+    def overdue_now(self, now: datetime) -> bool:
+        """Waiting for an answer on the running clock, past its deadline (at the deadline
+        instant the time is up, as ``matcher.sla.stage_at`` says)."""
+        return self.awaiting_due_at is not None and self.awaiting_due_at <= now
+
+
+Outcome = Literal["on_time", "late", "waiting", "overdue", "deleted", "no_deadline"]
+
+
+def outcome(f: ComplaintFacts, now: datetime) -> Outcome:
+    """What became of a complaint's first response at ``now`` (the digest chart's colours):
+    answered in time or late, not answered and still in time, not answered past the
+    deadline, or deleted by its author before any answer."""
+    if f.answered_at is not None:
+        on_time = f.on_time()
+        return "no_deadline" if on_time is None else ("on_time" if on_time else "late")
+    if f.deleted:
+        return "deleted"
+    if f.due_at is None:
+        return "no_deadline"
+    return "overdue" if f.due_at <= now else "waiting"
 
 
 def median_s(values: Sequence[int]) -> int | None:
@@ -113,6 +152,9 @@ class AgencyFigures:
     mean_quality: float | None
     overdue_open: int
     deleted: int = 0  # closed because the resident deleted the comment
+    good: int = 0  # first answered in time and not an отписка (the ranking's first key)
+    reopened: int = 0
+    median_update_s: int | None = None  # working seconds, reopen to its answer
 
     @property
     def on_time_share(self) -> float | None:
@@ -121,6 +163,11 @@ class AgencyFigures:
     @property
     def otpiska_share(self) -> float | None:
         return share(self.otpiski, self.rated)
+
+    @property
+    def good_share(self) -> float | None:
+        """In time and on substance: first answered by the deadline, not an отписка."""
+        return share(self.good, self.measured)
 
 
 def agency_figures(
@@ -134,6 +181,7 @@ def agency_figures(
     calendar = [f.response_s for f in answered if f.response_s is not None]
     rated = [f for f in answered if f.otpiska is not None]
     qualities = [f.quality for f in answered if f.quality is not None]
+    updates = [f.update_working_s for f in items if f.update_working_s is not None]
     return AgencyFigures(
         agency_id=agency_id,
         complaints=len(items),
@@ -147,28 +195,59 @@ def agency_figures(
         otpiski=sum(1 for f in rated if f.otpiska),
         rated=len(rated),
         mean_quality=round(statistics.fmean(qualities), 1) if qualities else None,
-        overdue_open=sum(
-            1
-            for f in items
-            if f.answered_at is None and not f.deleted and f.due_at is not None and f.due_at <= now
-        ),
+        overdue_open=sum(1 for f in items if f.overdue_now(now)),
         deleted=sum(1 for f in items if f.deleted),
+        good=sum(1 for f in measured if f.on_time() and f.otpiska is not True),
+        reopened=sum(1 for f in items if f.reopened),
+        median_update_s=median_s(updates),
     )
 
 
-def rank_agencies(rows: Iterable[AgencyFigures]) -> list[AgencyFigures]:
-    """Best first: faster median working-time answer, then a larger on-time share, then
-    better answer quality; agencies that answered nothing go last (their median is unknown,
-    which must not read as "instant").  Ties keep a stable order by agency id."""
+@dataclass(frozen=True, slots=True)
+class RankRule:
+    """How agencies are ranked, in the words a lead reads in the Excel (issue 14).
 
-    def key(r: AgencyFigures) -> tuple[int, float, float, float, str]:
-        no_answers = 1 if r.median_working_s is None else 0
-        median = float(r.median_working_s or 0)
-        on_time = -(r.on_time_share if r.on_time_share is not None else -1.0)
-        quality = -(r.mean_quality if r.mean_quality is not None else -1.0)
-        return (no_answers, median, on_time, quality, r.agency_id)
+    An agency gets a place only with at least ``min_complaints`` complaints in the period,
+    at least one of them with a known outcome (answered, or past its deadline): a single
+    lucky answer ranks nobody first.  Among those, in order:
 
-    return sorted(rows, key=key)
+    1. the larger share of complaints answered *in time and on substance*: the first answer
+       came by the deadline and was not an отписка;
+    2. then the smaller share of отписки among the first answers;
+    3. then the shorter median working time to the first answer (none: last);
+    4. then the name, so equal agencies keep a stable order.
+
+    The first answer counts, whatever happens later: a reopen has its own figure and does
+    not undo the first answer, nor does an отписка become good by being reopened.
+    """
+
+    min_complaints: int = 3
+
+    def eligible(self, r: AgencyFigures) -> bool:
+        return r.complaints >= self.min_complaints and r.measured > 0
+
+
+def rank_agencies(
+    rows: Iterable[AgencyFigures],
+    rule: RankRule = RankRule(min_complaints=1),
+    names: dict[str, str] | None = None,
+) -> list[AgencyFigures]:
+    """Best first by ``rule``; agencies the rule does not rank follow, by name."""
+    label = names or {}
+
+    def name(r: AgencyFigures) -> str:
+        return label.get(r.agency_id, r.agency_id)
+
+    def key(r: AgencyFigures) -> tuple[float, float, float, str, str]:
+        good = r.good_share if r.good_share is not None else 0.0
+        otpiski = r.otpiska_share if r.otpiska_share is not None else 0.0
+        median = float(r.median_working_s) if r.median_working_s is not None else math.inf
+        return (-good, otpiski, median, name(r), r.agency_id)
+
+    items = list(rows)
+    ranked = sorted((r for r in items if rule.eligible(r)), key=key)
+    rest = sorted((r for r in items if not rule.eligible(r)), key=lambda r: (name(r), r.agency_id))
+    return ranked + rest
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """JSON-lines text tools behind `otklik classify` and `otklik rate-answer` (product.md §8).
 
 One output line per input line, in the same order.  A line that cannot be processed gives
-``{"id": <id or null>, "error": "<message>"}`` and processing continues.  Blank lines are
-not inputs and are skipped.
+``{"id": <id or null>, "line": <n>, "error": "line <n>: <message>"}`` (``n`` counts every line
+of the input from 1, blank ones too, as an editor does) and processing continues.  Blank
+lines are not inputs and are skipped.
 """
 
 from __future__ import annotations
@@ -32,17 +33,18 @@ def _parse(line: str) -> tuple[Any, dict[str, Any] | str]:
 
 
 def _run(inp: TextIO, out: TextIO, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
-    for line in inp:
+    for number, line in enumerate(inp, start=1):
         if not line.strip():
             continue
         ident, parsed = _parse(line)
-        if isinstance(parsed, str):
-            result: dict[str, Any] = {"id": ident, "error": parsed}
-        else:
+        problem: str | None = parsed if isinstance(parsed, str) else None
+        if not isinstance(parsed, str):
             try:
-                result = {"id": ident, **handle(parsed)}
+                result: dict[str, Any] = {"id": ident, **handle(parsed)}
             except _InputError as exc:
-                result = {"id": ident, "error": str(exc)}
+                problem = str(exc)
+        if problem is not None:
+            result = {"id": ident, "line": number, "error": f"line {number}: {problem}"}
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
     out.flush()
     return 0

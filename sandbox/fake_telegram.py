@@ -167,6 +167,13 @@ class TgCall:
     status: int
     message_id: int | None
     error: str | None
+    #: Issue 14: the files uploaded with the call (field, file name, bytes), so what was
+    #: sent (a digest's PNG, a week's xlsx) can be kept and opened.
+    files: tuple[tuple[str, str, bytes], ...] = ()
+
+
+#: The request's uploaded files, kept for the call's record.
+_UPLOADS = web.RequestKey("otklik_uploads", list[tuple[str, str, bytes]])
 
 
 class LocalAiohttpSession(AiohttpSession):
@@ -901,6 +908,7 @@ class FakeTelegram:
             status=status,
             message_id=message_id,
             error=error,
+            files=tuple(request.get(_UPLOADS, ())),
         )
         await self._record(call)
         if self.before_reply is not None:
@@ -934,6 +942,7 @@ class FakeTelegram:
                 if isinstance(value, FileField):
                     content = value.file.read()
                     raw[key] = {"filename": value.filename, "size": len(content)}
+                    request.setdefault(_UPLOADS, []).append((key, value.filename, content))
                 elif isinstance(value, bytes):
                     raw[key] = value.decode("utf-8", "replace")
                 else:

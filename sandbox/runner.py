@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -308,12 +309,31 @@ class Sandbox:
                 return
             await asyncio.sleep(0.01)
 
-    async def run(self) -> dict[str, Any]:
+    async def run(self, files_dir: Path | None = None) -> dict[str, Any]:
         await self.run_app(self.scenario.end)
-        return await self.report()
+        return await self.report(files_dir)
 
-    async def report(self) -> dict[str, Any]:
-        """The product.md §8 report, read from the app's database and the fake Telegram."""
+    @staticmethod
+    def _saved(n: int, call: TgCall, files_dir: Path) -> dict[str, str]:
+        """Save the files of the ``n``-th call; ``{"file": path relative to the report}``."""
+        if not call.files or call.status != 200:
+            return {}
+        files_dir.mkdir(parents=True, exist_ok=True)
+        saved: dict[str, str] = {}
+        for field_name, filename, content in call.files:
+            safe = re.sub(r"[^\w.-]", "_", Path(filename or field_name).name) or field_name
+            path = files_dir / f"{n:05d}-{safe}"
+            path.write_bytes(content)
+            saved.setdefault("file", path.relative_to(files_dir.parent).as_posix())
+        return saved
+
+    async def report(self, files_dir: Path | None = None) -> dict[str, Any]:
+        """The product.md §8 report, read from the app's database and the fake Telegram.
+
+        Every file sent (a ``sendPhoto``'s PNG, a ``sendDocument``'s xlsx or CSV) is saved
+        under ``files_dir`` (default: ``files`` in the work directory), and its entry
+        carries ``"file"``: the path relative to the report's directory, which is
+        ``files_dir``'s parent (issue 14)."""
         engine = make_engine(self.db_url)
         try:
             sessions = make_session_factory(engine)
@@ -360,8 +380,9 @@ class Sandbox:
                 "at": call.at.isoformat(),
                 "text": call.text,
                 "status": call.status,
+                **self._saved(n, call, files_dir or self.workdir / "files"),
             }
-            for call in self.tg.calls
+            for n, call in enumerate(self.tg.calls)
             if call.method not in ("getUpdates",)
         ]
         return {

@@ -84,6 +84,16 @@ class SynthPost(NamedTuple):
     at: datetime
 
 
+class SynthEdit(NamedTuple):
+    """Ground truth for one edit: the comment's text becomes ``text`` at ``at``."""
+
+    group_id: int
+    post_id: int
+    comment_id: int
+    at: datetime
+    text: str
+
+
 class SynthComment(NamedTuple):
     """Ground truth for one comment; ``reply_to`` is the comment answered (None: top level)."""
 
@@ -110,6 +120,7 @@ class SynthWorld:
     page_weights: list[float]  # share of comments per page, aligned with group_ids
     posts: list[SynthPost] = field(default_factory=list)
     comments: list[SynthComment] = field(default_factory=list)
+    edits: list[SynthEdit] = field(default_factory=list)  # ordered by time
 
     def comments_between(self, t0: datetime, t1: datetime) -> list[SynthComment]:
         """Comments with ``t0 <= at < t1`` (e.g. the benchmark period)."""
@@ -170,6 +181,10 @@ def generate_region(
     freshness_hours: float = 12.0,
     pinned_share: float = 0.2,
     closed_share: float = 0.01,
+    edit_share: float = 0.0,
+    edit_delay_s: float = 90.0,
+    edit_late_share: float = 0.2,
+    edit_late_delay_s: float = 1800.0,
 ) -> SynthWorld:
     """Fill ``fake`` with a region and return the ground truth.
 
@@ -186,6 +201,11 @@ def generate_region(
     * ``official_reply_share`` of residents' top-level comments get an answer from the
       community (``from_id = -group_id``) after a uniform delay in ``official_reply_delay_s``,
       if it falls before the end.
+    * ``edit_share`` of residents' comments are edited once, if before the end: most soon
+      after writing (log-normal, median ``edit_delay_s``: a typo, the address added), and
+      ``edit_late_share`` of them later (median ``edit_late_delay_s``).  A complaint gets its
+      address added; a reply in a thread becomes a complaint.  Edits are drawn from their own
+      random stream, so posts and comments are the same as without them.
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
@@ -319,7 +339,49 @@ def generate_region(
             )
             comment_ids[key] = cid
             world.comments.append(SynthComment(gid, post_ids[pkey], cid, at, from_id, reply_to))
+    if edit_share > 0:
+        _add_edits(
+            fake, world, seed, t_end, edit_share, (edit_delay_s, edit_late_delay_s),
+            edit_late_share,
+        )  # fmt: skip
     return world
 
 
-__all__ = ["SynthComment", "SynthPost", "SynthWorld", "generate_region"]
+def _add_edits(
+    fake: FakeVK,
+    world: SynthWorld,
+    seed: int,
+    t_end: float,
+    share: float,
+    delays: tuple[float, float],
+    late_share: float,
+) -> None:
+    """Edit a share of the residents' comments (see :func:`generate_region`)."""
+    rng = np.random.default_rng([seed, 11])  # its own stream: the rest of the world stays
+    residents = [c for c in world.comments if c.from_id > 0]
+    picked = rng.random(len(residents)) < share
+    late = rng.random(len(residents)) < late_share
+    wait = np.exp(rng.normal(0.0, 1.0, len(residents)))  # log-normal, median 1
+    edits: list[SynthEdit] = []
+    for i, c in enumerate(residents):
+        if not picked[i]:
+            continue
+        at = c.at.timestamp() + float(wait[i]) * delays[1 if late[i] else 0]
+        if at >= t_end:
+            continue
+        old = fake.world.walls[c.group_id].comments[c.comment_id].text
+        if c.reply_to is None:
+            street = _STREETS[c.comment_id % len(_STREETS)]
+            text = f"{old} Адрес: ул. {street}, д. {1 + c.comment_id % 97}."
+        else:
+            text = f"{old} И у нас во дворе то же: " + _COMPLAINTS[c.comment_id % 5].format(
+                street=_STREETS[c.comment_id % len(_STREETS)], house=1 + c.comment_id % 97
+            )
+        edits.append(SynthEdit(c.group_id, c.post_id, c.comment_id, _ts_to_dt(at), text))
+    edits.sort(key=lambda e: e.at)
+    for e in edits:
+        fake.edit_comment(e.group_id, e.comment_id, at=e.at, text=e.text)
+    world.edits = edits
+
+
+__all__ = ["SynthComment", "SynthEdit", "SynthPost", "SynthWorld", "generate_region"]

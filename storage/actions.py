@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config.registry import Registry
-from matcher.sla import SlaPolicy, deadlines
+from matcher.sla import SlaPolicy, round_the_clock, urgent_policy
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage.models import (
     Agency,
@@ -34,7 +34,7 @@ from storage.models import (
 from storage.orphans import log_routed, route_unreached
 from storage.outbox import enqueue, enqueue_alert_update
 from storage.scope import in_scope, scope_of
-from storage.sla_clock import answer_times, end_wait, pause_clock, resume_clock, start_new_clock
+from storage.sla_clock import end_wait, pause_clock, record_answer, reopen_clock, resume_clock
 
 log = logging.getLogger(__name__)
 
@@ -142,14 +142,20 @@ async def moderators(session: AsyncSession) -> list[int]:
 
 
 async def calendar_and_policy(
-    session: AsyncSession, agency_id: str
+    session: AsyncSession, agency_id: str, *, urgent: bool = False
 ) -> tuple[WorkCalendar, SlaPolicy]:
+    """The agency's calendar and targets; an urgent complaint's (issue 12) run round the
+    clock on the urgent target."""
     agency = await session.get(Agency, agency_id)
     tz = agency.tz if agency else "Europe/Moscow"
     always_open = agency.always_open if agency else False
     first = agency.first_response_s if agency else 8 * 3600
     calendar = WorkCalendar(WorkSchedule(tz=tz, always_open=always_open))
-    return calendar, SlaPolicy(first_response_s=first, update_after_reopen_s=first)
+    policy = SlaPolicy(first_response_s=first, update_after_reopen_s=first)
+    if urgent:
+        policy = urgent_policy(SlaPolicy(urgent_s=agency.urgent_s if agency else 2 * 3600))
+        calendar = round_the_clock(calendar)
+    return calendar, policy
 
 
 def _audit(
@@ -291,11 +297,10 @@ async def mark_answered(
 ) -> ActionResult:
     """«Ответ дан» by hand (answered by phone, in private messages, from another account)."""
     c = await _load(session, complaint_id, person, Action.ANSWERED)
-    calendar, _ = await calendar_and_policy(session, c.agency_id)
+    calendar, _ = await calendar_and_policy(session, c.agency_id, urgent=c.urgent)
     before = {"status": c.status, "answered_at": None}
-    calendar_s, working_s = answer_times(c, now, calendar)
-    c.status, c.answered_at, c.answered_by = ComplaintStatus.ANSWERED, now, person.telegram_id
-    c.response_seconds, c.business_seconds = calendar_s, working_s
+    # The running clock's answer: after a reopen the first answer stays as it was.
+    calendar_s, _ = record_answer(c, now, calendar, by=person.telegram_id)
     after = {"status": c.status, "answered_at": now.isoformat(), "response_seconds": calendar_s}
     return await _done(
         session,
@@ -372,7 +377,8 @@ async def close_complaint(
     complaint = await _load(session, complaint_id, person, action)
     before = {"status": complaint.status}
     if complaint.waiting_since is not None:
-        end_wait(complaint, now, (await calendar_and_policy(session, complaint.agency_id))[0])
+        cal, _ = await calendar_and_policy(session, complaint.agency_id, urgent=complaint.urgent)
+        end_wait(complaint, now, cal)
     complaint.status = status
     complaint.closed_at = now
     complaint.close_note = note
@@ -461,28 +467,17 @@ async def alert_officials(
 async def reopen(
     session: AsyncSession, complaint_id: int, person: Person, now: datetime
 ) -> ActionResult:
-    """Reopen an answered or closed complaint with a new response clock."""
+    """Reopen an answered or closed complaint with a new response clock; the first answer
+    and its figures stay for the statistics (``storage.sla_clock.reopen_clock``)."""
     c = await _load(session, complaint_id, person, Action.REOPEN)
-    calendar, policy = await calendar_and_policy(session, c.agency_id)
-    due = deadlines(now, policy, calendar, kind="update")
+    calendar, policy = await calendar_and_policy(session, c.agency_id, urgent=c.urgent)
     before = {
         "status": c.status,
         "answered_at": c.answered_at.isoformat() if c.answered_at else None,
         "due_at": c.due_at.isoformat() if c.due_at else None,
     }
-    c.status = ComplaintStatus.OPEN
-    c.reopen_count += 1
-    c.reopened_at = now
-    c.closed_at = c.close_note = None
-    c.answered_at = c.answer_comment_pk = c.answered_by = None
-    c.response_seconds = c.business_seconds = None
-    c.otpiska = c.quality = None
-    c.quality_reasons = []
-    c.taken_by = None
-    start_new_clock(c)
-    c.due_at, c.warn_at, c.escalate_lead_at = due.due_at, due.warn_at, due.escalate_lead_at
-    c.nudged_at = c.escalated_at = c.escalated_lead_at = None
-    after = {"status": c.status, "due_at": c.due_at.isoformat(), "reopen_count": c.reopen_count}
+    due = reopen_clock(c, now, policy, calendar)
+    after = {"status": c.status, "due_at": due.due_at.isoformat(), "reopen_count": c.reopen_count}
     log.info("complaint %s reopened by %s (was %s)", c.id, actor_of(person), before["status"])
     return await _done(
         session, c, actor=actor_of(person), action="reopen", now=now, before=before, after=after

@@ -21,6 +21,9 @@ from storage.models import KeyValue
 
 #: ``kv`` key of a collector's summary: this alone (one process) or ``<this>:<worker id>``.
 SUMMARY_KEY = "vk:collector"
+#: ... and of its per-page counts past the window (same suffix), written only when they
+#: change: at 6,000 pages they are most of the bytes, and the summary changes every minute.
+WINDOW_KEY = "vk:window"
 #: A summary older than this is from a process that is gone: ignored (and removed).
 SUMMARY_STALE_S = 24 * 3600.0
 #: VK is reported failing when its latest requests failed and none succeeded for this long.
@@ -57,19 +60,35 @@ def summary_age(value: Any, now: datetime) -> float:
         return float("inf")
 
 
+def window_key(summary_key: str) -> str:
+    """The per-page key that goes with a summary key."""
+    return WINDOW_KEY + summary_key.removeprefix(SUMMARY_KEY)
+
+
 async def collector_status(session: AsyncSession, now: datetime) -> CollectorStatus:
     """The collectors' summaries added up: the newest VK success, the longest failing run."""
-    rows = await session.execute(
-        select(KeyValue.value).where(KeyValue.key.like(f"{SUMMARY_KEY}%"))
-    )
-    fresh = [v for v in rows.scalars() if summary_age(v, now) <= SUMMARY_STALE_S]
+    rows = (
+        await session.execute(
+            select(KeyValue.key, KeyValue.value).where(
+                KeyValue.key.like(f"{SUMMARY_KEY}%") | KeyValue.key.like(f"{WINDOW_KEY}%")
+            )
+        )
+    ).all()
+    values: dict[str, Any] = {str(k): v for k, v in rows}
+    summaries = {
+        key: value
+        for key, value in values.items()
+        if key.startswith(SUMMARY_KEY) and summary_age(value, now) <= SUMMARY_STALE_S
+    }
+    fresh = list(summaries.values())
     if not fresh:
         return CollectorStatus()
     oks = [datetime.fromisoformat(v["last_ok_at"]) for v in fresh if v.get("last_ok_at")]
     worst = max(fresh, key=lambda v: int(v.get("failures_in_row", 0)))
     pages: dict[int, tuple[int, int, int]] = {}
-    for v in fresh:
-        for gid, counts in dict(v.get("pages", {})).items():
+    for key in summaries:
+        window = values.get(window_key(key)) or {}
+        for gid, counts in dict(window.get("pages", {})).items():
             kept, dormant, dropped = (int(n) for n in counts)
             pages[int(gid)] = (kept, dormant, dropped)
     return CollectorStatus(
@@ -91,7 +110,9 @@ __all__ = [
     "SUMMARY_KEY",
     "SUMMARY_STALE_S",
     "VK_FAILING_AFTER_S",
+    "WINDOW_KEY",
     "CollectorStatus",
     "collector_status",
     "summary_age",
+    "window_key",
 ]

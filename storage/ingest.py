@@ -22,8 +22,27 @@ Issue 11:
   the comment reappearing in a re-read) brings it back as it was.
 * Nobody to tell.  A new complaint whose agency no official hears from goes to the
   moderators at once (:mod:`storage.orphans`).
-* One INFO line per complaint created, answered, reopened, closed by a deletion, restored or
-  routed to the moderators, once the batch has committed (ids only).
+* Edits (product.md §2.7).  An edited comment is re-classified once per change of its text
+  (the same edit seen again, by a re-read and by Long Poll, changes nothing).  A resident's
+  comment with no complaint is decided as a new one would be (history, the page's words and
+  follow-ups stay what they are); if it now needs an answer it becomes a complaint whose
+  clock starts when the edit was seen, alerted like any new one.  A complaint's edit refreshes
+  every card that shows it; while it waits for an answer the new text may re-route it (a new
+  topic, if nobody took it or routed it by hand) or make it urgent (the urgent clock from its
+  start, the moderators told); words that need no answer any more do not close it, the
+  moderators are told and decide.  An edited answer is rated again.  An edit of a comment
+  never stored is that comment, decided as new.
+* One INFO line per complaint created, answered, reopened, closed by a deletion, restored,
+  re-classified after an edit or routed to the moderators, once the batch has committed
+  (ids only).
+
+Issue 12: an urgent complaint (the matcher's ``urgent``, with its reasons) is stored as such,
+runs its clocks round the clock on the agency's urgent target, and its moderators are told
+at once beside its officials (one notice if nobody else hears of it).
+
+Issue 14: a reopen (the author writes that nothing changed) keeps the first answer and its
+figures; the reopen runs a clock of its own whose answer is stored apart
+(``storage.sla_clock.reopen_clock``, ``record_answer``), as /reopen does.
 """
 
 from __future__ import annotations
@@ -31,14 +50,17 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, event, insert, or_, select, update
+from sqlalchemy import Table, bindparam, event, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
+from bot.render import excerpt, vk_comment_url
 from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
 from config.clock import Clock
 from config.registry import Page, Registry
@@ -47,11 +69,12 @@ from matcher.classifier import Classification
 from matcher.followup import NEAR_DUPLICATE, is_persisting_problem
 from matcher.quality import AnswerRating
 from matcher.routing import Route, route
-from matcher.sla import SlaPolicy, deadlines
+from matcher.sla import SlaPolicy, deadlines, round_the_clock, urgent_policy
 from matcher.topics import Topic
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage import sla_clock
 from storage.models import (
+    Agency,
     AlertMessage,
     AuditEntry,
     Comment,
@@ -63,7 +86,16 @@ from storage.models import (
 from storage.models import (
     Page as PageRow,
 )
-from storage.orphans import OfficialState, Routed, log_routed, officials_by_agency, route_unreached
+from storage.orphans import (
+    EXCERPT,
+    OfficialState,
+    Routed,
+    load_watchers,
+    log_routed,
+    officials_by_agency,
+    route_unreached,
+)
+from storage.outbox import enqueue
 from storage.repeats import (
     REPEAT_WINDOW,
     KeyStats,
@@ -116,6 +148,8 @@ class IngestResult:
     restored: list[int] = field(default_factory=list)
     # New complaints no official hears of, told to the moderators instead.
     routed: list[Routed] = field(default_factory=list)
+    # Complaints whose comment (or answer) was edited: their cards show the new text.
+    edited: list[int] = field(default_factory=list)
     # (format, args) of the INFO lines logged once the batch has committed.
     log_lines: list[tuple[str, tuple[object, ...]]] = field(default_factory=list, repr=False)
 
@@ -155,9 +189,12 @@ _NEW_COLUMNS = (
     "topic",
     "score",
     "reasons",
+    "urgent",
+    "urgent_reasons",
     "status",
     "created_at",
     "due_at",
+    "first_due_at",
     "warn_at",
     "escalate_lead_at",
     "answered_at",
@@ -219,18 +256,27 @@ class _Created:
     query_text: str  # the new comment's text
     stored_text: str  # its stored comment's current text (an edit in the batch shows here)
     history: bool = False  # written before its page's first look (``alert_history_hours``)
+    from_edit: bool = False  # a stored comment edited into a complaint (its clock: the edit)
 
 
 @dataclass
 class _Op:
     """Something the batch decided, written once the new complaints have ids (event order)."""
 
-    kind: str  # "created" | "answered" | "reopened" | "resume" | "deleted" | "restored"
+    # "created" | "answered" | "reopened" | "resume" | "deleted" | "restored" |
+    # "comment_edited" | "answer_edited" (also the audit entry's action, but "created")
+    kind: str
     complaint: Complaint
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
     update_event: str = ""  # the alert refresh it causes ("answered", "reopened1", ...)
     created: _Created | None = None
+    # An edit of the complaint's comment: routed to another agency, made urgent, or turned
+    # into words that need no answer while it still waits for one (the moderators decide).
+    rerouted: bool = False
+    urgent_now: bool = False
+    not_complaint: bool = False
+    comment: Comment | None = None  # the edited comment (the moderators' notice quotes it)
 
 
 @dataclass
@@ -276,6 +322,9 @@ class Ingestor:
         self.on_committed = on_committed
         self._calendars = {a.id: agency_calendar(registry, a.id) for a in registry.agencies}
         self._policies = {a.id: agency_policy(registry, a.id) for a in registry.agencies}
+        # Urgent complaints' clocks: the agency's urgent targets, round the clock (issue 12).
+        self._urgent_calendars = {a: round_the_clock(c) for a, c in self._calendars.items()}
+        self._urgent_policies = {a: urgent_policy(p) for a, p in self._policies.items()}
         self._pages: dict[int, Page | None] = {}
         self._responders: dict[int, Responders] = {}
         self._routes: dict[tuple[int, Topic], Route | None] = {}
@@ -303,6 +352,12 @@ class Ingestor:
             found = self._responders[group_id] = responders_for(self.registry, group_id)
         return found
 
+    def _clock(self, agency_id: str, urgent: bool) -> tuple[SlaPolicy, WorkCalendar]:
+        """A complaint's SLA targets and calendar (``storage.sla_clock.clock_policy``)."""
+        if urgent:
+            return self._urgent_policies[agency_id], self._urgent_calendars[agency_id]
+        return self._policies[agency_id], self._calendars[agency_id]
+
     def _route(self, group_id: int, topic: Topic) -> Route | None:
         if (group_id, topic) not in self._routes:
             self._routes[(group_id, topic)] = route(self.registry, group_id, topic)
@@ -326,7 +381,10 @@ class Ingestor:
                 continue
             new.extend(await self._insert_comments(session, run, restored))
             run = []
-            await self._apply_change(session, ev, edits, deleted, restored)
+            if await self._apply_change(session, ev, edits, deleted, restored):
+                # An edit (or restore) of a comment never stored: a comment missed until now,
+                # decided like any new one.
+                run.append(replace(ev, change=CommentChange.NEW))
         new.extend(await self._insert_comments(session, run, restored))
         result.new_comments = len(new)
         # Repeats compare with comments' current texts, so edited complaints are re-listed.
@@ -334,6 +392,9 @@ class Ingestor:
         await self._load_first_looks(session, {-ev.owner_id for ev, _ in new})
         state = await self._load_state(session, new, edits)
         state.deleted, state.restored = deleted, restored
+        # Edits first: they were seen now, after every new comment of the batch was written
+        # (so a follow-up in the batch finds a complaint an edit made).
+        await self._decide_edits(session, edits, {pk for _, pk in new}, state, result)
         for ev, pk in new:
             self._decide(ev, pk, state, result)
         await self._deletions(session, state)
@@ -378,15 +439,6 @@ class Ingestor:
             "stored_at": now,
             "deleted": False,
         }
-
-    async def _insert_comment(self, session: AsyncSession, ev: CommentEvent) -> int | None:
-        stmt = (
-            _insert(session)(Comment)
-            .values(**self._comment_row(ev, self.clock.now()))
-            .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
-            .returning(Comment.id)
-        )
-        return (await session.execute(stmt)).scalar_one_or_none()
 
     async def _insert_comments(
         self, session: AsyncSession, events: list[CommentEvent], restored: set[int]
@@ -456,7 +508,10 @@ class Ingestor:
         edits: dict[int, tuple[str, str]],
         deleted: dict[int, datetime],
         restored: set[int],
-    ) -> None:
+    ) -> bool:
+        """Apply an edit, deletion or restore to the stored comment.  True when the comment
+        was never stored and the event carries it whole (an edit or a restore): the caller
+        takes it as a new comment."""
         row = (
             await session.execute(
                 select(Comment).where(
@@ -467,9 +522,7 @@ class Ingestor:
             )
         ).scalar_one_or_none()
         if row is None:
-            if ev.change in (CommentChange.EDIT, CommentChange.RESTORE) and ev.from_id:
-                await self._insert_comment(session, ev)
-            return
+            return ev.change in (CommentChange.EDIT, CommentChange.RESTORE) and ev.from_id != 0
         if ev.change is CommentChange.EDIT:
             before = edits[row.id][0] if row.id in edits else row.text
             row.text, row.edited_at = ev.text, self.clock.now()
@@ -483,6 +536,7 @@ class Ingestor:
             row.deleted = False
             restored.add(row.id)
             deleted.pop(row.id, None)
+        return False
 
     async def _load_first_looks(self, session: AsyncSession, groups: set[int]) -> None:
         """When Otklik first looked at each of ``groups`` (cached: it never changes).  A page
@@ -541,13 +595,8 @@ class Ingestor:
                 .where(
                     Complaint.owner_id.in_(owners),
                     Complaint.post_id.in_(post_ids[i : i + IN_CHUNK]),
-                    or_(
-                        Complaint.author_id.in_(authors),
-                        and_(
-                            Complaint.status.in_(OPEN_STATUSES),
-                            Complaint.answered_at.is_(None),
-                        ),
-                    ),
+                    # Open ones wait for an answer (a reopened one has its first answer).
+                    or_(Complaint.author_id.in_(authors), Complaint.status.in_(OPEN_STATUSES)),
                 )
                 .order_by(Complaint.id)
             )
@@ -577,30 +626,52 @@ class Ingestor:
             return  # the page's history: never a complaint, however it was read
         if self._handle_followup(ev, state):
             return
-        verdict = self.classify(ev.text)
+        # The comment as it reads now: an edit in the same batch counts (Long Poll may bring
+        # a comment and its edit together).
+        text = state.texts.get(pk, ev.text)
+        verdict = self.classify(text)
         result.decisions.append((verdict.needs_answer, str(verdict.topic)))
         if not verdict.needs_answer:
             return
         routed = self._route(group_id, verdict.topic)
         if routed is None:
             return
-        due = deadlines(
-            ev.created_at, self._policies[routed.agency_id], self._calendars[routed.agency_id]
+        complaint = self._new_complaint(pk, ev, verdict, routed, ev.created_at)
+        created = _Created(
+            complaint, routed, verdict, text, text, history=ev.created_at < first_look
         )
-        complaint = Complaint(
+        state.created.append(created)
+        state.by_post[(ev.owner_id, ev.post_id)].append(_Tracked(complaint, _ref(ev), text))
+        state.ops.append(_Op("created", complaint, created=created))
+
+    def _new_complaint(
+        self,
+        pk: int,
+        c: Comment | CommentEvent,
+        verdict: Classification,
+        routed: Route,
+        at: datetime,
+    ) -> Complaint:
+        """A complaint about comment ``c`` whose clock starts at ``at`` (a plain object:
+        ``_write`` inserts it with the batch's others)."""
+        due = deadlines(at, *self._clock(routed.agency_id, verdict.urgent))
+        return Complaint(
             comment_pk=pk,
-            owner_id=ev.owner_id,
-            post_id=ev.post_id,
-            comment_id=ev.comment_id,
-            author_id=ev.from_id,
+            owner_id=c.owner_id,
+            post_id=c.post_id,
+            comment_id=c.comment_id,
+            author_id=c.from_id,
             agency_id=routed.agency_id,
             route_rule=routed.rule,
             topic=verdict.topic.value,
             score=verdict.score,
             reasons=list(verdict.reasons),
+            urgent=verdict.urgent,
+            urgent_reasons=list(verdict.urgent_reasons),
             status=ComplaintStatus.OPEN,
-            created_at=ev.created_at,
+            created_at=at,
             due_at=due.due_at,
+            first_due_at=due.due_at,
             warn_at=due.warn_at,
             escalate_lead_at=due.escalate_lead_at,
             answered_at=None,
@@ -618,13 +689,6 @@ class Ingestor:
             escalated_lead_at=None,
             repeat_of=None,
         )
-        text = state.texts.get(pk, ev.text)
-        created = _Created(
-            complaint, routed, verdict, ev.text, text, history=ev.created_at < first_look
-        )
-        state.created.append(created)
-        state.by_post[(ev.owner_id, ev.post_id)].append(_Tracked(complaint, _ref(ev), text))
-        state.ops.append(_Op("created", complaint, created=created))
 
     def _handle_followup(self, ev: CommentEvent, state: _BatchState) -> bool:
         """The author writing again under their own complaint: reopen it if nothing changed.
@@ -652,7 +716,7 @@ class Ingestor:
                     t.complaint
                     for t in tracked
                     if t.complaint.author_id == ev.from_id
-                    and t.complaint.answered_at is not None
+                    and sla_clock.ever_answered(t.complaint)
                     and t.complaint.status in REOPENABLE
                 ),
                 None,
@@ -686,24 +750,16 @@ class Ingestor:
             )
 
     def _reopen(self, complaint: Complaint, ev: CommentEvent, state: _BatchState) -> None:
-        """A new clock for the update the author is still waiting for (product.md §2.7)."""
-        before = {"status": complaint.status, "answered_at": _iso(complaint.answered_at)}
-        due = deadlines(
-            ev.created_at,
-            self._policies[complaint.agency_id],
-            self._calendars[complaint.agency_id],
-            kind="update",
+        """A new clock for the update the author is still waiting for (product.md §2.7);
+        the first answer and its figures stay, as with /reopen."""
+        before = {
+            "status": complaint.status,
+            "answered_at": _iso(complaint.answered_at),
+            "due_at": _iso(complaint.due_at),
+        }
+        sla_clock.reopen_clock(
+            complaint, ev.created_at, *self._clock(complaint.agency_id, complaint.urgent)
         )
-        complaint.status = ComplaintStatus.OPEN
-        complaint.reopened_at = ev.created_at
-        complaint.reopen_count = (complaint.reopen_count or 0) + 1
-        complaint.answered_at = None
-        complaint.answer_comment_pk = None
-        complaint.closed_at = None
-        complaint.due_at, complaint.warn_at = due.due_at, due.warn_at
-        complaint.escalate_lead_at = due.escalate_lead_at
-        complaint.nudged_at = complaint.escalated_at = complaint.escalated_lead_at = None
-        sla_clock.start_new_clock(complaint)
         after = {"status": complaint.status, "by_comment": ev.comment_id, "text": ev.text[:200]}
         state.ops.append(
             _Op(
@@ -721,29 +777,28 @@ class Ingestor:
         reply = _ref(ev)
         for t in state.by_post.get((ev.owner_id, ev.post_id), []):
             complaint = t.complaint
-            if complaint.status not in OPEN_STATUSES or complaint.answered_at is not None:
+            if not sla_clock.awaiting_answer(complaint):
                 continue
-            if not answers(reply, t.target, responders) or ev.created_at < complaint.created_at:
+            started = sla_clock.running_clock(complaint)[0]
+            if not answers(reply, t.target, responders) or ev.created_at < started:
                 continue
             before = {"status": complaint.status}
-            calendar_s, working_s = sla_clock.answer_times(
-                complaint, ev.created_at, self._calendars[complaint.agency_id]
+            rating = self.rate_answer(t.text, state.texts.get(pk, ev.text))
+            calendar_s, _ = sla_clock.record_answer(
+                complaint,
+                ev.created_at,
+                self._clock(complaint.agency_id, complaint.urgent)[1],
+                comment_pk=pk,
+                rating=rating,
             )
-            rating = self.rate_answer(t.text, ev.text)
-            complaint.status = ComplaintStatus.ANSWERED
-            complaint.answered_at = ev.created_at
-            complaint.answer_comment_pk = pk
-            complaint.response_seconds = calendar_s
-            complaint.business_seconds = working_s
-            complaint.otpiska = rating.otpiska
-            complaint.quality = rating.quality
-            complaint.quality_reasons = list(rating.reasons)
-            after = {
+            after: dict[str, Any] = {
                 "status": complaint.status,
                 "answer_comment": ev.comment_id,
                 "response_seconds": calendar_s,
                 "otpiska": rating.otpiska,
             }
+            if complaint.reopened_at is not None:
+                after["after_reopen"] = complaint.reopen_count
             state.ops.append(
                 _Op("answered", complaint, before=before, after=after, update_event="answered")
             )
@@ -774,7 +829,7 @@ class Ingestor:
         """«Комментарий удалён»: closed, its clocks stop (a wait on the resident ends here)."""
         before = {"status": c.status}
         if c.waiting_since is not None:
-            sla_clock.end_wait(c, at, sla_clock.agency_calendar(self.registry, c.agency_id))
+            sla_clock.end_wait(c, at, sla_clock.clock_calendar(self.registry, c))
         c.status = ComplaintStatus.DELETED
         c.closed_at = at
         after = {"status": c.status, "comment": c.comment_id}
@@ -783,7 +838,7 @@ class Ingestor:
     def _restore(self, c: Complaint, state: _BatchState) -> None:
         """The resident restored the comment: the complaint is as it was before the deletion
         (its deadlines never moved, so a breach meanwhile is escalated now)."""
-        if c.answered_at is not None:
+        if sla_clock.clock_answered_at(c) is not None:
             c.status = ComplaintStatus.ANSWERED
         else:
             c.status = ComplaintStatus.IN_WORK if c.taken_by else ComplaintStatus.OPEN
@@ -798,6 +853,217 @@ class Ingestor:
                 update_event="restored",
             )
         )
+
+    # ------------------------------------------------------------------ edits
+
+    async def _decide_edits(
+        self,
+        session: AsyncSession,
+        edits: dict[int, tuple[str, str]],
+        new_pks: set[int],
+        state: _BatchState,
+        result: IngestResult,
+    ) -> None:
+        """Re-classify the comments the batch edited (product.md §2.7).  A comment new in
+        the batch is decided by its current text in :meth:`_decide` instead; an edit that
+        leaves the text as stored (the same edit seen again, by a re-read and by Long Poll)
+        changes nothing, so an edit is acted on once."""
+        changed = {
+            pk: texts
+            for pk, texts in edits.items()
+            if texts[0] != texts[1] and pk not in new_pks and pk not in state.deleted
+        }
+        if not changed:
+            return
+        pks = sorted(changed)
+        rows: list[tuple[Comment, Complaint | None]] = []
+        answered: dict[int, list[Complaint]] = defaultdict(list)  # answer's pk -> complaints
+        for i in range(0, len(pks), IN_CHUNK):
+            chunk = pks[i : i + IN_CHUNK]
+            found = await session.execute(
+                select(Comment, Complaint)
+                .outerjoin(Complaint, Complaint.comment_pk == Comment.id)
+                .where(Comment.id.in_(chunk))
+                .order_by(Comment.id)
+            )
+            rows.extend((cm, c) for cm, c in found.all())
+            answering = await session.execute(
+                select(Complaint)
+                .where(
+                    or_(
+                        Complaint.answer_comment_pk.in_(chunk),
+                        Complaint.reopen_answer_comment_pk.in_(chunk),
+                    )
+                )
+                .order_by(Complaint.id)
+            )
+            for c in answering.scalars():
+                for apk in {c.answer_comment_pk, c.reopen_answer_comment_pk} & set(chunk):
+                    if apk is not None:
+                        answered[apk].append(c)
+        await self._load_first_looks(session, {-cm.owner_id for cm, _ in rows})
+        own = await self._own_threads(session, [cm for cm, c in rows if c is None])
+        for comment, complaint in rows:
+            before, after = changed[comment.id]
+            if comment.id in answered:
+                for c in answered[comment.id]:
+                    await self._answer_edited(session, comment, c, after, state)
+                continue
+            group_id = -comment.owner_id
+            if self._page(group_id) is None or comment.deleted:
+                continue
+            if comment.from_id <= 0 or self._responders_of(group_id).includes(comment.from_id):
+                continue  # the page's or an official's words, or another community's
+            if complaint is None:
+                self._edited_into(comment, after, own, state, result)
+            else:
+                self._edited_complaint(comment, complaint, before, after, state)
+
+    async def _own_threads(
+        self, session: AsyncSession, comments: list[Comment]
+    ) -> set[tuple[int, int, int, int]]:
+        """(owner, post, comment, author) of the complaints that ``comments`` reply under,
+        when their own author wrote them: such a reply is a follow-up, never a complaint."""
+        parents = {
+            (c.owner_id, c.post_id, parent)
+            for c in comments
+            if (parent := c.thread_id or c.reply_to_comment) is not None
+        }
+        if not parents:
+            return set()
+        owners = sorted({o for o, _, _ in parents})
+        posts = sorted({p for _, p, _ in parents})
+        ids = sorted({c for _, _, c in parents})
+        found: set[tuple[int, int, int, int]] = set()
+        for i in range(0, len(ids), IN_CHUNK):
+            rows = await session.execute(
+                select(
+                    Complaint.owner_id,
+                    Complaint.post_id,
+                    Complaint.comment_id,
+                    Complaint.author_id,
+                ).where(
+                    Complaint.owner_id.in_(owners),
+                    Complaint.post_id.in_(posts),
+                    Complaint.comment_id.in_(ids[i : i + IN_CHUNK]),
+                )
+            )
+            found.update(
+                (int(o), int(p), int(c), int(a))
+                for o, p, c, a in rows.all()
+                if (o, p, c) in parents
+            )
+        return found
+
+    def _edited_into(
+        self,
+        comment: Comment,
+        text: str,
+        own: set[tuple[int, int, int, int]],
+        state: _BatchState,
+        result: IngestResult,
+    ) -> None:
+        """A resident's comment with no complaint was edited: decided as a new comment would
+        be (history stays history, a follow-up stays one).  If it now needs an answer it
+        becomes a complaint whose clock starts now, when the edit was seen: that is when it
+        became one (a reply the page wrote before may have answered the old words)."""
+        group_id = -comment.owner_id
+        if comment.created_at < self.first_look(group_id) - self.alert_history:
+            return  # the page's history: never a complaint, however it changes
+        parent = comment.thread_id or comment.reply_to_comment
+        key = (comment.owner_id, comment.post_id, parent or 0, comment.from_id)
+        if parent is not None and key in own:
+            return  # the author adding to their own complaint: its card shows the thread
+        verdict = self.classify(text)
+        routed = self._route(group_id, verdict.topic) if verdict.needs_answer else None
+        if routed is None:
+            result.log_lines.append(
+                (
+                    "comment %s (page %s post %s) edited: re-classified, still no complaint",
+                    (comment.comment_id, group_id, comment.post_id),
+                )
+            )
+            return
+        complaint = self._new_complaint(comment.id, comment, verdict, routed, self.clock.now())
+        created = _Created(complaint, routed, verdict, text, text, from_edit=True)
+        state.created.append(created)
+        tracked = state.by_post.get((comment.owner_id, comment.post_id))
+        if tracked is not None:  # a follow-up later in the batch finds it
+            tracked.append(_Tracked(complaint, _ref(comment), text))
+        state.ops.append(_Op("created", complaint, created=created))
+
+    def _edited_complaint(
+        self,
+        comment: Comment,
+        c: Complaint,
+        old_text: str,
+        text: str,
+        state: _BatchState,
+    ) -> None:
+        """A complaint's comment was edited: every card shows the new text.  While it waits
+        for an answer, the new text may re-route it (a new topic, if it is still open and no
+        person routed it by hand) or make it urgent (the urgent clock from the complaint's
+        start; the moderators are told).  Words that need no answer any more (a question
+        withdrawn) do not close it: the moderators are told and decide."""
+        if c.status == ComplaintStatus.DELETED:
+            return
+        verdict = self.classify(text)
+        op = _Op("comment_edited", c, update_event="edited", comment=comment)
+        op.after = {"comment": c.comment_id, "needs_answer": verdict.needs_answer}
+        if sla_clock.awaiting_answer(c) and verdict.needs_answer:
+            self._reroute(c, verdict, op)
+            if verdict.urgent and not c.urgent:
+                c.urgent = True
+                c.urgent_reasons = list(verdict.urgent_reasons)
+                op.before["urgent"], op.after["urgent"] = False, list(c.urgent_reasons)
+                op.urgent_now = True
+            if op.rerouted or op.urgent_now:
+                # The clock the complaint runs now (agency, urgency), from its own start.
+                op.before["due_at"] = _iso(c.due_at)
+                policy = sla_clock.clock_policy(self.registry, c)
+                calendar = sla_clock.clock_calendar(self.registry, c)
+                sla_clock.store_deadlines(c, sla_clock.current_deadlines(c, policy, calendar))
+                op.after["due_at"] = _iso(c.due_at)
+        elif sla_clock.awaiting_answer(c) and self.classify(old_text).needs_answer:
+            op.not_complaint = True
+        state.ops.append(op)
+
+    def _reroute(self, c: Complaint, verdict: Classification, op: _Op) -> None:
+        """A new topic re-routes a complaint nobody has taken or routed by hand."""
+        topic = verdict.topic.value
+        if topic == c.topic or c.status != ComplaintStatus.OPEN or c.taken_by is not None:
+            return
+        if c.route_rule.startswith("manual:"):
+            return  # a person passed it on (/assign): theirs to change
+        routed = self._route(-c.owner_id, verdict.topic)
+        if routed is None:
+            return
+        op.before["topic"], op.after["topic"] = c.topic, topic
+        c.topic, c.score, c.reasons = topic, verdict.score, list(verdict.reasons)
+        if routed.agency_id != c.agency_id:
+            op.before["agency"], op.after["agency"] = c.agency_id, routed.agency_id
+            c.agency_id = routed.agency_id
+            op.rerouted = True
+        c.route_rule = op.after["rule"] = routed.rule
+
+    async def _answer_edited(
+        self, session: AsyncSession, answer: Comment, c: Complaint, text: str, state: _BatchState
+    ) -> None:
+        """The page or an official edited its answer: rated again, the cards refreshed."""
+        target = await session.get(Comment, c.comment_pk)
+        rating = self.rate_answer(target.text if target is not None else "", text)
+        op = _Op("answer_edited", c, update_event="answer_edited")
+        if c.reopen_answer_comment_pk == answer.id:
+            op.before = {"otpiska": c.reopen_otpiska, "quality": c.reopen_quality}
+            c.reopen_otpiska, c.reopen_quality = rating.otpiska, rating.quality
+            c.reopen_quality_reasons = list(rating.reasons)
+        if c.answer_comment_pk == answer.id:
+            op.before = {"otpiska": c.otpiska, "quality": c.quality}
+            c.otpiska, c.quality = rating.otpiska, rating.quality
+            c.quality_reasons = list(rating.reasons)
+        op.after = {"answer_comment": answer.comment_id, "otpiska": rating.otpiska}
+        op.after["quality"] = rating.quality
+        state.ops.append(op)
 
     # ------------------------------------------------------------------ writing
 
@@ -851,7 +1117,9 @@ class Ingestor:
             await add_keys(
                 session, [row for c in created for row in key_rows(c.complaint.id, c.stored_text)]
             )
-        officials = await self._officials_by_agency(session, {c.route.agency_id for c in created})
+        agencies = {c.route.agency_id for c in created}
+        agencies |= {op.complaint.agency_id for op in state.ops if op.rerouted}
+        officials = await self._officials_by_agency(session, agencies)
         # History within ``alert_history_hours``: alerted only if still unanswered.
         withheld = {
             c.complaint.id
@@ -891,13 +1159,18 @@ class Ingestor:
                     "rule": op.created.route.rule,
                     "reasons": list(op.created.verdict.reasons),
                 }
+                if complaint.urgent:
+                    after["urgent"] = list(complaint.urgent_reasons)
                 if op.created.history:
                     after["history"] = True
+                if op.created.from_edit:
+                    after["from_edit"] = complaint.comment_id
                 audit.append(_audit_row(now, "complaint_created", complaint.id, {}, after))
                 result.new_complaints.append(complaint.id)
                 result.log_lines.append(
                     (
-                        "complaint %s created: page %s post %s comment %s, agency %s, topic %s%s",
+                        "complaint %s created: page %s post %s comment %s, agency %s, "
+                        "topic %s%s%s%s",
                         (
                             complaint.id,
                             -complaint.owner_id,
@@ -905,11 +1178,13 @@ class Ingestor:
                             complaint.comment_id,
                             complaint.agency_id,
                             complaint.topic,
+                            ", urgent" if complaint.urgent else "",
                             " (history, answered: not alerted)"
                             if silent
                             else " (history)"
                             if op.created.history
                             else "",
+                            " (its comment was edited into one)" if op.created.from_edit else "",
                         ),
                     )
                 )
@@ -931,16 +1206,68 @@ class Ingestor:
                     queued.add(key)
                     notify(key, chat_id, "update", complaint.id)
             self._note(op, result)
-            if op.kind == "restored":
+            if op.rerouted:
+                # Its new agency's officials get the alert (those shown it already: the edit).
+                shown = set(recipients.get(complaint.id, []))
+                for official in officials.get(complaint.agency_id, []):
+                    chat_id = official.telegram_id
+                    key = f"alert:{complaint.id}:{chat_id}"
+                    if chat_id not in shown and key not in queued:
+                        queued.add(key)
+                        notify(key, chat_id, "alert", complaint.id)
+                        result.notifications += 1
+            if op.kind == "restored" or op.rerouted or op.urgent_now:
                 unreached.append(complaint)
         await session.flush()  # answered and reopened complaints read from the database
         if audit:
             await session.execute(insert(_AUDIT), audit)
         if outbox:
             await session.execute(insert(_OUTBOX), outbox)
-        # Nobody would hear of these: the moderators in charge do, at once (issue 11).
+        # Nobody would hear of these, or they are urgent: the moderators in charge hear of
+        # them at once (issues 11, 12).
         result.routed = await route_unreached(session, unreached, now, officials=officials)
         result.notifications += sum(len(r.chats) for r in result.routed)
+        withdrawn = [op for op in state.ops if op.not_complaint]
+        if withdrawn:
+            result.notifications += await self._tell_withdrawn(session, withdrawn, now, stamp)
+
+    @staticmethod
+    async def _tell_withdrawn(
+        session: AsyncSession, ops: list[_Op], now: datetime, stamp: int
+    ) -> int:
+        """The author edited a complaint that still waits for an answer into words that need
+        none («вопрос снят»): it stays open (nothing closes by itself), and the moderators in
+        charge, who may dismiss it, are told.  Returns how many notices were queued."""
+        watchers = await load_watchers(session)
+        names = dict((await session.execute(select(Agency.id, Agency.name))).all())
+        queued = 0
+        for op in ops:
+            c, comment = op.complaint, op.comment
+            assert comment is not None
+            agency = escape(names.get(c.agency_id, c.agency_id))
+            body = texts.EDITED_NOT_COMPLAINT.format(
+                id=c.id,
+                agency=agency,
+                text=escape(excerpt(comment.text, EXCERPT)),
+                url=escape(
+                    vk_comment_url(
+                        comment.owner_id, comment.post_id, comment.comment_id, comment.thread_id
+                    ),
+                    quote=True,
+                ),
+            )
+            for w in watchers.for_agency(c.agency_id):
+                enqueue(
+                    session,
+                    key=f"edited:{c.id}:{w.telegram_id}:{stamp}",
+                    chat_id=w.telegram_id,
+                    kind="text",
+                    complaint_id=c.id,
+                    now=now,
+                    payload={"text": body},
+                )
+                queued += 1
+        return queued
 
     @staticmethod
     def _note(op: _Op, result: IngestResult) -> None:
@@ -951,7 +1278,12 @@ class Ingestor:
             result.log_lines.append(
                 (
                     "complaint %s answered by comment %s after %s s (otpiska: %s)",
-                    (c.id, op.after.get("answer_comment"), c.response_seconds, c.otpiska),
+                    (
+                        c.id,
+                        op.after.get("answer_comment"),
+                        op.after.get("response_seconds"),
+                        op.after.get("otpiska"),
+                    ),
                 )
             )
         elif op.kind == "reopened":
@@ -968,6 +1300,31 @@ class Ingestor:
             result.restored.append(c.id)
             result.log_lines.append(
                 ("complaint %s back as %s: comment %s restored", (c.id, c.status, c.comment_id))
+            )
+        elif op.kind == "comment_edited":
+            result.edited.append(c.id)
+            changes = [
+                f"{k} {op.before.get(k)} -> {op.after[k]}"
+                for k in ("topic", "agency")
+                if k in op.after
+            ]
+            if op.urgent_now:
+                changes.append("now urgent")
+            if op.not_complaint:
+                changes.append("no longer reads as a complaint: moderators told")
+            result.log_lines.append(
+                (
+                    "complaint %s: comment %s edited, re-classified: %s",
+                    (c.id, c.comment_id, ", ".join(changes) or "text updated"),
+                )
+            )
+        elif op.kind == "answer_edited":
+            result.edited.append(c.id)
+            result.log_lines.append(
+                (
+                    "complaint %s: answer %s edited, rated again (otpiska: %s)",
+                    (c.id, op.after.get("answer_comment"), op.after.get("otpiska")),
+                )
             )
 
     async def _officials_by_agency(
@@ -986,7 +1343,7 @@ class Ingestor:
         officials: dict[str, list[OfficialState]],
         withheld: set[int],
     ) -> dict[int, list[int]]:
-        """Everyone shown the card of a complaint answered or reopened in this batch (as
+        """Everyone shown the card of a complaint changed in this batch (as
         ``storage.outbox.alert_recipients``): its alerts and opened cards, for all in one
         query each.  A complaint created in this batch is shown to its alerted officials
         (none for one ``withheld``: answered history, never alerted)."""

@@ -92,6 +92,8 @@ class Agency(Base):
     always_open: Mapped[bool] = mapped_column(Boolean, default=False)
     first_response_s: Mapped[int] = mapped_column(Integer, default=8 * 3600)
     region: Mapped[str | None] = mapped_column(String(64))  # moderators with a region see it
+    # Issue 12: an urgent complaint's target, calendar seconds round the clock.
+    urgent_s: Mapped[int] = mapped_column(Integer, default=2 * 3600)
 
 
 class Page(Base):
@@ -188,6 +190,12 @@ class Complaint(Base):
     status: Mapped[str] = mapped_column(String(16), default=ComplaintStatus.OPEN)
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    # Urgent (issue 12): an emergency, with the matcher's reasons in Russian; its clocks run
+    # round the clock on a short target (``storage.sla_clock.clock_policy``).
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The first clock's answer, kept across reopens: statistics count the first response
+    # (issue 14).  A reopen's answer has columns of its own (``reopen_*``).
     answered_at: Mapped[datetime | None]
     answer_comment_pk: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     response_seconds: Mapped[int | None] = mapped_column(Integer)
@@ -216,6 +224,19 @@ class Complaint(Base):
     repeat_of: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     taken_by: Mapped[int | None] = mapped_column(BigInteger)  # telegram id of «В работу»
     answered_by: Mapped[int | None] = mapped_column(BigInteger)  # «Ответ дан» pressed by hand
+    # The first-response deadline, kept when a reopen starts a clock of its own (``due_at``
+    # and the other deadlines above are the running clock's).
+    first_due_at: Mapped[datetime | None]
+    # The answer to the latest reopen, measured from ``reopened_at`` without that clock's
+    # waits; cleared when the complaint is reopened again.
+    reopen_answered_at: Mapped[datetime | None]
+    reopen_answer_comment_pk: Mapped[int | None] = mapped_column(Integer)
+    reopen_answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    reopen_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    reopen_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    reopen_otpiska: Mapped[bool | None] = mapped_column(Boolean)
+    reopen_quality: Mapped[int | None] = mapped_column(Integer)
+    reopen_quality_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class ComplaintKey(Base):

@@ -6,9 +6,14 @@ answers 403 and the outbox marks them) or has muted the bot, nobody would know o
 the SLA breach hours later.  Such a complaint goes at once to the moderators whose scope
 (``storage.scope``) covers the agency, or with none to the admins, saying why.
 
+Issue 12: an urgent complaint (gas, flooding, a threat to life) goes to the same moderators
+at once too, beside its officials' alert (kind ``urgent``).  One that is urgent *and* reaches
+no official makes one notice saying both, never two.
+
 Callers: ingest (a new complaint), a reassignment (``storage.actions.reassign``) and the
 outbox when an official turns out to be unreachable (:func:`after_unreachable`).  Everything
-works in the caller's transaction; each (complaint, agency, cause, person) is told once.
+works in the caller's transaction; each (complaint, agency, cause, person) is told once, and
+each person hears of a complaint's urgency once.
 The notice's words come from ``bot.texts`` (a leaf module: no import cycle).
 """
 
@@ -26,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.render import excerpt, vk_comment_url
+from bot.render import excerpt, local_time, urgent_reasons_text, vk_comment_url
 from storage.models import Agency, AuditEntry, Comment, Complaint, ComplaintStatus, Notification
 from storage.models import Person as PersonRow
 from storage.outbox import enqueue
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 WORKING = (ComplaintStatus.OPEN, ComplaintStatus.IN_WORK)
 #: The notice's outbox kind: a text with the complaint's «№N» button (``bot/outbox.py``).
 KIND = "orphan"
+#: Issue 12: an urgent complaint told to the moderators (the same rendering).
+URGENT_KIND = "urgent"
 EXCERPT = 200
 
 
@@ -165,28 +172,39 @@ def reason_text(u: Unreached, agency: str, tz: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Routed:
-    """A complaint told to moderators (or admins) because no official would hear of it."""
+    """A complaint told to moderators (or admins) at once: no official would hear of it
+    (``cause``), or it is urgent (``urgent``; ``cause`` None when its officials were
+    alerted), or both in one notice."""
 
     complaint_id: int
     agency_id: str
-    cause: Cause
+    cause: Cause | None
     chats: tuple[int, ...]
+    urgent: bool = False
 
 
 def log_routed(routed: Iterable[Routed]) -> None:
     """One INFO line per complaint (ids only)."""
     for r in routed:
         log.info(
-            "complaint %s routed to %d moderator(s)/admin(s): agency %s, %s",
+            "complaint %s routed to %d moderator(s)/admin(s): agency %s, %s%s",
             r.complaint_id,
             len(r.chats),
             r.agency_id,
-            r.cause.value,
+            r.cause.value if r.cause else "officials alerted",
+            ", urgent" if r.urgent else "",
         )
 
 
 def _url(c: Comment) -> str:
     return vk_comment_url(c.owner_id, c.post_id, c.comment_id, c.thread_id)
+
+
+def _urgent_head(c: Complaint, tz: str) -> str:
+    """«🔴 Срочно: why; answer by …, round the clock» for a moderator in zone ``tz``."""
+    reasons = escape(urgent_reasons_text(c.urgent_reasons or []))
+    due = local_time(c.due_at, tz) if c.due_at else texts.DUE_SHORT_NONE
+    return texts.URGENT_HEAD.format(reasons=reasons, due=due)
 
 
 async def route_unreached(
@@ -197,7 +215,8 @@ async def route_unreached(
     officials: dict[str, list[OfficialState]] | None = None,
 ) -> list[Routed]:
     """Tell the moderators (or admins) in charge about each of ``complaints`` whose agency
-    no official hears from now, once per (complaint, agency, cause, person); audited.
+    no official hears from now, once per (complaint, agency, cause, person), and about each
+    urgent one, once per (complaint, person): one notice when both; audited.
     ``officials``: already read by the caller (ingest reads them once per batch)."""
     if not complaints:
         return []
@@ -205,7 +224,7 @@ async def route_unreached(
     if officials is None or not agencies <= officials.keys():
         officials = await officials_by_agency(session, agencies)
     causes = {a: unreached(officials.get(a, []), now) for a in agencies}
-    orphans = [(c, u) for c in complaints if (u := causes[c.agency_id]) is not None]
+    orphans = [(c, u) for c in complaints if (u := causes[c.agency_id]) is not None or c.urgent]
     if not orphans:
         return []
     watchers = await load_watchers(session)
@@ -219,55 +238,88 @@ async def route_unreached(
         ).scalars()
     }
     names = dict((await session.execute(select(Agency.id, Agency.name))).all())
-    told = set(
-        (
-            await session.execute(
-                select(Notification.dedupe_key).where(
-                    Notification.complaint_id.in_(ids), Notification.kind == KIND
-                )
-            )
-        ).scalars()
+    told: set[str] = set()
+    told_urgent: set[tuple[int, int]] = set()  # (complaint, person) told it is urgent
+    rows = await session.execute(
+        select(
+            Notification.dedupe_key,
+            Notification.kind,
+            Notification.complaint_id,
+            Notification.chat_id,
+            Notification.payload,
+        ).where(Notification.complaint_id.in_(ids), Notification.kind.in_((KIND, URGENT_KIND)))
     )
+    for key, kind, cid, chat, payload in rows.all():
+        told.add(key)
+        if kind == URGENT_KIND or (isinstance(payload, dict) and payload.get("urgent")):
+            told_urgent.add((int(cid), int(chat)))
     routed: list[Routed] = []
     for c, u in orphans:
         comment = comments.get(c.comment_pk)
         agency = escape(names.get(c.agency_id, c.agency_id))
+        text = escape(excerpt(comment.text if comment else "", EXCERPT))
+        url = escape(_url(comment), quote=True) if comment else ""
         chats: list[int] = []
+        urgent_told = False
         for w in watchers.for_agency(c.agency_id):
-            key = f"{KIND}:{c.id}:{c.agency_id}:{u.cause.value}:{w.telegram_id}"
-            if key in told:
+            urgent = c.urgent and (c.id, w.telegram_id) not in told_urgent
+            key = f"{KIND}:{c.id}:{c.agency_id}:{u.cause.value}:{w.telegram_id}" if u else ""
+            if u is not None and key not in told:
+                # Nobody else hears of it: one notice, saying also why it is urgent.
+                body = texts.ORPHAN_COMPLAINT.format(
+                    id=c.id,
+                    agency=agency,
+                    reason=reason_text(u, agency, w.tz),
+                    text=text,
+                    url=url,
+                )
+                if c.urgent:
+                    body = f"{_urgent_head(c, w.tz)}\n{body}"
+                kind = KIND
+            elif urgent:
+                key = f"{URGENT_KIND}:{c.id}:{w.telegram_id}"
+                body = texts.URGENT_COMPLAINT.format(
+                    id=c.id,
+                    agency=agency,
+                    head=_urgent_head(c, w.tz),
+                    text=text,
+                    url=url,
+                )
+                kind = URGENT_KIND
+            else:
                 continue
             told.add(key)
-            body = texts.ORPHAN_COMPLAINT.format(
-                id=c.id,
-                agency=agency,
-                reason=reason_text(u, agency, w.tz),
-                text=escape(excerpt(comment.text if comment else "", EXCERPT)),
-                url=escape(_url(comment), quote=True) if comment else "",
-            )
+            if urgent:
+                told_urgent.add((c.id, w.telegram_id))
+                urgent_told = True
             enqueue(
                 session,
                 key=key,
                 chat_id=w.telegram_id,
-                kind=KIND,
+                kind=kind,
                 complaint_id=c.id,
                 now=now,
-                payload={"text": body},
+                payload={"text": body, "urgent": c.urgent},
             )
             chats.append(w.telegram_id)
         if not chats:
             continue
+        after: dict[str, object] = {"agency": c.agency_id, "to": chats}
+        if u is not None:
+            after["cause"] = u.cause.value
+        if urgent_told:
+            after["urgent"] = True
         session.add(
             AuditEntry(
                 at=now,
                 actor="system",
-                action="routed_to_moderators",
+                action="routed_to_moderators" if u is not None else "urgent_to_moderators",
                 complaint_id=c.id,
                 before={},
-                after={"agency": c.agency_id, "cause": u.cause.value, "to": chats},
+                after=after,
             )
         )
-        routed.append(Routed(c.id, c.agency_id, u.cause, tuple(chats)))
+        routed.append(Routed(c.id, c.agency_id, u.cause if u else None, tuple(chats), urgent_told))
     return routed
 
 

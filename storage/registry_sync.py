@@ -19,6 +19,7 @@ async def sync_registry(session: AsyncSession, registry: Registry) -> None:
                 tz=a.tz,
                 always_open=a.always_open,
                 first_response_s=int(a.first_response_hours * 3600),
+                urgent_s=int(a.urgent_hours * 3600),
                 region=a.region,
             )
         )

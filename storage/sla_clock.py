@@ -12,17 +12,32 @@ deadlines.  ``paused_s`` sums the waits of every clock (the optional solution cl
 across reopens and needs them all); a reopen remembers it in ``paused_before_clock_s``, so
 the running clock subtracts only its own waits.  These helpers work in the caller's
 transaction and never commit.
+
+Urgent complaints (issue 12) run every clock of theirs round the clock on a short target
+(:func:`clock_policy`, :func:`clock_calendar`): waits and response times are counted on that
+calendar too.  A reopen keeps the first answer (statistics count the first response, issue
+14); the reopen's own answer goes to the ``reopen_*`` columns (:func:`record_answer`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config.registry import Registry
-from matcher.sla import Deadlines, SlaKind, SlaPolicy, deadlines, response_times_excluding_waits
+from matcher.quality import AnswerRating
+from matcher.sla import (
+    Deadlines,
+    SlaKind,
+    SlaPolicy,
+    deadlines,
+    response_times_excluding_waits,
+    round_the_clock,
+    urgent_policy,
+)
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage.models import AuditEntry, Complaint, ComplaintStatus
 from storage.outbox import enqueue_alert_update
@@ -51,7 +66,22 @@ def agency_policy(registry: Registry, agency_id: str) -> SlaPolicy:
         update_after_reopen_s=int(a.update_hours * 3600) if a.update_hours else first,
         solution_s=int(a.solution_hours * 3600) if a.solution_hours else None,
         escalate_lead_after_s=int(a.escalate_lead_after_hours * 3600),
+        urgent_s=int(a.urgent_hours * 3600),
+        urgent_escalate_lead_after_s=int(a.urgent_escalate_lead_after_hours * 3600),
     )
+
+
+def clock_calendar(registry: Registry, c: Complaint) -> WorkCalendar:
+    """The calendar the complaint's clocks run on: round the clock when it is urgent, the
+    agency's working calendar otherwise."""
+    cal = agency_calendar(registry, c.agency_id)
+    return round_the_clock(cal) if c.urgent else cal
+
+
+def clock_policy(registry: Registry, c: Complaint) -> SlaPolicy:
+    """The targets of the complaint's clocks: the agency's urgent ones when it is urgent."""
+    policy = agency_policy(registry, c.agency_id)
+    return urgent_policy(policy) if c.urgent else policy
 
 
 def running_clock(c: Complaint) -> tuple[datetime, SlaKind, int]:
@@ -61,13 +91,61 @@ def running_clock(c: Complaint) -> tuple[datetime, SlaKind, int]:
     return c.created_at, "first_response", 0
 
 
+def clock_answered_at(c: Complaint) -> datetime | None:
+    """When the running clock got its answer: the first answer, or after a reopen the
+    reopen's (None: not yet).  The first answer of a reopened complaint is kept for the
+    statistics but answers only the first clock."""
+    return c.answered_at if c.reopened_at is None else c.reopen_answered_at
+
+
+@dataclass(frozen=True, slots=True)
+class ClockAnswer:
+    """The running clock's answer as a card shows it (all None: not answered yet)."""
+
+    at: datetime | None = None
+    comment_pk: int | None = None
+    by: int | None = None  # «Ответ дан» pressed by hand
+    response_seconds: int | None = None
+    business_seconds: int | None = None
+    otpiska: bool | None = None
+    quality: int | None = None
+    quality_reasons: tuple[str, ...] = ()
+
+
+def running_answer(c: Complaint) -> ClockAnswer:
+    """The first answer, or after a reopen the reopen's: a reopened complaint shows the
+    answer to its reopening, never the earlier one as if it were its state."""
+    if c.reopened_at is None:
+        return ClockAnswer(
+            c.answered_at,
+            c.answer_comment_pk,
+            c.answered_by,
+            c.response_seconds,
+            c.business_seconds,
+            c.otpiska,
+            c.quality,
+            tuple(c.quality_reasons or ()),
+        )
+    return ClockAnswer(
+        c.reopen_answered_at,
+        c.reopen_answer_comment_pk,
+        c.reopen_answered_by,
+        c.reopen_response_seconds,
+        c.reopen_business_seconds,
+        c.reopen_otpiska,
+        c.reopen_quality,
+        tuple(c.reopen_quality_reasons or ()),
+    )
+
+
+def ever_answered(c: Complaint) -> bool:
+    """Did any clock of the complaint get an answer?"""
+    return c.answered_at is not None or c.reopen_answered_at is not None
+
+
 def awaiting_answer(c: Complaint) -> bool:
     """Open, and not answered since the running clock started."""
-    if c.status not in OPEN_STATUSES:
-        return False
-    if c.answered_at is None:
-        return True
-    return c.reopened_at is not None and c.answered_at < c.reopened_at
+    return c.status in OPEN_STATUSES and clock_answered_at(c) is None
 
 
 def stamped_for_clock(stamp: datetime | None, c: Complaint) -> bool:
@@ -93,6 +171,8 @@ def store_deadlines(c: Complaint, d: Deadlines) -> None:
         c.due_at = d.due_at
     if c.escalate_lead_at != d.escalate_lead_at:
         c.escalate_lead_at = d.escalate_lead_at
+    if c.reopened_at is None and c.first_due_at != d.due_at:
+        c.first_due_at = d.due_at  # the first clock runs: kept once a reopen replaces it
 
 
 def pause_clock(c: Complaint, now: datetime, reason: str | None = None) -> None:
@@ -116,32 +196,88 @@ def resume_clock(c: Complaint, now: datetime, registry: Registry) -> None:
     """The resident replied: add the paused working time and move the deadlines."""
     if c.waiting_since is None:
         return
-    cal = agency_calendar(registry, c.agency_id)
+    cal = clock_calendar(registry, c)
     end_wait(c, now, cal)
-    store_deadlines(c, current_deadlines(c, agency_policy(registry, c.agency_id), cal))
+    store_deadlines(c, current_deadlines(c, clock_policy(registry, c), cal))
 
 
 def answer_times(c: Complaint, answered_at: datetime, cal: WorkCalendar) -> tuple[int, int]:
-    """(calendar, working) response times of an answer given at ``answered_at``, without the
-    time spent waiting on the resident; an answer also ends a running wait.
-
-    Ingest calls this where it records an answer found on VK, and «Ответ дан» does the same.
-    """
+    """(calendar, working) response times of the running clock answered at ``answered_at``
+    (from the complaint, or from the reopen), without that clock's waits on the resident;
+    an answer also ends a running wait.  ``cal``: the complaint's :func:`clock_calendar`."""
+    start, _, _ = running_clock(c)
     times = response_times_excluding_waits(
-        c.created_at,
-        max(answered_at, c.created_at),
+        start,
+        max(answered_at, start),
         cal,
-        paused_s=c.paused_s or 0,
+        paused_s=running_clock_paused_s(c),
         waiting_since=c.waiting_since,
     )
     end_wait(c, answered_at, cal)
     return times
 
 
+def record_answer(
+    c: Complaint,
+    at: datetime,
+    cal: WorkCalendar,
+    *,
+    comment_pk: int | None = None,
+    by: int | None = None,
+    rating: AnswerRating | None = None,
+) -> tuple[int, int]:
+    """The running clock is answered at ``at`` (an answer on VK: ``comment_pk`` and its
+    ``rating``; «Ответ дан» by hand: ``by``).  The first clock's answer fills the columns the
+    statistics read; a reopen's answer its own (``reopen_*``), so the first one survives.
+    Returns the (calendar, working) response times.  Ingest and «Ответ дан» both call it."""
+    calendar_s, working_s = answer_times(c, at, cal)
+    otpiska = rating.otpiska if rating else None
+    quality = rating.quality if rating else None
+    reasons = list(rating.reasons) if rating else []
+    c.status = ComplaintStatus.ANSWERED
+    if c.reopened_at is None:
+        c.answered_at, c.answer_comment_pk, c.answered_by = at, comment_pk, by
+        c.response_seconds, c.business_seconds = calendar_s, working_s
+        c.otpiska, c.quality, c.quality_reasons = otpiska, quality, reasons
+    else:
+        c.reopen_answered_at, c.reopen_answer_comment_pk, c.reopen_answered_by = (
+            at,
+            comment_pk,
+            by,
+        )
+        c.reopen_response_seconds, c.reopen_business_seconds = calendar_s, working_s
+        c.reopen_otpiska, c.reopen_quality, c.reopen_quality_reasons = otpiska, quality, reasons
+    return calendar_s, working_s
+
+
 def start_new_clock(c: Complaint) -> None:
     """A reopen starts a clock of its own: waits before it no longer move its deadlines."""
     c.waiting_since = c.waiting_reason = None
     c.paused_before_clock_s = c.paused_s or 0
+
+
+def reopen_clock(c: Complaint, at: datetime, policy: SlaPolicy, cal: WorkCalendar) -> Deadlines:
+    """Reopen the complaint at ``at`` with an update clock of its own (``policy`` and
+    ``cal``: the complaint's :func:`clock_policy` and :func:`clock_calendar`).
+
+    The first answer and its figures stay (statistics count the first response); the
+    previous reopen's answer, the stamps of what was sent and who had taken it are cleared,
+    so the card shows a complaint waiting again.  Ingest (the author writes that nothing
+    changed) and /reopen both call it."""
+    d = deadlines(at, policy, cal, kind="update")
+    c.status = ComplaintStatus.OPEN
+    c.reopen_count = (c.reopen_count or 0) + 1
+    c.reopened_at = at
+    c.closed_at = c.close_note = None
+    c.taken_by = None
+    c.reopen_answered_at = c.reopen_answer_comment_pk = c.reopen_answered_by = None
+    c.reopen_response_seconds = c.reopen_business_seconds = None
+    c.reopen_otpiska = c.reopen_quality = None
+    c.reopen_quality_reasons = []
+    start_new_clock(c)
+    c.due_at, c.warn_at, c.escalate_lead_at = d.due_at, d.warn_at, d.escalate_lead_at
+    c.nudged_at = c.escalated_at = c.escalated_lead_at = None
+    return d
 
 
 def resume_for_resident(

@@ -25,7 +25,8 @@ async def test_alert_card_has_countdown_link_and_role_buttons(h: Harness) -> Non
     assert f"Жалоба №{cid}" in text and "Мария К." in text
     assert "&lt;опасно&gt; &amp; глубоко" in text  # residents' text is escaped
     assert "vk.com/wall-1001_10?reply=101" in text
-    assert "Ответить до 23.11 18:00 (осталось 8 ч)" in text  # Moscow time, countdown
+    # Moscow time, a countdown in working time that says so (issue 14).
+    assert "Ответить до 23.11 18:00 (осталось 8 ч рабочего времени)" in text
     assert [b for b, _ in buttons(card)] == ["В работу", "Ответ дан", "Ждём ответа жителя"]
     assert h.cards(502) == [] and h.cards(601) == []  # another agency, the moderator
     assert h.fake.http_429_count() == 0
@@ -72,18 +73,20 @@ async def test_buttons_without_rights_change_nothing_and_say_so(h: Harness) -> N
     await h.flush()
     mid, _ = h.last(501)
     before = await h.audit_count()
-    # A forged «Решено» (officials have no such button): refused.
+    # A forged «Решено» (officials have no such button): refused, saying who may do it.
     answer = await h.press(501, mid, f"c:r:{cid}")
-    assert "нет прав" in answer.params["text"]
-    # Another agency's complaint: looks like it does not exist.
+    assert answer.params["text"] == (
+        f"Жалоба №{cid}: закрывать жалобу как решённую могут модераторы ЦУР и администраторы."
+    )
+    # Another agency's complaint: it exists, but is not theirs (not «не найдена»).
     answer = await h.press(501, mid, f"c:t:{other}")
-    assert f"№{other} не найдена" in answer.params["text"]
+    assert f"№{other} есть, но она не из ваших ведомств (Администрация)" in (answer.params["text"])
     # Garbage that no typed filter accepts.
     answer = await h.press(501, mid, "c:zz:oops")
     assert "устарела" in answer.params["text"]
     # A forged reassignment.
     answer = await h.press(501, mid, f"ca:{cid}:roads")
-    assert "нет прав" in answer.params["text"]
+    assert "передавать жалобу другому ведомству могут модераторы ЦУР" in answer.params["text"]
     assert (await h.get(cid)).status == "open"
     assert (await h.get(cid)).agency_id == "city"
     assert await h.audit_count() == before

@@ -50,8 +50,8 @@ REFUSALS = [
     (MODERATOR, "/assign 1 nowhere", "не найдено"),
     (MODERATOR, "/reopen 1", "переоткрывать нечего"),
     (MODERATOR, "/open nonsense-topic", "Не понял фильтр"),
-    (MODERATOR, "/stats 3y", "7d или 30d"),
-    (OTHER_OFFICIAL, "/complaint 1", "не найдена"),  # another agency's complaint
+    (MODERATOR, "/stats 3y", "Не понял период «3y»"),
+    (OTHER_OFFICIAL, "/complaint 1", "не из ваших ведомств"),  # another agency's complaint
     (OFFICIAL, "/complaint abc", "числом"),
     (OFFICIAL, "/mute forever", "Формат: /mute"),
     (OFFICIAL, "/mute -3", "Формат: /mute"),
@@ -90,7 +90,7 @@ async def test_each_role_runs_its_commands(h: Harness) -> None:
     assert "Поступило: 1 жалоба" in await h.reply(OFFICIAL, "/stats")
     assert "Дорожная служба" in await h.reply(LEAD, "/pages")
     users = await h.reply(ADMIN, "/users")
-    assert "Иван Петров · исполнитель (city)" in users
+    assert "Иван Петров · исполнитель (Администрация)" in users  # a name, not an id
     status = await h.reply(MODERATOR, "/status")
     assert "Страниц: 2" in status and "ни разу: 2" in status
     assert "передана: Дорожная служба" in await h.reply(MODERATOR, f"/assign {first} roads")

@@ -77,7 +77,7 @@ async def test_regional_moderator_lists_and_figures_cover_the_region(h: Harness)
     assert "Просрочено без ответа: 2" in await h.reply(LEAD, "/digest")
 
 
-NOT_IN_REGION = f"не найдена среди жалоб вашего региона ({HOME})"
+NOT_IN_REGION = f"есть, но она не из вашего региона ({HOME})"
 # (command, expected); {away} is the other region's complaint, {home} one of the region's.
 REFUSALS = [
     ("/complaint {away}", NOT_IN_REGION),
@@ -87,7 +87,7 @@ REFUSALS = [
     ("/wait {away}", NOT_IN_REGION),
     ("/assign {away}", NOT_IN_REGION),
     ("/assign {away} city", NOT_IN_REGION),
-    ("/assign {home} far", "«far» не из вашего региона. Можно: city, roads"),
+    ("/assign {home} far", "«far» не из вашего региона. Можно: Администрация, Дорожная служба"),
     ("/invite official far", "«far» не из вашего региона"),
 ]
 

@@ -85,7 +85,7 @@ REFUSALS = [
     (STRANGER, "/wait {id}", "по приглашению"),
     (LEAD, "/wait {id}", "недоступна"),
     (LEAD, "/resume {id}", "недоступна"),
-    (OTHER_OFFICIAL, "/wait {id}", "не найдена"),  # another agency's complaint
+    (OTHER_OFFICIAL, "/wait {id}", "не из ваших ведомств"),  # another agency's complaint
     (OFFICIAL, "/wait", "числом"),
     (OFFICIAL, "/wait два", "числом"),
     (OFFICIAL, "/wait 999", "не найдена"),
@@ -125,10 +125,13 @@ async def test_forged_wait_button_of_another_agency_changes_nothing(h: Harness) 
     await h.flush()
     mid, _ = h.last(OFFICIAL)
     answer = await h.press(OFFICIAL, mid, f"c:w:{other}")
-    assert f"№{other} не найдена" in answer.params["text"]
+    assert f"№{other} есть, но она не из ваших ведомств" in answer.params["text"]
     await h.say(LEAD, f"/complaint {mine}")  # a lead's card has no buttons: forge one
     answer = await h.press(LEAD, h.last(LEAD)[0], f"c:w:{mine}")
-    assert "нет прав" in answer.params["text"]
+    assert (
+        "останавливать срок («Ждём ответа жителя») могут исполнители ведомства жалобы"
+        in (answer.params["text"])
+    )
     assert (await h.get(other)).waiting_since is None
     assert (await h.get(mine)).waiting_since is None
     assert await _actions(h) == []

@@ -8,24 +8,32 @@ The real vk_api talks to the fake VK over HTTP; time is a ManualClock.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from collectors.collector import Collector, CollectorConfig
 from collectors.events import Batch, CommentChange
 from config.clock import ManualClock
-from sandbox.fake_vk import FakeVK
-from tests.test_collector import (  # noqa: F401  (fixtures)
-    GID,
-    OWNER,
-    T0,
-    Sink,
-    clock,
-    client,
-    fake,
-    run_for,
-    started,
-)
+from sandbox.fake_vk import FakeVK, VKLimits
+from tests.test_collector import GID, T0, Sink, client, run_for
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeVK]:
+    f = FakeVK(clock, limits=VKLimits(daily_quota={"wall.get": 5000}))
+    await f.start()
+    f.add_token("svc", "service")
+    f.add_group(GID, "Администрация г. Примерска", "adm_primersk")
+    yield f
+    await f.stop()
 
 
 class TextSink(Sink):
@@ -103,9 +111,7 @@ async def test_re_reads_thin_out_and_stop(fake: FakeVK, clock: ManualClock) -> N
     assert collector.reread_calls == before
 
 
-async def test_a_comment_under_a_20_day_old_post_is_seen(
-    fake: FakeVK, clock: ManualClock
-) -> None:
+async def test_a_comment_under_a_20_day_old_post_is_seen(fake: FakeVK, clock: ManualClock) -> None:
     """A page that posts rarely: its newest posts are older than the 14-day window."""
     fake.add_post(GID, post_id=10, at=T0 - timedelta(days=20), text="Приём граждан")
     fake.add_post(GID, post_id=11, at=T0 - timedelta(days=16), text="Итоги года")
@@ -122,7 +128,7 @@ async def test_a_post_stays_watched_while_comments_keep_coming(
 ) -> None:
     """A one-hour window here: the busy post outlives it, the silent one goes dormant and
     wakes up on its next comment."""
-    cfg: dict[str, Any] = dict(watch_days=1 / 24, retier_every_s=60.0)
+    cfg: dict[str, Any] = {"watch_days": 1 / 24, "retier_every_s": 60.0}
     fake.add_post(GID, post_id=10, at=T0 - timedelta(minutes=50), text="Отключение воды")
     fake.add_post(GID, post_id=11, at=T0 - timedelta(minutes=40), text="Поздравление")
     collector, clients, sink = await watch(fake, clock, **cfg)
@@ -139,6 +145,14 @@ async def test_a_post_stays_watched_while_comments_keep_coming(
     assert late in sink.comments and collector.revived == 1
     (cov,) = collector.coverage()
     assert (cov.kept_posts, cov.dormant_posts) == (2, 0)
+
+    # Both fall silent for longer than the window; then 11 is commented on once more.
+    await run_for(collector, clients, sink, clock, 2 * 3600)
+    (cov,) = collector.coverage()
+    assert (cov.watched_posts, cov.dormant_posts) == (0, 2)
+    again = fake.add_comment(GID, 11, at=clock.now(), from_id=8, text="Ответьте, пожалуйста")
+    await run_for(collector, clients, sink, clock, 11 * 60)
+    assert again in sink.comments and collector.revived == 2
 
 
 async def test_unexplained_ids_wake_a_dormant_post_at_once(

@@ -59,25 +59,31 @@ async def test_digest_text_has_exact_figures(db_url: str) -> None:
             assert overdue is not None
         text = render_digest(data)
     assert text.splitlines() == [
-        "📊 <b>Сводка за 23.11.2026</b>",
-        "Жалоб: <b>5</b>, отвечено: <b>3</b>",
+        "📊 <b>Сводка за 23.11.2026</b> · все ведомства",
+        "Жалоб: <b>5</b>, с первым ответом: <b>3</b>",
         # The 11:00 complaint is not due until Tuesday 10:00, so it is not yet measured.
-        "В срок: <b>50%</b> (2 из 4)",
-        "Время ответа (рабочее): медиана <b>2 ч</b>, 90% — до <b>8 ч 30 мин</b>",
-        "Время ответа (календарное): медиана 2 ч, 90% — до 10 ч",
-        "Отписки: <b>33%</b> (1 из 3)",
+        "Первый ответ в срок: <b>50%</b> (2 из 4)",
+        "Первый ответ, рабочее время: медиана <b>2 ч</b>, 90% — до <b>8 ч 30 мин</b>",
+        "Первый ответ, календарное время: медиана 2 ч, 90% — до 10 ч",
+        "Отписки среди первых ответов: <b>33%</b> (1 из 3)",
         "",
         "<b>Темы</b> (к среднему за прошлую неделю):",
         "• ЖКХ: 2 (+0%)",
         "• Дороги: 2 (+100%)",
         "• Снег и наледь: 1 (новая)",
         "",
-        "👍 Лучше всех: Администрация г. Примерска (1 ч 30 мин, в срок 100%)",
-        "👎 Хуже всех: Примерскводоканал (8 ч 30 мин, в срок 0%)",
+        # The city: one answer in time on substance, one отписка (in time): 1 of 2.
+        "👍 Лучше всех: Администрация г. Примерска — в срок и по существу 50%, "
+        "медиана 1 ч 30 мин рабочего времени",
+        "👎 Хуже всех: Примерскводоканал — в срок и по существу 0%, "
+        "медиана 8 ч 30 мин рабочего времени",
         "",
         "<b>Просрочено без ответа: 1</b>",
+        # Due Monday 17:00 (written at 08:00, before the working day): one working hour
+        # past the deadline by Tuesday 09:00, 25 calendar hours since it was written.
         f'• <a href="https://vk.com/wall-1002_10?reply={overdue.comment_id}">'
-        f"№{ids['overdue']}</a> Примерскводоканал: просрочка 16 ч",
+        f"№{ids['overdue']}</a> Примерскводоканал: просрочка 1 ч рабочего времени, "
+        "без ответа 1 дн 1 ч",
     ]
 
 
@@ -121,7 +127,8 @@ async def test_lead_scoped_to_agency_sees_only_it(db_url: str) -> None:
             assert lead is not None
             lead.agencies = ["city"]
             text, chart, _ = await build_digest(session, lead, NOW)
-    assert "Жалоб: <b>3</b>, отвечено: <b>2</b>" in text
+    assert "Жалоб: <b>3</b>, с первым ответом: <b>2</b>" in text
+    assert "Сводка за 23.11.2026</b> · Администрация г. Примерска" in text
     assert "Просрочено без ответа: 0" in text
     assert "Лучше всех" not in text  # one agency: nothing to compare
     assert chart is not None
@@ -132,7 +139,7 @@ async def test_empty_day_says_so(db_url: str) -> None:
     async with region_db(db_url, reg, NOW) as deps, deps.sessions() as session:
         data = await collect_digest(session, now=NOW, tz="Asia/Novosibirsk")
     assert render_digest(data).splitlines() == [
-        "📊 <b>Сводка за 23.11.2026</b>",
+        "📊 <b>Сводка за 23.11.2026</b> · все ведомства",
         "Вчера жалоб не было.",
         "",
         "<b>Просрочено без ответа: 0</b>",

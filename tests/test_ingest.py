@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from collectors.events import Batch, CommentChange, CommentEvent
@@ -173,7 +173,9 @@ async def test_author_saying_nothing_changed_reopens_with_new_clock(
         c = await s.get(Complaint, 1)
         updates = (await s.execute(select(Notification.kind).order_by(Notification.id))).all()
     assert c is not None
-    assert (c.status, c.reopen_count, c.answered_at) == ("open", 1, None)
+    # Waiting again, on a clock of its own; the first answer is kept (issue 14).
+    assert (c.status, c.reopen_count, c.reopen_answered_at) == ("open", 1, None)
+    assert c.answered_at == T0 + timedelta(minutes=60)
     assert c.due_at is not None and c.due_at > T0 + timedelta(days=2)
     assert [k for (k,) in updates] == ["alert", "update", "update"]  # answered, then reopened
 
@@ -505,7 +507,8 @@ async def test_top_level_follow_up_after_an_answer_in_the_same_batch_reopens(
     assert result.answered == [1] and result.reopened == [1]
     async with sessions() as s:
         c = await s.get(Complaint, 1)
-    assert c is not None and (c.status, c.reopen_count, c.answered_at) == ("open", 1, None)
+    assert c is not None and (c.status, c.reopen_count, c.reopen_answered_at) == ("open", 1, None)
+    assert c.answered_at == T0 + timedelta(minutes=30)  # the first answer stays (issue 14)
 
 
 def _expected_repeats(rows: list[tuple[int, int, str, datetime, str]]) -> dict[int, int | None]:
@@ -601,8 +604,22 @@ async def test_complaints_stored_before_the_index_are_indexed_by_the_migration(
     try:
         await upgrade(engine, str(mine.down_revision))
         factory = make_session_factory(engine)
+        # The old schema's tables as they are (today's models have columns added since).
+        old = MetaData()
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: old.reflect(sync, only=["agencies", "complaints"]))
         async with factory() as session, session.begin():
-            await sync_registry(session, REGISTRY)
+            await session.execute(
+                old.tables["agencies"]
+                .insert()
+                .values(
+                    id="city",
+                    name="Администрация",
+                    tz="Europe/Moscow",
+                    always_open=False,
+                    first_response_s=8 * 3600,
+                )
+            )
         text = "! Сломана лавочка у подъезда дома 6 по Набережной"
         clock = ManualClock(T0)
         # Stored by the old schema's code path: a complaint row without keys.
@@ -620,7 +637,9 @@ async def test_complaints_stored_before_the_index_are_indexed_by_the_migration(
             )
             await session.flush()
             await session.execute(
-                Complaint.__table__.insert().values(
+                old.tables["complaints"]
+                .insert()
+                .values(
                     comment_pk=1,
                     owner_id=-1001,
                     post_id=10,
@@ -631,11 +650,17 @@ async def test_complaints_stored_before_the_index_are_indexed_by_the_migration(
                     topic="roads",
                     score=0.9,
                     reasons=[],
+                    quality_reasons=[],
                     status="open",
                     created_at=T0,
+                    paused_s=0,
+                    paused_before_clock_s=0,
+                    reopen_count=0,
                 )
             )
         await upgrade(engine)
+        async with factory() as session, session.begin():
+            await sync_registry(session, REGISTRY)
         ingestor = Ingestor(REGISTRY, clock, stub_classify, stub_rate)
         later = await ingest_with(
             factory, ingestor, comment(2, text, minutes=10, from_id=7002, owner=-1002)

@@ -6,11 +6,13 @@ import base64
 import csv
 import io
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.reports import (
+    Week,
     build_weekly_report,
     export_csv,
     last_full_week,
@@ -54,45 +56,57 @@ async def test_weekly_excel_ranking_cell_by_cell(db_url: str) -> None:
     reg = region()
     async with region_db(db_url, reg, NOW) as deps:
         ids = await _week(deps)
+        # A third complaint each for the city and the water utility: enough to be ranked.
+        for agency in ("city", "water"):
+            await add_complaint(
+                deps.sessions,
+                reg,
+                created_at=msk("2026-11-26T10:00:00"),
+                agency=agency,
+                answered_after_s=1800,
+                working_s=1800,
+                otpiska=False,
+                quality=90,
+            )
         week = last_full_week(NOW, "Europe/Moscow")
         assert week.label == "2026-W48"
         async with deps.sessions() as session:
-            data, filename, caption = await build_weekly_report(
-                session, week, tz="Europe/Moscow", now=NOW
-            )
+            report = await build_weekly_report(session, week, tz="Europe/Moscow", now=NOW)
             c1 = await session.get(Complaint, ids["fast"])
             assert c1 is not None
-    assert filename == "otklik-2026-W48.xlsx"
-    assert caption == "📈 Рейтинг ведомств за 2026-W48 (23.11.2026 — 29.11.2026)"
-    wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Рейтинг", "Жалобы"]
+    assert report.filename == "otklik-reyting-2026-nedelya-48.xlsx"
+    assert report.caption == "📈 Рейтинг ведомств за неделю 48 (23.11.2026 — 29.11.2026)"
+    wb = load_workbook(io.BytesIO(report.xlsx))
+    assert wb.sheetnames == ["Рейтинг", "Жалобы", "Как считается рейтинг"]
     ws = wb["Рейтинг"]
-    got = [[c.value for c in row] for row in ws.iter_rows()]
-    assert got == [
-        [
-            "Место",
-            "Ведомство",
-            "Жалоб",
-            "Отвечено",
-            "В срок",
-            "Медиана ответа, раб. ч",
-            "90% ответов, раб. ч",
-            "Медиана ответа, ч",
-            "Отписки",
-            "Качество ответа",
-            "Просрочено без ответа",
-            "Закрыто: комментарий удалён",
-        ],
-        [1, CITY, 2, 2, 1, 1.5, 2, 1.5, 0.5, 50, 0, 0],
-        [2, WATER, 2, 1, 0, 8.5, 8.5, 10, 0, 60, 1, 0],
-        [3, NSK, 1, 0, 0, None, None, None, None, None, 1, 0],
+    got = [list(row) for row in ws.iter_rows(min_row=3, values_only=True)]
+    assert got[0][:7] == [
+        "Место",
+        "Ведомство",
+        "Жалоб",
+        "С первым ответом",
+        "Первый ответ в срок",
+        "В срок и по существу",
+        "Отписки среди первых ответов",
     ]
-    assert ws["E2"].number_format == "0%" and ws["I2"].number_format == "0%"
+    h = timedelta(hours=1)
+    # The city: three in time, one of them an отписка; the water utility: one in time of
+    # three (one late, one overdue); Novosibirsk: one complaint, too few for a place.
+    assert got[1] == [1, CITY, 3, 3, 1, 2 / 3, 1 / 3, h, 2 * h, h, 0, None, 0, 0, 63, None]
+    assert got[2][:10] == [2, WATER, 3, 2, 1 / 3, 1 / 3, 0, 4.5 * h, 8.5 * h, 5.25 * h]
+    assert got[2][12] == 1  # overdue now
+    assert got[3][:3] == [None, NSK, 1] and got[3][-1] == "без места: меньше 3 жалоб за неделю"
+    # Formats: shares as percentages, durations as time values shown «ч:мм».
+    assert ws["E4"].number_format == "0%" and ws["G4"].number_format == "0%"
+    assert ws["H4"].number_format == "[h]:mm" and ws["H4"].value == h
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:P6"
 
     wc = wb["Жалобы"]
-    rows = [[c.value for c in row] for row in wc.iter_rows(min_row=2)]
+    headers = [c.value for c in wc[1]]
+    assert headers[1] == "Создана (UTC+3, Europe/Moscow)"  # local time, the zone named
+    rows = [list(r) for r in wc.iter_rows(min_row=2, values_only=True)]
     order = ["overdue", "fast", "late", "otpiska", "nsk"]  # by creation time
-    assert [r[0] for r in rows] == [ids[k] for k in order]
+    assert [r[0] for r in rows][:5] == [ids[k] for k in order]
     url = f"https://vk.com/wall-1001_10?reply={c1.comment_id}"
     assert rows[1] == [
         ids["fast"],
@@ -103,39 +117,67 @@ async def test_weekly_excel_ranking_cell_by_cell(db_url: str) -> None:
         "отвечена",
         datetime(2026, 11, 23, 17, 0),
         datetime(2026, 11, 23, 10, 0),
-        1,
-        1,
+        h,
+        h,
         "да",
         "нет",
         80,
+        None,
+        None,
+        None,
+        None,
         url,
         "Яма у дома 5",
     ]
-    assert wc.cell(row=3, column=14).hyperlink.target == url
-    # Unanswered and overdue: no answer cells, no on-time verdict.
-    assert rows[0][5:12] == [
-        "открыта",
-        datetime(2026, 11, 23, 17, 0),
-        None,
-        None,
-        None,
-        None,
-        None,
-    ]
+    assert wc.cell(row=3, column=18).hyperlink.target == url
+    assert wc["B3"].number_format == "DD.MM.YYYY HH:MM" and wc["I3"].number_format == "[h]:mm"
+    # Unanswered and overdue: no answer cells, no verdict; how late now, in working time
+    # (Monday 17:00 to the next Monday 09:00: 37 working hours), and since when.
+    assert rows[0][5:8] == ["открыта", datetime(2026, 11, 23, 17, 0), None]
+    assert rows[0][8:13] == [None, None, None, None, None]
+    assert rows[0][15:17] == [37 * h, 7 * 24 * h + h]
+    assert wc.freeze_panes == "A2" and wc.auto_filter.ref == "A1:S8"
+    rule = [c.value for c in wb["Как считается рейтинг"]["A"] if c.value]
+    assert any("не меньше 3 жалоб" in line for line in rule)
+    assert any("первый ответ дан в срок и по существу" in line for line in rule)
 
 
-async def test_weekly_report_goes_to_leads_on_monday_once(db_url: str) -> None:
+def _width(ws: Any, column: str) -> float:
+    return float(ws.column_dimensions[column].width)
+
+
+async def test_workbook_opens_well_widths_fit_and_an_empty_week_says_so(db_url: str) -> None:
+    """Dates never show as ######## (16 characters need a column of 16+), headers are not
+    cut (a column is as wide as its longest header word), long texts wrap; a week without
+    complaints says so instead of a bare header row."""
     reg = region()
     async with region_db(db_url, reg, NOW) as deps:
         await _week(deps)
-        tuesday = NOW + timedelta(days=1)
-        assert await send_weekly_reports(deps, now=tuesday, tz="Europe/Moscow") == []
-        assert await send_weekly_reports(deps, now=NOW, tz="Europe/Moscow") == [701]
-        assert await send_weekly_reports(deps, now=NOW, tz="Europe/Moscow") == []
-        rows = await outbox(deps.sessions)
-    assert [(r.chat_id, r.kind, r.payload["filename"]) for r in rows] == [
-        (701, "document", "otklik-2026-W48.xlsx")
-    ]
+        async with deps.sessions() as session:
+            full = await build_weekly_report(
+                session, last_full_week(NOW, "Europe/Moscow"), tz="Europe/Moscow", now=NOW
+            )
+            empty = await build_weekly_report(session, Week(2026, 40), tz="Europe/Moscow", now=NOW)
+    wb = load_workbook(io.BytesIO(full.xlsx))
+    for ws in (wb["Рейтинг"], wb["Жалобы"]):
+        header_row = 3 if ws.title == "Рейтинг" else 1
+        for cell in ws[header_row]:
+            letter = cell.column_letter
+            longest_word = max(len(w) for w in str(cell.value).split())
+            assert _width(ws, letter) >= longest_word + 2, (ws.title, cell.value)
+            for below in ws[letter][header_row:]:
+                if isinstance(below.value, datetime):
+                    assert _width(ws, letter) >= 17, (ws.title, cell.value)
+                elif isinstance(below.value, str) and letter != "S":
+                    assert _width(ws, letter) >= len(below.value) + 1, (ws.title, below.value)
+        assert ws.row_dimensions[header_row].height >= 30  # wrapped headers fit
+    assert wb["Жалобы"]["S2"].alignment.wrap_text  # the comment's text wraps
+
+    book = load_workbook(io.BytesIO(empty.xlsx))
+    assert book["Рейтинг"]["A4"].value == "За эту неделю жалоб не было."
+    assert book["Жалобы"]["A2"].value == "За эту неделю жалоб не было."
+    assert book["Рейтинг"].auto_filter.ref == "A3:P4"
+    assert empty.chart.startswith(b"\x89PNG")
 
 
 async def test_weekly_ranking_covers_each_leads_own_agencies(db_url: str) -> None:
@@ -148,14 +190,15 @@ async def test_weekly_ranking_covers_each_leads_own_agencies(db_url: str) -> Non
             lead.agencies = ["city"]  # the head of the city administration
             session.add(Person(telegram_id=703, name="Вера Общая", role="lead", tz=lead.tz))
         assert await send_weekly_reports(deps, now=NOW, tz="Europe/Moscow") == [701, 703]
-        rows = {r.chat_id: r for r in await outbox(deps.sessions)}
+        rows = {r.chat_id: r for r in await outbox(deps.sessions) if r.kind == "document"}
     ranked: dict[int, list[str]] = {}
     listed: dict[int, list[int]] = {}
     for chat_id, row in rows.items():
         wb = load_workbook(io.BytesIO(base64.b64decode(row.payload["content_b64"])))
-        ranked[chat_id] = [r[1] for r in wb["Рейтинг"].iter_rows(min_row=2, values_only=True)]
+        ranked[chat_id] = [r[1] for r in wb["Рейтинг"].iter_rows(min_row=4, values_only=True)]
         listed[chat_id] = [r[0] for r in wb["Жалобы"].iter_rows(min_row=2, values_only=True)]
-    assert ranked == {701: [CITY], 703: [CITY, WATER, NSK]}
+    # Two complaints at most each: too few for a place, so all by name (``WEEKLY_RULE``).
+    assert ranked == {701: [CITY], 703: [CITY, NSK, WATER]}
     assert listed[701] == [ids["fast"], ids["otpiska"]]
     assert len(listed[703]) == 5
 
@@ -173,25 +216,31 @@ async def test_csv_export_by_local_days(db_url: str) -> None:
     assert n == 3
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:3] == ["id", "created_at", "agency"]
+    # The Excel's columns, in Russian: no codes, no agency ids, no English.
+    assert rows[0][:3] == ["№", "Создана (UTC+3, Europe/Moscow)", "Ведомство"]
     assert [r[0] for r in rows[1:]] == [str(ids["overdue"]), str(ids["fast"]), str(ids["late"])]
     assert rows[2] == [
         str(ids["fast"]),
-        "2026-11-23T09:00:00+03:00",
-        "city",
+        "23.11.2026 09:00",
         CITY,
-        "roads",
-        "answered",
-        "2026-11-23T17:00:00+03:00",
-        "2026-11-23T10:00:00+03:00",
-        "3600",
-        "3600",
-        "1",
-        "0",
+        CITY,
+        "Дороги",
+        "отвечена",
+        "23.11.2026 17:00",
+        "23.11.2026 10:00",
+        "1:00",
+        "1:00",
+        "да",
+        "нет",
         "80",
+        "",
+        "",
+        "",
+        "",
         f"https://vk.com/wall-1001_10?reply={c1.comment_id}",
         "Яма у дома 5",
     ]
+    assert rows[3][8:10] == ["10:00", "8:30"]
 
 
 def test_week_and_period_parsing() -> None:
@@ -200,6 +249,17 @@ def test_week_and_period_parsing() -> None:
     assert week is not None and week.monday == date(2026, 11, 16)
     assert parse_week("2026-W54") is None and parse_week("неделя") is None
     assert last_full_week(msk("2027-01-04T10:00:00"), "Europe/Moscow").label == "2026-W53"
+    # As people say it (issue 14): a number, «неделя 47», or any day of the week.
+    today = date(2026, 11, 30)
+    for typed in ("47", "неделя 47", "16.11.2026", "22.11.2026", "2026-11-18", "18.11"):
+        found = parse_week(typed, today)
+        assert found is not None and found.label == "2026-W47", typed
+    assert parse_week("52", date(2027, 1, 10)) == Week(2026, 52)  # the latest week 52
+    assert parse_week("47") is None  # a bare number needs the reader's today
+    assert parse_week("99", today) is None and parse_week("31.02.2026", today) is None
+    assert parse_period("01.11.2026 30.11.2026") == (date(2026, 11, 1), date(2026, 11, 30))
+    assert parse_period("с 1.11.26 по 30.11.26") == (date(2026, 11, 1), date(2026, 11, 30))
+    assert parse_period("01.11 30.11", today) == (date(2026, 11, 1), date(2026, 11, 30))
     assert parse_period("2026-11-01 2026-11-30") == (date(2026, 11, 1), date(2026, 11, 30))
     assert parse_period("2026-11-30 2026-11-01") is None
     assert parse_period("2026-01-01 2027-01-01") is not None  # 366 days is the limit

@@ -17,7 +17,9 @@ from matcher.sla import (
     paused_working_seconds,
     response_times,
     response_times_excluding_waits,
+    round_the_clock,
     stage_at,
+    urgent_policy,
 )
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 
@@ -236,3 +238,34 @@ def test_stage_values_and_next_change() -> None:
 )
 def test_format_duration_ru(seconds: int, text: str) -> None:
     assert format_duration_ru(seconds) == text
+
+
+def test_urgent_clock_runs_two_calendar_hours_through_the_weekend_night() -> None:
+    """Issue 12: Saturday 23:30 — the urgent target is due at 01:30, nudged at 01:00, the
+    leads an hour after the breach; the ordinary target waits for Monday's working hours."""
+    saturday = msk(2026, 11, 28, 23, 30)
+    policy = SlaPolicy()
+    urgent = deadlines(saturday, urgent_policy(policy), round_the_clock(CAL))
+    assert (urgent.warn_at, urgent.due_at, urgent.escalate_lead_at) == (
+        msk(2026, 11, 29, 1, 0),
+        msk(2026, 11, 29, 1, 30),
+        msk(2026, 11, 29, 2, 30),
+    )
+    # A reopen of an urgent complaint is urgent too; a wait moves it by calendar time.
+    update = deadlines(
+        saturday, urgent_policy(policy), round_the_clock(CAL), paused_s=600, kind="update"
+    )
+    assert update.due_at == msk(2026, 11, 29, 1, 40)
+    assert deadlines(saturday, policy, CAL).due_at == msk(2026, 11, 30, 17, 0)
+    # Per agency: a one-hour urgent target, leads told at once.
+    custom = urgent_policy(SlaPolicy(urgent_s=H, urgent_escalate_lead_after_s=0))
+    d = deadlines(saturday, custom, round_the_clock(CAL))
+    assert d.due_at == d.escalate_lead_at == msk(2026, 11, 29, 0, 30)
+    # The zone stays the agency's, and a 24/7 calendar is already round the clock.
+    assert round_the_clock(WorkCalendar(WorkSchedule(tz="Asia/Novosibirsk"))).tz == ZoneInfo(
+        "Asia/Novosibirsk"
+    )
+    always = WorkCalendar(WorkSchedule(always_open=True))
+    assert round_the_clock(always) is always
+    with pytest.raises(ValueError):
+        SlaPolicy(urgent_s=0)

@@ -58,8 +58,10 @@ def test_classify_bad_lines_give_errors_and_processing_continues() -> None:
     assert len(rows) == 6  # the blank line is not an input
     assert rows[0]["id"] is None and "invalid JSON" in rows[0]["error"]
     assert rows[1]["id"] is None and "JSON object" in rows[1]["error"]
-    assert rows[2] == {"id": 7, "error": "missing field 'text'"}
-    assert rows[3] == {"id": 8, "error": "field 'text' must be a string"}
+    # The line number is named (issue 14): the blank line counts, as in an editor.
+    assert rows[2] == {"id": 7, "line": 3, "error": "line 3: missing field 'text'"}
+    assert rows[3] == {"id": 8, "line": 4, "error": "line 4: field 'text' must be a string"}
+    assert rows[0]["error"].startswith("line 1: invalid JSON")
     assert rows[4]["id"] is None and "id" in rows[4]["error"]
     assert rows[5]["id"] == 9 and rows[5]["needs_answer"] is True
 
@@ -90,7 +92,7 @@ def test_rate_answer_contract() -> None:
     assert first["otpiska"] is True and 0 <= first["quality"] < 50
     assert all(isinstance(x, str) for x in first["reasons"]) and first["reasons"]
     assert second["otpiska"] is False and second["quality"] >= 50
-    assert rows[2] == {"id": "a3", "error": "missing field 'answer'"}
+    assert rows[2] == {"id": "a3", "line": 3, "error": "line 3: missing field 'answer'"}
     assert "invalid JSON" in rows[3]["error"]
 
 

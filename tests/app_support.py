@@ -3,28 +3,20 @@ the way a proxy in front of Telegram does (an HTML error page) until told to pas
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from sandbox.runner import Sandbox
+from tests.waiting import until
+
+__all__ = ["FlakyProxy", "texts_to", "until"]
 
 BROKEN_PAGE = (
     "<html><head><title>502 Bad Gateway</title></head>"
     "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
 )
-
-
-async def until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """Wait (real seconds, generous: a loaded machine is slow, never wrong) until ``cond``."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 def texts_to(sb: Sandbox, chat_id: int, method: str = "sendMessage") -> list[str]:

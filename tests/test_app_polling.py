@@ -74,7 +74,7 @@ async def test_polling_comes_back_after_telegram_was_away_at_start_and_later(
                 down = await polling_down(app)
                 return bool(down)
 
-            await until_async(seen_down, "/healthz saying polling is down")
+            await until(seen_down, "/healthz saying polling is down")
             assert down["status"] == "degraded"
             assert down["checks"]["telegram"]["status"] == "degraded"
             assert "Bad Gateway" in down["checks"]["telegram"]["polling_error"]
@@ -92,7 +92,7 @@ async def test_polling_comes_back_after_telegram_was_away_at_start_and_later(
 
             # Later it goes away again, mid-run: getUpdates fails, and polling carries on.
             sb.tg.inject_fault("http500", method="getUpdates", count=10**6)
-            await until_async(seen_down, "/healthz saying polling is down again")
+            await until(seen_down, "/healthz saying polling is down again")
             sb.tg.clear_faults()
             sb.tg.push_message(MODERATOR, "/help")
             await until(lambda: len(texts_to(sb, MODERATOR)) == 2, "the second answer")
@@ -145,7 +145,7 @@ async def test_an_html_error_page_from_a_proxy_is_an_outage_not_a_crash(
                 down = await polling_down(app)
                 return bool(down)
 
-            await until_async(seen_down, "/healthz saying polling is down")
+            await until(seen_down, "/healthz saying polling is down")
             assert "not Bot API JSON" in down["checks"]["telegram"]["polling_error"]
             # The alert's send met the HTML page too: kept for a retry, not lost.
             await until(lambda: app.metrics.telegram.failing, "a failed alert send")
@@ -166,12 +166,3 @@ async def test_an_html_error_page_from_a_proxy_is_an_outage_not_a_crash(
 
 def getme_failures(sb: Sandbox) -> int:
     return sum(1 for c in sb.tg.calls if c.method == "getMe" and c.status == 502)
-
-
-async def until_async(cond: Any, what: str, timeout: float = 60.0) -> None:
-    """:func:`until` for a condition that has to ask over HTTP."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await cond():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,22 +25,12 @@ from bot.metrics import Health
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory
 from tests.ops_support import get, sample, serving
+from tests.waiting import until
 
 pytestmark = pytest.mark.e2e
 
 SPEED = 200.0
 MODERATOR = 601
-
-
-async def until(
-    what: str, check: Callable[[], Coroutine[Any, Any, bool]], timeout_s: float = 90.0
-) -> None:
-    """Wait (real time) until ``check`` holds; the machine may be busy, so be generous."""
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager
@@ -53,7 +42,7 @@ async def running(sandbox: Sandbox, end: datetime) -> AsyncIterator[None]:
     async def started() -> bool:
         return sandbox.app is not None
 
-    await until("the app to start", started)
+    await until(started, "the app to start", timeout=90.0)
     try:
         yield
     finally:
@@ -84,7 +73,9 @@ async def test_health_metrics_and_status_say_so_when_every_vk_request_fails(
                     _, _, body = await get(base + "/healthz")
                     return bool(body["checks"]["collector"]["status"] == status)
 
-                await until("the collector to be degraded", lambda: collector("degraded"))
+                await until(
+                    lambda: collector("degraded"), "the collector to be degraded", timeout=90.0
+                )
                 _, _, body = await get(base + "/healthz")
                 check = body["checks"]["collector"]
                 assert body["status"] == "degraded"
@@ -101,24 +92,24 @@ async def test_health_metrics_and_status_say_so_when_every_vk_request_fails(
                 async def told() -> bool:
                     return any("ВКонтакте не отвечает" in t for t in replies(sandbox, MODERATOR))
 
-                await until("/status to say VK is away", told)
+                await until(told, "/status to say VK is away", timeout=90.0)
                 (status_text,) = [t for t in replies(sandbox, MODERATOR) if "Состояние" in t]
                 assert "нет связи с сервером ВКонтакте" in status_text
                 assert "VK requests: FAILING" in await report(sandbox, db_url)
 
                 sandbox.vk.clear_faults()  # VK is back
-                await until("the collector to recover", lambda: collector("ok"))
+                await until(lambda: collector("ok"), "the collector to recover", timeout=90.0)
 
                 async def stored_ok() -> bool:
                     return "VK requests: ok" in await report(sandbox, db_url)
 
-                await until("the collector to store that VK works", stored_ok)
+                await until(stored_ok, "the collector to store that VK works", timeout=90.0)
                 sandbox.tg.push_message(MODERATOR, "/status")
 
                 async def fine() -> bool:
                     return "запросы проходят" in replies(sandbox, MODERATOR)[-1]
 
-                await until("/status to say VK works", fine)
+                await until(fine, "/status to say VK works", timeout=90.0)
 
 
 async def report(sandbox: Sandbox, db_url: str) -> str:

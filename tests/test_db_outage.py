@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from sandbox.runner import Sandbox
 from storage.db import make_engine
 from storage.models import Complaint, Notification
 from tests.ops_support import ObservedHarness, sample, sqlite_path, write_lock
+from tests.waiting import until
 
 pytestmark = pytest.mark.e2e
 
@@ -86,13 +86,6 @@ class Outage:
         else:
             await asyncio.to_thread(self._lock.close)
         self.active = False
-
-
-async def until(cond: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 def sends_to(sb: Sandbox, chat_id: int, marker: str) -> list[TgCall]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +31,7 @@ from tests.ops_support import (
     sqlite_path,
     write_lock,
 )
-
-
-async def until(cond: Callable[[], bool | Awaitable[bool]], timeout: float = 10.0) -> None:
-    """Wait (real time) until ``cond`` holds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if not isinstance(value, bool):
-            value = await value
-        if value:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
-
+from tests.waiting import until
 
 # ---- Telegram ------------------------------------------------------------------------------
 

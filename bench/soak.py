@@ -12,7 +12,8 @@ against it, and every ``--check-every`` virtual seconds the invariants of
 * ``change_reaches`` / ``card_final``: every change reaches everyone holding its card, and
   every card ends up showing the final state;
 * ``sent_without_call``: no outbox row is sent without its Bot API call;
-* ``escalated_deleted``: nothing is nudged or escalated about a deleted comment;
+* ``escalated_deleted`` / ``deleted_alive``: nothing is nudged or escalated about a deleted
+  comment, whose complaint is closed once the deletion had time to be seen;
 * ``same_final_state``: the same seed at two speeds ends the same (``--speeds A,B``);
 * ``answered``: every command and button press of a person gets its reply.
 

@@ -12,7 +12,8 @@ record of Bot API calls (``bench/soak.py`` takes the snapshots and calls :meth:`
 3. ``sent_without_call``: no outbox row is ``sent`` (or ``coalesced`` into a summary) unless
    the matching Bot API call was made between its claim and its ``sent_at``.
 4. ``escalated_deleted``: no nudge or escalation is queued or sent for a complaint whose
-   comment was deleted, once the deletion had time to be seen.
+   comment was deleted, once the deletion had time to be seen; by then the complaint is
+   closed (``deleted_alive``: it is not still open, in work or answered).
 5. ``same_final_state`` (:func:`compare_final`): the same seed at two speeds ends with the same
    complaints in the same states and each person seeing the same things.
 
@@ -62,6 +63,8 @@ CHANGES = frozenset(
     }
 )
 SENT_STATES = frozenset({"sent", "coalesced"})
+#: A complaint in these is still waiting for something; a deleted comment must close it.
+ALIVE = frozenset({"open", "in_work", "answered"})
 
 
 # ---------------------------------------------------------------------------- snapshots
@@ -237,6 +240,9 @@ class CallIndex:
         self.first_named: dict[int, dict[int, datetime]] = defaultdict(dict)
         # chat -> complaints listed in the summaries it got (pages past the first included)
         self.summarized: dict[int, set[int]] = defaultdict(set)
+        # calls that carried a nudge or an escalation (sent only while nobody has answered:
+        # whether one goes or is moot depends on the minute the answer is seen)
+        self.notices: set[int] = set()
 
     def update(self, calls: Sequence[TgCall]) -> None:
         while self.seen < len(calls):
@@ -450,6 +456,8 @@ class Checker:
             if call is not None:
                 self._done.add(("row", row.id))
                 self.stats["rows_matched"] += 1
+                if row.kind in SLA_KINDS:
+                    self.calls.notices.add(call.index)
                 if row.kind == "summary" and row.id not in self._summary_seen:
                     self._summary_seen.add(row.id)
                     ids = [int(i) for i in row.payload.get("complaints", [])]
@@ -611,6 +619,20 @@ class Checker:
             seen_by = self.deadline(td, self.detect)
             if reopened.get(c.id, td) > td:
                 continue  # a person reopened it: escalating it again is right
+            if seen_by <= snap.now and c.status in ALIVE and ("alive", c.id) not in self._done:
+                self._flag(
+                    ("alive", c.id),
+                    Violation(
+                        "deleted_alive",
+                        td.isoformat(),
+                        c.id,
+                        self.truth.label().get(vk_key),
+                        None,
+                        f"complaint {c.id} is still {c.status} at {snap.now.isoformat()}, "
+                        f"though its comment was deleted at {td.isoformat()} (to be seen by "
+                        f"{seen_by.isoformat()}): its clock runs on a comment that is gone",
+                    ),
+                )
             for row in snap.outbox:
                 if row.complaint_id != c.id or row.kind not in SLA_KINDS:
                     continue
@@ -746,8 +768,8 @@ def final_state(
     listings: set[int] | None = None,
 ) -> FinalState:
     """``listings``: indexes of calls that answered a list command (/open, /my: what is
-    open that minute); they do not count as telling (which complaints are in them depends on
-    the second the list was asked for)."""
+    open that minute).  They and the SLA notices do not count as telling here: which
+    complaints are in them depends on the minute, not on the outcome."""
     label = truth.label()
     by_id = {cid: label.get(c.key, f"?{cid}") for cid, c in snap.complaints.items()}
     complaints = {
@@ -766,6 +788,8 @@ def final_state(
     }
     cards: dict[int, dict[str, str]] = {}
     for chat, shown in messages.items():
+        if chat in truth.blocked:
+            continue  # frozen at the block, a moment that depends on the machine
         newest: dict[int, tuple[int, str]] = {}
         for message_id, m in shown.items():
             found = CARD_RE.search(m.get("text") or "")
@@ -776,7 +800,7 @@ def final_state(
         cards[chat] = {
             by_id.get(cid, f"?{cid}"): normalize(text, by_id) for cid, (_, text) in newest.items()
         }
-    skip = listings or set()
+    skip = (listings or set()) | index.notices
     told: dict[int, list[str]] = {}
     for chat, calls in index.by_chat.items():
         named = set(index.summarized.get(chat, set()))

@@ -36,7 +36,7 @@ StepKind = Literal["comment", "edit", "delete", "press", "command", "fault", "bl
 #: Monday 09:30 Moscow: a working day is under way (the 09:00 digest is already out).
 DEFAULT_START = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
 MIN_GAP = timedelta(minutes=12)  # between two steps of one complaint's story
-MARGIN = timedelta(minutes=10)  # around the complaint's SLA stages
+MARGIN = timedelta(minutes=15)  # around the complaint's SLA stages
 GROUP_BASE = 3001
 RESIDENT_BASE = 200_000
 OFFICIAL_VK_BASE = 90_001
@@ -658,6 +658,19 @@ class _Builder:
                 self.downtimes.append((t, t + timedelta(seconds=down)))
                 for i in range(3):
                     self.story(t + timedelta(seconds=down * (i + 1) / 4))
+                # Seen before the stop, changed while the app is down: one complaint is
+                # deleted by its author, another gets the address added.
+                # (On polled pages, where only a re-read shows such changes; the deletion on
+                # an agency with a one-hour deadline, which comes within the run.)
+                polled = [g for g in self.page_ids if g not in self.lp_pages]
+                short = {self.orphan, str(self.agencies[1]["id"])}
+                page = next((g for g in polled if self.page_agency[g] in short), polled[0])
+                gone = self.complaint(t - timedelta(minutes=20), page=page)
+                self.add(Step(t + timedelta(seconds=down / 2), "delete", key=gone.key))
+                edited = self.complaint(t - timedelta(minutes=18), page=polled[-1])
+                extra = _ADDRESS.format(street="Мира", house=7, entrance=2)
+                text = self.complaint_text() + extra
+                self.add(Step(t + timedelta(seconds=down / 3), "edit", key=edited.key, text=text))
         # Telegram faults: 429, 5xx and timeouts, several an hour of daytime.
         for t in self.arrivals(48.0 if hours < 12 else 24.0):
             kind = rng.choice(("http500", "http502", "timeout", "http429"))

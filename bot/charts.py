@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from bot import texts
+from bot.render import percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,8 +38,22 @@ WIDTH_IN: Final = 11.0
 NAME_WIDTH: Final = 34  # characters per line of an agency's name (wrapped, never cut)
 
 
+class _Outcomes:
+    """Complaints by outcome: what one stacked bar is made of."""
+
+    __slots__ = ()
+    on_time: int
+    late: int
+    waiting: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.waiting + self.overdue
+
+
 @dataclass(frozen=True, slots=True)
-class AgencyBar:
+class AgencyBar(_Outcomes):
     """One agency's bar: complaints by outcome, and what is written beside it."""
 
     name: str
@@ -50,23 +65,15 @@ class AgencyBar:
     median_s: int | None = None  # first response, working seconds
     target_s: int | None = None  # the agency's first-response target, working seconds
 
-    @property
-    def total(self) -> int:
-        return self.on_time + self.late + self.waiting + self.overdue
-
 
 @dataclass(frozen=True, slots=True)
-class TrendDay:
+class TrendDay(_Outcomes):
     day: date
     on_time: int = 0
     late: int = 0
     waiting: int = 0
     overdue: int = 0
     on_time_share: float | None = None
-
-    @property
-    def total(self) -> int:
-        return self.on_time + self.late + self.waiting + self.overdue
 
 
 def hmm(seconds: int | None) -> str:
@@ -75,10 +82,6 @@ def hmm(seconds: int | None) -> str:
         return texts.DIGEST_DASH
     minutes = max(0, int(seconds)) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _pct(value: float | None) -> str:
-    return texts.DIGEST_DASH if value is None else f"{round(value * 100)}%"
 
 
 def _figure(height_in: float) -> object:
@@ -107,27 +110,37 @@ def _integer_axis(axis: object) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _segments(items: Sequence[_Outcomes]) -> Iterator[tuple[str, list[int], dict[str, Any]]]:
+    """Each outcome some item has: its key, its count per item and its bars' style."""
+    for key, label, colour, hatch in SEGMENTS:
+        values = [getattr(item, key) for item in items]
+        if any(values):
+            style = {"color": colour, "hatch": hatch, "edgecolor": EDGE, "linewidth": 0.6}
+            yield key, values, {**style, "label": label}
+
+
+def _tidy(ax: Axes, grid: Literal["x", "y"]) -> None:
+    """No box on the top and right, light grid lines behind the bars."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis=grid, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _nothing(ax: Axes, text: str) -> None:
+    """An empty panel that says why it is empty."""
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
+
+
 def _stacked_barh(ax: Axes, bars: Sequence[AgencyBar], note: bool) -> None:
     """Horizontal stacked bars, first item at the top, counts inside, notes at the end."""
     names = [textwrap.fill(b.name, NAME_WIDTH) for b in bars]
     ys = list(range(len(bars)))
     left = [0] * len(bars)
     top = max((b.total for b in bars), default=0)
-    for key, label, colour, hatch in SEGMENTS:
-        values = [getattr(b, key) for b in bars]
-        if not any(values):
-            continue
-        drawn = ax.barh(
-            ys,
-            values,
-            left=left,
-            color=colour,
-            hatch=hatch,
-            edgecolor=EDGE,
-            linewidth=0.6,
-            label=label,
-            height=0.62,
-        )
+    for key, values, style in _segments(bars):
+        colour = style["color"]
+        drawn = ax.barh(ys, values, left=left, height=0.62, **style)
         dark = key in ("on_time", "overdue")
         for rect, value in zip(drawn, values, strict=True):
             if value and value >= top * 0.06:
@@ -157,16 +170,14 @@ def _stacked_barh(ax: Axes, bars: Sequence[AgencyBar], note: bool) -> None:
                 else ""
             )
             text += "  " + texts.CHART_BAR_NOTE.format(
-                share=_pct(b.on_time_share), median=median, target=target
+                share=percent(b.on_time_share), median=median, target=target
             )
         ax.text(b.total, y, text, va="center", ha="left", fontsize=9)
     ax.set_yticks(ys, names, fontsize=9)
     ax.set_ylim(len(bars) - 0.5, -0.5)  # the first (worst) at the top
     ax.set_xlim(0, max(top, 1) * (1.9 if note else 1.25))
     _integer_axis(ax.xaxis)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+    _tidy(ax, "x")
 
 
 def _legend(fig: object) -> None:
@@ -192,25 +203,14 @@ def _trend(ax: Axes, days: Sequence[TrendDay]) -> None:
     """The last days: complaints per day by outcome, the share in time above each bar."""
     xs = list(range(len(days)))
     bottom = [0] * len(days)
-    for key, label, colour, hatch in SEGMENTS:
-        values = [getattr(d, key) for d in days]
-        if not any(values):
-            continue
-        ax.bar(
-            xs,
-            values,
-            bottom=bottom,
-            color=colour,
-            hatch=hatch,
-            edgecolor=EDGE,
-            linewidth=0.6,
-            label=label,
-            width=0.6,
-        )
+    for _, values, style in _segments(days):
+        ax.bar(xs, values, bottom=bottom, width=0.6, **style)
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     top = max((d.total for d in days), default=0)
     for x, d in zip(xs, days, strict=True):
-        label = f"{d.total}" if d.on_time_share is None else f"{d.total} · {_pct(d.on_time_share)}"
+        label = (
+            f"{d.total}" if d.on_time_share is None else f"{d.total} · {percent(d.on_time_share)}"
+        )
         ax.text(x, d.total + max(top, 1) * 0.03, label, ha="center", va="bottom", fontsize=9)
     ax.set_xticks(
         xs, [f"{texts.WEEKDAYS_SHORT[d.day.weekday()]}\n{d.day:%d.%m}" for d in days], fontsize=9
@@ -218,9 +218,7 @@ def _trend(ax: Axes, days: Sequence[TrendDay]) -> None:
     ax.set_ylim(0, max(top, 1) * 1.25)
     _integer_axis(ax.yaxis)
     ax.set_ylabel(texts.CHART_COMPLAINTS_AXIS, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+    _tidy(ax, "y")
 
 
 def digest_chart(
@@ -249,8 +247,7 @@ def digest_chart(
         _stacked_barh(top, shown, note)
         top.set_xlabel(texts.CHART_COMPLAINTS_AXIS, fontsize=9)
     else:
-        top.axis("off")
-        top.text(0.5, 0.5, texts.CHART_NOTHING, ha="center", va="center", fontsize=11)
+        _nothing(top, texts.CHART_NOTHING)
     bottom.set_title(texts.CHART_TREND_PANEL, fontsize=11, loc="left")
     _trend(bottom, trend)
     _legend(fig)
@@ -278,8 +275,7 @@ def ranking_chart(*, title: str, rows: Sequence[RankBar]) -> bytes:
     ax = fig.subplots()
     fig.suptitle(title, fontsize=13, fontweight="bold")
     if not rows:
-        ax.axis("off")
-        ax.text(0.5, 0.5, texts.CHART_NOTHING_WEEK, ha="center", va="center", fontsize=11)
+        _nothing(ax, texts.CHART_NOTHING_WEEK)
         return _png(fig)
     ys = list(range(len(rows)))
     values = [(r.good_share or 0.0) * 100 for r in rows]
@@ -287,8 +283,8 @@ def ranking_chart(*, title: str, rows: Sequence[RankBar]) -> bytes:
     ax.barh(ys, values, color=colours, edgecolor=EDGE, linewidth=0.6, height=0.62)
     for y, r, v in zip(ys, rows, values, strict=True):
         note = texts.CHART_RANK_NOTE.format(
-            good=_pct(r.good_share),
-            otpiski=_pct(r.otpiska_share),
+            good=percent(r.good_share),
+            otpiski=percent(r.otpiska_share),
             median=hmm(r.median_s),
             n=r.complaints,
         )
@@ -305,7 +301,5 @@ def ranking_chart(*, title: str, rows: Sequence[RankBar]) -> bytes:
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.xaxis.set_major_formatter(PercentFormatter(100))
     ax.set_xlabel(texts.CHART_RANK_AXIS, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+    _tidy(ax, "x")
     return _png(fig)

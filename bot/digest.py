@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.charts import AgencyBar, TrendDay, digest_chart
-from bot.render import vk_comment_url
+from bot.render import percent, vk_comment_url, working_time
 from bot.scheduler import JobDeps
 from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru
@@ -324,23 +324,8 @@ async def collect_digest(
     )
 
 
-def pct(value: float | None) -> str:
-    return texts.DIGEST_DASH if value is None else f"{round(value * 100)}%"
-
-
 def dur(seconds: int | None) -> str:
     return texts.DIGEST_DASH if seconds is None else format_duration_ru(seconds)
-
-
-def working_time(seconds: int | None, calendar_s: int | None = None) -> str:
-    """«1 ч 30 мин рабочего времени (календарно 2 ч)»: the unit always named; «—» if none."""
-    if seconds is None:
-        return texts.DIGEST_DASH
-    if calendar_s is None:
-        return texts.WORKING_TIME.format(working=format_working_ru(seconds))
-    return texts.WORKING_AND_CALENDAR.format(
-        working=format_working_ru(seconds), calendar=format_duration_ru(calendar_s)
-    )
 
 
 def wdur(seconds: int | None) -> str:
@@ -366,7 +351,7 @@ def render_digest(d: DigestData) -> str:
         lines.append(counts)
         lines.append(
             texts.DIGEST_ON_TIME.format(
-                share=pct(r.on_time_share), on_time=r.on_time, measured=r.measured
+                share=percent(r.on_time_share), on_time=r.on_time, measured=r.measured
             )
         )
         lines.append(
@@ -378,7 +363,7 @@ def render_digest(d: DigestData) -> str:
             )
         )
         lines.append(
-            texts.DIGEST_OTPISKI.format(share=pct(r.otpiska_share), n=r.otpiski, rated=r.rated)
+            texts.DIGEST_OTPISKI.format(share=percent(r.otpiska_share), n=r.otpiski, rated=r.rated)
         )
         if r.reopened:
             lines.append(
@@ -411,7 +396,7 @@ def render_digest(d: DigestData) -> str:
                 lines.append(
                     tpl.format(
                         agency=escape(d.names.get(a.agency_id, a.agency_id)),
-                        good=pct(a.good_share),
+                        good=percent(a.good_share),
                         median=working_time(a.median_working_s),
                     )
                 )

@@ -9,7 +9,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from matcher.overdue import Lateness, clock_time_ru
+from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru
 from matcher.topics import TOPIC_LABELS, Topic
 
@@ -28,6 +28,22 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
 
 def local_time(at: datetime, tz: str) -> str:
     return at.astimezone(ZoneInfo(tz)).strftime("%d.%m %H:%M")
+
+
+def percent(value: float | None) -> str:
+    """A share as people read it: «67%», or «—» when nothing was measured."""
+    return texts.DIGEST_DASH if value is None else f"{round(value * 100)}%"
+
+
+def working_time(seconds: int | None, calendar_s: int | None = None) -> str:
+    """«1 ч 30 мин рабочего времени (календарно 2 ч)»: the unit always named; «—» if none."""
+    if seconds is None:
+        return texts.DIGEST_DASH
+    if calendar_s is None:
+        return texts.WORKING_TIME.format(working=format_working_ru(seconds))
+    return texts.WORKING_AND_CALENDAR.format(
+        working=format_working_ru(seconds), calendar=format_duration_ru(calendar_s)
+    )
 
 
 def urgent_reasons_text(reasons: Sequence[str]) -> str:

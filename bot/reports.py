@@ -203,23 +203,31 @@ class Column:
     kind: str = "text"  # text, int, share, duration, date, link, long
 
 
-RANKING_COLUMNS = (
-    Column(texts.RANKING_HEADERS[0], "int"),
-    Column(texts.RANKING_HEADERS[1]),
-    Column(texts.RANKING_HEADERS[2], "int"),
-    Column(texts.RANKING_HEADERS[3], "int"),
-    Column(texts.RANKING_HEADERS[4], "share"),
-    Column(texts.RANKING_HEADERS[5], "share"),
-    Column(texts.RANKING_HEADERS[6], "share"),
-    Column(texts.RANKING_HEADERS[7], "duration"),
-    Column(texts.RANKING_HEADERS[8], "duration"),
-    Column(texts.RANKING_HEADERS[9], "duration"),
-    Column(texts.RANKING_HEADERS[10], "int"),
-    Column(texts.RANKING_HEADERS[11], "duration"),
-    Column(texts.RANKING_HEADERS[12], "int"),
-    Column(texts.RANKING_HEADERS[13], "int"),
-    Column(texts.RANKING_HEADERS[14], "int"),
-    Column(texts.RANKING_HEADERS[15]),
+#: The ranking sheet's columns: ``texts.RANKING_HEADERS`` with how each is formatted.
+RANKING_COLUMNS = tuple(
+    Column(header, kind)
+    for header, kind in zip(
+        texts.RANKING_HEADERS,
+        (
+            "int",
+            "text",
+            "int",
+            "int",
+            "share",
+            "share",
+            "share",
+            "duration",
+            "duration",
+            "duration",
+            "int",
+            "duration",
+            "int",
+            "int",
+            "int",
+            "text",
+        ),
+        strict=True,
+    )
 )
 
 
@@ -398,14 +406,9 @@ def ranking_xlsx(
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = texts.XLSX_RULE_HINT.format(n=WEEKLY_RULE.min_complaints)
     ws["A2"].font = Font(italic=True)
-    place = 0
-    table = []
-    for a in ranked:
-        eligible = WEEKLY_RULE.eligible(a)
-        place += eligible
-        table.append(
-            ranking_row(place if eligible else None, a, names.get(a.agency_id, a.agency_id))
-        )
+    table = [
+        ranking_row(place, a, names.get(a.agency_id, a.agency_id)) for place, a in _placed(ranked)
+    ]
     _table(ws, RANKING_COLUMNS, table, texts.XLSX_EMPTY_WEEK)
 
     zone = zone_label(tz, now or datetime.combine(week.monday, time(12), ZoneInfo(tz)))
@@ -432,6 +435,18 @@ def ranking_xlsx(
     return buf.getvalue()
 
 
+def _placed(ranked: Sequence[AgencyFigures]) -> list[tuple[int | None, AgencyFigures]]:
+    """Each agency of the weekly ranking with its place: 1, 2, … for those ranked, None for
+    those with too few complaints (``WEEKLY_RULE``; they come last)."""
+    placed: list[tuple[int | None, AgencyFigures]] = []
+    place = 0
+    for a in ranked:
+        eligible = WEEKLY_RULE.eligible(a)
+        place += eligible
+        placed.append((place if eligible else None, a))
+    return placed
+
+
 def _yes(flag: bool) -> str:
     return texts.YES if flag else texts.NO
 
@@ -452,21 +467,17 @@ class WeeklyReport:
 def ranking_png(
     week: Week, ranked: Sequence[AgencyFigures], names: dict[str, str], region: str
 ) -> bytes:
-    place = 0
-    bars = []
-    for a in ranked:
-        eligible = WEEKLY_RULE.eligible(a)
-        place += eligible
-        bars.append(
-            RankBar(
-                place=place if eligible else None,
-                name=names.get(a.agency_id, a.agency_id),
-                good_share=a.good_share,
-                otpiska_share=a.otpiska_share,
-                median_s=a.median_working_s,
-                complaints=a.complaints,
-            )
+    bars = [
+        RankBar(
+            place=place,
+            name=names.get(a.agency_id, a.agency_id),
+            good_share=a.good_share,
+            otpiska_share=a.otpiska_share,
+            median_s=a.median_working_s,
+            complaints=a.complaints,
         )
+        for place, a in _placed(ranked)
+    ]
     sunday = week.monday + timedelta(days=6)
     title = texts.REPORT_CHART_TITLE.format(
         week=week.week,
@@ -534,22 +545,22 @@ async def send_weekly_reports(deps: JobDeps, *, now: datetime, tz: str) -> list[
                     session, week, tz=tz, now=now, agencies=agencies_arg(scope), region=region
                 )
             report = cache[week.label, scope, region]
-            enqueue(
-                session,
-                key=f"weekly:{lead.telegram_id}:{week.label}",
-                chat_id=lead.telegram_id,
-                kind="document",
-                payload=media_payload(report.xlsx, report.filename, report.caption),
-                now=now,
-            )
-            enqueue(
-                session,
-                key=f"weekly-chart:{lead.telegram_id}:{week.label}",
-                chat_id=lead.telegram_id,
-                kind="photo",
-                payload=media_payload(report.chart, report.chart_filename, report.chart_caption),
-                now=now,
-            )
+            for key_prefix, kind, payload in (
+                ("weekly", "document", (report.xlsx, report.filename, report.caption)),
+                (
+                    "weekly-chart",
+                    "photo",
+                    (report.chart, report.chart_filename, report.chart_caption),
+                ),
+            ):
+                enqueue(
+                    session,
+                    key=f"{key_prefix}:{lead.telegram_id}:{week.label}",
+                    chat_id=lead.telegram_id,
+                    kind=kind,
+                    payload=media_payload(*payload),
+                    now=now,
+                )
             sent.append(lead.telegram_id)
     return sent
 

@@ -53,11 +53,12 @@ import asyncio
 import heapq
 import logging
 import math
-from collections import deque
-from collections.abc import Awaitable, Callable
+from array import array
+from bisect import bisect_left
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 
@@ -172,39 +173,320 @@ class CollectorConfig:
     orphan_wait_s: float = 60.0
 
 
-@dataclass(slots=True, eq=False)
+class Snapshot:
+    """Comment id -> hash of its text, as storage has them: one flat array, the sorted ids
+    then their hashes (16 bytes a comment; a dict took ~100, and a region keeps one per post
+    that residents commented on)."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, hashes: dict[int, int]) -> None:
+        ids = sorted(hashes)
+        self._a = array("q", ids)
+        self._a.extend(hashes[cid] for cid in ids)
+
+    def __len__(self) -> int:
+        return len(self._a) // 2
+
+    def get(self, cid: int) -> int | None:
+        n = len(self._a) // 2
+        i = bisect_left(self._a, cid, 0, n)
+        return self._a[n + i] if i < n and self._a[i] == cid else None
+
+    def __contains__(self, cid: int) -> bool:
+        return self.get(cid) is not None
+
+    def ids(self) -> list[int]:
+        return self._a[: len(self._a) // 2].tolist()
+
+    def set_hashes(self, hashes: dict[int, int]) -> None:
+        """New texts of comments it has (an edit); ids it does not have are ignored."""
+        n = len(self._a) // 2
+        for cid, h in hashes.items():
+            i = bisect_left(self._a, cid, 0, n)
+            if i < n and self._a[i] == cid:
+                self._a[n + i] = h
+
+
+class _PostMore:
+    """What few posts need at a time: a new post's text until storage has it, why it is
+    unreachable, its comment snapshot (once comments were read) and its re-read schedule."""
+
+    __slots__ = (
+        "recent",
+        "reread_at",
+        "reread_seq",
+        "reread_step",
+        "snapshot",
+        "text",
+        "unreachable",
+    )
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.unreachable: str | None = None
+        self.snapshot: Snapshot | None = None
+        self.reread_at = 0.0
+        self.reread_step = 0
+        self.reread_seq = 0
+        self.recent: dict[int, int] | None = None
+
+    def unused(self) -> bool:
+        return (
+            self.text is None
+            and self.unreachable is None
+            and self.snapshot is None
+            and not self.reread_at
+            and not self.reread_step
+            and not self.reread_seq
+            and self.recent is None
+        )
+
+
+class _Rows:
+    """Every watched post of a collector as one row of flat arrays (~90 bytes a post).
+
+    A big region watches ~200k posts (6,000 pages, two weeks of posts); as objects with their
+    numbers, queue entries and dict slots they took ~610 bytes each, the most of an idle
+    process's memory (issue 11, ``bench/idle.py``).  A post is read and written through a
+    :class:`PostState` view; a row freed when its post stops being watched is reused, and
+    its generation moves on, so an old view of it reads defaults and writes nothing."""
+
+    __slots__ = (
+        "active", "checked", "count", "created", "flags", "free", "gen", "h", "more", "n",
+        "n_at", "period", "seq",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.gen = array("I")
+        self.created = array("d")
+        self.count = array("q")  # confirmed by storage
+        self.n = array("d")  # decayed number of recent comments (rate estimate = n / tau)
+        self.n_at = array("d")
+        self.h = array("d")  # expected comments (same units as n), from the last scoring
+        self.period = array("d")
+        self.checked = array("d")  # last time its count was seen
+        self.seq = array("q")  # queue entry that is current (lazy invalidation)
+        self.active = array("d")  # date of the newest comment seen (keeps an old post watched)
+        self.flags = array("B")
+        self.more: dict[int, _PostMore] = {}
+        self.free = array("q")
+
+    def new(self, created: float, count: int) -> int:
+        if self.free:
+            row = self.free.pop()
+            self.created[row], self.count[row] = created, count
+            for col in (self.n, self.n_at, self.h, self.period, self.checked, self.active):
+                col[row] = 0.0
+            self.seq[row] = self.flags[row] = 0
+            return row
+        self.gen.append(0)
+        self.created.append(created)
+        self.count.append(count)
+        for col in (self.n, self.n_at, self.h, self.period, self.checked, self.active):
+            col.append(0.0)
+        self.seq.append(0)
+        self.flags.append(0)
+        return len(self.gen) - 1
+
+    def release(self, row: int) -> None:
+        self.gen[row] = (self.gen[row] + 1) & 0xFFFFFFFF
+        self.more.pop(row, None)
+        self.free.append(row)
+
+    def unreachable(self, row: int) -> bool:
+        more = self.more.get(row)
+        return more is not None and more.unreachable is not None
+
+
+T = TypeVar("T")
+
+
+class _Col(Generic[T]):
+    """A :class:`PostState` attribute kept in a column of :class:`_Rows`."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, post: PostState, owner: type | None = None) -> T:
+        rows, row = post._rows, post._row
+        if rows.gen[row] != post._gen:
+            return self.default
+        return cast(T, getattr(rows, self.name)[row])
+
+    def __set__(self, post: PostState, value: T) -> None:
+        rows, row = post._rows, post._row
+        if rows.gen[row] == post._gen:
+            getattr(rows, self.name)[row] = value
+
+
+class _More(Generic[T]):
+    """A :class:`PostState` attribute kept in its :class:`_PostMore` (made when first set to
+    something other than the default, dropped when all of it is back to the defaults)."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, post: PostState, owner: type | None = None) -> T:
+        rows, row = post._rows, post._row
+        more = rows.more.get(row) if rows.gen[row] == post._gen else None
+        return self.default if more is None else cast(T, getattr(more, self.name))
+
+    def __set__(self, post: PostState, value: T) -> None:
+        rows, row = post._rows, post._row
+        if rows.gen[row] != post._gen:
+            return
+        more = rows.more.get(row)
+        if more is None:
+            if value is self.default or value == self.default:
+                return
+            more = rows.more[row] = _PostMore()
+        setattr(more, self.name, value)
+        if more.unused():
+            del rows.more[row]
+
+
+class _Flag:
+    """A :class:`PostState` flag kept as a bit of its row's flags."""
+
+    def __init__(self, bit: int) -> None:
+        self.bit = bit
+
+    def __get__(self, post: PostState, owner: type | None = None) -> bool:
+        rows, row = post._rows, post._row
+        return rows.gen[row] == post._gen and bool(rows.flags[row] & self.bit)
+
+    def __set__(self, post: PostState, on: bool) -> None:
+        rows, row = post._rows, post._row
+        if rows.gen[row] == post._gen:
+            rows.flags[row] = rows.flags[row] | self.bit if on else rows.flags[row] & ~self.bit
+
+
 class PostState:
-    owner_id: int
-    post_id: int
-    created: float
-    count: int = 0  # confirmed by storage
-    n: float = 0.0  # decayed number of recent comments (rate estimate = n / tau)
-    n_at: float = 0.0
-    h: float = 0.0  # expected comments (same units as n), from the last scoring
-    period: float = 0.0
-    checked: float = 0.0  # last time its count was seen
-    seq: int = 0  # queue entry that is current (lazy invalidation)
-    fetching: bool = False
-    stored: bool = False  # storage has the post row
-    text: str | None = None  # kept only until the post is stored
-    unreachable: str | None = None
-    snapshot: dict[int, int] | None = None  # comment id -> hash(text), confirmed
-    active: float = 0.0  # date of the newest comment seen (keeps an old post watched)
+    """A watched post: a view of its row in :class:`_Rows` (views come and go; the row is
+    the post).  Two views of one row are equal."""
+
+    __slots__ = ("_gen", "_row", "_rows", "owner_id", "post_id")
+
+    created: _Col[float] = _Col(0.0)
+    count: _Col[int] = _Col(0)  # confirmed by storage
+    n: _Col[float] = _Col(0.0)  # decayed number of recent comments (rate estimate = n / tau)
+    n_at: _Col[float] = _Col(0.0)
+    h: _Col[float] = _Col(0.0)  # expected comments (same units as n), from the last scoring
+    period: _Col[float] = _Col(0.0)
+    checked: _Col[float] = _Col(0.0)  # last time its count was seen
+    seq: _Col[int] = _Col(0)  # queue entry that is current (lazy invalidation)
+    active: _Col[float] = _Col(0.0)  # date of the newest comment seen (keeps it watched)
+    fetching = _Flag(1)
+    stored = _Flag(2)  # storage has the post row
+    rereading = _Flag(4)
+    text: _More[str | None] = _More(None)  # kept only until the post is stored
+    unreachable: _More[str | None] = _More(None)
+    snapshot: _More[Snapshot | None] = _More(None)  # comment id -> hash(text), confirmed
     # Re-reads for edits: the latest resident comment's date, the next step, the queue entry
     # that is current, and the recent comments (id -> thread root if it came from a thread
     # call, else 0) a re-read must cover.
-    reread_at: float = 0.0
-    reread_step: int = 0
-    reread_seq: int = 0
-    rereading: bool = False
-    recent: dict[int, int] | None = None
+    reread_at: _More[float] = _More(0.0)
+    reread_step: _More[int] = _More(0)
+    reread_seq: _More[int] = _More(0)
+    recent: _More[dict[int, int] | None] = _More(None)
+
+    def __init__(self, rows: _Rows, row: int, owner_id: int, post_id: int) -> None:
+        self._rows = rows
+        self._row = row
+        self._gen = rows.gen[row]
+        self.owner_id = owner_id
+        self.post_id = post_id
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, PostState)
+            and other._rows is self._rows
+            and other._row == self._row
+            and other._gen == self._gen
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._row, self._gen))
+
+
+class PagePosts:
+    """A page's watched posts: post id -> :class:`PostState`, kept as two arrays (the ids
+    and their rows) in the order the posts came; a lookup scans the page's ids."""
+
+    __slots__ = ("_owner", "_rows", "at", "ids")
+
+    def __init__(self, rows: _Rows, owner_id: int) -> None:
+        self._rows = rows
+        self._owner = owner_id
+        self.ids = array("q")
+        self.at = array("q")  # row of each id
+
+    def _view(self, i: int) -> PostState:
+        return PostState(self._rows, self.at[i], self._owner, self.ids[i])
+
+    def _index(self, post_id: int) -> int:
+        try:
+            return self.ids.index(post_id)
+        except ValueError:
+            return -1
+
+    def get(self, post_id: int) -> PostState | None:
+        i = self._index(post_id)
+        return self._view(i) if i >= 0 else None
+
+    def __getitem__(self, post_id: int) -> PostState:
+        i = self._index(post_id)
+        if i < 0:
+            raise KeyError(post_id)
+        return self._view(i)
+
+    def __contains__(self, post_id: object) -> bool:
+        return post_id in self.ids
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def values(self) -> list[PostState]:
+        return [self._view(i) for i in range(len(self.ids))]
+
+    def add(self, post_id: int, created: float, count: int) -> PostState:
+        row = self._rows.new(created, count)
+        self.ids.append(post_id)
+        self.at.append(row)
+        return self._view(len(self.ids) - 1)
+
+    def remove(self, post_id: int) -> None:
+        i = self._index(post_id)
+        if i >= 0:
+            self._rows.release(self.at[i])
+            del self.ids[i]
+            del self.at[i]
+
+    def clear(self) -> None:
+        for row in self.at:
+            self._rows.release(row)
+        del self.ids[:]
+        del self.at[:]
 
 
 @dataclass(slots=True, eq=False)
 class PageState:
     group_id: int
+    posts: PagePosts
+    owner_id: int = field(init=False)  # -group_id, one int shared by the page's posts
     max_seen_id: int = 0
-    posts: dict[int, PostState] = field(default_factory=dict)
     unreachable: str | None = None
     longpoll: bool = False
     post_rate: float = 0.0  # posts per second, from the watched posts' dates
@@ -234,6 +516,9 @@ class PageState:
     dormant_todo: list[int] = field(default_factory=list)  # of a sweep spread over calls
     dropped: int = 0
     orphan_ids: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.owner_id = -self.group_id
 
 
 @dataclass(slots=True, eq=False)
@@ -283,11 +568,58 @@ class _Pass:
     started: float
     pages: list[int]
     pos: int = 0
-    scores: list[float] = field(default_factory=list)
+    scores: array[float] = field(default_factory=lambda: array("d"))
     longpoll_posts: int = 0
     probe_weight: float = 0.0
     post_rate: float = 0.0
     dormant: int = 0
+
+
+class _Fifo:
+    """A FIFO queue of check entries in flat arrays (due, seq, group id, post id): 32 bytes
+    an entry, where a deque of tuples took ~140 with the numbers in them, and a region keeps
+    one entry per watched post.  Read and written as :data:`Entry` tuples."""
+
+    __slots__ = ("_due", "_gid", "_head", "_pid", "_seq")
+
+    def __init__(self) -> None:
+        self._due = array("d")
+        self._seq = array("q")
+        self._gid = array("q")
+        self._pid = array("q")
+        self._head = 0
+
+    def __len__(self) -> int:
+        return len(self._due) - self._head
+
+    def __bool__(self) -> bool:
+        return len(self._due) > self._head
+
+    def __getitem__(self, i: int) -> Entry:
+        j = self._head + i if i >= 0 else len(self._due) + i
+        if not self._head <= j < len(self._due):
+            raise IndexError("queue index out of range")
+        return (self._due[j], self._seq[j], CHECK, self._gid[j], self._pid[j])
+
+    def append(self, entry: Entry) -> None:
+        due, seq, _, gid, pid = entry
+        self._due.append(due)
+        self._seq.append(seq)
+        self._gid.append(gid)
+        self._pid.append(pid)
+
+    def popleft(self) -> Entry:
+        entry = self[0]
+        self._head += 1
+        if self._head == len(self._due):
+            for col in (self._due, self._seq, self._gid, self._pid):
+                del col[:]
+            self._head = 0
+        elif self._head >= 4096 and 2 * self._head >= len(self._due):
+            for col in (self._due, self._seq, self._gid, self._pid):
+                del col[: self._head]
+            self._head = 0
+        return entry
 
 
 class Collector:
@@ -298,16 +630,16 @@ class Collector:
         self.cfg = config or CollectorConfig()
         self.pages: dict[int, PageState] = {}
         # Checks wait in FIFO queues, one per period (a check is due one period after the
-        # last, so each queue stays in due order); what does not fit the order (checks due
-        # now, promotions) goes to the ``_soon`` heap, probes to their own heap.
-        self._hot: deque[Entry] = deque()
-        self._cold: deque[Entry] = deque()
+        # last, so each queue stays in due order); what does not fit the order (a check due
+        # now behind later ones, a promotion) goes to the ``_soon`` heap, probes to their own.
+        self._hot = _Fifo()
+        self._cold = _Fifo()
         self._soon: list[Entry] = []
         self._probes: list[Entry] = []
         self._walls: list[Entry] = []
         self._dormant_q: list[Entry] = []  # one sweep entry per page with dormant posts
         self._rereads: list[Entry] = []
-        self._queues: tuple[list[Entry] | deque[Entry], ...] = (
+        self._queues: tuple[list[Entry] | _Fifo, ...] = (
             self._soon, self._probes, self._hot, self._cold, self._dormant_q, self._rereads,
         )  # fmt: skip
         self._orphans: list[tuple[float, int]] = []  # (when to look, group id)
@@ -316,6 +648,7 @@ class Collector:
         self._reread_mark: tuple[float, int] | None = None  # (time, calls) at the last pass
         self._reread_load = 0.0  # checks per second the re-reads took lately
         self._seq = 0
+        self._rows = _Rows()  # every watched post's state
         self._fetches: dict[tuple[int, int], _Fetch] = {}
         self._fetch_queue: list[_Fetch] = []
         self._pending: dict[int, list[Callable[[], None]]] = {}
@@ -350,7 +683,8 @@ class Collector:
         if group_id in self.pages:
             self.pages[group_id].longpoll = longpoll
             return
-        page = PageState(group_id, max_seen_id=max_seen_id, longpoll=longpoll)
+        posts = PagePosts(self._rows, -group_id)
+        page = PageState(group_id, posts, max_seen_id=max_seen_id, longpoll=longpoll)
         self.pages[group_id] = page
         self._unbootstrapped += 1
         self._push_wall_get(page, self._now())
@@ -369,6 +703,7 @@ class Collector:
         for key in [k for k in self._fetches if k[0] == owner]:
             del self._fetches[key]
         self._fetch_queue = [f for f in self._fetch_queue if f.post.owner_id != owner]
+        page.posts.clear()  # their rows go to new posts
 
     def add_known_post(
         self,
@@ -403,7 +738,7 @@ class Collector:
             if reachable:
                 self._make_dormant(page, post_id, count, ts, now)
             return
-        post = self._new_post(page, post_id, ts, count)
+        post = self._new_post(page, post_id, ts, count, now)
         post.stored = True
         post.active = act
         if not reachable:
@@ -422,13 +757,13 @@ class Collector:
             page.bootstrapped = True
             self._unbootstrapped -= 1
 
-    def _new_post(self, page: PageState, post_id: int, created: float, count: int) -> PostState:
-        now = self._now()
+    def _new_post(
+        self, page: PageState, post_id: int, created: float, count: int, now: float
+    ) -> PostState:
         age = max(now - created, 3600.0)
-        post = PostState(-page.group_id, post_id, created, count=count)
+        post = page.posts.add(post_id, created, count)
         post.n = count * min(1.0, self.cfg.rate_tau_s / age)
         post.n_at = now
-        page.posts[post_id] = post
         post.h = self._expected(page, post, now)
         post.period = self._period_for(page, post, now)
         return post
@@ -446,57 +781,82 @@ class Collector:
         return post.n + base * (cfg.fresh_weight * share + cfg.tail_weight / k)
 
     def _period_for(self, page: PageState, post: PostState, now: float) -> float:
+        return self._period_of(page, post.created, post.h, now)
+
+    def _period_of(self, page: PageState, created: float, h: float, now: float) -> float:
         cfg = self.cfg
         if page.longpoll:
             return cfg.cold_period_s  # pushed to us; polling only reconciles
         if self._threshold is None:
             # Before the first scoring pass: only a post that just appeared is assumed busy.
-            return cfg.hot_period_s if now - post.created < 3600 else cfg.cold_period_s
-        return cfg.hot_period_s if post.h >= self._threshold else cfg.cold_period_s
+            return cfg.hot_period_s if now - created < 3600 else cfg.cold_period_s
+        return cfg.hot_period_s if h >= self._threshold else cfg.cold_period_s
 
-    def _score_page(self, page: PageState, now: float, scores: list[float] | None) -> int:
-        """Re-estimate the page's post rates, apply the current tiering; returns posts done."""
+    def _score_page(self, page: PageState, now: float, scores: array[float] | None) -> int:
+        """Re-estimate the page's post rates, apply the current tiering; returns posts done.
+
+        Runs over every watched post every few minutes, so it works on the rows' columns."""
         cfg = self.cfg
+        rows = self._rows
+        created, active = rows.created, rows.active
         horizon = now - cfg.watch_days * 86400
         posts = page.posts
-        for pid in [p for p, s in posts.items() if s.created < horizon and s.active < horizon]:
+        old = [
+            pid
+            for pid, row in zip(posts.ids, posts.at, strict=True)
+            if created[row] < horizon and active[row] < horizon
+        ]
+        for pid in old:
             self._retire(page, posts[pid], now)
-        live = [p for p in posts.values() if p.unreachable is None]
+        live = [
+            (pid, row)
+            for pid, row in zip(posts.ids, posts.at, strict=True)
+            if not rows.unreachable(row)
+        ]
         if not live:
             return 1
         tau, tf = cfg.rate_tau_s, cfg.fresh_tau_s
+        ns, n_at, hs, periods = rows.n, rows.n_at, rows.h, rows.period
         page_n = 0.0
         z = 0.0
         oldest = now
         fresh: list[float] = []
-        for p in live:
-            p.n *= math.exp(-(now - p.n_at) / tau)
-            p.n_at = now
-            page_n += p.n
-            w = math.exp(-max(now - p.created, 0.0) / tf)
+        for _, row in live:
+            n = ns[row]
+            if n:
+                n *= math.exp(-(now - n_at[row]) / tau)
+                ns[row] = n
+            n_at[row] = now
+            page_n += n
+            w = math.exp(-max(now - created[row], 0.0) / tf)
             fresh.append(w)
             z += w
-            oldest = min(oldest, p.created)
+            oldest = min(oldest, created[row])
         page.page_n, page.fresh_z, page.scored_at = page_n, z, now
         page.post_rate = len(live) / max(now - oldest, 86400.0)
         base = page_n + cfg.page_prior
         fw = cfg.fresh_weight * base / z if z > 0 else 0.0
         tw = cfg.tail_weight * base / len(live)
-        for p, w in zip(live, fresh, strict=True):
-            p.h = p.n + fw * w + tw
+        for (pid, row), w in zip(live, fresh, strict=True):
+            h = ns[row] + fw * w + tw
+            hs[row] = h
             if scores is not None and not page.longpoll:
-                scores.append(p.h)
-            if self._threshold is not None:
-                self._set_period(page, p, now)
+                scores.append(h)
+            if (
+                self._threshold is not None
+                and self._period_of(page, created[row], h, now) != periods[row]
+            ):
+                self._set_period(page, posts[pid], now)
         return len(live)
 
     def _retire(self, page: PageState, post: PostState, now: float) -> None:
         """A post past the window and silent as long: dormant (checked rarely) or gone."""
-        if post.fetching or post.rereading:
-            return  # a read is under way; next time
-        del page.posts[post.post_id]
-        if post.unreachable is None:
-            self._make_dormant(page, post.post_id, post.count, post.created, now)
+        if post.fetching or post.rereading or post.seq == -1:
+            return  # a read or a check is under way; next time
+        reachable, count, created = post.unreachable is None, post.count, post.created
+        page.posts.remove(post.post_id)
+        if reachable:
+            self._make_dormant(page, post.post_id, count, created, now)
 
     def _make_dormant(
         self, page: PageState, post_id: int, count: int, created: float, now: float
@@ -521,7 +881,7 @@ class Collector:
         if count == known:
             return
         del page.dormant[post_id]
-        post = self._new_post(page, post_id, created, known)
+        post = self._new_post(page, post_id, created, known, now)
         post.stored = True
         post.active = now
         self.revived += 1
@@ -594,7 +954,7 @@ class Collector:
         elif cap <= 0:
             self._threshold, self.hot_posts = math.inf, 0
         else:
-            desc = -np.sort(-np.asarray(ps.scores, dtype=np.float64))
+            desc = -np.sort(-np.frombuffer(ps.scores, dtype=np.float64))
             share = np.cumsum(desc)
             by_share = int(np.searchsorted(share, cfg.hot_share * share[-1])) + 1
             k = min(cap, by_share, n)
@@ -644,7 +1004,7 @@ class Collector:
         post.seq = self._seq
         entry = (due, self._seq, CHECK, -post.owner_id, post.post_id)
         queue = self._hot if post.period == self.cfg.hot_period_s else self._cold
-        if due <= now or (queue and queue[-1][0] > due):
+        if queue and queue[-1][0] > due:
             heapq.heappush(self._soon, entry)
         else:
             queue.append(entry)
@@ -704,7 +1064,7 @@ class Collector:
             heapq.heappop(heap)
         return heap[0] if heap else None
 
-    def _fifo_head(self, fifo: deque[Entry]) -> Entry | None:
+    def _fifo_head(self, fifo: _Fifo) -> Entry | None:
         while fifo and self._live(fifo[0]) is None:
             fifo.popleft()
         return fifo[0] if fifo else None
@@ -1137,7 +1497,7 @@ class Collector:
             known: set[int] = set(page.posts)
             for post in page.posts.values():
                 if post.snapshot:
-                    known.update(post.snapshot)
+                    known.update(post.snapshot.ids())
             if any(i not in known for i in ids) and page.dormant_seq != -1:
                 self.orphan_sweeps += 1
                 self._push_dormant(page, now)
@@ -1259,7 +1619,7 @@ class Collector:
             batch.posts.append(PostEvent(-page.group_id, pid, from_unix(created), text, count))
             self._make_dormant(page, pid, count, created, now)
             return
-        post = self._new_post(page, pid, created, 0)
+        post = self._new_post(page, pid, created, 0, now)
         post.text = str(item.get("text", ""))
         if pinned:
             post.active = now  # on top of the page: watched while it is pinned
@@ -1380,17 +1740,18 @@ class Collector:
             ev = comment_from_vk(item, post.owner_id, post.post_id, fetch.names)
             h = hash(ev.text)
             snapshot[cid] = h
-            if old is None or cid not in old:
+            before = old.get(cid) if old is not None else None
+            if before is None:
                 batch.comments.append(ev)
                 at = ev.created_at.timestamp()
                 post.active = max(post.active, at)
                 if ev.from_id > 0:
                     recent[cid] = (ev.thread_id or 0) if cid in fetch.deep else 0
                     newest = max(newest, at)
-            elif old[cid] != h:
+            elif before != h:
                 batch.comments.append(replace(ev, change=CommentChange.EDIT))
         if old is not None:
-            for cid in old.keys() - snapshot.keys():
+            for cid in [c for c in old.ids() if c not in snapshot]:
                 batch.comments.append(
                     CommentEvent(
                         post.owner_id,
@@ -1415,10 +1776,11 @@ class Collector:
         batch.posts.append(
             PostEvent(post.owner_id, post.post_id, from_unix(post.created), post.text, count)
         )
+        compact = Snapshot(snapshot)
 
         def confirm() -> None:
             post.count = count
-            post.snapshot = snapshot
+            post.snapshot = compact
             _mark_stored(post)
             if recent and not page.longpoll:
                 self._plan_rereads(post, recent, newest)
@@ -1482,7 +1844,7 @@ class Collector:
 
             def confirm() -> None:
                 if post.snapshot is not None:
-                    post.snapshot.update(edits)
+                    post.snapshot.set_hashes(edits)
 
             self._on_confirm(batch, confirm)
         self._schedule_reread(post, now)
@@ -1524,10 +1886,10 @@ class Collector:
         now = self._now()
         horizon = now - self.cfg.watch_days * 86400
         out = []
+        rows = self._rows
         for page in self.pages.values():
-            live = [p for p in page.posts.values() if p.unreachable is None]
-            checked = [p.checked for p in live]
-            oldest = min(checked) if checked else page.last_wall_get
+            live = [row for row in page.posts.at if not rows.unreachable(row)]
+            oldest = min((rows.checked[row] for row in live), default=page.last_wall_get)
             last = from_unix(oldest) if oldest > 0 else None
             out.append(
                 PageCoverage(
@@ -1541,7 +1903,7 @@ class Collector:
                     unreachable_reason=page.unreachable,
                     longpoll=page.longpoll,
                     max_seen_id=page.max_seen_id,
-                    kept_posts=sum(1 for p in live if p.created < horizon),
+                    kept_posts=sum(1 for row in live if rows.created[row] < horizon),
                     dormant_posts=len(page.dormant),
                     dropped_posts=page.dropped,
                 )
@@ -1549,12 +1911,14 @@ class Collector:
         return out
 
     def unreachable_posts(self) -> dict[tuple[int, int], str]:
-        return {
-            (p.owner_id, p.post_id): p.unreachable
-            for page in self.pages.values()
-            for p in page.posts.values()
-            if p.unreachable is not None
-        }
+        out: dict[tuple[int, int], str] = {}
+        more = self._rows.more
+        for page in self.pages.values():
+            for pid, row in zip(page.posts.ids, page.posts.at, strict=True):
+                m = more.get(row)
+                if m is not None and m.unreachable is not None:
+                    out[(page.owner_id, pid)] = m.unreachable
+        return out
 
     def watched_posts(self) -> int:
         return sum(len(p.posts) for p in self.pages.values())

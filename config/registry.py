@@ -375,23 +375,37 @@ def read_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # a safe loader
 
 
-def load_registry(path: Path) -> Registry:
-    """Read and validate a registry YAML file."""
+def yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    """``file:line: not valid YAML: what`` for a parse error (the line when YAML knows it)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    return f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
+
+
+def read_yaml_file(path: Path, error: type[ValueError], cannot_read: str) -> tuple[str, Any]:
+    """The text of the YAML file ``path`` and its data; ``error`` naming the file when it
+    cannot be read (``cannot_read``: what it is and the fix, with ``{why}``) or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise RegistryError(
-            f"{path}: cannot read the registry file: {why} (fix: set OTKLIK__REGISTRY_PATH to "
-            "your registry YAML; start from registry.example.yaml)"
-        ) from None
-    # libyaml when present: the pure-Python parser takes ~20 s on a 30,000-page registry.
+        raise error(f"{path}: " + cannot_read.format(why=why)) from None
     try:
-        data = read_yaml(text)
+        return text, read_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise RegistryError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise error(yaml_problem(path, exc)) from None
+
+
+_CANNOT_READ = (
+    "cannot read the registry file: {why} (fix: set OTKLIK__REGISTRY_PATH to your registry "
+    "YAML; start from registry.example.yaml)"
+)
+
+
+def load_registry(path: Path) -> Registry:
+    """Read and validate a registry YAML file."""
+    # libyaml when present: the pure-Python parser takes ~20 s on a 30,000-page registry.
+    text, data = read_yaml_file(path, RegistryError, _CANNOT_READ)
     try:
         return parse_registry(data, source=str(path), whole_file=True)
     except RegistryError:

@@ -14,7 +14,7 @@ from bot import texts
 from bot.collecting import collector_status_text
 from bot.keyboards import list_keyboard
 from bot.menus import commands_for
-from bot.render import local_time
+from bot.render import local_time, percent, working_time
 from config.clock import Clock
 from handlers.common import (
     PageResolveError,
@@ -27,8 +27,6 @@ from handlers.common import (
     resolve_agency,
     role_names,
 )
-from matcher.overdue import format_working_ru
-from matcher.sla import format_duration_ru
 from storage import queries
 from storage.actions import Outcome, actor_of, audit
 from storage.models import Agency, Page, Person
@@ -36,22 +34,6 @@ from storage.people import InviteError, create_invite, mute
 from storage.scope import in_scope, scope_of
 
 LINES_PER_PAGE = 15
-
-
-def percent(value: float | None) -> str:
-    """A share as people read it: «67%», or «—» when nothing was measured."""
-    return texts.DIGEST_DASH if value is None else f"{round(value * 100)}%"
-
-
-def working(seconds: int | None, calendar_s: int | None = None) -> str:
-    """«1 ч 30 мин рабочего времени (календарно 2 ч)», the unit always named; «—» if none."""
-    if seconds is None:
-        return texts.DIGEST_DASH
-    if calendar_s is None:
-        return texts.WORKING_TIME.format(working=format_working_ru(seconds))
-    return texts.WORKING_AND_CALENDAR.format(
-        working=format_working_ru(seconds), calendar=format_duration_ru(calendar_s)
-    )
 
 
 MAX_MUTE_HOURS = 24 * 14
@@ -149,11 +131,11 @@ def build_router() -> Router:
                 on_time=f.on_time,
                 measured=f.measured,
                 share=percent(f.on_time_share),
-                median=working(f.median_working_s, f.median_calendar_s),
+                median=working_time(f.median_working_s, f.median_calendar_s),
                 otpiska=f.otpiski,
                 rated=f.rated,
                 reopened=texts.STATS_REOPENED.format(
-                    n=f.reopened, median=working(f.median_update_s)
+                    n=f.reopened, median=working_time(f.median_update_s)
                 )
                 if f.reopened
                 else "",

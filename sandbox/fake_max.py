@@ -35,13 +35,11 @@ import contextlib
 import json
 import math
 import re
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
@@ -50,6 +48,7 @@ from maxapi import Bot
 from maxapi.client.default import DefaultConnectionProperties
 
 from config.clock import Clock
+from sandbox.fake_common import FakeServer, Fault, Window, utf16_len
 
 __all__ = [
     "SECRET_HEADER",
@@ -102,9 +101,6 @@ UPDATE_TTL_S = 24 * 3600.0
 #: The header a webhook delivery carries when the subscription has a secret.
 SECRET_HEADER = "X-Max-Bot-Api-Secret"
 
-#: Real seconds a long poll waits at most, whatever ``timeout`` says, so a stopping
-#: dispatcher or a finishing test never waits 30 s for a poll to run out.
-_MAX_LONG_POLL_REAL_S = 1.0
 _SECRET_RE = re.compile(r"[a-zA-Z0-9_-]{5,256}")
 _BODY_KEYS = frozenset({"text", "attachments", "link", "notify", "format"})
 _LOCALE = "ru"
@@ -200,10 +196,6 @@ class WebhookDelivery:
 # --------------------------------------------------------------------------------------------
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 _HTML_STYLES = {
     "b": "strong",
     "strong": "strong",
@@ -247,7 +239,7 @@ class _MaxHtml(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
-        self.pos += _utf16_len(data)
+        self.pos += utf16_len(data)
 
     def _close(self, tag: str, start: int, href: str | None) -> None:
         length = self.pos - start
@@ -299,16 +291,16 @@ def _markdown(text: str, offset: int, markup: list[dict[str, Any]]) -> str:
         match, kind = min(found, key=lambda f: f[0].start())
         before = rest[: match.start()]
         out.append(before)
-        pos += _utf16_len(before)
+        pos += utf16_len(before)
         inner = match.group(1)
         plain = inner if kind == "monospaced" else _markdown(inner, pos, markup)
-        element: dict[str, Any] = {"type": kind, "from": pos, "length": _utf16_len(plain)}
+        element: dict[str, Any] = {"type": kind, "from": pos, "length": utf16_len(plain)}
         if kind == "link":
             element["url"] = match.group(2)
         if element["length"] > 0:
             markup.append(element)
         out.append(plain)
-        pos += _utf16_len(plain)
+        pos += utf16_len(plain)
         rest = rest[match.end() :]
     return "".join(out)
 
@@ -353,34 +345,6 @@ class _Dropped(Exception):
 
 def _bad(message: str) -> _ApiError:
     return _ApiError(400, "proto.payload", message)
-
-
-class _Window:
-    """Sliding-window log of request instants: at most ``capacity`` within ``window`` s."""
-
-    def __init__(self, capacity: int, window: float) -> None:
-        self.capacity = capacity
-        self.window = window
-        self._times: deque[float] = deque()
-
-    def wait(self, now: float) -> float | None:
-        """Seconds until one more request fits, or None when it fits now."""
-        while self._times and self._times[0] <= now - self.window:
-            self._times.popleft()
-        if len(self._times) < self.capacity:
-            return None
-        return self._times[len(self._times) - self.capacity] + self.window - now
-
-    def add(self, now: float) -> None:
-        self._times.append(now)
-
-
-@dataclass
-class _Fault:
-    kind: FaultKind
-    method: str | None  # "POST /messages"; None = any call except GET /updates
-    remaining: int
-    delay_s: float
 
 
 @dataclass
@@ -468,9 +432,13 @@ def _is_image(data: bytes) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-class FakeMax:
+class FakeMax(FakeServer[MaxCall]):
     """A stateful fake MAX Bot API: users and dialogs, messages with edits, callbacks,
     uploads, long polling and webhook delivery, limits and injected faults."""
+
+    _SERVICE = "MAX"
+    _ROUTE = "/{path:.*}"
+    _POLL_METHOD = "GET /updates"
 
     #: Dialog chat ids are not user ids on MAX (unlike Telegram's private chats): code that
     #: mixes them up must fail against the fake too.
@@ -487,7 +455,7 @@ class FakeMax:
         require_https_webhook: bool = False,
         webhook_retry_s: float = WEBHOOK_RETRY_S,
     ) -> None:
-        self._clock = clock
+        super().__init__(clock)
         self.limits = limits if limits is not None else MaxLimits()
         self.token = token
         self.bot_id = bot_id
@@ -497,20 +465,15 @@ class FakeMax:
         self.require_https_webhook = require_https_webhook
         #: Virtual seconds between attempts to deliver an update the webhook refused.
         self.webhook_retry_s = webhook_retry_s
-        self.calls: list[MaxCall] = []
         self.uploads: dict[str, Upload] = {}
         self.notifications: list[tuple[int, str]] = []  # (user_id, callback notification)
         self.deliveries: list[WebhookDelivery] = []
-        #: Awaited after a call is done and recorded, before it is answered: a test can hold
-        #: the answer (the message is out, the bot does not know yet) to break something then.
-        self.before_reply: Callable[[MaxCall], Awaitable[None]] | None = None
 
         self._dialogs: dict[int, _Dialog] = {}  # by user id
         self._by_chat: dict[int, int] = {}  # dialog chat id -> user id
         self._by_mid: dict[str, _Message] = {}
         self._callbacks: dict[str, _Callback] = {}
         self._subscriptions: dict[str, _Subscription] = {}
-        self._faults: list[_Fault] = []
         self._slots: dict[str, tuple[str, str | None]] = {}  # upload slot -> (kind, token)
 
         self._updates: list[tuple[int, dict[str, Any]]] = []  # (seq, update), oldest first
@@ -522,14 +485,8 @@ class FakeMax:
         self._next_callback = 1
         self._next_upload = 1
 
-        self._chat_windows: dict[int, _Window] = {}
-        self._global_window = _Window(30, 1.0)
-        self._calls_cond = asyncio.Condition()
-        self._updates_event = asyncio.Event()
-        self._stop_event = asyncio.Event()
-
-        self._runner: web.AppRunner | None = None
-        self._base_url: str | None = None
+        self._chat_windows: dict[int, Window] = {}
+        self._global_window = Window(30, 1.0)
         self._http: aiohttp.ClientSession | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._handlers: dict[tuple[str, str], _Handler] = {
@@ -552,19 +509,9 @@ class FakeMax:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port`` (port 0 picks a free one) and return the base URL."""
-        if self._runner is not None:
-            raise RuntimeError("FakeMax is already started")
-        app = web.Application(client_max_size=60 * 1024 * 1024)
-        app.router.add_route("*", "/{path:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        self._stop_event.clear()
+        base_url = await super().start(host, port)
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        self._base_url = f"http://{host}:{runner.addresses[0][1]}"
-        return self._base_url
+        return base_url
 
     async def stop(self) -> None:
         """Release long polls and injected delays, stop webhook delivery, shut down."""
@@ -573,30 +520,10 @@ class FakeMax:
         self._stop_event.set()
         self._updates_event.set()
         await self._stop_webhook()
-        runner, self._runner = self._runner, None
-        await runner.cleanup()
+        await super().stop()
         if self._http is not None:
             await self._http.close()
             self._http = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port``, for ``maxapi.Bot.set_api_url``."""
-        if self._base_url is None:
-            raise RuntimeError("FakeMax is not started")
-        return self._base_url
 
     def make_bot(self, *, retries: int = 0, **bot_kwargs: Any) -> Bot:
         """A real ``maxapi.Bot`` wired to this fake; the caller closes it (``close_session``).
@@ -744,13 +671,7 @@ class FakeMax:
         the limit.  ``attachment_not_ready``: a send or edit is refused with
         ``attachment.not.ready``, as MAX answers while an upload is being processed.
         """
-        if count < 1:
-            raise ValueError("count must be at least 1")
-        self._faults.append(_Fault(kind, method, count, delay_s))
-
-    def clear_faults(self) -> None:
-        """MAX is back: drop every injected fault not used up yet."""
-        self._faults.clear()
+        self._add_fault(kind, method, count, delay_s)
 
     # ---- inspection --------------------------------------------------------------------
 
@@ -820,41 +741,9 @@ class FakeMax:
             for s in self._subscriptions.values()
         ]
 
-    def http_429_count(self) -> int:
-        """How many calls were refused as over a limit."""
-        return sum(1 for call in self.calls if call.status == 429)
-
     def report(self) -> list[dict[str, Any]]:
         """Every call except the long polls, for the sandbox report's ``max`` list."""
         return [call.report() for call in self.calls if call.method != "GET /updates"]
-
-    async def wait_for(
-        self,
-        predicate: Callable[[MaxCall], bool],
-        timeout: float = 10.0,
-        *,
-        start: int = 0,
-    ) -> MaxCall:
-        """The first call (from index ``start`` of :attr:`calls`) matching ``predicate``.
-
-        ``timeout`` is in real seconds; pass ``start=len(fake.calls)`` before an action to
-        wait only for calls it causes.  Raises ``TimeoutError``.
-        """
-        index = start
-        try:
-            async with asyncio.timeout(timeout), self._calls_cond:
-                while True:
-                    while index < len(self.calls):
-                        call = self.calls[index]
-                        index += 1
-                        if predicate(call):
-                            return call
-                    await self._calls_cond.wait()
-        except TimeoutError:
-            recent = ", ".join(f"{c.method}:{c.status}" for c in self.calls[-10:])
-            raise TimeoutError(
-                f"no matching MAX call within {timeout} s; last calls: [{recent}]"
-            ) from None
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait (real seconds) until ``predicate()`` holds; it is re-checked after every call
@@ -922,8 +811,6 @@ class FakeMax:
             answer=answer,
         )
         await self._record(call)
-        if self.before_reply is not None:
-            await self.before_reply(call)
         if dropped:
             if request.transport is not None:
                 request.transport.abort()
@@ -965,21 +852,7 @@ class FakeMax:
         if request.headers.get("Authorization") != self.token:
             raise _ApiError(401, "verify.token", "Invalid access_token")
 
-    async def _record(self, call: MaxCall) -> None:
-        self.calls.append(call)
-        async with self._calls_cond:
-            self._calls_cond.notify_all()
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        for fault in self._faults:
-            if (fault.method is None and method != "GET /updates") or fault.method == method:
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
-    async def _apply_fault(self, fault: _Fault) -> None:
+    async def _apply_fault(self, fault: Fault) -> None:
         """Fail the current call as the injected fault says (always raises)."""
         if fault.kind == "http500":
             raise _ApiError(500, "internal.error", "Internal error")
@@ -993,13 +866,7 @@ class FakeMax:
             raise _ApiError(429, "too.many.requests", "Too many requests")
         if fault.kind == "attachment_not_ready":
             raise _ApiError(400, "attachment.not.ready", "")
-        sleeper = asyncio.ensure_future(self._clock.sleep(fault.delay_s))
-        stopper = asyncio.ensure_future(self._stop_event.wait())
-        try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, stopper):
-                task.cancel()
+        await self._sleep_unless_stopped(fault.delay_s)
         raise _Dropped(504, f"no answer after {fault.delay_s} s (injected timeout)")
 
     def _check_global_rate(self) -> None:
@@ -1013,7 +880,7 @@ class FakeMax:
     def _check_chat_rate(self, chat_id: int) -> None:
         """Refuse with 429 when one more message in ``chat_id`` would exceed 2 a second."""
         rate = max(self.limits.per_chat_per_s, 1e-9)
-        window = self._chat_windows.setdefault(chat_id, _Window(2, 1.0))
+        window = self._chat_windows.setdefault(chat_id, Window(2, 1.0))
         window.window = max(1.0, 1.0 / rate)
         window.capacity = max(1, int(rate * window.window))
         now = self._clock.monotonic()
@@ -1163,6 +1030,19 @@ class FakeMax:
         req.chat_id = dialog.chat_id
         self._check_reachable(dialog)
         return dialog
+
+    def _dialog_in_chat(self, req: _Req, raw: str, name: str) -> _Dialog:
+        """The dialog whose chat id is ``raw`` (the call is recorded as about it); 404 when
+        no dialog has that chat."""
+        try:
+            chat_id = int(raw)
+        except ValueError:
+            raise _bad(f"{name}: not a number") from None
+        user_id = self._by_chat.get(chat_id)
+        if user_id is None:
+            raise _ApiError(404, "chat.not.found", f"Chat {chat_id} not found")
+        req.user_id, req.chat_id = user_id, chat_id
+        return self._dialogs[user_id]
 
     @staticmethod
     def _check_reachable(dialog: _Dialog) -> None:
@@ -1330,14 +1210,8 @@ class FakeMax:
                 if s >= self._pointer and (types is None or u["update_type"] in types)
             ][:limit]
 
+        await self._long_poll(lambda: bool(batch()), timeout)
         found = batch()
-        if not found and timeout > 0 and not self._stop_event.is_set():
-            self._updates_event.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(timeout, _MAX_LONG_POLL_REAL_S)):
-                    while not (found := batch()) and not self._stop_event.is_set():
-                        await self._updates_event.wait()
-                        self._updates_event.clear()
         if found:
             self._pointer = found[-1][0] + 1
         elif not self._subscriptions:
@@ -1401,15 +1275,7 @@ class FakeMax:
         if ids:
             found = [self._by_mid[m] for m in ids if m in self._by_mid]
         elif req.query.get("chat_id"):
-            try:
-                chat_id = int(req.query["chat_id"])
-            except ValueError:
-                raise _bad("chat_id: not a number") from None
-            user_id = self._by_chat.get(chat_id)
-            if user_id is None:
-                raise _ApiError(404, "chat.not.found", f"Chat {chat_id} not found")
-            dialog = self._dialogs[user_id]
-            req.user_id, req.chat_id = user_id, chat_id
+            dialog = self._dialog_in_chat(req, req.query["chat_id"], "chat_id")
             self._check_reachable(dialog)
             found = sorted(dialog.messages.values(), key=lambda m: m.seq, reverse=True)[:count]
         else:
@@ -1521,17 +1387,9 @@ class FakeMax:
         is off).  ``GET /chats``, the list, is gone since June 2026 (maxapi 1.2.3
         deprecates ``get_chats``; the July schema gives it no answer): the fake has no route
         for it, a bot keeps its chats from ``bot_started`` / ``bot_stopped`` itself."""
-        try:
-            chat_id = int(req.match["id"])
-        except ValueError:
-            raise _bad("chatId: not a number") from None
-        user_id = self._by_chat.get(chat_id)
-        if user_id is None:
-            raise _ApiError(404, "chat.not.found", f"Chat {chat_id} not found")
-        dialog = self._dialogs[user_id]
-        req.user_id, req.chat_id = user_id, chat_id
+        dialog = self._dialog_in_chat(req, req.match["id"], "chatId")
         return {
-            "chat_id": chat_id,
+            "chat_id": dialog.chat_id,
             "type": "dialog",
             "status": "active",
             "title": None,
@@ -1581,13 +1439,7 @@ class FakeMax:
                 self._confirm(seq + 1)
                 await self._wake_waiters()
                 continue
-            sleeper = asyncio.ensure_future(self._clock.sleep(self.webhook_retry_s))
-            stopper = asyncio.ensure_future(self._stop_event.wait())
-            try:
-                await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in (sleeper, stopper):
-                    task.cancel()
+            await self._sleep_unless_stopped(self.webhook_retry_s)
 
     async def _post_update(self, sub: _Subscription, seq: int, update: dict[str, Any]) -> bool:
         assert self._http is not None
@@ -1612,7 +1464,3 @@ class FakeMax:
         )
         await self._wake_waiters()
         return status == 200
-
-    async def _wake_waiters(self) -> None:
-        async with self._calls_cond:
-            self._calls_cond.notify_all()

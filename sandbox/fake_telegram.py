@@ -21,17 +21,14 @@ The server runs on the caller's event loop; all public methods must be called fr
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import math
 import re
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -40,6 +37,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from config.clock import Clock
+from sandbox.fake_common import FakeServer, Fault, Window, utf16_len
 
 __all__ = [
     "FakeTelegram",
@@ -129,10 +127,6 @@ _CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
-
-#: Real seconds a long-poll ``getUpdates`` may wait at most, whatever ``timeout`` says, so a
-#: stopping dispatcher or a finishing test never waits for a long poll to run out.
-_MAX_LONG_POLL_REAL_S = 1.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,10 +219,6 @@ class _OpenTag:
 
 def _byte_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _decode_entity(text: str, index: int) -> tuple[str, int] | None:
@@ -354,7 +344,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                     f'Unescaped "&" at byte offset {_byte_offset(text, i)}; use "&amp;"'
                 )
             out.append(decoded[0])
-            pos += _utf16_len(decoded[0])
+            pos += utf16_len(decoded[0])
             i = decoded[1]
         elif ch == "<" and text.startswith("</", i):
             end = text.find(">", i)
@@ -416,35 +406,6 @@ class _TimeoutFault(_ApiError):
 
     def __init__(self, delay_s: float) -> None:
         super().__init__(504, f"Gateway Timeout (injected: no answer after {delay_s} s)")
-
-
-class _Window:
-    """Sliding-window log of send instants: at most ``capacity`` within ``window`` seconds."""
-
-    def __init__(self, capacity: int, window: float) -> None:
-        self.capacity = capacity
-        self.window = window
-        self._times: deque[float] = deque()
-
-    def wait(self, now: float) -> float | None:
-        """Seconds until one more send fits, or None when it fits now."""
-        while self._times and self._times[0] <= now - self.window:
-            self._times.popleft()
-        if len(self._times) < self.capacity:
-            return None
-        return self._times[len(self._times) - self.capacity] + self.window - now
-
-    def add(self, now: float) -> None:
-        self._times.append(now)
-
-
-@dataclass
-class _Fault:
-    kind: FaultKind
-    method: str | None  # lowercase; None = any method except getUpdates
-    remaining: int
-    delay_s: float
-    retry_after: int = 5
 
 
 @dataclass
@@ -530,8 +491,12 @@ _Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 # --------------------------------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer[TgCall]):
     """A stateful fake Bot API: users, chats, messages with edits, updates queue, limits."""
+
+    _SERVICE = "Telegram"
+    _ROUTE = "/bot{token}/{method}"
+    _POLL_METHOD = "getUpdates"
 
     def __init__(
         self,
@@ -541,11 +506,10 @@ class FakeTelegram:
         bot_id: int = 42,
         bot_username: str = "otklik_test_bot",
     ) -> None:
-        self._clock = clock
+        super().__init__(clock)
         self.limits = limits if limits is not None else TelegramLimits()
         self.bot_id = bot_id
         self.bot_username = bot_username
-        self.calls: list[TgCall] = []
 
         self._chats: dict[int, _Chat] = {}
         self._updates: list[dict[str, Any]] = []
@@ -554,22 +518,11 @@ class FakeTelegram:
         self._next_file_id = 1
         self._callbacks: dict[str, bool] = {}  # id -> answered
         self._commands: dict[tuple[tuple[str, int | str | None, int | None], str], Any] = {}
-        self._faults: list[_Fault] = []
-        #: Awaited after a call is done and recorded, before it is answered: a test can hold
-        #: the answer (the message is out, the bot does not know yet) to break something then.
-        self.before_reply: Callable[[TgCall], Awaitable[None]] | None = None
 
-        self._chat_windows: dict[int, _Window] = {}
-        self._group_windows: dict[int, _Window] = {}
-        self._global_window = _Window(1, 1.0)
-
-        self._calls_cond = asyncio.Condition()
-        self._updates_event = asyncio.Event()
-        self._stop_event = asyncio.Event()
+        self._chat_windows: dict[int, Window] = {}
+        self._group_windows: dict[int, Window] = {}
+        self._global_window = Window(1, 1.0)
         self._poll_generation = 0
-
-        self._runner: web.AppRunner | None = None
-        self._base_url: str | None = None
         self._handlers: dict[str, _Handler] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -591,51 +544,7 @@ class FakeTelegram:
         # Telegram matches method names case-insensitively; calls are recorded canonically.
         self._canonical = {name.lower(): name for name in self._handlers}
 
-    # ---- lifecycle ---------------------------------------------------------------------
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (port 0 picks a free one) and return the base URL."""
-        if self._runner is not None:
-            raise RuntimeError("FakeTelegram is already started")
-        app = web.Application(client_max_size=60 * 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        self._stop_event.clear()
-        bound_port = runner.addresses[0][1]
-        self._base_url = f"http://{host}:{bound_port}"
-        return self._base_url
-
-    async def stop(self) -> None:
-        """Release long polls and injected delays, then shut the server down."""
-        if self._runner is None:
-            return
-        self._stop_event.set()
-        self._updates_event.set()
-        runner, self._runner = self._runner, None
-        await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` for ``TelegramAPIServer.from_base``."""
-        if self._base_url is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return self._base_url
+    # ---- lifecycle (start, stop, base_url: FakeServer) ----------------------------------
 
     def make_bot(self, token: str | None = None, **bot_kwargs: Any) -> Bot:
         """A real aiogram ``Bot`` wired to this fake; the caller closes ``bot.session``."""
@@ -707,7 +616,7 @@ class FakeTelegram:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
         chat.messages[message_id] = _Message(
             message_id=message_id,
@@ -762,14 +671,10 @@ class FakeTelegram:
         ``http429`` refuses with ``retry_after`` (aiogram raises ``TelegramRetryAfter``), as
         Telegram does under flood control whatever the bot's own pacing.
         """
-        if count < 1:
-            raise ValueError("count must be at least 1")
-        key = method.lower() if method is not None else None
-        self._faults.append(_Fault(kind, key, count, delay_s, retry_after))
+        self._add_fault(kind, method, count, delay_s, retry_after)
 
-    def clear_faults(self) -> None:
-        """Telegram is back: drop every injected fault not used up yet."""
-        self._faults.clear()
+    def _fault_key(self, method: str) -> str:
+        return method.lower()  # Telegram matches method names case-insensitively
 
     # ---- inspection --------------------------------------------------------------------
 
@@ -835,39 +740,6 @@ class FakeTelegram:
                     return list(stored)
         return []
 
-    def http_429_count(self) -> int:
-        """How many calls were refused with 429 Too Many Requests."""
-        return sum(1 for call in self.calls if call.status == 429)
-
-    async def wait_for(
-        self,
-        predicate: Callable[[TgCall], bool],
-        timeout: float = 10.0,
-        *,
-        start: int = 0,
-    ) -> TgCall:
-        """The first call (from index ``start`` of :attr:`calls`) matching ``predicate``.
-
-        Past calls are checked first; then waits on a condition notified on every call.
-        ``timeout`` is in real seconds.  Pass ``start=len(fake.calls)`` before an action to
-        wait only for calls the action causes.  Raises ``TimeoutError``.
-        """
-        index = start
-        try:
-            async with asyncio.timeout(timeout), self._calls_cond:
-                while True:
-                    while index < len(self.calls):
-                        call = self.calls[index]
-                        index += 1
-                        if predicate(call):
-                            return call
-                    await self._calls_cond.wait()
-        except TimeoutError:
-            recent = ", ".join(f"{c.method}:{c.status}" for c in self.calls[-10:])
-            raise TimeoutError(
-                f"no matching Telegram call within {timeout} s; last calls: [{recent}]"
-            ) from None
-
     # ---- HTTP layer --------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -911,8 +783,6 @@ class FakeTelegram:
             files=tuple(request.get(_UPLOADS, ())),
         )
         await self._record(call)
-        if self.before_reply is not None:
-            await self.before_reply(call)
         if drop_connection:
             if request.transport is not None:
                 request.transport.abort()
@@ -954,24 +824,7 @@ class FakeTelegram:
                 params.pop(value.removeprefix("attach://"), None)
         return params
 
-    async def _record(self, call: TgCall) -> None:
-        self.calls.append(call)
-        async with self._calls_cond:
-            self._calls_cond.notify_all()
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        for fault in self._faults:
-            matches = (
-                method != "getUpdates" if fault.method is None else fault.method == method.lower()
-            )
-            if matches:
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
-    async def _apply_fault(self, fault: _Fault) -> None:
+    async def _apply_fault(self, fault: Fault) -> None:
         """Fail the current call as the injected fault says (always raises)."""
         if fault.kind == "http500":
             raise _ApiError(500, "Internal Server Error")
@@ -980,13 +833,7 @@ class FakeTelegram:
         if fault.kind == "http429":
             retry = fault.retry_after
             raise _ApiError(429, f"Too Many Requests: retry after {retry}", retry)
-        sleeper = asyncio.ensure_future(self._clock.sleep(fault.delay_s))
-        stopper = asyncio.ensure_future(self._stop_event.wait())
-        try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, stopper):
-                task.cancel()
+        await self._sleep_unless_stopped(fault.delay_s)
         raise _TimeoutFault(fault.delay_s)
 
     # ---- helpers -----------------------------------------------------------------------
@@ -1045,14 +892,14 @@ class FakeTelegram:
         now = self._clock.monotonic()
         limits = self.limits
         self._global_window.capacity = max(1, limits.global_per_s)
-        windows: list[_Window] = [self._global_window]
+        windows: list[Window] = [self._global_window]
         if chat_id < 0:
-            group = self._group_windows.setdefault(chat_id, _Window(1, 60.0))
+            group = self._group_windows.setdefault(chat_id, Window(1, 60.0))
             group.capacity = max(1, limits.per_group_per_min)
             windows.append(group)
         else:
             rate = max(limits.per_chat_per_s, 1e-9)
-            private = self._chat_windows.setdefault(chat_id, _Window(1, 1.0))
+            private = self._chat_windows.setdefault(chat_id, Window(1, 1.0))
             private.window = max(1.0, 1.0 / rate)
             private.capacity = max(1, limits.burst, int(rate * private.window))
             windows.append(private)
@@ -1177,14 +1024,12 @@ class FakeTelegram:
         generation = self._poll_generation
         self._updates_event.set()
         self._updates_event.clear()
-        if not self._updates and timeout > 0 and not self._stop_event.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(timeout, _MAX_LONG_POLL_REAL_S)):
-                    while not self._updates and not self._stop_event.is_set():
-                        await self._updates_event.wait()
-                        self._updates_event.clear()
-                        if generation != self._poll_generation:
-                            raise _ApiError(409, _CONFLICT)
+
+        def superseded() -> None:
+            if generation != self._poll_generation:
+                raise _ApiError(409, _CONFLICT)
+
+        await self._long_poll(lambda: bool(self._updates), timeout, superseded)
         return self._updates[:limit]
 
     async def _delete_webhook(self, params: dict[str, Any]) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,8 +18,9 @@ from config.registry import (
     RegistryError,
     Rule,
     parse_registry,
-    read_yaml,
+    read_yaml_file,
     yaml_line,
+    yaml_problem,
 )
 
 
@@ -209,22 +209,19 @@ class ScenarioError(ValueError):
     pass
 
 
+_CANNOT_READ = (
+    "cannot read the scenario: {why} (fix: give the path of a scenario YAML, "
+    "e.g. sandbox/scenarios/demo.yaml)"
+)
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read a scenario YAML; errors name the file, the line and the problem."""
+    text, data = read_yaml_file(path, ScenarioError, _CANNOT_READ)
     try:
-        text = path.read_text(encoding="utf-8")
-        data: Any = read_yaml(text)
         node = yaml.compose(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise ScenarioError(
-            f"{path}: cannot read the scenario: {why} (fix: give the path of a scenario YAML, "
-            "e.g. sandbox/scenarios/demo.yaml)"
-        ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ScenarioError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ScenarioError(yaml_problem(path, exc)) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping with start, end, pages, events, …")
     try:

@@ -27,11 +27,11 @@ Issue 11:
   comment with no complaint is decided as a new one would be (history, the page's words and
   follow-ups stay what they are); if it now needs an answer it becomes a complaint whose
   clock starts when the edit was seen, alerted like any new one.  A complaint's edit refreshes
-  every card that shows it; while it waits for an answer the new text may re-route it (a new
-  topic, if nobody took it or routed it by hand) or make it urgent (the urgent clock from its
-  start, the moderators told); words that need no answer any more do not close it, the
-  moderators are told and decide.  An edited answer is rated again.  An edit of a comment
-  never stored is that comment, decided as new.
+  every card that shows it and the complaint follows its text: the topic (re-routed too while
+  it waits for an answer, if nobody took it or routed it by hand) and urgency (the moderators
+  told; while it waits, the urgent clock from its start); words that need no answer any more
+  do not close it, the moderators are told and decide.  An edited answer is rated again.  An
+  edit of a comment never stored is that comment, decided as new.
 * One INFO line per complaint created, answered, reopened, closed by a deletion, restored,
   re-classified after an edit or routed to the moderators, once the batch has committed
   (ids only).
@@ -1000,46 +1000,56 @@ class Ingestor:
         text: str,
         state: _BatchState,
     ) -> None:
-        """A complaint's comment was edited: every card shows the new text.  While it waits
-        for an answer, the new text may re-route it (a new topic, if it is still open and no
-        person routed it by hand) or make it urgent (the urgent clock from the complaint's
-        start; the moderators are told).  Words that need no answer any more (a question
-        withdrawn) do not close it: the moderators are told and decide."""
+        """A complaint's comment was edited: every card shows the new text, and the
+        complaint follows it: its topic (and, if it still waits for an answer, nobody took it
+        and no person routed it, its agency), and its urgency (the moderators are told; while
+        it waits, the urgent clock runs from the complaint's start).  Words that need no
+        answer any more (a question withdrawn) do not close a complaint that waits for one:
+        the moderators are told and decide.
+
+        Only what the text says decides the topic and the urgency, never when the edit was
+        seen, so the outcome does not depend on how fast the collector is."""
         if c.status == ComplaintStatus.DELETED:
             return
         verdict = self.classify(text)
         op = _Op("comment_edited", c, update_event="edited", comment=comment)
         op.after = {"comment": c.comment_id, "needs_answer": verdict.needs_answer}
-        if sla_clock.awaiting_answer(c) and verdict.needs_answer:
-            self._reroute(c, verdict, op)
+        waits = sla_clock.awaiting_answer(c)
+        if verdict.needs_answer:
+            self._retopic(c, verdict, op, may_reroute=waits)
             if verdict.urgent and not c.urgent:
                 c.urgent = True
                 c.urgent_reasons = list(verdict.urgent_reasons)
                 op.before["urgent"], op.after["urgent"] = False, list(c.urgent_reasons)
                 op.urgent_now = True
-            if op.rerouted or op.urgent_now:
+            if waits and (op.rerouted or op.urgent_now):
                 # The clock the complaint runs now (agency, urgency), from its own start.
                 op.before["due_at"] = _iso(c.due_at)
                 policy = sla_clock.clock_policy(self.registry, c)
                 calendar = sla_clock.clock_calendar(self.registry, c)
                 sla_clock.store_deadlines(c, sla_clock.current_deadlines(c, policy, calendar))
                 op.after["due_at"] = _iso(c.due_at)
-        elif sla_clock.awaiting_answer(c) and self.classify(old_text).needs_answer:
+        elif waits and self.classify(old_text).needs_answer:
             op.not_complaint = True
         state.ops.append(op)
 
-    def _reroute(self, c: Complaint, verdict: Classification, op: _Op) -> None:
-        """A new topic re-routes a complaint nobody has taken or routed by hand."""
+    def _retopic(
+        self, c: Complaint, verdict: Classification, op: _Op, *, may_reroute: bool
+    ) -> None:
+        """The complaint's topic is its text's.  The route follows the new topic only for a
+        complaint still open (``may_reroute``) that nobody took or passed on by hand."""
         topic = verdict.topic.value
-        if topic == c.topic or c.status != ComplaintStatus.OPEN or c.taken_by is not None:
+        if topic == c.topic:
+            return
+        op.before["topic"], op.after["topic"] = c.topic, topic
+        c.topic, c.score, c.reasons = topic, verdict.score, list(verdict.reasons)
+        if not may_reroute or c.status != ComplaintStatus.OPEN or c.taken_by is not None:
             return
         if c.route_rule.startswith("manual:"):
             return  # a person passed it on (/assign): theirs to change
         routed = self._route(-c.owner_id, verdict.topic)
         if routed is None:
             return
-        op.before["topic"], op.after["topic"] = c.topic, topic
-        c.topic, c.score, c.reasons = topic, verdict.score, list(verdict.reasons)
         if routed.agency_id != c.agency_id:
             op.before["agency"], op.after["agency"] = c.agency_id, routed.agency_id
             c.agency_id = routed.agency_id

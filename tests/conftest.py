@@ -52,6 +52,17 @@ def make_scenario() -> Any:
     return make
 
 
+@pytest.fixture
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh working directory (no .env, no data/) and no OTKLIK settings from the outside:
+    what the settings and command-line tests start from (``usefixtures("clean_env")``)."""
+    for name in list(os.environ):
+        if name.upper().startswith("OTKLIK"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that take ``db_url`` run on SQLite, and again on PostgreSQL in the second pass."""
     for item in items:

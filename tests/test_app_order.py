@@ -10,7 +10,6 @@ handled the one before.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -20,19 +19,10 @@ import pytest
 from bot import texts
 from sandbox.fake_telegram import TgCall
 from sandbox.runner import Sandbox
-from tests.app_support import texts_to, until
+from tests.app_support import COMPLAINT, MODERATOR, OFFICIAL, app_running, texts_to, until
 
 pytestmark = pytest.mark.e2e
 
-OFFICIAL, MODERATOR = 501, 601
-COMPLAINT = {
-    "page": 1001,
-    "post": 10,
-    "id": 11,
-    "from_id": 7001,
-    "name": "Мария К.",
-    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
-}
 WAIT = "c:w:1"  # «Ждём ответа жителя» on complaint 1 (bot.keyboards.ComplaintCb)
 
 
@@ -78,9 +68,7 @@ async def test_a_double_press_and_two_quick_commands_are_handled_in_order(
         end="2026-11-24T08:00:00+03:00",
     )
     async with Sandbox(scenario, workdir=tmp_path, speed=100.0, busy_timeout_s=1.0) as sb:
-        done = asyncio.Event()
-        runner = asyncio.create_task(sb.run_app(scenario.end, stop_when=done.is_set))
-        try:
+        async with app_running(sb, scenario.end):
             await until(lambda: len(sb.tg.sent(OFFICIAL)) >= 1, "the alert")
             alert = sb.tg.sent(OFFICIAL)[0].message_id
             assert alert is not None
@@ -99,9 +87,6 @@ async def test_a_double_press_and_two_quick_commands_are_handled_in_order(
             sb.tg.push_message(MODERATOR, "/resolve 1")
             sb.tg.push_message(MODERATOR, "/reopen 1")
             await until(lambda: len(texts_to(sb, MODERATOR)) == 2, "the replies")
-        finally:
-            done.set()
-            await runner
         report = await sb.report()
     assert callback_answers(sb, presses) == [
         texts.CB_WAITING.format(id=1),

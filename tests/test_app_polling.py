@@ -10,7 +10,6 @@ polling is down meanwhile, and that the bot answers once Telegram is back.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from bot import polling
 from bot.app import OtklikApp
 from bot.metrics import Health
 from sandbox.runner import Sandbox
-from tests.app_support import FlakyProxy, texts_to, until
+from tests.app_support import COMPLAINT, FlakyProxy, app_running, app_started, texts_to, until
 from tests.ops_support import get, sample, serving
 
 pytestmark = pytest.mark.e2e
@@ -48,9 +47,18 @@ async def healthz(app: OtklikApp) -> dict[str, Any]:
     return body
 
 
-async def polling_down(app: OtklikApp) -> dict[str, Any]:
-    body = await healthz(app)
-    return body if body["checks"]["telegram"].get("polling") == "down" else {}
+async def polling_down(app: OtklikApp, what: str) -> dict[str, Any]:
+    """Wait until ``/healthz`` says polling is down; that answer."""
+    down: dict[str, Any] = {}
+
+    async def seen() -> bool:
+        nonlocal down
+        body = await healthz(app)
+        down = body if body["checks"]["telegram"].get("polling") == "down" else {}
+        return bool(down)
+
+    await until(seen, what)
+    return down
 
 
 async def test_polling_comes_back_after_telegram_was_away_at_start_and_later(
@@ -61,20 +69,9 @@ async def test_polling_comes_back_after_telegram_was_away_at_start_and_later(
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED) as sb:
         # Telegram is away when the app starts: getMe fails until it is back.
         sb.tg.inject_fault("http502", method="getMe", count=10**6)
-        done = asyncio.Event()
-        runner = asyncio.create_task(sb.run_app(scenario.end, stop_when=done.is_set))
-        try:
-            await until(lambda: sb.app is not None and sb.app.started.is_set(), "start-up")
-            app = sb.app
-            assert app is not None
-            down: dict[str, Any] = {}
-
-            async def seen_down() -> bool:
-                nonlocal down
-                down = await polling_down(app)
-                return bool(down)
-
-            await until(seen_down, "/healthz saying polling is down")
+        async with app_running(sb, scenario.end) as runner:
+            app = await app_started(sb, runner)
+            down = await polling_down(app, "/healthz saying polling is down")
             assert down["status"] == "degraded"
             assert down["checks"]["telegram"]["status"] == "degraded"
             assert "Bad Gateway" in down["checks"]["telegram"]["polling_error"]
@@ -92,14 +89,11 @@ async def test_polling_comes_back_after_telegram_was_away_at_start_and_later(
 
             # Later it goes away again, mid-run: getUpdates fails, and polling carries on.
             sb.tg.inject_fault("http500", method="getUpdates", count=10**6)
-            await until(seen_down, "/healthz saying polling is down again")
+            await polling_down(app, "/healthz saying polling is down again")
             sb.tg.clear_faults()
             sb.tg.push_message(MODERATOR, "/help")
             await until(lambda: len(texts_to(sb, MODERATOR)) == 2, "the second answer")
             assert (await healthz(app))["checks"]["telegram"]["polling"] == "up"
-        finally:
-            done.set()
-            await runner
     logged = caplog.text
     assert "Telegram polling failed (TelegramServerError: Bad Gateway); attempt 1" in logged
     assert "Telegram polling started for bot id 123456" in logged
@@ -112,16 +106,8 @@ async def test_an_html_error_page_from_a_proxy_is_an_outage_not_a_crash(
     """A proxy in front of the Bot API answers ``502`` with an nginx HTML page: start-up goes
     on, polling is down and retried, an alert waits, and all works once the proxy passes
     requests through again."""
-    complaint = {
-        "page": 1001,
-        "post": 10,
-        "id": 11,
-        "from_id": 7001,
-        "name": "Мария К.",
-        "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
-    }
     scenario = make_scenario(
-        [{"at": "2026-11-23T08:00:20+03:00", "comment": complaint}],
+        [{"at": "2026-11-23T08:00:20+03:00", "comment": COMPLAINT}],
         end="2026-11-24T08:00:00+03:00",
     )
     async with (
@@ -129,23 +115,9 @@ async def test_an_html_error_page_from_a_proxy_is_an_outage_not_a_crash(
         FlakyProxy(sb.tg.base_url) as proxy,
     ):
         sb.telegram_api_base = proxy.base_url
-        done = asyncio.Event()
-        runner = asyncio.create_task(sb.run_app(scenario.end, stop_when=done.is_set))
-        try:
-            await until(
-                lambda: runner.done() or (sb.app is not None and sb.app.started.is_set()),
-                "start-up",
-            )
-            app = sb.app
-            assert app is not None and not runner.done()
-            down: dict[str, Any] = {}
-
-            async def seen_down() -> bool:
-                nonlocal down
-                down = await polling_down(app)
-                return bool(down)
-
-            await until(seen_down, "/healthz saying polling is down")
+        async with app_running(sb, scenario.end) as runner:
+            app = await app_started(sb, runner)
+            down = await polling_down(app, "/healthz saying polling is down")
             assert "not Bot API JSON" in down["checks"]["telegram"]["polling_error"]
             # The alert's send met the HTML page too: kept for a retry, not lost.
             await until(lambda: app.metrics.telegram.failing, "a failed alert send")
@@ -158,9 +130,6 @@ async def test_an_html_error_page_from_a_proxy_is_an_outage_not_a_crash(
             sb.tg.push_message(MODERATOR, "/help")
             await until(lambda: len(texts_to(sb, MODERATOR)) == 1, "the answer to /help")
             assert (await healthz(app))["checks"]["telegram"]["polling"] == "up"
-        finally:
-            done.set()
-            await runner
     assert proxy.refused >= 3
 
 

@@ -22,20 +22,11 @@ from sandbox.fake_telegram import TgCall
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory
 from storage.models import Notification
-from tests.app_support import texts_to, until
+from tests.app_support import COMPLAINT, MODERATOR, OFFICIAL, texts_to, until
 
 pytestmark = pytest.mark.e2e
 
 SPEED = 100.0
-OFFICIAL, MODERATOR = 501, 601
-COMPLAINT = {
-    "page": 1001,
-    "post": 10,
-    "id": 11,
-    "from_id": 7001,
-    "name": "Мария К.",
-    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
-}
 SHOW = "c:s:1"  # «show the card» of complaint 1: acknowledge the press, then send the card
 
 

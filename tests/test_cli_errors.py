@@ -55,14 +55,7 @@ people:
 """
 
 
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh directory (no .env, no data/) and no OTKLIK settings from the outside."""
-    for name in list(os.environ):
-        if name.upper().startswith("OTKLIK"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("clean_env")  # a fresh directory, no OTKLIK settings
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:

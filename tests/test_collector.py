@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,8 @@ def client(fake: FakeVK, clock: ManualClock, token: str = "svc", **kw: Any) -> V
 
 
 class Sink:
-    """Stores batches like the app does and confirms them."""
+    """Stores batches like the app does and confirms them; ``texts`` keeps the latest text
+    each comment was handed to storage with."""
 
     def __init__(self, collector: Collector) -> None:
         self.collector = collector
@@ -69,9 +70,12 @@ class Sink:
         self.keys: set[tuple[int, int]] = set()
         self.changes: list[tuple[CommentChange, int]] = []
         self.posts: set[int] = set()
+        self.texts: dict[int, str] = {}
 
     async def __call__(self, batch: Batch) -> None:
         for ev in batch.comments:
+            if ev.change in (CommentChange.NEW, CommentChange.EDIT):
+                self.texts[ev.comment_id] = ev.text
             if ev.change is CommentChange.NEW:
                 self.comments.setdefault(ev.comment_id, ev)
                 self.keys.add((ev.owner_id, ev.comment_id))
@@ -106,6 +110,16 @@ async def started(
     sink = Sink(collector)
     await run_for(collector, clients, sink, clock, 5)
     return collector, clients, sink
+
+
+def quiet_pages(fake: FakeVK, collector: Collector, post_at: Callable[[int], datetime]) -> None:
+    """24 other pages, 30 posts each (post ``d`` written at ``post_at(d)``), watched before
+    ours: a crowd ahead of it in the queue."""
+    for g in range(3000, 3024):
+        fake.add_group(g, f"page {g}")
+        for d in range(30):
+            fake.add_post(g, at=post_at(d), text="пост")
+        collector.add_page(g)
 
 
 def wall_get_calls(fake: FakeVK) -> int:
@@ -479,11 +493,7 @@ async def test_wall_counter_growth_gets_quiet_posts_checked_within_a_hot_period(
             hot_share=0.4, cold_period_s=1200.0, probe_min_s=900.0, refs_per_getbyid=1
         ),
     )
-    for g in range(3000, 3024):
-        fake.add_group(g, f"page {g}")
-        for d in range(30):
-            fake.add_post(g, at=T0 - timedelta(days=5, hours=d), text="пост")
-        collector.add_page(g)
+    quiet_pages(fake, collector, lambda d: T0 - timedelta(days=5, hours=d))
     fake.add_post(GID, post_id=10, at=T0 - timedelta(days=10), text="Итоги года")
     fake.add_post(GID, post_id=100, at=T0 - timedelta(hours=1), text="Отключение воды")
     for i in range(3):

@@ -11,10 +11,6 @@ against the fake VK and Telegram servers on a virtual clock.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +20,7 @@ from bot.collecting import coverage_report
 from bot.metrics import Health
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory
+from tests.app_support import app_running, app_started, comment
 from tests.ops_support import get, sample, serving
 from tests.waiting import until
 
@@ -31,23 +28,6 @@ pytestmark = pytest.mark.e2e
 
 SPEED = 200.0
 MODERATOR = 601
-
-
-@contextlib.asynccontextmanager
-async def running(sandbox: Sandbox, end: datetime) -> AsyncIterator[None]:
-    """The app runs (virtual time moves) inside the block."""
-    stop = False
-    task = asyncio.create_task(sandbox.run_app(end, stop_when=lambda: stop))
-
-    async def started() -> bool:
-        return sandbox.app is not None
-
-    await until(started, "the app to start", timeout=90.0)
-    try:
-        yield
-    finally:
-        stop = True
-        await task
 
 
 def replies(sandbox: Sandbox, chat_id: int) -> list[str]:
@@ -64,9 +44,8 @@ async def test_health_metrics_and_status_say_so_when_every_vk_request_fails(
     scenario = make_scenario([], end="2026-11-24T12:00:00+03:00")  # stopped well before
     async with Sandbox(scenario, workdir=tmp_path, speed=SPEED, db_url=db_url) as sandbox:
         sandbox.vk.inject_fault("http500", count=10**9)  # VK answers nothing but 500
-        async with running(sandbox, scenario.end):
-            app = sandbox.app
-            assert app is not None
+        async with app_running(sandbox, scenario.end) as runner:
+            app = await app_started(sandbox, runner)
             async with serving(app.metrics, Health(app.metrics, None)) as base:
 
                 async def collector(status: str) -> bool:
@@ -130,13 +109,7 @@ async def test_an_edited_complaint_is_stored_with_the_address_added(
         [
             {
                 "at": "2026-11-23T08:05:00+03:00",
-                "comment": {
-                    "page": 1001,
-                    "post": 10,
-                    "id": 11,
-                    "from_id": 7001,
-                    "text": "Яма на дороге, когда заделаете? Уже два колеса пробили",
-                },
+                "comment": comment(11, "Яма на дороге, когда заделаете? Уже два колеса пробили"),
             },
             {"at": "2026-11-23T08:08:00+03:00", "edit": {"page": 1001, "id": 11, "text": address}},
         ],
@@ -154,10 +127,7 @@ async def test_chatter_edited_into_a_complaint_reaches_the_official(
     """A "+" under the post becomes a complaint by an edit; nothing else happens there."""
     scenario = make_scenario(
         [
-            {
-                "at": "2026-11-23T08:05:00+03:00",
-                "comment": {"page": 1001, "post": 10, "id": 11, "from_id": 7001, "text": "+"},
-            },
+            {"at": "2026-11-23T08:05:00+03:00", "comment": comment(11, "+")},
             {
                 "at": "2026-11-23T08:08:00+03:00",
                 "edit": {

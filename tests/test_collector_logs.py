@@ -13,14 +13,13 @@ import pytest
 from collectors.vk_client import TokenUnusable, VkClient
 from config.clock import ManualClock
 from sandbox.fake_vk import FakeVK
+from tests import test_collector
 from tests.test_collector import GID, OWNER, T0
 
 TOKEN = "vk1.a.secret-service-token-7f3a"
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
+clock = test_collector.clock  # a ManualClock at T0
 
 
 @pytest.fixture

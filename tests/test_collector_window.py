@@ -8,57 +8,19 @@ The real vk_api talks to the fake VK over HTTP; time is a ManualClock.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from collectors.collector import Collector, CollectorConfig
-from collectors.events import Batch, CommentChange
+from collectors.events import CommentChange
 from config.clock import ManualClock
-from sandbox.fake_vk import FakeVK, VKLimits
-from tests.test_collector import GID, T0, Sink, client, run_for
+from sandbox.fake_vk import FakeVK
+from tests import test_collector
+from tests.test_collector import GID, T0, Sink, client, quiet_pages, run_for, started
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
-
-
-@pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeVK]:
-    f = FakeVK(clock, limits=VKLimits(daily_quota={"wall.get": 5000}))
-    await f.start()
-    f.add_token("svc", "service")
-    f.add_group(GID, "Администрация г. Примерска", "adm_primersk")
-    yield f
-    await f.stop()
-
-
-class TextSink(Sink):
-    """Also keeps the latest text each comment was handed to storage with."""
-
-    def __init__(self, collector: Collector) -> None:
-        super().__init__(collector)
-        self.texts: dict[int, str] = {}
-
-    async def __call__(self, batch: Batch) -> None:
-        for ev in batch.comments:
-            if ev.change in (CommentChange.NEW, CommentChange.EDIT):
-                self.texts[ev.comment_id] = ev.text
-        await super().__call__(batch)
-
-
-async def watch(
-    fake: FakeVK, clock: ManualClock, **cfg: Any
-) -> tuple[Collector, list[Any], TextSink]:
-    collector = Collector(clock, CollectorConfig(**cfg))
-    collector.add_page(GID)
-    clients = [client(fake, clock)]
-    sink = TextSink(collector)
-    await run_for(collector, clients, sink, clock, 5)
-    return collector, clients, sink
+# The collector tests' world: a ManualClock at T0, the fake VK with the page and its tokens.
+clock = test_collector.clock
+fake = test_collector.fake
 
 
 def edits(sink: Sink) -> list[int]:
@@ -69,7 +31,7 @@ async def test_a_resident_adding_the_address_is_seen_without_any_new_comment(
     fake: FakeVK, clock: ManualClock
 ) -> None:
     fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Ремонт дорог")
-    collector, clients, sink = await watch(fake, clock)
+    collector, clients, sink = await started(fake, clock)
     cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Яма на дороге, когда?")
     await run_for(collector, clients, sink, clock, 60)
     assert cid in sink.comments
@@ -88,7 +50,7 @@ async def test_chatter_edited_in_a_deep_thread_is_seen(fake: FakeVK, clock: Manu
     for i in range(12):
         at = T0 - timedelta(minutes=40 - i)
         fake.add_comment(GID, 10, at=at, from_id=6 + i, text=f"+{i}", reply_to=top)
-    collector, clients, sink = await watch(fake, clock)
+    collector, clients, sink = await started(fake, clock)
     reply = fake.add_comment(GID, 10, at=clock.now(), from_id=30, text="+1", reply_to=top)
     await run_for(collector, clients, sink, clock, 60)
     assert reply in sink.comments
@@ -102,7 +64,7 @@ async def test_chatter_edited_in_a_deep_thread_is_seen(fake: FakeVK, clock: Manu
 async def test_re_reads_thin_out_and_stop(fake: FakeVK, clock: ManualClock) -> None:
     """The re-reads follow the schedule after the latest comment and then cost nothing."""
     fake.add_post(GID, post_id=10, at=T0 - timedelta(hours=1), text="Пост")
-    collector, clients, sink = await watch(fake, clock)
+    collector, clients, sink = await started(fake, clock)
     fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Нет воды")
     await run_for(collector, clients, sink, clock, 3 * 3600)
     assert collector.reread_calls == len(CollectorConfig().reread_after_s)
@@ -115,7 +77,7 @@ async def test_a_comment_under_a_20_day_old_post_is_seen(fake: FakeVK, clock: Ma
     """A page that posts rarely: its newest posts are older than the 14-day window."""
     fake.add_post(GID, post_id=10, at=T0 - timedelta(days=20), text="Приём граждан")
     fake.add_post(GID, post_id=11, at=T0 - timedelta(days=16), text="Итоги года")
-    collector, clients, sink = await watch(fake, clock)
+    collector, clients, sink = await started(fake, clock)
     cid = fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Когда приём?")
     await run_for(collector, clients, sink, clock, 11 * 60)  # the cold period is 10 min
     assert cid in sink.comments
@@ -131,7 +93,7 @@ async def test_a_post_stays_watched_while_comments_keep_coming(
     cfg: dict[str, Any] = {"watch_days": 1 / 24, "retier_every_s": 60.0}
     fake.add_post(GID, post_id=10, at=T0 - timedelta(minutes=50), text="Отключение воды")
     fake.add_post(GID, post_id=11, at=T0 - timedelta(minutes=40), text="Поздравление")
-    collector, clients, sink = await watch(fake, clock, **cfg)
+    collector, clients, sink = await started(fake, clock, **cfg)
     busy = []
     for _ in range(6):  # a comment every 20 minutes for two hours
         busy.append(fake.add_comment(GID, 10, at=clock.now(), from_id=5, text="Воды нет"))
@@ -166,11 +128,7 @@ async def test_unexplained_ids_wake_a_dormant_post_at_once(
         probe_min_s=900.0, orphan_wait_s=30.0, refs_per_getbyid=1,
     )  # fmt: skip
     collector = Collector(clock, cfg)
-    for g in range(3000, 3024):
-        fake.add_group(g, f"page {g}")
-        for d in range(30):
-            fake.add_post(g, at=T0 - timedelta(minutes=30, seconds=d), text="пост")
-        collector.add_page(g)
+    quiet_pages(fake, collector, lambda d: T0 - timedelta(minutes=30, seconds=d))
     fake.add_post(GID, post_id=11, at=T0 - timedelta(hours=3), text="Поздравление")
     fake.add_post(GID, post_id=20, at=T0 - timedelta(minutes=10), text="Отключение воды")
     collector.add_page(GID)
@@ -192,6 +150,6 @@ async def test_posts_past_every_window_are_counted_as_not_watched(
     for i in range(4):
         fake.add_post(GID, post_id=10 + i, at=T0 - timedelta(days=100 + i), text="Старый пост")
     fake.add_post(GID, post_id=20, at=T0 - timedelta(days=30), text="Пост")
-    collector, _, _ = await watch(fake, clock)
+    collector, _, _ = await started(fake, clock)
     (cov,) = collector.coverage()
     assert (cov.watched_posts, cov.dormant_posts, cov.dropped_posts) == (0, 1, 4)

@@ -51,7 +51,7 @@ from pydantic import BaseModel
 from config.clock import ManualClock
 from sandbox.fake_max import FakeMax, MaxCall
 from tests.conformance_support import Dialect, assert_conforms, model_problems
-from tests.test_fake_max import ANNA, BORIS, START, alert_keyboard, tiny_png
+from tests.test_fake_max import ANNA, BORIS, START, alert_keyboard, raw, tiny_png
 
 SCHEMA_FILE = Path(__file__).parent / "data" / "max_openapi_subset.json"
 SCHEMAS: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["schemas"]
@@ -286,13 +286,8 @@ async def exercise(fake: FakeMax, clock: ManualClock, tmp_path: Path) -> None:
         await bot.get_updates(timeout=0)
         await bot.send_callback(callback_id=first, notification="Взято в работу")
         clock.advance(1)
-        await bot.request(
-            HTTPMethod.POST,
-            ApiPath.ANSWERS,
-            is_return_raw=True,
-            params={"callback_id": second},
-            json={"message": {"text": "Решено"}},
-        )
+        answer = {"message": {"text": "Решено"}}
+        await raw(bot, HTTPMethod.POST, ApiPath.ANSWERS, {"callback_id": second}, answer)
         clock.advance(1)
         extra = await bot.send_message(user_id=ANNA, text="Лишнее")
         assert extra is not None
@@ -317,16 +312,11 @@ async def exercise(fake: FakeMax, clock: ManualClock, tmp_path: Path) -> None:
         finally:
             await runner.cleanup()
 
+        unknown_key = {"text": "x", "unknown": 1}
         errors: list[Any] = [
             bot.send_message(user_id=BORIS, text="заблокировал"),  # 403
             bot.delete_message("mid.unknown"),  # 404
-            bot.request(  # 400
-                HTTPMethod.POST,
-                ApiPath.MESSAGES,
-                is_return_raw=True,
-                params={"user_id": ANNA},
-                json={"text": "x", "unknown": 1},
-            ),
+            raw(bot, HTTPMethod.POST, ApiPath.MESSAGES, {"user_id": ANNA}, unknown_key),  # 400
         ]
         for call in errors:
             with pytest.raises(MaxApiError):

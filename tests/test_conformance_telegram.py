@@ -39,8 +39,9 @@ from aiogram.types import (
 
 from config.clock import ManualClock
 from sandbox.fake_telegram import FakeTelegram, LocalAiohttpSession
+from tests import test_fake_telegram
 from tests.conformance_support import TELEGRAM, assert_conforms
-from tests.test_fake_telegram import ANNA, BORIS, START
+from tests.test_fake_telegram import ANNA, BORIS
 
 # Keys of an Update besides update_id: exactly one is present (core.telegram.org/bots/api#update).
 UPDATE_PAYLOADS = frozenset(Update.model_fields) - {"update_id"}
@@ -97,20 +98,9 @@ def check_all(session: RecordingSession, *, expect: set[str]) -> list[dict[str, 
     return bodies
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    tg = FakeTelegram(clock)
-    await tg.start()
-    tg.add_user(ANNA, "Анна", "Петрова", "anna_p")
-    tg.add_user(BORIS, "Борис")
-    tg.add_group(-1001234567890, "Модераторы")
-    yield tg
-    await tg.stop()
+# The fake's tests' world: a ManualClock at START, the fake with Anna and Boris.
+clock = test_fake_telegram.clock
+fake = test_fake_telegram.fake
 
 
 @pytest.fixture
@@ -165,6 +155,7 @@ async def test_bot_methods_answers_conform(
         "<b>Жалоба №17</b>: ответ дан", chat_id=ANNA, message_id=card.message_id, parse_mode="HTML"
     )
     clock.advance(1)
+    fake.add_group(-1001234567890, "Модераторы")
     await bot.send_message(-1001234567890, "Сводка за день: 5 жалоб")
     photo = await bot.send_photo(
         BORIS,

@@ -35,12 +35,13 @@ from vkbottle_types.objects import WallWallpostFull as Post
 from vkbottle_types.responses import groups as groups_r
 from vkbottle_types.responses import wall as wall_r
 
-from collectors.collector import CHECK_FIELDS
+from collectors.collector import CHECK_FIELDS, PostState, _comments_params
 from collectors.vk_client import VkSession, execute_code
 from config.clock import ManualClock
 from sandbox.fake_vk import FakeVK, VKLimits
+from tests import test_fake_vk
 from tests.conformance_support import VK, Dialect, assert_conforms, problems
-from tests.test_fake_vk import GID, OWNER, START, ago, later
+from tests.test_fake_vk import GID, OWNER, ago, later
 
 CLOSED_GID = 77
 BANNED_GID = 78
@@ -244,9 +245,7 @@ def check_all(session: RecordingSession, *, expect: set[str]) -> None:
 # --------------------------------------------------------------------------- the world
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
+clock = test_fake_vk.clock  # a ManualClock at START
 
 
 @pytest.fixture
@@ -330,22 +329,8 @@ def build_region(fake: FakeVK, clock: ManualClock) -> Region:
 
 
 def comments_params(post_id: int, *, offset: int = 0, thread: int | None = None) -> dict[str, Any]:
-    """wall.getComments exactly as the collector asks (collectors/collector.py)."""
-    params: dict[str, Any] = {
-        "owner_id": OWNER,
-        "post_id": post_id,
-        "count": 100,
-        "offset": offset,
-        "sort": "asc",
-        "preview_length": 0,
-        "extended": 1,
-        "fields": "first_name,last_name",
-    }
-    if thread is None:
-        params["thread_items_count"] = 10
-    else:
-        params["comment_id"] = thread
-    return params
+    """wall.getComments exactly as the collector asks: its own parameters."""
+    return _comments_params(PostState(OWNER, post_id, created=0.0), offset, thread)
 
 
 # --------------------------------------------------------------------------- tests

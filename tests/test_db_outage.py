@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from sandbox.fake_telegram import TgCall
 from sandbox.runner import Sandbox
 from storage.db import make_engine
 from storage.models import Complaint, Notification
+from tests.app_support import app_started, comment
 from tests.ops_support import ObservedHarness, sample, sqlite_path, write_lock
 from tests.waiting import until
 
@@ -107,11 +107,11 @@ async def test_the_database_goes_away_and_back_and_every_complaint_is_alerted_on
         [
             {
                 "at": "2026-11-23T08:01:30+03:00",
-                "comment": {"page": 1001, "post": 10, "id": 11, "from_id": 7001, "text": FIRST},
+                "comment": comment(11, FIRST),
             },
             {
                 "at": "2026-11-23T08:06:00+03:00",
-                "comment": {"page": 1001, "post": 10, "id": 12, "from_id": 7002, "text": SECOND},
+                "comment": comment(12, SECOND, author=7002),
             },
         ]
     )
@@ -139,9 +139,7 @@ async def test_the_database_goes_away_and_back_and_every_complaint_is_alerted_on
             runner = asyncio.create_task(
                 sb.run_app(scenario.end, stop_when=done.is_set), name="app"
             )
-            await until(lambda: sb.app is not None and sb.app.started.is_set(), "start-up")
-            app = sb.app
-            assert isinstance(app, OtklikApp)
+            app = await app_started(sb, runner)
             # The collector is at work (it has read the pages) before the database goes.
             await until(lambda: sb.vk.stats()["http_requests"] >= 2, "the first VK requests")
             await outage.begin()
@@ -182,11 +180,10 @@ async def test_the_database_goes_away_and_back_and_every_complaint_is_alerted_on
                     )
                 return busy == 0
 
-            deadline = time.monotonic() + 30
-            while not await settled():
-                assert time.monotonic() < deadline, "the outbox did not settle"
-                await asyncio.sleep(0.1)
+            await until(settled, "the outbox to settle")
             await until(lambda: not app.metrics.parts["outbox"].failing, "the outbox healthy")
+            # Every part that met the outage (the collector too) must have passed since.
+            await until(lambda: metric("otklik_db_up") == 1, "every part to see the database")
             status, checks = await Health(app.metrics, probe).report()
             up = metric("otklik_db_up")
             outbox_db_errors = metric("otklik_db_errors_total", part="outbox")

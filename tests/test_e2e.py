@@ -12,28 +12,14 @@ from typing import Any
 import pytest
 
 from sandbox.runner import Sandbox
+from tests.app_support import COMPLAINT, comment
 from tests.ops_support import sample
 
 pytestmark = pytest.mark.e2e
 
 SPEED = 1000.0
 CAP = datetime.fromisoformat("2026-11-23T12:00:00+03:00")
-COMPLAINT = {
-    "page": 1001,
-    "post": 10,
-    "id": 11,
-    "from_id": 7001,
-    "name": "Мария К.",
-    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
-}
-ANSWER = {
-    "page": 1001,
-    "post": 10,
-    "id": 12,
-    "from_id": -1001,
-    "reply_to": 11,
-    "text": "Мария, яму заделают до 27 ноября.",
-}
+ANSWER = comment(12, "Мария, яму заделают до 27 ноября.", author=-1001, reply_to=11)
 
 
 def _card_shows(sandbox: Sandbox, chat_id: int, text: str) -> bool:
@@ -100,25 +86,14 @@ async def test_thanks_comment_produces_no_alert(
 ) -> None:
     scenario = make_scenario(
         [
-            {
-                "at": "2026-11-23T08:05:00+03:00",
-                "comment": {
-                    "page": 1001,
-                    "post": 10,
-                    "id": 11,
-                    "from_id": 7001,
-                    "text": "спасибо",
-                },
-            },
+            {"at": "2026-11-23T08:05:00+03:00", "comment": comment(11, "спасибо")},
             {
                 "at": "2026-11-23T08:10:00+03:00",
-                "comment": {
-                    "page": 1001,
-                    "post": 10,
-                    "id": 13,
-                    "from_id": 7002,
-                    "text": "Спасибо большое за ремонт дороги на Садовой, отлично сделали!",
-                },
+                "comment": comment(
+                    13,
+                    "Спасибо большое за ремонт дороги на Садовой, отлично сделали!",
+                    author=7002,
+                ),
             },
         ],
     )

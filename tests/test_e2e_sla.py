@@ -17,19 +17,11 @@ from typing import Any
 import pytest
 
 from sandbox.runner import Sandbox
-from tests.app_support import until
+from tests.app_support import COMPLAINT, until
 
 pytestmark = pytest.mark.e2e
 
 SPEED = 2000.0
-COMPLAINT = {
-    "page": 1001,
-    "post": 10,
-    "id": 11,
-    "from_id": 7001,
-    "name": "Мария К.",
-    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
-}
 
 
 def _texts(report: dict[str, Any], chat_id: int, needle: str) -> list[dict[str, Any]]:

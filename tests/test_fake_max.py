@@ -94,6 +94,18 @@ async def bot(fake: FakeMax) -> AsyncIterator[Bot]:
     await b.close_session()
 
 
+async def send_card(bot: Bot) -> str:
+    """An alert card with its buttons to Anna; its message id."""
+    sent = await bot.send_message(user_id=ANNA, text="Карточка", attachments=[alert_keyboard()])
+    assert sent is not None
+    return sent.message.body.mid
+
+
+async def raw(bot: Bot, verb: HTTPMethod, path: ApiPath, params: dict[str, Any], body: Any) -> Any:
+    """A request as maxapi would never send it (or has no method for), answered raw."""
+    return await bot.request(verb, path, is_return_raw=True, params=params, json=body)
+
+
 async def poll(bot: Bot, **kwargs: Any) -> list[Any]:
     """One long poll through maxapi, parsed into its update models as its dispatcher does."""
     events = await bot.get_updates(timeout=0, marker=bot.marker_updates, **kwargs)
@@ -186,9 +198,7 @@ async def test_markdown_format(fake: FakeMax, bot: Bot) -> None:
 async def test_edit_through_maxapi_drops_buttons_unless_given_again(
     fake: FakeMax, bot: Bot, clock: ManualClock
 ) -> None:
-    sent = await bot.send_message(user_id=ANNA, text="Карточка", attachments=[alert_keyboard()])
-    assert sent is not None
-    mid = sent.message.body.mid
+    mid = await send_card(bot)
     # maxapi's edit_message always sends ``attachments: []``, which MAX reads as "remove
     # them": a card edited without its keyboard loses its buttons.
     await bot.edit_message(message_id=mid, text="Карточка: взято в работу")
@@ -200,13 +210,8 @@ async def test_edit_through_maxapi_drops_buttons_unless_given_again(
     assert fake.button_payloads(mid) == ["c:t:7", "c:r:7"]
     # Without the key (or with null) MAX keeps the attachments; maxapi cannot send that.
     clock.advance(1)
-    await bot.request(
-        HTTPMethod.PUT,
-        ApiPath.MESSAGES,
-        is_return_raw=True,
-        params={"message_id": mid},
-        json={"text": "Карточка: переоткрыта"},
-    )
+    reopened = {"text": "Карточка: переоткрыта"}
+    await raw(bot, HTTPMethod.PUT, ApiPath.MESSAGES, {"message_id": mid}, reopened)
     assert fake.button_payloads(mid) == ["c:t:7", "c:r:7"]
     assert fake.messages(ANNA)[mid]["plain_text"] == "Карточка: переоткрыта"
 
@@ -225,13 +230,7 @@ async def test_delete_message(fake: FakeMax, bot: Bot) -> None:
 async def test_limits_of_text_and_keyboard_are_enforced(fake: FakeMax, bot: Bot) -> None:
     async def raw_send(body: dict[str, Any]) -> MaxApiError:
         with pytest.raises(MaxApiError) as info:
-            await bot.request(
-                HTTPMethod.POST,
-                ApiPath.MESSAGES,
-                is_return_raw=True,
-                params={"user_id": BORIS},
-                json=body,
-            )
+            await raw(bot, HTTPMethod.POST, ApiPath.MESSAGES, {"user_id": BORIS}, body)
         return info.value
 
     # maxapi refuses 4000 characters client-side; the schema allows 4000, MAX refuses more.
@@ -262,9 +261,7 @@ async def test_limits_of_text_and_keyboard_are_enforced(fake: FakeMax, bot: Bot)
 
 
 async def test_long_poll_parses_message_callback_and_deep_link(fake: FakeMax, bot: Bot) -> None:
-    sent = await bot.send_message(user_id=ANNA, text="Карточка", attachments=[alert_keyboard()])
-    assert sent is not None
-    mid = sent.message.body.mid
+    mid = await send_card(bot)
     fake.push_message(ANNA, "/my")
     callback_id = fake.push_callback(ANNA, mid, "c:t:7")
     started = fake.push_bot_started(603, "INV-7F3K", first_name="Вера", last_name="Иванова")
@@ -290,11 +287,10 @@ async def test_long_poll_parses_message_callback_and_deep_link(fake: FakeMax, bo
 
 
 async def test_only_buttons_on_the_message_can_be_pressed(fake: FakeMax, bot: Bot) -> None:
-    sent = await bot.send_message(user_id=ANNA, text="Карточка", attachments=[alert_keyboard()])
-    assert sent is not None
+    mid = await send_card(bot)
     with pytest.raises(LookupError):
-        fake.push_callback(ANNA, sent.message.body.mid, "c:r:999")
-    fake.push_callback(ANNA, sent.message.body.mid, "c:r:999", forged=True)
+        fake.push_callback(ANNA, mid, "c:r:999")
+    fake.push_callback(ANNA, mid, "c:r:999", forged=True)
     (forged,) = await poll(bot)
     assert forged.callback.payload == "c:r:999"
 
@@ -316,9 +312,7 @@ async def test_poll_filters_types_and_replays_an_unconfirmed_batch(
 async def test_callback_answer_with_notification_then_refused_twice(
     fake: FakeMax, bot: Bot
 ) -> None:
-    sent = await bot.send_message(user_id=ANNA, text="Карточка", attachments=[alert_keyboard()])
-    assert sent is not None
-    callback_id = fake.push_callback(ANNA, sent.message.body.mid, "c:t:7")
+    callback_id = fake.push_callback(ANNA, await send_card(bot), "c:t:7")
     answer = await bot.send_callback(callback_id=callback_id, notification="Взято в работу")
     assert answer.success
     assert fake.notifications == [(ANNA, "Взято в работу")]
@@ -330,9 +324,7 @@ async def test_callback_answer_with_notification_then_refused_twice(
 async def test_callback_answer_edits_the_card_and_keeps_its_buttons(
     fake: FakeMax, bot: Bot, clock: ManualClock
 ) -> None:
-    sent = await bot.send_message(user_id=ANNA, text="Карточка", attachments=[alert_keyboard()])
-    assert sent is not None
-    mid = sent.message.body.mid
+    mid = await send_card(bot)
     fake.push_callback(ANNA, mid, "c:t:7")
     (pressed,) = await poll(bot)
     clock.advance(1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,14 +20,7 @@ from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Agency, CollectorPage, Page
 
-
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.upper().startswith("OTKLIK"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("clean_env")  # a fresh directory, no OTKLIK settings
 
 
 def _database(path: Path) -> str:

@@ -18,18 +18,9 @@ import pytest
 from openpyxl import load_workbook
 
 from sandbox.runner import Sandbox
+from tests.app_support import COMPLAINT, LEAD
 
 pytestmark = pytest.mark.e2e
-
-LEAD = 701
-COMPLAINT = {
-    "page": 1001,
-    "post": 10,
-    "id": 11,
-    "from_id": 7001,
-    "name": "Мария К.",
-    "text": "Яма у дома 5 по ул. Ленина, когда заделаете?",
-}
 
 
 def _photos(sandbox: Sandbox) -> list[str]:

@@ -142,40 +142,28 @@ def _figures(agency: str, **kw: int | float | None) -> AgencyFigures:
     return AgencyFigures(**base)  # type: ignore[arg-type]
 
 
+def _all_answered(
+    agency: str, n: int, *, median_s: int, good: int, otpiski: int = 0
+) -> AgencyFigures:
+    """``n`` complaints, every one answered in time and rated, ``good`` of them on substance."""
+    return _figures(
+        agency,
+        complaints=n,
+        answered=n,
+        on_time=n,
+        measured=n,
+        rated=n,
+        median_working_s=median_s,
+        good=good,
+        otpiski=otpiski,
+    )
+
+
 def test_ranking_counts_otpiski_and_needs_enough_complaints() -> None:
     """The fastest agency whose only answer was an отписка used to be «лучше всех»."""
-    fast_otpiska = _figures(
-        "fast",
-        complaints=3,
-        answered=3,
-        on_time=3,
-        measured=3,
-        median_working_s=300,
-        otpiski=3,
-        rated=3,
-        good=0,
-    )
-    slower_real = _figures(
-        "real",
-        complaints=3,
-        answered=3,
-        on_time=3,
-        measured=3,
-        median_working_s=7200,
-        otpiski=0,
-        rated=3,
-        good=3,
-    )
-    lucky_one = _figures(
-        "one",
-        complaints=1,
-        answered=1,
-        on_time=1,
-        measured=1,
-        median_working_s=60,
-        rated=1,
-        good=1,
-    )
+    fast_otpiska = _all_answered("fast", 3, median_s=300, good=0, otpiski=3)
+    slower_real = _all_answered("real", 3, median_s=7200, good=3)
+    lucky_one = _all_answered("one", 1, median_s=60, good=1)
     weekly = RankRule(min_complaints=3)
     ranked = rank_agencies([fast_otpiska, lucky_one, slower_real], weekly)
     assert [r.agency_id for r in ranked] == ["real", "fast", "one"]

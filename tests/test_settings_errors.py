@@ -5,20 +5,13 @@ zero period, a quota below one) is refused naming the variable and what it must 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from config.settings import Settings, settings_problems
 
-
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.upper().startswith("OTKLIK"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")  # a fresh directory, no OTKLIK settings
 
 
 def tokens(s: Settings) -> list[str]:

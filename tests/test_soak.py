@@ -8,7 +8,7 @@ the invariants of ``bench/soak_check.py`` must hold throughout:
 * every change of a complaint reaches everyone who holds its card, and each card ends up
   showing the complaint's final state;
 * no outbox row is ``sent`` without its Bot API call;
-* nothing is nudged or escalated about a deleted comment;
+* a deleted comment closes its complaint, and nothing is nudged or escalated about it;
 * the same seed at two speeds ends the same;
 * every command and button press gets its reply.
 

@@ -2,8 +2,9 @@
 that has nothing new to handle.
 
 For each page count in ``--pages`` the benchmark starts the fake VK and the fake Telegram in
-this process, on the real clock (speed 1), with a world of that many pages and a few posts
-each and no comments at all, then starts the real ``otklik run`` as a child process in real
+this process, on the real clock (speed 1), with a world of that many pages, 30 posts each
+by default (``--posts-per-page``: two weeks of posts, what a real install watches) and no
+comments at all, then starts the real ``otklik run`` as a child process in real
 mode pointed at them (``OTKLIK__VK__API_BASE``, ``OTKLIK__TELEGRAM__API_BASE``), with the
 default SQLite database (``./data/otklik.db`` in a temporary directory) and default settings
 otherwise: one service token per 2,000 pages (``--tokens``), the metrics server on a free port.
@@ -177,8 +178,8 @@ async def run_one(
     for i, gid in enumerate(group_ids):
         vk.add_group(gid, f"Администрация №{i}", f"idle{gid}")
         for j in range(posts_per_page):
-            # Posts of the last three days, none near the end of the 14-day watch window.
-            age_h = 1 + (i * 7 + j * 23) % 72
+            # Posts of the last 13 days, none near the end of the 14-day watch window.
+            age_h = 1 + (i * 7 + j * 23) % (13 * 24)
             vk.add_post(gid, at=now - timedelta(hours=age_h), text=f"Новости района №{j}")
     n_tokens = tokens or max(1, math.ceil(pages / PAGES_PER_TOKEN))
     keys = [f"idle-token-{k}" for k in range(n_tokens)]
@@ -345,7 +346,9 @@ def main() -> int:
     ap.add_argument("--pages", type=int, nargs="+", default=[CPU_FLOOR_PAGES, RSS_FLOOR_PAGES])
     ap.add_argument("--seconds", type=float, default=90.0, help="real seconds measured per run")
     ap.add_argument("--json", action="store_true", help="print only the JSON line")
-    ap.add_argument("--posts-per-page", type=int, default=3)
+    ap.add_argument(
+        "--posts-per-page", type=int, default=30, help="posts of the last 13 days, per page"
+    )
     ap.add_argument(
         "--tokens",
         type=int,

@@ -66,7 +66,7 @@ from bench.soak_plan import Plan, Step, make_plan
 from bot import texts
 from bot.keyboards import Act, AssignCb, ComplaintCb
 from config.clock import VirtualClock
-from config.settings import Settings
+from config.settings import Settings, VKSettings
 from sandbox.fake_telegram import FakeTelegram, FaultKind, TgCall
 from sandbox.fake_vk import FakeVK
 from sandbox.runner import Sandbox
@@ -131,6 +131,10 @@ class SoakSandbox(Sandbox):
         self.vk = FakeVK(self.clock)
         self.tg = FakeTelegram(self.clock)
         self.lp_pages = plan.lp_pages
+        #: Real seconds the fake holds a long poll (it honours ``wait`` in real time) and a
+        #: stopping app waits for the poll in hand: 1 s keeps restarts short during the soak
+        #: (events still come at once); the idle measurement uses the product's default.
+        self.longpoll_wait_s = 1
 
     async def __aenter__(self) -> SoakSandbox:
         await super().__aenter__()
@@ -139,9 +143,8 @@ class SoakSandbox(Sandbox):
     def settings(self) -> Settings:
         s = super().settings()
         tokens = {gid: SecretStr(f"soak-group-{gid}") for gid in self.lp_pages}
-        # The fake holds a long poll for ``wait`` real seconds and a stopping app waits for
-        # the poll in hand: 1 s keeps a restart short (events still come at once).
-        vk = s.vk.model_copy(update={"community_tokens": tokens, "longpoll_wait_s": 1})
+        update = {"community_tokens": tokens, "longpoll_wait_s": self.longpoll_wait_s}
+        vk = s.vk.model_copy(update=update)
         return s.model_copy(update={"vk": vk})
 
     def _populate(self) -> None:
@@ -632,6 +635,8 @@ async def run_plan(
             # sandbox's texts are generated).
             await asyncio.to_thread(_dump_calls, workdir / "telegram_calls.jsonl", sb.tg.calls)
             if idle_s > 0:
+                watch.cancel()  # the probe's own ticks are not the app's cost
+                sb.longpoll_wait_s = VKSettings().longpoll_wait_s
                 idle_share = await _idle(sb, idle_s, log)
         finally:
             watch.cancel()

@@ -24,6 +24,8 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Row,
+    Select,
+    and_,
     any_,
     bindparam,
     delete,
@@ -31,7 +33,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -65,6 +66,14 @@ from storage.outbox import enqueue
 log = logging.getLogger(__name__)
 
 PERSIST_EVERY_S = 60.0
+# SQLite lets one connection write at a time and queues nobody: a writer that finds the lock
+# taken polls it every 100 ms until its busy timeout.  While the collector has a backlog (the
+# first look at a big region stores batches for minutes) its transactions come back to back,
+# a few milliseconds apart, so every other writer starved: the heartbeat failed and /healthz
+# said degraded during start-up (issue 11).  After this long of writing with no pause, the
+# sink leaves the lock free for a poll (real seconds; ~7% of the storing time at most).
+WRITE_STREAK_S = 2.0
+WRITE_PAUSE_S = 0.15
 # Real seconds a hand-over waits for the requests in flight before starting over instead.
 HANDOVER_WAIT_S = 20.0
 
@@ -145,6 +154,9 @@ class CollectionService:
         self.rebuilds = 0  # lease changes that had to start over from storage
         self.load_s = 0.0  # real seconds the first load took (start-up cost)
         self._started: float | None = None  # while the first look is under way
+        self._sqlite = False  # (known after the first batch stored)
+        self._wrote_at = 0.0  # real time the last batch's transaction ended
+        self._streak_from = 0.0  # ... and since when they came with no pause
         # What :meth:`persist` last stored, so it writes only what changed.
         self._written: dict[int, tuple[object, ...]] = {}
         self._written_posts: dict[tuple[int, int], str] = {}
@@ -270,67 +282,53 @@ class CollectionService:
         horizon = now - timedelta(days=self.vk.watch_days)
         # Posts past the window are kept by a comment within it, or are dormant (issue 11).
         oldest = now - timedelta(days=self.collector.cfg.dormant_days)
-        page_q = select(Page.group_id, Page.max_seen_id)
-        columns = (
-            Post.owner_id,
-            Post.post_id,
-            Post.created_at,
-            Post.comments_count,
-            Post.unreachable_reason,
-        )
-        post_q = select(*columns).where(Post.created_at >= oldest)
-        active_q = (
-            select(Comment.owner_id, Comment.post_id, func.max(Comment.created_at))
-            .where(Comment.created_at >= horizon)
-            .group_by(Comment.owner_id, Comment.post_id)
-        )
-        page_rows: list[Row[int, int]] = []
-        posts: list[Row[int, int, datetime, int, str | None]] = []
-        active: dict[tuple[int, int], datetime] = {}
-        async with self.sessions() as session:
-            if everything:
-                page_rows.extend((await session.execute(page_q)).all())
-                posts.extend((await session.execute(post_q)).all())
-                for o, p, at in (await session.execute(active_q)).all():
-                    active[(o, p)] = at
-            else:
-                ids = sorted(gids)
-                for cond in _among(session, Page.group_id, ids):
-                    page_rows.extend((await session.execute(page_q.where(cond))).all())
-                for cond in _among(session, Post.owner_id, [-g for g in ids]):
-                    posts.extend((await session.execute(post_q.where(cond))).all())
-                for cond in _among(session, Comment.owner_id, [-g for g in ids]):
-                    for o, p, at in (await session.execute(active_q.where(cond))).all():
-                        active[(o, p)] = at
-            # Posts older than every window that residents still comment on.
-            missing = sorted(active.keys() - {(r[0], r[1]) for r in posts})
-            for i in range(0, len(missing), 400):
-                chunk = missing[i : i + 400]
-                q = select(*columns).where(tuple_(Post.owner_id, Post.post_id).in_(chunk))
-                posts.extend((await session.execute(q)).all())
-        max_seen = dict(page_rows)
-        by_page: dict[int, list[Row[int, int, datetime, int, str | None]]] = {}
-        for row in posts:
-            by_page.setdefault(-row[0], []).append(row)
+        ids = sorted(gids)
         collector = self.collector
-        for i, gid in enumerate(sorted(gids)):
-            if i % 1000 == 999:
-                # Let heartbeats and the workers run: 30,000 pages take seconds.  A page and
-                # its posts go in together, or its first-look wall.get would run without them.
-                await asyncio.sleep(0)
-            collector.add_page(
-                gid, max_seen_id=max_seen.get(gid) or 0, longpoll=gid in self.lp_clients
-            )
-            for owner_id, post_id, created_at, count, unreachable in by_page.get(gid, ()):
-                collector.add_known_post(
-                    owner_id,
-                    post_id,
-                    created_at,
-                    count,
-                    reachable=unreachable is None,
-                    active=active.get((owner_id, post_id)),
+        done = 0  # ids[:done] are added
+
+        def add_through(last: int, old: dict[int, list[_PostRow]]) -> None:
+            """Add the pages up to ``last`` not added yet, each with its old active posts."""
+            nonlocal done
+            while done < len(ids) and ids[done] <= last:
+                gid = ids[done]
+                done += 1
+                collector.add_page(
+                    gid, max_seen_id=max_seen.get(gid) or 0, longpoll=gid in self.lp_clients
                 )
-            self.pages.add(gid)
+                self.pages.add(gid)
+                for row in old.pop(gid, ()):
+                    _add_known(collector, row)
+
+        async with self.sessions() as session:
+            owners: list[list[int] | None] = [None]  # None: every page's
+            if not everything:
+                owners = list(_chunks(session, [-g for g in ids]))
+            page_q = select(Page.group_id, Page.max_seen_id)
+            max_seen: dict[int, int] = {}
+            for cond in [None] if everything else _among(session, Page.group_id, ids):
+                pq = page_q if cond is None else page_q.where(cond)
+                max_seen.update((g, m) for g, m in (await session.execute(pq)).all())
+            # Posts older than every window that residents still comment on (few).
+            old: dict[int, list[_PostRow]] = {}
+            for chunk in owners:
+                q = _posts_q(session, horizon, chunk).where(Post.created_at < oldest)
+                for row in (await session.execute(q)).all():
+                    old.setdefault(-row[0], []).append(row)
+            # The watched posts, streamed in page order a few thousand rows at a time: all
+            # of a big region's at once (as rows, then as the collector's state) was the
+            # peak of a restart's memory, which a process keeps (issue 11).  A page goes in
+            # with its first post, so it is never bootstrapped for want of its posts.
+            for chunk in owners:
+                q = _posts_q(session, horizon, chunk).where(Post.created_at >= oldest)
+                q = q.order_by(Post.owner_id.desc(), Post.post_id)
+                result = await session.stream(q.execution_options(yield_per=2000))
+                async for part in result.partitions():
+                    for row in part:
+                        gid = -row[0]
+                        if gid not in collector.pages:
+                            add_through(gid, old)
+                        _add_known(collector, row)
+        add_through(ids[-1], old)
         for gid in sorted(gids & self.lp_clients.keys()):
             ts = kv.get(f"vk:lp:{gid}", {}).get("ts")
             self.listeners[gid] = LongPollListener(
@@ -350,6 +348,16 @@ class CollectionService:
         for method in client.quota.limits:
             self.metrics.quota_left(client.key, method, client.quota.remaining(method, now) or 0)
 
+    async def _let_others_write(self) -> None:
+        """On SQLite, after ``WRITE_STREAK_S`` of storing batches back to back, leave the
+        write lock free for ``WRITE_PAUSE_S`` (see there)."""
+        now = time.monotonic()
+        if now - self._wrote_at >= WRITE_PAUSE_S:
+            self._streak_from = now  # the lock was free for a poll since our last write
+        elif self._sqlite and now - self._streak_from >= WRITE_STREAK_S:
+            await asyncio.sleep(WRITE_PAUSE_S)
+            self._streak_from = time.monotonic()
+
     def _started_up(self) -> None:
         """Once every page had its first look (stored): log it, and give back the memory
         start-up used for a while (an idle process is measured by its peak, issue 11)."""
@@ -360,9 +368,9 @@ class CollectionService:
         release_memory()
         after = rss_mb()
         log.info(
-            "collector: first look at %d page(s) stored in %.0f s, %d post(s) watched; "
-            "memory %.0f MB (%.0f MB before releasing start-up's)",
-            len(self.pages), took, self.collector.watched_posts(), after or 0, before or 0,
+            "collector: every page looked at (%d page(s), %d post(s) watched) %.0f s after "
+            "loading; memory %.0f MB (%.0f MB before releasing start-up's)",
+            len(self.pages), self.collector.watched_posts(), took, after or 0, before or 0,
         )  # fmt: skip
 
     async def sink(self, batch: Batch) -> None:
@@ -375,11 +383,13 @@ class CollectionService:
             return
         try:
             async with self._lock:
-                _t0 = time.monotonic()
-                async with self.sessions() as session, session.begin():
-                    result = await self.ingestor.ingest(session, batch)
-                _t1 = time.monotonic()
-                log.warning("TMPDEBUG sink %.2f s posts %d comments %d", _t1 - _t0, len(batch.posts), len(batch.comments))
+                await self._let_others_write()
+                try:
+                    async with self.sessions() as session, session.begin():
+                        self._sqlite = session.get_bind().dialect.name == "sqlite"
+                        result = await self.ingestor.ingest(session, batch)
+                finally:
+                    self._wrote_at = time.monotonic()
         except Exception as exc:
             self.collector.forget(batch)
             if self.metrics is not None:
@@ -852,6 +862,54 @@ def _among(
     if session.get_bind().dialect.name == "postgresql":
         return [column == any_(bindparam("ids", values, type_=ARRAY(BigInteger)))]
     return [column.in_(values[i : i + 500]) for i in range(0, len(values), 500)]
+
+
+# A stored post as the collector takes it: owner, id, created, comment count, why
+# unreachable, its newest comment within the watch window.
+_PostRow = Row[int, int, datetime, int, str | None, datetime | None]
+
+
+def _posts_q(
+    session: AsyncSession, horizon: datetime, owners: list[int] | None
+) -> Select[int, int, datetime, int, str | None, datetime | None]:
+    """Stored posts (of ``owners``' pages, every page's when None) with their newest comment
+    within the watch window (None: silent there), as plain columns."""
+    active = select(
+        Comment.owner_id, Comment.post_id, func.max(Comment.created_at).label("at")
+    ).where(Comment.created_at >= horizon)
+    if owners is not None:
+        active = active.where(_in(session, Comment.owner_id, owners))
+    newest = active.group_by(Comment.owner_id, Comment.post_id).subquery()
+    q = select(
+        Post.owner_id,
+        Post.post_id,
+        Post.created_at,
+        Post.comments_count,
+        Post.unreachable_reason,
+        newest.c.at,
+    ).outerjoin(newest, and_(newest.c.owner_id == Post.owner_id, newest.c.post_id == Post.post_id))
+    return q if owners is None else q.where(_in(session, Post.owner_id, owners))
+
+
+def _add_known(collector: Collector, row: _PostRow) -> None:
+    owner_id, post_id, created_at, count, unreachable, active = row
+    collector.add_known_post(
+        owner_id, post_id, created_at, count, reachable=unreachable is None, active=active
+    )
+
+
+def _chunks(session: AsyncSession, values: list[int]) -> list[list[int]]:
+    """``values`` in as few ``IN`` lists as the database takes (see :func:`_in`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [values]
+    return [values[i : i + 500] for i in range(0, len(values), 500)]
+
+
+def _in(session: AsyncSession, column: Any, values: list[int]) -> ColumnElement[bool]:
+    """``column IN values``: one array parameter on PostgreSQL, a list on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(BigInteger), unique=True))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datetime) -> str:

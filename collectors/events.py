@@ -48,6 +48,10 @@ class Batch:
     # The request failed (VK away, token out): nothing was looked at, so it is not a good
     # pass, however empty (issue 11).
     failed: bool = False
+    # Posts read in full with nothing of them in memory (the first read after a start): the
+    # ids of their live comments.  Storage compares them with what it holds, so a comment
+    # deleted or edited while Otklik was down is noticed (issue 11).
+    baselines: list[tuple[int, int, frozenset[int]]] = field(default_factory=list)
 
 
 def from_unix(ts: int | float) -> datetime:

@@ -386,6 +386,7 @@ class Ingestor:
                 # decided like any new one.
                 run.append(replace(ev, change=CommentChange.NEW))
         new.extend(await self._insert_comments(session, run, restored))
+        await self._baselines(session, batch, new, edits, deleted, restored)
         result.new_comments = len(new)
         # Repeats compare with comments' current texts, so edited complaints are re-listed.
         await reindex_edited(session, edits)
@@ -537,6 +538,52 @@ class Ingestor:
             restored.add(row.id)
             deleted.pop(row.id, None)
         return False
+
+    async def _baselines(
+        self,
+        session: AsyncSession,
+        batch: Batch,
+        new: list[tuple[CommentEvent, int]],
+        edits: dict[int, tuple[str, str]],
+        deleted: dict[int, datetime],
+        restored: set[int],
+    ) -> None:
+        """Posts read in full with nothing of them in the collector's memory (the first read
+        after a start): a stored live comment missing from the read was deleted while Otklik
+        was not looking, and one read with another text was edited meanwhile.  Without this
+        the first read would silently become the new baseline (issue 11)."""
+        if not batch.baselines:
+            return
+        fresh = {pk for _, pk in new}
+        read = {
+            (ev.owner_id, ev.post_id, ev.comment_id): ev
+            for ev in batch.comments
+            if ev.change is CommentChange.NEW
+        }
+        for owner_id, post_id, live in batch.baselines:
+            rows = (
+                await session.execute(
+                    select(Comment.id, Comment.comment_id, Comment.text).where(
+                        Comment.owner_id == owner_id,
+                        Comment.post_id == post_id,
+                        Comment.deleted.is_(False),
+                    )
+                )
+            ).all()
+            for pk, comment_id, stored_text in rows:
+                if pk in fresh:
+                    continue
+                if comment_id not in live:
+                    gone = CommentEvent(
+                        owner_id, post_id, comment_id, 0, "", self.clock.now(),
+                        change=CommentChange.DELETE,
+                    )  # fmt: skip
+                    await self._apply_change(session, gone, edits, deleted, restored)
+                    continue
+                ev = read.get((owner_id, post_id, comment_id))
+                if ev is not None and ev.text != stored_text and pk not in edits:
+                    edit = replace(ev, change=CommentChange.EDIT)
+                    await self._apply_change(session, edit, edits, deleted, restored)
 
     async def _load_first_looks(self, session: AsyncSession, groups: set[int]) -> None:
         """When Otklik first looked at each of ``groups`` (cached: it never changes).  A page

@@ -1,0 +1,82 @@
+"""Changes made on VK while Otklik was down (issue 11, found by the soak): the first read of
+a post after a start is compared with storage, so a deletion closes its complaint and an edit
+reaches the official's card, on polled pages as on Long Poll ones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sandbox.runner import Sandbox
+from sandbox.scenario import Scenario
+from storage.db import make_engine, make_session_factory
+from storage.models import Comment, Complaint
+from tests.conftest import BASE_SCENARIO
+
+pytestmark = pytest.mark.e2e
+
+T0 = datetime.fromisoformat("2026-11-23T08:05:00+03:00")
+TEXT = "Яма у дома 5 по ул. Ленина, когда заделаете?"
+
+
+async def stored(sb: Sandbox) -> tuple[bool, str, str]:
+    engine = make_engine(sb.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            row = (
+                await session.execute(
+                    select(Comment.deleted, Comment.text, Complaint.status).join(
+                        Complaint, Complaint.comment_pk == Comment.id
+                    )
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    return bool(row[0]), str(row[1]), str(row[2])
+
+
+async def run_with_change_while_down(tmp_path: Path, change: str) -> Sandbox:
+    scenario = Scenario.model_validate(
+        {**BASE_SCENARIO, "end": "2026-11-23T12:00:00+03:00", "events": []}
+    )
+    sb = Sandbox(scenario, workdir=tmp_path, speed=600)
+    await sb.__aenter__()
+    sb.vk.add_comment(1001, 10, at=T0, from_id=7001, text=TEXT)
+    await sb.run_app(T0 + timedelta(minutes=10))  # seen and alerted, then the app stops
+    if change == "delete":
+        sb.vk.delete_comment(1001, 11, at=sb.clock.now())
+    else:
+        sb.vk.edit_comment(1001, 11, at=sb.clock.now(), text=TEXT + " Подъезд 2, у шлагбаума.")
+        # An edit moves no count: the post is read again when something else happens on it.
+        sb.vk.add_comment(1001, 10, at=sb.clock.now(), from_id=7002, text="Тоже видел эту яму")
+    await sb.run_app(T0 + timedelta(minutes=60))
+    return sb
+
+
+async def test_a_comment_deleted_while_otklik_was_down_closes_its_complaint(
+    tmp_path: Path,
+) -> None:
+    sb = await run_with_change_while_down(tmp_path, "delete")
+    try:
+        deleted, _, status = await stored(sb)
+        assert deleted and status == "deleted"
+        # The official's card says so: no nudge or escalation about a comment that is gone.
+        edits = [c for c in sb.tg.calls if c.chat_id == 501 and c.method == "editMessageText"]
+        assert any("удалён" in (c.text or "") for c in edits)
+    finally:
+        await sb.__aexit__(None, None, None)
+
+
+async def test_an_edit_made_while_otklik_was_down_reaches_the_card(tmp_path: Path) -> None:
+    sb = await run_with_change_while_down(tmp_path, "edit")
+    try:
+        deleted, text, status = await stored(sb)
+        assert not deleted and status == "open"
+        assert text.endswith("Подъезд 2, у шлагбаума.")
+        official = [c for c in sb.tg.calls if c.chat_id == 501 and c.status == 200]
+        assert any("у шлагбаума" in (c.text or "") for c in official)
+    finally:
+        await sb.__aexit__(None, None, None)

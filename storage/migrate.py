@@ -27,6 +27,22 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent; safe on every start)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    """Bring the schema to ``revision`` (idempotent; safe on every start).
+
+    On SQLite, Alembic's batch mode rebuilds a table (copy, drop, rename) to change it; with
+    foreign keys enforced, dropping a table that other rows point at fails («FOREIGN KEY
+    constraint failed»), so an existing database could not be upgraded.  Enforcement is off
+    for the migration (the pragma works only outside a transaction) and on again after, as
+    Alembic's documentation advises."""
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as conn:
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()  # no transaction is open at the driver: only ends autobegin
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, revision)
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()

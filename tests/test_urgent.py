@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, select, text
 
 from bot.scheduler import JobDeps
 from bot.sla_watch import SlaPass, check_sla
@@ -355,7 +355,33 @@ async def test_the_migration_keeps_what_old_rows_mean(db_url: str) -> None:
                 },
             ):
                 await conn.execute(old.tables["complaints"].insert().values(**row))
+            # A message about complaint 1: on SQLite the batch rebuild of ``complaints`` must
+            # not trip over the rows that point at it (it did, «FOREIGN KEY constraint failed»).
+            await conn.run_sync(lambda sync: old.reflect(sync, only=["outbox"]))
+            await conn.execute(
+                old.tables["outbox"]
+                .insert()
+                .values(
+                    dedupe_key="alert:1:501",
+                    chat_id=501,
+                    kind="alert",
+                    complaint_id=1,
+                    payload={},
+                    status="sent",
+                    attempts=1,
+                    created_at=T0,
+                    next_attempt_at=T0,
+                )
+            )
         await upgrade(engine)
+        async with engine.connect() as conn:
+            linked = await conn.scalar(
+                text("SELECT complaint_id FROM outbox WHERE dedupe_key = 'alert:1:501'")
+            )
+            assert linked == 1
+            if engine.dialect.name == "sqlite":
+                assert (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all() == []
+                assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
         sessions = make_session_factory(engine)
         async with sessions() as s:
             plain_c, reopened = (await s.get(Complaint, 1)), (await s.get(Complaint, 2))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import SimpleNamespace
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 import jconfig
@@ -35,7 +36,7 @@ from vkbottle_types.objects import WallWallpostFull as Post
 from vkbottle_types.responses import groups as groups_r
 from vkbottle_types.responses import wall as wall_r
 
-from collectors.collector import CHECK_FIELDS, PostState, _comments_params
+from collectors.collector import CHECK_FIELDS, _comments_params
 from collectors.vk_client import VkSession, execute_code
 from config.clock import ManualClock
 from sandbox.fake_vk import FakeVK, VKLimits
@@ -330,7 +331,8 @@ def build_region(fake: FakeVK, clock: ManualClock) -> Region:
 
 def comments_params(post_id: int, *, offset: int = 0, thread: int | None = None) -> dict[str, Any]:
     """wall.getComments exactly as the collector asks: its own parameters."""
-    return _comments_params(PostState(OWNER, post_id, created=0.0), offset, thread)
+    post = cast("Any", SimpleNamespace(owner_id=OWNER, post_id=post_id))  # all it reads
+    return _comments_params(post, offset, thread)
 
 
 # --------------------------------------------------------------------------- tests

@@ -85,8 +85,7 @@ HELP_LINE: Final = "/{command} — {description}"
 NOT_ALLOWED: Final = "Эта команда вам недоступна."
 #: Issue 14: a refusal says what was refused, why, and who can do it.
 NOT_ALLOWED_WHO: Final = (
-    "Команда /{command} ({what}) вам недоступна: её выполняют {roles}. "
-    "Ваши команды — /help."
+    "Команда /{command} ({what}) вам недоступна: её выполняют {roles}. Ваши команды — /help."
 )
 NOT_ALLOWED_NOBODY: Final = "Команды /{command} нет. Ваши команды — /help."
 #: Nominative plural, for «её выполняют …».
@@ -119,9 +118,7 @@ DB_BUSY: Final = (
 )
 BAD_COMPLAINT_ID: Final = "Укажите номер жалобы числом, например: {example}"
 NO_SUCH_COMPLAINT: Final = "Жалоба №{id} не найдена."
-NO_SUCH_COMPLAINT_IN_REGION: Final = (
-    "Жалоба №{id} есть, но она не из вашего региона ({region})."
-)
+NO_SUCH_COMPLAINT_IN_REGION: Final = "Жалоба №{id} есть, но она не из вашего региона ({region})."
 ALREADY_CLOSED: Final = "Жалоба №{id} уже закрыта (статус: {status})."
 RESOLVED_OK: Final = "Жалоба №{id} закрыта как решённая."
 DISMISSED_OK: Final = "Жалоба №{id} отмечена как «не жалоба»."
@@ -216,9 +213,7 @@ ORPHAN_COMPLAINT: Final = (
     '<a href="{url}">Открыть комментарий ВКонтакте</a>'
 )
 ORPHAN_NO_OFFICIAL: Final = "у ведомства «{agency}» нет исполнителя в боте"
-ORPHAN_BLOCKED: Final = (
-    "исполнитель ведомства «{agency}» заблокировал бота или ещё не открыл его"
-)
+ORPHAN_BLOCKED: Final = "исполнитель ведомства «{agency}» заблокировал бота или ещё не открыл его"
 ORPHAN_BLOCKED_MANY: Final = (
     "исполнители ведомства «{agency}» заблокировали бота или ещё не открыли его"
 )
@@ -238,9 +233,7 @@ DIGEST_EMPTY: Final = "Вчера жалоб не было."
 DIGEST_COUNTS: Final = "Жалоб: <b>{complaints}</b>, с первым ответом: <b>{answered}</b>"
 DIGEST_DELETED: Final = ", закрыто (комментарий удалён автором): <b>{n}</b>"
 DIGEST_ON_TIME: Final = "Первый ответ в срок: <b>{share}</b> ({on_time} из {measured})"
-DIGEST_TIMES: Final = (
-    "Первый ответ, рабочее время: медиана <b>{median}</b>, 90% — до <b>{p90}</b>"
-)
+DIGEST_TIMES: Final = "Первый ответ, рабочее время: медиана <b>{median}</b>, 90% — до <b>{p90}</b>"
 DIGEST_TIMES_CAL: Final = "Первый ответ, календарное время: медиана {median}, 90% — до {p90}"
 DIGEST_OTPISKI: Final = "Отписки среди первых ответов: <b>{share}</b> ({n} из {rated})"
 DIGEST_REOPENED: Final = (
@@ -516,9 +509,7 @@ STATS: Final = (
     "{deleted}"
 )
 #: Issue 14: a reopen has its own clock and its own figure.
-STATS_REOPENED: Final = (
-    "\nПереоткрыто: {n}, ответ после переоткрытия — медиана {median}"
-)
+STATS_REOPENED: Final = "\nПереоткрыто: {n}, ответ после переоткрытия — медиана {median}"
 #: Issue 14: working time always says so; calendar time beside it where it helps.
 WORKING_TIME: Final = "{working} рабочего времени"
 WORKING_AND_CALENDAR: Final = "{working} рабочего времени (календарно {calendar})"
@@ -634,8 +625,7 @@ CLI_STATUS_THRESHOLD: Final = (
 CLI_VK_SILENT: Final = "Запросы к ВКонтакте: сборщик ещё ни разу не отчитался (он запущен?)"
 CLI_VK_OK: Final = "Запросы к ВКонтакте: проходят, последний успешный — {last}"
 CLI_VK_FAILING: Final = (
-    "⚠ ВКонтакте не отвечает: {n} запросов подряд с ошибкой ({error}), "
-    "последний успешный — {last}"
+    "⚠ ВКонтакте не отвечает: {n} запросов подряд с ошибкой ({error}), последний успешный — {last}"
 )
 CLI_VK_TOKENS: Final = "Токены ВКонтакте: работают {usable} из {total}"
 CLI_WINDOW: Final = (

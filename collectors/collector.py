@@ -611,8 +611,10 @@ class _Fifo:
         self._gid.append(gid)
         self._pid.append(pid)
 
-    def popleft(self) -> Entry:
-        entry = self[0]
+    def last_due(self) -> float:
+        return self._due[-1] if len(self._due) > self._head else -math.inf
+
+    def popleft(self) -> None:
         self._head += 1
         if self._head == len(self._due):
             for col in (self._due, self._seq, self._gid, self._pid):
@@ -622,7 +624,6 @@ class _Fifo:
             for col in (self._due, self._seq, self._gid, self._pid):
                 del col[: self._head]
             self._head = 0
-        return entry
 
 
 class Collector:
@@ -1007,7 +1008,7 @@ class Collector:
         post.seq = self._seq
         entry = (due, self._seq, CHECK, -post.owner_id, post.post_id)
         queue = self._hot if post.period == self.cfg.hot_period_s else self._cold
-        if queue and queue[-1][0] > due:
+        if queue.last_due() > due:
             heapq.heappush(self._soon, entry)
         else:
             queue.append(entry)
@@ -1068,9 +1069,12 @@ class Collector:
         return heap[0] if heap else None
 
     def _fifo_head(self, fifo: _Fifo) -> Entry | None:
-        while fifo and self._live(fifo[0]) is None:
+        while fifo:
+            entry = fifo[0]
+            if self._live(entry) is not None:
+                return entry
             fifo.popleft()
-        return fifo[0] if fifo else None
+        return None
 
     def _heads(self) -> list[Entry | None]:
         """The earliest live entry of each source (``SOURCE_NAMES``)."""
@@ -1086,9 +1090,10 @@ class Collector:
         """The earliest live entry of ``source`` with what it is for."""
         q = self._queues[source]
         while q:
-            target = self._live(q[0])
+            entry = q[0]
+            target = self._live(entry)
             if target is not None:
-                return q[0], target
+                return entry, target
             self._pop(source)
         return None
 

@@ -27,8 +27,9 @@ from matcher.quality import rate_answer
 from sandbox.runner import Sandbox
 from sandbox.scenario import Scenario
 from storage.actions import take
+from storage.db import make_engine
 from storage.ingest import Ingestor, IngestResult
-from storage.models import AuditEntry, Notification, Person
+from storage.models import AuditEntry, Comment, Notification, Person
 from tests.bot_harness import T0, Harness, buttons
 
 #: Roads go to the road service (official 502) wherever they are written; the rest of page
@@ -427,12 +428,25 @@ async def test_e2e_chatter_edited_into_a_complaint_reaches_the_official(
     async with Sandbox(scenario, workdir=tmp_path, speed=1000.0, db_url=db_url) as sandbox:
         await sandbox.run_app(scenario.end, stop_when=alerted)
         report = await sandbox.report()
+        engine = make_engine(sandbox.db_url)
+        try:
+            async with engine.connect() as conn:
+                edited_at = await conn.scalar(
+                    select(Comment.edited_at).where(Comment.comment_id == 11)
+                )
+        finally:
+            await engine.dispose()
     assert alerted()
     (complaint,) = report["complaints"]
     assert complaint["comment"] == 11 and complaint["topic"] == "housing"
-    # Its clock runs from when the edit was seen, not from the thanks at 08:05.
     created = datetime.fromisoformat(complaint["created_at"])
-    assert created >= datetime.fromisoformat("2026-11-23T08:20:00+03:00")
+    if edited_at is not None:
+        # The thanks was read first: the clock runs from when the edit was seen, not 08:05.
+        assert created >= datetime.fromisoformat("2026-11-23T08:20:00+03:00")
+    else:
+        # A busy machine let the collector read the comment only once it was already edited:
+        # it was a complaint when first seen, and its clock runs from when it was written.
+        assert created == datetime.fromisoformat("2026-11-23T08:05:00+03:00")
     alerts = [
         t for t in report["telegram"] if t["chat_id"] == 501 and t["method"] == "sendMessage"
     ]

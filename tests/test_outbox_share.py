@@ -124,12 +124,14 @@ async def test_two_senders_share_the_global_limit_and_split_the_chats(
     tasks = [asyncio.create_task(a.run(stop)), asyncio.create_task(beating(a, stop))]
     try:
         # The first sender works alone at the full rate for a while, then the second joins.
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while len(fake.sent()) < 10:
             assert time.monotonic() < deadline, "the first sender did not start"
             await asyncio.sleep(0.02)
         tasks += [asyncio.create_task(b.run(stop)), asyncio.create_task(beating(b, stop))]
-        deadline = time.monotonic() + 40
+        # A hang detector, not a speed target: fail only when nothing is sent for a whole minute
+        # (a busy machine slows the senders down, it must not fail the test).
+        last_left, stalled_since = -1, time.monotonic()
         while True:
             async with sessions() as s:
                 left = await s.scalar(
@@ -139,7 +141,9 @@ async def test_two_senders_share_the_global_limit_and_split_the_chats(
                 )
             if left == 0:
                 break
-            assert time.monotonic() < deadline, f"{left} messages not sent"
+            if left != last_left:
+                last_left, stalled_since = left or 0, time.monotonic()
+            assert time.monotonic() - stalled_since < 60, f"{left} messages not sent"
             await asyncio.sleep(0.1)
     finally:
         stop.set()

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.collecting import CollectionService, make_clients
+from bot.core.handling import Deps
 from bot.digest import warm_up as warm_up_reports
 from bot.faults import Backoff, db_fault, is_outage
 from bot.jobs import build_scheduler
@@ -130,6 +131,7 @@ def build_dispatcher(
         settings=settings,
         page_resolver=page_resolver,
         metrics=metrics,
+        deps=Deps(clock, registry, settings, metrics, {"page_resolver": page_resolver}),
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory, after_commit, metrics))
     dp.include_routers(*build_routers())

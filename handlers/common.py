@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.core.handling import Request
 from bot.menus import commands_for, roles_with
 from bot.render import local_time
 from matcher.topics import TOPIC_LABELS, Topic
@@ -44,11 +45,22 @@ async def gate(message: Message, person: Person | None, command: str) -> Person 
 
     The menu and the rights are one list (``bot.menus.ROLE_COMMANDS``), so what a person sees
     is exactly what they may run."""
+    return await _gate(message.answer, person, command)
+
+
+async def allowed(req: Request, command: str) -> Person | None:
+    """:func:`gate` for a messenger-neutral command (``bot.core.handling``)."""
+    return await _gate(req.reply, req.person, command)
+
+
+async def _gate(
+    answer: Callable[[str], Awaitable[object]], person: Person | None, command: str
+) -> Person | None:
     if person is None or not person.active:
-        await message.answer(texts.START_UNKNOWN)
+        await answer(texts.START_UNKNOWN)
         return None
     if command not in commands_for(person.role):
-        await message.answer(not_allowed_text(command))
+        await answer(not_allowed_text(command))
         return None
     return person
 

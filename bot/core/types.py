@@ -77,6 +77,7 @@ class Card:
     html: str
     keyboard: Keyboard | None = None
     media: Media | None = None
+    link_preview: bool = True  # False: a digest full of links shows no preview of the first
 
 
 class Delivery(StrEnum):

@@ -1,0 +1,93 @@
+"""Commands handled once for every messenger (issue 13).
+
+A feature module describes its commands as plain async functions of a :class:`Request`; each
+messenger's adapter turns an incoming command into a ``Request`` whose :class:`Conversation`
+knows how to answer on that messenger.  The handlers never see aiogram or maxapi types, so a
+command works the same on Telegram and on MAX, and is tested once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from bot.core.types import Card, Channel, Keyboard, Media
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.metrics import Metrics
+    from config.clock import Clock
+    from config.registry import Registry
+    from config.settings import Settings
+    from storage.models import Person
+
+
+class Conversation(Protocol):
+    """Where one incoming command came from, and how to answer it there."""
+
+    @property
+    def channel(self) -> Channel: ...
+
+    @property
+    def sender_id(self) -> int:
+        """The sender's id on this channel (Telegram user id, MAX user id)."""
+        ...
+
+    @property
+    def sender_name(self) -> str: ...
+
+    async def reply(self, card: Card) -> None:
+        """Answer in the chat the command came from (text, buttons, a chart or a file)."""
+        ...
+
+    async def refresh_menu(self, session: AsyncSession, person: Person) -> None:
+        """Show the person the commands of their role, as this messenger allows (Telegram: a
+        menu per chat; MAX: one list for the whole bot, so nothing per person)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What handlers may need beyond the session and the person: built once by the app and
+    handed to every request (never imported as a global)."""
+
+    clock: Clock
+    registry: Registry
+    settings: Settings | None = None
+    metrics: Metrics | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One command from one person, with the unit of work it runs in."""
+
+    convo: Conversation
+    session: AsyncSession
+    person: Person | None
+    deps: Deps
+    args: str = ""  # what follows the command, stripped
+
+    async def reply(
+        self,
+        html: str,
+        *,
+        keyboard: Keyboard | None = None,
+        media: Media | None = None,
+        link_preview: bool = True,
+    ) -> None:
+        """Shorthand for the usual answer: a text, optionally with buttons or an attachment."""
+        await self.convo.reply(Card(html, keyboard, media, link_preview))
+
+
+CommandFn = Callable[[Request], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature's commands (the neutral counterpart of one aiogram router)."""
+
+    name: str
+    commands: Mapping[str, CommandFn]

@@ -1,0 +1,1 @@
+"""The Telegram adapter (aiogram): updates in, neutral cards out (issue 13)."""

@@ -15,7 +15,7 @@ def build_routers() -> list[Router]:
         feature_router(start.FEATURE),
         moderation.build_router(),
         complaints.build_router(),
-        waiting.build_router(),
+        feature_router(waiting.FEATURE),
         admin.build_router(),
         feature_router(reports.FEATURE),
         fallback.build_router(),  # last: answers whatever nobody else handled

@@ -159,11 +159,25 @@ async def complaint_args(
 ) -> tuple[Person, int, str | None] | None:
     """``/<command> <id> [text]``, gated: (person, id, text), or None once the person has
     been told why not (no access, or no number where the id should be)."""
-    if (who := await gate(message, person, command.command)) is None:
+    return await _complaint_args(message.answer, person, command.command, command.args)
+
+
+async def request_complaint_args(req: Request) -> tuple[Person, int, str | None] | None:
+    """:func:`complaint_args` for a messenger-neutral command."""
+    return await _complaint_args(req.reply, req.person, req.command, req.args)
+
+
+async def _complaint_args(
+    answer: Callable[[str], Awaitable[object]],
+    person: Person | None,
+    command: str,
+    args: str | None,
+) -> tuple[Person, int, str | None] | None:
+    if (who := await _gate(answer, person, command)) is None:
         return None
-    complaint_id, rest = parse_complaint_id(command.args)
+    complaint_id, rest = parse_complaint_id(args)
     if complaint_id is None:
-        await message.answer(texts.BAD_COMPLAINT_ID.format(example=f"/{command.command} 12"))
+        await answer(texts.BAD_COMPLAINT_ID.format(example=f"/{command} 12"))
         return None
     return who, complaint_id, rest
 

@@ -2,68 +2,44 @@
 stands still until the resident writes back (ingest resumes it) or someone resumes it by hand.
 
 The alert's «Ждём ответа жителя» / «Возобновить срок» buttons do the same through
-``handlers.complaints``; both end in ``storage.actions``.
+``handlers.complaints``; both end in ``storage.actions``.  Written once for every messenger.
 """
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import texts
-from config.clock import Clock
-from config.registry import Registry
-from handlers.common import complaint_args, deadline_reply, outcome_text
+from bot.core.handling import Feature, Request
+from handlers.common import deadline_reply, outcome_text, request_complaint_args
 from storage.actions import Action, resume, wait_for_resident
-from storage.models import Person
 
 #: The reason shows on every card of the complaint: a sentence, not a letter.
 MAX_REASON = 300
 
 
-def build_router() -> Router:
-    router = Router(name="waiting")
+async def wait(req: Request) -> None:
+    """``/wait 12 уточняем адрес``: the reason is optional and shows on the cards."""
+    if (args := await request_complaint_args(req)) is None:
+        return
+    who, complaint_id, reason = args
+    if reason is not None and len(reason) > MAX_REASON:
+        await req.reply(texts.WAIT_REASON_TOO_LONG.format(limit=MAX_REASON))
+        return
+    result = await wait_for_resident(req.session, complaint_id, who, req.deps.clock.now(), reason)
+    done = texts.WAIT_OK.format(id=complaint_id)
+    await req.reply(await outcome_text(req.session, result, complaint_id, done, who, Action.WAIT))
 
-    @router.message(Command("wait"))
-    async def wait(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        """``/wait 12 уточняем адрес``: the reason is optional and shows on the cards."""
-        if (args := await complaint_args(message, command, person)) is None:
-            return
-        who, complaint_id, reason = args
-        if reason is not None and len(reason) > MAX_REASON:
-            await message.answer(texts.WAIT_REASON_TOO_LONG.format(limit=MAX_REASON))
-            return
-        result = await wait_for_resident(session, complaint_id, who, clock.now(), reason)
-        done = texts.WAIT_OK.format(id=complaint_id)
-        await message.answer(
-            await outcome_text(session, result, complaint_id, done, who, Action.WAIT)
+
+async def resume_(req: Request) -> None:
+    if (args := await request_complaint_args(req)) is None:
+        return
+    who, complaint_id, _ = args
+    now = req.deps.clock.now()
+    result = await resume(req.session, complaint_id, who, now, req.deps.registry)
+    await req.reply(
+        await deadline_reply(
+            req.session, result, complaint_id, who, texts.RESUME_OK, Action.RESUME
         )
+    )
 
-    @router.message(Command("resume"))
-    async def resume_(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-        registry: Registry,
-    ) -> None:
-        if (args := await complaint_args(message, command, person)) is None:
-            return
-        who, complaint_id, _ = args
-        result = await resume(session, complaint_id, who, clock.now(), registry)
-        await message.answer(
-            await deadline_reply(
-                session, result, complaint_id, who, texts.RESUME_OK, Action.RESUME
-            )
-        )
 
-    return router
+FEATURE = Feature("waiting", {"wait": wait, "resume": resume_})

@@ -68,6 +68,7 @@ class Request:
     session: AsyncSession
     person: Person | None
     deps: Deps
+    command: str = ""  # the command's name, without the slash
     args: str = ""  # what follows the command, stripped
 
     async def reply(

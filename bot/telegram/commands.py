@@ -83,7 +83,9 @@ def _serve(fn: CommandFn) -> Callable[..., Awaitable[None]]:
         bot: Bot,
     ) -> None:
         convo = TelegramConversation(message, bot)
-        await fn(Request(convo, session, person, deps, (command.args or "").strip()))
+        await fn(
+            Request(convo, session, person, deps, command.command, (command.args or "").strip())
+        )
 
     return handle
 

@@ -199,7 +199,12 @@ class _Staff:
     unreachable: bool = False
 
 
-async def _stored_people(settings: Settings, timeout_s: float) -> dict[int, _Staff]:
+def _who(telegram_id: int | None, max_user_id: int | None) -> str:
+    """One key for a person whether the registry or the database names them."""
+    return f"tg:{telegram_id}" if telegram_id is not None else f"max:{max_user_id}"
+
+
+async def _stored_people(settings: Settings, timeout_s: float) -> dict[str, _Staff]:
     """People as the database knows them (invited ones, who blocked the bot); nothing when
     there is no database yet or it cannot be read (its own check says why)."""
     try:
@@ -210,18 +215,29 @@ async def _stored_people(settings: Settings, timeout_s: float) -> dict[int, _Sta
         )
     except (ArgumentError, NoSuchModuleError):  # a bad OTKLIK__DB__URL: check_database says so
         return {}
-    query = text("SELECT telegram_id, role, agencies, region, active, unreachable FROM people")
+    # ``SELECT *``: a database not yet upgraded has no MAX columns (issue 13), only Telegram.
+    query = text("SELECT * FROM people")
     try:
 
-        async def read() -> dict[int, _Staff]:
+        async def read() -> dict[str, _Staff]:
             async with engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
+                rows = (await conn.execute(query)).mappings().all()
             out = {}
-            for tid, role, agencies, region, active, unreachable in rows:
+            for row in rows:
+                agencies = row["agencies"]
                 if isinstance(agencies, str):  # SQLite hands JSON back as text
                     agencies = json.loads(agencies or "[]")
-                out[int(tid)] = _Staff(
-                    str(role), tuple(agencies or ()), region, bool(active), bool(unreachable)
+                tg, max_id = row["telegram_id"], row.get("max_user_id")
+                # Reached nowhere: blocked (or absent) on every messenger.
+                unreachable = (tg is None or bool(row["unreachable"])) and (
+                    max_id is None or bool(row.get("max_unreachable"))
+                )
+                out[_who(tg, max_id)] = _Staff(
+                    str(row["role"]),
+                    tuple(agencies or ()),
+                    row["region"],
+                    bool(row["active"]),
+                    unreachable,
                 )
             return out
 
@@ -244,7 +260,8 @@ async def check_officials(settings: Settings, registry: Registry, timeout_s: flo
     exists, those invited and those who blocked the bot).  Otherwise its complaints go to the
     moderators (a warning); with no moderator or admin either they reach nobody (a failure)."""
     people = {
-        p.telegram_id: _Staff(p.role.value, tuple(p.agencies), p.region) for p in registry.people
+        _who(p.telegram_id, p.max_user_id): _Staff(p.role.value, tuple(p.agencies), p.region)
+        for p in registry.people
     }
     people.update(await _stored_people(settings, timeout_s))
     active = [p for p in people.values() if p.active]

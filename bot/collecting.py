@@ -60,7 +60,7 @@ from storage.collector_status import (
 )
 from storage.ingest import Ingestor
 from storage.leases import PageLeases
-from storage.models import CollectorPage, Comment, KeyValue, Page, Post
+from storage.models import CollectorPage, Comment, KeyValue, Page, Person, Post
 from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -484,24 +484,27 @@ class CollectionService:
                     [{"o": o, "p": p, "r": r} for (o, p), r in bad],
                 )
             for problem in problems:
-                self._notify_admins(session, problem, now)
+                await self._notify_admins(session, problem, now)
         for cov in changed:
             self._written[cov.group_id] = _written_state(cov)
         self._written_posts.update(bad)
 
-    def _notify_admins(self, session: AsyncSession, problem: TokenProblem, now: datetime) -> None:
+    async def _notify_admins(
+        self, session: AsyncSession, problem: TokenProblem, now: datetime
+    ) -> None:
         what = "отключён" if problem.fatal else "приостановлен (нужна капча/проверка)"
         text = (
             f"VK-токен {problem.token_hint} {what}: [{problem.code}] {problem.message}. "
             "Сбор продолжается на остальных токенах."
         )
-        for person in self.registry.people:
-            if str(person.role) != "admin":
-                continue
+        admins = await session.scalars(
+            select(Person.id).where(Person.role == "admin", Person.active.is_(True))
+        )
+        for admin in admins:
             enqueue(
                 session,
                 key=f"vk-token:{problem.token_key}:{problem.code}:{moscow_day(now)}",
-                chat_id=person.telegram_id,
+                chat_id=admin,
                 kind="admin",
                 now=now,
                 payload={"text": text},

@@ -490,22 +490,22 @@ async def send_daily_digests(deps: JobDeps, *, now: datetime, tz: str) -> list[i
             if local.time() < time(9, 0):
                 continue
             today = local.date().isoformat()
-            if not await mark_once(session, digest_kv_key(lead.telegram_id), {"day": today}):
+            if not await mark_once(session, digest_kv_key(lead.id), {"day": today}):
                 continue
             text, chart, data = await build_digest(session, lead, now)
             day = data.day.isoformat()
             enqueue(
                 session,
-                key=f"digest:{lead.telegram_id}:{day}",
-                chat_id=lead.telegram_id,
+                key=f"digest:{lead.id}:{day}",
+                chat_id=lead.id,
                 kind="digest",
                 payload={"text": text},
                 now=now,
             )
             enqueue(
                 session,
-                key=f"digest-chart:{lead.telegram_id}:{day}",
-                chat_id=lead.telegram_id,
+                key=f"digest-chart:{lead.id}:{day}",
+                chat_id=lead.id,
                 kind="photo",
                 payload=media_payload(
                     chart,
@@ -514,7 +514,7 @@ async def send_daily_digests(deps: JobDeps, *, now: datetime, tz: str) -> list[i
                 ),
                 now=now,
             )
-            sent.append(lead.telegram_id)
+            sent.append(lead.id)
     return sent
 
 
@@ -523,7 +523,7 @@ async def leads_in_zone(session: AsyncSession, tz: str) -> list[Person]:
     rows = await session.execute(
         select(Person)
         .where(Person.role == "lead", Person.active.is_not(False), Person.tz == tz)
-        .order_by(Person.telegram_id)
+        .order_by(Person.id)
     )
     return list(rows.scalars())
 

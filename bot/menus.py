@@ -74,6 +74,8 @@ async def set_default_menu(bot: Bot) -> None:
 
 async def set_menu(bot: Bot, session: AsyncSession, person: Person) -> None:
     """Show ``person`` their role's menu (skipped when the same menu is already set)."""
+    if person.telegram_id is None:
+        return  # not on Telegram: nothing to show there
     names = commands_for(person.role) if person.active else []
     key = f"menu:{person.telegram_id}"
     stored = await session.get(KeyValue, key)

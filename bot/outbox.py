@@ -394,10 +394,10 @@ class OutboxSender:
                 if self._mine(row.chat_id):
                     by_chat.setdefault(row.chat_id, []).append(row)
             people = {
-                p.telegram_id: p
+                p.id: p
                 for p in (
                     await session.execute(
-                        select(Person).where(Person.telegram_id.in_(list(by_chat)))
+                        select(Person).where(Person.id.in_(list(by_chat)))
                     )
                 ).scalars()
             }
@@ -1179,7 +1179,7 @@ async def _names(session: AsyncSession, *ids: int | None) -> dict[int, str]:
     if not wanted:
         return {}
     rows = await session.execute(
-        select(Person.telegram_id, Person.name).where(Person.telegram_id.in_(wanted))
+        select(Person.id, Person.name).where(Person.id.in_(wanted))
     )
     return dict(rows.all())
 
@@ -1193,7 +1193,7 @@ async def unreachable_people(session: AsyncSession) -> list[Person]:
 async def clear_unreachable(session: AsyncSession, chat_id: int) -> None:
     """The person wrote to the bot again, so it can reach them."""
     await session.execute(
-        update(Person).where(Person.telegram_id == chat_id).values(unreachable=False)
+        update(Person).where(Person.id == chat_id).values(unreachable=False)
     )
 
 

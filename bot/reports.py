@@ -535,7 +535,7 @@ async def send_weekly_reports(deps: JobDeps, *, now: datetime, tz: str) -> list[
             if local.weekday() != 0 or local.time() < time(9, 0):
                 continue
             week = last_full_week(now, lead.tz)
-            key = f"weekly:last:{lead.telegram_id}"
+            key = f"weekly:last:{lead.id}"
             if not await mark_once(session, key, {"week": week.label}):
                 continue
             scope = await scope_of(session, lead)
@@ -555,13 +555,13 @@ async def send_weekly_reports(deps: JobDeps, *, now: datetime, tz: str) -> list[
             ):
                 enqueue(
                     session,
-                    key=f"{key_prefix}:{lead.telegram_id}:{week.label}",
-                    chat_id=lead.telegram_id,
+                    key=f"{key_prefix}:{lead.id}:{week.label}",
+                    chat_id=lead.id,
                     kind=kind,
                     payload=media_payload(*payload),
                     now=now,
                 )
-            sent.append(lead.telegram_id)
+            sent.append(lead.id)
     return sent
 
 

@@ -79,7 +79,7 @@ class Staff:
 
     def in_charge(self, people: list[Person], agency_id: str) -> list[Person]:
         """Those of ``people`` whose region or agencies cover the agency."""
-        return [p for p in people if in_scope(self.scopes.get(p.telegram_id), agency_id)]
+        return [p for p in people if in_scope(self.scopes.get(p.id), agency_id)]
 
     def officials_of(self, agency_id: str, taken_by: int | None = None) -> list[Person]:
         """The agency's officials, plus whoever pressed «В работу» if not among them."""
@@ -96,9 +96,9 @@ async def load_staff(session: AsyncSession) -> Staff:
     everyone: dict[int, Person] = {}
     for p in people:
         by_role.setdefault(p.role, []).append(p)
-        everyone[p.telegram_id] = p
+        everyone[p.id] = p
     moderators, leads = by_role.get("moderator", []), by_role.get("lead", [])
-    scopes = {p.telegram_id: await scope_of(session, p) for p in [*moderators, *leads]}
+    scopes = {p.id: await scope_of(session, p) for p in [*moderators, *leads]}
     return Staff(
         officials=by_role.get("official", []),
         moderators=moderators,
@@ -222,7 +222,7 @@ def _check_one(
                     body = urgent + texts.SLA_NUDGE_LATE.format(
                         id=c.id, agency=agency, due=local_time(d.due_at, p.tz), text=text, url=url
                     )
-                _queue(session, "nudge", c, clock_no, p.telegram_id, body, now)
+                _queue(session, "nudge", c, clock_no, p.id, body, now)
             c.nudged_at = now
             result.nudged.append(c.id)
             result.told[("nudge", c.id)] = len(officials)
@@ -240,7 +240,7 @@ def _check_one(
                     text=text,
                     url=url,
                 )
-                _queue(session, "escalation", c, clock_no, p.telegram_id, body, now)
+                _queue(session, "escalation", c, clock_no, p.id, body, now)
             c.escalated_at = now
             result.escalated.append(c.id)
             result.told[("escalation", c.id)] = len(in_charge)
@@ -259,7 +259,7 @@ def _check_one(
                     text=text,
                     url=url,
                 )
-                _queue(session, "escalation_lead", c, clock_no, p.telegram_id, body, now)
+                _queue(session, "escalation_lead", c, clock_no, p.id, body, now)
             c.escalated_lead_at = now
             result.escalated_lead.append(c.id)
             result.told[("escalation_lead", c.id)] = len(leads)
@@ -292,7 +292,7 @@ def _check_solution(
         body = texts.SLA_SOLUTION_BREACH.format(
             id=c.id, agency=agency, due=local_time(due, p.tz), url=url
         )
-        _queue(session, "solution_breach", c, 0, p.telegram_id, body, now)
+        _queue(session, "solution_breach", c, 0, p.id, body, now)
     c.solution_breached_at = now
     result.solution_breached.append(c.id)
     result.told[("solution_breach", c.id)] = len(in_charge)

@@ -93,8 +93,8 @@ async def check_spikes(
                     continue
                 enqueue(
                     session,
-                    key=f"spike:{area}:{topic}:{day}:{lead.telegram_id}",
-                    chat_id=lead.telegram_id,
+                    key=f"spike:{area}:{topic}:{day}:{lead.id}",
+                    chat_id=lead.id,
                     kind="spike",
                     payload={"text": body},
                     now=now,

@@ -545,8 +545,27 @@ JOINED: Final = "Добро пожаловать в «Отклик», {name}! В
 ALREADY_JOINED: Final = "Вы уже подключены к «Отклику» как {role}."
 
 USERS_TITLE: Final = "<b>Пользователи</b>: {count}"
-USER_LINE: Final = "{name} · {role}{agencies} · id {id}{flags}"
+USER_LINE: Final = "{name} · {role}{agencies} · {messengers}{flags}"
 USER_UNREACHABLE: Final = " · ⛔ заблокировал бота"
+USER_UNREACHABLE_ON: Final = " · ⛔ заблокировал бота в {channel}"
+USER_MESSENGER: Final = "{channel} {id}"
+USER_PREFERRED: Final = " (основной)"
+
+
+def messengers_line(telegram_id: int | None, max_user_id: int | None, preferred: str) -> str:
+    """«Telegram 123» or «Telegram 123 (основной), MAX 456»: where the person is reached."""
+    both = telegram_id is not None and max_user_id is not None
+    parts = []
+    for channel, name, ident in (
+        ("telegram", "Telegram", telegram_id),
+        ("max", "MAX", max_user_id),
+    ):
+        if ident is not None:
+            mark = USER_PREFERRED if both and preferred == channel else ""
+            parts.append(USER_MESSENGER.format(channel=name, id=ident) + mark)
+    return ", ".join(parts)
+
+
 USER_MUTED: Final = " · 🔕 до {until}"
 
 MUTE_USAGE: Final = "Формат: /mute &lt;часы&gt;, например /mute 2; /mute 0 — снова присылать."

@@ -10,7 +10,7 @@ import difflib
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -90,7 +90,12 @@ class Page(_Strict):
 
 
 class Person(_Strict):
-    telegram_id: int = Field(gt=0)
+    """Someone on Telegram (``telegram_id``), MAX (``max_user_id``) or both; with both,
+    ``preferred`` says where alerts go (Telegram unless told)."""
+
+    telegram_id: int | None = Field(default=None, gt=0)
+    max_user_id: int | None = Field(default=None, gt=0)
+    preferred: Literal["telegram", "max"] | None = None
     name: str = Field(min_length=1)
     role: Role
     agencies: tuple[str, ...] = ()
@@ -150,6 +155,7 @@ class Registry(_Strict):
                     )
                 )
         first_person: dict[int, int] = {}
+        first_max: dict[int, int] = {}
         for i, person in enumerate(self.people):
             problems.extend(
                 (
@@ -167,15 +173,27 @@ class Registry(_Strict):
                         "(fix: add agencies: [<agency id>])",
                     )
                 )
-            if (j := first_person.setdefault(person.telegram_id, i)) != i:
+            if person.telegram_id is None and person.max_user_id is None:
                 problems.append(
                     (
-                        ("people", i, "telegram_id"),
-                        f"people[{i}] ({person.name}): telegram_id {person.telegram_id} is "
-                        f"already used by people[{j}] ({self.people[j].name}) (fix: one entry "
-                        "per person; list all of an official's agencies in that entry)",
+                        ("people", i),
+                        f"people[{i}] ({person.name}): no messenger to reach them (fix: add "
+                        "telegram_id: <Telegram user id> or max_user_id: <MAX user id>)",
                     )
                 )
+            for field, key, seen_ids in (
+                ("telegram_id", person.telegram_id, first_person),
+                ("max_user_id", person.max_user_id, first_max),
+            ):
+                if key is not None and (j := seen_ids.setdefault(key, i)) != i:
+                    problems.append(
+                        (
+                            ("people", i, field),
+                            f"people[{i}] ({person.name}): {field} {key} is already used by "
+                            f"people[{j}] ({self.people[j].name}) (fix: one entry per person; "
+                            "list all of an official's agencies in that entry)",
+                        )
+                    )
         first_rule: dict[tuple[Topic, int | None], int] = {}
         for i, rule in enumerate(self.rules):
             if rule.agency not in agency_ids:

@@ -72,7 +72,16 @@ async def admin_list_page(
         title = texts.USERS_TITLE.format(count=len(everyone))
         lines = []
         for p in everyone:
-            flags = texts.USER_UNREACHABLE if p.unreachable else ""
+            on_tg, on_max = p.telegram_id is not None, p.max_user_id is not None
+            blocked_tg, blocked_max = on_tg and p.unreachable, on_max and p.max_unreachable
+            if (blocked_tg or not on_tg) and (blocked_max or not on_max):
+                flags = texts.USER_UNREACHABLE  # reached nowhere
+            elif blocked_tg or blocked_max:
+                flags = texts.USER_UNREACHABLE_ON.format(
+                    channel="Telegram" if blocked_tg else "MAX"
+                )
+            else:
+                flags = ""
             if p.muted_until is not None and p.muted_until > now:
                 flags += texts.USER_MUTED.format(until=local_time(p.muted_until, person.tz))
             lines.append(
@@ -82,7 +91,9 @@ async def admin_list_page(
                     agencies=f" ({escape(', '.join(agency_name.get(a, a) for a in p.agencies))})"
                     if p.agencies
                     else "",
-                    id=p.telegram_id,
+                    messengers=texts.messengers_line(
+                        p.telegram_id, p.max_user_id, p.preferred_channel
+                    ),
                     flags=flags,
                 )
             )

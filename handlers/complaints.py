@@ -111,7 +111,7 @@ async def complaint_list_page(
     if kind == "batch":
         summary_id = parse_id(key)
         summary = await session.get(Notification, summary_id) if summary_id is not None else None
-        if summary is None or summary.chat_id != person.telegram_id:
+        if summary is None or summary.chat_id != person.id:
             return None
         ids = [int(i) for i in summary.payload.get("complaints", [])]
         return await render_summary(session, summary.id, ids, page, now, person.tz)
@@ -214,9 +214,9 @@ def build_router() -> Router:
         if found is None or not await can_see(session, who, found):
             await message.answer(await missing_text(session, who, complaint_id))
             return False
-        text, markup = await render_card(session, complaint_id, who.telegram_id, clock.now())
+        text, markup = await render_card(session, complaint_id, who.id, clock.now())
         sent = await message.answer(text, reply_markup=markup)
-        await remember_card(session, complaint_id, who.telegram_id, sent.message_id, clock.now())
+        await remember_card(session, complaint_id, who.id, sent.message_id, clock.now())
         return True
 
     # ---- buttons ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update, User
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -70,7 +71,11 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.session_factory() as session:
             data["session"] = session
             user: User | None = data.get("event_from_user")
-            person = await session.get(Person, user.id) if user else None
+            person = (
+                await session.scalar(select(Person).where(Person.telegram_id == user.id))
+                if user
+                else None
+            )
             if person is not None and person.unreachable:
                 person.unreachable = False  # they wrote to us, so the bot reaches them again
             data["person"] = person

@@ -32,7 +32,12 @@ async def start(req: Request) -> None:
         return
     convo = req.convo
     joined = await redeem_invite(
-        req.session, req.args, convo.sender_id, convo.sender_name, req.deps.clock.now()
+        req.session,
+        req.args,
+        convo.sender_id,
+        convo.sender_name,
+        req.deps.clock.now(),
+        convo.channel,
     )
     if joined is None:
         await req.reply(texts.INVITE_INVALID)

@@ -145,7 +145,8 @@ class Sandbox:
             )
         for person in sc.people:
             first, _, last = person.name.partition(" ")
-            self.tg.add_user(person.telegram_id, first, last or None)
+            if person.telegram_id is not None:
+                self.tg.add_user(person.telegram_id, first, last or None)
         for ev in sc.events:
             if ev.comment is not None:
                 c = ev.comment

@@ -115,28 +115,31 @@ def may(person: Person, action: Action, complaint: Complaint) -> bool:
 
 
 def actor_of(person: Person) -> str:
-    return f"tg:{person.telegram_id}"
+    """The audit's name for a person: their Telegram id as before issue 13, else their MAX id."""
+    if person.telegram_id is not None:
+        return f"tg:{person.telegram_id}"
+    return f"max:{person.max_user_id}"
 
 
 async def officials_of(session: AsyncSession, agency_id: str) -> list[int]:
     """Active officials of an agency from the database (registry people and invited ones)."""
     rows = await session.execute(
-        select(Person.telegram_id, Person.agencies)
+        select(Person.id, Person.agencies)
         .where(Person.role == "official", Person.active.is_(True))
-        .order_by(Person.telegram_id)
+        .order_by(Person.id)
     )
     return [tid for tid, agencies in rows.all() if agency_id in (agencies or [])]
 
 
 async def moderators(session: AsyncSession) -> list[int]:
     rows = await session.execute(
-        select(Person.telegram_id)
+        select(Person.id)
         .where(
             Person.role == "moderator",
             Person.active.is_(True),
             Person.unreachable.is_(False),
         )
-        .order_by(Person.telegram_id)
+        .order_by(Person.id)
     )
     return list(rows.scalars())
 
@@ -281,10 +284,10 @@ async def take(
 ) -> ActionResult:
     """«В работу»: the person takes the complaint; everyone alerted sees who did."""
     c = await _load(session, complaint_id, person, Action.TAKE)
-    if c.status == ComplaintStatus.IN_WORK and c.taken_by == person.telegram_id:
+    if c.status == ComplaintStatus.IN_WORK and c.taken_by == person.id:
         return ActionResult(Outcome.UNCHANGED, c.status)
     before = {"status": c.status, "taken_by": c.taken_by}
-    c.status, c.taken_by = ComplaintStatus.IN_WORK, person.telegram_id
+    c.status, c.taken_by = ComplaintStatus.IN_WORK, person.id
     after = {"status": c.status, "taken_by": c.taken_by}
     return await _done(
         session, c, actor=actor_of(person), action="take", now=now, before=before, after=after
@@ -300,7 +303,7 @@ async def mark_answered(
     calendar, _ = await calendar_and_policy(session, c.agency_id, urgent=c.urgent)
     before = {"status": c.status, "answered_at": None}
     # The running clock's answer: after a reopen the first answer stays as it was.
-    calendar_s, _ = record_answer(c, now, calendar, by=person.telegram_id)
+    calendar_s, _ = record_answer(c, now, calendar, by=person.id)
     after = {"status": c.status, "answered_at": now.isoformat(), "response_seconds": calendar_s}
     return await _done(
         session,
@@ -390,7 +393,7 @@ async def close_complaint(
                 needs_answer=False,
                 topic=complaint.topic,
                 complaint_id=complaint.id,
-                by=person.telegram_id,
+                by=person.id,
                 at=now,
             )
         )

@@ -1250,7 +1250,7 @@ class Ingestor:
                 # Officials come from the database: registry people and those who joined by
                 # invite (as ``storage.actions.officials_of``, read once per batch).
                 for official in officials.get(complaint.agency_id, []):
-                    chat_id = official.telegram_id
+                    chat_id = official.person_id
                     notify(f"alert:{complaint.id}:{chat_id}", chat_id, "alert", complaint.id)
                     result.notifications += 1
                 unreached.append(complaint)
@@ -1267,7 +1267,7 @@ class Ingestor:
                 # Its new agency's officials get the alert (those shown it already: the edit).
                 shown = set(recipients.get(complaint.id, []))
                 for official in officials.get(complaint.agency_id, []):
-                    chat_id = official.telegram_id
+                    chat_id = official.person_id
                     key = f"alert:{complaint.id}:{chat_id}"
                     if chat_id not in shown and key not in queued:
                         queued.add(key)
@@ -1316,8 +1316,8 @@ class Ingestor:
             for w in watchers.for_agency(c.agency_id):
                 enqueue(
                     session,
-                    key=f"edited:{c.id}:{w.telegram_id}:{stamp}",
-                    chat_id=w.telegram_id,
+                    key=f"edited:{c.id}:{w.person_id}:{stamp}",
+                    chat_id=w.person_id,
                     kind="text",
                     complaint_id=c.id,
                     now=now,
@@ -1411,7 +1411,7 @@ class Ingestor:
         found: dict[int, set[int]] = defaultdict(set)
         for cid, agency in new_ids.items():
             if cid in touched and cid not in withheld:
-                found[cid].update(o.telegram_id for o in officials.get(agency, []))
+                found[cid].update(o.person_id for o in officials.get(agency, []))
         stored = sorted(touched - new_ids.keys())
         for i in range(0, len(stored), IN_CHUNK):
             chunk = stored[i : i + IN_CHUNK]

@@ -149,16 +149,36 @@ class Comment(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+def _person_id(context: Any) -> int:
+    """A person known by Telegram keeps their Telegram id as their own id (every person stored
+    before issue 13 has it so); one who joined without Telegram gets an id allocated by
+    ``storage.people.new_person_id`` (negative, so it never meets a Telegram id)."""
+    telegram_id = context.get_current_parameters().get("telegram_id")
+    if telegram_id is None:
+        raise ValueError("a person without a Telegram id needs an allocated id")
+    return int(telegram_id)
+
+
 class Person(Base):
+    """Someone who works in Otklik, reachable on Telegram, MAX or both (issue 13)."""
+
     __tablename__ = "people"
 
-    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, default=_person_id
+    )
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    max_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    #: ``telegram`` or ``max``: where alerts go when the person has both.
+    preferred_channel: Mapped[str] = mapped_column(String(16), default="telegram")
     name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     vk_id: Mapped[int | None] = mapped_column(BigInteger)
     tz: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: The person stopped the bot on Telegram (403); ``max_unreachable`` the same on MAX.
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     region: Mapped[str | None] = mapped_column(String(64))
     muted_until: Mapped[datetime | None]
     joined_at: Mapped[datetime | None]

@@ -56,7 +56,7 @@ class Cause(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OfficialState:
-    telegram_id: int
+    person_id: int
     unreachable: bool
     muted_until: datetime | None
 
@@ -90,13 +90,13 @@ async def officials_by_agency(
     wanted = None if agencies is None else set(agencies)
     rows = await session.execute(
         select(
-            PersonRow.telegram_id,
+            PersonRow.id,
             PersonRow.agencies,
             PersonRow.unreachable,
             PersonRow.muted_until,
         )
         .where(PersonRow.role == "official", PersonRow.active.is_(True))
-        .order_by(PersonRow.telegram_id)
+        .order_by(PersonRow.id)
     )
     out: dict[str, list[OfficialState]] = {a: [] for a in wanted or ()}
     for tid, theirs, blocked, muted in rows.all():
@@ -116,7 +116,7 @@ async def unreached_agencies(session: AsyncSession, now: datetime) -> dict[str, 
 
 @dataclass(frozen=True, slots=True)
 class Watcher:
-    telegram_id: int
+    person_id: int
     tz: str
     scope: Scope
 
@@ -146,12 +146,12 @@ async def load_watchers(session: AsyncSession) -> Watchers:
             PersonRow.active.is_(True),
             PersonRow.unreachable.is_(False),
         )
-        .order_by(PersonRow.telegram_id)
+        .order_by(PersonRow.id)
     )
     mods: list[Watcher] = []
     admins: list[Watcher] = []
     for p in rows.scalars():
-        w = Watcher(p.telegram_id, p.tz or "Europe/Moscow", await scope_of(session, p))
+        w = Watcher(p.id, p.tz or "Europe/Moscow", await scope_of(session, p))
         (mods if p.role == "moderator" else admins).append(w)
     return Watchers(mods, admins)
 
@@ -262,8 +262,8 @@ async def route_unreached(
         chats: list[int] = []
         urgent_told = False
         for w in watchers.for_agency(c.agency_id):
-            urgent = c.urgent and (c.id, w.telegram_id) not in told_urgent
-            key = f"{KIND}:{c.id}:{c.agency_id}:{u.cause.value}:{w.telegram_id}" if u else ""
+            urgent = c.urgent and (c.id, w.person_id) not in told_urgent
+            key = f"{KIND}:{c.id}:{c.agency_id}:{u.cause.value}:{w.person_id}" if u else ""
             if u is not None and key not in told:
                 # Nobody else hears of it: one notice, saying also why it is urgent.
                 body = texts.ORPHAN_COMPLAINT.format(
@@ -277,7 +277,7 @@ async def route_unreached(
                     body = f"{_urgent_head(c, w.tz)}\n{body}"
                 kind = KIND
             elif urgent:
-                key = f"{URGENT_KIND}:{c.id}:{w.telegram_id}"
+                key = f"{URGENT_KIND}:{c.id}:{w.person_id}"
                 body = texts.URGENT_COMPLAINT.format(
                     id=c.id,
                     agency=agency,
@@ -290,18 +290,18 @@ async def route_unreached(
                 continue
             told.add(key)
             if urgent:
-                told_urgent.add((c.id, w.telegram_id))
+                told_urgent.add((c.id, w.person_id))
                 urgent_told = True
             enqueue(
                 session,
                 key=key,
-                chat_id=w.telegram_id,
+                chat_id=w.person_id,
                 kind=kind,
                 complaint_id=c.id,
                 now=now,
                 payload={"text": body, "urgent": c.urgent},
             )
-            chats.append(w.telegram_id)
+            chats.append(w.person_id)
         if not chats:
             continue
         after: dict[str, object] = {"agency": c.agency_id, "to": chats}

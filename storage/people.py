@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.types import Channel
 from storage.actions import actor_of, audit
 from storage.models import Agency, Invite, Person
 from storage.scope import in_scope, scope_of
@@ -59,7 +61,7 @@ async def create_invite(
             code=code,
             role=role,
             agencies=agencies,
-            created_by=inviter.telegram_id,
+            created_by=inviter.id,
             created_at=now,
             expires_at=expires,
             region=inviter.region,
@@ -75,10 +77,24 @@ async def create_invite(
     return NewInvite(code, role, agencies, expires)
 
 
+async def new_person_id(session: AsyncSession) -> int:
+    """An id for a person who joins without Telegram: negative, below every id in use, so it
+    never meets a Telegram user id (which people on Telegram keep as their id)."""
+    lowest = await session.scalar(select(func.min(Person.id)))
+    return min(int(lowest or 0), 0) - 1
+
+
 async def redeem_invite(
-    session: AsyncSession, code: str, telegram_id: int, name: str, now: datetime
+    session: AsyncSession,
+    code: str,
+    user_id: int,
+    name: str,
+    now: datetime,
+    channel: Channel = Channel.TELEGRAM,
 ) -> Person | None:
-    """Turn a valid, unused, unexpired code into a person; anything else gives ``None``."""
+    """Turn a valid, unused, unexpired code into a person reachable on ``channel`` (the
+    messenger the invite was opened in, ``user_id`` being the id there); anything else gives
+    ``None``."""
     invite = await session.get(Invite, code[:64], with_for_update=True)
     if invite is None or invite.used_by is not None or invite.expires_at <= now:
         return None
@@ -86,8 +102,12 @@ async def redeem_invite(
     if invite.agencies:
         agency = await session.get(Agency, invite.agencies[0])
         tz = agency.tz if agency else tz
+    on_telegram = channel == Channel.TELEGRAM
     person = Person(
-        telegram_id=telegram_id,
+        id=user_id if on_telegram else await new_person_id(session),
+        telegram_id=user_id if on_telegram else None,
+        max_user_id=None if on_telegram else user_id,
+        preferred_channel=channel.value,
         name=name,
         role=invite.role,
         tz=tz,
@@ -99,10 +119,10 @@ async def redeem_invite(
         active=True,
     )
     session.add(person)
-    invite.used_by, invite.used_at = telegram_id, now
+    invite.used_by, invite.used_at = person.id, now
     audit(
         session,
-        actor=f"tg:{telegram_id}",
+        actor=actor_of(person),
         action="joined",
         now=now,
         after={

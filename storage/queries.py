@@ -47,11 +47,11 @@ async def my_ids(session: AsyncSession, person: Person) -> list[int]:
         stmt = stmt.where(
             or_(
                 Complaint.agency_id.in_(list(person.agencies or [])),
-                Complaint.taken_by == person.telegram_id,
+                Complaint.taken_by == person.id,
             )
         )
     else:
-        stmt = stmt.where(Complaint.taken_by == person.telegram_id)
+        stmt = stmt.where(Complaint.taken_by == person.id)
     return list((await session.execute(stmt.order_by(Complaint.due_at, Complaint.id))).scalars())
 
 

@@ -7,6 +7,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from config.registry import Registry
 from storage.models import Agency, Page, Person
+from storage.people import new_person_id
+
+
+async def _stored_person(
+    session: AsyncSession, telegram_id: int | None, max_user_id: int | None
+) -> Person | None:
+    """The stored person with either messenger id (a registry entry names one or both)."""
+    for column, value in ((Person.telegram_id, telegram_id), (Person.max_user_id, max_user_id)):
+        if value is not None:
+            found = await session.scalar(select(Person).where(column == value))
+            if found is not None:
+                return found
+    return None
 
 
 async def sync_registry(session: AsyncSession, registry: Registry) -> None:
@@ -52,11 +65,15 @@ async def sync_registry(session: AsyncSession, registry: Registry) -> None:
     tz_of = {a.id: a.tz for a in registry.agencies}
     for person in registry.people:
         tz = person.tz or (tz_of[person.agencies[0]] if person.agencies else "Europe/Moscow")
-        existing_person = await session.get(Person, person.telegram_id)
+        existing_person = await _stored_person(session, person.telegram_id, person.max_user_id)
         if existing_person is None:
             session.add(
                 Person(
+                    id=person.telegram_id or await new_person_id(session),
                     telegram_id=person.telegram_id,
+                    max_user_id=person.max_user_id,
+                    preferred_channel=person.preferred
+                    or ("telegram" if person.telegram_id else "max"),
                     name=person.name,
                     role=person.role.value,
                     vk_id=person.vk_id,
@@ -71,3 +88,8 @@ async def sync_registry(session: AsyncSession, registry: Registry) -> None:
             existing_person.vk_id, existing_person.tz = person.vk_id, tz
             existing_person.agencies = list(person.agencies)
             existing_person.region = person.region
+            # The registry may add the person's other messenger (or correct an id).
+            existing_person.telegram_id = person.telegram_id or existing_person.telegram_id
+            existing_person.max_user_id = person.max_user_id or existing_person.max_user_id
+            if person.preferred is not None:
+                existing_person.preferred_channel = person.preferred

@@ -38,8 +38,19 @@ class Conversation(Protocol):
     @property
     def sender_name(self) -> str: ...
 
-    async def reply(self, card: Card) -> None:
-        """Answer in the chat the command came from (text, buttons, a chart or a file)."""
+    async def reply(self, card: Card) -> str | None:
+        """Answer in the chat the event came from (text, buttons, a chart or a file); the
+        sent message's ref (to remember a card by), None when it could not be sent."""
+        ...
+
+    async def toast(self, text: str, *, alert: bool = False) -> None:
+        """Answer a button press with a short notice (``alert``: one the person must close);
+        for a typed command, an ordinary reply."""
+        ...
+
+    async def edit(self, card: Card) -> bool:
+        """Replace the message the pressed button is on; False when there is none (a typed
+        command, or the message is gone)."""
         ...
 
     async def refresh_menu(self, session: AsyncSession, person: Person) -> None:
@@ -69,7 +80,7 @@ class Request:
     person: Person | None
     deps: Deps
     command: str = ""  # the command's name, without the slash
-    args: str = ""  # what follows the command, stripped
+    args: str = ""  # what follows the command, stripped; a button press: its payload
 
     async def reply(
         self,
@@ -88,7 +99,12 @@ CommandFn = Callable[[Request], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Feature:
-    """One feature's commands (the neutral counterpart of one aiogram router)."""
+    """One feature's commands and buttons (the neutral counterpart of one aiogram router).
+
+    ``buttons`` maps a payload prefix (what comes before the first ``:``) to its handler,
+    which gets the whole payload in ``Request.args``: payloads come back from the client and
+    may be forged or stale, so the handler decodes and re-checks them."""
 
     name: str
     commands: Mapping[str, CommandFn]
+    buttons: Mapping[str, CommandFn] = field(default_factory=dict)

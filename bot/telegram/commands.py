@@ -1,21 +1,26 @@
-"""Neutral commands (``bot.core.handling``) served through aiogram routers.
+"""Neutral features (``bot.core.handling``) served through aiogram routers.
 
-Each feature keeps its own router, as before; the router only turns a Telegram message into a
-:class:`~bot.core.handling.Request` and the neutral replies into Bot API calls.
+Each feature keeps its own router, as before; the router only turns a Telegram message or
+button press into a :class:`~bot.core.handling.Request` and the neutral replies into Bot API
+calls.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    User,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +28,9 @@ from bot.core.handling import CommandFn, Deps, Feature, Request
 from bot.core.types import Card, Channel, Keyboard
 from bot.menus import set_menu
 from storage.models import Person
+
+#: Telegram shows at most this much of a callback answer.
+TOAST_LIMIT = 200
 
 
 def inline_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -38,39 +46,77 @@ def inline_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 
 class TelegramConversation:
-    """Answers a Telegram message in its chat."""
+    """Answers a Telegram message, or a button press, in its chat."""
 
     channel = Channel.TELEGRAM
 
-    def __init__(self, message: Message, bot: Bot) -> None:
-        self.message = message
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        user: User | None,
+        query: CallbackQuery | None = None,
+    ) -> None:
         self.bot = bot
+        self.chat_id = chat_id
+        self.user = user
+        self.query = query
+        self.answered = query is None  # a press must be answered once, or it spins
 
     @property
     def sender_id(self) -> int:
-        user = self.message.from_user
-        return user.id if user is not None else self.message.chat.id
+        return self.user.id if self.user is not None else self.chat_id
 
     @property
     def sender_name(self) -> str:
-        user = self.message.from_user
-        return user.full_name if user is not None else ""
+        return self.user.full_name if self.user is not None else ""
 
-    async def reply(self, card: Card) -> None:
+    async def reply(self, card: Card) -> str | None:
         markup = inline_markup(card.keyboard)
         media = card.media
         if media is None:
             preview = None if card.link_preview else LinkPreviewOptions(is_disabled=True)
-            await self.message.answer(card.html, reply_markup=markup, link_preview_options=preview)
+            sent = await self.bot.send_message(
+                self.chat_id, card.html, reply_markup=markup, link_preview_options=preview
+            )
         elif media.kind == "image":
             photo = BufferedInputFile(media.data, filename=media.name)
-            await self.message.answer_photo(photo, caption=card.html, reply_markup=markup)
+            sent = await self.bot.send_photo(
+                self.chat_id, photo, caption=card.html, reply_markup=markup
+            )
         else:
             document = BufferedInputFile(media.data, filename=media.name)
-            await self.message.answer_document(document, caption=card.html, reply_markup=markup)
+            sent = await self.bot.send_document(
+                self.chat_id, document, caption=card.html, reply_markup=markup
+            )
+        return str(sent.message_id)
+
+    async def toast(self, text: str, *, alert: bool = False) -> None:
+        if self.query is None:
+            await self.reply(Card(text))
+            return
+        await self.query.answer(text[:TOAST_LIMIT], show_alert=alert)
+        self.answered = True
+
+    async def edit(self, card: Card) -> bool:
+        message = self.query.message if self.query is not None else None
+        if not isinstance(message, Message):
+            return False
+        try:
+            await message.edit_text(card.html, reply_markup=inline_markup(card.keyboard))
+        except TelegramBadRequest as exc:
+            if "message is not modified" not in str(exc):
+                return False
+        return True
 
     async def refresh_menu(self, session: AsyncSession, person: Person) -> None:
         await set_menu(self.bot, session, person)
+
+    async def finish(self) -> None:
+        """Stop the button's spinner if the handler said nothing."""
+        if not self.answered and self.query is not None:
+            with contextlib.suppress(TelegramBadRequest):
+                await self.query.answer()
 
 
 def _serve(fn: CommandFn) -> Callable[..., Awaitable[None]]:
@@ -82,17 +128,36 @@ def _serve(fn: CommandFn) -> Callable[..., Awaitable[None]]:
         deps: Deps,
         bot: Bot,
     ) -> None:
-        convo = TelegramConversation(message, bot)
-        await fn(
-            Request(convo, session, person, deps, command.command, (command.args or "").strip())
-        )
+        convo = TelegramConversation(bot, message.chat.id, message.from_user)
+        args = (command.args or "").strip()
+        await fn(Request(convo, session, person, deps, command.command, args))
+
+    return handle
+
+
+def _serve_press(fn: CommandFn) -> Callable[..., Awaitable[None]]:
+    async def handle(
+        query: CallbackQuery,
+        person: Person | None,
+        session: AsyncSession,
+        deps: Deps,
+        bot: Bot,
+    ) -> None:
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        convo = TelegramConversation(bot, chat, query.from_user, query)
+        try:
+            await fn(Request(convo, session, person, deps, "", query.data or ""))
+        finally:
+            await convo.finish()
 
     return handle
 
 
 def feature_router(feature: Feature) -> Router:
-    """One aiogram router for one feature's commands."""
+    """One aiogram router for one feature's commands and buttons."""
     router = Router(name=feature.name)
     for name, fn in feature.commands.items():
         router.message(Command(name))(_serve(fn))
+    for prefix, fn in feature.buttons.items():
+        router.callback_query(F.data.startswith(f"{prefix}:"))(_serve_press(fn))
     return router

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher
 from bot.outbox import OutboxSender
-from bot.pacing import install_pacer
+from bot.telegram.pacing import install_pacer
 from config.clock import ManualClock
 from config.registry import Registry, parse_registry
 from config.settings import Settings
@@ -84,11 +84,12 @@ class Harness:
         self.sessions = make_session_factory(self.engine)
         async with self.sessions() as session, session.begin():
             await sync_registry(session, self.registry)
-        for p in self.registry.people:
+        on_telegram = {p.telegram_id: p for p in self.registry.people if p.telegram_id}
+        for tid, p in on_telegram.items():
             first, _, last = p.name.partition(" ")
-            self.fake.add_user(p.telegram_id, first, last or None)
+            self.fake.add_user(tid, first, last or None)
         self.fake.add_user(STRANGER, "Незнакомец")
-        self._known = {STRANGER, *(p.telegram_id for p in self.registry.people)}
+        self._known = {STRANGER, *on_telegram}
         self.bot = self.fake.make_bot(default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         pacer = install_pacer(self.bot, self.clock)
         self.sender = OutboxSender(self.bot, self.sessions, self.clock, pacer)

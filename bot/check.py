@@ -457,20 +457,55 @@ async def check_vk(settings: Settings, registry: Registry | None, timeout_s: flo
                     items.append(await check_pages(http, settings, tok, registry))
                 except (VkAnswerError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
                     items.append(_vk_failure("registry pages on VK", exc, vk.api_base))
+        answerable: set[int] = set()
         for gid, secret in vk.community_tokens.items():
-            items.append(await _check_community(http, settings, gid, secret))
+            item, can_answer = await _check_community(http, settings, gid, secret)
+            items.append(item)
+            if can_answer:
+                answerable.add(gid)
+    if registry is not None and registry.pages:
+        items.append(_answer_pages(registry, answerable, set(vk.community_tokens)))
     return items
+
+
+#: The community-token right that lets Otklik publish answers as the page (issue 15).
+ANSWER_RIGHT = "manage"
+
+
+def _answer_pages(registry: Registry, answerable: set[int], with_token: set[int]) -> Item:
+    """Issue 15: which registry pages can be answered from the messenger (their community
+    token works and has the right to write as the page) and why the others cannot.  Not a
+    warning: a page without a token is answered on VK as before."""
+    can = [p for p in registry.pages if p.group_id in answerable]
+    why = {True: "token refused or without the manage right", False: "no community token"}
+    cannot = [
+        f"{p.group_id} «{p.name}» ({why[p.group_id in with_token]})"
+        for p in registry.pages
+        if p.group_id not in answerable
+    ]
+    detail = f"{len(can)} of {len(registry.pages)} page(s)"
+    if cannot:
+        detail += "; not: " + ", ".join(cannot)
+    return Item(
+        True,
+        "answers from the messenger",
+        detail,
+        "add OTKLIK__VK__COMMUNITY_TOKENS=<group_id>:<community key with the «Управление "
+        "сообществом» (manage) right> for each page officials should answer from the alert; "
+        "without it they answer on VK themselves",
+    )
 
 
 async def _check_community(
     http: aiohttp.ClientSession, settings: Settings, gid: int, secret: SecretStr
-) -> Item:
+) -> tuple[Item, bool]:
+    """The token's check, and whether answers can be published with it (issue 15)."""
     tok = secret.get_secret_value()
     title = f"VK community token for {gid} ({hint(tok)})"
     try:
         response = await vk_call(http, settings, tok, "groups.getById")
     except (VkAnswerError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return _vk_failure(title, exc, settings.vk.api_base)
+        return _vk_failure(title, exc, settings.vk.api_base), False
     groups = _groups(response)
     own = int(groups[0]["id"]) if groups else None
     if own != gid:
@@ -479,8 +514,23 @@ async def _check_community(
             title,
             f"the token belongs to community {own}, not {gid}",
             "put each community token under its own group id in OTKLIK__VK__COMMUNITY_TOKENS",
-        )
-    return Item(True, title, f"community {gid} «{groups[0].get('name', '')}»")
+        ), False
+    found = f"community {gid} «{groups[0].get('name', '')}»"
+    try:
+        rights = await vk_call(http, settings, tok, "groups.getTokenPermissions")
+    except (VkAnswerError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return Item(True, title, f"{found}; its rights unknown ({exc})", warn=True), False
+    names = {str(p.get("name")) for p in (rights or {}).get("permissions", [])}
+    if ANSWER_RIGHT not in names:
+        return Item(
+            True,
+            title,
+            f"{found}; cannot publish answers: no «{ANSWER_RIGHT}» right",
+            "issue a community key with «Управление сообществом» (manage) in the community's "
+            "settings → API → access keys",
+            warn=True,
+        ), False
+    return Item(True, title, f"{found}; answers can be published as the page"), True
 
 
 # ---- all of it ---------------------------------------------------------------------------

@@ -396,9 +396,7 @@ class OutboxSender:
             people = {
                 p.id: p
                 for p in (
-                    await session.execute(
-                        select(Person).where(Person.id.in_(list(by_chat)))
-                    )
+                    await session.execute(select(Person).where(Person.id.in_(list(by_chat))))
                 ).scalars()
             }
             fresh = await fresh_updates(session, [r for rs in by_chat.values() for r in rs])
@@ -1178,9 +1176,7 @@ async def _names(session: AsyncSession, *ids: int | None) -> dict[int, str]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(Person.id, Person.name).where(Person.id.in_(wanted))
-    )
+    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted)))
     return dict(rows.all())
 
 
@@ -1192,9 +1188,7 @@ async def unreachable_people(session: AsyncSession) -> list[Person]:
 
 async def clear_unreachable(session: AsyncSession, chat_id: int) -> None:
     """The person wrote to the bot again, so it can reach them."""
-    await session.execute(
-        update(Person).where(Person.id == chat_id).values(unreachable=False)
-    )
+    await session.execute(update(Person).where(Person.id == chat_id).values(unreachable=False))
 
 
 __all__ = [

@@ -100,6 +100,12 @@ class VirtualClock:
         if self._real0 is None:
             self._real0 = time.monotonic()
 
+    def step(self, seconds: float) -> None:
+        """Move a paused clock forward by ``seconds`` (the sandbox lets paced requests through
+        while it holds time); a running clock is left alone."""
+        if self._real0 is None:
+            self._accrued += max(0.0, seconds)
+
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self._speed)
 

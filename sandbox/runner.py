@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 
 SANDBOX_BOT_TOKEN = "123456:SANDBOX-TOKEN"
 SANDBOX_VK_TOKEN = "sandbox-service-key"
+
+
+def community_token(group_id: int) -> str:
+    """The community token the sandbox gives a ``community: true`` page (issue 15)."""
+    return f"sandbox-community-{group_id}"
+
+
 USER_VISIBLE = frozenset(
     {
         "sendMessage",
@@ -48,7 +55,10 @@ USER_VISIBLE = frozenset(
 
 
 #: Real seconds the first run waits for the collector's first look at every page.
-FIRST_LOOK_CAP_S = 10.0
+FIRST_LOOK_CAP_S = 120.0
+#: While the first look is held: virtual seconds let through per 10 ms real, and in all.
+FIRST_LOOK_STEP_S = 0.05
+FIRST_LOOK_DRIFT_S = 60.0
 #: Real seconds a scenario's Telegram event waits at most for the message its button sits
 #: on, and then for the app to handle it, before the feed moves on (a safety net: a run on
 #: a loaded machine waits on these conditions, never on a fixed share of virtual time).
@@ -124,6 +134,11 @@ class Sandbox:
                 service_tokens=[SecretStr(SANDBOX_VK_TOKEN)],
                 api_base=self.vk.base_url,
                 poll_interval_s=self.poll_interval_s,
+                community_tokens={
+                    p.group_id: SecretStr(community_token(p.group_id))
+                    for p in self.scenario.pages
+                    if p.community
+                },
             ),
             db=DatabaseSettings(url=self.db_url, busy_timeout_s=self.busy_timeout_s),
             registry_path=self.workdir / "registry.yaml",
@@ -135,6 +150,8 @@ class Sandbox:
         self.vk.add_token(SANDBOX_VK_TOKEN, "service")
         for page in sc.pages:
             self.vk.add_group(page.group_id, page.name, page.screen_name)
+            if page.community:
+                self.vk.add_token(community_token(page.group_id), "group", page.group_id)
         for post in sc.posts:
             self.vk.add_post(
                 post.page,
@@ -294,21 +311,26 @@ class Sandbox:
             finally:
                 self.clock.pause()
 
-    @staticmethod
-    async def _first_look(app: OtklikApp, runner: asyncio.Task[None]) -> None:
+    async def _first_look(self, app: OtklikApp, runner: asyncio.Task[None]) -> None:
         """Hold virtual time until the collector has first looked at every page.
 
         What a page holds at the first look is its history, never alerted; at 1,000× a
         loaded machine could otherwise take that look minutes of virtual time late and
-        swallow the scenario's first comments.  Capped in real time: a collector that needs
-        the clock to move (pacing) gets it after the cap."""
+        swallow the scenario's first comments.  Paced requests need the clock to move, so
+        it creeps forward (at most ``FIRST_LOOK_DRIFT_S`` of virtual time in all) however
+        slow the machine is; the real-time cap only guards against a collector that never
+        finishes its first look."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FIRST_LOOK_CAP_S
+        drift = 0.0
         while loop.time() < deadline and not runner.done():
             collection = app.collection
             if collection is not None and collection.collector.all_bootstrapped():
                 return
             await asyncio.sleep(0.01)
+            if drift < FIRST_LOOK_DRIFT_S:
+                self.clock.step(FIRST_LOOK_STEP_S)
+                drift += FIRST_LOOK_STEP_S
 
     async def run(self, files_dir: Path | None = None) -> dict[str, Any]:
         await self.run_app(self.scenario.end)
@@ -334,7 +356,9 @@ class Sandbox:
         Every file sent (a ``sendPhoto``'s PNG, a ``sendDocument``'s xlsx or CSV) is saved
         under ``files_dir`` (default: ``files`` in the work directory), and its entry
         carries ``"file"``: the path relative to the report's directory, which is
-        ``files_dir``'s parent (issue 14)."""
+        ``files_dir``'s parent (issue 14).  ``vk_writes`` lists every write call the fake VK
+        received (``wall.createComment``: method, owner_id, post_id, reply_to_comment,
+        from_group, message, at, plus guid, error and comment_id; issue 15)."""
         engine = make_engine(self.db_url)
         try:
             sessions = make_session_factory(engine)
@@ -389,6 +413,8 @@ class Sandbox:
         return {
             "complaints": complaints,
             "telegram": telegram,
+            # Issue 15: every write call the fake VK received (answers published as the page).
+            "vk_writes": [dict(w) for w in self.vk.writes],
             "vk": self.vk.stats(),
             "app_runs": self.app_runs,
         }

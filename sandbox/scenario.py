@@ -28,6 +28,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class ScenarioPage(Page):
+    """A registry page plus what the sandbox does for it: ``community: true`` gives the app a
+    community token for it (answers from the messenger are published with it, issue 15, and
+    the page is followed through Long Poll)."""
+
+    community: bool = False
+
+
 class ScenarioPost(_Model):
     page: int
     id: int
@@ -83,7 +91,7 @@ class Scenario(_Model):
     start: datetime
     end: datetime
     agencies: tuple[Agency, ...] = ()
-    pages: tuple[Page, ...] = ()
+    pages: tuple[ScenarioPage, ...] = ()
     people: tuple[Person, ...] = ()
     rules: tuple[Rule, ...] = ()
     posts: tuple[ScenarioPost, ...] = ()
@@ -113,7 +121,7 @@ class Scenario(_Model):
         return parse_registry(
             {
                 "agencies": [a.model_dump() for a in self.agencies],
-                "pages": [p.model_dump() for p in self.pages],
+                "pages": [p.model_dump(exclude={"community"}) for p in self.pages],
                 "people": [p.model_dump() for p in self.people],
                 "rules": [r.model_dump() for r in self.rules],
             },

@@ -418,3 +418,63 @@ class Worker(Base):
     role: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
+
+
+class AnswerState(StrEnum):
+    """Where an answer written in the messenger is on its way to VK (issue 15)."""
+
+    DRAFT = "draft"  # written, not checked or not sent yet
+    HELD = "held"  # the check found an «отписка»: nothing published, reasons shown
+    PUBLISHING = "publishing"  # committed with its guid before the VK call: retried, never
+    # doubled (VK publishes a guid once)
+    PUBLISHED = "published"  # on VK, with its comment id
+    FAILED = "failed"  # VK refused or was away; the text is kept for a retry or by hand
+
+
+class AnswerDraft(Base):
+    """Issue 15: an official's answer to a complaint, written in the messenger and published
+    on VK as the page.  ``guid`` is fixed when the draft is made and sent with every attempt,
+    so a retry after a crash between VK's answer and our commit publishes nothing twice."""
+
+    __tablename__ = "answer_drafts"
+    __table_args__ = (
+        Index("ix_answer_drafts_complaint", "complaint_id"),
+        Index("ix_answer_drafts_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    author_id: Mapped[int] = mapped_column(BigInteger)  # the person (``people.id``) writing it
+    text: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default=AnswerState.DRAFT)
+    # The отписка check's reasons (Russian) and quality when it last ran on ``text``.
+    check_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    # Published «как есть» although the check held it (audited, counted in the statistics).
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    guid: Mapped[str] = mapped_column(String(64), unique=True)
+    template_id: Mapped[int | None] = mapped_column(Integer)  # the template it started from
+    vk_comment_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)  # Russian, for the official
+    last_error_code: Mapped[int | None] = mapped_column(Integer)  # VK's code; -1 transport
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class AnswerTemplate(Base):
+    """Issue 15: a moderator's answer template for a topic and agency (either may be empty:
+    any), with placeholders such as «{адрес}» and «{дата}» the official must fill."""
+
+    __tablename__ = "answer_templates"
+    __table_args__ = (Index("ix_answer_templates_scope", "agency_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    title: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(BigInteger)  # ``people.id``
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -30,6 +30,7 @@ from vkbottle_types.objects import (
     BaseError,
     GroupsGroupFull,
     GroupsLongPollServer,
+    UsersUserFull,
     UtilsDomainResolved,
 )
 from vkbottle_types.objects import WallWallpostFull as Post
@@ -194,6 +195,8 @@ def response_model(method: str, params: dict[str, str]) -> type[pydantic.BaseMod
         ("groups.getById", False): groups_r.GroupsGetByIdObjectResponseModel,
         ("utils.resolveScreenName", False): UtilsDomainResolved,
         ("groups.getLongPollServer", False): GroupsLongPollServer,
+        ("wall.createComment", False): wall_r.WallCreateCommentResponseModel,
+        ("groups.getTokenPermissions", False): groups_r.GroupsGetTokenPermissionsResponseModel,
     }.get((method, extended))
 
 
@@ -201,6 +204,11 @@ def check_result(method: str, params: dict[str, Any], result: Any, what: str) ->
     """One method's ``response`` value (top level or an execute inner result)."""
     if method == "utils.resolveScreenName" and result == []:
         return  # "not found" is an empty array (vk-api.md §2.7; vk-io relies on it)
+    if method == "users.get":  # the schema's users_get_response: an array of users_user_full
+        assert isinstance(result, list), f"{what}: {result!r}"
+        for i, user in enumerate(result):
+            assert_conforms(user, UsersUserFull, STRICT, f"{what} #{i}")
+        return
     model = response_model(method, {k: str(v) for k, v in params.items()})
     assert model is not None, f"{what}: no schema model chosen for {method}"
     assert_conforms(result, model, STRICT, what)
@@ -445,6 +453,65 @@ async def test_error_answers_conform(fake: FakeVK, clock: ManualClock) -> None:
         if "error" in ex.body
     }
     assert codes == {3, 5, 6, 10, 12, 13, 14, 15, 27, 28, 29, 100, 212}
+
+
+async def test_answer_writes_conform(fake: FakeVK, clock: ManualClock) -> None:
+    """Issue 15: wall.createComment as Otklik publishes an answer (community token, the
+    page's wall, a reply to the resident, ``from_group``, ``guid``), its refusals, and
+    groups.getTokenPermissions as `otklik check` asks; the answer is then on the wall."""
+    region = build_region(fake, clock)
+    fake.add_token("grp-bare", "group", group_id=GID, rights=("messages",))
+    fake.add_token("grp-other", "group", group_id=CLOSED_GID)
+    fake.add_token("usr", "user", user_id=12)
+    vk, session = make_vk(fake, "grp")
+    answer = {
+        "owner_id": OWNER,
+        "post_id": region.main,
+        "reply_to_comment": region.complaint,
+        "from_group": GID,
+        "message": "Анна, яму заделают до 27 ноября.",
+        "guid": "otklik-1",
+    }
+    first = await call(vk, "wall.createComment", answer)
+    assert await call(vk, "wall.createComment", answer) == first  # the guid: published once
+    assert first["parents_stack"] == [region.complaint]
+    await call(vk, "wall.createComment", {**answer, "guid": "otklik-2", "reply_to_comment": 0})
+    [named] = await call(vk, "users.get", {"user_ids": 11})  # a Long Poll comment's author
+    assert (named["first_name"], named["last_name"]) == ("Анна", "Иванова")
+    perms = await call(vk, "groups.getTokenPermissions", {})
+    assert "manage" in {p["name"] for p in perms["permissions"]}
+    closed = {**answer, "post_id": region.closed, "guid": "otklik-c"}
+    assert await fails(vk, "wall.createComment", closed) == 213
+    gone = {**answer, "post_id": region.gone, "guid": "otklik-g"}
+    assert await fails(vk, "wall.createComment", gone) == 210
+    unknown = {**answer, "post_id": 4242, "guid": "otklik-u"}
+    assert await fails(vk, "wall.createComment", unknown) == 100
+    deleted = {**answer, "reply_to_comment": region.placeholder, "guid": "otklik-3"}
+    assert await fails(vk, "wall.createComment", deleted) == 211
+    assert await fails(vk, "wall.createComment", {**answer, "message": "", "guid": ""}) == 100
+    fake.inject_fault("error", method="wall.createComment", code=9)
+    assert await fails(vk, "wall.createComment", {**answer, "guid": "otklik-4"}) == 9
+    bare_vk, bare_session = make_vk(fake, "grp-bare")
+    assert await fails(bare_vk, "wall.createComment", {**answer, "guid": "otklik-5"}) == 15
+    other_vk, other_session = make_vk(fake, "grp-other")
+    assert await fails(other_vk, "wall.createComment", {**answer, "guid": "otklik-6"}) == 15
+    user_vk, user_session = make_vk(fake, "usr")
+    assert await fails(user_vk, "wall.createComment", {**answer, "guid": "otklik-7"}) == 15
+    assert await fails(user_vk, "groups.getTokenPermissions", {}) == 15
+    svc_vk, svc_session = make_vk(fake, "svc")
+    assert await fails(svc_vk, "wall.createComment", answer) == 28
+    assert await fails(svc_vk, "groups.getTokenPermissions", {}) == 28
+
+    thread = await call(
+        svc_vk, "wall.getComments", comments_params(region.main, thread=region.complaint)
+    )
+    mine = [c for c in thread["items"] if c["id"] == first["comment_id"]]
+    assert mine and mine[0]["from_id"] == OWNER and mine[0]["text"] == answer["message"]
+    check_all(session, expect={"wall.createComment", "groups.getTokenPermissions", "users.get"})
+    for s in (bare_session, other_session, user_session, svc_session):
+        check_all(s, expect=set())
+    assert [w["error"] for w in fake.writes].count(None) == 3
+    assert {w["method"] for w in fake.writes} == {"wall.createComment"}
 
 
 async def test_execute_as_the_collector_sends_it_conforms(

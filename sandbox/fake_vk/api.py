@@ -14,6 +14,27 @@ Error codes chosen where the real API is undocumented (vk-api.md §4.2, §10):
 * comments closed on the post: 212;
 * ``comment_id`` that is not a top-level comment of that post: 100;
 * ``count`` above 100 is clamped to 100 (as VK does), ``thread_items_count`` above 10 too.
+
+``wall.createComment`` (issue 15; parameters and response per VKCOM/vk-api-schema 5.199
+``wall/methods.json``, errors 212/213/222/223 listed there, the rest chosen here):
+
+* a service token: 28 (the schema allows user and community tokens only);
+* a community token of another community, or a user token with ``from_group`` (the fake
+  models no community admins): 15 "Access denied";
+* a community token of this community without the ``manage`` right (VK's community-token
+  rights are stories, photos, app_widget, messages, docs and manage; none is "wall"): 15 with
+  ``error_subcode`` 1133 (the schema's ``method_permission_denied``);
+* comments closed on the post: 213 ("Access to status replies denied", the write side);
+* a post that never existed or is not published yet: 100 "post_id is invalid"; a deleted
+  post: 210 "Access to wall's post denied";
+* ``reply_to_comment`` that is not a comment under that post: 100; a deleted one: 211;
+* neither ``message`` nor ``attachments``: 100;
+* ``guid``: the same author sending the same guid on the same wall again gets the first
+  comment's id back and nothing new is published.
+
+``groups.getTokenPermissions`` (community tokens only; user 15, service 28) answers
+``{"mask", "permissions": [{"name", "setting"}]}`` with VK's bits for each right.
+``users.get`` (any token) names residents for an answer's address; a malformed id: 113.
 """
 
 from __future__ import annotations
@@ -32,6 +53,22 @@ from sandbox.fake_vk.world import World
 TokenKind = Literal["service", "user", "group"]
 NEW_SHAPES = (5, 199)  # groups.getById / wall.getById return objects from this version on
 
+#: VK's community-token rights and their bits (``groups.getTokenPermissions``' mask).
+COMMUNITY_RIGHTS: dict[str, int] = {
+    "stories": 1,
+    "photos": 4,
+    "app_widget": 64,
+    "messages": 4096,
+    "docs": 131072,
+    "manage": 262144,
+}
+#: What a community token gets in the fake unless told otherwise.
+DEFAULT_COMMUNITY_RIGHTS = ("messages", "photos", "docs", "manage")
+#: The right a community token needs to comment as the community (see the docstring).
+COMMENT_RIGHT = "manage"
+#: Methods that change the world: the sandbox report lists every call of them.
+WRITE_METHODS = frozenset({"wall.createComment"})
+
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:
@@ -40,6 +77,8 @@ class TokenInfo:
     token: str
     kind: TokenKind
     group_id: int | None = None
+    rights: frozenset[str] = frozenset()  # a community token's rights
+    user_id: int | None = None  # a user token's user (the author of what it writes)
 
 
 @dataclass(slots=True)
@@ -50,6 +89,7 @@ class Ctx:
     token: TokenInfo
     version: tuple[int, int]
     base_url: str
+    now: float = 0.0  # the clock's instant (unix seconds) when the request is handled
 
 
 class Params:
@@ -315,11 +355,95 @@ def groups_get_long_poll_server(ctx: Ctx, p: Params) -> Any:
     return {"key": lp.key, "server": f"{ctx.base_url}lp/{gid}", "ts": str(lp.next_ts)}
 
 
+def wall_create_comment(ctx: Ctx, p: Params) -> Any:
+    """wall.createComment: publishes at once, so the wall and Long Poll see it (issue 15)."""
+    post_id = p.req_int("post_id")
+    owner_id = p.get_int("owner_id")
+    tok = ctx.token
+    if owner_id is None:
+        owner_id = -tok.group_id if tok.kind == "group" and tok.group_id else 0
+    wall = ctx.world.walls.get(-owner_id) if owner_id < 0 else None
+    if wall is None:
+        raise VKError(100, "owner_id is incorrect")
+    gid = wall.group.id
+    from_group = p.get_int("from_group", 0) or 0
+    if tok.kind == "group":
+        if tok.group_id != gid:
+            raise VKError(15, "no access to this community")
+        if COMMENT_RIGHT not in tok.rights:
+            raise VKError(15, "no access to call this method", error_subcode=1133)
+        author = -gid
+    elif from_group:
+        raise VKError(15, "you are not an admin of this community")
+    else:
+        author = tok.user_id or 1
+    message = p.get_str("message")
+    if message is None and p.get_str("attachments") is None:
+        raise VKError(100, "message is empty or invalid")
+    guid = p.get_str("guid")
+    if guid is not None and (known := ctx.world.guids.get((gid, author, guid))) is not None:
+        return dict(known)
+    post = wall.posts.get(post_id)
+    if post is None or not post.published:
+        raise VKError(100, "post_id is invalid")
+    if post.deleted:
+        raise VKError(210)
+    if post.comments_closed:
+        raise VKError(213)
+    reply_to = p.get_int("reply_to_comment") or None
+    root: Comment | None = None
+    reply_user = 0
+    if reply_to is not None:
+        parent = wall.comments.get(reply_to)
+        if parent is None or parent.post is not post or not parent.published:
+            raise VKError(100, "reply_to_comment is invalid")
+        if parent.deleted:
+            raise VKError(211)
+        root = parent.root or parent
+        reply_user = parent.from_id
+    cid = wall.allocate_id(None)
+    at = max(ctx.now, post.at)
+    comment = Comment(cid, post, author, at, message or "", reply_to or 0, reply_user, root)
+    ctx.world.add_comment(comment, at)  # published now: the wall and Long Poll see it
+    result: dict[str, Any] = {
+        "comment_id": cid,
+        "parents_stack": [root.id] if root is not None else [],
+    }
+    if guid is not None:
+        ctx.world.guids[(gid, author, guid)] = dict(result)
+    return result
+
+
+def users_get(ctx: Ctx, p: Params) -> Any:
+    """users.get: names of the given users (the token's user without ``user_ids``)."""
+    raw = p.get_str("user_ids")
+    if raw is None:
+        if ctx.token.user_id is None:
+            raise VKError(100, "user_ids is undefined")
+        raw = str(ctx.token.user_id)
+    ids = []
+    for ref in (r.strip() for r in raw.split(",") if r.strip()):
+        if not ref.lstrip("id").isdigit():
+            raise VKError(113, "Invalid user id")
+        ids.append(int(ref.lstrip("id")))
+    if len(ids) > 1000:
+        raise VKError(100, "user_ids is too long")
+    return [profile_json(i, ctx.world.users.get(i)) for i in ids if i > 0]
+
+
+def groups_get_token_permissions(ctx: Ctx, p: Params) -> Any:
+    """groups.getTokenPermissions: the community token's rights and their mask."""
+    rights = sorted(ctx.token.rights, key=lambda r: COMMUNITY_RIGHTS.get(r, 0))
+    permissions = [{"name": r, "setting": COMMUNITY_RIGHTS[r]} for r in rights]
+    return {"mask": sum(x["setting"] for x in permissions), "permissions": permissions}
+
+
 Handler = Callable[[Ctx, Params], Any]
 
 READ: frozenset[TokenKind] = frozenset({"user", "service"})
 ANY: frozenset[TokenKind] = frozenset({"user", "service", "group"})
 NOT_SERVICE: frozenset[TokenKind] = frozenset({"user", "group"})
+GROUP: frozenset[TokenKind] = frozenset({"group"})
 
 # method -> (handler, token kinds allowed), per vk-api.md §1.3.
 METHODS: dict[str, tuple[Handler, frozenset[TokenKind]]] = {
@@ -329,6 +453,9 @@ METHODS: dict[str, tuple[Handler, frozenset[TokenKind]]] = {
     "groups.getById": (groups_get_by_id, ANY),
     "utils.resolveScreenName": (utils_resolve_screen_name, ANY),
     "groups.getLongPollServer": (groups_get_long_poll_server, NOT_SERVICE),
+    "wall.createComment": (wall_create_comment, NOT_SERVICE),
+    "groups.getTokenPermissions": (groups_get_token_permissions, GROUP),
+    "users.get": (users_get, ANY),
 }
 EXECUTE_KINDS: frozenset[TokenKind] = ANY
 

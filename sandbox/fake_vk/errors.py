@@ -26,7 +26,13 @@ ERROR_MESSAGES: dict[int, str] = {
     28: "Application authorization failed: method is unavailable with service token.",
     29: "Rate limit reached",
     100: "One of the parameters specified was missing or invalid",
+    113: "Invalid user id",
+    210: "Access to wall's post denied",
+    211: "Access to wall's comment denied",
     212: "Access to post comments denied",
+    213: "Access to status replies denied",
+    222: "Hyperlinks are forbidden",
+    223: "Too many replies",
 }
 
 

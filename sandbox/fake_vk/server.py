@@ -23,8 +23,10 @@ from aiohttp import web
 from config.clock import Clock
 from sandbox.fake_vk import vkscript
 from sandbox.fake_vk.api import (
+    DEFAULT_COMMUNITY_RIGHTS,
     EXECUTE_KINDS,
     METHODS,
+    WRITE_METHODS,
     Ctx,
     Params,
     TokenInfo,
@@ -117,6 +119,9 @@ class FakeVK:
         self.limits = limits or VKLimits()
         self.world = World()
         self.calls: list[CallRecord] = []
+        #: Every call of a write method (``wall.createComment``), answered or refused, as the
+        #: sandbox report's ``vk_writes`` lists it (issue 15).
+        self.writes: list[dict[str, Any]] = []
         self._tokens: dict[str, TokenInfo] = {}
         self._revoked: set[str] = set()
         self._captcha: set[str] = set()
@@ -196,12 +201,23 @@ class FakeVK:
     # ================================================================== tokens
 
     def add_token(
-        self, token: str, kind: Literal["service", "user", "group"], group_id: int | None = None
+        self,
+        token: str,
+        kind: Literal["service", "user", "group"],
+        group_id: int | None = None,
+        *,
+        rights: tuple[str, ...] | None = None,
+        user_id: int | None = None,
     ) -> None:
-        """Register an access token; a ``group`` token needs the community it belongs to."""
+        """Register an access token; a ``group`` token needs the community it belongs to and
+        has ``rights`` (default :data:`~sandbox.fake_vk.api.DEFAULT_COMMUNITY_RIGHTS`); a
+        ``user`` token writes as ``user_id``."""
         if kind == "group" and group_id is None:
             raise ValueError("a group token needs group_id")
-        self._tokens[token] = TokenInfo(token, kind, group_id)
+        granted = frozenset(DEFAULT_COMMUNITY_RIGHTS if rights is None else rights)
+        self._tokens[token] = TokenInfo(
+            token, kind, group_id, granted if kind == "group" else frozenset(), user_id
+        )
         self._revoked.discard(token)
 
     def revoke_token(self, token: str) -> None:
@@ -524,6 +540,8 @@ class FakeVK:
             )
         )
         self._api_calls += outcome.api_calls
+        if method in WRITE_METHODS:
+            self.writes.append(_write_entry(at, method, params, outcome, status))
         if outcome.error_code is not None:
             self._errors[outcome.error_code] += 1
             self._count(method, "errors")
@@ -546,7 +564,9 @@ class FakeVK:
             tok = self._authenticate(token)
             version = _parse_version(params.get("v"))
             self._check_rps(token)
-            ctx = Ctx(self.world, tok, version, self._base_url or "http://127.0.0.1/")
+            ctx = Ctx(
+                self.world, tok, version, self._base_url or "http://127.0.0.1/", self._now_ts()
+            )
             if method == "execute":
                 check_token_kind(tok.kind, EXECUTE_KINDS)
                 self._charge_quota(token, method)
@@ -692,6 +712,37 @@ class FakeVK:
             wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), min(0.05, remaining))
+
+
+def _write_entry(
+    at: datetime, method: str, params: dict[str, str], outcome: _Outcome, status: int
+) -> dict[str, Any]:
+    """One ``vk_writes`` entry: what was asked, when (virtual time) and what came of it."""
+
+    def num(name: str) -> int | None:
+        try:
+            return int(params[name])
+        except (KeyError, ValueError):
+            return None
+
+    response = outcome.body.get("response")
+    error = outcome.error_code
+    if status != 200:
+        error = -status  # an HTTP failure: nothing was done
+    elif error is None and response is None:
+        error = -2  # a 200 that is no API answer (an HTML page): nothing was done
+    return {
+        "method": method,
+        "owner_id": num("owner_id"),
+        "post_id": num("post_id"),
+        "reply_to_comment": num("reply_to_comment"),
+        "from_group": num("from_group"),
+        "message": params.get("message", ""),
+        "guid": params.get("guid"),
+        "at": at.isoformat(),
+        "error": error,
+        "comment_id": response.get("comment_id") if isinstance(response, dict) else None,
+    }
 
 
 def _parse_version(raw: str | None) -> tuple[int, int]:

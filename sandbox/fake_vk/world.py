@@ -50,6 +50,9 @@ class World:
         # Called with the group id after a Long Poll event is logged (the server wakes the
         # long polls waiting on that community instead of polling the log).
         self.on_lp_event: Callable[[int], None] | None = None
+        # wall.createComment's ``guid``: (group id, author, guid) -> the first answer, so a
+        # retry with the same guid publishes nothing new (issue 15).
+        self.guids: dict[tuple[int, int, str], dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ lookup
 

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.core.handling import Feature
 from bot.telegram.commands import feature_router
 from handlers import admin, complaints, fallback, moderation, reports, start, waiting
+
+
+def neutral_features() -> list[Feature]:
+    """The features written once for every messenger (``bot.core.handling``), in the order
+    their commands, buttons and texts are looked up; MAX is served from this list alone."""
+    return [start.FEATURE, waiting.FEATURE, reports.FEATURE]
 
 
 def build_routers() -> list[Router]:

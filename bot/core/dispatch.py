@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
-from bot.core.handling import CommandFn, Conversation, Deps, Feature, Request
+from bot.core.handling import CommandFn, Conversation, Deps, Feature, Request, TextFn
 from bot.core.inbound import (
     BotStarted,
     BotStopped,
@@ -61,6 +61,7 @@ class Dispatcher:
     ) -> None:
         self.commands: dict[str, CommandFn] = {}
         self.buttons: dict[str, CommandFn] = {}
+        self.texts: list[TextFn] = [fn for feature in features for fn in feature.texts]
         for feature in features:
             for table, kind in (
                 (feature.commands, self.commands),
@@ -128,6 +129,9 @@ class Dispatcher:
             await press(Request(convo, session, person, self.deps, "", event.payload))
             return
         elif isinstance(event, TextMessage):
+            for take in self.texts:
+                if await take(Request(convo, session, person, self.deps, "", event.text)):
+                    return
             unknown = person is None or not person.active
             await convo.reply(Card(texts.START_UNKNOWN if unknown else texts.UNKNOWN_COMMAND))
             return

@@ -95,6 +95,9 @@ class Request:
 
 
 CommandFn = Callable[[Request], Awaitable[None]]
+#: Plain text (no command): ``Request.args`` is the text; True when the feature took it (an
+#: answer to a question it asked), False to let the next feature look at it.
+TextFn = Callable[[Request], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -108,3 +111,4 @@ class Feature:
     name: str
     commands: Mapping[str, CommandFn]
     buttons: Mapping[str, CommandFn] = field(default_factory=dict)
+    texts: tuple[TextFn, ...] = ()

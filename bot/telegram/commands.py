@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
@@ -24,7 +25,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.handling import CommandFn, Deps, Feature, Request
+from bot.core.handling import CommandFn, Deps, Feature, Request, TextFn
 from bot.core.types import Card, Channel, Keyboard
 from bot.menus import set_menu
 from storage.models import Person
@@ -153,6 +154,21 @@ def _serve_press(fn: CommandFn) -> Callable[..., Awaitable[None]]:
     return handle
 
 
+def _serve_text(fn: TextFn) -> Callable[..., Awaitable[None]]:
+    async def handle(
+        message: Message,
+        person: Person | None,
+        session: AsyncSession,
+        deps: Deps,
+        bot: Bot,
+    ) -> None:
+        convo = TelegramConversation(bot, message.chat.id, message.from_user)
+        if not await fn(Request(convo, session, person, deps, "", message.text or "")):
+            raise SkipHandler  # not for this feature: the next router looks at it
+
+    return handle
+
+
 def feature_router(feature: Feature) -> Router:
     """One aiogram router for one feature's commands and buttons."""
     router = Router(name=feature.name)
@@ -160,4 +176,6 @@ def feature_router(feature: Feature) -> Router:
         router.message(Command(name))(_serve(fn))
     for prefix, fn in feature.buttons.items():
         router.callback_query(F.data.startswith(f"{prefix}:"))(_serve_press(fn))
+    for take in feature.texts:
+        router.message(F.text, ~F.text.startswith("/"))(_serve_text(take))
     return router

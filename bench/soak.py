@@ -64,7 +64,7 @@ from bench.soak_check import (
 )
 from bench.soak_plan import Plan, Step, make_plan
 from bot import texts
-from bot.keyboards import Act, AssignCb, ComplaintCb
+from bot.core.callbacks import Act, AssignCb, ComplaintCb
 from config.clock import VirtualClock
 from config.settings import Settings, VKSettings
 from sandbox.fake_telegram import FakeTelegram, FaultKind, TgCall

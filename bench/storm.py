@@ -37,7 +37,7 @@ from aiogram.enums import ParseMode
 from sqlalchemy import func, select
 
 from bot.outbox import OutboxSender
-from bot.pacing import install_pacer
+from bot.telegram.pacing import install_pacer
 from config.clock import VirtualClock
 from sandbox.fake_telegram import FakeTelegram
 from storage.db import make_engine, make_session_factory

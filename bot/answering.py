@@ -349,6 +349,34 @@ async def _context(
     return _Context(complaint, comment, page.name if page else f"club{group_id}", group_id)
 
 
+async def answer_refusal(
+    session: AsyncSession, complaint_id: int, person: Person
+) -> AnswerResult | None:
+    """Why ``person`` cannot answer the complaint (missing, out of scope, role, deleted), or
+    None: what the «Ответить» button checks before it asks for the text."""
+    ctx = await _context(session, complaint_id, person)
+    if isinstance(ctx, AnswerResult):
+        return ctx
+    done = await published_draft(session, complaint_id)
+    if done is not None:
+        return _result(
+            AnswerOutcome.ALREADY_PUBLISHED,
+            ctx,
+            done,
+            f"На жалобу №{complaint_id} уже ответили из Otklik.",
+        )
+    return None
+
+
+async def answer_page(session: AsyncSession, complaint_id: int) -> str | None:
+    """The name of the page an answer to the complaint is published from."""
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None:
+        return None
+    page = await session.get(Page, -complaint.owner_id)
+    return page.name if page else f"club{-complaint.owner_id}"
+
+
 def _result(
     outcome: AnswerOutcome,
     ctx: _Context,
@@ -460,11 +488,13 @@ async def write_answer(
             if check.otpiska
             else ("Ответ не опубликован: ")
         )
+        then = (
+            " Заполните поля в фигурных скобках и пришлите текст заново."
+            if placeholders(final)
+            else " Исправьте текст или опубликуйте как есть."
+        )
         return _result(
-            AnswerOutcome.HELD,
-            ctx,
-            draft,
-            lead + "; ".join(check.reasons) + ". Исправьте текст или опубликуйте как есть.",
+            AnswerOutcome.HELD, ctx, draft, lead + "; ".join(check.reasons) + "." + then
         )
 
 
@@ -509,6 +539,16 @@ async def publish_answer(
                 ctx,
                 draft,
                 "Ответ похож на отписку: исправьте его или опубликуйте как есть.",
+            )
+        if unfilled := placeholders(draft.text):
+            # «Как есть» never publishes «{адрес}» to residents: a template must be filled.
+            return _result(
+                AnswerOutcome.HELD,
+                ctx,
+                draft,
+                "Сначала заполните в тексте "
+                + ", ".join(f"«{p}»" for p in unfilled)
+                + ": пришлите исправленный ответ.",
             )
         if not deps.writer.can_publish(ctx.group_id):
             draft.last_error = _NO_TOKEN.format(page=ctx.page)

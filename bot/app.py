@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -24,24 +25,28 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.answering import AnswerDeps, VkCommentWriter, resume_publishing
 from bot.collecting import CollectionService, make_clients
+from bot.core.dispatch import Dispatcher as NeutralDispatcher
 from bot.core.handling import Deps
+from bot.core.types import Channel, MessengerPort
 from bot.digest import warm_up as warm_up_reports
 from bot.faults import Backoff, db_fault, is_outage
 from bot.jobs import build_scheduler
 from bot.menus import sync_menus
 from bot.metrics import Health, HealthThresholds, Metrics, page_agencies, start_metrics_server
 from bot.outbox import OutboxSender
-from bot.pacing import install_pacer
+from bot.pacing import Pacer
 from bot.polling import TelegramPoller
 from bot.roles import SENDER_ROLES, Role, parts_of
 from bot.scheduler import JobDeps, Leader
+from bot.telegram.pacing import install_pacer
 from bot.vk_pages import make_page_resolver
 from collectors.vk_client import VkClient
 from config.clock import Clock
 from config.registry import Registry
 from config.settings import Settings
-from handlers import build_routers
+from handlers import build_routers, neutral_features
 from handlers.common import PageResolver
 from handlers.middlewares import DbSessionMiddleware
 from matcher.classifier import Classification
@@ -58,6 +63,9 @@ from storage.leases import (
 )
 from storage.migrate import upgrade
 from storage.registry_sync import sync_registry
+
+if TYPE_CHECKING:
+    from bot.max.runtime import MaxRuntime
 
 log = logging.getLogger(__name__)
 
@@ -123,15 +131,23 @@ def build_dispatcher(
     after_commit: Callable[[], object] | None = None,
     page_resolver: PageResolver | None = None,
     metrics: Metrics | None = None,
+    answers: AnswerDeps | None = None,
 ) -> Dispatcher:
-    """The dispatcher with every router; dependencies travel as workflow data."""
+    """The dispatcher with every router; dependencies travel as workflow data (``answers``:
+    publishing answers on VK, issue 15; without it «Ответить» says it is not set up)."""
     dp = Dispatcher(
         clock=clock,
         registry=registry,
         settings=settings,
         page_resolver=page_resolver,
         metrics=metrics,
-        deps=Deps(clock, registry, settings, metrics, {"page_resolver": page_resolver}),
+        deps=Deps(
+            clock,
+            registry,
+            settings,
+            metrics,
+            {"page_resolver": page_resolver, "answers": answers},
+        ),
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory, after_commit, metrics))
     dp.include_routers(*build_routers())
@@ -173,6 +189,8 @@ class OtklikApp:
         self.draining = asyncio.Event()
         self.drained_handlers = 0
         self.drained_sends = 0
+        #: MAX (issue 13), when a MAX token is set: its client, port and receiving side.
+        self.max: MaxRuntime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set, then shut everything down cleanly."""
@@ -218,6 +236,9 @@ class OtklikApp:
         bot: Bot | None = None
         sender: OutboxSender | None = None
         dp: Dispatcher | None = None
+        writer: VkCommentWriter | None = None
+        answers: AnswerDeps | None = None
+        neutral: NeutralDispatcher | None = None
         clients = make_clients(s.vk, self.clock) if "collector" in parts else []
         if parts & {"outbox", "polling"}:
             assert s.telegram.token is not None
@@ -227,11 +248,17 @@ class OtklikApp:
                 default=DefaultBotProperties(parse_mode=ParseMode.HTML),
             )
             pacer = install_pacer(bot, self.clock)
+            ports: Bot | dict[Channel, MessengerPort] = bot
+            pacers: Pacer | dict[Channel, Pacer] = pacer
+            if s.max.token is not None:  # each row goes through its channel's port and pacer
+                self.max = await self._open_max(sessions)
+                ports = self._ports(bot, self.max)
+                pacers = {Channel.TELEGRAM: pacer, Channel.MAX: self.max.pacer}
             sender = OutboxSender(
-                bot,
+                ports,
                 sessions,
                 self.clock,
-                pacer,
+                pacers,
                 metrics=self.metrics,
                 workers=workers if shared else None,
                 sender_roles=SENDER_ROLES,
@@ -239,6 +266,9 @@ class OtklikApp:
             )
             wake: Callable[[], None] = sender.wake.set
             if "polling" in parts:
+                # Answers from the messenger go out with the pages' community tokens (issue 15).
+                writer = VkCommentWriter(s.vk, self.clock)
+                answers = AnswerDeps(sessions, self.clock, writer)
                 dp = build_dispatcher(
                     sessions,
                     self.clock,
@@ -247,6 +277,7 @@ class OtklikApp:
                     after_commit=wake,
                     page_resolver=make_page_resolver(clients[0]) if clients else None,
                     metrics=self.metrics,
+                    answers=answers,
                 )
                 menu_bot = bot
 
@@ -263,12 +294,18 @@ class OtklikApp:
                     on_handled=self.on_update_handled,
                 )
                 self.metrics.telegram_polling("starting")
+                if self.max is not None:  # MAX is served by the features written once
+                    neutral = NeutralDispatcher(
+                        neutral_features(), sessions, dp["deps"], after_commit=wake
+                    )
         else:
             wake = _nothing
         tasks: list[asyncio.Task[None]] = []
         # Tell the sandbox first that start-up is over, so its clock runs before work begins.
         self.started.set()
         await asyncio.sleep(0)
+        if answers is not None:  # publications a crash interrupted: finished, never doubled
+            tasks.append(asyncio.create_task(self._resume_answers(answers), name="answers"))
         tasks.append(asyncio.create_task(self._beat(workers, renew_s, stop), name="heartbeat"))
         # The sender stops after the updates in hand are handled: their card edits go out.
         sender_stop = asyncio.Event()
@@ -288,6 +325,12 @@ class OtklikApp:
                 asyncio.create_task(
                     self._collect(sessions, clients, wake, stop, leases, renew_s),
                     name="collector",
+                )
+            )
+        if self.max is not None and neutral is not None:
+            tasks.append(
+                asyncio.create_task(
+                    self._receive_max(self.max, neutral, stop), name="max-receiving"
                 )
             )
         polling: asyncio.Task[None] | None = None
@@ -310,10 +353,26 @@ class OtklikApp:
                 await asyncio.gather(sending, return_exceptions=True)
             if bot is not None:
                 await bot.session.close()
+            if self.max is not None:
+                with contextlib.suppress(Exception):
+                    await self.max.close()
             for client in clients:
                 client.close()
+            if writer is not None:
+                writer.close()
             with contextlib.suppress(Exception):
                 await workers.stop()
+
+    @staticmethod
+    async def _resume_answers(answers: AnswerDeps) -> None:
+        """At start: answers left ``publishing`` by a crash are sent again with their guid."""
+        try:
+            done = await resume_publishing(answers)
+        except Exception as exc:  # the database or VK is away: the next start tries again
+            log.warning("answers not resumed: %s", type(exc).__name__)
+            return
+        if done:
+            log.info("answers resumed: %d", len(done))
 
     async def _shutdown(
         self,
@@ -331,6 +390,9 @@ class OtklikApp:
         self.draining.set()
         if polling is not None:  # ``_poll_telegram`` drains the handlers itself on ``stop``
             await asyncio.wait({polling}, timeout=DRAIN_S + 2.0)
+        if self.max is not None:  # the MAX updates in hand finish too
+            receiving = asyncio.ensure_future(self.max.stop_receiving())
+            await asyncio.wait({receiving}, timeout=max(deadline - loop.time(), 0.1))
         if sender is not None and sending is not None:
             sent_before = sender.sent
             sender_stop.set()
@@ -358,6 +420,42 @@ class OtklikApp:
                 return
             if rest > 0:
                 return
+
+    async def _open_max(self, sessions: async_sessionmaker[AsyncSession]) -> MaxRuntime:
+        """MAX's client and port (issue 13), told the dialogs stored before."""
+        from bot.max.runtime import open_max  # maxapi only when MAX is configured
+
+        runtime = await open_max(self.settings.max, self.clock, metrics=self.metrics)
+        try:
+            await runtime.remember_dialogs(sessions)
+        except Exception as exc:  # the database went away again: learnt anew from updates
+            log.warning("max dialogs not loaded: %s", type(exc).__name__)
+        return runtime
+
+    @staticmethod
+    def _ports(bot: Bot, runtime: MaxRuntime) -> dict[Channel, MessengerPort]:
+        """The outbox's ports by channel (``bot/outbox.py``: a row goes through its own)."""
+        from bot.telegram.port import TelegramPort
+
+        return {Channel.TELEGRAM: TelegramPort(bot), Channel.MAX: runtime.port}
+
+    async def _receive_max(
+        self, runtime: MaxRuntime, neutral: NeutralDispatcher, stop: asyncio.Event
+    ) -> None:
+        """Set MAX's command list, then receive its updates through the neutral dispatcher;
+        MAX being away at start (a webhook not subscribed) is retried with a backoff."""
+        await runtime.sync_commands()
+        backoff = Backoff(1.0, 60.0)
+        while not stop.is_set():
+            try:
+                await runtime.receive(neutral.handle)
+                return
+            except Exception as exc:
+                wait = backoff.next()
+                log.warning("max: not receiving (%s); again in %.0f s", type(exc).__name__, wait)
+                self.metrics.max_receiving("down", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
 
     async def _beat(self, workers: Workers, renew_s: float, stop: asyncio.Event) -> None:
         """Keep this process's heartbeat fresh (real seconds: it is about processes dying)."""

@@ -541,14 +541,17 @@ async def run_checks(settings: Settings, *, timeout_s: float = 10.0) -> list[Ite
     items = [Item(True, "settings", "loaded")]
     reg_item, registry = check_registry(settings)
     items.append(reg_item)
-    db_items, tg_item, vk_items = await asyncio.gather(
+    from bot.max.check import check_max  # issue 13: the token, the CA bundle, the webhook
+
+    db_items, tg_item, max_items, vk_items = await asyncio.gather(
         check_database(settings, timeout_s),
         check_telegram(settings, timeout_s),
+        check_max(settings.max, timeout_s),
         check_vk(settings, registry, timeout_s),
     )
     if registry is not None:
         db_items.append(await check_officials(settings, registry, timeout_s))
-    return [*items, *db_items, tg_item, *vk_items]
+    return [*items, *db_items, tg_item, *max_items, *vk_items]
 
 
 __all__ = ["Item", "describe_settings_error", "format_items", "run_checks"]

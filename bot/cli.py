@@ -257,11 +257,15 @@ def _load_scenario_or_exit(path: Path) -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from sandbox.fake_max import MaxCall
     from sandbox.fake_telegram import TgCall
     from sandbox.runner import Sandbox
 
     scenario = _load_scenario_or_exit(Path(args.scenario))
     people = {p.telegram_id: p for p in scenario.people}
+    on_max = {p.max_user_id: p for p in scenario.people if p.max_user_id is not None}
     from bot.texts import ROLE_NAMES
 
     tz = ZoneInfo(scenario.agencies[0].tz if scenario.agencies else "Europe/Moscow")
@@ -277,8 +281,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "sendPhoto": "фото",
             "sendDocument": "файл",
         }.get(call.method, "сообщение")
-        stamp = call.at.astimezone(tz).strftime("%d.%m %H:%M")
-        body = _strip_html(call.text or "").strip().replace("\n", "\n      ")
+        emit(call.at, name, verb, call.text)
+
+    def show_max(call: MaxCall) -> None:
+        """Issue 13: what someone on MAX was shown, marked «в MAX»."""
+        if call.method == "DELETE /messages" or call.user_id is None:
+            return
+        who = on_max.get(call.user_id)
+        name = f"{who.name} ({ROLE_NAMES.get(who.role, who.role)})" if who else str(call.user_id)
+        body = call.body if isinstance(call.body, dict) else {}
+        kinds = {a.get("type") for a in body.get("attachments") or [] if isinstance(a, dict)}
+        verb = (
+            "обновлено сообщение"
+            if call.method == "PUT /messages"
+            else "фото"
+            if "image" in kinds
+            else "файл"
+            if "file" in kinds
+            else "сообщение"
+        )
+        emit(call.at, f"{name} в MAX", verb, call.text)
+
+    def emit(at: datetime, name: str, verb: str, text: str | None) -> None:
+        stamp = at.astimezone(tz).strftime("%d.%m %H:%M")
+        body = _strip_html(text or "").strip().replace("\n", "\n      ")
         print(f"\n[{stamp}] → {name}: {verb}\n      {body}", flush=True)
         printed[verb] = printed.get(verb, 0) + 1
 
@@ -294,7 +320,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     async def main() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="otklik-demo-") as tmp:
             async with Sandbox(
-                scenario, workdir=Path(tmp), speed=args.speed, on_call=show
+                scenario, workdir=Path(tmp), speed=args.speed, on_call=show, on_max_call=show_max
             ) as sandbox:
                 await sandbox.run_app(scenario.end)
                 await asyncio.sleep(0.1)

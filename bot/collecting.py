@@ -54,7 +54,6 @@ from storage.collector_status import (
     SUMMARY_KEY,
     SUMMARY_STALE_S,
     CollectorStatus,
-    collector_status,
     summary_age,
     window_key,
 )
@@ -835,28 +834,6 @@ def collector_status_text(status: CollectorStatus, now: datetime, tz: str) -> st
     return out
 
 
-def _status_lines(status: CollectorStatus, now: datetime) -> list[str]:
-    """Whether VK serves the collectors' requests, and what past the window is (not)
-    watched, from what the collector processes last reported."""
-    if not status.reported:
-        return ["VK requests: no collector has reported yet"]
-    last = status.last_ok_at.isoformat(timespec="seconds") if status.last_ok_at else "never"
-    tokens = f"tokens usable {status.usable_tokens}/{status.tokens}"
-    if status.vk_failing(now):
-        vk = (
-            f"VK requests: FAILING: {status.failures_in_row} failed in a row "
-            f"(last {status.last_error}), last success {last}; {tokens}"
-        )
-    else:
-        vk = f"VK requests: ok, last success {last}; {tokens}"
-    return [
-        vk,
-        f"Posts past the watch window: {status.kept_posts} kept (comments keep coming), "
-        f"{status.dormant_posts} dormant (counts checked every few hours at most), "
-        f"{status.dropped_posts} not watched (too old or too many)",
-    ]
-
-
 def _among(
     session: AsyncSession, column: InstrumentedAttribute[int], values: list[int]
 ) -> list[ColumnElement[bool]]:
@@ -913,71 +890,3 @@ def _in(session: AsyncSession, column: Any, values: list[int]) -> ColumnElement[
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(BigInteger), unique=True))  # type: ignore[no-any-return]
     return column.in_(values)  # type: ignore[no-any-return]
-
-
-async def coverage_report(sessions: async_sessionmaker[AsyncSession], now: datetime) -> str:
-    """Plain-text coverage: per page the last full check, lag, quota spent and why unreachable.
-
-    Pages never checked or unreachable come first, then the most lagging, because those are
-    what an admin must act on.
-    """
-    async with sessions() as session:
-        pages = list((await session.execute(select(Page))).scalars())
-        cov = {c.group_id: c for c in (await session.execute(select(CollectorPage))).scalars()}
-        bad_posts = (
-            await session.execute(
-                select(Post.owner_id, Post.post_id, Post.unreachable_reason).where(
-                    Post.unreachable_reason.is_not(None)
-                )
-            )
-        ).all()
-        quotas = [
-            kv
-            for kv in (await session.execute(select(KeyValue))).scalars()
-            if kv.key.startswith("vk:quota:")
-        ]
-        status = await collector_status(session, now)
-
-    def lag_of(p: Page) -> float | None:
-        # From the last full check, not the stored lag_s: the collector writes a page's row
-        # only when something in it changed, so lag_s is as old as that write.
-        return (now - p.last_checked_at).total_seconds() if p.last_checked_at else None
-
-    def order(p: Page) -> tuple[int, float]:
-        lag = lag_of(p)
-        return (
-            0 if p.unreachable_reason or p.last_checked_at is None else 1,
-            -(lag if lag is not None else float("inf")),
-        )
-
-    lines = [f"VK coverage at {now.isoformat(timespec='seconds')}: {len(pages)} pages"]
-    lines.extend(_status_lines(status, now))
-    lines.append(
-        f"{'group_id':>10} {'last check (UTC)':<20} {'lag':>8} {'posts':>6} {'wall.get':>8} "
-        f"{'calls':>7}  state"
-    )
-    for p in sorted(pages, key=order):
-        c = cov.get(p.group_id)
-        last = p.last_checked_at.strftime("%Y-%m-%d %H:%M:%S") if p.last_checked_at else "never"
-        lag_s = lag_of(p)
-        lag = f"{lag_s:.0f}s" if lag_s is not None else "-"
-        state = p.unreachable_reason or ("long poll" if c is not None and c.longpoll else "ok")
-        if c is not None and c.unreachable_posts:
-            state += f", {c.unreachable_posts} post(s) unreachable"
-        kept, dormant, dropped = status.pages.get(p.group_id, (0, 0, 0))
-        if kept or dormant or dropped:
-            state += f", past the window: {kept} kept, {dormant} dormant, {dropped} not watched"
-        lines.append(
-            f"{p.group_id:>10} {last:<20} {lag:>8} {c.watched_posts if c else 0:>6} "
-            f"{c.wall_get_calls if c else 0:>8} {c.api_calls if c else 0:>7}  {state}"
-        )
-    for owner_id, post_id, reason in bad_posts[:50]:
-        lines.append(f"post {owner_id}_{post_id}: {reason}")
-    for kv in quotas:
-        used = ", ".join(f"{m} {n}" for m, n in dict(kv.value.get("used", {})).items())
-        parked = ", ".join(kv.value.get("parked", []))
-        lines.append(
-            f"token {kv.key.removeprefix('vk:quota:')} on {kv.value.get('day', '?')}: "
-            f"{used or 'no quota spent'}" + (f"; parked until reset: {parked}" if parked else "")
-        )
-    return "\n".join(lines)

@@ -25,11 +25,13 @@ _LISTS = ["my", "open", "overdue", "complaint"]
 _WAIT = ["wait", "resume"]  # waiting on the resident: the official's and the centre's
 _MODERATION = ["resolve", "dismiss", "assign", "reopen", "stats", "pages"]
 _REPORTS = ["digest", "report", "export"]  # issue 6: handlers/reports.py
+_ANSWER = ["answer", "publish", "templates"]  # issue 15: handlers/answers.py
 ROLE_COMMANDS: dict[str, list[str]] = {
-    "official": [*_LISTS, *_WAIT, "stats", "mute", "help"],
+    "official": [*_LISTS, *_WAIT, *_ANSWER, "stats", "mute", "help"],
     "moderator": [
         *_LISTS,
         *_WAIT,
+        *_ANSWER,
         *_MODERATION,
         *_REPORTS,
         "users",
@@ -42,6 +44,7 @@ ROLE_COMMANDS: dict[str, list[str]] = {
     "admin": [
         *_LISTS,
         *_WAIT,
+        *_ANSWER,
         *_MODERATION,
         *_REPORTS,
         "addpage",

@@ -17,6 +17,8 @@ Health is judged on the app's clock, so a ``ManualClock`` makes ``/healthz`` det
   and none has succeeded since → *degraded*; this process should poll ``getUpdates`` and its
   latest attempt failed (Telegram unreachable: the bot hears nobody) → *degraded*, with
   ``polling: down`` (issue 11);
+* ``max`` (only when a MAX token is set, issue 13): as ``telegram``, for MAX's sends and
+  its long poll (``receiving: down``); a webhook shows ``receiving: webhook``;
 * ``collector``: the age of the last collector pass; older than ``collector_stale_s`` →
   *degraded*, never one while VK is configured and the app runs that long → *degraded*; the
   latest VK requests failed and none succeeded for ``vk_failing_s`` → *degraded* (issue 11: a
@@ -127,6 +129,14 @@ class Metrics:
         self.polling: str | None = None
         self.polling_error = ""
         self.polling_down_since: datetime | None = None
+        #: MAX (issue 13): on when this process has a MAX client; the last sends as for
+        #: Telegram; ``max_state``: how updates arrive (webhook, up, down, stopped; None:
+        #: this process does not receive them).
+        self.max_enabled = False
+        self.max = PartState()
+        self.max_last_error = ""
+        self.max_state: str | None = None
+        self.max_state_error = ""
         self.db_down_since: datetime | None = None  # the first failure of the current outage
         self._seq = 0
         self._write_ok_seq = 0  # the latest successful heartbeat (see ``db_failures``)
@@ -154,6 +164,30 @@ class Metrics:
         self.tg_429 = Counter(
             "otklik_telegram_429_total", "Bot API answers 429 Too Many Requests", registry=r
         )
+        # MAX (issue 13): the same as Telegram's, for the MAX Bot API
+        self.max_sent_total = Counter(
+            "otklik_max_sent_total",
+            "MAX sends, edits and callback answers that succeeded (kind: message, image, "
+            "file, edit, answer)",
+            ["kind"],
+            registry=r,
+        )
+        self.max_failures = Counter(
+            "otklik_max_failures_total",
+            "MAX requests that failed, by reason (rate_limited, server_error, network, "
+            "blocked, rejected…)",
+            ["reason"],
+            registry=r,
+        )
+        self.max_429 = Counter(
+            "otklik_max_429_total", "MAX answers 429 too.many.requests", registry=r
+        )
+        self.max_polling_up = Gauge(
+            "otklik_max_polling_up",
+            "1 while MAX updates arrive (the long poll answers, or a webhook), 0 while not",
+            registry=r,
+        )
+        self.max_polling_up.set(1)
         self.alerts_sent = Counter(
             "otklik_alerts_sent_total", "Complaint alerts delivered (alone or in a summary)",
             registry=r,
@@ -300,6 +334,28 @@ class Metrics:
             self.polling_error = ""
         self.polling = state
         self.polling_up.set(0 if state == "down" else 1)
+
+    def max_sent(self, kind: str) -> None:
+        self.max_sent_total.labels(kind).inc()
+        self.max.last_ok = self.clock.now()
+        self.max.failing = False
+
+    def max_failed(self, reason: str, error: str = "") -> None:
+        """As :meth:`telegram_failed`, for MAX (``ambiguous`` too: MAX's answer was lost)."""
+        self.max_failures.labels(reason).inc()
+        if reason == "rate_limited":
+            self.max_429.inc()
+        if reason in ("rate_limited", "server_error", "network", "unsettled", "auth"):
+            self.max.last_error_at = self.clock.now()
+            self.max.failing = True
+            self.max_last_error = f"{reason}: {error}"[:200]
+
+    def max_receiving(self, state: str, error: str = "") -> None:
+        """How MAX updates arrive: ``webhook``, ``up`` / ``down`` (the long poll) or
+        ``stopped``."""
+        self.max_state = state
+        self.max_state_error = error[:200] if state == "down" else ""
+        self.max_polling_up.set(0 if state == "down" else 1)
 
     def alert_delivered(self, created_at: datetime) -> None:
         self.alert_delay.observe(max((self.clock.now() - created_at).total_seconds(), 0.0))
@@ -492,6 +548,17 @@ class Health:
         failing = m.telegram.failing or m.polling == "down"
         return Check("degraded" if failing else "ok", detail)
 
+    def _max(self) -> Check:
+        m = self.metrics
+        detail: dict[str, Any] = {}
+        if m.max_state is not None:
+            detail["receiving"] = m.max_state
+        if m.max_state == "down":
+            detail["receiving_error"] = m.max_state_error
+        if m.max.failing:
+            detail["error"] = m.max_last_error
+        return Check("degraded" if m.max.failing or m.max_state == "down" else "ok", detail)
+
     def _collector(self) -> Check:
         m = self.metrics
         now = m.clock.now()
@@ -531,6 +598,8 @@ class Health:
             "collector": self._collector(),
             "outbox": self._outbox(),
         }
+        if self.metrics.max_enabled:
+            checks["max"] = self._max()
         for name, check in checks.items():
             self.metrics.up.labels(name).set(_RANK[check.status])
         worst: Status = max((c.status for c in checks.values()), key=lambda s: _RANK[s])

@@ -1,11 +1,16 @@
-"""The outbox sender: delivers recorded notifications within Telegram's limits.
+"""The outbox sender: delivers recorded notifications within each messenger's limits.
 
 Rows are written by the transaction that caused them; this loop renders each from the current
-state of its complaint, sends it, and marks it sent.
+state of its complaint as a neutral :class:`~bot.core.types.Card`, sends it through the
+:class:`~bot.core.types.MessengerPort` of the row's ``channel`` (Telegram, MAX), and marks it
+sent.  The port turns its client's errors into an :class:`~bot.core.types.Outcome`; what the
+outbox does with each is below, the same for every messenger.
 
-* Limits: every send goes through the shared :class:`~bot.pacing.TelegramPacer` (1 message a
-  second per chat, 20 a minute per group, under 30 a second overall); on top of that the
-  sender holds any chat at ``chat_per_min`` messages a minute.
+* Limits: every send goes through the channel's shared pacer (``bot/pacing.py``; Telegram:
+  1 message a second per chat, 20 a minute per group, under 30 a second overall; MAX: 2 a
+  second per chat, 30 requests a second); on top of that the sender holds any chat at
+  ``chat_per_min`` messages a minute.  A person's rows on one messenger are paced and
+  coalesced apart from their rows on the other.
 * Bursts: when more than ``coalesce_over`` alerts wait for one chat, they go out as one
   summary message with a paged list (each row becomes ``coalesced``, naming its summary, and
   the summary row keeps its ``message_id``), never as a flood.
@@ -18,7 +23,9 @@ state of its complaint, sends it, and marks it sent.
   a complaint whose alert is not out yet and will show the current state) is ``skipped``
   with the reason in ``last_error``.
 * Failures: 429 → wait ``retry_after``; 5xx and timeouts → retry with backoff; 403 → the
-  person is marked unreachable, the moderators are told, the row fails (never silently).
+  person is marked unreachable on that messenger, the moderators are told, the row fails
+  (never silently).  A send whose answer was lost (``AMBIGUOUS``: the port could not tell
+  whether it arrived) is failed like a crash mid-send, never resent blindly.
 * Exactly once: a row is claimed (``sending``, with the claiming process and time) by one
   conditional ``UPDATE … WHERE status = 'pending'`` committed *before* the HTTP call, and
   marked ``sent`` after it; of two senders only one wins a row.  A crash in between leaves it
@@ -40,27 +47,23 @@ import contextlib
 import logging
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
+from bot.core.capabilities import capabilities
+from bot.core.keyboards import alert_keyboard, list_keyboard, open_keyboard
+from bot.core.markup import fitted
+from bot.core.types import Card, Channel, Delivery, Media, MessengerPort, Outcome
 from bot.faults import Backoff, db_fault
-from bot.keyboards import Act, ComplaintCb, alert_keyboard, list_keyboard
 from bot.metrics import Metrics
-from bot.pacing import TelegramPacer
+from bot.pacing import ChannelPacer, Pacer
 from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from bot.sender_share import SenderShare
 from config.clock import Clock
@@ -82,6 +85,9 @@ from storage.orphans import after_unreachable
 from storage.outbox import enqueue
 from storage.queries import agency_clock, complaint_lateness
 from storage.sla_clock import awaiting_answer, running_answer
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
@@ -109,34 +115,61 @@ SUMMARY_EDIT = "summary_edit"
 EDIT_KINDS = frozenset({"update", SUMMARY_EDIT})
 #: How long a change waits when the same complaint's alert to the chat is mid-send.
 DEFER_S = 2.0
+#: The card of a row that sends nothing (skipped or deferred).
+NOTHING = Card("")
 
 
 @dataclass
 class Outgoing:
-    """What one claimed row turns into on the wire."""
+    """What one claimed row turns into: a card for one person on one messenger."""
 
     row_ids: list[int]
-    chat_id: int
-    text: str
-    markup: InlineKeyboardMarkup | None
-    edit_message_id: int | None = None
-    complaint_id: int | None = None  # a new card: remember its message id
+    chat_id: int  # the person (or chat) the rows are for
+    card: Card
+    channel: Channel = Channel.TELEGRAM
+    address: int | None = None  # the person's id on ``channel`` (None: they have none there)
+    edit_ref: str | None = None  # edit this message instead of sending a new one
+    complaint_id: int | None = None  # a new card: remember its message ref
     summary_id: int | None = None
     skip: str = ""  # why nothing is sent (the row is redundant); empty: send
     defer: bool = False  # not decidable yet (the alert it depends on is mid-send)
-    media: Notification | None = None  # a photo/document row (issue 6): caption in ``text``
+    media_kind: str | None = None  # a photo/document row (issue 6): the row's kind
     event: str = "message_sent"  # for the log line: what reached the chat
     about: int | None = None  # the complaint the row is about (log line)
     complaints: tuple[int, ...] = ()  # a summary's complaints (log line)
 
 
+def address_on(channel: str, chat_id: int, person: Person | None) -> int | None:
+    """Where ``chat_id``'s messages go on ``channel``: the person's id there, ``None`` when
+    they have none; a chat no person owns (a group) is its own Telegram address."""
+    if person is None:
+        return chat_id if channel == Channel.TELEGRAM else None
+    return person.max_user_id if channel == Channel.MAX else person.telegram_id
+
+
+def unreachable_on(person: Person, channel: str) -> bool:
+    """The person stopped the bot on ``channel`` (403)."""
+    return person.max_unreachable if channel == Channel.MAX else person.unreachable
+
+
+def _ports(port: Any) -> dict[Channel, MessengerPort]:
+    """One port, a mapping of them, or (as before issue 13) an aiogram ``Bot``."""
+    if isinstance(port, Mapping):
+        return {Channel(c): p for c, p in port.items()}
+    if hasattr(port, "channel") and hasattr(port, "edit"):
+        return {Channel(port.channel): port}
+    from bot.telegram.port import TelegramPort  # an aiogram Bot: its Telegram port
+
+    return {Channel.TELEGRAM: TelegramPort(port)}
+
+
 class OutboxSender:
     def __init__(
         self,
-        bot: Bot,
+        port: MessengerPort | Mapping[Channel, MessengerPort] | Bot,
         session_factory: async_sessionmaker[AsyncSession],
         clock: Clock,
-        pacer: TelegramPacer,
+        pacer: Pacer | Mapping[Channel, Pacer],
         *,
         coalesce_over: int = 3,
         chat_per_min: int = 20,
@@ -149,7 +182,10 @@ class OutboxSender:
         settle_s: float | None = None,
         max_backoff_s: float = 10.0,
     ) -> None:
-        """``pacer`` must be the one installed on ``bot``'s session (see ``install_pacer``).
+        """``port``: the messenger ports by channel (one port, or an aiogram ``Bot`` for
+        Telegram alone); ``pacer``: each channel's pacer, the one its port's client sends
+        through (Telegram: ``bot.telegram.pacing.install_pacer``).  Rows of a channel with no
+        port here wait for a process that has one.
 
         ``settle_retries``: how often recording a send's outcome is retried at once when the
         database is locked or away; after that the sender keeps retrying with backoff until
@@ -161,10 +197,18 @@ class OutboxSender:
         hold before it sends (see ``bot/sender_share.py``; default twice the former).
         ``max_backoff_s``: the longest real-time wait between passes while the database is
         away."""
-        self.bot = bot
+        self.ports = _ports(port)
+        self.pacers: dict[Channel, Pacer] = (
+            {Channel(c): p for c, p in pacer.items()}
+            if isinstance(pacer, Mapping)
+            else {next(iter(self.ports)): pacer}
+        )
+        if missing := set(self.ports) - set(self.pacers):
+            raise ValueError(f"no pacer for {sorted(missing)}")
+        # Telegram's pacer, as callers before issue 13 knew it.
+        self.pacer = self.pacers.get(Channel.TELEGRAM) or next(iter(self.pacers.values()))
         self.sessions = session_factory
         self.clock = clock
-        self.pacer = pacer
         self.coalesce_over = coalesce_over
         self.chat_per_min = chat_per_min
         self.max_attempts = max_attempts
@@ -231,29 +275,8 @@ class OutboxSender:
                 log.warning("notification %s was interrupted mid-send", row.id)
                 if row.kind == "alert" and row.complaint_id is not None:
                     lost.setdefault((row.chat_id, row.claimed_by, row.claimed_at), []).append(row)
-            if lost:
-                staff = await moderators(session)
             for (chat_id, _, _), group in lost.items():
-                # Maybe it arrived, maybe not: a person must know, never silence.
-                ids = sorted(r.complaint_id for r in group if r.complaint_id is not None)
-                if len(ids) == 1:
-                    text = ALERT_INTERRUPTED.format(id=ids[0], chat=chat_id)
-                else:
-                    listed = ", ".join(f"#{i}" for i in ids)
-                    text = ALERTS_INTERRUPTED.format(
-                        n=len(ids), ids=listed, chat=chat_id, first=ids[0]
-                    )
-                first = min(group, key=lambda r: r.id)
-                for moderator in staff:
-                    enqueue(
-                        session,
-                        key=f"interrupted:{first.id}:{moderator}",
-                        chat_id=moderator,
-                        kind="text",
-                        complaint_id=ids[0],
-                        now=now,
-                        payload={"text": text},
-                    )
+                await tell_interrupted(session, chat_id, group, now)
         self._next_recover = next_recover
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -332,7 +355,8 @@ class OutboxSender:
             if share != self._last_share:
                 log.info("outbox sender %s: chats mod %d = %d", self.me, share[1], share[0])
                 self._last_share = share
-            self.pacer.set_share(share[1])
+            for pacer in self.pacers.values():
+                pacer.set_share(share[1])
             self._seed_pending = True  # others may have sent to our chats meanwhile
         self._share = share
 
@@ -343,7 +367,12 @@ class OutboxSender:
         since = now - timedelta(seconds=60)
         async with self.sessions() as session:
             rows = await session.execute(
-                select(Notification.chat_id, Notification.sent_at, Notification.claimed_at).where(
+                select(
+                    Notification.channel,
+                    Notification.chat_id,
+                    Notification.sent_at,
+                    Notification.claimed_at,
+                ).where(
                     or_(
                         (Notification.status == OutboxStatus.SENT)
                         & (Notification.sent_at >= since),
@@ -352,14 +381,27 @@ class OutboxSender:
                     or_(Notification.claimed_by.is_(None), Notification.claimed_by != self.me),
                 )
             )
-            ages: dict[int, list[float]] = {}
-            for chat_id, sent_at, claimed_at in rows:
+            ages: dict[tuple[str, int], list[float]] = {}
+            for channel, chat_id, sent_at, claimed_at in rows:
                 if self._mine(chat_id):
                     at = sent_at or claimed_at or now
-                    ages.setdefault(chat_id, []).append(max((now - at).total_seconds(), 0.0))
-        for chat_id, chat_ages in ages.items():
-            self.pacer.seed(chat_id, chat_ages)
+                    age = max((now - at).total_seconds(), 0.0)
+                    ages.setdefault((channel, chat_id), []).append(age)
+            people = await _people(session, {chat for _, chat in ages})
+        for (channel, chat_id), chat_ages in ages.items():
+            pacer = self.pacers.get(Channel(channel))
+            address = address_on(channel, chat_id, people.get(chat_id))
+            if isinstance(pacer, ChannelPacer) and address is not None:
+                pacer.seed(address, chat_ages)
         self._seed_pending = False
+
+    def _ready_in(self, channel: Channel, address: int) -> float:
+        """Seconds until ``address`` on ``channel`` takes one more message (its pacer, and
+        ``chat_per_min`` where the pacer counts minutes)."""
+        pacer = self.pacers[channel]
+        if isinstance(pacer, ChannelPacer):
+            return pacer.ready_in(address, self.chat_per_min)
+        return pacer.ready_in(address)
 
     def _mine(self, chat_id: int) -> bool:
         if self._share is None:
@@ -381,6 +423,7 @@ class OutboxSender:
                         .where(
                             Notification.status == OutboxStatus.PENDING,
                             Notification.next_attempt_at <= now,
+                            Notification.channel.in_([str(c) for c in self.ports]),
                         )
                         .order_by(Notification.id)
                         .limit(5000)
@@ -389,36 +432,34 @@ class OutboxSender:
                 .scalars()
                 .all()
             )
-            by_chat: dict[int, list[Notification]] = {}
+            # A person's rows on each messenger are paced (and coalesced) on their own.
+            by_chat: dict[tuple[Channel, int], list[Notification]] = {}
             for row in rows:
                 if self._mine(row.chat_id):
-                    by_chat.setdefault(row.chat_id, []).append(row)
-            people = {
-                p.id: p
-                for p in (
-                    await session.execute(select(Person).where(Person.id.in_(list(by_chat))))
-                ).scalars()
-            }
+                    by_chat.setdefault((Channel(row.channel), row.chat_id), []).append(row)
+            people = await _people(session, {chat for _, chat in by_chat})
             fresh = await fresh_updates(session, [r for rs in by_chat.values() for r in rs])
         rest = 1.0
-        for chat_id, chat_rows in by_chat.items():
+        for (channel, chat_id), chat_rows in by_chat.items():
             if stop is not None and stop.is_set():
                 break
             if self._recover_due():
                 break  # look at the other senders first, before our view of them lapses
             person = people.get(chat_id)
-            if person is not None and (person.unreachable or _muted(person, now)):
-                await self._hold(chat_id, chat_rows, person, now, fresh)
+            address = address_on(channel, chat_id, person)
+            if person is not None and (unreachable_on(person, channel) or _muted(person, now)):
+                await self._hold(channel, address, chat_rows, person, now, fresh)
                 continue
-            wait = self.pacer.ready_in(chat_id, self.chat_per_min)
-            if wait > 0:
-                rest = min(rest, wait)
-                continue
+            if address is not None:  # without one the row fails at once, unpaced
+                wait = self._ready_in(channel, address)
+                if wait > 0:
+                    rest = min(rest, wait)
+                    continue
             # New messages about complaints: alerts, and changes of complaints the chat has
             # no card of.  Too many at once go as one summary.
             news = [r.id for r in chat_rows if r.kind == "alert" or r.id in fresh]
-            if len(news) > self.coalesce_over:
-                await self._deliver_summary(chat_id, news)
+            if len(news) > self.coalesce_over and address is not None:
+                await self._deliver_summary(channel, chat_id, news)
             else:
                 await self._deliver(chat_rows[0].id)
             rest = 0.0
@@ -449,7 +490,8 @@ class OutboxSender:
 
     async def _hold(
         self,
-        chat_id: int,
+        channel: Channel,
+        address: int | None,
         rows: list[Notification],
         person: Person,
         now: datetime,
@@ -458,17 +500,18 @@ class OutboxSender:
         """Unreachable: fail (moderators were told); muted: new messages (alerts, and changes
         that would be a fresh card) wait for the mute's end, silent edits still go."""
         silent = [r.id for r in rows if r.kind in EDIT_KINDS and r.id not in fresh]
+        blocked = unreachable_on(person, channel)
         async with self.sessions() as session, session.begin():
             for row in rows:
                 stored = await session.get(Notification, row.id)
                 if stored is None or stored.status != OutboxStatus.PENDING:
                     continue
-                if person.unreachable:
+                if blocked:
                     stored.status, stored.last_error = OutboxStatus.FAILED, "unreachable"
                 elif stored.id not in silent and person.muted_until is not None:
                     stored.next_attempt_at = person.muted_until
-        ready = self.pacer.ready_in(chat_id, self.chat_per_min) == 0
-        if not person.unreachable and silent and ready:
+        ready = address is None or self._ready_in(channel, address) == 0
+        if not blocked and silent and ready:
             await self._deliver(silent[0])
 
     # ---- one row ---------------------------------------------------------------------------
@@ -499,6 +542,18 @@ class OutboxSender:
             if out.skip:
                 row.status, row.last_error = OutboxStatus.SKIPPED, out.skip
                 row.sent_at = None
+            elif out.address is None:
+                row.status = OutboxStatus.FAILED
+                row.last_error = f"the person has no {out.channel} account"
+        if out.address is None and not out.skip:
+            log.warning(
+                "notification %s failed: chat %s has no %s account",
+                row.id,
+                row.chat_id,
+                out.channel,
+                extra={"event": "outbox_no_address", "row": row.id, "chat": row.chat_id},
+            )
+            return
         if out.skip:
             log.info(
                 "notification %s skipped (complaint %s, chat %s): %s",
@@ -512,98 +567,62 @@ class OutboxSender:
         await self._send_and_settle(out)
 
     async def _prepare(self, session: AsyncSession, row: Notification) -> Outgoing:
+        channel = Channel(row.channel)
+        address = address_on(channel, row.chat_id, await session.get(Person, row.chat_id))
+
+        def out(card: Card = NOTHING, **kw: Any) -> Outgoing:
+            return Outgoing([row.id], row.chat_id, card, channel, address, **kw)
+
         if row.kind in MEDIA_KINDS:
-            caption = str(row.payload.get("caption") or "")
-            return Outgoing([row.id], row.chat_id, caption, None, media=row)
+            return out(media_card(row), media_kind=row.kind)
         if row.kind == SUMMARY_EDIT:
-            return await self._prepare_summary_edit(session, row)
+            return await self._prepare_summary_edit(session, row, out)
         if row.kind in SLA_KINDS and not await still_awaiting(session, row):
-            return Outgoing(
-                [row.id], row.chat_id, "", None, skip="moot: the complaint no longer awaits it"
-            )
+            return out(skip="moot: the complaint no longer awaits it")
         text = row.payload.get("text") if isinstance(row.payload, dict) else None
         if row.complaint_id is None or (row.kind not in CARD_KINDS and text):
-            markup = None
-            if row.complaint_id is not None:
-                markup = InlineKeyboardMarkup(
-                    inline_keyboard=[
-                        [
-                            InlineKeyboardButton(
-                                text=texts.BTN_OPEN.format(id=row.complaint_id),
-                                callback_data=ComplaintCb(
-                                    act=Act.SHOW, id=row.complaint_id
-                                ).pack(),
-                            )
-                        ]
-                    ]
-                )
-            return Outgoing([row.id], row.chat_id, str(text or ""), markup)
+            keyboard = open_keyboard(row.complaint_id) if row.complaint_id is not None else None
+            return out(Card(str(text or ""), keyboard))
         cid = row.complaint_id
-        existing = await alert_message(session, cid, row.chat_id)
+        existing = await alert_message(session, cid, row.chat_id, channel)
         if row.kind != "alert" and existing is None:
             # No card of the complaint in this chat.  Its alert still to go will show the
             # current state; one mid-send may not, so wait for it; otherwise (the complaint
             # came in a summary, or its alert failed) the change goes as a fresh card.
-            waiting = await alert_states(session, cid, row.chat_id)
+            waiting = await alert_states(session, cid, row.chat_id, channel)
             if OutboxStatus.SENDING in waiting:
-                return Outgoing([row.id], row.chat_id, "", None, defer=True)
+                return out(defer=True)
             if OutboxStatus.PENDING in waiting:
-                return Outgoing(
-                    [row.id],
-                    row.chat_id,
-                    "",
-                    None,
-                    skip="superseded: the alert still to go shows the current state",
-                )
-        text, markup = await render_card(session, cid, row.chat_id, self.clock.now())
+                return out(skip="superseded: the alert still to go shows the current state")
+        card = await render_card(session, cid, row.chat_id, self.clock.now())
         if row.kind == "alert":
-            return Outgoing(
-                [row.id], row.chat_id, text, markup, complaint_id=cid, event="alert_sent"
-            )
+            return out(card, complaint_id=cid, event="alert_sent")
         if existing is None:
-            if await summaries_listing(session, cid, row.chat_id):
-                text = f"{texts.CARD_CHANGED_FROM_SUMMARY}\n{text}"
-            return Outgoing(
-                [row.id], row.chat_id, text, markup, complaint_id=cid, event="card_sent", about=cid
-            )
-        return Outgoing(
-            [row.id],
-            row.chat_id,
-            text,
-            markup,
-            edit_message_id=existing.message_id,
-            event="card_edited",
-            about=cid,
-        )
+            if await summaries_listing(session, cid, row.chat_id, channel):
+                card = replace(card, html=f"{texts.CARD_CHANGED_FROM_SUMMARY}\n{card.html}")
+            return out(card, complaint_id=cid, event="card_sent", about=cid)
+        return out(card, edit_ref=existing.ref, event="card_edited", about=cid)
 
-    async def _prepare_summary_edit(self, session: AsyncSession, row: Notification) -> Outgoing:
+    async def _prepare_summary_edit(
+        self, session: AsyncSession, row: Notification, out: Callable[..., Outgoing]
+    ) -> Outgoing:
         """The summary's page that lists the changed complaint, as it is now."""
         sid = row.payload.get("summary")
         summary = await session.get(Notification, int(sid)) if sid is not None else None
         message_id = summary.payload.get("message_id") if summary is not None else None
         if summary is None or message_id is None:
-            return Outgoing(
-                [row.id], row.chat_id, "", None, skip="the summary's message is not known"
-            )
+            return out(skip="the summary's message is not known")
         ids = [int(i) for i in summary.payload.get("complaints", [])]
         page = ids.index(row.complaint_id) // SUMMARY_PAGE_SIZE if row.complaint_id in ids else 0
         person = await session.get(Person, row.chat_id)
-        text, markup = await render_summary(
+        card = await render_summary(
             session, summary.id, ids, page, self.clock.now(), person.tz if person else None
         )
-        return Outgoing(
-            [row.id],
-            row.chat_id,
-            text,
-            markup,
-            edit_message_id=int(message_id),
-            event="summary_edited",
-            about=row.complaint_id,
-        )
+        return out(card, edit_ref=str(message_id), event="summary_edited", about=row.complaint_id)
 
     # ---- a summary -------------------------------------------------------------------------
 
-    async def _deliver_summary(self, chat_id: int, row_ids: list[int]) -> None:
+    async def _deliver_summary(self, channel: Channel, chat_id: int, row_ids: list[int]) -> None:
         """One message for many alerts and changes (of complaints the chat has no card of)."""
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
@@ -631,6 +650,7 @@ class OutboxSender:
             summary = Notification(
                 dedupe_key=f"summary:{chat_id}:{rows[0].id}",
                 chat_id=chat_id,
+                channel=channel,
                 kind="summary",
                 payload={
                     "complaints": complaint_ids,
@@ -646,14 +666,15 @@ class OutboxSender:
             session.add(summary)
             await session.flush()
             person = await session.get(Person, chat_id)
-            text, markup = await render_summary(
+            card = await render_summary(
                 session, summary.id, complaint_ids, 0, now, person.tz if person else None
             )
             out = Outgoing(
                 [r.id for r in rows],
                 chat_id,
-                text,
-                markup,
+                card,
+                channel,
+                address_on(channel, chat_id, person),
                 summary_id=summary.id,
                 event="summary_sent",
                 complaints=tuple(complaint_ids),
@@ -663,60 +684,32 @@ class OutboxSender:
     # ---- the wire --------------------------------------------------------------------------
 
     async def _send_and_settle(self, out: Outgoing) -> None:
-        message_id: int | None = None
-        outcome: str
-        error = ""
-        retry_in = 0.0
-        reason = ""
+        assert out.address is not None
+        port = self.ports[out.channel]
+        # Within the messenger's text limit whatever residents wrote (``bot/core/markup.py``).
+        card = fitted(out.card, capabilities(out.channel))
         started = time.perf_counter()
-        try:
-            if out.media is not None:
-                message_id = await send_media(self.bot, out.media)
-            elif out.edit_message_id is not None:
-                await self.bot.edit_message_text(
-                    text=out.text,
-                    chat_id=out.chat_id,
-                    message_id=out.edit_message_id,
-                    reply_markup=out.markup,
-                )
-            else:
-                msg = await self.bot.send_message(out.chat_id, out.text, reply_markup=out.markup)
-                message_id = msg.message_id
-            outcome = "sent"
-        except TelegramRetryAfter as exc:
-            outcome, error, retry_in = "later", str(exc), float(exc.retry_after)
-            reason = "rate_limited"
-        except TelegramForbiddenError as exc:
-            outcome, error, reason = "blocked", str(exc), "blocked"
-        except TelegramBadRequest as exc:
-            error = str(exc)
-            outcome = "sent" if "message is not modified" in error else "rejected"
-            reason = "rejected"
-        except TelegramServerError as exc:
-            outcome, error, reason = "retry", str(exc), "server_error"
-        except (TelegramNetworkError, TimeoutError) as exc:
-            outcome, error, reason = "retry", str(exc) or type(exc).__name__, "network"
-        if self.metrics is not None:
-            if outcome == "sent":
+        if out.edit_ref is not None:
+            outcome = await port.edit(out.address, out.edit_ref, card)
+        else:
+            outcome = await port.send(out.address, card)
+        if self.metrics is not None and out.channel is Channel.TELEGRAM:
+            if outcome.delivery is Delivery.SENT:
                 kind = (
                     "summary"
                     if out.summary_id is not None
                     else "edit"
-                    if out.edit_message_id is not None
-                    else out.media.kind
-                    if out.media is not None
-                    else "message"
+                    if out.edit_ref is not None
+                    else out.media_kind or "message"
                 )
                 self.metrics.telegram_sent(kind, seconds=time.perf_counter() - started)
             else:
-                self.metrics.telegram_failed(reason, error)
-        await self._settle_retrying(out, outcome, error, retry_in, message_id)
-        if outcome == "sent":
-            _log_sent(out, message_id)
+                self.metrics.telegram_failed(outcome.reason, outcome.error)
+        await self._settle_retrying(out, outcome)
+        if outcome.delivery is Delivery.SENT:
+            _log_sent(out, outcome.ref)
 
-    async def _settle_retrying(
-        self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
-    ) -> None:
+    async def _settle_retrying(self, out: Outgoing, outcome: Outcome) -> None:
         """Record the outcome, waiting out a locked or unavailable database (real time: the
         lock is held in the real world, whatever the app clock says) for as long as the
         sender runs.  Nothing else can be claimed meanwhile anyway."""
@@ -724,7 +717,7 @@ class OutboxSender:
         attempt = 0
         while True:
             try:
-                delivered = await self._settle(out, outcome, error, retry_in, message_id)
+                delivered = await self._settle(out, outcome)
             except Exception as exc:
                 if db_fault(exc) is None:
                     raise
@@ -737,7 +730,7 @@ class OutboxSender:
                         "outcome of notifications %s (%s) not recorded; they stay 'sending' "
                         "until the next start",
                         out.row_ids,
-                        outcome,
+                        outcome.delivery,
                     )
                     raise
                 log.warning(
@@ -753,18 +746,17 @@ class OutboxSender:
                         self.metrics.alert_delivered(created_at)
                 return
 
-    async def _settle(
-        self, out: Outgoing, outcome: str, error: str, retry_in: float, message_id: int | None
-    ) -> list[datetime]:
+    async def _settle(self, out: Outgoing, outcome: Outcome) -> list[datetime]:
         """Store the outcome; returns the creation times of the alerts it delivered."""
         now = self.clock.now()
+        error, ref = outcome.error, outcome.ref
         delivered: list[datetime] = []
         async with self.sessions() as session, session.begin():
             rows = [
                 r for rid in out.row_ids if (r := await session.get(Notification, rid)) is not None
             ]
             summary = await session.get(Notification, out.summary_id) if out.summary_id else None
-            if outcome == "sent":
+            if outcome.delivery is Delivery.SENT:
                 self.sent += 1
                 delivered.extend(r.created_at for r in rows if r.kind == "alert")
                 for r in rows:
@@ -774,56 +766,79 @@ class OutboxSender:
                         r.payload = {**(r.payload or {}), "summary": summary.id}
                 if summary is not None:
                     summary.status, summary.sent_at = OutboxStatus.SENT, now
-                    summary.payload = {**summary.payload, "message_id": message_id}
+                    summary.payload = {**summary.payload, "message_id": ref}
                     self.summaries += 1
-                if out.complaint_id is not None and message_id is not None:
-                    await remember_card(session, out.complaint_id, out.chat_id, message_id, now)
+                if out.complaint_id is not None and ref is not None:
+                    await remember_card(
+                        session, out.complaint_id, out.chat_id, ref, now, out.channel
+                    )
                 for r in rows:
                     if r.kind == "update" and r.complaint_id is not None:
                         await refresh_summaries(session, r, summary, now)
                 return delivered
             if (
-                outcome == "rejected"
-                and out.edit_message_id is not None
-                and "message to edit not found" in error
+                out.edit_ref is not None
+                and _gone(self.ports[out.channel], outcome)
                 and [r.kind for r in rows] == ["update"]
             ):
                 # The person deleted the card: forget it, so the change goes as a fresh one.
                 log.info(
                     "card %s of complaint %s gone from chat %s; the change goes as a new card",
-                    out.edit_message_id,
+                    out.edit_ref,
                     rows[0].complaint_id,
                     out.chat_id,
                 )
-                await forget_card(session, rows[0], out.edit_message_id)
+                await forget_card(session, rows[0], out.edit_ref)
                 rows[0].status, rows[0].last_error = OutboxStatus.PENDING, error
                 return delivered
             if summary is not None:
                 await session.delete(summary)
+            later = outcome.delivery is Delivery.LATER
             for r in rows:
-                if outcome in ("later", "retry"):
-                    if outcome == "retry":
+                if later or outcome.delivery is Delivery.RETRY:
+                    if not later:
                         r.attempts += 1
                     r.status, r.last_error = OutboxStatus.PENDING, error
-                    delay = retry_in if outcome == "later" else min(2.0**r.attempts, 300.0)
+                    delay = outcome.retry_after_s if later else min(2.0**r.attempts, 300.0)
                     r.next_attempt_at = now + timedelta(seconds=delay)
                     if r.attempts >= self.max_attempts:
                         r.status = OutboxStatus.FAILED
                 else:
                     r.status, r.last_error = OutboxStatus.FAILED, error
-            if outcome == "rejected":
-                log.error("notification %s rejected by Telegram: %s", out.row_ids, error)
-            if outcome == "blocked":
-                await self._blocked(session, out.chat_id, now)
+            if outcome.delivery is Delivery.REJECTED:
+                log.error("notification %s rejected by %s: %s", out.row_ids, out.channel, error)
+            if outcome.delivery is Delivery.AMBIGUOUS:
+                # It may have arrived: like a crash mid-send, never resent (a duplicate).
+                log.warning(
+                    "notification %s to chat %s on %s may not have arrived: %s",
+                    out.row_ids,
+                    out.chat_id,
+                    out.channel,
+                    error,
+                )
+                for r in rows:
+                    r.last_error = (
+                        f"may not have arrived; not resent to avoid a duplicate: {error}"
+                    )
+                alerts = [r for r in rows if r.kind == "alert"]
+                await tell_interrupted(session, out.chat_id, alerts, now)
+            if outcome.delivery is Delivery.BLOCKED:
+                await self._blocked(session, out.chat_id, out.channel, now)
         return delivered
 
-    async def _blocked(self, session: AsyncSession, chat_id: int, now: datetime) -> None:
-        """Mark the person unreachable once and tell the moderators, through the outbox."""
+    async def _blocked(
+        self, session: AsyncSession, chat_id: int, channel: Channel, now: datetime
+    ) -> None:
+        """Mark the person unreachable on ``channel`` once and tell the moderators, through
+        the outbox."""
         person = await session.get(Person, chat_id)
-        log.warning("chat %s blocked the bot; marked unreachable", chat_id)
-        if person is None or person.unreachable:
+        log.warning("chat %s blocked the bot on %s; marked unreachable there", chat_id, channel)
+        if person is None or unreachable_on(person, channel):
             return
-        person.unreachable = True
+        if channel is Channel.MAX:
+            person.max_unreachable = True
+        else:
+            person.unreachable = True
         text = texts.PERSON_BLOCKED_BOT.format(
             name=escape(person.name),
             role=texts.ROLE_NAMES.get(person.role, person.role),
@@ -847,7 +862,33 @@ class OutboxSender:
         self.wake.set()
 
 
-def _log_sent(out: Outgoing, message_id: int | None) -> None:
+async def tell_interrupted(
+    session: AsyncSession, chat_id: int, group: list[Notification], now: datetime
+) -> None:
+    """Alerts to ``chat_id`` may or may not have arrived (a crash mid-send, or an answer the
+    messenger lost): a person must know, never silence.  One notice per moderator."""
+    ids = sorted(r.complaint_id for r in group if r.complaint_id is not None)
+    if not ids:
+        return
+    if len(ids) == 1:
+        text = ALERT_INTERRUPTED.format(id=ids[0], chat=chat_id)
+    else:
+        listed = ", ".join(f"#{i}" for i in ids)
+        text = ALERTS_INTERRUPTED.format(n=len(ids), ids=listed, chat=chat_id, first=ids[0])
+    first = min(group, key=lambda r: r.id)
+    for moderator in await moderators(session):
+        enqueue(
+            session,
+            key=f"interrupted:{first.id}:{moderator}",
+            chat_id=moderator,
+            kind="text",
+            complaint_id=ids[0],
+            now=now,
+            payload={"text": text},
+        )
+
+
+def _log_sent(out: Outgoing, ref: str | None) -> None:
     """One INFO line per message that reached a chat: ids only, never texts or names."""
     if out.summary_id is not None:
         log.info(
@@ -856,7 +897,12 @@ def _log_sent(out: Outgoing, message_id: int | None) -> None:
             out.chat_id,
             ",".join(str(i) for i in out.complaints),
             ",".join(str(i) for i in out.row_ids),
-            extra={"event": out.event, "row": out.summary_id, "chat": out.chat_id},
+            extra={
+                "event": out.event,
+                "row": out.summary_id,
+                "chat": out.chat_id,
+                "channel": str(out.channel),
+            },
         )
         return
     row = out.row_ids[0]
@@ -873,27 +919,42 @@ def _log_sent(out: Outgoing, message_id: int | None) -> None:
         row,
         about,
         out.chat_id,
-        message_id if message_id is not None else out.edit_message_id,
+        ref if ref is not None else out.edit_ref,
         extra={
             "event": out.event,
             "row": row,
             "complaint": about,
             "chat": out.chat_id,
+            "channel": str(out.channel),
         },
     )
 
 
-async def send_media(bot: Bot, row: Notification) -> int:
-    """Send a photo or document row.  The bytes travel base64 in the payload, so the file
-    is committed with the row that announces it and survives a restart."""
+def media_card(row: Notification) -> Card:
+    """A photo or document row as a card.  The bytes travel base64 in the payload, so the
+    file is committed with the row that announces it and survives a restart."""
     data = base64.b64decode(str(row.payload.get("content_b64", "")))
-    upload = BufferedInputFile(data, filename=str(row.payload.get("filename") or "file"))
-    caption = row.payload.get("caption") or None
-    if row.kind == "photo":
-        msg = await bot.send_photo(row.chat_id, upload, caption=caption)
-    else:
-        msg = await bot.send_document(row.chat_id, upload, caption=caption)
-    return msg.message_id
+    media = Media(
+        "image" if row.kind == "photo" else "file",
+        str(row.payload.get("filename") or "file"),
+        data,
+    )
+    return Card(str(row.payload.get("caption") or ""), media=media)
+
+
+def _gone(port: MessengerPort, outcome: Outcome) -> bool:
+    """The port says the message to edit no longer exists (the person deleted it)."""
+    gone = getattr(port, "gone", None)
+    if gone is not None:
+        return bool(gone(outcome))
+    return outcome.delivery is Delivery.REJECTED and outcome.reason == "message_gone"
+
+
+async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    found = await session.execute(select(Person).where(Person.id.in_(sorted(ids))))
+    return {p.id: p for p in found.scalars()}
 
 
 async def still_awaiting(session: AsyncSession, row: Notification) -> bool:
@@ -910,23 +971,32 @@ def _muted(person: Person, now: datetime) -> bool:
 
 
 async def alert_message(
-    session: AsyncSession, complaint_id: int, chat_id: int
+    session: AsyncSession,
+    complaint_id: int,
+    chat_id: int,
+    channel: Channel | str = Channel.TELEGRAM,
 ) -> AlertMessage | None:
+    """The complaint's card in the person's chat on ``channel``, if it has one."""
     return (
         await session.execute(
             select(AlertMessage).where(
-                AlertMessage.complaint_id == complaint_id, AlertMessage.chat_id == chat_id
+                AlertMessage.complaint_id == complaint_id,
+                AlertMessage.chat_id == chat_id,
+                AlertMessage.channel == str(channel),
             )
         )
     ).scalar_one_or_none()
 
 
-async def alert_states(session: AsyncSession, complaint_id: int, chat_id: int) -> set[str]:
-    """The statuses of the complaint's alert rows for the chat."""
+async def alert_states(
+    session: AsyncSession, complaint_id: int, chat_id: int, channel: Channel | str
+) -> set[str]:
+    """The statuses of the complaint's alert rows for the chat on ``channel``."""
     rows = await session.execute(
         select(Notification.status).where(
             Notification.complaint_id == complaint_id,
             Notification.chat_id == chat_id,
+            Notification.channel == str(channel),
             Notification.kind == "alert",
         )
     )
@@ -940,32 +1010,36 @@ async def fresh_updates(session: AsyncSession, rows: list[Notification]) -> set[
     if not updates:
         return set()
     ids = sorted({r.complaint_id for r in updates if r.complaint_id is not None})
-    known: set[tuple[int, int]] = set()
+    known: set[tuple[int, int, str]] = set()
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         cards = await session.execute(
-            select(AlertMessage.complaint_id, AlertMessage.chat_id).where(
+            select(AlertMessage.complaint_id, AlertMessage.chat_id, AlertMessage.channel).where(
                 AlertMessage.complaint_id.in_(chunk)
             )
         )
         to_go = await session.execute(
-            select(Notification.complaint_id, Notification.chat_id).where(
+            select(Notification.complaint_id, Notification.chat_id, Notification.channel).where(
                 Notification.complaint_id.in_(chunk),
                 Notification.kind == "alert",
                 Notification.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
             )
         )
-        known.update((int(c), int(chat)) for c, chat in cards.all())
-        known.update((int(c or 0), int(chat)) for c, chat in to_go.all())
-    return {r.id for r in updates if (r.complaint_id, r.chat_id) not in known}
+        known.update((int(c), int(chat), str(ch)) for c, chat, ch in cards.all())
+        known.update((int(c or 0), int(chat), str(ch)) for c, chat, ch in to_go.all())
+    return {r.id for r in updates if (r.complaint_id, r.chat_id, r.channel) not in known}
 
 
-async def summaries_listing(session: AsyncSession, complaint_id: int, chat_id: int) -> set[int]:
-    """The summary rows that listed the complaint in the chat (its rows name them)."""
+async def summaries_listing(
+    session: AsyncSession, complaint_id: int, chat_id: int, channel: Channel | str
+) -> set[int]:
+    """The summary rows that listed the complaint in the chat on ``channel`` (its rows name
+    them)."""
     payloads = await session.execute(
         select(Notification.payload).where(
             Notification.complaint_id == complaint_id,
             Notification.chat_id == chat_id,
+            Notification.channel == str(channel),
             Notification.status == OutboxStatus.COALESCED,
         )
     )
@@ -983,7 +1057,7 @@ async def refresh_summaries(
     lists the complaint is edited to show it as it is now (one pending edit per summary,
     turned to the page of the latest change)."""
     assert row.complaint_id is not None
-    listing = await summaries_listing(session, row.complaint_id, row.chat_id)
+    listing = await summaries_listing(session, row.complaint_id, row.chat_id, row.channel)
     for sid in sorted(listing - {sent_in.id if sent_in is not None else -1}):
         waiting = (
             (
@@ -991,6 +1065,7 @@ async def refresh_summaries(
                     select(Notification).where(
                         Notification.kind == SUMMARY_EDIT,
                         Notification.chat_id == row.chat_id,
+                        Notification.channel == row.channel,
                         Notification.status == OutboxStatus.PENDING,
                         Notification.dedupe_key.like(f"{SUMMARY_EDIT}:{sid}:%"),
                     )
@@ -1006,6 +1081,7 @@ async def refresh_summaries(
             session,
             key=f"{SUMMARY_EDIT}:{sid}:{row.id}",
             chat_id=row.chat_id,
+            channel=row.channel,
             kind=SUMMARY_EDIT,
             complaint_id=row.complaint_id,
             now=now,
@@ -1013,39 +1089,50 @@ async def refresh_summaries(
         )
 
 
-async def forget_card(session: AsyncSession, row: Notification, message_id: int) -> None:
-    """The card ``message_id`` of ``row``'s complaint is gone from the chat."""
+async def forget_card(session: AsyncSession, row: Notification, ref: str) -> None:
+    """The card ``ref`` of ``row``'s complaint is gone from the chat."""
     if row.complaint_id is None:
         return
-    card = await alert_message(session, row.complaint_id, row.chat_id)
-    if card is not None and card.message_id == message_id:
+    card = await alert_message(session, row.complaint_id, row.chat_id, row.channel)
+    if card is not None and card.ref == ref:
         await session.delete(card)
 
 
 async def remember_card(
-    session: AsyncSession, complaint_id: int, chat_id: int, message_id: int, now: datetime
+    session: AsyncSession,
+    complaint_id: int,
+    chat_id: int,
+    ref: str | int,
+    now: datetime,
+    channel: Channel | str = Channel.TELEGRAM,
 ) -> None:
-    """The newest card of a complaint in a chat is the one later edits go to."""
-    existing = await alert_message(session, complaint_id, chat_id)
+    """The newest card of a complaint in a chat on a messenger is the one later edits go
+    to; ``ref`` is the messenger's message id (Telegram's number, MAX's ``mid.…``)."""
+    existing = await alert_message(session, complaint_id, chat_id, channel)
     if existing is None:
         session.add(
             AlertMessage(
-                complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, sent_at=now
+                complaint_id=complaint_id,
+                channel=str(channel),
+                chat_id=chat_id,
+                ref=str(ref),
+                sent_at=now,
             )
         )
     else:
-        existing.message_id, existing.sent_at = message_id, now
+        existing.ref, existing.sent_at = str(ref), now
 
 
 async def render_card(
     session: AsyncSession, complaint_id: int, chat_id: int, now: datetime
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> Card:
     """The complaint's card as ``chat_id`` sees it: text in their zone, their role's buttons."""
     view = await load_alert_view(session, complaint_id, chat_id, now=now)
     person = await session.get(Person, chat_id)
     role = person.role if person else ""
     waiting = view.waiting_since is not None
-    return render_alert(view), alert_keyboard(complaint_id, view.status, role, waiting=waiting)
+    keyboard = alert_keyboard(complaint_id, view.status, role, waiting=waiting)
+    return Card(render_alert(view), keyboard)
 
 
 async def render_summary(
@@ -1055,7 +1142,7 @@ async def render_summary(
     page: int,
     now: datetime,
     tz: str | None,
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> Card:
     pages = max(1, math.ceil(len(complaint_ids) / SUMMARY_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = complaint_ids[page * SUMMARY_PAGE_SIZE : (page + 1) * SUMMARY_PAGE_SIZE]
@@ -1073,8 +1160,7 @@ async def render_summary(
         )
     body = render_list(title, items, len(complaint_ids), page, pages, now, counted=True)
     text = f"{body}\n\n{texts.SUMMARY_HINT}"
-    markup = list_keyboard("batch", str(summary_id), page, pages, chunk)
-    return text, markup
+    return Card(text, list_keyboard("batch", str(summary_id), page, pages, chunk))
 
 
 async def list_items(

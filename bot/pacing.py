@@ -1,16 +1,18 @@
-"""One pacer for every message the bot puts in front of a person.
+"""One pacer per messenger for every message the bot puts in front of a person.
 
 Handlers' replies and the outbox sender share a chat, so they must share its limits too:
 otherwise an alert followed by a command reply one tenth of a second later earns a 429.
-The pacer is an aiogram request middleware on the bot's session, so every send and edit
-passes through it, and the sender asks it which chats are ready instead of waiting on them.
+Each messenger's adapter routes its client's sends and edits through its channel's pacer
+(Telegram: an aiogram request middleware, ``bot/telegram/pacing.py``), and the outbox sender
+asks the pacer of a row's channel which chats are ready instead of waiting on them.  The
+limits come from ``bot/core/capabilities.py``; nothing here knows a client library.
 
 Intervals are measured from the moment a request *completed*: the server saw it no later than
 that, so the next request, started ``interval`` after, reaches it at least ``interval`` later
 whatever the network did to the first one.
 
-Telegram's overall limit is per bot, not per process: with several sender processes on one
-PostgreSQL (issue 7) each keeps ``global_rate / n`` (:meth:`TelegramPacer.set_share`, called
+A messenger's overall limit is per bot, not per process: with several sender processes on one
+PostgreSQL (issue 7) each keeps ``global_rate / n`` (:meth:`ChannelPacer.set_share`, called
 by the outbox sender with the number of live senders), so together they stay under it.
 """
 
@@ -18,30 +20,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
-from aiogram import Bot
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
-from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response, TelegramType
-
+from bot.core.capabilities import Capabilities, capabilities
+from bot.core.types import Channel
 from config.clock import Clock
 
-#: Methods Telegram counts toward flood limits.
-PACED = frozenset(
-    {
-        "SendMessage",
-        "EditMessageText",
-        "EditMessageReplyMarkup",
-        "EditMessageCaption",
-        "SendPhoto",
-        "SendDocument",
-    }
-)
+T = TypeVar("T")
+
+
+class Pacer(Protocol):
+    """What the outbox sender asks of a channel's pacer (a :class:`ChannelPacer` also holds
+    a chat at the sender's per-minute cap and is seeded when chats change hands)."""
+
+    def set_share(self, senders: int) -> None:
+        """``senders`` processes send for this bot: keep a share of the overall rate."""
+        ...
+
+    def ready_in(self, chat_id: int, /) -> float:
+        """Seconds until one more message to ``chat_id`` fits (0: now)."""
+        ...
 
 
 class SpacedLimiter:
@@ -66,19 +65,22 @@ class SpacedLimiter:
             self._next = max(now, self._next) + self.interval
 
 
-class TelegramPacer:
-    """Per chat: one message per ``per_chat_interval_s``; per group: ``group_per_min`` a
-    minute; overall: ``global_rate`` a second.  Also counts each chat's last minute, so the
-    sender can hold a chat at ``chat_per_min`` and coalesce instead of flooding it."""
+class ChannelPacer:
+    """Per chat: one message per ``per_chat_interval_s``; per group (a negative chat id, on
+    a messenger that limits groups): ``group_per_min`` a minute; overall: ``global_rate`` a
+    second.  Also counts each chat's last minute, so the sender can hold a chat at
+    ``chat_per_min`` and coalesce instead of flooding it.  The defaults are Telegram's."""
 
     def __init__(
         self,
         clock: Clock,
         *,
         per_chat_interval_s: float = 1.05,
-        group_per_min: int = 19,
+        group_per_min: int | None = 19,
         global_rate: float = 28.0,
+        channel: Channel = Channel.TELEGRAM,
     ) -> None:
+        self.channel = channel
         self.clock = clock
         self.per_chat_interval_s = per_chat_interval_s
         self.group_per_min = group_per_min
@@ -109,7 +111,7 @@ class TelegramPacer:
         ``per_min`` adds a cap on the chat's last minute (groups always have one)."""
         now = self.clock.monotonic()
         wait = self._ready.get(chat_id, float("-inf")) - now
-        cap = self.group_per_min if chat_id < 0 else None
+        cap = self.group_per_min if chat_id < 0 else None  # None: no group limit
         if per_min is not None:
             cap = per_min if cap is None else min(cap, per_min)
         if cap is not None:
@@ -134,13 +136,15 @@ class TelegramPacer:
         log.extend(merged)
 
     def penalize(self, chat_id: int, seconds: float) -> None:
-        """Telegram said 429: nothing more to this chat for ``seconds``."""
+        """The server said 429: nothing more to this chat for ``seconds``."""
         self._ready[chat_id] = max(
             self._ready.get(chat_id, float("-inf")), self.clock.monotonic() + seconds
         )
 
-    async def paced(self, chat_id: int, send: Any) -> Any:
-        """Run ``send()`` when the chat and the bot-wide budget allow, then book it."""
+    async def paced(self, chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
+        """Run ``send()`` when the chat and the bot-wide budget allow, then book it.  A 429
+        inside ``send`` is the adapter's to turn into :meth:`penalize` (only it knows how
+        its client reports one)."""
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
             while (wait := self.ready_in(chat_id)) > 0:
@@ -148,9 +152,6 @@ class TelegramPacer:
             await self._global.acquire()
             try:
                 return await send()
-            except TelegramRetryAfter as exc:
-                self.penalize(chat_id, float(exc.retry_after))
-                raise
             finally:
                 done = self.clock.monotonic()
                 self._ready[chat_id] = max(
@@ -158,32 +159,18 @@ class TelegramPacer:
                 )
                 self._recent(chat_id, done).append(done)
 
-
-class PacingMiddleware(BaseRequestMiddleware):
-    """Routes every paced Bot API call through :class:`TelegramPacer`."""
-
-    def __init__(self, pacer: TelegramPacer) -> None:
-        self.pacer = pacer
-
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        chat_id = getattr(method, "chat_id", None)
-        if type(method).__name__ not in PACED or not isinstance(chat_id, int):
-            return await make_request(bot, method)
-
-        async def send() -> Response[TelegramType]:
-            return await make_request(bot, method)
-
-        result: Response[TelegramType] = await self.pacer.paced(chat_id, send)
-        return result
+    @classmethod
+    def for_channel(cls, channel: Channel | str, clock: Clock) -> ChannelPacer:
+        """The pacer a messenger's limits call for (``bot/core/capabilities.py``)."""
+        caps: Capabilities = capabilities(channel)
+        return cls(
+            clock,
+            per_chat_interval_s=caps.per_chat_interval_s,
+            group_per_min=caps.group_per_min,
+            global_rate=caps.global_rate,
+            channel=caps.channel,
+        )
 
 
-def install_pacer(bot: Bot, clock: Clock, **limits: Any) -> TelegramPacer:
-    """Put a pacer on ``bot``'s session; hand the same pacer to the outbox sender."""
-    pacer = TelegramPacer(clock, **limits)
-    bot.session.middleware(PacingMiddleware(pacer))
-    return pacer
+#: The name it had before issue 13: Telegram's pacer is a channel pacer with its limits.
+TelegramPacer = ChannelPacer

@@ -1,9 +1,9 @@
 """``otklik status`` for a person (issue 14): VK coverage in Russian, in local time, with
 human durations, and every lag past the threshold marked; ``--json`` for machines.
 
-The figures are the ones ``bot.collecting.coverage_report`` reads (pages, the collector's
-per-page rows, its summaries, the quota book); this module only says them the way an
-administrator reads them: what needs their attention first, and why.
+The figures are what the collector stores (pages, its per-page rows, its summaries, the
+quota book); this module only says them the way an administrator reads them: what needs
+their attention first, and why.
 """
 
 from __future__ import annotations

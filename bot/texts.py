@@ -80,6 +80,9 @@ COMMAND_DESCRIPTIONS: Final = {
     "digest": "сводка за вчера",
     "report": "рейтинг ведомств за неделю (Excel): [номер недели]",
     "export": "выгрузка жалоб (CSV): с по, например 01.11.2026 30.11.2026",
+    "answer": "ответить жителю во ВКонтакте: номер текст",
+    "publish": "опубликовать задержанный ответ как есть: номер",
+    "templates": "шаблоны ответов",
 }
 HELP_LINE: Final = "/{command} — {description}"
 NOT_ALLOWED: Final = "Эта команда вам недоступна."
@@ -666,3 +669,73 @@ CLI_POST_UNREACHABLE: Final = "Пост {owner_id}_{post_id} недоступе�
 CLI_QUOTA: Final = "Токен {token}, квота на {day}: {used}"
 CLI_QUOTA_NONE: Final = "ещё не расходовалась"
 CLI_QUOTA_PARKED: Final = "; до сброса квоты отложены: {methods}"
+
+
+# ---- issue 15: answering from the alert (handlers/answers.py) -------------------------------
+BTN_ANSWER: Final = "Ответить"
+BTN_PUBLISH: Final = "Опубликовать"
+BTN_PUBLISH_AS_IS: Final = "Опубликовать как есть"
+BTN_FIX: Final = "Исправить"
+BTN_RETRY: Final = "Повторить"
+BTN_CANCEL: Final = "Отмена"
+BTN_TEMPLATE: Final = "Шаблон: {title}"
+BTN_VK_ANSWER: Final = "Ответ во ВКонтакте"
+ANSWER_ASK: Final = (
+    "Жалоба №{id}: напишите ответ жителю одним сообщением. Перед публикацией я покажу, как "
+    "его увидят жители; опубликован он будет от имени страницы «{page}»."
+)
+ANSWER_ASK_TEMPLATES: Final = (
+    "\nМожно начать с шаблона: нажмите его, скопируйте текст, заполните поля в фигурных "
+    "скобках и пришлите мне."
+)
+ANSWER_ASK_FIX: Final = "Жалоба №{id}: пришлите исправленный текст ответа одним сообщением."
+ANSWER_CANCELLED: Final = "Ответ не пишем: следующее сообщение — снова обычное."
+ANSWER_PREVIEW: Final = (
+    "Жалоба №{id}. Так ответ увидят жители — от имени страницы «{page}»:\n\n<i>{text}</i>"
+)
+ANSWER_READY: Final = "\n\nПроверка пройдена. Нажмите «Опубликовать» или «Исправить»."
+ANSWER_HELD: Final = "\n\n⚠ {message}"
+ANSWER_HELD_PUBLISH: Final = "\nИли отправьте /publish {id}, чтобы опубликовать как есть."
+ANSWER_TEMPLATE_STARTED: Final = (
+    "\n\nЭто текст шаблона. Скопируйте его, заполните поля в фигурных скобках и пришлите мне."
+)
+ANSWER_COPY: Final = "\n\nТекст ответа, чтобы опубликовать вручную:\n<i>{text}</i>"
+ANSWER_OFF: Final = "Отвечать из мессенджера сейчас нельзя: публикация во ВКонтакте не настроена."
+ANSWER_USAGE: Final = (
+    "Напишите номер жалобы и текст ответа: /answer 12 Яму заделают до 27 ноября. "
+    "Или /answer 12 — и пришлите текст следующим сообщением."
+)
+PUBLISH_USAGE: Final = "Напишите номер жалобы: /publish 12"
+TEMPLATES_NONE: Final = "Шаблонов ответов пока нет."
+TEMPLATES_TITLE: Final = "Шаблоны ответов ({n}):"
+TEMPLATE_LINE: Final = "\n\n<b>№{id}. {title}</b> — {topic}, {agency}\n{text}"
+TEMPLATE_ANY_TOPIC: Final = "любая тема"
+TEMPLATE_ANY_AGENCY: Final = "все ведомства"
+TEMPLATES_HELP: Final = (
+    "\n\nУправление шаблонами:\n"
+    "/templates добавить тема | ведомство | название | текст\n"
+    "/templates изменить номер | название | текст (- — оставить как было)\n"
+    "/templates удалить номер\n"
+    "Тема и ведомство: «все», если шаблон годится для любых. Поля для заполнения пишите в "
+    "фигурных скобках: {адрес}, {дата}."
+)
+TEMPLATE_ADDED: Final = "Шаблон №{id} «{title}» добавлен."
+TEMPLATE_EDITED: Final = "Шаблон №{id} «{title}» изменён."
+TEMPLATE_REMOVED: Final = "Шаблон №{id} «{title}» удалён."
+TEMPLATE_NOT_FOUND: Final = "Шаблона №{id} нет. Список — /templates"
+TEMPLATE_FORBIDDEN: Final = "Шаблоны ведут модераторы ЦУР и администраторы."
+TEMPLATE_OUT_OF_SCOPE: Final = (
+    "Шаблоны для всех ведомств ведут модераторы без региона; вы можете вести шаблоны своих "
+    "ведомств: {agencies}."
+)
+TEMPLATE_INVALID: Final = "Нужны название (до {title} знаков) и текст (до {text} знаков)."
+TEMPLATE_BAD_TOPIC: Final = "Не знаю тему «{topic}». Темы: {topics}, или «все»."
+TEMPLATE_ADD_USAGE: Final = (
+    "Напишите так: /templates добавить тема | ведомство | название | текст\n"
+    "Например: /templates добавить дороги | все | Яма: сроки | Яму по адресу {адрес} "
+    "заделают до {дата}."
+)
+TEMPLATE_EDIT_USAGE: Final = (
+    "Напишите так: /templates изменить номер | название | текст (- — оставить как было)"
+)
+TEMPLATE_REMOVE_USAGE: Final = "Напишите так: /templates удалить номер"

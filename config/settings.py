@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 REAL_VK_API_BASE = "https://api.vk.ru/"
 REAL_TELEGRAM_API_BASE = "https://api.telegram.org"
+REAL_MAX_API_BASE = "https://platform-api2.max.ru"
 
 TOKENS_SHAPE = (
     'a VK service key, or several separated by commas (key1,key2), or a JSON list ["key1", "key2"]'
@@ -81,6 +82,54 @@ class TelegramSettings(BaseModel):
         default=10, ge=0, le=600, description="seconds of a getUpdates long poll, e.g. 10"
     )
     send_retries: int = Field(default=8, ge=0, description="a whole number of retries, e.g. 8")
+
+
+_MAX_SECRET_RE = re.compile(r"[a-zA-Z0-9_-]{5,256}")
+
+
+class MaxSettings(BaseModel):
+    """MAX bot token, where the Bot API lives and how updates arrive (issue 13): a webhook in
+    production (MAX requires HTTPS with a trusted certificate), long polling for development.
+    The API host's certificate chains to the Минцифры root, absent from Python's default
+    bundle: ``ca_bundle`` names a PEM file of extra roots (default: the one maxapi ships)."""
+
+    token: SecretStr | None = None
+    api_base: str = REAL_MAX_API_BASE
+    ca_bundle: Path | None = Field(
+        default=None, description="a PEM file of trusted root certificates, or empty for maxapi's"
+    )
+    mode: Literal["webhook", "polling"] = "webhook"
+    webhook_url: str = Field(
+        default="", description="the public HTTPS address MAX posts updates to"
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="5 to 256 characters of a-z, A-Z, 0-9, _ and -"
+    )
+    webhook_host: str = "127.0.0.1"  # where the webhook listens (behind a TLS proxy)
+    webhook_port: int = Field(
+        default=8081, ge=0, le=65535, description="a port 1 to 65535 (0: any free one)"
+    )
+    polling_timeout_s: int = Field(
+        default=30, ge=0, le=90, description="seconds of a GET /updates long poll, 0 to 90"
+    )
+    request_timeout_s: float = Field(default=60.0, gt=0, description="seconds, e.g. 60")
+
+    @model_validator(mode="after")
+    def _webhook(self) -> MaxSettings:
+        if self.token is None or self.mode != "webhook":
+            return self
+        if not self.webhook_url.startswith("https://"):
+            raise ValueError(
+                "OTKLIK__MAX__WEBHOOK_URL must be an https:// address in webhook mode "
+                "(or set OTKLIK__MAX__MODE=polling for development)"
+            )
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not _MAX_SECRET_RE.fullmatch(secret):
+            raise ValueError(
+                "OTKLIK__MAX__WEBHOOK_SECRET must be 5 to 256 characters of a-z, A-Z, 0-9, "
+                "_ and - in webhook mode"
+            )
+        return self
 
 
 class VKSettings(BaseModel):
@@ -168,6 +217,7 @@ class Settings(BaseSettings):
     )
 
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    max: MaxSettings = Field(default_factory=MaxSettings)
     vk: VKSettings = Field(default_factory=VKSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     registry_path: Path = Path("registry.yaml")

@@ -8,22 +8,25 @@ from aiogram import Router
 
 from bot.core.handling import Feature
 from bot.telegram.commands import feature_router
-from handlers import admin, complaints, fallback, moderation, reports, start, waiting
+from handlers import admin, answers, complaints, fallback, moderation, reports, start, waiting
 
 
 def neutral_features() -> list[Feature]:
     """The features written once for every messenger (``bot.core.handling``), in the order
     their commands, buttons and texts are looked up; MAX is served from this list alone."""
-    return [start.FEATURE, waiting.FEATURE, reports.FEATURE]
+    return [
+        start.FEATURE,
+        moderation.FEATURE,
+        complaints.FEATURE,
+        waiting.FEATURE,
+        admin.FEATURE,
+        reports.FEATURE,
+        answers.FEATURE,
+    ]
 
 
 def build_routers() -> list[Router]:
     return [
-        feature_router(start.FEATURE),
-        moderation.build_router(),
-        complaints.build_router(),
-        feature_router(waiting.FEATURE),
-        admin.build_router(),
-        feature_router(reports.FEATURE),
+        *(feature_router(feature) for feature in neutral_features()),
         fallback.build_router(),  # last: answers whatever nobody else handled
     ]

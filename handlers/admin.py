@@ -1,18 +1,20 @@
-"""Administration: /stats, /pages, /addpage, /invite, /users, /mute, /status."""
+"""Administration: /stats, /pages, /addpage, /invite, /users, /mute, /status.
+
+Written once for every messenger (``bot.core.handling``)."""
 
 from __future__ import annotations
 
 import math
 from html import escape
+from typing import cast
 
-from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.collecting import collector_status_text
-from bot.keyboards import list_keyboard
+from bot.core.handling import Feature, Request
+from bot.core.keyboards import list_keyboard
+from bot.core.types import Card
 from bot.menus import commands_for
 from bot.render import local_time, percent, working_time
 from config.clock import Clock
@@ -21,7 +23,7 @@ from handlers.common import (
     PageResolver,
     agency_choices,
     agency_refusal,
-    gate,
+    allowed,
     parse_days,
     parse_role,
     resolve_agency,
@@ -41,7 +43,7 @@ MAX_MUTE_HOURS = 24 * 14
 
 async def admin_list_page(
     session: AsyncSession, person: Person, kind: str, page: int, clock: Clock
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
+) -> Card | None:
     """A page of /pages or /users, re-checked against the person's rights on every turn."""
     if kind not in commands_for(person.role):
         return None
@@ -102,7 +104,7 @@ async def admin_list_page(
     body = lines[page * LINES_PER_PAGE : (page + 1) * LINES_PER_PAGE]
     footer = [texts.LIST_PAGE.format(page=page + 1, pages=pages)] if pages > 1 else []
     text = "\n".join([title, *body, *footer])
-    return text, list_keyboard(kind, "", page, pages, [])
+    return Card(text, list_keyboard(kind, "", page, pages, []))
 
 
 def vk_ref(link: str) -> str:
@@ -113,245 +115,210 @@ def vk_ref(link: str) -> str:
     return ref.lstrip("@")
 
 
-def build_router() -> Router:
-    router = Router(name="admin")
-
-    @router.message(Command("stats"))
-    async def stats(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        if (who := await gate(message, person, "stats")) is None:
-            return
-        days = parse_days(command.args)
-        if days is None:
-            await message.answer(
-                texts.STATS_BAD_PERIOD.format(arg=escape((command.args or "").strip()))
+async def stats(req: Request) -> None:
+    if (who := await allowed(req, "stats")) is None:
+        return
+    days = parse_days(req.args)
+    if days is None:
+        await req.reply(texts.STATS_BAD_PERIOD.format(arg=escape(req.args.strip())))
+        return
+    s = await queries.stats(req.session, who, req.deps.clock.now(), days)
+    f = s.figures
+    await req.reply(
+        texts.STATS.format(
+            days=f"{days} {texts.plural(days, 'день', 'дня', 'дней')}",
+            received=texts.complaints_n(s.received),
+            answered=f.answered,
+            on_time=f.on_time,
+            measured=f.measured,
+            share=percent(f.on_time_share),
+            median=working_time(f.median_working_s, f.median_calendar_s),
+            otpiska=f.otpiski,
+            rated=f.rated,
+            reopened=texts.STATS_REOPENED.format(
+                n=f.reopened, median=working_time(f.median_update_s)
             )
-            return
-        s = await queries.stats(session, who, clock.now(), days)
-        f = s.figures
-        await message.answer(
-            texts.STATS.format(
-                days=f"{days} {texts.plural(days, 'день', 'дня', 'дней')}",
-                received=texts.complaints_n(s.received),
-                answered=f.answered,
-                on_time=f.on_time,
-                measured=f.measured,
-                share=percent(f.on_time_share),
-                median=working_time(f.median_working_s, f.median_calendar_s),
-                otpiska=f.otpiski,
-                rated=f.rated,
-                reopened=texts.STATS_REOPENED.format(
-                    n=f.reopened, median=working_time(f.median_update_s)
-                )
-                if f.reopened
-                else "",
-                open_now=s.open_now,
-                overdue=s.overdue_now,
-                deleted=texts.STATS_DELETED.format(n=s.deleted) if s.deleted else "",
-            )
+            if f.reopened
+            else "",
+            open_now=s.open_now,
+            overdue=s.overdue_now,
+            deleted=texts.STATS_DELETED.format(n=s.deleted) if s.deleted else "",
         )
+    )
 
-    async def _admin_list(
-        message: Message, person: Person | None, kind: str, session: AsyncSession, clock: Clock
-    ) -> None:
-        if (who := await gate(message, person, kind)) is None:
-            return
-        shown = await admin_list_page(session, who, kind, 0, clock)
-        assert shown is not None
-        await message.answer(shown[0], reply_markup=shown[1])
 
-    @router.message(Command("pages"))
-    async def pages(
-        message: Message, person: Person | None, session: AsyncSession, clock: Clock
-    ) -> None:
-        await _admin_list(message, person, "pages", session, clock)
+async def admin_list(req: Request) -> None:
+    """/pages and /users: the first page of the list the command names."""
+    if (who := await allowed(req, req.command)) is None:
+        return
+    card = await admin_list_page(req.session, who, req.command, 0, req.deps.clock)
+    assert card is not None
+    await req.convo.reply(card)
 
-    @router.message(Command("users"))
-    async def users(
-        message: Message, person: Person | None, session: AsyncSession, clock: Clock
-    ) -> None:
-        await _admin_list(message, person, "users", session, clock)
 
-    @router.message(Command("addpage"))
-    async def addpage(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-        page_resolver: PageResolver | None = None,
-    ) -> None:
-        if (who := await gate(message, person, "addpage")) is None:
-            return
-        choices = await agency_choices(session, who)
-        parts = (command.args or "").split(maxsplit=1)
-        if len(parts) != 2 or page_resolver is None:
-            known = ", ".join(n for _, n in choices)
-            await message.answer(texts.ADDPAGE_USAGE.format(known=escape(known)))
-            return
-        link, typed = parts
-        agency_id, ambiguous = await resolve_agency(session, typed)
-        if ambiguous is not None:
-            await message.answer(ambiguous)
-            return
-        if agency_id not in dict(choices):
-            exists = await session.get(Agency, agency_id) is not None
-            refusal = Outcome.AGENCY_OUT_OF_SCOPE if exists else Outcome.UNKNOWN_AGENCY
-            await message.answer(agency_refusal(refusal, typed, choices))
-            return
-        ref = vk_ref(link)
-        try:
-            found = await page_resolver(ref)
-        except PageResolveError as exc:
-            await message.answer(texts.ADDPAGE_VK_FAILED.format(error=escape(str(exc))))
-            return
-        if found is None:
-            await message.answer(texts.ADDPAGE_NOT_FOUND.format(ref=escape(ref)))
-            return
-        if await session.get(Page, found.group_id) is not None:
-            await message.answer(
-                texts.ADDPAGE_EXISTS.format(name=escape(found.name), id=found.group_id)
-            )
-            return
-        session.add(
-            Page(
-                group_id=found.group_id,
-                name=found.name,
-                screen_name=found.screen_name,
-                agency_id=agency_id,
-                max_seen_id=0,
-                # Its history (comments before now) is not alerted (issue 11).
-                first_look_at=clock.now(),
-            )
-        )
-        audit(
-            session,
-            actor=actor_of(who),
-            action="page_added",
-            now=clock.now(),
-            after={"group_id": found.group_id, "name": found.name, "agency": agency_id},
-        )
-        await message.answer(
-            texts.ADDPAGE_OK.format(
-                name=escape(found.name),
-                id=found.group_id,
-                agency=escape(dict(choices).get(agency_id, agency_id)),
-            )
-        )
-
-    @router.message(Command("invite"))
-    async def invite(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-        bot: Bot,
-    ) -> None:
-        if (who := await gate(message, person, "invite")) is None:
-            return
-        words = (command.args or "").split()
-        choices = await agency_choices(session, who)
+async def addpage(req: Request) -> None:
+    if (who := await allowed(req, "addpage")) is None:
+        return
+    session = req.session
+    page_resolver = cast("PageResolver | None", req.deps.extra.get("page_resolver"))
+    choices = await agency_choices(req.session, who)
+    parts = req.args.split(maxsplit=1)
+    if len(parts) != 2 or page_resolver is None:
         known = ", ".join(n for _, n in choices)
-        usage = texts.INVITE_USAGE.format(roles=role_names())
-        # «модератор ЦУР» is two words; the rest names the agency (a name, a part, a code).
-        taken = 2 if len(words) >= 2 and parse_role(" ".join(words[:2])) else 1
-        role = parse_role(" ".join(words[:taken])) if words else None
-        typed = " ".join(words[taken:]) or None
-        if role is None:
-            await message.answer(usage)
-            return
-        agency = None
-        if typed is not None:
-            agency, ambiguous = await resolve_agency(session, typed)
-            if ambiguous is not None:
-                await message.answer(ambiguous)
-                return
-        made = await create_invite(session, who, role, agency, clock.now())
-        if made is InviteError.BAD_ROLE:
-            await message.answer(usage)
-        elif made is InviteError.ROLE_FORBIDDEN:
-            await message.answer(texts.INVITE_ROLE_FORBIDDEN)
-        elif made is InviteError.NEEDS_AGENCY:
-            await message.answer(texts.INVITE_NEEDS_AGENCY.format(known=escape(known)))
-        elif isinstance(made, InviteError):  # an unknown agency, or one outside the region
-            await message.answer(agency_refusal(made, typed or "", choices))
-        else:
-            me = await bot.me()
-            await message.answer(
-                texts.INVITE_OK.format(
-                    role=texts.ROLE_NAMES.get(made.role, made.role),
-                    agency=f", {escape(dict(choices).get(made.agencies[0], made.agencies[0]))}"
-                    if made.agencies
-                    else "",
-                    expires=local_time(made.expires_at, who.tz),
-                    link=f"https://t.me/{me.username}?start={made.code}",
-                )
-            )
-
-    @router.message(Command("mute"))
-    async def mute_(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        if (who := await gate(message, person, "mute")) is None:
-            return
-        arg = (command.args or "").strip().replace(",", ".")
-        try:
-            hours = float(arg)
-        except ValueError:
-            hours = -1.0
-        if not 0 <= hours <= MAX_MUTE_HOURS or math.isnan(hours):
-            await message.answer(texts.MUTE_USAGE)
-            return
-        until = await mute(session, who, hours, clock.now())
-        if until is None:
-            await message.answer(texts.UNMUTE_OK)
-        else:
-            await message.answer(texts.MUTE_OK.format(until=local_time(until, who.tz)))
-
-    @router.message(Command("status"))
-    async def status(
-        message: Message, person: Person | None, session: AsyncSession, clock: Clock
-    ) -> None:
-        if (who := await gate(message, person, "status")) is None:
-            return
-        h = await queries.health(session, clock.now())
-        unreachable = "".join(
-            texts.STATUS_UNREACHABLE_LINE.format(name=escape(n), reason=escape(r))
-            for n, r in h.unreachable[:20]
+        await req.reply(texts.ADDPAGE_USAGE.format(known=escape(known)))
+        return
+    link, typed = parts
+    agency_id, ambiguous = await resolve_agency(req.session, typed)
+    if ambiguous is not None:
+        await req.reply(ambiguous)
+        return
+    if agency_id not in dict(choices):
+        exists = await session.get(Agency, agency_id) is not None
+        refusal = Outcome.AGENCY_OUT_OF_SCOPE if exists else Outcome.UNKNOWN_AGENCY
+        await req.reply(agency_refusal(refusal, typed, choices))
+        return
+    ref = vk_ref(link)
+    try:
+        found = await page_resolver(ref)
+    except PageResolveError as exc:
+        await req.reply(texts.ADDPAGE_VK_FAILED.format(error=escape(str(exc))))
+        return
+    if found is None:
+        await req.reply(texts.ADDPAGE_NOT_FOUND.format(ref=escape(ref)))
+        return
+    if await session.get(Page, found.group_id) is not None:
+        await req.reply(texts.ADDPAGE_EXISTS.format(name=escape(found.name), id=found.group_id))
+        return
+    session.add(
+        Page(
+            group_id=found.group_id,
+            name=found.name,
+            screen_name=found.screen_name,
+            agency_id=agency_id,
+            max_seen_id=0,
+            # Its history (comments before now) is not alerted (issue 11).
+            first_look_at=req.deps.clock.now(),
         )
-        scope = await scope_of(session, who)  # a regional moderator: the region's agencies
-        orphans = [(name, why) for a, name, why in h.unreached if in_scope(scope, a)]
-        orphan_lines = "".join(
-            texts.STATUS_ORPHAN_LINE.format(
-                agency=escape(name), reason=texts.ORPHAN_SHORT[why.cause.value]
-            )
-            for name, why in orphans[:20]
+    )
+    audit(
+        req.session,
+        actor=actor_of(who),
+        action="page_added",
+        now=req.deps.clock.now(),
+        after={"group_id": found.group_id, "name": found.name, "agency": agency_id},
+    )
+    await req.reply(
+        texts.ADDPAGE_OK.format(
+            name=escape(found.name),
+            id=found.group_id,
+            agency=escape(dict(choices).get(agency_id, agency_id)),
         )
-        await message.answer(
-            texts.STATUS.format(
-                pages=h.pages,
-                fresh=h.fresh,
-                never=h.never,
-                last=local_time(h.last_checked_at, who.tz) if h.last_checked_at else texts.NEVER,
-                unreachable=f"{len(h.unreachable)}{unreachable}",
-                pending=h.outbox_pending,
-                failed=h.outbox_failed,
-                blocked=h.blocked,
-                orphans=texts.STATUS_ORPHANS.format(n=len(orphans), lines=orphan_lines)
-                if orphans
+    )
+
+
+async def invite(req: Request) -> None:
+    if (who := await allowed(req, "invite")) is None:
+        return
+    words = req.args.split()
+    choices = await agency_choices(req.session, who)
+    known = ", ".join(n for _, n in choices)
+    usage = texts.INVITE_USAGE.format(roles=role_names())
+    # «модератор ЦУР» is two words; the rest names the agency (a name, a part, a code).
+    taken = 2 if len(words) >= 2 and parse_role(" ".join(words[:2])) else 1
+    role = parse_role(" ".join(words[:taken])) if words else None
+    typed = " ".join(words[taken:]) or None
+    if role is None:
+        await req.reply(usage)
+        return
+    agency = None
+    if typed is not None:
+        agency, ambiguous = await resolve_agency(req.session, typed)
+        if ambiguous is not None:
+            await req.reply(ambiguous)
+            return
+    made = await create_invite(req.session, who, role, agency, req.deps.clock.now())
+    if made is InviteError.BAD_ROLE:
+        await req.reply(usage)
+    elif made is InviteError.ROLE_FORBIDDEN:
+        await req.reply(texts.INVITE_ROLE_FORBIDDEN)
+    elif made is InviteError.NEEDS_AGENCY:
+        await req.reply(texts.INVITE_NEEDS_AGENCY.format(known=escape(known)))
+    elif isinstance(made, InviteError):  # an unknown agency, or one outside the region
+        await req.reply(agency_refusal(made, typed or "", choices))
+    else:
+        await req.reply(
+            texts.INVITE_OK.format(
+                role=texts.ROLE_NAMES.get(made.role, made.role),
+                agency=f", {escape(dict(choices).get(made.agencies[0], made.agencies[0]))}"
+                if made.agencies
                 else "",
+                expires=local_time(made.expires_at, who.tz),
+                link=await req.convo.invite_link(made.code),
             )
-            + collector_status_text(h.collector, clock.now(), who.tz)  # issue 11
         )
 
-    return router
+
+async def mute_(req: Request) -> None:
+    if (who := await allowed(req, "mute")) is None:
+        return
+    arg = req.args.strip().replace(",", ".")
+    try:
+        hours = float(arg)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= MAX_MUTE_HOURS or math.isnan(hours):
+        await req.reply(texts.MUTE_USAGE)
+        return
+    until = await mute(req.session, who, hours, req.deps.clock.now())
+    if until is None:
+        await req.reply(texts.UNMUTE_OK)
+    else:
+        await req.reply(texts.MUTE_OK.format(until=local_time(until, who.tz)))
+
+
+async def status(req: Request) -> None:
+    if (who := await allowed(req, "status")) is None:
+        return
+    h = await queries.health(req.session, req.deps.clock.now())
+    unreachable = "".join(
+        texts.STATUS_UNREACHABLE_LINE.format(name=escape(n), reason=escape(r))
+        for n, r in h.unreachable[:20]
+    )
+    scope = await scope_of(req.session, who)  # a regional moderator: the region's agencies
+    orphans = [(name, why) for a, name, why in h.unreached if in_scope(scope, a)]
+    orphan_lines = "".join(
+        texts.STATUS_ORPHAN_LINE.format(
+            agency=escape(name), reason=texts.ORPHAN_SHORT[why.cause.value]
+        )
+        for name, why in orphans[:20]
+    )
+    await req.reply(
+        texts.STATUS.format(
+            pages=h.pages,
+            fresh=h.fresh,
+            never=h.never,
+            last=local_time(h.last_checked_at, who.tz) if h.last_checked_at else texts.NEVER,
+            unreachable=f"{len(h.unreachable)}{unreachable}",
+            pending=h.outbox_pending,
+            failed=h.outbox_failed,
+            blocked=h.blocked,
+            orphans=texts.STATUS_ORPHANS.format(n=len(orphans), lines=orphan_lines)
+            if orphans
+            else "",
+        )
+        + collector_status_text(h.collector, req.deps.clock.now(), who.tz)  # issue 11
+    )
+
+
+FEATURE = Feature(
+    "admin",
+    {
+        "stats": stats,
+        "pages": admin_list,
+        "users": admin_list,
+        "addpage": addpage,
+        "invite": invite,
+        "mute": mute_,
+        "status": status,
+    },
+)

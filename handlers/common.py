@@ -7,8 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
 
-from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,16 +38,11 @@ class PageResolveError(Exception):
 PageResolver = Callable[[str], Awaitable[ResolvedPage | None]]
 
 
-async def gate(message: Message, person: Person | None, command: str) -> Person | None:
+async def allowed(req: Request, command: str) -> Person | None:
     """The person if their role has ``command`` in its menu; otherwise say why and ``None``.
 
     The menu and the rights are one list (``bot.menus.ROLE_COMMANDS``), so what a person sees
     is exactly what they may run."""
-    return await _gate(message.answer, person, command)
-
-
-async def allowed(req: Request, command: str) -> Person | None:
-    """:func:`gate` for a messenger-neutral command (``bot.core.handling``)."""
     return await _gate(req.reply, req.person, command)
 
 
@@ -154,16 +147,9 @@ def parse_days(text: str | None, default: int = 7) -> int | None:
 # ---- shared by the command and button handlers ----------------------------------------------
 
 
-async def complaint_args(
-    message: Message, command: CommandObject, person: Person | None
-) -> tuple[Person, int, str | None] | None:
+async def request_complaint_args(req: Request) -> tuple[Person, int, str | None] | None:
     """``/<command> <id> [text]``, gated: (person, id, text), or None once the person has
     been told why not (no access, or no number where the id should be)."""
-    return await _complaint_args(message.answer, person, command.command, command.args)
-
-
-async def request_complaint_args(req: Request) -> tuple[Person, int, str | None] | None:
-    """:func:`complaint_args` for a messenger-neutral command."""
     return await _complaint_args(req.reply, req.person, req.command, req.args)
 
 
@@ -182,17 +168,13 @@ async def _complaint_args(
     return who, complaint_id, rest
 
 
-async def button_person(query: CallbackQuery, person: Person | None) -> Person | None:
+async def pressing_person(req: Request) -> Person | None:
     """The active person pressing a button, or None once a stranger has been refused."""
+    person = req.person
     if person is None or not person.active:
-        await query.answer(texts.START_UNKNOWN[:200], show_alert=True)
+        await req.convo.toast(texts.START_UNKNOWN, alert=True)
         return None
     return person
-
-
-def button_message(query: CallbackQuery) -> Message | None:
-    """The message the button is on (None when Telegram no longer has it)."""
-    return query.message if isinstance(query.message, Message) else None
 
 
 def not_found_text(person: Person | None, complaint_id: int) -> str:

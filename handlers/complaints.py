@@ -1,9 +1,10 @@
 """Complaint cards and lists: the alert buttons, /complaint, /my, /open, /overdue, paging.
 
-Button presses carry typed callback data; each press reloads the complaint and checks the
-presser's rights, so a forged, foreign or stale button changes nothing and says why.  State
-changes go through ``storage.actions``, which queues the card edits for everyone who has the
-card (the presser included) in the same transaction.
+Written once for every messenger (``bot.core.handling``).  Button presses carry plain
+payloads (``bot.core.callbacks``); each press reloads the complaint and checks the presser's
+rights, so a forged, foreign or stale button changes nothing and says why.  State changes go
+through ``storage.actions``, which queues the card edits for everyone who has the card (the
+presser included) in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,23 +13,14 @@ import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.keyboards import (
-    ACT_ACTION,
-    Act,
-    AssignCb,
-    ComplaintCb,
-    ListCb,
-    agency_picker,
-    alert_keyboard,
-    list_keyboard,
-)
+from bot.core.callbacks import ACT_ACTION, Act, AssignCb, ComplaintCb, ListCb
+from bot.core.handling import Feature, Request
+from bot.core.keyboards import agency_picker, alert_keyboard, list_keyboard
+from bot.core.types import Card
 from bot.outbox import list_items, remember_card, render_card, render_summary
 from bot.render import render_list
 from config.clock import Clock
@@ -38,15 +30,14 @@ from handlers.common import (
     MAX_GROUP_ID,
     agency_choices,
     agency_refusal,
-    button_message,
-    button_person,
-    complaint_args,
+    allowed,
     forbidden_text,
-    gate,
     missing_text,
     outcome_text,
     parse_id,
     parse_topic,
+    pressing_person,
+    request_complaint_args,
     topic_names,
 )
 from storage import queries
@@ -105,7 +96,7 @@ BUTTON_ACTIONS: dict[Act, ButtonAction] = {
 
 async def complaint_list_page(
     session: AsyncSession, person: Person, kind: str, key: str, page: int, clock: Clock
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
+) -> Card | None:
     """A page of one of the complaint lists; ``None`` when the list cannot be rebuilt."""
     now = clock.now()
     if kind == "batch":
@@ -130,7 +121,7 @@ async def complaint_list_page(
     chunk = ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     items = await list_items(session, chunk, now)
     text = render_list(texts.LIST_TITLE[kind], items, len(ids), page, pages, now)
-    return text, list_keyboard(kind, key, page, pages, chunk)
+    return Card(text, list_keyboard(kind, key, page, pages, chunk))
 
 
 async def open_filter(session: AsyncSession, arg: str | None) -> str | None:
@@ -151,169 +142,133 @@ async def open_filter(session: AsyncSession, arg: str | None) -> str | None:
     return f"p:{page.group_id}" if page else None
 
 
-def build_router() -> Router:
-    router = Router(name="complaints")
+async def _list(req: Request, person: Person, kind: str, key: str) -> None:
+    card = await complaint_list_page(req.session, person, kind, key, 0, req.deps.clock)
+    assert card is not None
+    await req.convo.reply(card)
 
-    async def _list(
-        message: Message, person: Person, kind: str, key: str, session: AsyncSession, clock: Clock
-    ) -> None:
-        shown = await complaint_list_page(session, person, kind, key, 0, clock)
-        assert shown is not None
-        text, markup = shown
-        await message.answer(text, reply_markup=markup)
 
-    @router.message(Command("my", "overdue"))
-    async def plain_list(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        """/my and /overdue: the lists that take no filter (the command names the list)."""
-        if (who := await gate(message, person, command.command)) is not None:
-            await _list(message, who, command.command, "", session, clock)
+async def plain_list(req: Request) -> None:
+    """/my and /overdue: the lists that take no filter (the command names the list)."""
+    if (who := await allowed(req, req.command)) is not None:
+        await _list(req, who, req.command, "")
 
-    @router.message(Command("open"))
-    async def open_(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        if (who := await gate(message, person, "open")) is None:
-            return
-        key = await open_filter(session, command.args)
-        if key is None:
-            await message.answer(
-                texts.OPEN_BAD_FILTER.format(
-                    arg=(command.args or "").replace("<", "&lt;"),
-                    topics=topic_names(),
-                )
-            )
-            return
-        await _list(message, who, "open", key, session, clock)
 
-    @router.message(Command("complaint"))
-    async def complaint(
-        message: Message,
-        command: CommandObject,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        if (args := await complaint_args(message, command, person)) is not None:
-            who, complaint_id, _ = args
-            await _show_card(message, who, complaint_id, session, clock)
-
-    async def _show_card(
-        message: Message, who: Person, complaint_id: int, session: AsyncSession, clock: Clock
-    ) -> bool:
-        found = await session.get(Complaint, complaint_id)
-        if found is None or not await can_see(session, who, found):
-            await message.answer(await missing_text(session, who, complaint_id))
-            return False
-        text, markup = await render_card(session, complaint_id, who.id, clock.now())
-        sent = await message.answer(text, reply_markup=markup)
-        await remember_card(session, complaint_id, who.id, sent.message_id, clock.now())
-        return True
-
-    # ---- buttons ---------------------------------------------------------------------------
-
-    @router.callback_query(ComplaintCb.filter())
-    async def on_complaint_button(
-        query: CallbackQuery,
-        callback_data: ComplaintCb,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-        registry: Registry,
-    ) -> None:
-        cid, act = callback_data.id, callback_data.act
-        if (who := await button_person(query, person)) is None:
-            return
-        complaint = await session.get(Complaint, cid)
-        if complaint is None or not await can_see(session, who, complaint):
-            await query.answer((await missing_text(session, who, cid))[:200], show_alert=True)
-            return
-        message = button_message(query)
-        if act is Act.SHOW:
-            await query.answer()
-            if message is not None:
-                await _show_card(message, who, cid, session, clock)
-            return
-        if act in (Act.PICK, Act.BACK):
-            if not may(who, Action.REASSIGN, complaint):
-                await query.answer(forbidden_text(cid, Action.REASSIGN), show_alert=True)
-                return
-            await query.answer()
-            if message is not None:
-                waiting = complaint.waiting_since is not None
-                markup = (
-                    agency_picker(cid, await agency_choices(session, who))
-                    if act is Act.PICK
-                    else alert_keyboard(cid, complaint.status, who.role, waiting=waiting)
-                )
-                await message.edit_reply_markup(reply_markup=markup)
-            return
-        result = await BUTTON_ACTIONS[act](session, cid, who, clock.now(), registry)
-        done = result.outcome is Outcome.DONE
-        reply = await outcome_text(
-            session, result, cid, DONE_TEXT[act].format(id=cid), who, ACT_ACTION.get(act)
+async def open_(req: Request) -> None:
+    if (who := await allowed(req, "open")) is None:
+        return
+    key = await open_filter(req.session, req.args)
+    if key is None:
+        await req.reply(
+            texts.OPEN_BAD_FILTER.format(arg=req.args.replace("<", "&lt;"), topics=topic_names())
         )
-        await query.answer(reply[:200], show_alert=not done)
+        return
+    await _list(req, who, "open", key)
 
-    @router.callback_query(AssignCb.filter())
-    async def on_assign(
-        query: CallbackQuery,
-        callback_data: AssignCb,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        cid, agency = callback_data.id, callback_data.agency
-        if (who := await button_person(query, person)) is None:
-            return
-        choices = await agency_choices(session, who)
-        result = await reassign(session, cid, agency, who, clock.now())
-        if result.outcome is Outcome.UNKNOWN_AGENCY:
-            await query.answer(texts.CB_UNKNOWN, show_alert=True)
-            return
-        if result.outcome is Outcome.AGENCY_OUT_OF_SCOPE:
-            await query.answer(
-                agency_refusal(result.outcome, agency, choices)[:200], show_alert=True
-            )
-            return
-        done = texts.CB_REASSIGNED.format(id=cid, agency=dict(choices).get(agency, agency))
-        reply = await outcome_text(session, result, cid, done, who, Action.REASSIGN)
-        await query.answer(reply[:200], show_alert=result.outcome is not Outcome.DONE)
 
-    @router.callback_query(ListCb.filter())
-    async def on_list_page(
-        query: CallbackQuery,
-        callback_data: ListCb,
-        person: Person | None,
-        session: AsyncSession,
-        clock: Clock,
-    ) -> None:
-        if (who := await button_person(query, person)) is None:
+async def complaint(req: Request) -> None:
+    if (args := await request_complaint_args(req)) is not None:
+        who, complaint_id, _ = args
+        await _show_card(req, who, complaint_id)
+
+
+async def _show_card(req: Request, who: Person, complaint_id: int) -> bool:
+    """Send the complaint's card to the person and remember it, so later changes edit it."""
+    session, now = req.session, req.deps.clock.now()
+    found = await session.get(Complaint, complaint_id)
+    if found is None or not await can_see(session, who, found):
+        await req.reply(await missing_text(session, who, complaint_id))
+        return False
+    ref = await req.convo.reply(await render_card(session, complaint_id, who.id, now))
+    if ref is not None:
+        await remember_card(session, complaint_id, who.id, ref, now, req.convo.channel)
+    return True
+
+
+# ---- buttons ---------------------------------------------------------------------------------
+
+
+async def on_complaint_button(req: Request) -> None:
+    data = ComplaintCb.unpack(req.args)
+    if data is None:
+        await req.convo.toast(texts.CB_UNKNOWN, alert=True)
+        return
+    cid, act = data.id, data.act
+    if (who := await pressing_person(req)) is None:
+        return
+    session, now = req.session, req.deps.clock.now()
+    found = await session.get(Complaint, cid)
+    if found is None or not await can_see(session, who, found):
+        await req.convo.toast(await missing_text(session, who, cid), alert=True)
+        return
+    if act is Act.SHOW:
+        await _show_card(req, who, cid)
+        return
+    if act in (Act.PICK, Act.BACK):
+        if not may(who, Action.REASSIGN, found):
+            await req.convo.toast(forbidden_text(cid, Action.REASSIGN), alert=True)
             return
-        shown: tuple[str, InlineKeyboardMarkup | None] | None
-        if callback_data.kind in ("pages", "users"):
-            shown = await admin_list_page(
-                session, who, callback_data.kind, callback_data.page, clock
-            )
+        card = await render_card(session, cid, who.id, now)
+        if act is Act.PICK:
+            card = Card(card.html, agency_picker(cid, await agency_choices(session, who)))
         else:
-            shown = await complaint_list_page(
-                session, who, callback_data.kind, callback_data.key, callback_data.page, clock
-            )
-        message = button_message(query)
-        if shown is None or message is None:
-            await query.answer(texts.LIST_STALE, show_alert=True)
-            return
-        await query.answer()
-        text, markup = shown
-        await message.edit_text(text, reply_markup=markup)
+            waiting = found.waiting_since is not None
+            card = Card(card.html, alert_keyboard(cid, found.status, who.role, waiting=waiting))
+        await req.convo.edit(card)
+        return
+    result = await BUTTON_ACTIONS[act](session, cid, who, now, req.deps.registry)
+    done = result.outcome is Outcome.DONE
+    reply = await outcome_text(
+        session, result, cid, DONE_TEXT[act].format(id=cid), who, ACT_ACTION.get(act)
+    )
+    await req.convo.toast(reply, alert=not done)
 
-    return router
+
+async def on_assign(req: Request) -> None:
+    data = AssignCb.unpack(req.args)
+    if data is None:
+        await req.convo.toast(texts.CB_UNKNOWN, alert=True)
+        return
+    cid, agency = data.id, data.agency
+    if (who := await pressing_person(req)) is None:
+        return
+    choices = await agency_choices(req.session, who)
+    result = await reassign(req.session, cid, agency, who, req.deps.clock.now())
+    if result.outcome is Outcome.UNKNOWN_AGENCY:
+        await req.convo.toast(texts.CB_UNKNOWN, alert=True)
+        return
+    if result.outcome is Outcome.AGENCY_OUT_OF_SCOPE:
+        await req.convo.toast(agency_refusal(result.outcome, agency, choices), alert=True)
+        return
+    done = texts.CB_REASSIGNED.format(id=cid, agency=dict(choices).get(agency, agency))
+    reply = await outcome_text(req.session, result, cid, done, who, Action.REASSIGN)
+    await req.convo.toast(reply, alert=result.outcome is not Outcome.DONE)
+
+
+async def on_list_page(req: Request) -> None:
+    data = ListCb.unpack(req.args)
+    if data is None:
+        await req.convo.toast(texts.CB_UNKNOWN, alert=True)
+        return
+    if (who := await pressing_person(req)) is None:
+        return
+    card: Card | None
+    if data.kind in ("pages", "users"):
+        card = await admin_list_page(req.session, who, data.kind, data.page, req.deps.clock)
+    else:
+        card = await complaint_list_page(
+            req.session, who, data.kind, data.key, data.page, req.deps.clock
+        )
+    if card is None or not await req.convo.edit(card):
+        await req.convo.toast(texts.LIST_STALE, alert=True)
+
+
+FEATURE = Feature(
+    "complaints",
+    {"my": plain_list, "overdue": plain_list, "open": open_, "complaint": complaint},
+    {
+        ComplaintCb.PREFIX: on_complaint_button,
+        AssignCb.PREFIX: on_assign,
+        ListCb.PREFIX: on_list_page,
+    },
+)

@@ -180,11 +180,15 @@ def forced_reason(a: Analysis, dense: Features) -> str | None:
     """The hard rules that override the model: no words at all, or an advertisement."""
     if not a.has_words:
         return "нет слов (только эмодзи или знаки)"
-    if (
-        ("R:spam_contact" in dense or a.count("spam") >= 3)
-        and not a.has("problem")
-        and not a.has("question")
-    ):
+    reported = (
+        a.has("problem")
+        or a.has("question")
+        or a.has("request")
+        or a.has("misconduct")
+        or a.has("persist")
+        or "R:object_problem" in dense
+    )
+    if ("R:spam_contact" in dense or a.count("spam") >= 3) and not reported:
         return "реклама"
     return None
 

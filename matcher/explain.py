@@ -38,6 +38,7 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
         if name.startswith("R:") and name[2:] not in a.cues
     )
     urgency = assess(a)
+    from_vectors = model.vector_logits(a)
     return {
         "cues": {cue_label(group): words for group, words in sorted(a.cues.items())},
         "rules": flags,
@@ -46,6 +47,8 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
         "bias": round(float(model.bias[0]), 3),
         "for": [{"feature": f, "weight": w} for w, f in up],
         "against": [{"feature": f, "weight": w} for w, f in down],
+        # the meaning of the words as a whole (word vectors): not one word, so not in "for"
+        "word_vectors": None if from_vectors is None else round(float(from_vectors[0]), 3),
         "topic_keywords": {
             t.value: {"score": round(s, 2), "words": a.topic_hits.get(t, [])[:4]}
             for t, s in sorted(a.topic_scores.items(), key=lambda x: -x[1])

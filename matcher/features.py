@@ -5,6 +5,7 @@ A comment becomes a sparse mapping ``feature name -> value`` made of three block
 * ``R:*`` rule features: which cue groups of matcher.rules fired, question marks, emoji-only,
   phones, links, obscenities, replies to another resident, length;
 * ``T:*`` topic keyword scores from matcher.lexicon;
+* ``e:*`` the word-vector block (matcher.vectors): where unseen words land among known ones;
 * lexical features: ``w:`` lemma unigrams, ``b:`` lemma bigrams and ``c:`` character 4-grams of
   the normalised words (robust to typos and unknown inflections).  Each is its count divided by
   the square root of the number of lexical feature occurrences in the comment, so the block has
@@ -34,6 +35,8 @@ from matcher.text import (
     URL,
 )
 from matcher.topics import Topic
+from matcher.vectors import NAMES as VECTOR_NAMES
+from matcher.vectors import word_vectors
 
 CHAR_N = 4
 LEXICAL_WEIGHT = 1.0
@@ -81,6 +84,7 @@ DAMAGE_VERBS = words(
     развалиться лопнуть порвать оборвать оборваться вывалиться выпасть провиснуть скопиться
     образоваться зарасти замести покрыться вырубить выключить прекратиться остановиться
     вскрыть разрисовать исписать изрисовать поджечь загореться задымиться завалиться залить
+    потеряться потерять ухудшиться
     подтопить вытечь разлиться расколоться отколоться отклеиться вздуться
     """
 )
@@ -97,6 +101,8 @@ FIX_VERBS = words(
     смонтировать перенести пустить запустить выполнить исправить
     """
 )
+# «положена ли субсидия», «положено по закону»: an entitlement, not work done.
+_ENTITLED = frozenset({"положить"})
 # A named object of one of the topics (lexicon weight at least this) makes a terse text a report.
 OBJECT_SCORE = 2.0
 TERSE_TOKENS = 10
@@ -118,14 +124,18 @@ def verb_flags(a: Analysis) -> Features:
             n_impr += 1
         elif lems[i] in DAMAGE_VERBS and form in (PAST, PAST_IMPF, SHORT_PARTICIPLE):
             n_damage += 1
-        elif form in (PAST, SHORT_PARTICIPLE) and lems[i] in FIX_VERBS:
+        elif (
+            form in (PAST, SHORT_PARTICIPLE)
+            and lems[i] in FIX_VERBS
+            and not (form == SHORT_PARTICIPLE and lems[i] in _ENTITLED)
+        ):
             n_done += 1
     if n_impr:
         f["R:imperative"] = 1.0
     if n_neg:
         f["R:neg_verb"] = 1.0 if n_neg == 1 else 1.5
-    if n_done and not n_neg and not n_damage:
-        f["R:past_only"] = 1.0
+    if n_done and not n_neg and not n_damage and not a.has("misconduct") and not a.question_marks:
+        f["R:past_only"] = 1.0  # «подключили платные услуги без согласия» is no work done
     if n_damage:
         f["R:damage"] = 1.0
     return f
@@ -181,7 +191,9 @@ def rule_features(a: Analysis) -> Features:
     )
     if a.has("thanks") and not problemish and not asking and not contrast:
         f["R:thanks_only"] = 1.0  # «Спасибо.» closing a request is politeness, not thanks only
-    if a.has("spam") and (PHONE in toks or URL in toks):
+    # a phone alone is a spam cue but not an advertisement: residents leave their number too
+    ad_words = [hit for hit in a.cues.get("spam", ()) if hit != _PHONE_SURFACE]
+    if ad_words and (PHONE in toks or URL in toks):
         f["R:spam_contact"] = 1.0
     f.update(conjunctions(a, f))
     return f
@@ -204,15 +216,17 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     civic = named or not CIVIC_WORDS.isdisjoint(a.lemmas)
     # thanks for a fixed problem names an object too, but reports nothing wrong
     resolved = "R:thanks_only" in f or ("R:past_only" in f and a.has("thanks"))
-    problem = a.has("problem") or "R:damage" in f or "R:neg_verb" in f
+    problem = a.has("problem") or a.has("misconduct") or "R:damage" in f or "R:neg_verb" in f
     question = a.has("question") or a.question_marks > 0
     addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
     if named and problem and not resolved:
         out["R:object_problem"] = 1.0
     if named and len(a.tokens) <= TERSE_TOKENS and not resolved:
         out["R:terse_object"] = 1.0
-    if question:
-        out["R:q_object" if civic else "R:q_no_object"] = 1.0
+    if question and civic:
+        out["R:q_object"] = 1.0
+    elif a.question_marks:  # «когда», «где» without a "?" are conjunctions: «когда я переходил»
+        out["R:q_no_object"] = 1.0
     if a.has("news") and not civic:
         out["R:news_only"] = 1.0
     if a.has("rhetoric") and not civic:
@@ -222,6 +236,7 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     return out
 
 
+_PHONE_SURFACE = "[телефон]"  # how matcher.rules shows a phone number among the cue hits
 _THANKS_LEMMAS = frozenset({"спасибо", "благодарить", "благодарность", "молодец"})
 
 
@@ -279,9 +294,32 @@ def dense_features(a: Analysis) -> Features:
     return f
 
 
+def vector_rows(a: Analysis) -> list[int]:
+    """Rows of the content words of a comment in the word-vector table (none without it)."""
+    vectors = word_vectors()
+    if vectors is None:
+        return []
+    row = vectors.row
+    return [
+        i
+        for tok, lem in zip(a.tokens, a.lemmas, strict=True)
+        if lem != NUM and lem not in _STOP and (i := row(tok, lem)) >= 0
+    ]
+
+
+def vector_features(a: Analysis) -> Features:
+    """The word-vector block as features ``e:0`` … ``e:299`` (matcher.vectors)."""
+    vectors = word_vectors()
+    block = vectors.block(vector_rows(a)) if vectors is not None else None
+    if block is None:
+        return {}
+    return dict(zip(VECTOR_NAMES, block.tolist(), strict=True))
+
+
 def extract(a: Analysis) -> Features:
     f = lexical_features(a)
     f.update(dense_features(a))
+    f.update(vector_features(a))
     return f
 
 

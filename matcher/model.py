@@ -25,10 +25,14 @@ from matcher.features import (
     bigram_features,
     extract,
     token_features,
+    vector_rows,
     word_features,
 )
 from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
+from matcher.vectors import NAMES as VECTOR_NAMES
+from matcher.vectors import PREFIX as VECTOR_PREFIX
+from matcher.vectors import word_vectors
 
 FORMAT_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -129,7 +133,31 @@ class Model:
             result += self._tokens.matrix[ids].sum(axis=0) * np.float32(scale)
         if rows:
             result += np.asarray(values, dtype=np.float32) @ self.weights[rows]
+        from_vectors = self.vector_logits(a)
+        if from_vectors is not None:
+            result += from_vectors
         return result, total
+
+    def vector_logits(self, a: Analysis) -> FloatArray | None:
+        """What the word-vector block adds to each column (None: no block or no known word)."""
+        vector_weights = self._vector_weights
+        if vector_weights is None:
+            return None
+        vectors = word_vectors()
+        block = vectors.block(vector_rows(a)) if vectors is not None else None
+        if block is None:
+            return None
+        out: FloatArray = block @ vector_weights
+        return out
+
+    @cached_property
+    def _vector_weights(self) -> FloatArray | None:
+        """The rows of the word-vector block (``e:0`` … ``e:299``), if the model has them."""
+        index = self.index
+        if any(name not in index for name in VECTOR_NAMES):
+            return None
+        out: FloatArray = np.ascontiguousarray(self.weights[[index[n] for n in VECTOR_NAMES]])
+        return out
 
     def token_vector(self, token: str, lem: str) -> tuple[FloatArray, int]:
         """Sum of the weight rows of a token's lexical features, and how many it has."""
@@ -328,6 +356,12 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
     bias[0] = needs.intercept_[0]
 
     topic_rows = [i for i, e in enumerate(items) if e.topic is not None]
+    # The topic model does not see the word-vector block: vectors place «QR-код не приходит»
+    # near SMS and telecom complaints (other), while the topic is decided by the object the
+    # words name (health); they serve "needs an answer" only.
+    keep = np.asarray([0.0 if n.startswith(VECTOR_PREFIX) else 1.0 for n in names])
+    x_topic = x_all.multiply(keep).tocsr()
+
     y_topic = np.asarray([TOPICS.index(tp) for e in items if (tp := e.topic) is not None])
     present = sorted(set(y_topic.tolist()))
     for col in range(len(TOPICS)):
@@ -337,13 +371,13 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
         bias[1 + present[0]] = 0.0
     elif len(present) == 2:
         clf = LogisticRegression(C=C_TOPIC, solver="lbfgs", max_iter=3000, tol=TOL)
-        clf.fit(x_all[topic_rows], y_topic, sample_weight=w_all[topic_rows])
+        clf.fit(x_topic[topic_rows], y_topic, sample_weight=w_all[topic_rows])
         weights[:, 1 + present[1]] = clf.coef_[0]
         bias[1 + present[1]] = clf.intercept_[0]
         bias[1 + present[0]] = 0.0
     elif present:
         clf = LogisticRegression(C=C_TOPIC, solver="lbfgs", max_iter=3000, tol=TOL)
-        clf.fit(x_all[topic_rows], y_topic, sample_weight=w_all[topic_rows])
+        clf.fit(x_topic[topic_rows], y_topic, sample_weight=w_all[topic_rows])
         for k, cls_idx in enumerate(clf.classes_):
             weights[:, 1 + int(cls_idx)] = clf.coef_[k]
             bias[1 + int(cls_idx)] = clf.intercept_[k]

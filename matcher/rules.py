@@ -51,6 +51,7 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "persist": ("проблема не решена", lexicon.PERSIST_CUES),
     "news": ("разговор о новостях и политике", lexicon.NEWS_CUES),
     "rhetoric": ("риторический вопрос", lexicon.RHETORIC_CUES),
+    "misconduct": ("жалоба на действия сотрудников или компании", lexicon.MISCONDUCT_CUES),
 }
 
 

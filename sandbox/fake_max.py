@@ -87,6 +87,8 @@ MAX_BUTTONS = 210
 MAX_ROWS = 30
 MAX_ROW_BUTTONS = 7
 MAX_ROW_LINK_BUTTONS = 3
+#: ``PATCH /me/commands``: at most 32 commands per bot.
+MAX_COMMANDS = 32
 #: A deep-link payload longer than this is not passed to the bot at all (schema "Deep linking").
 MAX_START_PAYLOAD = 512
 #: ``GET /updates``: timeout 0..90 s (default 30), limit 1..1000 (default 100).
@@ -468,6 +470,8 @@ class FakeMax(FakeServer[MaxCall]):
         self.uploads: dict[str, Upload] = {}
         self.notifications: list[tuple[int, str]] = []  # (user_id, callback notification)
         self.deliveries: list[WebhookDelivery] = []
+        #: The bot-wide command menu (``PATCH /me/commands``; MAX has no per-chat menus).
+        self.commands: list[dict[str, Any]] = []
 
         self._dialogs: dict[int, _Dialog] = {}  # by user id
         self._by_chat: dict[int, int] = {}  # dialog chat id -> user id
@@ -491,6 +495,7 @@ class FakeMax(FakeServer[MaxCall]):
         self._webhook_task: asyncio.Task[None] | None = None
         self._handlers: dict[tuple[str, str], _Handler] = {
             ("GET", "me"): self._get_me,
+            ("PATCH", "me/commands"): self._set_commands,
             ("GET", "updates"): self._get_updates,
             ("GET", "subscriptions"): self._get_subscriptions,
             ("POST", "subscriptions"): self._subscribe,
@@ -1184,7 +1189,36 @@ class FakeMax(FakeServer[MaxCall]):
     # ---- method handlers ---------------------------------------------------------------
 
     async def _get_me(self, req: _Req) -> Any:
-        return self._bot_user()
+        me = self._bot_user()
+        if self.commands:
+            me["commands"] = [dict(c) for c in self.commands]
+        return me
+
+    async def _set_commands(self, req: _Req) -> Any:
+        """``PATCH /me/commands`` (maxapi ``set_commands``; dev.max.ru, not in the July
+        schema): the whole list replaced, up to 32, ``[]`` removes them all."""
+        body = req.body if req.body is not None else {}
+        if not isinstance(body, dict) or set(body) - {"commands"}:
+            raise _bad("Request body must be {commands}")
+        commands = body.get("commands")
+        if commands is None:
+            return {"commands": [dict(c) for c in self.commands]}
+        if not isinstance(commands, list) or len(commands) > MAX_COMMANDS:
+            raise _bad(f"commands: an array of at most {MAX_COMMANDS}")
+        checked: list[dict[str, Any]] = []
+        for command in commands:
+            if not isinstance(command, dict) or set(command) - {"name", "description"}:
+                raise _bad("command: {name, description}")
+            name, description = command.get("name"), command.get("description")
+            if not isinstance(name, str) or not 1 <= len(name) <= 64:
+                raise _bad("command.name: 1 to 64 characters")
+            if description is not None and (
+                not isinstance(description, str) or not 1 <= len(description) <= 128
+            ):
+                raise _bad("command.description: 1 to 128 characters")
+            checked.append({"name": name, "description": description})
+        self.commands = checked
+        return {"commands": [dict(c) for c in checked]}
 
     async def _get_updates(self, req: _Req) -> Any:
         limit = _int_param(req, "limit", low=1, high=MAX_POLL_LIMIT, default=100)

@@ -1,4 +1,8 @@
-"""Run the real application against the fake VK and Telegram servers on a virtual clock."""
+"""Run the real application against the fake VK, Telegram and MAX servers on a virtual clock.
+
+Scenario people with a ``max_user_id`` are known to the fake MAX, and the app talks to it
+with the real ``maxapi`` by long polling (issue 13); ``max`` events are fed through it like
+Telegram's, each once the one before was handled."""
 
 from __future__ import annotations
 
@@ -19,14 +23,16 @@ from config.clock import VirtualClock
 from config.registry import Registry
 from config.settings import (
     DatabaseSettings,
+    MaxSettings,
     MetricsSettings,
     Settings,
     TelegramSettings,
     VKSettings,
 )
+from sandbox.fake_max import FakeMax, MaxCall
 from sandbox.fake_telegram import FakeTelegram, TgCall
 from sandbox.fake_vk import FakeVK
-from sandbox.scenario import Scenario
+from sandbox.scenario import Scenario, ScenarioMax
 from storage.db import make_engine, make_session_factory
 from storage.models import AlertMessage, Comment, Complaint
 
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SANDBOX_BOT_TOKEN = "123456:SANDBOX-TOKEN"
 SANDBOX_VK_TOKEN = "sandbox-service-key"
+SANDBOX_MAX_TOKEN = "sandbox-max-token"
 
 
 def community_token(group_id: int) -> str:
@@ -52,6 +59,8 @@ USER_VISIBLE = frozenset(
         "answerCallbackQuery",
     }
 )
+#: The MAX calls a person sees (the demo prints them).
+MAX_USER_VISIBLE = frozenset({"POST /messages", "PUT /messages", "DELETE /messages"})
 
 
 #: Real seconds the first run waits for the collector's first look at every page.
@@ -79,6 +88,7 @@ class Sandbox:
         matcher: MatcherFns | None = None,
         on_call: Callable[[TgCall], None] | None = None,
         busy_timeout_s: float = 10.0,
+        on_max_call: Callable[[MaxCall], None] | None = None,
     ) -> None:
         self.scenario = scenario
         self.registry: Registry = scenario.registry()
@@ -89,8 +99,15 @@ class Sandbox:
         self.poll_interval_s = poll_interval_s
         self.matcher = matcher
         self.on_call = on_call
+        self.on_max_call = on_max_call
         self.vk = FakeVK(self.clock)
         self.tg = FakeTelegram(self.clock)
+        self.max = FakeMax(self.clock, token=SANDBOX_MAX_TOKEN)
+        #: The app gets a MAX token only when the scenario has someone on MAX (a run
+        #: without keeps Telegram's cost and calls exactly as before issue 13).
+        self.uses_max = any(p.max_user_id is not None for p in scenario.people) or any(
+            ev.max is not None for ev in scenario.events
+        )
         self._feeder: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self.app_runs = 0
@@ -101,16 +118,19 @@ class Sandbox:
         self.telegram_api_base: str | None = None
         self.handled_updates: set[int] = set()
         self._update_waiters: dict[int, asyncio.Future[None]] = {}
-        #: Scenario Telegram events the feed is done with (handled, or given up on).
+        #: Scenario Telegram and MAX events the feed is done with (handled, or given up on).
         self.fed_events = 0
-        self._telegram_events = [ev for ev in scenario.events if ev.telegram is not None]
+        self._telegram_events = [
+            ev for ev in scenario.events if ev.telegram is not None or ev.max is not None
+        ]
 
     async def __aenter__(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
         await self.vk.start()
         await self.tg.start()
+        await self.max.start()
         self._populate()
-        if self.on_call is not None:
+        if self.on_call is not None or self.on_max_call is not None:
             self._watcher = asyncio.create_task(self._watch_calls())
         return self
 
@@ -120,6 +140,7 @@ class Sandbox:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.max.stop()
         await self.tg.stop()
         await self.vk.stop()
 
@@ -140,6 +161,14 @@ class Sandbox:
                     if p.community
                 },
             ),
+            max=MaxSettings(
+                token=SecretStr(SANDBOX_MAX_TOKEN),
+                api_base=self.max.base_url,
+                mode="polling",
+                polling_timeout_s=1,
+            )
+            if self.uses_max
+            else MaxSettings(),
             db=DatabaseSettings(url=self.db_url, busy_timeout_s=self.busy_timeout_s),
             registry_path=self.workdir / "registry.yaml",
             metrics=MetricsSettings(port=0),  # runs side by side with tests and a real app
@@ -164,6 +193,8 @@ class Sandbox:
             first, _, last = person.name.partition(" ")
             if person.telegram_id is not None:
                 self.tg.add_user(person.telegram_id, first, last or None)
+            if person.max_user_id is not None:
+                self.max.add_user(person.max_user_id, first, last or None)
         for ev in sc.events:
             if ev.comment is not None:
                 c = ev.comment
@@ -211,10 +242,14 @@ class Sandbox:
         A press waits for the message its button sits on: nobody presses a button on a
         message that has not reached them.  Late events go at once, in order."""
         for ev in self._telegram_events:
-            t = ev.telegram
-            assert t is not None
             while (wait := self.clock.real_seconds_until(ev.at)) > 0:
                 await asyncio.sleep(min(wait, 0.05))
+            t = ev.telegram
+            if t is None:
+                assert ev.max is not None
+                await self._feed_max(ev.at, ev.max)
+                self.fed_events += 1
+                continue
             if t.callback is not None and t.message is not None:
                 if not await self._has_message(t.from_, t.message):
                     log.warning(
@@ -232,6 +267,45 @@ class Sandbox:
             if not await self.wait_handled(update_id):
                 log.warning("scenario update %d not handled in %.0f s", update_id, EVENT_CAP_S)
             self.fed_events += 1
+
+    async def _feed_max(self, at: datetime, event: ScenarioMax) -> None:
+        """One scenario MAX event, pushed into the fake and waited on until handled."""
+        user = event.from_
+        if event.press is not None:
+            payload = event.press
+            mid = await self._max_card(user, payload)
+            if mid is None:
+                log.warning(
+                    "scenario event at %s: no message with button %r for MAX user %s; skipped",
+                    at.isoformat(),
+                    payload,
+                    user,
+                )
+                return
+            self.max.push_callback(user, mid, payload)
+        elif event.start is not None:
+            self.max.push_bot_started(user, event.start)
+        else:
+            assert event.text is not None
+            self.max.push_message(user, event.text)
+        seq = self.max.last_update_seq
+        try:
+            await self.max.wait_handled(seq, EVENT_CAP_S)
+        except TimeoutError:
+            log.warning("scenario MAX update %d not handled in %.0f s", seq, EVENT_CAP_S)
+
+    async def _max_card(self, user_id: int, payload: str) -> str | None:
+        """The latest of the bot's messages to ``user_id`` carrying button ``payload``,
+        waited for (bounded): nobody presses a button before the card reaches them."""
+
+        def latest() -> str | None:
+            cards = self.max.messages(user_id)
+            found = [mid for mid in cards if payload in self.max.button_payloads(mid)]
+            return found[-1] if found else None
+
+        with contextlib.suppress(TimeoutError):
+            await self.max.wait_until(lambda: latest() is not None, EVENT_CAP_S)
+        return latest()
 
     async def _has_message(self, chat_id: int, message_id: int) -> bool:
         """Wait (bounded) until the bot's message ``message_id`` is in ``chat_id``."""
@@ -251,7 +325,7 @@ class Sandbox:
         return self.fed_events >= due
 
     async def _watch_calls(self) -> None:
-        seen = 0
+        seen = seen_max = 0
         while True:
             calls = self.tg.calls
             while seen < len(calls):
@@ -259,6 +333,13 @@ class Sandbox:
                 seen += 1
                 if call.method in USER_VISIBLE and call.status == 200 and self.on_call:
                     self.on_call(call)
+            max_calls = self.max.calls
+            while seen_max < len(max_calls):
+                max_call = max_calls[seen_max]
+                seen_max += 1
+                visible = max_call.method in MAX_USER_VISIBLE and max_call.status == 200
+                if visible and self.on_max_call is not None:
+                    self.on_max_call(max_call)
             await asyncio.sleep(0.02)
 
     async def run_app(
@@ -415,6 +496,8 @@ class Sandbox:
             "telegram": telegram,
             # Issue 15: every write call the fake VK received (answers published as the page).
             "vk_writes": [dict(w) for w in self.vk.writes],
+            # Issue 13: every call the fake MAX received except the long polls.
+            "max": self.max.report(),
             "vk": self.vk.stats(),
             "app_runs": self.app_runs,
         }

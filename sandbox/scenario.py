@@ -61,6 +61,23 @@ class ScenarioTelegram(_Model):
     message: int | None = None  # ... this message id of the person's chat
 
 
+class ScenarioMax(_Model):
+    """A MAX user's action (issue 13): a message (``text``), a button press (``press``: the
+    payload, on the latest of the bot's messages to them that carries it) or opening the
+    bot's deep link (``start``: its payload, e.g. an invite code)."""
+
+    from_: int = Field(alias="from", gt=0)
+    text: str | None = None
+    press: str | None = None
+    start: str | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> ScenarioMax:
+        if sum(x is not None for x in (self.text, self.press, self.start)) != 1:
+            raise ValueError("a max event needs exactly one of text/press/start")
+        return self
+
+
 class ScenarioCommentEdit(_Model):
     page: int
     id: int
@@ -78,12 +95,13 @@ class ScenarioEvent(_Model):
     edit: ScenarioCommentEdit | None = None
     delete: ScenarioCommentDelete | None = None
     telegram: ScenarioTelegram | None = None
+    max: ScenarioMax | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScenarioEvent:
-        kinds = [k for k in ("comment", "edit", "delete", "telegram") if getattr(self, k)]
+        kinds = [k for k in ("comment", "edit", "delete", "telegram", "max") if getattr(self, k)]
         if len(kinds) != 1:
-            raise ValueError("each event needs exactly one of comment/edit/delete/telegram")
+            raise ValueError("each event needs exactly one of comment/edit/delete/telegram/max")
         return self
 
 

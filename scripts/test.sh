@@ -20,8 +20,11 @@ run_pytest() {
   return "$code"
 }
 
+# Tests in parallel processes (pytest-xdist): most of them wait on a clock or a socket, not
+# the CPU.  The heavy ones (tests/conftest.py: XDIST_GROUPS) share one process, one at a time.
+PARALLEL=(-n "${OTKLIK_TEST_WORKERS:-2}" --dist loadgroup --durations=10)
 echo "== all tests (SQLite) =="
-run_pytest -q
+run_pytest -q "${PARALLEL[@]}"
 echo "== database tests on PostgreSQL =="
 PG_DSN=$(bash scripts/postgres.sh)
-OTKLIK_TEST_PG="$PG_DSN" run_pytest -q -m db
+OTKLIK_TEST_PG="$PG_DSN" run_pytest -q -m db "${PARALLEL[@]}"

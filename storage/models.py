@@ -274,7 +274,8 @@ class ComplaintKey(Base):
 
 
 class Notification(Base):
-    """Outbox: a Telegram message recorded with the change that causes it, sent later.
+    """Outbox: a message recorded with the change that causes it, sent later on ``channel``
+    (``telegram`` or ``max``, issue 13) to the person (or chat) ``chat_id``.
 
     ``dedupe_key`` makes "tell this person about this event" idempotent across retries.
     """
@@ -285,6 +286,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     kind: Mapped[str] = mapped_column(String(32))
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -301,16 +303,24 @@ class Notification(Base):
 
 
 class AlertMessage(Base):
-    """Which Telegram message shows which complaint to whom, so it can be edited later."""
+    """Which message shows which complaint to whom on which messenger, so it can be edited
+    later.  ``ref`` is the messenger's message id as text (Telegram ``4711``, MAX
+    ``mid.…``); a person on both messengers may hold a card on each."""
 
     __tablename__ = "alert_messages"
-    __table_args__ = (UniqueConstraint("complaint_id", "chat_id"),)
+    __table_args__ = (UniqueConstraint("complaint_id", "channel", "chat_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
+    ref: Mapped[str] = mapped_column(String(128))
     sent_at: Mapped[datetime]
+
+    @property
+    def message_id(self) -> int | None:
+        """The Telegram message id (``None`` for a MAX ref)."""
+        return int(self.ref) if self.ref.isdigit() else None
 
 
 class AuditEntry(Base):

@@ -21,12 +21,15 @@ def enqueue(
     now: datetime,
     complaint_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    channel: str = "telegram",
 ) -> None:
-    """Record a notification; ``key`` is unique, so the same event is never queued twice."""
+    """Record a notification to the person ``chat_id`` on ``channel`` (a messenger);
+    ``key`` is unique, so the same event is never queued twice."""
     session.add(
         Notification(
             dedupe_key=key,
             chat_id=chat_id,
+            channel=channel,
             kind=kind,
             complaint_id=complaint_id,
             payload=payload or {},
@@ -36,18 +39,22 @@ def enqueue(
     )
 
 
-async def alert_recipients(session: AsyncSession, complaint_id: int) -> Sequence[int]:
-    """Everyone who was (or is about to be) shown the complaint's card: alerted people and
-    those who opened it with /complaint or from a summary, so all their cards stay current."""
+async def alert_recipients(session: AsyncSession, complaint_id: int) -> Sequence[tuple[int, str]]:
+    """Everyone who was (or is about to be) shown the complaint's card, with the messenger
+    it is on: alerted people and those who opened it with /complaint or from a summary, so
+    all their cards stay current (a person may hold one on Telegram and one on MAX)."""
     rows = await session.execute(
-        select(Notification.chat_id).where(
+        select(Notification.chat_id, Notification.channel).where(
             Notification.complaint_id == complaint_id, Notification.kind == "alert"
         )
     )
     shown = await session.execute(
-        select(AlertMessage.chat_id).where(AlertMessage.complaint_id == complaint_id)
+        select(AlertMessage.chat_id, AlertMessage.channel).where(
+            AlertMessage.complaint_id == complaint_id
+        )
     )
-    return sorted(set(rows.scalars()) | set(shown.scalars()))
+    found = {(int(chat), str(channel)) for chat, channel in [*rows.all(), *shown.all()]}
+    return sorted(found)
 
 
 async def enqueue_alert_update(
@@ -55,11 +62,14 @@ async def enqueue_alert_update(
 ) -> None:
     """Queue a refresh of the alert for everyone who was alerted about a complaint."""
     stamp = int(now.timestamp() * 1000)
-    for chat_id in await alert_recipients(session, complaint_id):
+    for chat_id, channel in await alert_recipients(session, complaint_id):
+        # Telegram's key is the one used before issue 13.
+        where = "" if channel == "telegram" else f":{channel}"
         enqueue(
             session,
-            key=f"update:{event}:{complaint_id}:{chat_id}:{stamp}",
+            key=f"update:{event}:{complaint_id}:{chat_id}{where}:{stamp}",
             chat_id=chat_id,
+            channel=channel,
             kind="update",
             complaint_id=complaint_id,
             now=now,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher
 from bot.outbox import OutboxSender
-from bot.pacing import install_pacer
+from bot.telegram.pacing import install_pacer
 from config.clock import ManualClock
 from config.registry import Registry, parse_registry
 from config.settings import Settings

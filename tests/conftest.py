@@ -63,6 +63,37 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+#: Groups of modules for ``pytest -n N --dist loadgroup`` (``scripts/test.sh``): a group's
+#: tests run on one worker, one at a time, beside lighter tests on the others; groups start
+#: first.  "heavy": the real app for long at a high virtual speed, or the collector under
+#: tracemalloc: CPU-bound, so two of them at once would starve each other.  "idle": the idle
+#: measurements (they wait on the real clock, so they overlap well with the rest).
+XDIST_GROUPS = {
+    "test_soak.py": "heavy",
+    "test_crash.py": "heavy",
+    "test_collector_memory.py": "heavy",
+    "test_idle_cost.py": "idle",
+    "test_app_idle.py": "idle",
+}
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` by module, from ``XDIST_GROUPS``: xdist's own ``xdist_group``
+    marks are lost under pytest 9.2 (xdist renames ``item._nodeid``, which pytest no longer
+    reads), so the controller groups the node ids itself."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            group = XDIST_GROUPS.get(nodeid.split("::", 1)[0].rsplit("/", 1)[-1])
+            return f"group:{group}" if group else nodeid
+
+    return ModuleGroups(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that take ``db_url`` run on SQLite, and again on PostgreSQL in the second pass."""
     for item in items:

@@ -23,7 +23,7 @@ from tests.app_support import COMPLAINT, MODERATOR, OFFICIAL, app_running, texts
 
 pytestmark = pytest.mark.e2e
 
-WAIT = "c:w:1"  # «Ждём ответа жителя» on complaint 1 (bot.keyboards.ComplaintCb)
+WAIT = "c:w:1"  # «Ждём ответа жителя» on complaint 1 (bot.core.callbacks.ComplaintCb)
 
 
 def callback_answers(sb: Sandbox, query_ids: list[str]) -> list[str]:

@@ -27,7 +27,12 @@ async def test_alert_card_has_countdown_link_and_role_buttons(h: Harness) -> Non
     assert "vk.com/wall-1001_10?reply=101" in text
     # Moscow time, a countdown in working time that says so (issue 14).
     assert "Ответить до 23.11 18:00 (осталось 8 ч рабочего времени)" in text
-    assert [b for b, _ in buttons(card)] == ["В работу", "Ответ дан", "Ждём ответа жителя"]
+    assert [b for b, _ in buttons(card)] == [
+        "Ответить",
+        "В работу",
+        "Ответ дан",
+        "Ждём ответа жителя",
+    ]
     assert h.cards(502) == [] and h.cards(601) == []  # another agency, the moderator
     assert h.fake.http_429_count() == 0
 
@@ -41,7 +46,7 @@ async def test_take_edits_the_card_and_is_audited(h: Harness) -> None:
     await h.flush()
     card = h.fake.messages(501)[mid]
     assert card["edited"] and "В работе: Иван Петров" in card["text"]
-    assert [b for b, _ in buttons(card)] == ["Ответ дан", "Ждём ответа жителя"]
+    assert [b for b, _ in buttons(card)] == ["Ответить", "Ответ дан", "Ждём ответа жителя"]
     assert (await h.get(cid)).status == "in_work"
     async with h.sessions() as s:
         entry = (
@@ -122,6 +127,7 @@ async def test_moderator_reassigns_with_the_picker_and_new_agency_is_alerted(h: 
     await h.say(601, f"/complaint {cid}")
     mid, card = h.last(601)
     assert [b for b, _ in buttons(card)] == [
+        "Ответить",
         "В работу",
         "Ответ дан",
         "Ждём ответа жителя",

@@ -43,7 +43,12 @@ async def test_wait_button_stops_the_clock_and_resume_moves_the_deadline(h: Harn
     card = h.fake.messages(OFFICIAL)[mid]
     assert "Ждём ответа жителя</b> с 23.11 10:00, срок ответа остановлен" in card["text"]
     assert "Ответить до" not in card["text"]
-    assert [b for b, _ in buttons(card)] == ["В работу", "Ответ дан", "Возобновить срок"]
+    assert [b for b, _ in buttons(card)] == [
+        "Ответить",
+        "В работу",
+        "Ответ дан",
+        "Возобновить срок",
+    ]
     assert (await h.get(cid)).waiting_since == T0
 
     h.move_to(2)  # two working hours on the resident: 12:00

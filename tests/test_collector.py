@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.collecting import CollectionService, coverage_report
+from bot.collecting import CollectionService
 from bot.metrics import Health, Metrics
+from bot.status_report import status_data
 from collectors.collector import Collector, CollectorConfig
 from collectors.events import Batch, CommentChange
 from collectors.longpoll import LongPollListener
@@ -383,8 +384,11 @@ async def test_quota_persisted_coverage_and_admin_alert(
     async with sessions() as session:
         notes = list((await session.execute(select(Notification))).scalars())
     assert [n.chat_id for n in notes if n.kind == "admin"] == [900]
-    report = await coverage_report(sessions, clock.now())
-    assert str(GID) in report and "wall.get 1" in report
+    # ``otklik status`` reads the same page and the same quota book.
+    status = await status_data(sessions, clock.now(), threshold_s=3600)
+    assert [p.group_id for p in status.pages] == [GID]
+    used = {q["token"]: q["used"] for q in status.quotas}
+    assert used[first.clients[0].key]["wall.get"] == spent
     # The same pass is on /metrics: calls by method and code, quota left, page lag, passes.
     async with serving(metrics, Health(metrics, engine)) as base:
         _, text, _ = await get(base + "/metrics")

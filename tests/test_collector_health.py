@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.collecting import coverage_report
 from bot.metrics import Health
+from bot.status_report import render_status, status_data
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory
 from tests.app_support import app_running, app_started, comment
@@ -74,13 +74,13 @@ async def test_health_metrics_and_status_say_so_when_every_vk_request_fails(
                 await until(told, "/status to say VK is away", timeout=90.0)
                 (status_text,) = [t for t in replies(sandbox, MODERATOR) if "Состояние" in t]
                 assert "нет связи с сервером ВКонтакте" in status_text
-                assert "VK requests: FAILING" in await report(sandbox, db_url)
+                assert "ВКонтакте не отвечает" in await report(sandbox, db_url)
 
                 sandbox.vk.clear_faults()  # VK is back
                 await until(lambda: collector("ok"), "the collector to recover", timeout=90.0)
 
                 async def stored_ok() -> bool:
-                    return "VK requests: ok" in await report(sandbox, db_url)
+                    return "Запросы к ВКонтакте: проходят" in await report(sandbox, db_url)
 
                 await until(stored_ok, "the collector to store that VK works", timeout=90.0)
                 sandbox.tg.push_message(MODERATOR, "/status")
@@ -95,7 +95,8 @@ async def report(sandbox: Sandbox, db_url: str) -> str:
     """``otklik status`` (what the collector stored), read by another engine like the CLI."""
     engine = make_engine(db_url)
     try:
-        return await coverage_report(make_session_factory(engine), sandbox.clock.now())
+        sessions = make_session_factory(engine)
+        return render_status(await status_data(sessions, sandbox.clock.now(), threshold_s=3600))
     finally:
         await engine.dispose()
 

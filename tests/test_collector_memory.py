@@ -84,6 +84,7 @@ async def fake(clock: ManualClock) -> AsyncIterator[FakeVK]:
     await f.stop()
 
 
+@pytest.mark.timeout(600)  # a hang detector: tracemalloc on a busy machine takes minutes
 async def test_a_first_look_at_a_big_region_keeps_little_per_post(
     fake: FakeVK, clock: ManualClock, traced: None
 ) -> None:

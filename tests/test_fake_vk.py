@@ -795,9 +795,9 @@ def test_synth_full_size_region_is_fast() -> None:
     from sandbox.synth import generate_region
 
     fake = FakeVK(ManualClock(START))
-    started = time.monotonic()
+    started = time.process_time()  # CPU, not wall time: a busy machine must not fail it
     world = generate_region(fake, start=START, hours=2, history_hours=2)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     assert len(world.group_ids) == 6000 and len(world.posts) >= 6000 * 30
     assert len(world.comments) > 1000
-    assert elapsed < 15, f"generating 6000 pages took {elapsed:.1f} s"
+    assert elapsed < 15, f"generating 6000 pages took {elapsed:.1f} s of CPU"

@@ -165,7 +165,8 @@ def test_retraining_reproduces_shipped_model_and_learns_moderator_marks(
     matcher: Matcher,
 ) -> None:
     """`Matcher.from_corpus` retrains on the corpus plus moderators' marks (one full training)."""
-    marker = "Проверка связи, тестовое сообщение номер 7781"
+    # («… номер 7781» reads like a complaint's request number now, so the marker names none)
+    marker = "Просто тестовое сообщение 7781, не обращайте внимания"
     extra = [LabelledExample(marker, needs_answer=True, topic=Topic.OTHER, weight=5.0)] * 4
     assert not matcher.classify(marker).needs_answer
     retrained = Matcher.from_corpus(extra)

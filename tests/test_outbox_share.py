@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.outbox import OutboxSender
-from bot.pacing import install_pacer
 from bot.sender_share import SenderShare
+from bot.telegram.pacing import install_pacer
 from config.clock import VirtualClock
 from sandbox.fake_telegram import FakeTelegram, TelegramLimits, TgCall
 from storage.db import make_engine, make_session_factory

@@ -53,6 +53,10 @@ class Conversation(Protocol):
         command, or the message is gone)."""
         ...
 
+    async def invite_link(self, code: str) -> str:
+        """The deep link that opens this bot on this messenger with an invite ``code``."""
+        ...
+
     async def refresh_menu(self, session: AsyncSession, person: Person) -> None:
         """Show the person the commands of their role, as this messenger allows (Telegram: a
         menu per chat; MAX: one list for the whole bot, so nothing per person)."""

@@ -14,36 +14,17 @@ from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    User,
-)
+from aiogram.types import BufferedInputFile, CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.handling import CommandFn, Deps, Feature, Request, TextFn
-from bot.core.types import Card, Channel, Keyboard
+from bot.core.types import Card, Channel
 from bot.menus import set_menu
+from bot.telegram.markup import inline_markup, link_preview
 from storage.models import Person
 
 #: Telegram shows at most this much of a callback answer.
 TOAST_LIMIT = 200
-
-
-def inline_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    """A neutral keyboard as Telegram inline buttons."""
-    if keyboard is None:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.payload, url=b.url) for b in row]
-            for row in keyboard.rows
-        ]
-    )
 
 
 class TelegramConversation:
@@ -76,9 +57,11 @@ class TelegramConversation:
         markup = inline_markup(card.keyboard)
         media = card.media
         if media is None:
-            preview = None if card.link_preview else LinkPreviewOptions(is_disabled=True)
             sent = await self.bot.send_message(
-                self.chat_id, card.html, reply_markup=markup, link_preview_options=preview
+                self.chat_id,
+                card.html,
+                reply_markup=markup,
+                link_preview_options=link_preview(card),
             )
         elif media.kind == "image":
             photo = BufferedInputFile(media.data, filename=media.name)
@@ -109,6 +92,10 @@ class TelegramConversation:
             if "message is not modified" not in str(exc):
                 return False
         return True
+
+    async def invite_link(self, code: str) -> str:
+        me = await self.bot.me()
+        return f"https://t.me/{me.username}?start={code}"
 
     async def refresh_menu(self, session: AsyncSession, person: Person) -> None:
         await set_menu(self.bot, session, person)

@@ -7,8 +7,10 @@ corpus has one author's phrasing.  This generator makes the classes the issue fo
 more varied: terse problem reports with no question or request («доводчик сломан», «упал знак»,
 «мусор, свалка»), reports in the portal register («Неудовлетворительное состояние парадной»),
 requests closed by a polite «Спасибо.», complaints that mention payments, dates, laws and
-portal links, and on the other side rhetorical questions, political asides and replies to
-residents.  The vocabulary is taken from the topic list of product.md §3, the failure classes of
+portal links, statements about a provider's, an office's or an official's conduct («провайдер
+подключил платные услуги без согласия», «с меня потребовали доплату за справку»), and on the
+other side rhetorical questions, political asides, generic rants and residents' talk about
+services, and replies to residents.  The vocabulary is taken from the topic list of product.md §3, the failure classes of
 issue 12 and the category list of St Petersburg's public problem portal (as published in the
 README of github.com/Timmy-Max/Appeals-to-Housing-and-Communal-Services: «Содержание МКД»,
 «Фасад», «Кровля», «Подвалы», «Санитарное состояние», «Благоустройство», …); no text of any
@@ -465,6 +467,208 @@ def service(rng: random.Random, split: str) -> Row:
     return Row(text, True, topic, "service", split)
 
 
+# Statements about a provider's, an office's or an official's conduct: no object of the city, no
+# question, often in the first person («с меня потребовали…»).  Real appeals are full of them
+# (issue 12: internet providers, tenders, officials' conduct were the misses).  Vocabulary: the
+# publisher categories of KZgovData («интернет», «коррупция», «соцподдержка», «медицина») and
+# the Russian anti-corruption and consumer-rights terms (взятка, вознаграждение, госзакупки,
+# навязывание услуг, одностороннее изменение договора); no appeal text.
+AGENTS = L("""
+other|интернет-провайдер|сотрудники интернет-провайдера
+other|мобильный оператор|операторы связи
+other|мастер провайдера|мастера провайдера
+other|госслужащий|госслужащие
+other|сотрудник госоргана|сотрудники госоргана
+other|специалист акимата|работники администрации
+other|инспектор|инспекторы
+other|подрядчик|подрядчики
+other|застройщик|застройщики
+health|врач|врачи
+health|терапевт в поликлинике|медсестры в поликлинике
+social|центр занятости|сотрудники центра занятости
+education|директор школы|учителя
+housing|управляющая компания|сантехники из УК
+transport|водитель маршрутки|контролеры в автобусах
+other|сотрудник ЦОНа|сотрудники ЦОНа
+other|чиновник из управления|чиновники из управления
+other|оператор колл-центра|сотрудники контакт-центра
+""")
+# singular|plural forms of a conduct fault
+CONDUCT = L("""
+требует предоплату еще до подключения|требуют предоплату до подключения
+навязывает платные услуги|навязывают платные услуги
+подключил платные услуги без моего согласия|подключили платные услуги без согласия
+в одностороннем порядке изменил условия договора|в одностороннем порядке изменили тариф
+не выполняет условия договора|не выполняют условия договора
+берет деньги за бесплатную справку|берут деньги за бесплатные справки
+намекает на вознаграждение|намекают на «благодарность»
+попросил денег за ускорение рассмотрения|попросили деньги за ускорение
+в рабочее время занимается своими делами|в рабочее время играют в телефоне
+ездит на служебной машине по личным делам|ездят на служебных машинах на дачу
+грубит посетителям|разговаривают с людьми свысока
+звонит в нерабочее время|звонят по ночам
+пришел без предупреждения|пришли без предупреждения и без бахил
+не соблюдает сроки|затягивают сроки на месяцы
+передал работы субподрядчику|передали работы другой фирме
+потерял мои документы|потеряли документы
+выписал дорогие лекарства без осмотра|назначают лечение не глядя
+курил в квартире во время работы|курили в подъезде во время работ
+оставил мусор после работы|оставили мусор после себя
+сделал работу кое-как и ушел|сделали работу наспех и уехали
+отказал без объяснения причин|отказывают без объяснения причин
+заставляет работать сверхурочно бесплатно|заставляют работать в выходные
+штрафует без причины|штрафуют без всяких оснований
+требует справку о доходах всех родственников|требуют справки, которых нет в перечне
+обещал провести интернет в село, но так и не начал|обещали провести связь, но ничего не сделали
+пользовался моими вещами без спроса|трогали мои вещи без спроса
+опоздал на час|опаздывают на прием на час
+не предупредил о повышении цены|не предупредили о повышении тарифа
+""")
+# A service or a good and what is wrong with it (gender m/f/n/p for agreement).
+QUALITY_THINGS = L("""
+other|f|скорость интернета
+other|n|качество мобильной связи
+education|n|качество ремонта в нашей школе
+social|p|цены в социальных магазинах
+housing|p|тарифы на отопление
+social|n|оформление пособия
+other|f|связь в селе
+housing|n|качество нового дома по госпрограмме
+health|p|цены на лекарства в аптеке при больнице
+social|f|очередь на жилье
+education|n|питание в школьной столовой
+housing|f|плата за подключение газа
+garbage|m|тариф на вывоз мусора
+social|p|условия в общежитии
+other|f|работа горячей линии
+other|n|рассмотрение заявления
+""")
+QUALITY_BAD = L("""
+ниже, чем указано в договоре|ниже, чем указано в договоре|ниже, чем указано в договоре|ниже, чем указано в договоре
+очень низкий|очень низкая|очень низкое|очень низкие
+завышен|завышена|завышено|завышены
+хуже с каждым месяцем|хуже с каждым месяцем|хуже с каждым месяцем|хуже с каждым месяцем
+затягивается на месяцы|затягивается на месяцы|затягивается на месяцы|затягиваются на месяцы
+не соответствует обещанному|не соответствует обещанному|не соответствует обещанному|не соответствуют обещанному
+оставляет желать лучшего|оставляет желать лучшего|оставляет желать лучшего|оставляют желать лучшего
+ужасный|ужасная|ужасное|ужасные
+выросли в два раза|выросла в два раза|выросло в два раза|выросли в два раза
+просто издевательство|просто издевательство|просто издевательство|просто издевательство
+""")
+GRIEVANCES = L("""
+С меня потребовали {pay} за {doc}
+За {doc} с меня взяли {pay}, хотя это бесплатно
+Пришлось дать {bribe} за {doc}
+За {doc} намекнули на {bribe}
+Мне отказали в {benefit} без объяснений
+Не могу получить {benefit} уже {dur}
+Не могу добиться {benefit_gen} {dur}
+Мои документы на {benefit} потеряли
+Меня заставляют платить за {doc}
+Меня {dur} отправляют из кабинета в кабинет за {doc}
+Требуют {pay} за {doc}, это законно?
+Разве за {doc} нужно платить?
+Неужели нельзя нормально оформить {doc}?
+Законно ли требовать {pay} за {doc}?
+Как вы относитесь к тому, что за {doc} требуют {bribe}?
+Тендер на {works} выиграла фирма родственника {official_gen}
+Конкурс на {works} явно подстроен под одну компанию
+У победителя конкурса на {works} нет ни техники, ни людей
+Деньги на {works} выделили, а работ нет
+""")
+PAYS = L("""
+доплату
+5000 рублей
+деньги наличными
+дополнительную плату
+оплату «за срочность»
+""")
+DOCS = L("""
+справку
+выписку
+прописку
+подключение интернета
+место в детском саду
+ускорение рассмотрения
+справку для школы
+направление к специалисту
+""")
+BRIBES = L("""
+«подарок»
+вознаграждение
+«благодарность»
+конверт
+откат
+""")
+BENEFITS = L("""
+пособии|пособия
+жилье по программе|жилья по программе
+статусе многодетной семьи|статуса многодетной семьи
+компенсации за отопление|компенсации за отопление
+работе по программе занятости|работы по программе занятости
+инвалидности|инвалидности
+""")
+DURS = L("""
+полгода
+третий месяц
+с весны
+уже год
+""")
+WORKS = L("""
+ремонт дороги
+благоустройство парка
+ремонт школы
+строительство садика
+уборку улиц
+освещение поселка
+""")
+OFFICIALS_GEN = L("""
+замакима
+главы района
+начальника управления
+депутата
+""")
+
+
+def conduct(rng: random.Random, split: str) -> Row:
+    topic, one, many = rng.choice(side(AGENTS, split)).split("|")
+    sg, pl = rng.choice(side(CONDUCT, split)).split("|")
+    text = cap(f"{one} {sg}") if rng.random() < 0.5 else cap(f"{many} {pl}")
+    roll = rng.random()
+    if roll < 0.25:
+        text += rng.choice([". Разберитесь", ", это нормально?", ". Примите меры", "!"])
+    elif roll < 0.4:
+        lead = rng.choice(["Почему ", "Скажите, почему ", "Законно ли, что "])
+        text = lead + text[:1].lower() + text[1:] + "?"
+    return Row(text, True, topic, "conduct", split)
+
+
+def quality(rng: random.Random, split: str) -> Row:
+    topic, gender, thing = rng.choice(side(QUALITY_THINGS, split)).split("|")
+    bad = rng.choice(side(QUALITY_BAD, split)).split("|")["mfnp".index(gender)]
+    text = cap(f"{thing} {bad}")
+    if rng.random() < 0.3:
+        text += rng.choice([". Когда это исправят?", ". Примите меры", "!!", ", сколько можно"])
+    return Row(text, True, topic, "quality", split)
+
+
+def grievance(rng: random.Random, split: str) -> Row:
+    template = rng.choice(side(GRIEVANCES, split))
+    benefit, benefit_gen = rng.choice(side(BENEFITS, split)).split("|")
+    text = template.format(
+        pay=rng.choice(side(PAYS, split)),
+        doc=rng.choice(side(DOCS, split)),
+        bribe=rng.choice(side(BRIBES, split)),
+        benefit=benefit,
+        benefit_gen=benefit_gen,
+        dur=rng.choice(side(DURS, split)),
+        works=rng.choice(side(WORKS, split)),
+        official_gen=rng.choice(side(OFFICIALS_GEN, split)),
+    )
+    topic = "social" if "{benefit" in template else "other"
+    return Row(text, True, topic, "grievance", split)
+
+
 # --- the other side: news chatter, rhetorical questions, replies -------------------------------
 
 NEWS_SUBJECTS = L("""
@@ -516,6 +720,42 @@ NEWS_TEMPLATES = L("""
 Куда катится страна
 Когда уже это закончится?
 Сколько еще будут это показывать?
+""")
+# Generic rants under news: misconduct words with no incident, no place and no writer's own
+# case («все они там взяточники») are conversation, not a report.
+RANTS = L("""
+Все они там взяточники, ничего нового
+Коррупция везде, как всегда
+Опять откаты, кто бы сомневался
+Чиновники воруют, а народ терпит
+Ну конечно, родственникам все тендеры
+Как обычно, деньги распилили
+Весь интернет теперь под запретом, дожили
+Операторы связи все одинаковые
+Врачи сами виноваты, не хотят работать
+Вот так у нас всегда: кумовство и блат
+В этой стране без взятки никуда
+Да все они в сговоре
+Тарифы растут, зарплаты нет, вот и вся экономика
+Ага, а служебные машины у них на дачах, смешно
+Ничего не изменится, хоть сколько пиши
+""")
+# Residents talking about services among themselves, or praising them: the provider and
+# office words of the conduct rows above with nothing wrong reported.
+SERVICE_TALK = L("""
+У кого какой оператор связи в нашем районе?
+Посоветуйте нормальный тариф на интернет
+Интернет сегодня летает, спасибо провайдеру
+Связь в селе наконец нормальная, спасибо
+Кто подключался к оптоволокну, как впечатления?
+Сотрудники ЦОНа вежливые, все быстро оформили
+Мастер провайдера пришел вовремя, молодец
+Подскажите соседям номер диспетчера, у меня есть
+Центр занятости помог с курсами, рекомендую
+Какой номер у нашего участкового, кто знает?
+Договор на интернет можно скачать на сайте, я нашла
+Победитель конкурса уже известен, работы начнутся весной
+Пособие пришло вовремя, спасибо
 """)
 REPLIES = L("""
 я тоже так думаю
@@ -630,13 +870,17 @@ _SHORT_TOPICS = [
 
 def short_topic(text: str) -> str:
     for pattern, topic in _SHORT_TOPICS:
-        if re.search(pattern, text):
+        if re.search(pattern, text.lower()):  # «QR-код» is health too
             return topic
     return "other"
 
 
 def chatter(rng: random.Random, split: str) -> Row:
     roll = rng.random()
+    if roll < 0.15:
+        return Row(rng.choice(side(RANTS, split)), False, "other", "rant", split)
+    if roll < 0.27:
+        return Row(rng.choice(side(SERVICE_TALK, split)), False, "other", "service_talk", split)
     if roll < 0.6:
         subj = rng.choice(side(NEWS_SUBJECTS, split))
         template = rng.choice(side(NEWS_TEMPLATES, split))
@@ -653,7 +897,15 @@ def chatter(rng: random.Random, split: str) -> Row:
     return Row(text, False, "other", kind, split)
 
 
-PLAN = {"terse": 1500, "heap": 260, "service": 500, "chatter": 700}
+PLAN = {
+    "terse": 1500,
+    "heap": 260,
+    "service": 500,
+    "conduct": 450,
+    "quality": 250,
+    "grievance": 350,
+    "chatter": 1000,
+}
 TEST_SCALE = 0.3
 
 
@@ -665,6 +917,9 @@ def build(seed: int = SEED) -> list[Row]:
             ("terse", terse),
             ("heap", short_heap),
             ("service", service),
+            ("conduct", conduct),
+            ("quality", quality),
+            ("grievance", grievance),
             ("chatter", chatter),
         ):
             rows.extend(make(rng, split) for _ in range(int(PLAN[kind] * scale)))
@@ -680,6 +935,18 @@ def build(seed: int = SEED) -> list[Row]:
     return out
 
 
+_NO_TOPIC_KINDS = frozenset({"conduct", "quality", "grievance"})
+
+
+def topic_label(r: Row) -> str | None:
+    """No topic for "other" statements about conduct: they are here to teach "needs an
+    answer", and as topic examples their few repeated words would pull every comment that
+    shares them to "other"."""
+    if r.topic == "other" and r.kind in _NO_TOPIC_KINDS:
+        return None
+    return r.topic
+
+
 def main() -> None:
     rows = build()
     with OUT.open("w", encoding="utf-8") as fh:
@@ -688,7 +955,7 @@ def main() -> None:
                 "id": f"v{i:05d}",
                 "text": r.text,
                 "needs_answer": r.needs_answer,
-                "topic": r.topic,
+                "topic": topic_label(r),
                 "split": r.split,
                 "kind": r.kind,
                 "source": "varied",

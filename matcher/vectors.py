@@ -1,0 +1,139 @@
+"""Russian word vectors, so that words the lexicon and the training data never saw still count.
+
+The vectors are navec's (``navec_news_v1_1B_250K_300d_100q``: 250,000 words x 300 dimensions,
+product-quantised, MIT), the file the ``natasha`` wheel ships in ``natasha/data/emb/``.  Nothing is
+downloaded at run time; natasha itself is never imported (its import pulls pymorphy2), the file is
+only located through the installed package and read with tarfile, gzip and numpy.  Without the
+package the block is empty and the model decides on its other features.
+
+A comment's block is the sum of the vectors of its content words (stop words and numbers left
+out), scaled to length ``WEIGHT``: the direction says what the comment is about, whatever its
+length.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import tarfile
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+NAVEC_FILE = ("data", "emb", "navec_news_v1_1B_250K_300d_100q.tar")
+DIM = 300
+WEIGHT = 0.5
+PREFIX = "e:"
+NAMES: tuple[str, ...] = tuple(f"{PREFIX}{i}" for i in range(DIM))
+
+VOCABULARY = 100_000  # words kept (by frequency): memory, see README.md of matcher/data
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class WordVectors:
+    """Word -> row of a product-quantised table (``indexes``) -> 300 floats from ``codes``."""
+
+    __slots__ = ("codes", "ids", "indexes", "offsets")
+
+    def __init__(self, words: Sequence[str], indexes: npt.NDArray[np.uint8], codes: FloatArray):
+        self.ids: dict[str, int] = {w: i for i, w in enumerate(words)}
+        self.indexes = indexes  # (words, parts) uint8: the centroid of each part of a vector
+        parts, centroids, width = codes.shape
+        self.codes = np.ascontiguousarray(codes.reshape(parts * centroids, width))
+        self.offsets = np.arange(parts, dtype=np.intp) * centroids  # part p starts at row p*c
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def row(self, token: str, lemma: str) -> int:
+        """The row of a word form, else of its lemma, else -1."""
+        ids = self.ids
+        i = ids.get(token)
+        if i is None:
+            i = ids.get(lemma, -1)
+        return i
+
+    def block(self, rows: Sequence[int]) -> FloatArray | None:
+        """The comment's vector block for the given rows (None when no word is known)."""
+        if not rows:
+            return None
+        # one gather of the (words x parts) code rows, summed over the words
+        picked = self.codes.take(self.indexes[list(rows)] + self.offsets, axis=0)
+        total: FloatArray = picked.sum(axis=0).reshape(DIM)
+        norm = float(np.sqrt(total @ total))
+        if norm == 0.0:
+            return None
+        out: FloatArray = total * np.float32(WEIGHT / norm)
+        return out
+
+    @classmethod
+    def load(cls, path: Path, limit: int = VOCABULARY) -> WordVectors:
+        """Read a navec archive, keeping the ``limit`` most frequent Cyrillic words.
+
+        Comments are Russian, and the rare tail (names, Latin words) would cost memory for
+        nothing.  Only the kept words become Python strings (the others stay bytes in one
+        buffer), which keeps the peak and the resident memory low.
+        """
+        with tarfile.open(path) as tar:
+            vocab = tar.extractfile("vocab.bin")
+            pq = tar.extractfile("pq.bin")
+            if vocab is None or pq is None:
+                raise ValueError(f"{path}: not a navec archive")
+            with gzip.GzipFile(mode="rb", fileobj=vocab) as fh:
+                size = int(np.frombuffer(fh.read(4), np.uint32)[0])
+                counts = np.frombuffer(fh.read(4 * size), np.uint32).astype(np.int64)
+                text = fh.read()
+            n, dim, parts, centroids = (int(x) for x in np.frombuffer(pq.read(16), np.uint32))
+            if dim != DIM:
+                raise ValueError(f"{path}: {dim} dimensions, expected {DIM}")
+            starts, ends, kept = _choose(text, counts[:n], n, limit)
+            indexes = np.empty((len(kept), parts), dtype=np.uint8)
+            done = 0
+            for first in range(0, n, _CHUNK):  # the table is read in slices, not in one piece
+                rows = min(_CHUNK, n - first)
+                chunk = np.frombuffer(pq.read(rows * parts), np.uint8).reshape(rows, parts)
+                here = kept[(kept >= first) & (kept < first + rows)]
+                indexes[done : done + len(here)] = chunk[here - first]
+                done += len(here)
+            codes = np.frombuffer(pq.read(), np.float32).reshape(parts, centroids, -1).copy()
+        words = [text[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)]
+        return cls(words, indexes, codes)
+
+
+_CHUNK = 20_000
+
+
+def _choose(
+    text: bytes, counts: npt.NDArray[np.int64], n: int, limit: int
+) -> tuple[list[int], list[int], npt.NDArray[np.intp]]:
+    """Where the kept words start and end in ``text``, and their rows (sorted)."""
+    raw = np.frombuffer(text, np.uint8)
+    ends = np.append(np.flatnonzero(raw == 10), len(raw))[:n]
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    # a word whose first letter is Cyrillic: UTF-8 lead byte 0xD0 or 0xD1
+    lead = raw[np.minimum(starts, len(raw) - 1)]
+    kept = np.flatnonzero((lead == 0xD0) | (lead == 0xD1))
+    if len(kept) > limit:
+        order = np.argsort(-counts[kept], kind="stable")[:limit]
+        kept = np.sort(kept[order])
+    return starts[kept].tolist(), ends[kept].tolist(), kept
+
+
+def navec_path() -> Path | None:
+    """The navec file inside the installed natasha package, located without importing it."""
+    spec = importlib.util.find_spec("natasha")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*NAVEC_FILE)
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=1)
+def word_vectors() -> WordVectors | None:
+    """The process-wide vectors (loaded once, about 0.3 s and 45 MB), or None without natasha."""
+    path = navec_path()
+    return WordVectors.load(path) if path is not None else None

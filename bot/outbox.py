@@ -147,6 +147,39 @@ def address_on(channel: str, chat_id: int, person: Person | None) -> int | None:
     return person.max_user_id if channel == Channel.MAX else person.telegram_id
 
 
+def _reached_on(channel: Channel) -> Any:
+    """SQL: the person has an id on ``channel`` and has not stopped the bot there."""
+    if channel is Channel.MAX:
+        return Person.max_user_id.is_not(None) & Person.max_unreachable.is_(False)
+    return Person.telegram_id.is_not(None) & Person.unreachable.is_(False)
+
+
+async def reroute(session: AsyncSession) -> int:
+    """Move new messages (not edits of a card that is where it is) to the messenger the person
+    is reached on: the preferred one while it reaches them, else the other (issue 13: a
+    person on both gets each alert once, on the preferred one; one who blocked the bot on one
+    messenger is reached on the other).  Returns how many rows moved."""
+    moved = 0
+    for target, other in ((Channel.MAX, Channel.TELEGRAM), (Channel.TELEGRAM, Channel.MAX)):
+        wanted = select(Person.id).where(
+            _reached_on(target),
+            ~_reached_on(other) | (Person.preferred_channel == target.value),
+        )
+        result = await session.execute(
+            update(Notification)
+            .where(
+                Notification.status == OutboxStatus.PENDING,
+                Notification.channel == other.value,
+                Notification.kind.not_in(EDIT_KINDS),
+                Notification.chat_id.in_(wanted),
+            )
+            .values(channel=target.value)
+            .execution_options(synchronize_session=False)
+        )
+        moved += int(getattr(result, "rowcount", 0) or 0)
+    return moved
+
+
 def unreachable_on(person: Person, channel: str) -> bool:
     """The person stopped the bot on ``channel`` (403)."""
     return person.max_unreachable if channel == Channel.MAX else person.unreachable
@@ -416,22 +449,10 @@ class OutboxSender:
             await self._seed_pacer()
         now = self.clock.now()
         async with self.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        select(Notification)
-                        .where(
-                            Notification.status == OutboxStatus.PENDING,
-                            Notification.next_attempt_at <= now,
-                            Notification.channel.in_([str(c) for c in self.ports]),
-                        )
-                        .order_by(Notification.id)
-                        .limit(5000)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            rows = await self._pending(session, now)
+            if rows and len(self.ports) > 1 and await reroute(session):
+                await session.commit()
+                rows = await self._pending(session, now)
             # A person's rows on each messenger are paced (and coalesced) on their own.
             by_chat: dict[tuple[Channel, int], list[Notification]] = {}
             for row in rows:
@@ -466,6 +487,20 @@ class OutboxSender:
         if self.metrics is not None:
             await self._report_depth()
         return rest
+
+    async def _pending(self, session: AsyncSession, now: datetime) -> list[Notification]:
+        """Rows due now on the messengers this sender serves, oldest first."""
+        found = await session.execute(
+            select(Notification)
+            .where(
+                Notification.status == OutboxStatus.PENDING,
+                Notification.next_attempt_at <= now,
+                Notification.channel.in_([str(c) for c in self.ports]),
+            )
+            .order_by(Notification.id)
+            .limit(5000)
+        )
+        return list(found.scalars().all())
 
     async def _report_depth(self) -> None:
         """What is still waiting after this pass, and how long the oldest due row waits."""
@@ -823,22 +858,39 @@ class OutboxSender:
                 alerts = [r for r in rows if r.kind == "alert"]
                 await tell_interrupted(session, out.chat_id, alerts, now)
             if outcome.delivery is Delivery.BLOCKED:
-                await self._blocked(session, out.chat_id, out.channel, now)
+                await self._blocked(session, out.chat_id, out.channel, now, rows)
         return delivered
 
     async def _blocked(
-        self, session: AsyncSession, chat_id: int, channel: Channel, now: datetime
+        self,
+        session: AsyncSession,
+        chat_id: int,
+        channel: Channel,
+        now: datetime,
+        rows: list[Notification],
     ) -> None:
-        """Mark the person unreachable on ``channel`` once and tell the moderators, through
-        the outbox."""
+        """Mark the person unreachable on ``channel`` once.  When their other messenger
+        reaches them, the new messages go there instead (edits of a card on the blocked one
+        cannot); otherwise the moderators are told, through the outbox."""
         person = await session.get(Person, chat_id)
         log.warning("chat %s blocked the bot on %s; marked unreachable there", chat_id, channel)
-        if person is None or unreachable_on(person, channel):
+        if person is None:
             return
+        first = not unreachable_on(person, channel)
         if channel is Channel.MAX:
             person.max_unreachable = True
         else:
             person.unreachable = True
+        other = Channel.TELEGRAM if channel is Channel.MAX else Channel.MAX
+        reached = address_on(other, person.id, person) is not None
+        if other in self.ports and reached and not unreachable_on(person, other):
+            for r in rows:
+                if r.kind not in EDIT_KINDS:
+                    r.channel, r.status, r.last_error = other.value, OutboxStatus.PENDING, None
+            log.info("person %s is reached on %s instead", person.id, other)
+            return
+        if not first:
+            return
         text = texts.PERSON_BLOCKED_BOT.format(
             name=escape(person.name),
             role=texts.ROLE_NAMES.get(person.role, person.role),

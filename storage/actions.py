@@ -137,7 +137,7 @@ async def moderators(session: AsyncSession) -> list[int]:
         .where(
             Person.role == "moderator",
             Person.active.is_(True),
-            Person.unreachable.is_(False),
+            Person.reachable,
         )
         .order_by(Person.id)
     )

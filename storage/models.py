@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -19,8 +20,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -179,6 +183,22 @@ class Person(Base):
     #: The person stopped the bot on Telegram (403); ``max_unreachable`` the same on MAX.
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     max_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @hybrid_property
+    def reachable(self) -> bool:
+        """On some messenger where they have not stopped the bot (in SQL too)."""
+        return (self.telegram_id is not None and not self.unreachable) or (
+            self.max_user_id is not None and not self.max_unreachable
+        )
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_sql(cls) -> ColumnElement[bool]:
+        return or_(
+            and_(cls.telegram_id.is_not(None), cls.unreachable.is_(False)),
+            and_(cls.max_user_id.is_not(None), cls.max_unreachable.is_(False)),
+        )
+
     region: Mapped[str | None] = mapped_column(String(64))
     muted_until: Mapped[datetime | None]
     joined_at: Mapped[datetime | None]

@@ -92,7 +92,7 @@ async def officials_by_agency(
         select(
             PersonRow.id,
             PersonRow.agencies,
-            PersonRow.unreachable,
+            ~PersonRow.reachable,
             PersonRow.muted_until,
         )
         .where(PersonRow.role == "official", PersonRow.active.is_(True))
@@ -144,7 +144,7 @@ async def load_watchers(session: AsyncSession) -> Watchers:
         .where(
             PersonRow.role.in_(("moderator", "admin")),
             PersonRow.active.is_(True),
-            PersonRow.unreachable.is_(False),
+            PersonRow.reachable,
         )
         .order_by(PersonRow.id)
     )

@@ -276,7 +276,7 @@ async def health(session: AsyncSession, now: datetime) -> Health:
         .where(Notification.status == OutboxStatus.FAILED)
     )
     blocked = await session.scalar(
-        select(func.count()).select_from(Person).where(Person.unreachable.is_(True))
+        select(func.count()).select_from(Person).where(~Person.reachable)
     )
     names = dict((await session.execute(select(Agency.id, Agency.name))).all())
     unreached = [

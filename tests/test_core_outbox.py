@@ -156,9 +156,14 @@ async def test_many_alerts_on_max_go_as_one_summary_there(both: Both) -> None:
 
 
 async def test_blocked_on_max_is_unreachable_on_max_only(both: Both) -> None:
+    """Пётр prefers MAX but stopped the bot there: the message that found out goes to his
+    Telegram instead, he stays reachable there, and the moderators need not be told."""
     h = both.h
+    async with h.sessions() as s, s.begin():
+        petr = await s.get(Person, 502)
+        assert petr is not None
+        petr.preferred_channel = "max"
     both.max.block(BORIS)
-    await _enqueue(both, 502, "max", "text", None, text="Проверка")
     await _enqueue(both, 502, "telegram", "text", None, text="Проверка")
     await h.flush()
     async with h.sessions() as s:
@@ -166,8 +171,14 @@ async def test_blocked_on_max_is_unreachable_on_max_only(both: Both) -> None:
         rows = (await s.execute(select(Notification).where(Notification.chat_id == 502))).scalars()
         states = {(r.channel, r.status) for r in rows}
     assert petr is not None and petr.max_unreachable and not petr.unreachable
-    assert states == {("max", OutboxStatus.FAILED), ("telegram", OutboxStatus.SENT)}
+    assert states == {("telegram", OutboxStatus.SENT)}
+    assert [c.status for c in both.max.calls if c.method == "POST /messages"] == [403]
     assert [m["text"] for m in h.cards(502)] == ["Проверка"]
+    assert not h.cards(MODERATOR)
+    # Blocked on Telegram too: reached nowhere, so now the moderators are told.
+    h.fake.block(502)
+    await _enqueue(both, 502, "telegram", "text", None, text="Ещё")
+    await h.flush()
     told = [m["text"] for m in h.cards(MODERATOR)]
     assert any("Пётр Дорогин" in t for t in told), told
 
@@ -194,7 +205,13 @@ async def test_a_max_send_whose_fate_is_unknown_is_not_resent(both: Both) -> Non
 
 
 async def test_a_person_without_an_account_on_the_channel_is_not_sent_to(both: Both) -> None:
+    """Anna is on MAX only and stopped the bot there: nothing reaches her, nothing is tried
+    on Telegram, where she has no account."""
     h = both.h
+    async with h.sessions() as s, s.begin():
+        anna = await s.get(Person, both.anna)
+        assert anna is not None
+        anna.max_unreachable = True
     await _enqueue(both, both.anna, "telegram", "text", None, text="Проверка")
     await h.flush()
     async with h.sessions() as s:
@@ -203,12 +220,12 @@ async def test_a_person_without_an_account_on_the_channel_is_not_sent_to(both: B
 
 
 async def test_each_messenger_keeps_its_own_pace(both: Both) -> None:
-    """Messages to one person on both: MAX's go 2 a second, Telegram's 1 a second, and
-    neither waits for the other; no 429 from either."""
+    """Messages to one person on MAX and one on Telegram: MAX's go 2 a second, Telegram's 1
+    a second, and neither waits for the other; no 429 from either."""
     h = both.h
     for i in range(4):
-        await _enqueue(both, 502, "max", "text", None, text=f"MAX {i}")
-        await _enqueue(both, 502, "telegram", "text", None, text=f"TG {i}")
+        await _enqueue(both, both.anna, "max", "text", None, text=f"MAX {i}")
+        await _enqueue(both, OFFICIAL, "telegram", "text", None, text=f"TG {i}")
     start = h.clock.monotonic()
     await h.flush()
     max_at = [c.at for c in both.max.calls if c.method == "POST /messages"]
@@ -242,3 +259,42 @@ async def test_a_comment_full_of_escapes_still_reaches_max(both: Both) -> None:
     assert f"Жалоба №{cid}" in str(card["text"]) and "Открыть комментарий" in str(card["text"])
     (tg,) = h.cards(OFFICIAL)
     assert "&quot;" * 600 in tg["text"]  # the HTML as sent: whole
+
+
+async def test_new_messages_go_where_the_person_is_reached(both: Both) -> None:
+    """Rows are queued for a person (on Telegram by default, as every sender before issue 13
+    did); the outbox sends each new message on the messenger that reaches them: the preferred
+    one, else the other.  A card's edits stay where the card is."""
+    h = both.h
+    first = await h.complaint(alert=False)
+    # Anna is on MAX only; Пётр (502) is on both, Telegram preferred.
+    await _enqueue(both, both.anna, "telegram", "alert", first)
+    await _enqueue(both, 502, "telegram", "alert", first)
+    await h.flush()
+    assert len(both.max.messages(ANNA)) == 1 and h.cards(502)
+    assert not both.max.messages(BORIS)  # once, on the preferred one
+    # Пётр prefers MAX from now on: the next alert reaches him there only.
+    async with h.sessions() as s, s.begin():
+        petr = await s.get(Person, 502)
+        assert petr is not None
+        petr.preferred_channel = "max"
+    second = await h.complaint(alert=False)
+    sent_on_telegram = len(h.cards(502))
+    await _enqueue(both, 502, "telegram", "alert", second)
+    await h.flush()
+    assert len(h.cards(502)) == sent_on_telegram
+    (petr_card,) = both.max.messages(BORIS).values()
+    assert f"Жалоба №{second}" in str(petr_card["text"])
+    # He stops the bot on MAX: the next alert falls back to Telegram.
+    async with h.sessions() as s, s.begin():
+        petr = await s.get(Person, 502)
+        assert petr is not None
+        petr.max_unreachable = True
+    third = await h.complaint(alert=False)
+    await _enqueue(both, 502, "telegram", "alert", third)
+    await h.flush()
+    assert any(f"Жалоба №{third}" in c["text"] for c in h.cards(502))
+    assert len(both.max.messages(BORIS)) == 1
+    async with h.sessions() as s:
+        rows = (await s.execute(select(Notification))).scalars().all()
+    assert all(r.status == OutboxStatus.SENT for r in rows), [(r.id, r.status) for r in rows]

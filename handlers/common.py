@@ -43,17 +43,12 @@ async def allowed(req: Request, command: str) -> Person | None:
 
     The menu and the rights are one list (``bot.menus.ROLE_COMMANDS``), so what a person sees
     is exactly what they may run."""
-    return await _gate(req.reply, req.person, command)
-
-
-async def _gate(
-    answer: Callable[[str], Awaitable[object]], person: Person | None, command: str
-) -> Person | None:
+    person = req.person
     if person is None or not person.active:
-        await answer(texts.START_UNKNOWN)
+        await req.reply(texts.START_UNKNOWN)
         return None
     if command not in commands_for(person.role):
-        await answer(not_allowed_text(command))
+        await req.reply(not_allowed_text(command))
         return None
     return person
 
@@ -150,20 +145,11 @@ def parse_days(text: str | None, default: int = 7) -> int | None:
 async def request_complaint_args(req: Request) -> tuple[Person, int, str | None] | None:
     """``/<command> <id> [text]``, gated: (person, id, text), or None once the person has
     been told why not (no access, or no number where the id should be)."""
-    return await _complaint_args(req.reply, req.person, req.command, req.args)
-
-
-async def _complaint_args(
-    answer: Callable[[str], Awaitable[object]],
-    person: Person | None,
-    command: str,
-    args: str | None,
-) -> tuple[Person, int, str | None] | None:
-    if (who := await _gate(answer, person, command)) is None:
+    if (who := await allowed(req, req.command)) is None:
         return None
-    complaint_id, rest = parse_complaint_id(args)
+    complaint_id, rest = parse_complaint_id(req.args)
     if complaint_id is None:
-        await answer(texts.BAD_COMPLAINT_ID.format(example=f"/{command} 12"))
+        await req.reply(texts.BAD_COMPLAINT_ID.format(example=f"/{req.command} 12"))
         return None
     return who, complaint_id, rest
 

@@ -65,9 +65,10 @@ MAX_USER_VISIBLE = frozenset({"POST /messages", "PUT /messages", "DELETE /messag
 
 #: Real seconds the first run waits for the collector's first look at every page.
 FIRST_LOOK_CAP_S = 120.0
-#: While the first look is held: virtual seconds let through per 10 ms real, and in all.
+#: While the first look is held: virtual seconds let through per 10 ms real.
 FIRST_LOOK_STEP_S = 0.05
-FIRST_LOOK_DRIFT_S = 60.0
+#: VK requests failed in a row that end the hold (VK is away; the first look waits for it).
+FIRST_LOOK_VK_FAILURES = 3
 #: Real seconds a scenario's Telegram event waits at most for the message its button sits
 #: on, and then for the app to handle it, before the feed moves on (a safety net: a run on
 #: a loaded machine waits on these conditions, never on a fixed share of virtual time).
@@ -399,19 +400,18 @@ class Sandbox:
         loaded machine could otherwise take that look minutes of virtual time late and
         swallow the scenario's first comments.  Paced requests need the clock to move, so
         it creeps forward, ``FIRST_LOOK_STEP_S`` per turn of this loop (a loaded machine turns
-        it more slowly too), and the hold ends after ``FIRST_LOOK_DRIFT_S`` of virtual time:
-        a first look that needs longer is held up by something else (VK failing), which
-        holding does not cure.  The real-time cap only guards the loop itself."""
+        it more slowly too).  The hold ends when every page had its look, or when VK keeps
+        failing (holding would not cure that), or after ``FIRST_LOOK_CAP_S`` real seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FIRST_LOOK_CAP_S
-        drift = 0.0
-        while loop.time() < deadline and not runner.done() and drift < FIRST_LOOK_DRIFT_S:
+        while loop.time() < deadline and not runner.done():
             collection = app.collection
             if collection is not None and collection.collector.all_bootstrapped():
                 return
+            if app.metrics.vk.failures_in_row >= FIRST_LOOK_VK_FAILURES:
+                return
             await asyncio.sleep(0.01)
             self.clock.step(FIRST_LOOK_STEP_S)
-            drift += FIRST_LOOK_STEP_S
 
     async def run(self, files_dir: Path | None = None) -> dict[str, Any]:
         await self.run_app(self.scenario.end)

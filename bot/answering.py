@@ -68,7 +68,9 @@ from storage.templates import placeholders
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER = 4000  # characters; a longer answer is no answer a resident reads
+#: Characters; a longer answer is no answer a resident reads, and the preview (the text with
+#: the page and the verdict) must still fit one message (Telegram 4096, MAX 4000).
+MAX_ANSWER = 3000
 SYSTEM = "system"
 
 

@@ -739,3 +739,31 @@ TEMPLATE_EDIT_USAGE: Final = (
     "Напишите так: /templates изменить номер | название | текст (- — оставить как было)"
 )
 TEMPLATE_REMOVE_USAGE: Final = "Напишите так: /templates удалить номер"
+STATS_ANSWERS: Final = (
+    "\nОтветов из мессенджера: {published}, из них опубликовано «как есть» вопреки проверке: "
+    "{forced}; задержано проверкой сейчас: {held}."
+)
+TEMPLATES_MORE: Final = "\n\n…и ещё {n}: список не помещается в одно сообщение."
+
+# ---- issue 13: the no-personal-data mode (a messenger that carries no resident's data) -----
+#: Instead of the resident's name and words on a card in that mode.
+ALERT_HIDDEN: Final = "🔒 Имя и текст жителя здесь не показываются: откройте комментарий."
+#: A list line in that mode: no quote of the comment.
+LIST_ITEM_HIDDEN: Final = "№{id} · {topic} · {agency} · {due}\n(страница: {page})"
+#: A spike's example in that mode: the link alone.
+SPIKE_EXAMPLE_HIDDEN: Final = '• <a href="{url}">комментарий</a>'
+#: A notice about a complaint in that mode: what it is about, then the card without the
+#: resident's data (the notice's own text quotes the comment).
+PRIVATE_NOTICE: Final = {
+    "nudge": "⏰ Скоро истекает срок ответа",
+    "escalation": "⚠️ Срок ответа истёк",
+    "escalation_lead": "⚠️ Срок ответа истёк",
+    "solution_breach": "⚠️ Истёк срок решения",
+    "orphan": "⚠️ Об этой жалобе некому сообщить: исполнители недоступны",
+    "urgent": "🔴 Срочная жалоба",
+}
+PRIVATE_NOTICE_OTHER: Final = "🔔 Новое по жалобе"
+#: A file with residents' words (the weekly Excel) is not sent in that mode.
+PRIVATE_FILE_WITHHELD: Final = (
+    "{caption}\n\n🔒 Файл содержит тексты жителей и в этот мессенджер не отправляется."
+)

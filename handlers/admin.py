@@ -18,6 +18,7 @@ from bot.core.types import Card
 from bot.menus import commands_for
 from bot.render import local_time, percent, working_time
 from config.clock import Clock
+from handlers import answers
 from handlers.common import (
     PageResolveError,
     PageResolver,
@@ -144,6 +145,7 @@ async def stats(req: Request) -> None:
             overdue=s.overdue_now,
             deleted=texts.STATS_DELETED.format(n=s.deleted) if s.deleted else "",
         )
+        + await answers.stats_line(req, who, days)  # issue 15
     )
 
 

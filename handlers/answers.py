@@ -56,8 +56,9 @@ from handlers.common import (
     topic_names,
 )
 from matcher.topics import TOPIC_LABELS
-from storage.answers import OPEN_STATES
+from storage.answers import OPEN_STATES, answer_counts
 from storage.models import AnswerDraft, AnswerTemplate, Complaint, KeyValue, Person
+from storage.scope import agencies_arg, scope_of
 from storage.templates import (
     MAX_TEXT,
     MAX_TITLE,
@@ -76,6 +77,9 @@ log = logging.getLogger(__name__)
 PENDING_FOR = timedelta(hours=2)
 #: Template buttons under the «напишите ответ» card at most.
 MAX_TEMPLATE_BUTTONS = 8
+#: /templates shows each text up to this many characters, and the list up to this length.
+LIST_TEXT = 300
+LIST_LIMIT = 3300
 #: Words for «any» topic or agency in /templates.
 ANY_WORDS = frozenset({"все", "всё", "любая", "любое", "любые", "-", "*", "any"})
 
@@ -387,6 +391,8 @@ async def answer(req: Request) -> None:
         return
     await _settle(req)
     result = await answer_now(deps, complaint_id, who, text)
+    if await _pending(req, who) == complaint_id:
+        await _set_pending(req, who, None)  # answered by the command: no text awaited
     await req.convo.reply(result_card(result))
 
 
@@ -401,6 +407,20 @@ async def publish(req: Request) -> None:
         return
     await _settle(req)
     await req.convo.reply(result_card(await publish_held(deps, complaint_id, who)))
+
+
+async def stats_line(req: Request, person: Person, days: int) -> str:
+    """/stats: answers published from the messenger in the period (those «как есть»
+    counted apart) and отписки held now, in the person's scope; "" when there are none."""
+    now = req.deps.clock.now()
+    scope = agencies_arg(await scope_of(req.session, person))
+    until = now + timedelta(microseconds=1)  # up to now, inclusive
+    counts = await answer_counts(req.session, now - timedelta(days=days), until, scope)
+    if not (counts.published or counts.held_now):
+        return ""
+    return texts.STATS_ANSWERS.format(
+        published=counts.published, forced=counts.forced, held=counts.held_now
+    )
 
 
 # ---------------------------------------------------------------------- templates
@@ -423,15 +443,19 @@ async def _template_list(req: Request, person: Person) -> str:
     found = await templates_for(req.session, person)
     names = dict(await agency_choices(req.session))
     html = texts.TEMPLATES_TITLE.format(n=len(found)) if found else texts.TEMPLATES_NONE
-    for t in found:
+    for shown, t in enumerate(found):
         agency = names.get(t.agency_id, t.agency_id) if t.agency_id else None
-        html += texts.TEMPLATE_LINE.format(
+        text = t.text if len(t.text) <= LIST_TEXT else t.text[: LIST_TEXT - 1] + "…"
+        line = texts.TEMPLATE_LINE.format(
             id=t.id,
             title=escape(t.title),
             topic=escape(_topic_label(t.topic)),
             agency=escape(agency or texts.TEMPLATE_ANY_AGENCY),
-            text=escape(t.text),
+            text=escape(text),
         )
+        if len(html) + len(line) > LIST_LIMIT:  # one message: a messenger takes ~4000
+            return html + texts.TEMPLATES_MORE.format(n=len(found) - shown)
+        html += line
     return html
 
 

@@ -162,14 +162,17 @@ async def test_answer_button_previews_publishes_once_and_the_card_shows_the_answ
 
 async def test_answer_command_publishes_in_one_step(h: AnswerHarness) -> None:
     complaint_id, resident, _ = await alert(h)
+    # Without a text it asks for one, like the button; the typed text then settles it.
+    assert "напишите ответ жителю" in await h.reply(OFFICIAL, f"/answer {complaint_id}")
     reply = await h.reply(OFFICIAL, f"/answer {complaint_id} {GOOD}")
     assert reply.startswith(f"Ответ опубликован от имени страницы «{PAGE}».")
+    assert await h.reply(OFFICIAL, "спасибо") == texts.UNKNOWN_COMMAND
     assert [c.text for c in h.world.page_answers(CITY, resident)] == [ADDRESSED]
     # Typed again: refused, still one answer on VK.
     again = await h.reply(OFFICIAL, f"/answer {complaint_id} {GOOD}")
     assert f"На жалобу №{complaint_id} уже ответили из Otklik." in again
     assert len(h.world.page_answers(CITY, resident)) == 1
-    # Without a text it would ask for one, like the button; without a number it says how.
+    # Answered: asking for a text is refused; without a number it says how.
     assert "уже ответили" in await h.reply(OFFICIAL, f"/answer {complaint_id}")
     assert "/answer 12" in await h.reply(OFFICIAL, "/answer")
 
@@ -214,6 +217,8 @@ async def test_publish_as_is_publishes_the_otpiska_and_is_audited(h: AnswerHarne
     ]
     [draft] = await drafts(h)
     assert draft.forced is True
+    stats = await h.reply(MODERATOR, "/stats")
+    assert "Ответов из мессенджера: 1, из них опубликовано «как есть» вопреки проверке: 1" in stats
     # `/publish` afterwards publishes nothing more.
     assert "уже" in await h.reply(OFFICIAL, f"/publish {complaint_id}")
     assert len(h.world.fake.writes) == 1
@@ -339,3 +344,52 @@ async def test_templates_added_used_with_placeholders_filled_edited_and_removed(
     assert "удалён" in await h.reply(MODERATOR, f"/templates удалить {template.id}")
     assert await h.reply(OFFICIAL, "/templates") == texts.TEMPLATES_NONE
     assert "Не знаю тему" in await h.reply(MODERATOR, "/templates добавить луна | все | a | b")
+
+
+async def test_a_long_template_list_fits_one_message(h: AnswerHarness) -> None:
+    long_text = "Бригада выйдет по адресу {адрес} и всё сделает до {дата}. " * 16
+    for n in range(15):
+        assert "добавлен" in await h.reply(
+            MODERATOR, f"/templates добавить дороги | все | Шаблон {n} | {long_text}"
+        )
+    listed = await h.reply(MODERATOR, "/templates")  # one message, delivered (status 200)
+    assert listed.startswith("Шаблоны ответов (15):")
+    assert "…и ещё" in listed and len(listed) < 4000
+
+
+async def test_vk_away_keeps_the_draft_and_retry_publishes_once(h: AnswerHarness) -> None:
+    complaint_id, resident, _ = await alert(h)
+    h.world.fake.inject_fault("http502", method="wall.createComment", count=2)
+    failed = await h.reply(OFFICIAL, f"/answer {complaint_id} {GOOD}")
+    assert "ВКонтакте сейчас не отвечает" in failed and "Черновик сохранён" in failed
+    assert ADDRESSED in failed  # the text, to publish by hand if need be
+    failed_mid, failed_card = h.last(OFFICIAL)
+    assert h.world.page_answers(CITY, resident) == []
+    [draft] = await drafts(h)
+    assert draft.state == AnswerState.FAILED
+
+    toast = await h.press(OFFICIAL, failed_mid, button(failed_card, "Повторить"))
+    assert toast.params["text"].startswith("Ответ опубликован")
+    assert [c.text for c in h.world.page_answers(CITY, resident)] == [ADDRESSED]
+    # Comments closed on another complaint's post: said clearly, no «Повторить», text kept.
+    other_id, _, _ = await alert(h)
+    h.world.fake.close_comments(CITY, 10)
+    closed = await h.reply(OFFICIAL, f"/answer {other_id} {GOOD}")
+    assert "Комментарии под этой записью закрыты" in closed and ADDRESSED in closed
+    assert buttons(h.last(OFFICIAL)[1]) == []
+    assert len(h.world.fake.writes) == 4  # two refused, one published, one refused
+
+
+async def test_the_longest_answer_is_previewed_whole_and_a_longer_one_refused(
+    h: AnswerHarness,
+) -> None:
+    complaint_id, _, card_mid = await alert(h)
+    await h.press(OFFICIAL, card_mid, f"an:{complaint_id}")
+    sentence = "Яму у дома 5 заделают до 27 ноября, бригада выйдет в среду. "
+    # A text whose preview could not be sent in one message is refused, and still awaited.
+    too_long = await h.reply(OFFICIAL, (sentence * 70)[:3990])
+    assert too_long == "Напишите текст ответа (до 3000 знаков)."
+    longest = (sentence * 60)[:2990]
+    preview = await h.reply(OFFICIAL, longest)  # one message, delivered whole
+    assert longest[-40:].strip() in preview and "Проверка пройдена" in preview
+    assert h.world.fake.writes == []

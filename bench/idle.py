@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -164,9 +165,12 @@ async def run_one(
     posts_per_page: int = 3,
     tokens: int = 0,
     ready_timeout: float = 900.0,
+    after_settle: Callable[[Any, Path, int], Awaitable[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Start the fakes and ``otklik run`` on ``pages`` pages, wait until start-up is over,
-    measure ``seconds`` of idle, stop everything.  ``tokens`` 0: one per 2,000 pages."""
+    measure ``seconds`` of idle, stop everything.  ``tokens`` 0: one per 2,000 pages.
+    ``after_settle(fake_vk, db, pid)`` runs before the window (bench/app_memory.py adds
+    comments there); what it returns joins the result."""
     from config.clock import SystemClock
     from sandbox.fake_telegram import FakeTelegram
     from sandbox.fake_vk import FakeVK
@@ -241,6 +245,7 @@ async def run_one(
                 if body is not None and "otklik_collector_lag_seconds{" in body:
                     ready_s = time.monotonic() - spawned
             _log(f"{pages} pages: settled after {ready_s:.1f} s; measuring {seconds:.0f} s")
+            extra = await after_settle(vk, db, pid) if after_settle is not None else {}
             vk0, tg0 = len(vk.calls), len(tg.calls)
             load0 = os.getloadavg()[0]
             w0, cpu0 = time.monotonic(), cpu_seconds(pid)
@@ -285,6 +290,7 @@ async def run_one(
             "health": health,
             "load_1m": [round(load0, 2), round(load1, 2)],
         }
+        result.update(extra)
         if pages == CPU_FLOOR_PAGES:
             result["cpu_floor_met"] = result["cpu_pct_of_core"] <= CPU_FLOOR_PCT
         if pages == RSS_FLOOR_PAGES:

@@ -36,7 +36,7 @@ from matcher.text import (
 )
 from matcher.topics import Topic
 from matcher.vectors import NAMES as VECTOR_NAMES
-from matcher.vectors import word_vectors
+from matcher.vectors import NO_ROWS, Rows, word_vectors
 
 CHAR_N = 4
 LEXICAL_WEIGHT = 1.0
@@ -134,8 +134,10 @@ def verb_flags(a: Analysis) -> Features:
         f["R:imperative"] = 1.0
     if n_neg:
         f["R:neg_verb"] = 1.0 if n_neg == 1 else 1.5
-    if n_done and not n_neg and not n_damage and not a.has("misconduct") and not a.question_marks:
-        f["R:past_only"] = 1.0  # «подключили платные услуги без согласия» is no work done
+    # «подключили платные услуги без согласия», «сделали кое-как» are no report of work done
+    faulted = a.has("misconduct") or a.has("evaluation") or a.question_marks > 0
+    if n_done and not n_neg and not n_damage and not faulted:
+        f["R:past_only"] = 1.0
     if n_damage:
         f["R:damage"] = 1.0
     return f
@@ -191,8 +193,9 @@ def rule_features(a: Analysis) -> Features:
     )
     if a.has("thanks") and not problemish and not asking and not contrast:
         f["R:thanks_only"] = 1.0  # «Спасибо.» closing a request is politeness, not thanks only
-    # a phone alone is a spam cue but not an advertisement: residents leave their number too
-    ad_words = [hit for hit in a.cues.get("spam", ()) if hit != _PHONE_SURFACE]
+    # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their
+    # number too; an ad also has an advertising word («недорого», «скидка», «продам»)
+    ad_words = [hit for hit in a.cues.get("spam", ()) if _PHONE_SURFACE not in hit]
     if ad_words and (PHONE in toks or URL in toks):
         f["R:spam_contact"] = 1.0
     f.update(conjunctions(a, f))
@@ -216,7 +219,13 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     civic = named or not CIVIC_WORDS.isdisjoint(a.lemmas)
     # thanks for a fixed problem names an object too, but reports nothing wrong
     resolved = "R:thanks_only" in f or ("R:past_only" in f and a.has("thanks"))
-    problem = a.has("problem") or a.has("misconduct") or "R:damage" in f or "R:neg_verb" in f
+    problem = (
+        a.has("problem")
+        or a.has("misconduct")
+        or a.has("evaluation")
+        or "R:damage" in f
+        or "R:neg_verb" in f
+    )
     question = a.has("question") or a.question_marks > 0
     addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
     if named and problem and not resolved:
@@ -244,9 +253,12 @@ def topic_features(a: Analysis) -> Features:
     return {"T:" + t.value: min(score, 9.0) / 3.0 for t, score in a.topic_scores.items()}
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=4096)
 def char_ngrams(token: str) -> tuple[str, ...]:
-    """Feature names of the character 4-grams of a token padded with < and >."""
+    """Feature names of the character 4-grams of a token padded with < and >.
+
+    A small cache: when classifying, the model's token cache already keeps each token's sum of
+    weights, and the names cost about 850 bytes a token (170 MB at the old 200,000)."""
     if token.isdigit() or len(token) < 3:
         return ()
     padded = "<" + token + ">"
@@ -294,17 +306,27 @@ def dense_features(a: Analysis) -> Features:
     return f
 
 
-def vector_rows(a: Analysis) -> list[int]:
+def vector_rows(a: Analysis) -> Rows:
     """Rows of the content words of a comment in the word-vector table (none without it)."""
     vectors = word_vectors()
     if vectors is None:
-        return []
-    row = vectors.row
-    return [
-        i
-        for tok, lem in zip(a.tokens, a.lemmas, strict=True)
-        if lem != NUM and lem not in _STOP and (i := row(tok, lem)) >= 0
-    ]
+        return NO_ROWS
+    return vectors.rows(
+        [
+            (tok, lem)
+            for tok, lem in zip(a.tokens, a.lemmas, strict=True)
+            if lem != NUM and lem not in _STOP
+        ]
+    )
+
+
+def vector_row(token: str, lemma: str) -> int:
+    """The table row of one word of a comment: -1 for a stop word, a number or an unknown word."""
+    vectors = word_vectors()
+    if vectors is None or lemma == NUM or lemma in _STOP:
+        return -1
+    found = vectors.rows([(token, lemma)])
+    return int(found[0]) if len(found) else -1
 
 
 def vector_features(a: Analysis) -> Features:

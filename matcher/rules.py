@@ -52,6 +52,7 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "news": ("разговор о новостях и политике", lexicon.NEWS_CUES),
     "rhetoric": ("риторический вопрос", lexicon.RHETORIC_CUES),
     "misconduct": ("жалоба на действия сотрудников или компании", lexicon.MISCONDUCT_CUES),
+    "evaluation": ("плохая оценка услуги", lexicon.EVALUATION_CUES),
 }
 
 

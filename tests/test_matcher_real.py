@@ -174,18 +174,23 @@ def test_a_residents_phone_number_does_not_make_a_complaint_an_ad(matcher: Match
     )
     assert complaint.needs_answer, complaint
     assert "реклама" not in complaint.reasons
+    callback = matcher.classify("В тамбуре крыша капает, звоните 8-950-941-96-41")
+    assert callback.needs_answer, callback
+    assert "реклама" not in callback.reasons
     ad = matcher.classify("Вывоз мусора, грузчики, недорого, звоните 8-904-717-17-89")
     assert not ad.needs_answer
     assert "реклама" in ad.reasons
 
 
 def test_conjunctions_and_entitlements_are_not_misread() -> None:
-    """«когда я переходил» is no question about nothing; «положена ли субсидия» is no report of
-    work done."""
+    """«когда я переходил» is no question about nothing; «положена ли субсидия» and «сделал
+    кое-как» are no report of work done."""
     crossing = extract(analyse("Машина проехала на красный свет, когда я переходил на зеленый"))
     assert "R:q_no_object" not in crossing
     subsidy = extract(analyse("Уважаемые депутаты, положена ли нам субсидия на ЖКУ"))
     assert "R:past_only" not in subsidy
+    sloppy = extract(analyse("Подрядчик сделал ремонт крыльца кое-как и уехал"))
+    assert "R:past_only" not in sloppy
 
 
 def test_word_vectors_come_from_the_installed_wheel_and_point_the_right_way(

@@ -643,7 +643,33 @@ def conduct(rng: random.Random, split: str) -> Row:
     return Row(text, True, topic, "conduct", split)
 
 
+# «очень сложно оформить пособие»: a poor rating of getting a service done.
+HARD = L("""
+Очень сложно
+Невозможно
+Слишком долго
+Крайне неудобно
+Непонятно как
+Дорого и долго
+""")
+HARD_TO = L("""
+social|оформить пособие на ребенка
+health|записаться к узкому специалисту
+housing|дозвониться в управляющую компанию
+other|получить справку в МФЦ
+other|попасть на прием к главе района
+housing|разобраться в квитанции за свет
+education|перевести ребенка в другую школу
+transport|купить проездной в киоске
+other|отключить платную подписку у оператора
+social|получить компенсацию за проезд
+""")
+
+
 def quality(rng: random.Random, split: str) -> Row:
+    if rng.random() < 0.3:
+        topic, what = rng.choice(side(HARD_TO, split)).split("|")
+        return Row(f"{rng.choice(side(HARD, split))} {what}", True, topic, "quality", split)
     topic, gender, thing = rng.choice(side(QUALITY_THINGS, split)).split("|")
     bad = rng.choice(side(QUALITY_BAD, split)).split("|")["mfnp".index(gender)]
     text = cap(f"{thing} {bad}")
@@ -739,6 +765,10 @@ RANTS = L("""
 Тарифы растут, зарплаты нет, вот и вся экономика
 Ага, а служебные машины у них на дачах, смешно
 Ничего не изменится, хоть сколько пиши
+Сложно сказать, кто тут прав
+Долго думал, что ответить на это
+Дорого и бессмысленно, как и все у них
+Непонятно, зачем это вообще показывают
 """)
 # Residents talking about services among themselves, or praising them: the provider and
 # office words of the conduct rows above with nothing wrong reported.

@@ -83,13 +83,13 @@ async def _soak(seed: int, speeds: list[float], workdir: Path) -> list[tuple[str
     return found + [("both speeds", v) for v in compared]
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(600)  # a hang detector, not a speed target
 async def test_soak_holds_the_invariants_and_ends_the_same_at_two_speeds(tmp_path: Path) -> None:
     violations = await _soak(11, [SLOW, FAST], tmp_path)
     assert not violations, explain(violations)
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(600)  # a hang detector, not a speed target
 async def test_soak_holds_the_invariants_on_another_region(tmp_path: Path) -> None:
     violations = await _soak(12, [FAST], tmp_path)
     assert not violations, explain(violations)

@@ -29,6 +29,7 @@ from bot.answering import AnswerDeps, VkCommentWriter, resume_publishing
 from bot.collecting import CollectionService, make_clients
 from bot.core.dispatch import Dispatcher as NeutralDispatcher
 from bot.core.handling import Deps
+from bot.core.privacy import Privacy
 from bot.core.types import Channel, MessengerPort
 from bot.digest import warm_up as warm_up_reports
 from bot.faults import Backoff, db_fault, is_outage
@@ -263,6 +264,7 @@ class OtklikApp:
                 workers=workers if shared else None,
                 sender_roles=SENDER_ROLES,
                 recover_every_s=renew_s,
+                privacy=Privacy.from_settings(s.privacy),
             )
             wake: Callable[[], None] = sender.wake.set
             if "polling" in parts:
@@ -442,13 +444,13 @@ class OtklikApp:
     async def _receive_max(
         self, runtime: MaxRuntime, neutral: NeutralDispatcher, stop: asyncio.Event
     ) -> None:
-        """Set MAX's command list, then receive its updates through the neutral dispatcher;
+        """Receive MAX's updates through the neutral dispatcher, then set its command list;
         MAX being away at start (a webhook not subscribed) is retried with a backoff."""
-        await runtime.sync_commands()
         backoff = Backoff(1.0, 60.0)
         while not stop.is_set():
             try:
                 await runtime.receive(neutral.handle)
+                await runtime.sync_commands()
                 return
             except Exception as exc:
                 wait = backoff.next()

@@ -51,7 +51,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -60,10 +60,11 @@ from bot import texts
 from bot.core.capabilities import capabilities
 from bot.core.keyboards import alert_keyboard, list_keyboard, open_keyboard
 from bot.core.markup import fitted
-from bot.core.types import Card, Channel, Delivery, Media, MessengerPort, Outcome
+from bot.core.privacy import Privacy
+from bot.core.types import Card, Channel, Delivery, Keyboard, Media, MessengerPort, Outcome
 from bot.faults import Backoff, db_fault
 from bot.metrics import Metrics
-from bot.pacing import ChannelPacer, Pacer
+from bot.pacing import Pacer
 from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from bot.sender_share import SenderShare
 from config.clock import Clock
@@ -117,6 +118,17 @@ EDIT_KINDS = frozenset({"update", SUMMARY_EDIT})
 DEFER_S = 2.0
 #: The card of a row that sends nothing (skipped or deferred).
 NOTHING = Card("")
+
+
+@runtime_checkable
+class MinutePacer(Protocol):
+    """A pacer that also counts each chat's last minute, so the sender holds a chat at its
+    ``chat_per_min`` cap whatever the messenger (Telegram's ``ChannelPacer``, MAX's
+    ``MaxPacer``), and that is seeded when chats change hands."""
+
+    def ready_in(self, chat_id: int, per_min: int | None = None, /) -> float: ...
+
+    def seed(self, chat_id: int, ages_s: list[float], /) -> None: ...
 
 
 @dataclass
@@ -180,6 +192,19 @@ async def reroute(session: AsyncSession) -> int:
     return moved
 
 
+def reached_channel(person: Person) -> Channel | None:
+    """Where :func:`reroute` sends the person's new messages: the preferred messenger while
+    it reaches them, else the other; None when neither does."""
+    reached = [
+        c
+        for c in (Channel.MAX, Channel.TELEGRAM)
+        if address_on(c, person.id, person) is not None and not unreachable_on(person, c)
+    ]
+    if len(reached) == 2:
+        return Channel(person.preferred_channel)
+    return reached[0] if reached else None
+
+
 def unreachable_on(person: Person, channel: str) -> bool:
     """The person stopped the bot on ``channel`` (403)."""
     return person.max_unreachable if channel == Channel.MAX else person.unreachable
@@ -214,6 +239,7 @@ class OutboxSender:
         recover_every_s: float = 15.0,
         settle_s: float | None = None,
         max_backoff_s: float = 10.0,
+        privacy: Privacy | None = None,
     ) -> None:
         """``port``: the messenger ports by channel (one port, or an aiogram ``Bot`` for
         Telegram alone); ``pacer``: each channel's pacer, the one its port's client sends
@@ -229,8 +255,10 @@ class OutboxSender:
         senders and settles dead ones' rows; ``settle_s`` how long a changed view of them must
         hold before it sends (see ``bot/sender_share.py``; default twice the former).
         ``max_backoff_s``: the longest real-time wait between passes while the database is
-        away."""
+        away.  ``privacy``: the messengers in the no-personal-data mode; every row to one of
+        them is rendered without residents' names and words (``bot/core/privacy.py``)."""
         self.ports = _ports(port)
+        self.privacy = privacy or Privacy()
         self.pacers: dict[Channel, Pacer] = (
             {Channel(c): p for c, p in pacer.items()}
             if isinstance(pacer, Mapping)
@@ -424,7 +452,7 @@ class OutboxSender:
         for (channel, chat_id), chat_ages in ages.items():
             pacer = self.pacers.get(Channel(channel))
             address = address_on(channel, chat_id, people.get(chat_id))
-            if isinstance(pacer, ChannelPacer) and address is not None:
+            if isinstance(pacer, MinutePacer) and address is not None:
                 pacer.seed(address, chat_ages)
         self._seed_pending = False
 
@@ -432,7 +460,7 @@ class OutboxSender:
         """Seconds until ``address`` on ``channel`` takes one more message (its pacer, and
         ``chat_per_min`` where the pacer counts minutes)."""
         pacer = self.pacers[channel]
-        if isinstance(pacer, ChannelPacer):
+        if isinstance(pacer, MinutePacer):
             return pacer.ready_in(address, self.chat_per_min)
         return pacer.ready_in(address)
 
@@ -452,6 +480,9 @@ class OutboxSender:
             rows = await self._pending(session, now)
             if rows and len(self.ports) > 1 and await reroute(session):
                 await session.commit()
+                # The moved rows are in the session with their old channel: read them anew
+                # (else they are paced and coalesced as if for the old messenger).
+                session.expire_all()
                 rows = await self._pending(session, now)
             # A person's rows on each messenger are paced (and coalesced) on their own.
             by_chat: dict[tuple[Channel, int], list[Notification]] = {}
@@ -467,6 +498,15 @@ class OutboxSender:
             if self._recover_due():
                 break  # look at the other senders first, before our view of them lapses
             person = people.get(chat_id)
+            if len(self.ports) > 1 and person is not None:
+                # Written after this pass moved rows (``reroute``): the next pass moves them.
+                moved = [r for r in chat_rows if r.kind not in EDIT_KINDS]
+                target = reached_channel(person)
+                if moved and target is not None and target != channel and target in self.ports:
+                    chat_rows = [r for r in chat_rows if r.kind in EDIT_KINDS]
+                    rest = 0.0
+                    if not chat_rows:
+                        continue
             address = address_on(channel, chat_id, person)
             if person is not None and (unreachable_on(person, channel) or _muted(person, now)):
                 await self._hold(channel, address, chat_rows, person, now, fresh)
@@ -608,7 +648,14 @@ class OutboxSender:
         def out(card: Card = NOTHING, **kw: Any) -> Outgoing:
             return Outgoing([row.id], row.chat_id, card, channel, address, **kw)
 
+        private = self.privacy.hides(channel)
         if row.kind in MEDIA_KINDS:
+            # A file (the weekly Excel) lists the comments; a chart names nobody.
+            if private and row.kind == "document" and row.payload.get("personal", True):
+                withheld = texts.PRIVATE_FILE_WITHHELD.format(
+                    caption=escape(str(row.payload.get("caption") or ""))
+                )
+                return out(Card(withheld.strip()))
             return out(media_card(row), media_kind=row.kind)
         if row.kind == SUMMARY_EDIT:
             return await self._prepare_summary_edit(session, row, out)
@@ -617,6 +664,8 @@ class OutboxSender:
         text = row.payload.get("text") if isinstance(row.payload, dict) else None
         if row.complaint_id is None or (row.kind not in CARD_KINDS and text):
             keyboard = open_keyboard(row.complaint_id) if row.complaint_id is not None else None
+            if private:
+                return out(await private_notice(session, row, self.clock.now(), keyboard))
             return out(Card(str(text or ""), keyboard))
         cid = row.complaint_id
         existing = await alert_message(session, cid, row.chat_id, channel)
@@ -629,7 +678,7 @@ class OutboxSender:
                 return out(defer=True)
             if OutboxStatus.PENDING in waiting:
                 return out(skip="superseded: the alert still to go shows the current state")
-        card = await render_card(session, cid, row.chat_id, self.clock.now())
+        card = await render_card(session, cid, row.chat_id, self.clock.now(), private=private)
         if row.kind == "alert":
             return out(card, complaint_id=cid, event="alert_sent")
         if existing is None:
@@ -651,7 +700,13 @@ class OutboxSender:
         page = ids.index(row.complaint_id) // SUMMARY_PAGE_SIZE if row.complaint_id in ids else 0
         person = await session.get(Person, row.chat_id)
         card = await render_summary(
-            session, summary.id, ids, page, self.clock.now(), person.tz if person else None
+            session,
+            summary.id,
+            ids,
+            page,
+            self.clock.now(),
+            person.tz if person else None,
+            private=self.privacy.hides(row.channel),
         )
         return out(card, edit_ref=str(message_id), event="summary_edited", about=row.complaint_id)
 
@@ -702,7 +757,13 @@ class OutboxSender:
             await session.flush()
             person = await session.get(Person, chat_id)
             card = await render_summary(
-                session, summary.id, complaint_ids, 0, now, person.tz if person else None
+                session,
+                summary.id,
+                complaint_ids,
+                0,
+                now,
+                person.tz if person else None,
+                private=self.privacy.hides(channel),
             )
             out = Outgoing(
                 [r.id for r in rows],
@@ -936,7 +997,7 @@ async def tell_interrupted(
             kind="text",
             complaint_id=ids[0],
             now=now,
-            payload={"text": text},
+            payload={"text": text, "private_text": text},  # ids only
         )
 
 
@@ -980,6 +1041,24 @@ def _log_sent(out: Outgoing, ref: str | None) -> None:
             "channel": str(out.channel),
         },
     )
+
+
+async def private_notice(
+    session: AsyncSession, row: Notification, now: datetime, keyboard: Keyboard | None
+) -> Card:
+    """A notice for a messenger in the no-personal-data mode.  Its producer may give a
+    version without residents' data (``private_text``); otherwise a notice about a complaint
+    (an SLA notice, an orphan notice: their texts quote the comment) says what it is about
+    above the complaint's card without the resident's data, and any other notice goes as it
+    is (digests, reports and staff notices name no resident)."""
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    if "private_text" in payload:
+        return Card(str(payload["private_text"]), keyboard)
+    if row.complaint_id is None:
+        return Card(str(payload.get("text") or ""), keyboard)
+    head = texts.PRIVATE_NOTICE.get(row.kind, texts.PRIVATE_NOTICE_OTHER)
+    card = await render_card(session, row.complaint_id, row.chat_id, now, private=True)
+    return Card(f"{head}\n{card.html}", keyboard)
 
 
 def media_card(row: Notification) -> Card:
@@ -1176,15 +1255,21 @@ async def remember_card(
 
 
 async def render_card(
-    session: AsyncSession, complaint_id: int, chat_id: int, now: datetime
+    session: AsyncSession,
+    complaint_id: int,
+    chat_id: int,
+    now: datetime,
+    *,
+    private: bool | None = None,
 ) -> Card:
-    """The complaint's card as ``chat_id`` sees it: text in their zone, their role's buttons."""
+    """The complaint's card as ``chat_id`` sees it: text in their zone, their role's buttons;
+    ``private``: for a messenger in the no-personal-data mode (default: the request's)."""
     view = await load_alert_view(session, complaint_id, chat_id, now=now)
     person = await session.get(Person, chat_id)
     role = person.role if person else ""
     waiting = view.waiting_since is not None
     keyboard = alert_keyboard(complaint_id, view.status, role, waiting=waiting)
-    return Card(render_alert(view), keyboard)
+    return Card(render_alert(view, private=private), keyboard)
 
 
 async def render_summary(
@@ -1194,6 +1279,8 @@ async def render_summary(
     page: int,
     now: datetime,
     tz: str | None,
+    *,
+    private: bool | None = None,
 ) -> Card:
     pages = max(1, math.ceil(len(complaint_ids) / SUMMARY_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -1210,7 +1297,9 @@ async def render_summary(
         title = texts.SUMMARY_TITLE_MIXED.format(
             count=texts.new_complaints_n(new), changed=texts.changed_complaints_n(changed)
         )
-    body = render_list(title, items, len(complaint_ids), page, pages, now, counted=True)
+    body = render_list(
+        title, items, len(complaint_ids), page, pages, now, counted=True, private=private
+    )
     text = f"{body}\n\n{texts.SUMMARY_HINT}"
     return Card(text, list_keyboard("batch", str(summary_id), page, pages, chunk))
 

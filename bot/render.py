@@ -1,4 +1,6 @@
-"""Render complaints into Telegram HTML (always escaping residents' text)."""
+"""Render complaints into the HTML subset both messengers read (always escaping residents'
+text).  ``private``: for a messenger in the no-personal-data mode (``bot/core/privacy.py``;
+default: the current request's messenger), with no resident's name or words."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.core.privacy import hiding
 from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru
 from matcher.topics import TOPIC_LABELS, Topic
@@ -95,14 +98,17 @@ class AlertView:
     edited_at: datetime | None = None  # issue 11: when the author's edit was seen
 
 
-def render_alert(v: AlertView) -> str:
+def render_alert(v: AlertView, *, private: bool | None = None) -> str:
+    """The card.  ``private``: the page, topic, deadline, number, state and link only; no
+    resident's name, comment, post excerpt, answer text (it addresses the resident), quoted
+    urgent words or what the resident was asked."""
+    private = hiding() if private is None else private
     known = v.topic in Topic.__members__.values()
     topic = TOPIC_LABELS[Topic(v.topic)] if known else v.topic
     lines = [texts.ALERT_TITLE.format(id=v.complaint_id, topic=escape(topic))]
     if v.urgent:
-        lines.append(
-            texts.ALERT_URGENT.format(reasons=escape(urgent_reasons_text(v.urgent_reasons)))
-        )
+        why = urgent_labels(v.urgent_reasons) if private else urgent_reasons_text(v.urgent_reasons)
+        lines.append(texts.ALERT_URGENT.format(reasons=escape(why)))
     status = texts.STATUS_LINE.get(v.status, "")
     if v.status == "in_work" and v.taken_by_name:
         status = texts.ALERT_TAKEN.format(name=escape(v.taken_by_name))
@@ -115,10 +121,13 @@ def render_alert(v: AlertView) -> str:
     lines.append(texts.ALERT_PAGE.format(page=escape(v.page_name)))
     if v.agency_name:
         lines.append(texts.ALERT_AGENCY.format(agency=escape(v.agency_name)))
-    if v.post_text:
-        lines.append(texts.ALERT_POST.format(post=escape(excerpt(v.post_text, 120))))
-    lines.append(texts.ALERT_AUTHOR.format(author=escape(v.author)))
-    lines.append(f"«{escape(excerpt(v.text))}»")
+    if private:
+        lines.append(texts.ALERT_HIDDEN)
+    else:
+        if v.post_text:
+            lines.append(texts.ALERT_POST.format(post=escape(excerpt(v.post_text, 120))))
+        lines.append(texts.ALERT_AUTHOR.format(author=escape(v.author)))
+        lines.append(f"«{escape(excerpt(v.text))}»")
     if v.edited_at is not None:
         lines.append(texts.ALERT_EDITED.format(at=local_time(v.edited_at, v.tz)))
     lines.append(texts.ALERT_LINK.format(url=escape(v.url, quote=True)))
@@ -139,7 +148,7 @@ def render_alert(v: AlertView) -> str:
                 working=format_duration_ru(v.business_seconds or 0),
             )
         )
-        if v.answered_text:
+        if v.answered_text and not private:
             lines.append(
                 texts.ALERT_ANSWER_TEXT.format(text=escape(excerpt(v.answered_text, 300)))
             )
@@ -148,7 +157,8 @@ def render_alert(v: AlertView) -> str:
         elif v.quality is not None:
             lines.append(texts.ALERT_QUALITY_OK.format(quality=v.quality))
     elif v.waiting_since is not None and v.status in ("open", "in_work"):
-        lines.append(waiting_line(v.waiting_since, v.waiting_reason, v.tz))
+        reason = None if private else v.waiting_reason
+        lines.append(waiting_line(v.waiting_since, reason, v.tz))
     elif v.due_at is not None and v.status in ("open", "in_work"):
         lines.append(due_line(v.due_at, v.tz, v.now, v.late))
     return "\n".join(lines)
@@ -252,14 +262,18 @@ def render_list(
     now: datetime,
     *,
     counted: bool = False,
+    private: bool | None = None,
 ) -> str:
     """One page of a complaint list (escaped; each item short enough for 10 on a page).
-    ``counted``: the title already says how many (a summary), so no «: N» after it."""
+    ``counted``: the title already says how many (a summary), so no «: N» after it;
+    ``private``: no quote of the comments."""
+    private = hiding() if private is None else private
+    item = texts.LIST_ITEM_HIDDEN if private else texts.LIST_ITEM
     if total == 0:
         return f"{title}\n{texts.LIST_EMPTY}"
     lines = [title if counted else texts.LIST_TOTAL.format(title=title, count=total)]
     lines.extend(
-        texts.LIST_ITEM.format(
+        item.format(
             id=it.complaint_id,
             topic=list_topic(it),
             page=escape(it.page_name),

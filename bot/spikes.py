@@ -81,12 +81,21 @@ async def check_spikes(
                 )
                 for r in todays[-EXAMPLES:]
             )
-            body = texts.SPIKE_ALERT.format(
-                topic=escape(topic_label(topic)),
-                area=escape(names.get(area, area)),
-                count_text=texts.complaints_n(len(todays)),
-                baseline=f"{baseline:.1f}".replace(".", ","),
-                examples=examples,
+            body, private = (
+                texts.SPIKE_ALERT.format(
+                    topic=escape(topic_label(topic)),
+                    area=escape(names.get(area, area)),
+                    count_text=texts.complaints_n(len(todays)),
+                    baseline=f"{baseline:.1f}".replace(".", ","),
+                    examples=shown,
+                )
+                for shown in (
+                    examples,  # the messenger in the no-personal-data mode: links only
+                    "\n".join(
+                        texts.SPIKE_EXAMPLE_HIDDEN.format(url=escape(r.url, quote=True))
+                        for r in todays[-EXAMPLES:]
+                    ),
+                )
             )
             for lead, scope in zip(leads, scopes, strict=True):
                 if not in_scope(scope, area):
@@ -96,7 +105,7 @@ async def check_spikes(
                     key=f"spike:{area}:{topic}:{day}:{lead.id}",
                     chat_id=lead.id,
                     kind="spike",
-                    payload={"text": body},
+                    payload={"text": body, "private_text": private},
                     now=now,
                 )
             found.append((area, topic, len(todays)))

@@ -762,7 +762,7 @@ PRIVATE_NOTICE: Final = {
     "orphan": "⚠️ Об этой жалобе некому сообщить: исполнители недоступны",
     "urgent": "🔴 Срочная жалоба",
 }
-PRIVATE_NOTICE_OTHER: Final = "🔔 Новое по жалобе"
+PRIVATE_NOTICE_OTHER: Final = "ℹ️ Новое по жалобе"
 #: A file with residents' words (the weekly Excel) is not sent in that mode.
 PRIVATE_FILE_WITHHELD: Final = (
     "{caption}\n\n🔒 Файл содержит тексты жителей и в этот мессенджер не отправляется."

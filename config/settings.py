@@ -193,6 +193,19 @@ class DatabaseSettings(BaseModel):
     busy_timeout_s: float = Field(default=10.0, ge=0, description="seconds, e.g. 10")
 
 
+PrivacyMode = Literal["full", "no_personal_data"]
+
+
+class PrivacySettings(BaseModel):
+    """What each messenger may carry about residents (issue 13): ``full`` cards, or
+    ``no_personal_data``: the page, topic, deadline, complaint number and a link to the
+    comment in VK, never a resident's name or words (a centre barred from sending personal
+    data through one messenger)."""
+
+    telegram: PrivacyMode = Field(default="full", description="full or no_personal_data")
+    max: PrivacyMode = Field(default="full", description="full or no_personal_data")
+
+
 class MetricsSettings(BaseModel):
     """Prometheus ``/metrics`` and ``/healthz`` (bot/metrics.py); port 0 turns them off."""
 
@@ -224,6 +237,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
     log_format: Literal["json", "text"] = "text"  # json: one JSON object per line
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     # Comment texts and authors' names are erased after this many days.
     retention_days: int = Field(default=365, ge=1, description="whole days, e.g. 365")
 

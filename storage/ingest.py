@@ -1191,12 +1191,15 @@ class Ingestor:
         outbox: list[dict[str, Any]] = []
         queued: set[str] = set()
 
-        def notify(key: str, chat_id: int, kind: str, complaint_id: int) -> None:
+        def notify(
+            key: str, chat_id: int, kind: str, complaint_id: int, channel: str = "telegram"
+        ) -> None:
             # The row ``storage.outbox.enqueue`` adds (status and attempts: column defaults).
             outbox.append(
                 {
                     "dedupe_key": key,
                     "chat_id": chat_id,
+                    "channel": channel,
                     "kind": kind,
                     "complaint_id": complaint_id,
                     "payload": {},
@@ -1257,15 +1260,17 @@ class Ingestor:
                 continue
             audit.append(_audit_row(now, op.kind, complaint.id, op.before, op.after))
             # The refresh of every card that shows the complaint (``enqueue_alert_update``).
-            for chat_id in recipients.get(complaint.id, []):
-                key = f"update:{op.update_event}:{complaint.id}:{chat_id}:{stamp}"
+            # On the messenger the card is on (issue 13; Telegram's key as before).
+            for chat_id, channel in recipients.get(complaint.id, []):
+                where = "" if channel == "telegram" else f":{channel}"
+                key = f"update:{op.update_event}:{complaint.id}:{chat_id}{where}:{stamp}"
                 if key not in queued:  # the same refresh twice in one batch: once is enough
                     queued.add(key)
-                    notify(key, chat_id, "update", complaint.id)
+                    notify(key, chat_id, "update", complaint.id, channel)
             self._note(op, result)
             if op.rerouted:
                 # Its new agency's officials get the alert (those shown it already: the edit).
-                shown = set(recipients.get(complaint.id, []))
+                shown = {chat_id for chat_id, _ in recipients.get(complaint.id, [])}
                 for official in officials.get(complaint.agency_id, []):
                     chat_id = official.person_id
                     key = f"alert:{complaint.id}:{chat_id}"
@@ -1399,35 +1404,35 @@ class Ingestor:
         state: _BatchState,
         officials: dict[str, list[OfficialState]],
         withheld: set[int],
-    ) -> dict[int, list[int]]:
-        """Everyone shown the card of a complaint changed in this batch (as
-        ``storage.outbox.alert_recipients``): its alerts and opened cards, for all in one
-        query each.  A complaint created in this batch is shown to its alerted officials
+    ) -> dict[int, list[tuple[int, str]]]:
+        """Everyone shown the card of a complaint changed in this batch, with the messenger
+        it is on (as ``storage.outbox.alert_recipients``): its alerts and opened cards, for
+        all in one query each.  A complaint created in this batch is shown to its alerted officials
         (none for one ``withheld``: answered history, never alerted)."""
         touched = {op.complaint.id for op in state.ops if op.kind != "created"}
         if not touched:
             return {}
         new_ids = {c.complaint.id: c.route.agency_id for c in state.created}
-        found: dict[int, set[int]] = defaultdict(set)
+        found: dict[int, set[tuple[int, str]]] = defaultdict(set)
         for cid, agency in new_ids.items():
-            if cid in touched and cid not in withheld:
-                found[cid].update(o.person_id for o in officials.get(agency, []))
+            if cid in touched and cid not in withheld:  # alerts queued now, on Telegram
+                found[cid].update((o.person_id, "telegram") for o in officials.get(agency, []))
         stored = sorted(touched - new_ids.keys())
         for i in range(0, len(stored), IN_CHUNK):
             chunk = stored[i : i + IN_CHUNK]
             alerts = await session.execute(
-                select(Notification.complaint_id, Notification.chat_id).where(
-                    Notification.complaint_id.in_(chunk), Notification.kind == "alert"
-                )
+                select(
+                    Notification.complaint_id, Notification.chat_id, Notification.channel
+                ).where(Notification.complaint_id.in_(chunk), Notification.kind == "alert")
             )
             shown = await session.execute(
-                select(AlertMessage.complaint_id, AlertMessage.chat_id).where(
-                    AlertMessage.complaint_id.in_(chunk)
-                )
+                select(
+                    AlertMessage.complaint_id, AlertMessage.chat_id, AlertMessage.channel
+                ).where(AlertMessage.complaint_id.in_(chunk))
             )
-            for alert_cid, chat_id in alerts.all():
+            for alert_cid, chat_id, channel in alerts.all():
                 if alert_cid is not None:
-                    found[int(alert_cid)].add(int(chat_id))
-            for shown_cid, chat_id in shown.all():
-                found[int(shown_cid)].add(int(chat_id))
+                    found[int(alert_cid)].add((int(chat_id), str(channel)))
+            for shown_cid, chat_id, channel in shown.all():
+                found[int(shown_cid)].add((int(chat_id), str(channel)))
         return {cid: sorted(chats) for cid, chats in found.items()}

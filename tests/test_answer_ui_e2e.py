@@ -282,8 +282,13 @@ async def test_the_answer_button_flow_on_max(
                 report = await sb.report()
                 return report["complaints"][0]["status"] == "answered"
 
-            # Read back from VK as the page's answer.
+            # Read back from VK as the page's answer, and the card on MAX says so.
             await until(answered, "the answer read back from VK", 180)
+            await until(
+                lambda: "Ответ дан" in sb.max.messages(VERA)[card_mid]["plain_text"],
+                "the card on MAX showing the answer",
+                180,
+            )
         report = await sb.report()
 
     [write] = report["vk_writes"]

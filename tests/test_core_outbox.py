@@ -8,11 +8,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+import bot.outbox as outbox_module
 from bot.core.types import Channel
 from bot.max.client import MaxClient, open_client
 from bot.max.pacer import MaxPacer
@@ -153,6 +155,26 @@ async def test_many_alerts_on_max_go_as_one_summary_there(both: Both) -> None:
     assert "одним сообщением" in str(summary["text"])
     assert {f"c:s:{cid}" for cid in cids} <= set(_max_payloads(summary))
     assert len(h.cards(OFFICIAL)) == 1  # Telegram's one alert is no summary
+
+
+@pytest.mark.parametrize("written_for", ["max", "telegram"])
+async def test_a_busy_official_on_max_gets_at_most_20_messages_a_minute(
+    both: Both, written_for: str
+) -> None:
+    """MAX allows 2 messages a second per chat; the sender's own cap of 20 a minute holds on
+    MAX as on Telegram (a busy official is not flooded: beyond it, alerts wait and go as a
+    summary).  Here 25 alerts come one at a time, each sent before the next arrives; written
+    for MAX, or for Telegram as ingest writes them and moved to MAX by the sender."""
+    h = both.h
+    for _ in range(25):
+        cid = await h.complaint(alert=False)
+        await _enqueue(both, both.anna, written_for, "alert", cid)
+        await h.flush()
+        h.clock.advance(1)
+    sends = [c.at for c in both.max.calls if c.user_id == ANNA and c.method == "POST /messages"]
+    assert len(sends) == 25
+    busiest = max(sum(1 for t in sends if s <= t < s + timedelta(seconds=60)) for s in sends)
+    assert busiest == 20
 
 
 async def test_blocked_on_max_is_unreachable_on_max_only(both: Both) -> None:
@@ -298,3 +320,31 @@ async def test_new_messages_go_where_the_person_is_reached(both: Both) -> None:
     async with h.sessions() as s:
         rows = (await s.execute(select(Notification))).scalars().all()
     assert all(r.status == OutboxStatus.SENT for r in rows), [(r.id, r.status) for r in rows]
+
+
+async def test_a_row_written_while_others_moved_waits_to_be_moved_too(
+    both: Both, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alert ingest writes (for Telegram) just after the sender moved the waiting rows to
+    the messengers that reach their people is not sent on Telegram to a person who prefers
+    MAX: the pass leaves it, and the next moves and sends it, once, on MAX."""
+    h = both.h
+    async with h.sessions() as s, s.begin():
+        petr = await s.get(Person, 502)
+        assert petr is not None
+        petr.preferred_channel = "max"
+    cid = await h.complaint(alert=False)
+    await _enqueue(both, 502, "telegram", "alert", cid)
+    moved = outbox_module.reroute
+
+    async def too_late(session: object) -> int:  # the row came after the move
+        return 1
+
+    monkeypatch.setattr(outbox_module, "reroute", too_late)
+    await h.sender.drain_once()
+    assert not h.cards(502) and not both.max.messages(BORIS)
+    monkeypatch.setattr(outbox_module, "reroute", moved)
+    await h.flush()
+    assert not h.cards(502)
+    (card,) = both.max.messages(BORIS).values()
+    assert f"Жалоба №{cid}" in str(card["text"])

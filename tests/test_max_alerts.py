@@ -19,20 +19,11 @@ from bot.core.callbacks import Act, ComplaintCb
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory
 from storage.models import Complaint
-from tests.app_support import COMPLAINT, comment
+from tests.app_support import COMPLAINT, app_running, comment, until
 from tests.conftest import BASE_SCENARIO
 
 pytestmark = pytest.mark.e2e
 
-#: Not in yet (issue 13, other parts): alerts and notices go to the person's preferred
-#: messenger (today every new outbox row is Telegram's: ``storage.outbox.enqueue``).
-ROUTING = pytest.mark.xfail(
-    strict=True, reason="outbox rows are not routed to the preferred messenger yet"
-)
-#: Not in yet: /resolve and the card's buttons as neutral features (``handlers``).
-NEUTRAL_COMPLAINTS = pytest.mark.xfail(
-    strict=True, reason="moderation and complaint buttons are not neutral features yet"
-)
 
 SPEED = 600.0
 VERA = 803  # an official of the city on MAX
@@ -77,8 +68,18 @@ def _cards(sb: Sandbox, user_id: int) -> list[dict[str, Any]]:
     return list(sb.max.messages(user_id).values())
 
 
-@ROUTING
-async def test_an_official_on_max_gets_the_alert_and_the_answer_edits_it(
+def _keyboard_sent(body: Any) -> list[str]:
+    """The callback payloads a send, an edit or a press's answer carried."""
+    message = body.get("message") if isinstance(body, dict) and "message" in body else body
+    found: list[str] = []
+    for attachment in (message or {}).get("attachments") or []:
+        if attachment.get("type") == "inline_keyboard":
+            for row in attachment["payload"]["buttons"]:
+                found.extend(b["payload"] for b in row if b["type"] == "callback")
+    return found
+
+
+async def test_an_official_on_max_gets_the_alert_takes_it_and_the_answer_edits_it(
     make_scenario: Any, tmp_path: Path, db_url: str
 ) -> None:
     answer = comment(
@@ -87,9 +88,11 @@ async def test_an_official_on_max_gets_the_alert_and_the_answer_edits_it(
         author=-1001,
         reply_to=11,
     )
+    take = ComplaintCb(act=Act.TAKE, id=1).pack()
     scenario = make_scenario(
         [
             {"at": "2026-11-23T08:05:00+03:00", "comment": COMPLAINT},
+            {"at": "2026-11-23T08:20:00+03:00", "max": {"from": VERA, "press": take}},
             {"at": "2026-11-23T08:40:00+03:00", "comment": answer},
         ],
         people=[*_others(), _vera()],
@@ -104,21 +107,30 @@ async def test_an_official_on_max_gets_the_alert_and_the_answer_edits_it(
         await sb.run_app(scenario.end, stop_when=edited)
         report = await sb.report(tmp_path / "files")
         (card,) = _cards(sb, VERA)
-        mid = next(iter(sb.max.messages(VERA)))
-        payloads = sb.max.button_payloads(mid)
+        calls = [c for c in sb.max.calls if c.user_id == VERA and c.status == 200]
 
     assert "Жалоба №1" in card["plain_text"] and "Ответ дан" in card["plain_text"]
     assert card["edited"]
-    # The edit kept the card's buttons (MAX drops them from an edit that omits them).
-    assert payloads and all(p.startswith(("c:", "ca:")) for p in payloads)
-    calls = [(e["method"], e["user_id"]) for e in report["max"] if e["user_id"] == VERA]
-    assert calls.count(("POST /messages", VERA)) == 1 and ("PUT /messages", VERA) in calls
+    sent, pressed, changed = (
+        [c for c in calls if c.method == method]
+        for method in ("POST /messages", "POST /answers", "PUT /messages")
+    )
+    assert len(sent) == 1 and take in _keyboard_sent(sent[0].body)
+    # «В работу» is answered with a notice, and the card is edited with its buttons sent
+    # again (MAX would drop them): everything but «В работу» itself; then the page's
+    # answer edits it once more.
+    (answered,) = pressed
+    assert (answered.text or "").endswith("взята в работу.")
+    assert len(changed) >= 2 and "Ответ дан" in (changed[-1].text or "")
+    assert set(_keyboard_sent(changed[0].body)) == set(_keyboard_sent(sent[0].body)) - {take}
+    assert await _statuses(db_url) == {1: "answered"}
+    assert [e["user_id"] for e in report["max"] if e["method"] == "POST /messages"] == [VERA]
     assert not [t for t in report["telegram"] if t["chat_id"] == VERA]
 
 
 @pytest.mark.parametrize(
     "blocked_on_max",
-    [pytest.param(False, id="prefers-max", marks=ROUTING), pytest.param(True, id="max-blocked")],
+    [pytest.param(False, id="prefers-max"), pytest.param(True, id="max-blocked")],
 )
 async def test_a_person_on_both_messengers_is_alerted_once_on_the_preferred_one(
     make_scenario: Any, tmp_path: Path, db_url: str, blocked_on_max: bool
@@ -141,13 +153,12 @@ async def test_a_person_on_both_messengers_is_alerted_once_on_the_preferred_one(
     assert bool(on_telegram) is blocked_on_max and bool(on_max) is not blocked_on_max
 
 
-@ROUTING
-@NEUTRAL_COMPLAINTS
 async def test_a_moderator_on_max_resolves_by_command_and_by_button_and_a_forgery_fails(
     make_scenario: Any, tmp_path: Path, db_url: str
 ) -> None:
     olga = {"max_user_id": OLGA, "name": "Ольга Маева", "role": "moderator"}
     water = {"page": 1002, "post": 30, "id": 31, "from_id": 7003, "name": "Анна Б."}
+    show_2 = ComplaintCb(act=Act.SHOW, id=2).pack()
     resolve_2 = ComplaintCb(act=Act.RESOLVE, id=2).pack()
     scenario = make_scenario(
         [
@@ -157,32 +168,33 @@ async def test_a_moderator_on_max_resolves_by_command_and_by_button_and_a_forger
                 "comment": {**water, "text": "Третий день нет горячей воды в доме 12"},
             },
             {"at": "2026-11-23T08:30:00+03:00", "max": {"from": OLGA, "text": "/resolve 1"}},
+            # The «no official» notice's button opens the full card; she resolves there.
+            {"at": "2026-11-23T08:35:00+03:00", "max": {"from": OLGA, "press": show_2}},
             {"at": "2026-11-23T08:40:00+03:00", "max": {"from": OLGA, "press": resolve_2}},
         ],
         agencies=[*BASE_SCENARIO["agencies"], WATER],
         pages=[*BASE_SCENARIO["pages"], WATER_PAGE],
         posts=[*BASE_SCENARIO["posts"], WATER_POST],
-        people=[*BASE_SCENARIO["people"], olga],
-        end="2026-11-23T09:30:00+03:00",
+        people=[*BASE_SCENARIO["people"], olga, _vera()],
+        end="2026-11-24T12:00:00+03:00",  # a cap: the test stops the app when done
     )
-    async with Sandbox(scenario, workdir=tmp_path / "run", speed=SPEED, db_url=db_url) as sb:
+    sb = Sandbox(scenario, workdir=tmp_path / "run", speed=SPEED, db_url=db_url)
+    async with sb, app_running(sb, scenario.end):
+        await until(lambda: sb.fed_events >= 3, "the scenario's MAX events handled", 120)
+        assert await _statuses(db_url) == {1: "resolved", 2: "resolved"}
+        await until(lambda: bool(_cards(sb, VERA)), "Vera's alert of complaint 1", 120)
 
-        def both_resolved() -> bool:
-            texts = [c["plain_text"] for c in _cards(sb, OLGA)]
-            return sum("реш" in t.lower() for t in texts) >= 2 and sb.fed_events >= 2
-
-        await sb.run_app(scenario.end, stop_when=both_resolved)
-        statuses = await _statuses(db_url)
-        assert statuses == {1: "resolved", 2: "resolved"}
-
-        # Forged presses crafted onto her card of complaint 2: an act that does not exist,
-        # and «reopen» of an id past the column: refused as outdated, nothing changes.
-        mid = next(m for m in sb.max.messages(OLGA) if resolve_2 in sb.max.button_payloads(m))
+        # Forged presses crafted onto Vera's card of complaint 1: «reopen» of the water
+        # complaint, which is not her agency's, and an act that does not exist.  Each is
+        # answered (refused), and nothing changes.
+        (mid,) = sb.max.messages(VERA)
         told = len(sb.max.notifications)
-        sb.max.push_callback(OLGA, mid, "c:x:1", forged=True)
-        sb.max.push_callback(OLGA, mid, "c:o:4294967296", forged=True)
+        sb.max.push_callback(VERA, mid, ComplaintCb(act=Act.REOPEN, id=2).pack(), forged=True)
+        sb.max.push_callback(VERA, mid, "c:x:1", forged=True)
         last = sb.max.last_update_seq
-        await sb.run_app(scenario.end, stop_when=lambda: sb.max.handled(last))
+        await sb.max.wait_handled(last, timeout=120)
         notices = sb.max.notifications[told:]
-    assert await _statuses(db_url) == {1: "resolved", 2: "resolved"}
-    assert [user for user, _ in notices] == [OLGA, OLGA]  # each press answered
+        assert await _statuses(db_url) == {1: "resolved", 2: "resolved"}
+    assert [user for user, _ in notices] == [VERA, VERA]
+    (olga_done,) = [m for m in _cards(sb, OLGA) if m["plain_text"].startswith("Жалоба №1 закрыта")]
+    assert olga_done

@@ -28,13 +28,13 @@ async def test_otklik_check_names_the_max_bot_and_how_updates_arrive(
     try:
         (tmp_path / "registry.yaml").write_text("agencies: []\n", encoding="utf-8")
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             max=max_settings(fake),
             db=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}"),
             registry_path=tmp_path / "registry.yaml",
         )
         items = {it.title: it for it in await run_checks(settings, timeout_s=5)}
-        bare = Settings(_env_file=None, registry_path=tmp_path / "registry.yaml")  # type: ignore[call-arg]
+        bare = Settings(_env_file=None, registry_path=tmp_path / "registry.yaml")
         off = {it.title: it for it in await run_checks(bare, timeout_s=5)}
     finally:
         await fake.stop()
@@ -68,7 +68,7 @@ async def test_max_sends_are_counted_and_health_degrades_while_polls_fail(
         status, checks = await health.report()
         assert checks["max"].status == "ok" and checks["max"].detail["receiving"] == "up"
 
-        sb.max.inject_fault("http5xx", method="GET /updates", count=10_000)
+        sb.max.inject_fault("http503", method="GET /updates", count=10_000)
         await until(lambda: app.metrics.max_state == "down", "a failed poll", timeout=60)
         status, checks = await health.report()
         assert status == "degraded" and checks["max"].status == "degraded"

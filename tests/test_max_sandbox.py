@@ -10,6 +10,8 @@ is marked unreachable on MAX only.
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +19,17 @@ import pytest
 from sqlalchemy import select
 
 from bot import texts
-from bot.max.dialogs import KEY
+from bot.max.dialogs import KEY, MARKER_KEY
 from bot.max.runtime import bot_commands
 from config.registry import Registry
+from sandbox.fake_max import MaxCall
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Complaint, KeyValue, Person
 from storage.people import NewInvite, create_invite
 from storage.registry_sync import sync_registry
-from tests.app_support import COMPLAINT
+from tests.app_support import COMPLAINT, until
 
 pytestmark = pytest.mark.e2e
 
@@ -133,6 +136,7 @@ async def test_a_moderator_on_max_joins_by_invite_and_works(
     assert [e["text"] for e in to_olga] == [m["text"] for m in sent]
     assert [e["at"] for e in to_olga] == sorted(e["at"] for e in to_olga)
     assert {"PATCH /me/commands", "POST /uploads"} <= {e["method"] for e in entries}
+    assert not [e for e in entries if e["status"] == 429]  # paced within MAX's limits
     # Telegram works as before beside it: the official got the complaint's alert there.
     assert any(t["chat_id"] == 501 and "Яма" in (t["text"] or "") for t in report["telegram"])
 
@@ -166,3 +170,99 @@ async def test_a_max_person_who_stops_the_bot_is_unreachable_on_max_only(
 
     stored = await _read(db_url, person)
     assert stored is not None and stored.max_unreachable and not stored.unreachable
+
+
+async def test_a_message_sent_while_the_app_restarts_is_answered_after_it(
+    make_scenario: Any, tmp_path: Path, db_url: str
+) -> None:
+    """The long poll's marker is kept: a poll the stopped app left open may take an update
+    the app never handled, and the next start polls from the kept marker, so MAX gives it
+    again (``bot.max.dialogs.MarkerStore``)."""
+    vera = {"max_user_id": VERA, "name": "Вера Иванова", "role": "official", "agencies": ["city"]}
+    scenario = make_scenario(
+        [{"at": "2026-11-23T08:10:00+03:00", "max": {"from": VERA, "text": "/help"}}],
+        people=[*_people(), vera],
+        end="2026-11-23T09:00:00+03:00",
+    )
+    async with Sandbox(scenario, workdir=tmp_path / "run", speed=SPEED, db_url=db_url) as sb:
+        await sb.run_app(scenario.end, stop_when=lambda: sb.fed_events >= 1)
+        seq = sb.max.push_message(VERA, "/help")  # while the app is down
+        await sb.run_app(scenario.end, stop_when=lambda: sb.max.handled(seq))
+        answers = [m["plain_text"] for m in _to(sb, VERA)]
+    assert len(answers) == 2 and answers[0] == answers[1]
+
+    async def marker(session: Any) -> Any:
+        row = await session.get(KeyValue, MARKER_KEY)
+        return row.value if row is not None else None
+
+    assert await _read(db_url, marker) == {"marker": seq + 1}
+
+
+DEMO_WITH_MAX = """\
+start: 2026-11-23T08:00:00+03:00
+end: 2026-11-23T08:40:00+03:00
+agencies:
+  - {id: city, name: Администрация, tz: Europe/Moscow}
+pages:
+  - {group_id: 1001, name: Администрация, agency: city}
+people:
+  - {max_user_id: 803, name: Вера Иванова, role: official, agencies: [city]}
+  - {telegram_id: 601, name: Ольга Смирнова, role: moderator}
+posts:
+  - {page: 1001, id: 10, at: 2026-11-23T07:30:00+03:00, text: Итоги}
+events:
+  - at: 2026-11-23T08:20:00+03:00
+    max: {from: 803, text: "/help"}
+  - at: 2026-11-23T08:25:00+03:00
+    telegram: {from: 601, text: "/help"}
+"""
+
+
+def test_the_demo_prints_what_people_on_max_are_shown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``otklik demo``: a message to someone on MAX is printed like a Telegram one, marked
+    «в MAX», and counted in the summary."""
+    from bot.cli import main
+
+    scenario = tmp_path / "demo.yaml"
+    scenario.write_text(DEMO_WITH_MAX, encoding="utf-8")
+    assert main(["demo", "--scenario", str(scenario), "--speed", "600"]) == 0
+    out = capsys.readouterr().out
+    assert "→ Вера Иванова (исполнитель) в MAX: сообщение" in out
+    assert "→ Ольга Смирнова (модератор ЦУР): сообщение" in out
+    total = re.search(r"Показано выше: (\d+) \(", out)
+    assert total is not None and int(total.group(1)) == 2
+
+
+async def test_a_max_command_in_hand_at_sigterm_is_answered_in_full(
+    make_scenario: Any, tmp_path: Path
+) -> None:
+    """A shutdown lets the MAX update in hand finish, as Telegram's: /digest's text is held
+    by a slow MAX while SIGTERM comes, and its chart still goes out before the client
+    closes."""
+    olga = {"max_user_id": OLGA, "name": "Ольга Маева", "role": "moderator"}
+    scenario = make_scenario(
+        [{"at": "2026-11-23T08:10:00+03:00", "max": {"from": OLGA, "text": "/digest"}}],
+        people=[*_people(), olga],
+        end="2026-11-24T08:00:00+03:00",
+    )
+    async with Sandbox(scenario, workdir=tmp_path / "run", speed=SPEED) as sb:
+        sigterm = asyncio.Event()
+        held: list[MaxCall] = []
+
+        async def slow_first_reply(call: MaxCall) -> None:
+            if held or call.method != "POST /messages" or call.user_id != OLGA:
+                return
+            held.append(call)
+            sigterm.set()
+            app = sb.app
+            assert app is not None
+            await until(lambda: runner.done() or app.draining.is_set(), "shutdown")
+
+        sb.max.before_reply = slow_first_reply
+        runner = asyncio.create_task(sb.run_app(scenario.end, stop_when=sigterm.is_set))
+        await runner
+        sent = _to(sb, OLGA)
+    assert held and len(sent) == 2
+    assert [a["type"] for a in sent[1]["attachments"]] == ["image"]

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.privacy import Privacy, hide_for
 from bot.core.types import Card, Channel, Keyboard, Media
 
 if TYPE_CHECKING:
@@ -85,6 +86,11 @@ class Request:
     deps: Deps
     command: str = ""  # the command's name, without the slash
     args: str = ""  # what follows the command, stripped; a button press: its payload
+
+    def __post_init__(self) -> None:
+        # What the handler renders is for this messenger: its no-personal-data mode.
+        privacy = Privacy.from_settings(getattr(self.deps.settings, "privacy", None))
+        hide_for(privacy.hides(self.convo.channel))
 
     async def reply(
         self,

@@ -11,5 +11,8 @@
 * ``updates``: MAX updates as neutral inbound events (``bot.core.inbound``), handed over once;
 * ``webhook`` / ``polling``: the two ways updates arrive, feeding the same callback;
 * ``conversation``: answering an event where it came from (the core's ``Conversation``);
-* ``runtime``: all of it started from settings; ``check``: ``otklik check``'s MAX lines.
+* ``dialogs``: each person's dialog chat id and the long poll's marker, kept in ``kv``
+  across restarts;
+* ``runtime``: all of it started from settings (the app: ``bot/app.py``); ``check``:
+  ``otklik check``'s MAX lines.
 """

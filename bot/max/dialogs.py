@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.max.port import MaxPort
 from storage.models import KeyValue
 
-__all__ = ["KEY", "DialogBook"]
+__all__ = ["KEY", "MARKER_KEY", "DialogBook", "MarkerStore"]
 
 log = logging.getLogger(__name__)
 
 KEY = "max:dialog:"
+MARKER_KEY = "max:poll_marker"
 
 
 class DialogBook:
@@ -91,6 +92,58 @@ class DialogBook:
 
     async def close(self) -> None:
         """Wait for the write under way, then store what is still pending."""
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+        await self.flush()
+
+
+class MarkerStore:
+    """The long poll's marker in ``kv`` (development mode): MAX holds updates until a poll
+    confirms them with a later marker, so a restart that polls from the stored marker gets
+    again whatever the stopped process fetched but never confirmed.  Writes are in the
+    background, the latest marker wins; a failed write is tried with the next one."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._latest: int | None = None
+        self._stored: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def stored(self) -> int | None:
+        """The marker last read or written (where a poller starts)."""
+        return self._stored
+
+    async def load(self) -> int | None:
+        async with self.sessions() as session:
+            row = await session.get(KeyValue, MARKER_KEY)
+        marker = row.value.get("marker") if row is not None else None
+        self._stored = marker if isinstance(marker, int) else None
+        return self._stored
+
+    def moved(self, marker: int) -> None:
+        """The poller's hook: the batch before ``marker`` is handled."""
+        self._latest = marker
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.flush(), name="max-marker")
+
+    async def flush(self) -> None:
+        while self._latest is not None and self._latest != self._stored:
+            marker = self._latest
+            try:
+                async with self.sessions() as session, session.begin():
+                    row = await session.get(KeyValue, MARKER_KEY)
+                    if row is None:
+                        session.add(KeyValue(key=MARKER_KEY, value={"marker": marker}))
+                    else:
+                        row.value = {"marker": marker}
+            except Exception as exc:
+                log.warning("max poll marker not stored: %s", type(exc).__name__)
+                return
+            self._stored = marker
+
+    async def close(self) -> None:
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task

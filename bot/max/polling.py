@@ -44,9 +44,12 @@ class MaxPoller:
         marker: int | None = None,
         max_pause_s: float = 30.0,
         on_state: Callable[[str, str], None] | None = None,
+        on_marker: Callable[[int], None] | None = None,
     ) -> None:
         """``on_state(state, error)``: told ``up`` after a poll MAX answered and ``down``
-        (with the error's type) after one that failed (the app's health)."""
+        (with the error's type) after one that failed (the app's health); ``on_marker``:
+        told each new marker once its batch is handled (the app stores it, so a restart
+        polls from there and gets again a batch the stopped process never confirmed)."""
         self.bot = bot
         self.once = on_event if isinstance(on_event, Once) else Once(on_event)
         self.clock = clock
@@ -56,6 +59,7 @@ class MaxPoller:
         self.marker = marker  # where the next poll starts; everything before it is handled
         self.max_pause_s = max_pause_s
         self.on_state = on_state
+        self.on_marker = on_marker
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -108,8 +112,10 @@ class MaxPoller:
             if event is not None and not await self._hand_over(event):
                 return 0  # stopped: the marker stays, the batch comes again next time
         marker = answer.get("marker")
-        if isinstance(marker, int):
+        if isinstance(marker, int) and marker != self.marker:
             self.marker = marker
+            if self.on_marker is not None:
+                self.on_marker(marker)
         return len(updates)
 
     async def run(self) -> None:

@@ -29,7 +29,7 @@ from bot.core.inbound import InboundEvent
 from bot.core.types import Delivery, Outcome
 from bot.max.client import MaxClient, open_client
 from bot.max.conversation import serve_events
-from bot.max.dialogs import DialogBook
+from bot.max.dialogs import DialogBook, MarkerStore
 from bot.max.pacer import MaxPacer
 from bot.max.polling import MaxPoller
 from bot.max.port import MaxPort
@@ -83,14 +83,20 @@ class MaxRuntime:
     port: MaxPort
     metrics: Metrics | None = None
     dialogs: DialogBook | None = None
+    markers: MarkerStore | None = None
     once: Once | None = None
     runner: web.AppRunner | None = None
     poller: MaxPoller | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def remember_dialogs(self, sessions: async_sessionmaker[AsyncSession]) -> int:
-        """Tell the port the dialogs stored before, and store the ones it learns from now."""
+        """Tell the port the dialogs stored before, and store the ones it learns from now;
+        when polling, start from the stored marker and store it as it moves."""
         self.dialogs = DialogBook(sessions)
+        if self.settings.mode == "polling":
+            self.markers = MarkerStore(sessions)
+            with contextlib.suppress(Exception):  # the database away: poll from MAX's own
+                await self.markers.load()
         return await self.dialogs.attach(self.port)
 
     async def sync_commands(self) -> bool:
@@ -128,6 +134,8 @@ class MaxRuntime:
             self.clock,
             timeout_s=settings.polling_timeout_s,
             on_state=metrics.max_receiving if metrics is not None else None,
+            marker=self.markers.stored if self.markers is not None else None,
+            on_marker=self.markers.moved if self.markers is not None else None,
         )
         self._task = asyncio.create_task(self.poller.run(), name="max-poller")
         log.info("max: long polling (development)")
@@ -147,13 +155,20 @@ class MaxRuntime:
         if self.metrics is not None and self.metrics.max_state is not None:
             self.metrics.max_receiving("stopped")
 
-    async def close(self) -> None:
-        """Stop receiving, store the dialogs still pending, then close the client."""
+    async def close(self, grace_s: float = 8.0) -> None:
+        """Stop receiving (the update in hand gets ``grace_s`` real seconds more, then is
+        abandoned: MAX gives it again), store what is pending, then close the client."""
         try:
+            if self.poller is not None:
+                self.poller.stop()
+            if self._task is not None:
+                await asyncio.wait({self._task}, timeout=grace_s)
+                self._task.cancel()
             await self.stop_receiving()
-            if self.dialogs is not None:
-                with contextlib.suppress(Exception):
-                    await self.dialogs.close()
+            for book in (self.dialogs, self.markers):
+                if book is not None:
+                    with contextlib.suppress(Exception):
+                        await book.close()
         finally:
             await self.client.close()
 

@@ -333,8 +333,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 #: The demo's last words: what to do to run Otklik for real (issue 14).
 NEXT_STEPS = """Дальше:
-  1. Создайте .env с токенами: OTKLIK__TELEGRAM__TOKEN (бот от @BotFather) и
-     OTKLIK__VK__SERVICE_TOKENS (сервисный ключ приложения ВКонтакте); подробно — README.
+  1. Создайте .env с токенами: OTKLIK__MAX__TOKEN (бот MAX) и/или OTKLIK__TELEGRAM__TOKEN
+     (бот от @BotFather) и OTKLIK__VK__SERVICE_TOKENS (сервисный ключ приложения ВКонтакте);
+     подробно — README.
   2. Опишите ведомства, страницы и людей в registry.yaml (образец — registry.example.yaml).
   3. otklik check — проверит настройки, реестр, базу данных и токены.
   4. otklik run — запуск; otklik status — охват страниц ВКонтакте."""

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.core.handling import Feature, Request
+from bot.core.privacy import hiding
 from bot.core.types import Media
 from bot.digest import build_digest, region_label
 from bot.reports import build_weekly_report, export_csv, last_full_week, parse_period, parse_week
@@ -49,7 +50,7 @@ async def report(req: Request) -> None:
         agencies=scope,
         region=await region_label(req.session, person),
     )
-    await req.reply(built.caption, media=Media("file", built.filename, built.xlsx))
+    await _send_texts_file(req, built.caption, Media("file", built.filename, built.xlsx))
     await req.reply(built.chart_caption, media=Media("image", built.chart_filename, built.chart))
 
 
@@ -64,12 +65,20 @@ async def export(req: Request) -> None:
     first, last = period
     scope = agencies_arg(await scope_of(req.session, person))
     data, n = await export_csv(req.session, first, last, tz=person.tz, agencies=scope, now=now)
-    await req.reply(
-        texts.EXPORT_CAPTION.format(
-            start=first.strftime("%d.%m.%Y"), end=last.strftime("%d.%m.%Y"), n=n
-        ),
-        media=Media("file", f"otklik-{first.isoformat()}-{last.isoformat()}.csv", data),
+    caption = texts.EXPORT_CAPTION.format(
+        start=first.strftime("%d.%m.%Y"), end=last.strftime("%d.%m.%Y"), n=n
     )
+    name = f"otklik-{first.isoformat()}-{last.isoformat()}.csv"
+    await _send_texts_file(req, caption, Media("file", name, data))
+
+
+async def _send_texts_file(req: Request, caption: str, media: Media) -> None:
+    """A file that lists residents' comments: not sent to a messenger in the no-personal-data
+    mode (``bot/core/privacy.py``), as the outbox withholds the weekly Excel there."""
+    if hiding():
+        await req.reply(texts.PRIVATE_FILE_WITHHELD.format(caption=caption))
+        return
+    await req.reply(caption, media=media)
 
 
 #: Who may run what comes from the role menus (``bot.menus.ROLE_COMMANDS``): /digest and

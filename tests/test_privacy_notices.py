@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot import texts
 from bot.core.privacy import Privacy
 from bot.core.types import Channel
@@ -139,3 +141,23 @@ def test_a_private_card_keeps_page_topic_deadline_number_and_link_only() -> None
     hidden = render_list("Открытые", [item], 1, 0, 1, NOW, private=True)
     assert "№7" in hidden and "Администрация" in hidden and "Яма" not in hidden
     assert "Яма у дома 5" in render_list("Открытые", [item], 1, 0, 1, NOW, private=False)
+
+
+async def test_files_that_list_comments_are_not_sent_to_a_private_messenger(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/export (a CSV of comments) and /report (an Excel of them) asked on a messenger in the
+    no-personal-data mode: the caption comes, with why the file does not; the chart does."""
+    monkeypatch.setenv("OTKLIK__PRIVACY__TELEGRAM", "no_personal_data")
+    async with Harness(db_url) as h:
+        await h.complaint()
+        exported = await h.say(MODERATOR, "/export 2026-11-23 2026-11-23")
+        reported = await h.say(MODERATOR, "/report 2026-11-23")
+    for calls in (exported, reported):
+        assert "sendDocument" not in [c.method for c in calls]
+        assert any("не отправляется" in (c.text or "") for c in calls), calls
+    assert "sendPhoto" in [c.method for c in reported]  # the ranking chart names no resident
+    monkeypatch.delenv("OTKLIK__PRIVACY__TELEGRAM")
+    async with Harness(db_url) as h:  # the same database, a messenger with full cards
+        exported = await h.say(MODERATOR, "/export 2026-11-23 2026-11-23")
+    assert "sendDocument" in [c.method for c in exported]

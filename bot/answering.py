@@ -220,6 +220,9 @@ class AnswerResult:
     retryable: bool = False  # a later attempt may succeed (show «Повторить»)
     forced: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    #: The resident's first name the answer addresses: hidden where a messenger may carry no
+    #: personal data (issue 13).
+    resident: str | None = None
 
 
 # ---------------------------------------------------------------------- pure helpers
@@ -321,6 +324,7 @@ class _Context:
     comment: Comment
     page: str
     group_id: int
+    resident: str | None = None  # the first name the answer addresses
 
 
 async def _context(
@@ -403,6 +407,7 @@ def _result(
         link=link,
         forced=draft.forced,
         retryable=retryable,
+        resident=ctx.resident or first_name(ctx.comment.author_name),
     )
 
 
@@ -447,6 +452,7 @@ async def write_answer(
                 complaint_id,
                 f"Напишите текст ответа (до {MAX_ANSWER} знаков).",
             )
+        ctx.resident = first_name(ctx.comment.author_name or name)
         final = addressed(body, ctx.comment.author_name or name)
         draft = await latest_draft(session, complaint_id, person.id)
         if draft is not None and draft.state == AnswerState.PUBLISHING:

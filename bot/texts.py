@@ -767,3 +767,6 @@ PRIVATE_NOTICE_OTHER: Final = "ℹ️ Новое по жалобе"
 PRIVATE_FILE_WITHHELD: Final = (
     "{caption}\n\n🔒 Файл содержит тексты жителей и в этот мессенджер не отправляется."
 )
+
+#: Where the answer addresses the resident by name, on a messenger in the no-personal-data mode.
+RESIDENT_HIDDEN: Final = "[имя жителя]"

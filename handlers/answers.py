@@ -26,6 +26,8 @@ each other's lock on SQLite.
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from html import escape
 
@@ -43,6 +45,7 @@ from bot.answering import (
     write_answer,
 )
 from bot.core.handling import Feature, Request
+from bot.core.privacy import hiding
 from bot.core.types import Button, Card, Keyboard
 from bot.menus import commands_for
 from handlers.common import (
@@ -168,6 +171,10 @@ def result_card(result: AnswerResult, *, from_template: bool = False) -> Card:
     outcome = result.outcome
     if result.text is None or draft is None:
         return Card(escape(result.message))
+    if hiding() and result.resident:  # a messenger that may carry no resident's name
+        pattern = rf"\b{re.escape(result.resident)}\b"
+        result = replace(result, text=re.sub(pattern, texts.RESIDENT_HIDDEN, result.text))
+    assert result.text is not None
     preview = texts.ANSWER_PREVIEW.format(
         id=cid, page=escape(result.page or ""), text=escape(result.text)
     )

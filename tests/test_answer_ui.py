@@ -393,3 +393,21 @@ async def test_the_longest_answer_is_previewed_whole_and_a_longer_one_refused(
     preview = await h.reply(OFFICIAL, longest)  # one message, delivered whole
     assert longest[-40:].strip() in preview and "Проверка пройдена" in preview
     assert h.world.fake.writes == []
+
+
+async def test_the_preview_names_no_resident_on_a_messenger_without_personal_data(
+    h: AnswerHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13's no-personal-data mode: the preview shows where the answer addresses the
+    resident, not their name; VK still gets the answer addressed by name."""
+    monkeypatch.setenv("OTKLIK__PRIVACY__TELEGRAM", "no_personal_data")
+    h.dp = h.make_dispatcher()
+    complaint_id, _, card_mid = await alert(h)
+    await h.press(OFFICIAL, card_mid, f"an:{complaint_id}")
+    preview = await h.reply(OFFICIAL, GOOD)
+    assert "Мария" not in preview and "[имя жителя], яму у дома 5" in preview
+    preview_mid, preview_card = h.last(OFFICIAL)
+    await h.press(OFFICIAL, preview_mid, button(preview_card, "Опубликовать"))
+    assert [w["message"] for w in h.world.fake.writes] == [ADDRESSED]
+    done = plain(h.fake.messages(OFFICIAL)[preview_mid])
+    assert "Ответ опубликован" in done and "Мария" not in done, done

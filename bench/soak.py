@@ -63,7 +63,7 @@ from bench.soak_check import (
     snapshot,
 )
 from bench.soak_plan import Plan, Step, make_plan
-from bot import texts
+from bot.core import texts
 from bot.core.callbacks import Act, AssignCb, ComplaintCb
 from config.clock import VirtualClock
 from config.settings import Settings, VKSettings

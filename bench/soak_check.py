@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot.core import texts
 from sandbox.fake_telegram import TgCall
 from storage.models import AuditEntry, Comment, Complaint, Notification, Person
 

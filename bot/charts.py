@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from bot import texts
-from bot.render import percent
+from bot.core import texts
+from bot.core.render import percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

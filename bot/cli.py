@@ -266,7 +266,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     scenario = _load_scenario_or_exit(Path(args.scenario))
     people = {p.telegram_id: p for p in scenario.people}
     on_max = {p.max_user_id: p for p in scenario.people if p.max_user_id is not None}
-    from bot.texts import ROLE_NAMES
+    from bot.core.texts import ROLE_NAMES
 
     tz = ZoneInfo(scenario.agencies[0].tz if scenario.agencies else "Europe/Moscow")
     printed: dict[str, int] = {}  # what the summary counts: exactly what was printed

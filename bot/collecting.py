@@ -40,9 +40,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot import texts
+from bot.core import texts
+from bot.core.render import local_time
 from bot.metrics import Metrics
-from bot.render import local_time
 from collectors.collector import Collector, CollectorConfig, PageCoverage
 from collectors.events import Batch
 from collectors.longpoll import LongPollListener

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
 from bot.charts import AgencyBar, TrendDay, digest_chart
-from bot.render import percent, vk_comment_url, working_time
+from bot.core import texts
+from bot.core.render import percent, vk_comment_url, working_time
 from bot.scheduler import JobDeps
 from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru

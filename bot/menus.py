@@ -16,7 +16,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot.core import texts
 from storage.models import KeyValue, Person
 
 log = logging.getLogger(__name__)

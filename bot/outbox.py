@@ -56,16 +56,16 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
+from bot.core import texts
 from bot.core.capabilities import capabilities
 from bot.core.keyboards import alert_keyboard, list_keyboard, open_keyboard
 from bot.core.markup import fitted
 from bot.core.privacy import Privacy
+from bot.core.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from bot.core.types import Card, Channel, Delivery, Keyboard, Media, MessengerPort, Outcome
 from bot.faults import Backoff, db_fault
 from bot.metrics import Metrics
 from bot.pacing import Pacer
-from bot.render import AlertView, ListItem, render_alert, render_list, vk_comment_url
 from bot.sender_share import SenderShare
 from config.clock import Clock
 from storage.actions import moderators

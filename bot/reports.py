@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
 from bot.charts import RankBar, ranking_chart
+from bot.core import texts
 from bot.digest import (
     ComplaintRow,
     agency_names,

@@ -22,8 +22,8 @@ from html import escape
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import excerpt, local_time, urgent_reasons_text, vk_comment_url
+from bot.core import texts
+from bot.core.render import excerpt, local_time, urgent_reasons_text, vk_comment_url
 from bot.scheduler import JobDeps
 from matcher.overdue import format_working_ru, lateness
 from matcher.sla import SlaPolicy, SlaStage, deadlines, format_duration_ru, stage_at

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import texts
+from bot.core import texts
+from bot.core.render import excerpt
 from bot.digest import ComplaintRow, agency_names, load_complaints, topic_label
-from bot.render import excerpt
 from bot.scheduler import JobDeps
 from matcher.stats import SpikeRule, is_spike
 from storage.models import Person, SpikeAlert

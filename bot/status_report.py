@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
+from bot.core import texts
 from matcher.sla import format_duration_ru
 from storage.collector_status import collector_status
 from storage.models import Agency, CollectorPage, KeyValue, Page, Post

@@ -10,13 +10,13 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
 from bot.collecting import collector_status_text
+from bot.core import texts
 from bot.core.handling import Feature, Request
 from bot.core.keyboards import list_keyboard
+from bot.core.render import local_time, percent, working_time
 from bot.core.types import Card
 from bot.menus import commands_for
-from bot.render import local_time, percent, working_time
 from config.clock import Clock
 from handlers import answers
 from handlers.common import (

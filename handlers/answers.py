@@ -31,7 +31,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from html import escape
 
-from bot import texts
 from bot.answering import (
     AnswerDeps,
     AnswerOutcome,
@@ -44,6 +43,7 @@ from bot.answering import (
     start_from_template,
     write_answer,
 )
+from bot.core import texts
 from bot.core.handling import Feature, Request
 from bot.core.privacy import hiding
 from bot.core.types import Button, Card, Keyboard

@@ -10,10 +10,10 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import Request
+from bot.core.render import local_time
 from bot.menus import commands_for, roles_with
-from bot.render import local_time
 from matcher.topics import TOPIC_LABELS, Topic
 from storage.actions import OFFICIAL_ACTIONS, ActionResult, Outcome
 from storage.models import Agency, Complaint, Person

@@ -16,13 +16,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot.core import texts
 from bot.core.callbacks import ACT_ACTION, Act, AssignCb, ComplaintCb, ListCb
 from bot.core.handling import Feature, Request
 from bot.core.keyboards import agency_picker, alert_keyboard, list_keyboard
+from bot.core.render import render_list
 from bot.core.types import Card
 from bot.outbox import list_items, remember_card, render_card, render_summary
-from bot.render import render_list
 from config.clock import Clock
 from config.registry import Registry
 from handlers.admin import admin_list_page

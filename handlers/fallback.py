@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot import texts
+from bot.core import texts
 from storage.models import Person
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
+from bot.core import texts
 from bot.faults import db_fault
 from bot.metrics import Metrics
 from storage.models import Person

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import Feature, Request
 from bot.core.keyboards import agency_picker
 from handlers.common import (

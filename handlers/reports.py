@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import Feature, Request
 from bot.core.privacy import hiding
 from bot.core.types import Media

@@ -5,7 +5,7 @@ Written once for every messenger (``bot.core.handling``).
 
 from __future__ import annotations
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import Feature, Request
 from bot.menus import commands_for
 from storage.people import redeem_invite

@@ -7,7 +7,7 @@ The alert's «Ждём ответа жителя» / «Возобновить с
 
 from __future__ import annotations
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import Feature, Request
 from handlers.common import deadline_reply, outcome_text, request_complaint_args
 from storage.actions import Action, resume, wait_for_resident

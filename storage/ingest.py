@@ -59,8 +59,8 @@ from sqlalchemy import Table, bindparam, event, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import excerpt, vk_comment_url
+from bot.core import texts
+from bot.core.render import excerpt, vk_comment_url
 from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
 from config.clock import Clock
 from config.registry import Page, Registry

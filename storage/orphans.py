@@ -14,7 +14,7 @@ Callers: ingest (a new complaint), a reassignment (``storage.actions.reassign``)
 outbox when an official turns out to be unreachable (:func:`after_unreachable`).  Everything
 works in the caller's transaction; each (complaint, agency, cause, person) is told once, and
 each person hears of a complaint's urgency once.
-The notice's words come from ``bot.texts`` (a leaf module: no import cycle).
+The notice's words come from ``bot.core.texts`` (a leaf module: no import cycle).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import excerpt, local_time, urgent_reasons_text, vk_comment_url
+from bot.core import texts
+from bot.core.render import excerpt, local_time, urgent_reasons_text, vk_comment_url
 from storage.models import Agency, AuditEntry, Comment, Complaint, ComplaintStatus, Notification
 from storage.models import Person as PersonRow
 from storage.outbox import enqueue

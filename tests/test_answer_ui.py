@@ -16,8 +16,8 @@ import pytest
 from aiogram import Dispatcher
 from sqlalchemy import select
 
-from bot import texts
 from bot.app import build_dispatcher
+from bot.core import texts
 from config.settings import Settings
 from sandbox.fake_telegram import FakeTelegram
 from storage.models import AnswerDraft, AnswerState, AnswerTemplate, AuditEntry, KeyValue

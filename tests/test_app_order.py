@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from sandbox.fake_telegram import TgCall
 from sandbox.runner import Sandbox
 from tests.app_support import COMPLAINT, MODERATOR, OFFICIAL, app_running, texts_to, until

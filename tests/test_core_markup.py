@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from bot.core.capabilities import CAPABILITIES, MAX, TELEGRAM
 from bot.core.keyboards import agency_picker, alert_keyboard, list_keyboard
 from bot.core.markup import fits, fitted, plain_text, problems, text_length
+from bot.core.render import AlertView, ListItem, render_alert, render_list
 from bot.core.types import Button, Card, Keyboard
-from bot.render import AlertView, ListItem, render_alert, render_list
 from config.registry import load_registry
 from tests.bot_harness import Harness, buttons
 

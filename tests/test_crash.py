@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.texts import SUMMARY_HINT
+from bot.core.texts import SUMMARY_HINT
 from config.clock import VirtualClock
 from sandbox.fake_telegram import FakeTelegram, TgCall
 from sandbox.fake_vk import FakeVK

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot import app as bot_app
-from bot import texts
 from bot.app import OtklikApp
+from bot.core import texts
 from bot.jobs import build_scheduler
 from bot.metrics import Health, HealthThresholds
 from bot.scheduler import JobDeps

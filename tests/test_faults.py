@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from bot import texts
+from bot.core import texts
 from collectors.events import Batch, CommentEvent
 from matcher.classifier import classify
 from matcher.quality import rate_answer

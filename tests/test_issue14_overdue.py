@@ -16,9 +16,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.render import render_alert, render_list
 from bot.digest import build_digest, collect_digest, render_digest
 from bot.outbox import list_items, load_alert_view
-from bot.render import render_alert, render_list
 from bot.sla_watch import check_sla
 from matcher.overdue import clock_time_ru, format_working_ru, lateness
 from matcher.stats import AgencyFigures, RankRule, rank_agencies

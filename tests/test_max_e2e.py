@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
+from bot.core import texts
 from bot.core.dispatch import Dispatcher
 from bot.core.handling import Deps
 from bot.max.runtime import start_max

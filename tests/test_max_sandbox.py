@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from bot.core import texts
 from bot.max.dialogs import KEY, MARKER_KEY
 from bot.max.runtime import bot_commands
 from config.registry import Registry

@@ -12,7 +12,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, select
 
-from bot import texts
+from bot.core import texts
 from bot.core.types import Channel
 from config.registry import RegistryError, parse_registry
 from storage.db import make_engine, make_session_factory

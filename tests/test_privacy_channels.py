@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from bot.core import texts
 from bot.core.callbacks import Act, ComplaintCb
 from sandbox.runner import Sandbox
 from storage.db import make_engine, make_session_factory

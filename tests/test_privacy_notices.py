@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from bot.core.privacy import Privacy
+from bot.core.render import AlertView, ListItem, render_alert, render_list
 from bot.core.types import Channel
 from bot.digest import media_payload
 from bot.outbox import OutboxSender
-from bot.render import AlertView, ListItem, render_alert, render_list
 from bot.scheduler import JobDeps
 from bot.sla_watch import check_sla
 from storage.outbox import enqueue

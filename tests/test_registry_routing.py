@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.texts import complaints_n
+from bot.core.texts import complaints_n
 from config.registry import Registry, RegistryError, load_registry, parse_registry
 from matcher.answers import CommentRef, answers, responders_for
 from matcher.routing import route

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import CommandFn, Conversation, Deps, Feature, Request, TextFn
 from bot.core.inbound import (
     BotStarted,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import texts
+from bot.core import texts
 from bot.core.callbacks import ACT_ACTION, Act, AssignCb, ComplaintCb, ListCb
 from bot.core.types import Button, Keyboard
 from storage.actions import MODERATING_ROLES, OFFICIAL_ACTIONS

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot import texts
+from bot.core import texts
 from bot.core.handling import Conversation
 from bot.core.inbound import InboundEvent
 from bot.core.types import Delivery, Outcome

@@ -10,7 +10,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.core import texts
 from bot.core.privacy import hiding
 from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru

@@ -363,15 +363,20 @@ async def answer_refusal(
     ctx = await _context(session, complaint_id, person)
     if isinstance(ctx, AnswerResult):
         return ctx
-    done = await published_draft(session, complaint_id)
-    if done is not None:
-        return _result(
-            AnswerOutcome.ALREADY_PUBLISHED,
-            ctx,
-            done,
-            f"На жалобу №{complaint_id} уже ответили из Otklik.",
-        )
-    return None
+    return await _already_published(session, ctx)
+
+
+async def _already_published(session: AsyncSession, ctx: _Context) -> AnswerResult | None:
+    """The complaint already has an answer published from Otklik: nothing more to write."""
+    done = await published_draft(session, ctx.complaint.id)
+    if done is None:
+        return None
+    return _result(
+        AnswerOutcome.ALREADY_PUBLISHED,
+        ctx,
+        done,
+        f"На жалобу №{ctx.complaint.id} уже ответили из Otklik.",
+    )
 
 
 async def answer_page(session: AsyncSession, complaint_id: int) -> str | None:
@@ -437,14 +442,8 @@ async def write_answer(
         ctx = await _context(session, complaint_id, person)
         if isinstance(ctx, AnswerResult):
             return ctx
-        done = await published_draft(session, complaint_id)
-        if done is not None:
-            return _result(
-                AnswerOutcome.ALREADY_PUBLISHED,
-                ctx,
-                done,
-                f"На жалобу №{complaint_id} уже ответили из Otklik.",
-            )
+        if (done := await _already_published(session, ctx)) is not None:
+            return done
         body = text.strip()
         if not body or len(body) > MAX_ANSWER:
             return AnswerResult(

@@ -121,6 +121,17 @@ def figures(rows: Sequence[dict[str, Any]], preds: Sequence[Any]) -> dict[str, A
         negatives = len(rows) - positives
         flagged = sum(1 for g, p in zip(gold, got, strict=True) if p and not g)
         out["chatter_flagged"] = round(flagged / negatives, 4)
+    if any("urgent" in r for r in rows):
+        urgent = [(bool(r["urgent"]), bool(c.urgent)) for r, c in zip(rows, preds, strict=True)]
+        n_urgent = sum(g for g, _ in urgent)
+        n_calm = len(urgent) - n_urgent
+        out["urgent"] = {
+            "n": n_urgent,
+            "recall": round(sum(g and p for g, p in urgent) / n_urgent, 4) if n_urgent else None,
+            "false_alarms": round(sum(p and not g for g, p in urgent) / n_calm, 4)
+            if n_calm
+            else None,
+        }
     pairs = [(r["topic"], c.topic.value) for r, c in zip(rows, preds, strict=True) if r["topic"]]
     if pairs:
         out["topic"] = {
@@ -153,6 +164,25 @@ def real_figures(matcher: Matcher) -> dict[str, Any]:
             "licence": source["licence"],
             **evaluate_set(matcher, rows),
         }
+    return out
+
+
+# Written by a second author (a separate writer who never saw the generator, the lexicon or the
+# model), each row once; half of each set is trained on, the other half held out (split by a hash
+# of the id, matcher/data/second_author/split.py).  Synthetic, so reported apart from real text.
+SECOND_AUTHOR_SETS = [
+    ("terse", "terse reports under city pages, with hard look-alike chatter (second author)"),
+    ("appeals", "appeals to a region and comments under its pages (second author)"),
+]
+
+
+def second_author_figures(matcher: Matcher) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, description in SECOND_AUTHOR_SETS:
+        path = DATA / "second_author" / f"{name}.jsonl"
+        if path.exists():
+            rows = [r for r in read_jsonl(path) if r["split"] == "heldout"]
+            out[name] = {"what": description, **evaluate_set(matcher, rows)}
     return out
 
 
@@ -241,6 +271,7 @@ def main() -> int:
             afn += 1
 
     real = real_figures(matcher)
+    second = second_author_figures(matcher)
     varied_path = DATA / "varied.jsonl"
     varied: dict[str, Any] = {}
     if varied_path.exists():
@@ -282,6 +313,7 @@ def main() -> int:
         "accuracy_by_kind": {k: round(by_kind_ok[k] / by_kind[k], 3) for k in sorted(by_kind)},
         "synthetic_varied": varied,
         "real": real,
+        "second_author": second,
     }
     result["floors"] = floors(result)
     for topic in Topic:
@@ -297,6 +329,8 @@ def main() -> int:
         print(f"real held-out {name}: {fig['what']}; {fig['source']} ({fig['licence']}); {fig}")
     if varied:
         print(f"synthetic varied test split: {varied}")
+    for name, fig in second.items():
+        print(f"second author held-out {name}: {fig}")
     for name, check in result["floors"].items():
         verdict = {True: "ok", False: "MISSED", None: "not measured"}[check["ok"]]
         print(f"floor {name}: {check['value']} ({check['floor']}): {verdict}")

@@ -296,7 +296,14 @@ def load_corpus(
 
 
 VARIED_PATH = CORPUS_PATH.parent / "varied.jsonl"
-REAL_TRAIN_PATHS = (CORPUS_PATH.parent / "real" / "vk_news_comments.jsonl",)
+# The ``train`` rows of the real sets (their ``heldout`` rows are never trained on), and of the
+# second author's sets (matcher/data/README.md).
+REAL_TRAIN_PATHS = (
+    CORPUS_PATH.parent / "real" / "vk_news_comments.jsonl",
+    CORPUS_PATH.parent / "real" / "kz_akimat_complaints.jsonl",
+    CORPUS_PATH.parent / "second_author" / "terse.jsonl",
+    CORPUS_PATH.parent / "second_author" / "appeals.jsonl",
+)
 
 
 def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample]:

@@ -173,6 +173,8 @@ def real_figures(matcher: Matcher) -> dict[str, Any]:
 SECOND_AUTHOR_SETS = [
     ("terse", "terse reports under city pages, with hard look-alike chatter (second author)"),
     ("appeals", "appeals to a region and comments under its pages (second author)"),
+    ("vk_comments", "VK comments under city pages in the colloquial register (third author)"),
+    ("urgency", "emergencies and their look-alikes (fourth author)"),
 ]
 
 

@@ -54,6 +54,7 @@ def example(row: dict[str, Any]) -> LabelledExample:
         text=row["text"],
         needs_answer=bool(row["needs_answer"]),
         topic=Topic(topic) if topic else None,
+        urgent=row["urgent"] if isinstance(row.get("urgent"), bool) else None,
     )
 
 

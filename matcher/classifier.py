@@ -20,6 +20,7 @@ from matcher.model import (
     CORPUS_PATH,
     MODEL_PATH,
     TOPICS,
+    URGENT_COLUMN,
     LabelledExample,
     Model,
     rule_model,
@@ -30,6 +31,9 @@ from matcher.topics import Topic
 from matcher.urgency import assess as assess_urgency
 
 THRESHOLD = 0.5
+# The learnt urgency column wakes moderators round the clock, so it speaks only when sure.
+URGENT_THRESHOLD = 0.7
+URGENT_WORDS = 3
 MAX_REASONS = 4
 
 
@@ -168,6 +172,22 @@ def _needs_reasons(
     return out
 
 
+def _learnt_urgency_reason(model: Model, dense: Features, total: int, a: Analysis) -> str:
+    """Why the learnt urgency column fired: the words that pushed it most, for people to check."""
+    ranked = sorted(
+        model.needs_contributions(a, dense, total, column=URGENT_COLUMN),
+        key=lambda x: (-x[0], x[1]),
+    )
+    words: list[str] = []
+    for contrib, name in ranked:
+        if contrib <= 0.05 or len(words) >= URGENT_WORDS:
+            break
+        text = _describe(name, a)
+        if text is not None and text not in words:
+            words.append(text)
+    return "похоже на срочное: " + ", ".join(words) if words else "похоже на срочное"
+
+
 def _topic_reason(topic: Topic, a: Analysis) -> str:
     hits = a.topic_hits.get(topic)
     if hits:
@@ -239,7 +259,7 @@ class Matcher:
         scores, total = self.model.analysis_logits(a, dense)
         values = scores.tolist()
         p = _sigmoid(values[0])
-        logits = values[1:]
+        logits = values[1:URGENT_COLUMN]
         top = max(logits)
         t_idx = logits.index(top)
         topic = TOPICS[t_idx]
@@ -258,15 +278,20 @@ class Matcher:
         if not a.has_words:
             topic, topic_score = Topic.OTHER, 1.0
         reasons.append(_topic_reason(topic, a))
-        urgency = assess_urgency(a) if needs else None
+        urgent_reasons: tuple[str, ...] = ()
+        if needs:
+            urgent_reasons = assess_urgency(a).reasons
+            learnt = _sigmoid(values[URGENT_COLUMN]) if len(values) > URGENT_COLUMN else 0.0
+            if not urgent_reasons and learnt >= URGENT_THRESHOLD:
+                urgent_reasons = (_learnt_urgency_reason(self.model, dense, total, a),)
         return Classification(
             needs_answer=needs,
             score=round(p, 4),
             topic=topic,
             topic_score=round(topic_score, 4),
             reasons=tuple(reasons),
-            urgent=bool(urgency and urgency.urgent),
-            urgent_reasons=urgency.reasons if urgency else (),
+            urgent=bool(urgent_reasons),
+            urgent_reasons=urgent_reasons,
         )
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
@@ -290,19 +315,22 @@ def load_corpus(
                     text=row["text"],
                     needs_answer=bool(row["needs_answer"]),
                     topic=Topic(row["topic"]) if row.get("topic") else None,
+                    urgent=row["urgent"] if isinstance(row.get("urgent"), bool) else None,
                 )
             )
     return out
 
 
 VARIED_PATH = CORPUS_PATH.parent / "varied.jsonl"
-# The ``train`` rows of the real sets (their ``heldout`` rows are never trained on), and of the
-# second author's sets (matcher/data/README.md).
+# The ``train`` rows of the real sets and of the other authors' sets (their ``heldout`` rows are
+# never trained on; matcher/data/README.md).
 REAL_TRAIN_PATHS = (
     CORPUS_PATH.parent / "real" / "vk_news_comments.jsonl",
     CORPUS_PATH.parent / "real" / "kz_akimat_complaints.jsonl",
     CORPUS_PATH.parent / "second_author" / "terse.jsonl",
     CORPUS_PATH.parent / "second_author" / "appeals.jsonl",
+    CORPUS_PATH.parent / "second_author" / "vk_comments.jsonl",
+    CORPUS_PATH.parent / "second_author" / "urgency.jsonl",
 )
 
 

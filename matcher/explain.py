@@ -11,6 +11,7 @@ from typing import Any
 
 from matcher.classifier import _FLAG_LABELS, Matcher, describe_feature, forced_reason
 from matcher.features import dense_features
+from matcher.model import URGENT_COLUMN
 from matcher.rules import analyse, cue_label
 from matcher.urgency import assess
 
@@ -54,4 +55,6 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
             for t, s in sorted(a.topic_scores.items(), key=lambda x: -x[1])
         },
         "urgency_cues": list(urgency.reasons),
+        # the learnt urgency column (matcher.model.URGENT_COLUMN), when the model has one
+        "urgency_logit": round(float(logits[URGENT_COLUMN]), 3) if model.has_urgency else None,
     }

@@ -41,6 +41,10 @@ MODEL_PATH = DATA_DIR / "model.json"
 CORPUS_PATH = DATA_DIR / "corpus.jsonl"
 
 TOPICS: tuple[Topic, ...] = tuple(Topic)
+# Column 0 is "needs an answer", columns 1..len(TOPICS) the topics, the last one urgency (a model
+# without it, older weights, has one column fewer).
+URGENT_COLUMN = 1 + len(TOPICS)
+N_COLUMNS = URGENT_COLUMN + 1
 TOKEN_CACHE_SIZE = 30_000  # tokens; about 400 bytes each (dict entry, key, weight row)
 
 FloatArray = npt.NDArray[np.float32]
@@ -58,6 +62,7 @@ class LabelledExample:
     needs_answer: bool
     topic: Topic | None = None
     weight: float = 1.0
+    urgent: bool | None = None  # only sets labelled for urgency say; None: not labelled
 
 
 class TokenCache:
@@ -106,8 +111,8 @@ class TokenCache:
 @dataclass(frozen=True)
 class Model:
     index: Mapping[str, int]
-    weights: FloatArray  # (n_features, 1 + n_topics); column 0 is needs_answer
-    bias: FloatArray  # (1 + n_topics,)
+    weights: FloatArray  # (n_features, N_COLUMNS); column 0 is needs_answer, see URGENT_COLUMN
+    bias: FloatArray  # (N_COLUMNS,)
     meta: Mapping[str, Any] = field(default_factory=dict)
     _tokens: TokenCache = field(default_factory=lambda: TokenCache(), repr=False, compare=False)
 
@@ -161,6 +166,11 @@ class Model:
         return out
 
     @property
+    def has_urgency(self) -> bool:
+        """Whether the model has a trained urgency column (weights of this format do)."""
+        return bool(self.weights.shape[1] > URGENT_COLUMN)
+
+    @property
     def has_vectors(self) -> bool:
         """Whether the model was trained with the word-vector block."""
         return self._vector_weights is not None
@@ -207,13 +217,14 @@ class Model:
         ]
 
     def needs_contributions(
-        self, a: Analysis, dense: Features, total: int
+        self, a: Analysis, dense: Features, total: int, *, column: int = 0
     ) -> list[tuple[float, str]]:
         """(weight x value, feature) of the explainable features: rules, words, bigrams.
 
-        ``total`` is the lexical normaliser returned by ``analysis_logits``.
+        ``total`` is the lexical normaliser returned by ``analysis_logits``; ``column`` 0 is
+        "needs an answer", ``URGENT_COLUMN`` urgency.
         """
-        table = self._explain
+        table = self._explain if column == 0 else self._explain_urgent
         out = [(w * value, name) for name, value in dense.items() if (w := table.get(name))]
         scale = LEXICAL_WEIGHT / math.sqrt(max(1, total))
         names = {*word_features(a.lemmas), *bigram_features(a.lemmas)}
@@ -224,6 +235,13 @@ class Model:
     def _explain(self) -> dict[str, float]:
         column = self.weights[:, 0].tolist()
         return {name: column[row] for name, row in self.index.items() if name[0] in "Rwb"}
+
+    @cached_property
+    def _explain_urgent(self) -> dict[str, float]:
+        if not self.has_urgency:
+            return {}
+        column = self.weights[:, URGENT_COLUMN].tolist()
+        return {name: column[row] for name, row in self.index.items() if name[0] in "wb"}
 
     # --- serialisation ------------------------------------------------------------------------
 
@@ -249,6 +267,8 @@ class Model:
         if doc["topics"] != [t.value for t in TOPICS]:
             raise ValueError("model topics differ from matcher.topics.Topic")
         shape = tuple(doc["shape"])
+        if shape[1] not in (URGENT_COLUMN, N_COLUMNS):
+            raise ValueError(f"model has {shape[1]} columns, expected {N_COLUMNS}")
         raw = base64.b64decode(doc["weights_f32_b64"])
         weights = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
         index = {name: i for i, name in enumerate(doc["features"])}
@@ -293,13 +313,14 @@ RULE_NEEDS_WEIGHTS: dict[str, float] = {
 def rule_model() -> Model:
     names = list(RULE_NEEDS_WEIGHTS) + ["T:" + t.value for t in TOPICS if t is not Topic.OTHER]
     index = {n: i for i, n in enumerate(names)}
-    weights = np.zeros((len(names), 1 + len(TOPICS)), dtype=np.float32)
+    weights = np.zeros((len(names), N_COLUMNS), dtype=np.float32)
     for name, w in RULE_NEEDS_WEIGHTS.items():
         weights[index[name], 0] = w
     for col, topic in enumerate(TOPICS, start=1):
         if topic is not Topic.OTHER:
             weights[index["T:" + topic.value], col] = 2.0
-    bias = np.zeros((1 + len(TOPICS),), dtype=np.float32)
+    bias = np.zeros((N_COLUMNS,), dtype=np.float32)
+    bias[URGENT_COLUMN] = ABSENT_TOPIC_BIAS  # no learnt urgency: the rules alone decide
     bias[0] = -1.2
     bias[1 + TOPICS.index(Topic.OTHER)] = 1.0
     return Model(index=index, weights=weights, bias=bias, meta={"kind": "rules"})
@@ -310,6 +331,7 @@ def rule_model() -> Model:
 MIN_DF = 2
 C_NEEDS = 4.0
 C_TOPIC = 8.0
+C_URGENT = 2.0
 TOL = 1e-4
 ABSENT_TOPIC_BIAS = -30.0  # a topic with no training example is never predicted
 
@@ -360,8 +382,8 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
     x_all = matrix(feats)
     y_needs = np.asarray([int(e.needs_answer) for e in items])
     w_all = np.asarray([e.weight for e in items], dtype=np.float64)
-    weights = np.zeros((len(names), 1 + len(TOPICS)), dtype=np.float32)
-    bias = np.zeros((1 + len(TOPICS),), dtype=np.float32)
+    weights = np.zeros((len(names), N_COLUMNS), dtype=np.float32)
+    bias = np.zeros((N_COLUMNS,), dtype=np.float32)
 
     if len(set(y_needs.tolist())) < 2:
         raise ValueError("needs_answer training data has a single class")
@@ -397,6 +419,18 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
         for k, cls_idx in enumerate(clf.classes_):
             weights[:, 1 + int(cls_idx)] = clf.coef_[k]
             bias[1 + int(cls_idx)] = clf.intercept_[k]
+    # Urgency, learnt from the complaints of the sets labelled for it (the second author's): words
+    # and word vectors that name an emergency beyond the phrase rules of matcher.urgency, which
+    # it adds to (matcher.classifier: urgent when either says so).
+    urgent_rows = [i for i, e in enumerate(items) if e.needs_answer and e.urgent is not None]
+    y_urgent = np.asarray([int(bool(items[i].urgent)) for i in urgent_rows])
+    if len(set(y_urgent.tolist())) == 2:
+        urgent = LogisticRegression(C=C_URGENT, solver="lbfgs", max_iter=2000, tol=TOL)
+        urgent.fit(x_all[urgent_rows], y_urgent, sample_weight=w_all[urgent_rows])
+        weights[:, URGENT_COLUMN] = urgent.coef_[0]
+        bias[URGENT_COLUMN] = urgent.intercept_[0]
+    else:
+        bias[URGENT_COLUMN] = ABSENT_TOPIC_BIAS
     meta = {
         "kind": "trained",
         "examples": len(items),
@@ -404,5 +438,7 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
         "min_df": min_df,
         "C_needs": C_NEEDS,
         "C_topic": C_TOPIC,
+        "C_urgent": C_URGENT,
+        "urgency_examples": len(urgent_rows),
     }
     return Model(index=index, weights=weights, bias=bias, meta=meta)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 
 from matcher.classifier import Matcher, load_corpus, load_training
 from matcher.features import extract
-from matcher.model import CORPUS_PATH
+from matcher.model import CORPUS_PATH, URGENT_COLUMN, Model, rule_model
 from matcher.rules import analyse
 from matcher.textcli import run_classify
 from matcher.topics import Topic
@@ -247,3 +248,49 @@ def test_bench_reports_every_floor_with_its_verdict() -> None:
     assert checks["classify_per_s"]["ok"] is False
     assert checks["chatter_flagged"]["ok"] is True
     assert checks["appeals_recall"]["ok"] is None  # no set of appeals: not measured
+
+
+def _with_word(model: Model, word: str, column: int, weight: float) -> Model:
+    """The model plus one lemma feature weighted in one column (a hand-made learnt signal)."""
+    name = f"w:{word}"
+    index = dict(model.index)
+    index[name] = len(index)
+    row = np.zeros((1, model.weights.shape[1]), dtype=np.float32)
+    row[0, 0] = 20.0  # also a complaint, so urgency is looked at (the lexical block is scaled)
+    row[0, column] = weight
+    bias = model.bias.copy()
+    bias[URGENT_COLUMN] = -3.0  # the rule model learnt nothing: a plain prior against urgency
+    return Model(index=index, weights=np.vstack([model.weights, row]), bias=bias)
+
+
+def test_learnt_urgency_adds_to_the_rules_and_says_which_words() -> None:
+    """An emergency no phrase rule names is flagged by the learnt column, with the word shown."""
+    base = rule_model()
+    text = "у нас грудничок а дома колотун"
+    assert not urgency(text).urgent
+    assert not Matcher(base).classify(text).urgent
+    c = Matcher(_with_word(base, "грудничок", URGENT_COLUMN, 40.0)).classify(text)
+    assert c.needs_answer and c.urgent
+    assert c.urgent_reasons == ("похоже на срочное: слово «грудничок»",)
+
+
+def test_learnt_urgency_never_flags_what_needs_no_answer() -> None:
+    model = _with_word(rule_model(), "грудничок", URGENT_COLUMN, 40.0)
+    c = Matcher(model).classify("[id1|Собеседник], поздравляю с грудничком! 🎉🎉")
+    assert not c.needs_answer and not c.urgent
+
+
+def test_weights_without_an_urgency_column_still_load_and_use_the_rules() -> None:
+    """Weights trained before the urgency column (one column fewer) keep working."""
+    shipped = Model.load()
+    assert shipped.has_urgency
+    old = Model(
+        index=shipped.index,
+        weights=np.ascontiguousarray(shipped.weights[:, :URGENT_COLUMN]),
+        bias=shipped.bias[:URGENT_COLUMN].copy(),
+    )
+    loaded = Model.from_json(old.to_json())
+    assert not loaded.has_urgency
+    c = Matcher(loaded).classify("В подъезде сильно пахнет газом!")
+    assert c.needs_answer and c.urgent
+    assert c.urgent_reasons[0].startswith("запах газа")

@@ -4,14 +4,15 @@
 
 The split is a hash of the row id, so it never changes when rows are added.  ``heldout`` rows are
 never read while the matcher is developed and never trained on (matcher/data/README.md).  A text
-that the synthetic sets already hold («Светлая память», «🙏») is trained on there anyway, so its
-row goes to ``train``.
+that is trained on elsewhere anyway («Светлая память», «🙏» are in the synthetic sets too) goes
+to ``train``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,21 +24,30 @@ def split_of(row_id: str) -> str:
     return "heldout" if int.from_bytes(digest, "big") % 2 else "train"
 
 
-def synthetic_texts() -> set[str]:
-    out: set[str] = set()
-    for path in SYNTHETIC:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line:
-                out.add(json.loads(line)["text"])
-    return out
+def texts_of(path: Path, split: str | None = None) -> list[str]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [r["text"] for r in rows if split is None or r.get("split") == split]
 
 
 def main() -> int:
-    known = synthetic_texts()
-    for path in sorted(HERE.glob("*.jsonl")):
+    """A text trained on elsewhere (the synthetic sets, the real sets' training rows, a second
+    copy in these sets) goes to ``train``; one held out in a real set stays held out here too."""
+    real = sorted((HERE.parent / "real").glob("*.jsonl"))
+    held_real = {t for path in real for t in texts_of(path, "heldout")}
+    known = {t for path in SYNTHETIC for t in texts_of(path)}
+    known |= {t for path in real for t in texts_of(path, "train")}
+    ours = sorted(HERE.glob("*.jsonl"))
+    counts = Counter(t for path in ours for t in texts_of(path))
+    for path in ours:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
         for row in rows:
-            row["split"] = "train" if row["text"] in known else split_of(row["id"])
+            text = row["text"]
+            if text in held_real:
+                row["split"] = "heldout"
+            elif text in known or counts[text] > 1:
+                row["split"] = "train"
+            else:
+                row["split"] = split_of(row["id"])
         path.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )

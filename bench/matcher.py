@@ -175,6 +175,8 @@ SECOND_AUTHOR_SETS = [
     ("appeals", "appeals to a region and comments under its pages (second author)"),
     ("vk_comments", "VK comments under city pages in the colloquial register (third author)"),
     ("urgency", "emergencies and their look-alikes (fourth author)"),
+    ("portal", "terse reports to a city portal (fifth author)"),
+    ("region", "appeals to a Central Russia region's government (sixth author)"),
 ]
 
 

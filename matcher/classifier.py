@@ -32,7 +32,7 @@ from matcher.urgency import assess as assess_urgency
 
 THRESHOLD = 0.5
 # The learnt urgency column wakes moderators round the clock, so it speaks only when sure.
-URGENT_THRESHOLD = 0.7
+URGENT_THRESHOLD = 0.8
 URGENT_WORDS = 3
 MAX_REASONS = 4
 
@@ -331,6 +331,8 @@ REAL_TRAIN_PATHS = (
     CORPUS_PATH.parent / "second_author" / "appeals.jsonl",
     CORPUS_PATH.parent / "second_author" / "vk_comments.jsonl",
     CORPUS_PATH.parent / "second_author" / "urgency.jsonl",
+    CORPUS_PATH.parent / "second_author" / "portal.jsonl",
+    CORPUS_PATH.parent / "second_author" / "region.jsonl",
 )
 
 

@@ -249,7 +249,10 @@ def word_info(word: str) -> tuple[str, str]:
             form = PAST if tag.aspect == "perf" else PAST_IMPF
         elif tag.tense == "futr":
             form = FUTURE
-    elif tag.POS == "PRTS":
+    elif tag.POS == "PRTS" or (
+        # «не чищена», «закрыт»: read first as a short adjective, a participle all the same
+        tag.POS == "ADJS" and any(p.tag.POS == "PRTS" for p in parses[1:])
+    ):
         form = SHORT_PARTICIPLE
     elif tag.POS == "INFN":
         form = INFINITIVE

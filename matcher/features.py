@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from functools import lru_cache
 
 from matcher.lexicon import CIVIC_WORDS, words
@@ -134,6 +135,8 @@ def verb_flags(a: Analysis) -> Features:
         f["R:imperative"] = 1.0
     if n_neg:
         f["R:neg_verb"] = 1.0 if n_neg == 1 else 1.5
+    if n_done:
+        f["R:done"] = 1.0  # something was fixed, cleared, installed (also beside a «не …»)
     # «подключили платные услуги без согласия», «сделали кое-как» are no report of work done
     faulted = a.has("misconduct") or a.has("evaluation") or a.question_marks > 0
     if n_done and not n_neg and not n_damage and not faulted:
@@ -141,6 +144,13 @@ def verb_flags(a: Analysis) -> Features:
     if n_damage:
         f["R:damage"] = 1.0
     return f
+
+
+_LAUGH_RE = re.compile(
+    "[\U0001f602\U0001f923\U0001f606\U0001f604\U0001f605\U0001f601\U0001f639]|"
+    r"\b(?:а?ха){2,}|\){3,}",
+    re.IGNORECASE,
+)
 
 
 def rule_features(a: Analysis) -> Features:
@@ -193,6 +203,12 @@ def rule_features(a: Analysis) -> Features:
     )
     if a.has("thanks") and not problemish and not asking and not contrast:
         f["R:thanks_only"] = 1.0  # «Спасибо.» closing a request is politeness, not thanks only
+    # «Писала про яму — заделали за неделю. Спасибо!»: thanks for work done, whatever it names
+    asks_more = a.has("request") or "R:imperative" in verbs or a.question_marks > 0
+    if a.has("thanks") and "R:done" in verbs and not contrast and not asks_more:
+        f["R:thanks_done"] = 1.0
+    if _LAUGH_RE.search(a.raw):
+        f["R:laugh"] = 1.0  # laughter: jokes and banter, though a sarcastic complaint laughs too
     # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their
     # number too; an ad also has an advertising word («недорого», «скидка», «продам»)
     ad_words = [hit for hit in a.cues.get("spam", ()) if _PHONE_SURFACE not in hit]

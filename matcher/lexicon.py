@@ -1709,6 +1709,8 @@ SPAM_CUES: tuple[str, ...] = (
     "химчистка",
     "ремонт ~ холодильник|стиралка|стиральный|телевизор|компьютер|ноутбук|телефон",
     "уборка ~ квартира ~ после",
+    "=требуются",
+    "оплата ~ ежедневно|ежедневный",
 )
 CHATTER_CUES: tuple[str, ...] = (
     "жжитель",
@@ -1786,6 +1788,9 @@ CHATTER_CUES: tuple[str, ...] = (
     "кто ~ потерять",
     "посоветовать ~ хороший",
     "какой ~ лучше",
+    # advice to other residents: «если пахнет газом, звоните 104, а не сюда»
+    "=звоните",
+    "=поделитесь",
     "=сами ~ мусор|мусорить|бросать|выбрасывать|виноватый|голосовать|выбрать|кидать",
     "а потом ~ виноватый",
     "=сам ~ виноватый|дурак",
@@ -1794,6 +1799,11 @@ CHATTER_CUES: tuple[str, ...] = (
 # News, politics, war, sport and show business: what residents argue about under news posts.
 # Under an official page these are conversation unless a local problem is named as well.
 NEWS_CUES: tuple[str, ...] = (
+    # what was on TV or in the news, reposts
+    "показывать ~ по",
+    "по ~ телевизор|тв|первый|ящик|новости",
+    "=новость",
+    "подробность ~ на ~ сайт",
     "путин",
     "кремль",
     "госдума",

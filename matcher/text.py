@@ -57,12 +57,17 @@ _MASKED_RE = re.compile(
     r"(?<![\w*])(?:[^\W\d_]{1,6}[*#@%$]+[^\W\d_*#@%$]*|\*+[^\W\d_]{1,5})(?![\w*])"
 )
 # Unmasked obscene roots (kept short on purpose: they only need to be recognised, not listed).
+# The «еб» stems only at a word's start or after a verb prefix: «требую», «требуется», «к небу»,
+# «хлебал» are ordinary words (a complaint's «требую принять меры» must keep its request).
 _OBSCENE_RE = re.compile(
-    r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|еба[нлт]|ебу|ёба|бляд|блят|сука|суки|мудак|мудач|говн|"
-    r"жоп)[а-я]*|бля|блин|нах|нахрен|нафиг|хрен)\b"
+    r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|бляд|блят|мудак|мудач|говн|жоп)[а-я]*"
+    r"|(?:за|на|от|вы|у|по|при|с|раз|рас|до|под|об|пере|про|недо)?(?:еба[нлтш]|ебу|ебо[кш]|ебы|ебл|ебн)[а-я]*"
+    r"|сук[аиуео]|сучк?[а-я]*|бля|блин|нах|нахрен|нафиг|хрен)\b"
 )
 # Cheap pre-check for _OBSCENE_RE (most comments have none of these letter sequences).
-_OBSCENE_HINT_RE = re.compile(r"ху[йеёя]|пизд|[её]б[ауло]|бля|сук|муда|говн|жоп|нах|хрен|блин")
+_OBSCENE_HINT_RE = re.compile(
+    r"ху[йеёя]|пизд|[её]б[аулоын]|бля|сук|суч|муда|говн|жоп|нах|хрен|блин"
+)
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
 _TOKEN_RE = re.compile(r"[а-яa-z]+|\d+")
 _WORD_CHARS_RE = re.compile(r"[^\W_]")

@@ -13,6 +13,7 @@ from matcher.classifier import Matcher, load_corpus, load_training
 from matcher.features import extract
 from matcher.model import CORPUS_PATH, URGENT_COLUMN, Model, rule_model
 from matcher.rules import analyse
+from matcher.text import OBSCENE, normalize
 from matcher.textcli import run_classify
 from matcher.topics import Topic
 from matcher.urgency import urgency
@@ -72,6 +73,49 @@ def test_rules_do_not_misfire_on_complaints(matcher: Matcher, text: str) -> None
     c = matcher.classify(text)
     assert c.needs_answer, (text, c)
     assert "реклама" not in c.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Требую принять меры, требуются дворники", False),  # «треБУю», not an obscenity
+        ("смотрю к небу, а там провода", False),
+        ("хлебный киоск закрыт", False),
+        ("барсуки в лесопарке", False),
+        ("заебали уже с этой ямой", True),
+        ("ёбнулся на льду у подъезда", True),
+        ("сучка соседская опять лает", True),
+    ],
+)
+def test_obscenity_is_masked_only_where_it_is(text: str, masked: bool) -> None:
+    """A complaint's «требую» keeps its meaning; real obscenities are still masked."""
+    assert (OBSCENE in normalize(text).split()) is masked, normalize(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "двор у дома 12 не чищен с декабря",  # a negated short participle is «not done»
+        "контейнеры на Лесной не вывезены неделю",
+        "В Новомосковске по ночам пахнет аммиаком так, что першит в горле",
+        "Требую разобраться с отоплением в доме 8",
+    ],
+)
+def test_statements_of_something_not_done_need_an_answer(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text)
+    assert c.needs_answer, (text, c)
+    assert "брань" not in c.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Жаловалась на фонарь во дворе, заменили быстро, спасибо большое",
+        "По телевизору показывали наш мост, красиво",
+    ],
+)
+def test_thanks_for_work_done_and_tv_talk_are_conversation(matcher: Matcher, text: str) -> None:
+    assert not matcher.classify(text).needs_answer, text
 
 
 @pytest.mark.parametrize(

@@ -855,15 +855,15 @@ TOPIC_KEYWORDS: dict[Topic, dict[str, float]] = {
 # Multi-word cues that override single ambiguous words.  (phrase, topic, weight)
 TOPIC_PHRASES: tuple[tuple[str, Topic, float], ...] = (
     ("красный свет", Topic.ROADS, 4),
-    # the object decides: an employment office is social, snow heaped on a stop is snow, a street
-    # lamp is improvement, a heating main is housing, snus and vapes sold to pupils are safety
+    # the object decides: an employment office is social, snow heaped on a stop is snow, a lamp
+    # in a yard is improvement, a heating main is housing, snus and vapes sold to pupils are safety
     ("биржа ~ труд", Topic.SOCIAL, 4),
     ("глыба ~ снег|лед", Topic.SNOW, 4),
     ("завалить|засыпать ~ снег", Topic.SNOW, 3),
     ("снег ~ с ~ крыша", Topic.SNOW, 3),
-    ("уличный ~ фонарь|освещение", Topic.IMPROVEMENT, 3),
+    ("уличный ~ фонарь|освещение", Topic.ROADS, 3),  # product.md §3: street lighting is roads
     ("фонарь ~ во ~ двор", Topic.IMPROVEMENT, 3),
-    ("освещение ~ на ~ улица", Topic.IMPROVEMENT, 3),
+    ("освещение ~ на ~ улица", Topic.ROADS, 3),
     ("теплотрасса", Topic.HOUSING, 3),
     ("тепловой ~ узел", Topic.HOUSING, 3),
     ("общежитие", Topic.HOUSING, 2),

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,9 @@ MAX_USER_VISIBLE = frozenset({"POST /messages", "PUT /messages", "DELETE /messag
 FIRST_LOOK_CAP_S = 120.0
 #: While the first look is held: virtual seconds let through per 10 ms real.
 FIRST_LOOK_STEP_S = 0.05
+FIRST_LOOK_STEP = timedelta(seconds=FIRST_LOOK_STEP_S)
+#: Real seconds the hold stays just before the scenario's first event before creeping past it.
+FIRST_LOOK_STALL_S = 30.0
 #: VK requests failed in a row that end the hold (VK is away; the first look waits for it).
 FIRST_LOOK_VK_FAILURES = 3
 #: Real seconds a scenario's Telegram event waits at most for the message its button sits
@@ -400,10 +403,16 @@ class Sandbox:
         loaded machine could otherwise take that look minutes of virtual time late and
         swallow the scenario's first comments.  Paced requests need the clock to move, so
         it creeps forward, ``FIRST_LOOK_STEP_S`` per turn of this loop (a loaded machine turns
-        it more slowly too).  The hold ends when every page had its look, or when VK keeps
-        failing (holding would not cure that), or after ``FIRST_LOOK_CAP_S`` real seconds."""
+        it more slowly too), but it stops a second before the scenario's first event and
+        waits there up to ``FIRST_LOOK_STALL_S`` real seconds: a starved machine gets its
+        look in before the first comment arrives.  The hold ends when every page had its look,
+        or when VK keeps failing (holding would not cure that), or after ``FIRST_LOOK_CAP_S``
+        real seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FIRST_LOOK_CAP_S
+        first_event = min((e.at for e in self.scenario.events), default=None)
+        creep_until = None if first_event is None else first_event - timedelta(seconds=1)
+        stalled_since: float | None = None
         while loop.time() < deadline and not runner.done():
             collection = app.collection
             if collection is not None and collection.collector.all_bootstrapped():
@@ -411,6 +420,13 @@ class Sandbox:
             if app.metrics.vk.failures_in_row >= FIRST_LOOK_VK_FAILURES:
                 return
             await asyncio.sleep(0.01)
+            if creep_until is not None and self.clock.now() + FIRST_LOOK_STEP >= creep_until:
+                # at the first event: wait for a starved machine, unless the look itself
+                # needs virtual time to pass (its paced requests), then creep on
+                if stalled_since is None:
+                    stalled_since = loop.time()
+                if loop.time() - stalled_since < FIRST_LOOK_STALL_S:
+                    continue
             self.clock.step(FIRST_LOOK_STEP_S)
 
     async def run(self, files_dir: Path | None = None) -> dict[str, Any]:

@@ -412,6 +412,8 @@ def assess(a: Analysis) -> Urgency:
 
 def _cold_room(raw: str) -> str:
     """The words of «в квартире 8 градусов» when a home is below 15 °C, else ''."""
+    if "°" not in raw and "+" not in raw and "гр" not in raw.lower():
+        return ""  # no temperature at all: skip the slower pattern
     for m in _COLD_ROOM_RE.finditer(raw):
         degrees = int(next(g for g in m.groups() if g))
         if degrees < 15:

@@ -27,7 +27,7 @@ from matcher.model import (
     train,
 )
 from matcher.rules import Analysis, analyse, cue_label
-from matcher.topics import Topic
+from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
 THRESHOLD = 0.5
@@ -195,8 +195,8 @@ def _topic_reason(topic: Topic, a: Analysis) -> str:
     hits = a.topic_hits.get(topic)
     if hits:
         words = ", ".join(f"«{h}»" for h in hits[:2])
-        return f"тема: {words} → {topic.value}"
-    return f"тема: {topic.value}"
+        return f"тема: {words} → {TOPIC_LABELS[topic]}"
+    return f"тема: {TOPIC_LABELS[topic]}"
 
 
 def forced_reason(a: Analysis, dense: Features) -> str | None:

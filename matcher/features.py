@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 
 from matcher.lexicon import CIVIC_WORDS, words
-from matcher.rules import Analysis
+from matcher.rules import Analysis, is_landmark
 from matcher.text import (
     IMPERATIVE,
     MENTION_PAGE,
@@ -207,6 +207,9 @@ def rule_features(a: Analysis) -> Features:
     asks_more = a.has("request") or "R:imperative" in verbs or a.question_marks > 0
     if a.has("thanks") and "R:done" in verbs and not contrast and not asks_more:
         f["R:thanks_done"] = 1.0
+    for i, lem in enumerate(a.lemmas):
+        if is_landmark(a.lemmas, i) and len(lem) > 2:
+            f["l:" + lem] = 1.0  # a landmark («у школы»): the model may weigh it apart
     if _LAUGH_RE.search(a.raw):
         f["R:laugh"] = 1.0  # laughter: jokes and banter, though a sarcastic complaint laughs too
     # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their

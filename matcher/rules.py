@@ -254,6 +254,21 @@ def surface(toks: Sequence[str]) -> str:
     return " ".join(_READABLE.get(t, t) for t in toks)
 
 
+# «надпись на фасаде напротив школы», «люк возле остановки»: a word after these prepositions names
+# where the problem is, not what it is about, so its topic keyword counts for less (issue 12: a
+# place word must not outweigh the object).
+LANDMARK_PREPOSITIONS = frozenset({"возле", "около", "напротив", "вблизи", "близ"})
+LANDMARK_PAIRS = frozenset({("рядом", "с"), ("недалеко", "от"), ("неподалеку", "от")})
+LANDMARK_SCALE = 0.3
+
+
+def is_landmark(lemmas: Sequence[str], i: int) -> bool:
+    """Whether the word at ``i`` follows a preposition of place («у», «возле», «рядом с»…)."""
+    if i >= 1 and lemmas[i - 1] in LANDMARK_PREPOSITIONS:
+        return True
+    return i >= 2 and (lemmas[i - 2], lemmas[i - 1]) in LANDMARK_PAIRS
+
+
 def analyse(text: str) -> Analysis:
     normalized = normalize(text)
     toks = tokens(normalized)
@@ -288,12 +303,13 @@ def analyse(text: str) -> Analysis:
     scores: dict[Topic, float] = {}
     hits: dict[Topic, list[str]] = {}
     kw = keyword_table()
-    for tok, lem in zip(toks, lems, strict=True):
+    for i, (tok, lem) in enumerate(zip(toks, lems, strict=True)):
         entries = kw.get(lem)
         if entries is None:
             continue
+        scale = LANDMARK_SCALE if is_landmark(lems, i) else 1.0
         for topic, weight in entries:
-            scores[topic] = scores.get(topic, 0.0) + weight
+            scores[topic] = scores.get(topic, 0.0) + weight * scale
             bucket = hits.setdefault(topic, [])
             if tok not in bucket:
                 bucket.append(tok)

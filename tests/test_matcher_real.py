@@ -9,13 +9,14 @@ import json
 import numpy as np
 import pytest
 
+from bot.core.render import urgent_labels
 from matcher.classifier import Matcher, load_corpus, load_training
 from matcher.features import extract
 from matcher.model import CORPUS_PATH, URGENT_COLUMN, Model, rule_model
 from matcher.rules import analyse
 from matcher.text import OBSCENE, normalize
 from matcher.textcli import run_classify
-from matcher.topics import Topic
+from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import urgency
 from matcher.vectors import navec_path, word_vectors
 
@@ -338,3 +339,14 @@ def test_weights_without_an_urgency_column_still_load_and_use_the_rules() -> Non
     c = Matcher(loaded).classify("В подъезде сильно пахнет газом!")
     assert c.needs_answer and c.urgent
     assert c.urgent_reasons[0].startswith("запах газа")
+
+
+def test_reasons_people_read_carry_no_codes_and_private_labels_no_words() -> None:
+    """A topic reason names the topic in Russian; the short urgent label of a no-personal-data
+    messenger keeps none of the resident's words, the learnt column's reason included."""
+    c = Matcher.default().classify("надпись на фасаде появилась, напротив школы")
+    topic_reason = c.reasons[-1]
+    assert topic_reason.startswith("тема:") and topic_reason.endswith(TOPIC_LABELS[c.topic])
+    assert c.topic.value not in topic_reason
+    learnt = ("похоже на срочное: слово «грудничок»", "запах газа: «пахнет газом»")
+    assert urgent_labels(learnt) == "похоже на срочное, запах газа"

@@ -57,7 +57,7 @@ def urgent_reasons_text(reasons: Sequence[str]) -> str:
 
 def urgent_labels(reasons: Sequence[str]) -> str:
     """The same, short for a list line: the reasons without the words quoted from the text."""
-    labels = dict.fromkeys(r.split(": «", 1)[0] for r in reasons)
+    labels = dict.fromkeys(r.split(": ", 1)[0] for r in reasons)
     return ", ".join(labels) or texts.URGENT_NO_REASON
 
 

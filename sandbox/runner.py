@@ -76,6 +76,10 @@ FIRST_LOOK_VK_FAILURES = 3
 #: on, and then for the app to handle it, before the feed moves on (a safety net: a run on
 #: a loaded machine waits on these conditions, never on a fixed share of virtual time).
 EVENT_CAP_S = 60.0
+#: A Telegram or MAX event waits for the scenario comments posted this long before it.
+SETTLE_VIRTUAL = timedelta(minutes=10)
+#: Real seconds that wait lasts at most (then the feed stops waiting for comments).
+SETTLE_CAP_S = 60.0
 
 
 class Sandbox:
@@ -127,6 +131,13 @@ class Sandbox:
         self._telegram_events = [
             ev for ev in scenario.events if ev.telegram is not None or ev.max is not None
         ]
+        #: (appears at, owner_id, post, comment id) of every scenario comment, for the feed's
+        #: wait on what a person typing a command has already seen (``_comments_settled``).
+        self._scenario_comments: list[tuple[datetime, int, int, int]] = []
+        self._deleted_at = {
+            (ev.delete.page, ev.delete.id): ev.at for ev in scenario.events if ev.delete
+        }
+        self._settle_given_up = False
 
     async def __aenter__(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -204,7 +215,7 @@ class Sandbox:
                 c = ev.comment
                 if c.name:
                     self.vk.add_user(c.from_id, c.name)
-                self.vk.add_comment(
+                cid = self.vk.add_comment(
                     c.page,
                     c.post,
                     at=ev.at,
@@ -213,6 +224,7 @@ class Sandbox:
                     comment_id=c.id,
                     reply_to=c.reply_to,
                 )
+                self._scenario_comments.append((ev.at, -c.page, c.post, cid))
             elif ev.edit is not None:
                 self.vk.edit_comment(ev.edit.page, ev.edit.id, at=ev.at, text=ev.edit.text)
             elif ev.delete is not None:
@@ -248,6 +260,7 @@ class Sandbox:
         for ev in self._telegram_events:
             while (wait := self.clock.real_seconds_until(ev.at)) > 0:
                 await asyncio.sleep(min(wait, 0.05))
+            await self._comments_settled(ev.at)
             t = ev.telegram
             if t is None:
                 assert ev.max is not None
@@ -271,6 +284,55 @@ class Sandbox:
             if not await self.wait_handled(update_id):
                 log.warning("scenario update %d not handled in %.0f s", update_id, EVENT_CAP_S)
             self.fed_events += 1
+
+    async def _comments_settled(self, at: datetime) -> None:
+        """Wait (bounded) until the app has stored every scenario comment that appeared
+        ``SETTLE_VIRTUAL`` or more before ``at``.
+
+        Whoever types a command at ``at`` has seen what was posted well before it; at 3,000× a
+        starved machine could otherwise answer «/open» before the collector read a comment
+        posted an hour of virtual time earlier (a run's outcome must not depend on its speed).
+        A comment deleted by then may never be read and is not waited for; if the app has not
+        stored the rest within ``SETTLE_CAP_S`` real seconds the feed stops waiting for good."""
+        if self._settle_given_up or self.app is None:
+            return
+        due = {
+            (owner, post, cid)
+            for appears, owner, post, cid in self._scenario_comments
+            if appears <= at - SETTLE_VIRTUAL
+            and not (
+                (deleted := self._deleted_at.get((-owner, cid))) is not None and deleted <= at
+            )
+        }
+        if not due:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_CAP_S
+        engine = make_engine(self.db_url)
+        try:
+            sessions = make_session_factory(engine)
+            while True:
+                async with sessions() as session:
+                    rows = await session.execute(
+                        select(Comment.owner_id, Comment.post_id, Comment.comment_id).where(
+                            Comment.owner_id.in_({owner for owner, _, _ in due})
+                        )
+                    )
+                    stored = {tuple(r) for r in rows}
+                if due <= stored:
+                    return
+                if loop.time() > deadline:
+                    log.warning(
+                        "scenario: %d comment(s) not stored %.0f s after they were due; "
+                        "the feed no longer waits for comments",
+                        len(due - stored),
+                        SETTLE_CAP_S,
+                    )
+                    self._settle_given_up = True
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            await engine.dispose()
 
     async def _feed_max(self, at: datetime, event: ScenarioMax) -> None:
         """One scenario MAX event, pushed into the fake and waited on until handled."""

@@ -51,6 +51,7 @@ def pools() -> dict[str, list[dict[str, Any]]]:
 def example(row: dict[str, Any]) -> LabelledExample:
     topic = row.get("topic")
     return LabelledExample(
+        topic_only=row.get("source") == "topics_author",
         text=row["text"],
         needs_answer=bool(row["needs_answer"]),
         topic=Topic(topic) if topic else None,

@@ -8,6 +8,7 @@ hand-weighted rule model is used.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -336,7 +337,10 @@ REAL_TRAIN_PATHS = (
     CORPUS_PATH.parent / "second_author" / "urgency.jsonl",
     CORPUS_PATH.parent / "second_author" / "portal.jsonl",
     CORPUS_PATH.parent / "second_author" / "region.jsonl",
+    CORPUS_PATH.parent / "second_author" / "topics.jsonl",
 )
+# Sets that teach the topic only: all their rows need an answer by design.
+TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jsonl"})
 
 
 def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample]:
@@ -348,7 +352,10 @@ def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample
         out.extend(load_corpus(VARIED_PATH, splits=wanted))
     for path in REAL_TRAIN_PATHS:
         if path.exists():
-            out.extend(load_corpus(path, splits=[s for s in wanted if s == "train"]))
+            rows = load_corpus(path, splits=[s for s in wanted if s == "train"])
+            if path in TOPIC_ONLY_PATHS:
+                rows = [dataclasses.replace(e, topic_only=True) for e in rows]
+            out.extend(rows)
     return out
 
 

@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 
 from matcher.lexicon import CIVIC_WORDS, words
-from matcher.rules import Analysis, is_landmark
+from matcher.rules import LANDMARK_PAIRS, LANDMARK_PREPOSITIONS, Analysis, is_landmark
 from matcher.text import (
     IMPERATIVE,
     MENTION_PAGE,
@@ -153,6 +153,9 @@ _LAUGH_RE = re.compile(
 )
 
 
+_LANDMARK_WORDS = LANDMARK_PREPOSITIONS | {first for first, _ in LANDMARK_PAIRS}
+
+
 def rule_features(a: Analysis) -> Features:
     f: Features = {"R:" + g: 1.0 if len(found) == 1 else 1.5 for g, found in a.cues.items()}
     if a.question_marks:
@@ -207,9 +210,10 @@ def rule_features(a: Analysis) -> Features:
     asks_more = a.has("request") or "R:imperative" in verbs or a.question_marks > 0
     if a.has("thanks") and "R:done" in verbs and not contrast and not asks_more:
         f["R:thanks_done"] = 1.0
-    for i, lem in enumerate(a.lemmas):
-        if is_landmark(a.lemmas, i) and len(lem) > 2:
-            f["l:" + lem] = 1.0  # a landmark («у школы»): the model may weigh it apart
+    if not _LANDMARK_WORDS.isdisjoint(a.lemmas):
+        for i, lem in enumerate(a.lemmas):
+            if len(lem) > 2 and is_landmark(a.lemmas, i):
+                f["l:" + lem] = 1.0  # a landmark («возле школы»): the model may weigh it apart
     if _LAUGH_RE.search(a.raw):
         f["R:laugh"] = 1.0  # laughter: jokes and banter, though a sarcastic complaint laughs too
     # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their

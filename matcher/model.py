@@ -62,6 +62,8 @@ class LabelledExample:
     topic: Topic | None = None
     weight: float = 1.0
     urgent: bool | None = None  # only sets labelled for urgency say; None: not labelled
+    # A set written to teach topics holds complaints only; it would tilt "needs an answer"
+    topic_only: bool = False
 
 
 class TokenCache:
@@ -387,7 +389,8 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
     if len(set(y_needs.tolist())) < 2:
         raise ValueError("needs_answer training data has a single class")
     needs = LogisticRegression(C=C_NEEDS, solver="lbfgs", max_iter=2000, tol=TOL)
-    needs.fit(x_all, y_needs, sample_weight=w_all)
+    w_needs = np.asarray([0.0 if e.topic_only else e.weight for e in items], dtype=np.float64)
+    needs.fit(x_all, y_needs, sample_weight=w_needs)
     weights[:, 0] = needs.coef_[0]
     bias[0] = needs.intercept_[0]
 

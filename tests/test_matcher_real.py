@@ -12,7 +12,14 @@ import pytest
 from bot.core.render import urgent_labels
 from matcher.classifier import Matcher, load_corpus, load_training
 from matcher.features import extract
-from matcher.model import CORPUS_PATH, URGENT_COLUMN, Model, rule_model
+from matcher.model import (
+    CORPUS_PATH,
+    URGENT_COLUMN,
+    LabelledExample,
+    Model,
+    rule_model,
+    train,
+)
 from matcher.rules import analyse
 from matcher.text import OBSCENE, normalize
 from matcher.textcli import run_classify
@@ -350,3 +357,21 @@ def test_reasons_people_read_carry_no_codes_and_private_labels_no_words() -> Non
     assert c.topic.value not in topic_reason
     learnt = ("похоже на срочное: слово «грудничок»", "запах газа: «пахнет газом»")
     assert urgent_labels(learnt) == "похоже на срочное, запах газа"
+
+
+def test_a_topic_only_set_teaches_topics_and_leaves_needs_an_answer_alone() -> None:
+    """The topic-hard set holds complaints only: it must not tilt "needs an answer"."""
+    base = [
+        LabelledExample("яма на дороге у дома", True, Topic.ROADS),
+        LabelledExample("когда починят лифт?", True, Topic.HOUSING),
+        LabelledExample("спасибо, всё сделали", False, None),
+        LabelledExample("поздравляю с праздником", False, None),
+        LabelledExample("мусор не вывозят неделю", True, Topic.GARBAGE),
+        LabelledExample("ахаха смешно", False, None),
+    ] * 3
+    extra = [LabelledExample("собаки бегают стаей", True, Topic.ANIMALS, topic_only=True)] * 6
+    plain, taught = train(base, min_df=1), train(base + extra, min_df=1)
+    probe = "собаки стаей у школы, спасибо"
+    assert Matcher(taught).classify(probe).topic is Topic.ANIMALS
+    assert Matcher(plain).classify(probe).topic is not Topic.ANIMALS
+    assert abs(Matcher(taught).classify(probe).score - Matcher(plain).classify(probe).score) < 0.02

@@ -198,7 +198,10 @@ def _app_clock() -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.collecting import limit_malloc_arenas
     from bot.roles import Role, needs_telegram, needs_vk
+
+    limit_malloc_arenas()  # before any worker thread has its own heap
 
     settings = _settings()
     role = Role(args.role)

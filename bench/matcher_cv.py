@@ -25,9 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.matcher import DATA, SHORT, figures, read_jsonl
-from matcher.classifier import VARIED_PATH, Matcher, load_corpus
+from matcher.classifier import (
+    TOPIC_ONLY_PATHS,
+    VARIED_PATH,
+    Matcher,
+    labelled_example,
+    load_synthetic,
+)
 from matcher.model import CORPUS_PATH, LabelledExample, train
-from matcher.topics import Topic
 
 POOL_DIRS = (DATA / "real", DATA / "second_author")
 
@@ -37,40 +42,31 @@ def fold_of(row_id: str, folds: int) -> int:
     return int.from_bytes(digest, "big") % folds
 
 
-def pools() -> dict[str, list[dict[str, Any]]]:
-    """Every development pool: the rows of each real or second-author set marked ``train``."""
-    out: dict[str, list[dict[str, Any]]] = {}
+Row = dict[str, Any]
+
+
+def pools() -> dict[str, list[tuple[Row, LabelledExample]]]:
+    """Every development pool: the rows of each real or other author's set marked ``train``,
+    each with its training example."""
+    out: dict[str, list[tuple[Row, LabelledExample]]] = {}
     for folder in POOL_DIRS:
         for path in sorted(folder.glob("*.jsonl")):
-            rows = [r for r in read_jsonl(path) if r.get("split") == "train"]
+            topic_only = path in TOPIC_ONLY_PATHS
+            rows = [
+                (r, labelled_example(r, topic_only=topic_only))
+                for r in read_jsonl(path)
+                if r.get("split") == "train"
+            ]
             if rows:
                 out[f"{folder.name}/{path.stem}"] = rows
     return out
 
 
-def example(row: dict[str, Any]) -> LabelledExample:
-    topic = row.get("topic")
-    return LabelledExample(
-        topic_only=row.get("source") == "topics_author",
-        text=row["text"],
-        needs_answer=bool(row["needs_answer"]),
-        topic=Topic(topic) if topic else None,
-        urgent=row["urgent"] if isinstance(row.get("urgent"), bool) else None,
-    )
-
-
-def synthetic_training() -> list[LabelledExample]:
-    out = load_corpus(CORPUS_PATH, splits=["train"])
-    if VARIED_PATH.exists():
-        out.extend(load_corpus(VARIED_PATH, splits=["train"]))
-    return out
-
-
-def synthetic_guards(pool_rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def synthetic_guards(pool_rows: dict[str, list[tuple[Row, LabelledExample]]]) -> dict[str, Any]:
     """The synthetic test splits, judged by a model trained on everything the shipped one is:
     a change that helps real language must not break what the synthetic sets cover."""
-    inside = [example(r) for rows in pool_rows.values() for r in rows]
-    matcher = Matcher(train(synthetic_training() + inside))
+    inside = [e for rows in pool_rows.values() for _, e in rows]
+    matcher = Matcher(train(load_synthetic() + inside))
     out: dict[str, Any] = {}
     for path in (CORPUS_PATH, VARIED_PATH):
         rows = [r for r in read_jsonl(path) if r["split"] == "test"]
@@ -81,17 +77,17 @@ def synthetic_guards(pool_rows: dict[str, list[dict[str, Any]]]) -> dict[str, An
 
 
 def cross_validate(
-    pool_rows: dict[str, list[dict[str, Any]]], folds: int
-) -> dict[str, list[tuple[dict[str, Any], Any]]]:
-    base = synthetic_training()
-    judged: dict[str, list[tuple[dict[str, Any], Any]]] = {name: [] for name in pool_rows}
+    pool_rows: dict[str, list[tuple[Row, LabelledExample]]], folds: int
+) -> dict[str, list[tuple[Row, Any]]]:
+    base = load_synthetic()
+    judged: dict[str, list[tuple[Row, Any]]] = {name: [] for name in pool_rows}
     for k in range(folds):
         inside = [
-            example(r) for rows in pool_rows.values() for r in rows if fold_of(r["id"], folds) != k
+            e for rows in pool_rows.values() for r, e in rows if fold_of(r["id"], folds) != k
         ]
         matcher = Matcher(train(base + inside))
         for name, rows in pool_rows.items():
-            fold = [r for r in rows if fold_of(r["id"], folds) == k]
+            fold = [r for r, _ in rows if fold_of(r["id"], folds) == k]
             preds = matcher.classify_many([r["text"] for r in fold])
             judged[name].extend(zip(fold, preds, strict=True))
         print(f"fold {k + 1}/{folds} done", file=sys.stderr)

@@ -8,13 +8,13 @@ hand-weighted rule model is used.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from matcher.features import Features, dense_features
 from matcher.model import (
@@ -314,14 +314,26 @@ def load_corpus(
             row = json.loads(line)
             if row["split"] not in wanted:
                 continue
-            out.append(
-                LabelledExample(
-                    text=row["text"],
-                    needs_answer=bool(row["needs_answer"]),
-                    topic=Topic(row["topic"]) if row.get("topic") else None,
-                    urgent=row["urgent"] if isinstance(row.get("urgent"), bool) else None,
-                )
-            )
+            out.append(labelled_example(row, topic_only=path in TOPIC_ONLY_PATHS))
+    return out
+
+
+def labelled_example(row: dict[str, Any], *, topic_only: bool = False) -> LabelledExample:
+    """One row of a data set (matcher/data/README.md) as a training example."""
+    return LabelledExample(
+        text=row["text"],
+        needs_answer=bool(row["needs_answer"]),
+        topic=Topic(row["topic"]) if row.get("topic") else None,
+        urgent=row["urgent"] if isinstance(row.get("urgent"), bool) else None,
+        topic_only=topic_only,
+    )
+
+
+def load_synthetic(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample]:
+    """The synthetic sets: the corpus and the varied set."""
+    out = load_corpus(CORPUS_PATH, splits=splits)
+    if VARIED_PATH.exists():
+        out.extend(load_corpus(VARIED_PATH, splits=splits))
     return out
 
 
@@ -347,15 +359,10 @@ def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample
     """Everything the shipped model is trained on: the corpus, the varied synthetic set and the
     training part of the real sets (their ``heldout`` rows are never included)."""
     wanted = [s for s in splits if s != "heldout"]
-    out = load_corpus(CORPUS_PATH, splits=wanted)
-    if VARIED_PATH.exists():
-        out.extend(load_corpus(VARIED_PATH, splits=wanted))
+    out = load_synthetic(splits=wanted)
     for path in REAL_TRAIN_PATHS:
         if path.exists():
-            rows = load_corpus(path, splits=[s for s in wanted if s == "train"])
-            if path in TOPIC_ONLY_PATHS:
-                rows = [dataclasses.replace(e, topic_only=True) for e in rows]
-            out.extend(rows)
+            out.extend(load_corpus(path, splits=[s for s in wanted if s == "train"]))
     return out
 
 

@@ -232,17 +232,18 @@ class Model:
         out.extend((w * scale, name) for name in names if (w := table.get(name)))
         return out
 
+    def _column_weights(self, column: int, kinds: str) -> dict[str, float]:
+        """The weights of one column for the features whose name starts with one of ``kinds``."""
+        weights = self.weights[:, column].tolist()
+        return {name: weights[row] for name, row in self.index.items() if name[0] in kinds}
+
     @cached_property
     def _explain(self) -> dict[str, float]:
-        column = self.weights[:, 0].tolist()
-        return {name: column[row] for name, row in self.index.items() if name[0] in "Rwb"}
+        return self._column_weights(0, "Rwb")
 
     @cached_property
     def _explain_urgent(self) -> dict[str, float]:
-        if not self.has_urgency:
-            return {}
-        column = self.weights[:, URGENT_COLUMN].tolist()
-        return {name: column[row] for name, row in self.index.items() if name[0] in "wb"}
+        return self._column_weights(URGENT_COLUMN, "wb") if self.has_urgency else {}
 
     # --- serialisation ------------------------------------------------------------------------
 

@@ -138,6 +138,8 @@ class Sandbox:
             (ev.delete.page, ev.delete.id): ev.at for ev in scenario.events if ev.delete
         }
         self._settle_given_up = False
+        #: Scenario comments the app is known to have stored (never queried again).
+        self._settled: set[tuple[int, int, int]] = set()
 
     async def __aenter__(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -303,7 +305,7 @@ class Sandbox:
             and not (
                 (deleted := self._deleted_at.get((-owner, cid))) is not None and deleted <= at
             )
-        }
+        } - self._settled
         if not due:
             return
         loop = asyncio.get_running_loop()
@@ -318,7 +320,8 @@ class Sandbox:
                             Comment.owner_id.in_({owner for owner, _, _ in due})
                         )
                     )
-                    stored = {tuple(r) for r in rows}
+                    stored = {(r[0], r[1], r[2]) for r in rows}
+                self._settled |= due & stored
                 if due <= stored:
                     return
                 if loop.time() > deadline:

@@ -178,6 +178,10 @@ SECOND_AUTHOR_SETS = [
     ("portal", "terse reports to a city portal (fifth author)"),
     ("region", "appeals to a Central Russia region's government (sixth author)"),
     ("topics", "complaints whose topic is the hard part, all topics evenly (seventh author)"),
+    ("spb_portal", "St Petersburg portal reports and district-page comments (eighth author)"),
+    ("gov_comments", "comments under posts of government pages, with the post (ninth author)"),
+    ("pos_appeals", "a Central Russia region's ЦУР appeals, ПОС and VK/OK (tenth author)"),
+    ("pairs", "look-alike pairs: a complaint and chatter on one subject (eleventh author)"),
 ]
 
 

@@ -350,6 +350,10 @@ REAL_TRAIN_PATHS = (
     CORPUS_PATH.parent / "second_author" / "portal.jsonl",
     CORPUS_PATH.parent / "second_author" / "region.jsonl",
     CORPUS_PATH.parent / "second_author" / "topics.jsonl",
+    CORPUS_PATH.parent / "second_author" / "spb_portal.jsonl",
+    CORPUS_PATH.parent / "second_author" / "gov_comments.jsonl",
+    CORPUS_PATH.parent / "second_author" / "pos_appeals.jsonl",
+    CORPUS_PATH.parent / "second_author" / "pairs.jsonl",
 )
 # Sets that teach the topic only: all their rows need an answer by design.
 TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jsonl"})

@@ -68,6 +68,9 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "лопнуть ~ батарея|труба|стояк",
             "батарея|труба|стояк ~ лопнуть",
             "разморозить ~ система|отопление|батарея|труба",
+            "подтапливать|затапливать ~ квартира|подвал|дом|этаж|подъезд",
+            "квартира|подвал|дом|этаж|подъезд ~ подтапливать|затапливать",
+            "подвал|подъезд ~ вода ~ стоять|по",
         ),
     ),
     "wires": (
@@ -90,6 +93,8 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "открытый ~ щиток|электрощит|трансформатор|трансформаторный",
             "щиток|электрощит|электрощиток|трансформатор ~ открытый|открыть|искрить|гореть",
             "провод ~ наружу",
+            "провод|проводка|кабель ~ торчать",
+            "торчать ~ провод|проводка|кабель",
         ),
     ),
     "fire": (
@@ -115,6 +120,9 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "запах ~ гарь ~ подъезд|квартира|лестница|подвал|этаж|коридор",
             "подъезд|квартира|лестница|подвал|этаж|коридор ~ запах ~ гарь",
             "пахнуть ~ гарь|дым ~ подъезд|квартира|лестница|подвал|этаж",
+            "горелый ~ щиток|проводка|электрощит|подъезд|этаж|квартира",
+            "щиток|проводка|электрощит ~ горелый",
+            "огонь ~ видно|видный|перекинуться|подбираться|подходить",
         ),
     ),
     "life": (
@@ -187,6 +195,16 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "вот-вот ~ упасть|рухнуть|обрушиться|обвалиться",
             "дерево|береза|тополь ~ треснуть|клониться",
             "клониться ~ в ~ сторона",
+            "мост ~ провалиться|обрушиться|рухнуть|обвалиться",
+            "погнаться|гнаться|бросаться|кидаться ~ за",
+            "свисать ~ над",
+            "снежный ~ карниз|навес|шапка",
+            "карниз ~ из ~ снег|лед",
+            "сорвать ~ лист|кровля|железо|шифер",
+            "лист ~ железо|шифер|кровля ~ болтаться|висеть|свисать",
+            "рука|нога ~ сломать",
+            "шприц ~ площадка|песочница|двор",
+            "перекрытие ~ сыпаться|обваливаться|обвалиться|рушиться",
             "край ~ крыша",
             "болтаться ~ над",
             "выпасть ~ стекло|окно|рама",
@@ -238,6 +256,8 @@ _COLD = (
     "сидеть ~ в ~ куртка|шуба|пальто",
     "отключить ~ газ|газоснабжение",
     "газ ~ отключить",
+    "газ ~ нет",
+    "остывать",
 )
 _FROST = (
     "мороз",
@@ -272,6 +292,10 @@ _VULNERABLE = (
     "малыш",
     "младенец",
     "школьник",
+    "девочка",
+    "мальчик",
+    "грудничок",
+    "новорожденный",
     "пожилой",
     "бабушка",
     "дедушка",
@@ -341,7 +365,36 @@ _DANGER = (
     "пьяный",
     "без ~ ограждение",
     "не ~ огородить",
+    "заброшенный",
+    "заброшка",
+    "шприц",
+    "лекарство|продукт|инсулин ~ нет",
 )
+# Pairs of groups that count only together, anywhere in the text: burning and smoke («полигон у
+# Петровки опять горит, дым до города»), a wire and its fault («провод от столба порвался и лежит
+# на заборе»), a child or an old person and frost («девочка стоит у закрытой школы, -20»).
+_TOGETHER = {
+    "burn": ("гореть", "горящий", "пылать"),
+    # a smell of burning over a district is air quality (ecology), not a fire
+    "smoke": ("дым", "задымление"),
+    # smoke pouring out of somewhere is a fire, unless a chimney or a plant is named (ecology)
+    "smoke_rising": ("дым ~ идти|валить|повалить|стоять", "идти|валить|повалить ~ дым"),
+    "chimney": ("труба", "завод", "котельная", "тэц", "предприятие", "комбинат"),
+    "wire": ("провод", "проводка", "кабель"),
+    "wire_fault": (
+        "порваться",
+        "оборваться",
+        "оборвать",
+        "искрить",
+        "оголить",
+        "оголенный",
+    ),
+    # someone freezing now, not the season: «зимой мороз» beside «дети играют» is no danger
+    "freezing": ("замерзнуть", "замерзать", "мерзнуть", "околеть"),
+}
+# Money for a past failure («перерасчёт за холодные батареи», «ущерб от затопления»): no one is in
+# danger now.
+_AFTERMATH = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
 _FROST_RE = re.compile(r"(?:-|минус\s*)(?:[1-9]\d)\s*(?:°|град)?", re.IGNORECASE)
 # A flat as cold as «в квартире 8 градусов» (below 15 °C, the norm is 18): no heating in the cold
 # season, whatever words name it.
@@ -378,6 +431,9 @@ def _index() -> PhraseIndex:
     pairs.extend(("frost", p) for p in _FROST)
     pairs.extend(("vulnerable", p) for p in _VULNERABLE)
     pairs.extend(("danger", p) for p in _DANGER)
+    for key, phrases in _TOGETHER.items():
+        pairs.extend((key, p) for p in phrases)
+    pairs.extend(("aftermath", p) for p in _AFTERMATH)
     return PhraseIndex(pairs)
 
 
@@ -388,13 +444,22 @@ def assess(a: Analysis) -> Urgency:
         if start and a.lemmas[start - 1] == "не":  # «не горит фонарь», «не пахнет газом»
             continue
         found.setdefault(key, " ".join(a.tokens[start:end]))
+    if "smoke_rising" in found and "chimney" not in found:
+        found.setdefault("fire", found["smoke_rising"])
+    if "burn" in found and "smoke" in found:
+        found.setdefault("fire", f"{found['burn']} … {found['smoke']}")
+    if "wire" in found and "wire_fault" in found:
+        found.setdefault("wires", f"{found['wire']} … {found['wire_fault']}")
+    if "aftermath" in found:
+        found.pop("flood", None)
+        found.pop("cold", None)
     reasons: list[str] = []
     for key, (label, _) in _ALONE.items():
         if key in found:
             reasons.append(f"{label}: «{found[key]}»")
     frost_match = _FROST_RE.search(a.raw)
     frost = "frost" in found or frost_match is not None
-    cold_room = _cold_room(a.raw)
+    cold_room = "" if "aftermath" in found else _cold_room(a.raw)
     if cold_room:
         reasons.append(f"{_REASONS['cold']}: «{cold_room}»")
     elif "cold" in found and frost:
@@ -405,7 +470,8 @@ def assess(a: Analysis) -> Urgency:
         found["vulnerable"] in quoted or _SPEED_BUMP_RE.search(a.raw) is not None
     ):
         del found["vulnerable"]
-    if "vulnerable" in found and ("danger" in found or reasons):
+    freezing = "freezing" in found or frost_match is not None
+    if "vulnerable" in found and ("danger" in found or freezing or reasons):
         reasons.append(f"{_REASONS['vulnerable']}: «{found['vulnerable']}»")
     return Urgency(bool(reasons), tuple(reasons))
 

@@ -36,6 +36,7 @@ from matcher.text import (
     URL,
 )
 from matcher.topics import Topic
+from matcher.urgency import assess as assess_urgency
 from matcher.vectors import NAMES as VECTOR_NAMES
 from matcher.vectors import NO_ROWS, Rows, word_vectors
 
@@ -158,6 +159,9 @@ _LANDMARK_WORDS = LANDMARK_PREPOSITIONS | {first for first, _ in LANDMARK_PAIRS}
 
 def rule_features(a: Analysis) -> Features:
     f: Features = {"R:" + g: 1.0 if len(found) == 1 else 1.5 for g, found in a.cues.items()}
+    # words ads share with complaints count only beside a phone or a link (R:spam_contact below);
+    # as a feature of their own the model learnt them as ads («эвакуатор увёз машину»)
+    f.pop("R:ad_word", None)
     if a.question_marks:
         f["R:qmark"] = 1.0
     if a.exclamations >= 2:
@@ -197,6 +201,7 @@ def rule_features(a: Analysis) -> Features:
     f.update(verbs)
     asking = (
         a.has("question")
+        or a.has("why")
         or a.has("request")
         or a.has("ask")
         or a.question_marks > 0
@@ -218,7 +223,12 @@ def rule_features(a: Analysis) -> Features:
         f["R:laugh"] = 1.0  # laughter: jokes and banter, though a sarcastic complaint laughs too
     # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their
     # number too; an ad also has an advertising word («недорого», «скидка», «продам»)
-    ad_words = [hit for hit in a.cues.get("spam", ()) if _PHONE_SURFACE not in hit]
+    ad_words = [
+        hit
+        for group in ("spam", "ad_word")
+        for hit in a.cues.get(group, ())
+        if _PHONE_SURFACE not in hit
+    ]
     if ad_words and (PHONE in toks or URL in toks):
         f["R:spam_contact"] = 1.0
     f.update(conjunctions(a, f))
@@ -249,7 +259,7 @@ def conjunctions(a: Analysis, f: Features) -> Features:
         or "R:damage" in f
         or "R:neg_verb" in f
     )
-    question = a.has("question") or a.question_marks > 0
+    question = a.has("question") or a.has("why") or a.question_marks > 0
     addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
     if named and problem and not resolved:
         out["R:object_problem"] = 1.0
@@ -322,10 +332,19 @@ def lexical_features(a: Analysis) -> Features:
     return {k: v * scale for k, v in counts.items()}
 
 
-def dense_features(a: Analysis) -> Features:
-    """The rule and topic-keyword blocks."""
+def dense_features(a: Analysis, *, emergency: bool | None = None) -> Features:
+    """The rule and topic-keyword blocks.
+
+    ``emergency``: whether matcher.urgency's rules fire (computed here when not given).  A gas
+    smell or a fire reported under an official page needs an answer however it is worded; the
+    model learns how much that counts against talk about an emergency elsewhere.
+    """
     f = rule_features(a)
     f.update(topic_features(a))
+    if emergency is None:
+        emergency = assess_urgency(a).urgent
+    if emergency:
+        f["R:emergency"] = 1.0
     return f
 
 

@@ -286,11 +286,13 @@ class Model:
 
 RULE_NEEDS_WEIGHTS: dict[str, float] = {
     "R:question": 1.6,
+    "R:why": 1.0,
     "R:qmark": 1.0,
     "R:ask": 0.9,
     "R:request": 1.0,
     "R:problem": 1.4,
     "R:urgency": 0.8,
+    "R:emergency": 1.0,
     "R:complaint": 1.2,
     "R:authority": 0.3,
     "R:sarcasm": 2.0,

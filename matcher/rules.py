@@ -36,6 +36,7 @@ MAX_GAP = 2
 # Cue group code -> (Russian label for reasons, phrases)
 CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "question": ("вопрос", lexicon.QUESTION_CUES),
+    "why": ("вопрос «почему»", lexicon.WHY_CUES),
     "ask": ("просьба ответить", lexicon.ASK_CUES),
     "request": ("просьба", lexicon.REQUEST_CUES),
     "problem": ("проблема", lexicon.PROBLEM_CUES),
@@ -46,6 +47,7 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "congrats": ("поздравление", lexicon.CONGRATS_CUES),
     "condolence": ("соболезнование", lexicon.CONDOLENCE_CUES),
     "spam": ("реклама", lexicon.SPAM_CUES),
+    "ad_word": ("слово, частое в рекламе", lexicon.AD_WORDS),
     "chatter": ("разговор жителей", lexicon.CHATTER_CUES),
     "sarcasm": ("сарказм", lexicon.SARCASM_CUES),
     "persist": ("проблема не решена", lexicon.PERSIST_CUES),

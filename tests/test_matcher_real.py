@@ -270,6 +270,44 @@ def test_a_residents_phone_number_does_not_make_a_complaint_an_ad(matcher: Match
     assert "реклама" in ad.reasons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # words ads use, in residents' complaints
+        "Для назначения пособия проверяют мою кредитную историю",
+        "Эвакуатор увёз мою машину со двора, знаков там не было",
+        "Магазин на углу продаёт алкоголь школьникам",
+        "Сдали дом, а квартиры без отделки",
+        "Вакансий в ЦЗН нет",
+        "Ставка по ипотеке для семей выросла",
+    ],
+)
+def test_words_ads_also_use_do_not_make_a_complaint_an_ad(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text)
+    assert c.needs_answer, (text, c)
+    assert not any(r.startswith("реклама") for r in c.reasons), c.reasons
+
+
+def test_an_ad_is_still_an_ad_without_its_strongest_word(matcher: Matcher) -> None:
+    ad = matcher.classify("Займ без отказа и без справок, звоните 8-904-717-17-89")
+    assert not ad.needs_answer
+    assert any(r.startswith("реклама") for r in ad.reasons), ad.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Какая помощь мне положена как матери-одиночке?",
+        "в кардиологию к отцу не пускают, карантин? до какого числа?",
+        "в лифте газом пахнет и на первом этже тоже",
+    ],
+)
+def test_questions_for_information_and_reported_emergencies_need_an_answer(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.classify(text).needs_answer, text
+
+
 def test_conjunctions_and_entitlements_are_not_misread() -> None:
     """«когда я переходил» is no question about nothing; «положена ли субсидия» and «сделал
     кое-как» are no report of work done."""

@@ -191,8 +191,11 @@ def _lemmatise_phrase(phrase: str) -> str:
 
 @lru_cache(maxsize=1)
 def phrase_index() -> tuple[PhraseIndex, dict[str, tuple[Topic, float]]]:
-    """One index of the cue phrases (keyed by group) and the topic phrases (keyed "#<n>")."""
-    pairs: list[tuple[str, str]] = []
+    """One index of the cue phrases (keyed by group), the topic phrases (keyed "#<n>") and the
+    urgency phrases of matcher.urgency (keyed "!<group>"): one pass over a comment finds all."""
+    from matcher.urgency import phrase_pairs  # urgency reads Analysis from this module
+
+    pairs: list[tuple[str, str]] = [("!" + key, phrase) for key, phrase in phrase_pairs()]
     for code, (_label, phrases) in CUE_GROUPS.items():
         pairs.extend((code, p) for p in phrases)
     table: dict[str, tuple[Topic, float]] = {}
@@ -228,6 +231,8 @@ class Analysis:
     emoji: int = 0
     caps: float = 0.0
     has_words: bool = True
+    # (group, start, end) of the phrases of matcher.urgency, found in the same pass as the cues
+    urgency_matches: list[tuple[str, int, int]] = field(default_factory=list)
 
     def has(self, group: str) -> bool:
         return bool(self.cues.get(group))
@@ -292,15 +297,20 @@ def analyse(text: str) -> Analysis:
     matches = index.find(toks, lems)
     cues: dict[str, list[str]] = {}
     topic_matches: list[tuple[str, int, int]] = []
+    urgency_matches: list[tuple[str, int, int]] = []
     for key, start, end in matches:
         if key[0] == "#":
             topic_matches.append((key, start, end))
+            continue
+        if key[0] == "!":
+            urgency_matches.append((key[1:], start, end))
             continue
         words = surface(toks[start:end])
         bucket = cues.setdefault(key, [])
         if words not in bucket:
             bucket.append(words)
     result.cues = cues
+    result.urgency_matches = urgency_matches
 
     scores: dict[Topic, float] = {}
     hits: dict[Topic, list[str]] = {}

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from matcher.rules import Analysis, PhraseIndex, analyse
+from matcher.rules import Analysis, analyse
 
 # group -> (reason shown to people, cue phrases).  Phrases as in matcher.lexicon.
 _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -53,7 +52,8 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "заливать|топить|течь|лить|литься ~ кипяток",
             "кипяток ~ с ~ потолок",
             "фонтан ~ вода|кипяток",
-            "бить ~ вода|кипяток|фонтан",
+            "бить кипяток|фонтан|струя",
+            "вода|кипяток ~ бить ~ из|фонтан",
             "пар ~ из ~ люк|колодец|земля|асфальт",
             "из ~ люк|колодец|земля|асфальт ~ пар|кипяток",
             "хлестать ~ вода|кипяток",
@@ -422,8 +422,9 @@ class Urgency:
     reasons: tuple[str, ...]  # Russian phrases with the words that fired, for people to check
 
 
-@lru_cache(maxsize=1)
-def _index() -> PhraseIndex:
+def phrase_pairs() -> list[tuple[str, str]]:
+    """(group, phrase) of every urgency cue; matcher.rules matches them in the same pass as the
+    other cues (``Analysis.urgency_matches``)."""
     pairs: list[tuple[str, str]] = []
     for key, (_, phrases) in _ALONE.items():
         pairs.extend((key, p) for p in phrases)
@@ -434,13 +435,13 @@ def _index() -> PhraseIndex:
     for key, phrases in _TOGETHER.items():
         pairs.extend((key, p) for p in phrases)
     pairs.extend(("aftermath", p) for p in _AFTERMATH)
-    return PhraseIndex(pairs)
+    return pairs
 
 
 def assess(a: Analysis) -> Urgency:
     """Urgency of an analysed comment (matcher.rules.analyse)."""
     found: dict[str, str] = {}
-    for key, start, end in _index().find(a.tokens, a.lemmas):
+    for key, start, end in a.urgency_matches:
         if start and a.lemmas[start - 1] == "не":  # «не горит фонарь», «не пахнет газом»
             continue
         found.setdefault(key, " ".join(a.tokens[start:end]))

@@ -182,6 +182,9 @@ SECOND_AUTHOR_SETS = [
     ("gov_comments", "comments under posts of government pages, with the post (ninth author)"),
     ("pos_appeals", "a Central Russia region's ЦУР appeals, ПОС and VK/OK (tenth author)"),
     ("pairs", "look-alike pairs: a complaint and chatter on one subject (eleventh author)"),
+    ("ok_elderly", "older residents on OK and district pages, typos and caps (twelfth author)"),
+    ("services", "public services where the topic is easy to get wrong, «other» (13th author)"),
+    ("city_chat", "a district's chat with its administration: short, fast, replies (14th author)"),
 ]
 
 

@@ -149,9 +149,12 @@ def verb_flags(a: Analysis) -> Features:
 
 _LAUGH_RE = re.compile(
     "[\U0001f602\U0001f923\U0001f606\U0001f604\U0001f605\U0001f601\U0001f639]|"
-    r"\b(?:а?ха){2,}|\){3,}",
+    r"\b(?:а?ха){2,}",
     re.IGNORECASE,
 )
+# «)))» is a smile residents put after complaints as often as after jokes («с 2019 обещаете)))»):
+# its own feature, so it does not weigh as laughter does.
+_SMILE_RE = re.compile(r"\){3,}")
 
 
 _LANDMARK_WORDS = LANDMARK_PREPOSITIONS | {first for first, _ in LANDMARK_PAIRS}
@@ -221,6 +224,8 @@ def rule_features(a: Analysis) -> Features:
                 f["l:" + lem] = 1.0  # a landmark («возле школы»): the model may weigh it apart
     if _LAUGH_RE.search(a.raw):
         f["R:laugh"] = 1.0  # laughter: jokes and banter, though a sarcastic complaint laughs too
+    elif _SMILE_RE.search(a.raw):
+        f["R:smile"] = 1.0
     # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their
     # number too; an ad also has an advertising word («недорого», «скидка», «продам»)
     ad_words = [

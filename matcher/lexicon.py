@@ -451,7 +451,6 @@ TOPIC_KEYWORDS: dict[Topic, dict[str, float]] = {
         "крыша": 0.5,
     },
     Topic.TRANSPORT: {
-        "подвоз": 2,
         "автобус": 3,
         "маршрут": 2,
         "маршрутка": 3,
@@ -955,9 +954,9 @@ TOPIC_PHRASES: tuple[tuple[str, Topic, float], ...] = (
     ("нет ~ газ", Topic.HOUSING, 3),
     ("управляющий компания", Topic.HOUSING, 4),
     ("детский сад", Topic.EDUCATION, 5),
-    # a school bus and taking children to school are transport, whatever the school
-    ("школьный автобус", Topic.TRANSPORT, 5),
-    ("подвоз ~ ребенок|дети|школьник|ученик", Topic.TRANSPORT, 4),
+    # a school bus and taking children to school are the education department's
+    ("школьный автобус", Topic.EDUCATION, 5),
+    ("подвоз ~ ребенок|дети|школьник|ученик", Topic.EDUCATION, 4),
     ("детский площадка", Topic.IMPROVEMENT, 4),
     ("спортивный площадка", Topic.IMPROVEMENT, 4),
     ("игровой площадка", Topic.IMPROVEMENT, 4),

@@ -309,6 +309,14 @@ def test_questions_for_information_and_reported_emergencies_need_an_answer(
     assert matcher.classify(text).needs_answer, text
 
 
+def test_a_smile_after_a_complaint_is_not_laughter(matcher: Matcher) -> None:
+    """«)))» closes complaints as often as jokes; «ахаха» is laughter."""
+    smile = extract(analyse("а в наш поселок када газ проведут? с 2019 обещаете)))"))
+    assert "R:smile" in smile and "R:laugh" not in smile
+    assert "R:laugh" in extract(analyse("ахахаха ну вы даёте"))
+    assert matcher.classify("а в наш поселок када газ проведут? с 2019 обещаете)))").needs_answer
+
+
 def test_conjunctions_and_entitlements_are_not_misread() -> None:
     """«когда я переходил» is no question about nothing; «положена ли субсидия» and «сделал
     кое-как» are no report of work done."""

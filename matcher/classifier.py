@@ -74,6 +74,9 @@ _FLAG_LABELS: dict[str, str] = {
     "R:thanks_only": "только благодарность",
     "R:spam_contact": "реклама с контактами",
     "R:emergency": "сообщение об опасности",
+    "R:forwarded": "пересланная новость",
+    "R:advice": "совет другим жителям",
+    "R:smile": "смайлик «)))»",
 }
 
 

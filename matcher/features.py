@@ -71,6 +71,23 @@ _NON_REQUEST_IMPERATIVES = frozenset(
         "покупать",
         "заказывать",
         "обращать",
+        # advice one resident gives another: «звоните 122», «запросите выписку через госуслуги»
+        "позвонить",
+        "набрать",
+        "запросить",
+        "сходить",
+        "идти",
+        "ждать",
+        "парковаться",
+        "оформить",
+        "оформлять",
+        "записаться",
+        "записываться",
+        "написать",
+        "пожаловаться",
+        "жаловаться",
+        "обратиться",
+        "спросить",
     ]
 )
 _NEGATIONS = frozenset({"не", "ни", "нет"})
@@ -115,14 +132,19 @@ def verb_flags(a: Analysis) -> Features:
     """Imperatives (requests), negated verbs (something is not done) and plain past reports."""
     f: Features = {}
     lems = a.lemmas
-    n_neg = n_done = n_impr = n_damage = 0
+    n_neg = n_done = n_impr = n_damage = n_advice = 0
     for i, form in enumerate(a.forms):
         if not form:
             continue
         negated = (i >= 1 and lems[i - 1] in _NEGATIONS) or (i >= 2 and lems[i - 2] in _NEGATIONS)
-        if negated:
+        if form == IMPERATIVE and (negated or lems[i] in _NON_REQUEST_IMPERATIVES):
+            # «не ждите УК», «звоните 112»: advice to residents, no "not done"; «звоните
+            # 8-950-…» is the author's own number to call back
+            if not (i + 1 < len(lems) and lems[i + 1] == PHONE):
+                n_advice += 1
+        elif negated:
             n_neg += 1
-        elif form == IMPERATIVE and lems[i] not in _NON_REQUEST_IMPERATIVES:
+        elif form == IMPERATIVE:
             n_impr += 1
         elif lems[i] in DAMAGE_VERBS and form in (PAST, PAST_IMPF, SHORT_PARTICIPLE):
             n_damage += 1
@@ -134,6 +156,8 @@ def verb_flags(a: Analysis) -> Features:
             n_done += 1
     if n_impr:
         f["R:imperative"] = 1.0
+    if n_advice:
+        f["R:advice"] = 1.0
     if n_neg:
         f["R:neg_verb"] = 1.0 if n_neg == 1 else 1.5
     if n_done:
@@ -155,6 +179,11 @@ _LAUGH_RE = re.compile(
 # «)))» is a smile residents put after complaints as often as after jokes («с 2019 обещаете)))»):
 # its own feature, so it does not weigh as laughter does.
 _SMILE_RE = re.compile(r"\){3,}")
+# A message forwarded into a chat or a post reposted under a page is news passed on, not a
+# request («Переслано из «Новости района»: …»).
+_FORWARDED_RE = re.compile(
+    r"^\W*(?:переслано|пересланное сообщение|forwarded from|репост|источник:)", re.IGNORECASE
+)
 
 
 _LANDMARK_WORDS = LANDMARK_PREPOSITIONS | {first for first, _ in LANDMARK_PAIRS}
@@ -226,6 +255,8 @@ def rule_features(a: Analysis) -> Features:
         f["R:laugh"] = 1.0  # laughter: jokes and banter, though a sarcastic complaint laughs too
     elif _SMILE_RE.search(a.raw):
         f["R:smile"] = 1.0
+    if _FORWARDED_RE.match(a.raw):
+        f["R:forwarded"] = 1.0
     # a phone («звоните 8-…») is a spam cue but not an advertisement: residents leave their
     # number too; an ad also has an advertising word («недорого», «скидка», «продам»)
     ad_words = [

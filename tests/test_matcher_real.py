@@ -317,6 +317,17 @@ def test_a_smile_after_a_complaint_is_not_laughter(matcher: Matcher) -> None:
     assert matcher.classify("а в наш поселок када газ проведут? с 2019 обещаете)))").needs_answer
 
 
+def test_advice_forwards_and_follow_ups_in_a_chat(matcher: Matcher) -> None:
+    """«не ждите УК, звоните 112» is advice, not something not done; a forwarded news item is
+    news passed on; «ну что там по яме?» follows up an earlier complaint."""
+    advice = extract(analyse("не ждите УК, звоните 112"))
+    assert "R:advice" in advice and "R:neg_verb" not in advice
+    forwarded = "Переслано из «Новости района»: с 10 по 20 июня ремонт теплотрассы на Победы"
+    assert "R:forwarded" in extract(analyse(forwarded))
+    assert not matcher.classify(forwarded).needs_answer
+    assert matcher.classify("ну что там по яме на Мира, есть новости?").needs_answer
+
+
 def test_conjunctions_and_entitlements_are_not_misread() -> None:
     """«когда я переходил» is no question about nothing; «положена ли субсидия» and «сделал
     кое-как» are no report of work done."""

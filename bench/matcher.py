@@ -185,6 +185,9 @@ SECOND_AUTHOR_SETS = [
     ("ok_elderly", "older residents on OK and district pages, typos and caps (twelfth author)"),
     ("services", "public services where the topic is easy to get wrong, «other» (13th author)"),
     ("city_chat", "a district's chat with its administration: short, fast, replies (14th author)"),
+    ("young_parents", "young residents and parents: slang, no punctuation, memes (15th author)"),
+    ("long_letters", "long letters and essays, the request buried in a story (16th author)"),
+    ("threads", "replies inside complaint threads, with the thread (17th author)"),
 ]
 
 

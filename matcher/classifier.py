@@ -373,6 +373,9 @@ REAL_TRAIN_PATHS = (
     CORPUS_PATH.parent / "second_author" / "ok_elderly.jsonl",
     CORPUS_PATH.parent / "second_author" / "services.jsonl",
     CORPUS_PATH.parent / "second_author" / "city_chat.jsonl",
+    CORPUS_PATH.parent / "second_author" / "young_parents.jsonl",
+    CORPUS_PATH.parent / "second_author" / "long_letters.jsonl",
+    CORPUS_PATH.parent / "second_author" / "threads.jsonl",
 )
 # Real text and other writers count twice: the synthetic sets hold twice as many rows in one
 # author's style.  Chosen with ``bench.matcher_cv --leave-set-out`` (each writer judged by a model

@@ -441,10 +441,12 @@ def phrase_pairs() -> list[tuple[str, str]]:
 def assess(a: Analysis) -> Urgency:
     """Urgency of an analysed comment (matcher.rules.analyse)."""
     found: dict[str, str] = {}
+    where: dict[str, int] = {}  # the first position of each group, for «vulnerable» + «danger»
     for key, start, end in a.urgency_matches:
         if start and a.lemmas[start - 1] == "не":  # «не горит фонарь», «не пахнет газом»
             continue
         found.setdefault(key, " ".join(a.tokens[start:end]))
+        where.setdefault(key, start)
     if "smoke_rising" in found and "chimney" not in found:
         found.setdefault("fire", found["smoke_rising"])
     if "burn" in found and "smoke" in found:
@@ -472,7 +474,10 @@ def assess(a: Analysis) -> Urgency:
     ):
         del found["vulnerable"]
     freezing = "freezing" in found or frost_match is not None
-    if "vulnerable" in found and ("danger" in found or freezing or reasons):
+    # a child and a danger in one breath («дети лазят у открытого щитка»), not a long letter that
+    # mentions children in one paragraph and a fall in another
+    near_danger = "danger" in where and abs(where["danger"] - where.get("vulnerable", -99)) <= 12
+    if "vulnerable" in found and (near_danger or freezing or reasons):
         reasons.append(f"{_REASONS['vulnerable']}: «{found['vulnerable']}»")
     return Urgency(bool(reasons), tuple(reasons))
 

@@ -207,6 +207,15 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         ("машины бьют днище в яме, вода стоит круглый год", False),
         # a fall on ice that has happened is a complaint about the ice, not an emergency now
         ("на крыльце аптеки каток, бабушки падают", False),
+        # children in one sentence of a letter and a danger in another are no child in danger
+        (
+            "Уважаемый глава! Пишу о нашей улице Садовой. У нас много семей, дети ходят в школу"
+            " через весь посёлок, автобуса нет уже третий год, обещали пустить в сентябре."
+            " Магазин закрылся, аптеки нет, до райцентра 20 км, зимой дорогу не чистят,"
+            " ездить опасно.",
+            False,
+        ),
+        ("дети играют у ямы на Лесной, это опасно", True),
         ("Яма у дома 5 по ул. Ленина", False),
         ("Когда будет салют?", False),
     ],

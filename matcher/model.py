@@ -315,14 +315,13 @@ RULE_NEEDS_WEIGHTS: dict[str, float] = {
 
 
 def rule_model() -> Model:
-    names = list(RULE_NEEDS_WEIGHTS) + ["T:" + t.value for t in TOPICS if t is not Topic.OTHER]
+    names = list(RULE_NEEDS_WEIGHTS) + ["T:" + t.value for t in TOPICS]
     index = {n: i for i, n in enumerate(names)}
     weights = np.zeros((len(names), N_COLUMNS), dtype=np.float32)
     for name, w in RULE_NEEDS_WEIGHTS.items():
         weights[index[name], 0] = w
     for col, topic in enumerate(TOPICS, start=1):
-        if topic is not Topic.OTHER:
-            weights[index["T:" + topic.value], col] = 2.0
+        weights[index["T:" + topic.value], col] = 2.0
     bias = np.zeros((N_COLUMNS,), dtype=np.float32)
     bias[URGENT_COLUMN] = ABSENT_TOPIC_BIAS  # no learnt urgency: the rules alone decide
     bias[0] = -1.2

@@ -342,6 +342,22 @@ def test_advice_forwards_and_follow_ups_in_a_chat(matcher: Matcher) -> None:
     assert matcher.classify("ну что там по яме на Мира, есть новости?").needs_answer
 
 
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("где молочную кухню получать теперь?", Topic.HEALTH),
+        ("в музыкалку набор будет? внучка хочет на баян", Topic.EDUCATION),
+        ("МФЦ на Ленинском, очередь 3 часа, талоны кончились к 11", Topic.OTHER),
+    ],
+)
+def test_services_residents_name_in_their_own_words(
+    matcher: Matcher, text: str, topic: Topic
+) -> None:
+    c = matcher.classify(text)
+    assert c.needs_answer, (text, c)
+    assert c.topic is topic, (text, c)
+
+
 def test_conjunctions_and_entitlements_are_not_misread() -> None:
     """«когда я переходил» is no question about nothing; «положена ли субсидия» and «сделал
     кое-как» are no report of work done."""

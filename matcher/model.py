@@ -350,9 +350,13 @@ def featurise(texts: Iterable[str]) -> list[Features]:
 def train(examples: Iterable[LabelledExample], *, min_df: int = MIN_DF) -> Model:
     """Fit the needs-answer and topic models on labelled examples (pure, deterministic)."""
     from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression  # noqa: F401
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-    # One BLAS thread: faster on small problems and the same weights on every machine.
+    # One BLAS thread: faster on small problems and the same weights on every machine.  The
+    # solver's libraries are imported above, before the limit: threadpoolctl limits only the
+    # libraries already loaded, and a first training that loaded them inside ran multi-threaded
+    # (weights 3e-11 apart from a second training in the same process).
     with threadpool_limits(limits=1):
         return _train(list(examples), min_df=min_df, csr_matrix=csr_matrix)
 

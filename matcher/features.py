@@ -232,8 +232,7 @@ def rule_features(a: Analysis) -> Features:
     verbs = verb_flags(a)
     f.update(verbs)
     asking = (
-        a.has("question")
-        or a.has("why")
+        a.asks_a_question()
         or a.has("request")
         or a.has("ask")
         or a.question_marks > 0
@@ -295,7 +294,7 @@ def conjunctions(a: Analysis, f: Features) -> Features:
         or "R:damage" in f
         or "R:neg_verb" in f
     )
-    question = a.has("question") or a.has("why") or a.question_marks > 0
+    question = a.asks_a_question() or a.question_marks > 0
     addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
     if named and problem and not resolved:
         out["R:object_problem"] = 1.0

@@ -237,6 +237,10 @@ class Analysis:
     def has(self, group: str) -> bool:
         return bool(self.cues.get(group))
 
+    def asks_a_question(self) -> bool:
+        """A question cue: one asking for information or a «почему/зачем» (matcher.lexicon)."""
+        return self.has("question") or self.has("why")
+
     def count(self, group: str) -> int:
         return len(self.cues.get(group, ()))
 

@@ -75,12 +75,19 @@ def test_terse_problem_reports_need_an_answer(matcher: Matcher, text: str, topic
         # «сам», «тоже», «видимо» are words of complaints too
         "У нас тоже нет горячей воды третий день",
         "Видимо УК не собирается чинить лифт",
+        # words ads use, in residents' complaints
+        "Для назначения пособия проверяют мою кредитную историю",
+        "Эвакуатор увёз мою машину со двора, знаков там не было",
+        "Магазин на углу продаёт алкоголь школьникам",
+        "Сдали дом, а квартиры без отделки",
+        "Вакансий в ЦЗН нет",
+        "Ставка по ипотеке для семей выросла",
     ],
 )
 def test_rules_do_not_misfire_on_complaints(matcher: Matcher, text: str) -> None:
     c = matcher.classify(text)
     assert c.needs_answer, (text, c)
-    assert "реклама" not in c.reasons
+    assert not any(r.startswith("реклама") for r in c.reasons), c.reasons
 
 
 @pytest.mark.parametrize(
@@ -283,24 +290,6 @@ def test_a_residents_phone_number_does_not_make_a_complaint_an_ad(matcher: Match
     ad = matcher.classify("Вывоз мусора, грузчики, недорого, звоните 8-904-717-17-89")
     assert not ad.needs_answer
     assert "реклама" in ad.reasons
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # words ads use, in residents' complaints
-        "Для назначения пособия проверяют мою кредитную историю",
-        "Эвакуатор увёз мою машину со двора, знаков там не было",
-        "Магазин на углу продаёт алкоголь школьникам",
-        "Сдали дом, а квартиры без отделки",
-        "Вакансий в ЦЗН нет",
-        "Ставка по ипотеке для семей выросла",
-    ],
-)
-def test_words_ads_also_use_do_not_make_a_complaint_an_ad(matcher: Matcher, text: str) -> None:
-    c = matcher.classify(text)
-    assert c.needs_answer, (text, c)
-    assert not any(r.startswith("реклама") for r in c.reasons), c.reasons
 
 
 def test_an_ad_is_still_an_ad_without_its_strongest_word(matcher: Matcher) -> None:

@@ -188,6 +188,24 @@ SECOND_AUTHOR_SETS = [
     ("young_parents", "young residents and parents: slang, no punctuation, memes (15th author)"),
     ("long_letters", "long letters and essays, the request buried in a story (16th author)"),
     ("threads", "replies inside complaint threads, with the thread (17th author)"),
+    ("housing_portal", "a big city's housing portal: terse defects, fittings (18th author)"),
+    (
+        "sector_comments",
+        "comments under posts of sector agencies and small towns, every topic (19th author)",
+    ),
+    (
+        "news_chatter",
+        "comments under VK news communities, not official pages: look-alike chatter (20th author)",
+    ),
+    (
+        "border_topics",
+        "comments whose topic sits on a border: safety, ecology, social (21st author)",
+    ),
+    ("rural", "villages and small towns on OK and VK: pumps, firewood, ferries (22nd author)"),
+    (
+        "republics",
+        "national republics and the Far East, Russian as a second language (23rd author)",
+    ),
 ]
 
 

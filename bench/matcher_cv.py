@@ -28,12 +28,12 @@ from typing import Any
 
 from bench.matcher import DATA, SHORT, figures, read_jsonl
 from matcher.classifier import (
-    OTHER_WRITERS_WEIGHT,
     TOPIC_ONLY_PATHS,
     VARIED_PATH,
     Matcher,
     labelled_example,
     load_synthetic,
+    training_weight,
 )
 from matcher.model import CORPUS_PATH, LabelledExample, train
 
@@ -56,7 +56,7 @@ def pools() -> dict[str, list[tuple[Row, LabelledExample]]]:
         for path in sorted(folder.glob("*.jsonl")):
             topic_only = path in TOPIC_ONLY_PATHS
             rows = [
-                (r, labelled_example(r, topic_only=topic_only, weight=OTHER_WRITERS_WEIGHT))
+                (r, labelled_example(r, topic_only=topic_only, weight=training_weight(path)))
                 for r in read_jsonl(path)
                 if r.get("split") == "train"
             ]

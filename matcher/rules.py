@@ -55,7 +55,10 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rhetoric": ("риторический вопрос", lexicon.RHETORIC_CUES),
     "misconduct": ("жалоба на действия сотрудников или компании", lexicon.MISCONDUCT_CUES),
     "evaluation": ("плохая оценка услуги", lexicon.EVALUATION_CUES),
+    "resolved": ("проблема решена", lexicon.RESOLVED_CUES),
 }
+# cue groups a «не» just before cancels («вопрос не решён» is no resolution)
+_NEGATABLE = frozenset({"resolved"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +311,8 @@ def analyse(text: str) -> Analysis:
             continue
         if key[0] == "!":
             urgency_matches.append((key[1:], start, end))
+            continue
+        if key in _NEGATABLE and start and lems[start - 1] in ("не", "ни"):
             continue
         words = surface(toks[start:end])
         bucket = cues.setdefault(key, [])

@@ -84,6 +84,10 @@ def _fix_mixed(match: re.Match[str]) -> str:
     return _INNER_DIGIT_RE.sub(lambda m: m.group(0).translate(_DIGIT_TO_CYR), word)
 
 
+# «подьезд», «обьявление», «сьехал»: a soft sign typed for the hard one after a prefix (the
+# word is then unknown to the dictionary and loses its topic).  «в» is left out: «вьюга».
+_SOFT_FOR_HARD_RE = re.compile(r"\b(под|об|от|из|раз|рас|с|над|пред|меж|сверх|пере)ь(?=[еёюя])")
+
 _MASK_CHARS = frozenset("*#@%$")
 _DIGIT3_RE = re.compile(r"\d{3}")
 # Look-alike repair is only needed where Latin letters, or a 0 next to a Cyrillic letter, occur.
@@ -119,6 +123,8 @@ def normalize(text: str) -> str:
     if _LATIN_OR_ZERO_RE.search(text):
         text = _WORDISH_RE.sub(_fix_mixed, text)
     text = _REPEAT_RE.sub(r"\1", text)
+    if "ь" in text:
+        text = _SOFT_FOR_HARD_RE.sub(r"\1ъ", text)
     if _OBSCENE_HINT_RE.search(text):
         text = _OBSCENE_RE.sub(OBSCENE, text)
     return text

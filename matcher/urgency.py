@@ -148,7 +148,7 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "рухнуть",
             "открытый люк",
             "люк ~ открытый|открыть",
-            "люк ~ без ~ крышка",
+            "люк|колодец ~ без ~ крышка",
             "открыть ~ люк|колодец|шахта",
             "шахта ~ открытый|открыть",
             "открытый ~ траншея|котлован|колодец",
@@ -159,6 +159,8 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "сосулька",
             "провалиться ~ в ~ люк|яма",
             "застрять ~ лифт",
+            "лифт ~ встать|остановиться|застрять ~ между",
+            "застрять ~ между ~ этаж",
             "в ~ лифт ~ застрять",
             "скорая ~ не ~ приехать|ехать",
             "не ~ приехать ~ скорая",
@@ -241,6 +243,9 @@ _COLD = (
     "батарея ~ холодный|холодное|ледяной",
     "холодный|холодное ~ батарея",
     "холод ~ в ~ квартира|дом|комната|палата|класс|группа",
+    "в ~ квартира|дом|комната ~ холодно",
+    "холодно ~ в ~ квартира|дом|комната",
+    "котельная ~ встать|остановиться|сломаться|отключить",
     "батарея|отопление ~ нет",
     "пар ~ изо ~ рот",
     "не ~ топить",
@@ -388,12 +393,20 @@ _TOGETHER = {
         "искрить",
         "оголить",
         "оголенный",
+        "оборванный",
+        "порванный",
     ),
     # someone freezing now, not the season: «зимой мороз» beside «дети играют» is no danger
     "freezing": ("замерзнуть", "замерзать", "мерзнуть", "околеть"),
 }
 # Money for a past failure («перерасчёт за холодные батареи», «ущерб от затопления»): no one is in
 # danger now.
+# «свет горит днём в подъезде» is a lamp left on, not a fire
+_LIGHTS = frozenset(
+    {"свет", "лампа", "лампочка", "фонарь", "светильник", "плафон", "светофор", "подсветка"}
+)
+# «на чердаке открыт люк»: an attic hatch lets people in, nobody falls into it
+_ATTIC = frozenset({"чердак", "чердачный"})
 _AFTERMATH = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
 _FROST_RE = re.compile(r"(?:-|минус\s*)(?:[1-9]\d)\s*(?:°|град)?", re.IGNORECASE)
 # A flat as cold as «в квартире 8 градусов» (below 15 °C, the norm is 18): no heating in the cold
@@ -445,6 +458,10 @@ def assess(a: Analysis) -> Urgency:
     for key, start, end in a.urgency_matches:
         if start and a.lemmas[start - 1] == "не":  # «не горит фонарь», «не пахнет газом»
             continue
+        if key in ("fire", "burn") and _names_a_light(a.lemmas, start):
+            continue
+        if key == "life" and "люк" in a.lemmas[start:end] and not _ATTIC.isdisjoint(a.lemmas):
+            continue
         found.setdefault(key, " ".join(a.tokens[start:end]))
         where.setdefault(key, start)
     if "smoke_rising" in found and "chimney" not in found:
@@ -480,6 +497,13 @@ def assess(a: Analysis) -> Urgency:
     if "vulnerable" in found and (near_danger or freezing or reasons):
         reasons.append(f"{_REASONS['vulnerable']}: «{found['vulnerable']}»")
     return Urgency(bool(reasons), tuple(reasons))
+
+
+def _names_a_light(lemmas: list[str], start: int) -> bool:
+    """«свет горит», «горит фонарь»: the burning word at ``start`` is about a lamp."""
+    if lemmas[start] not in ("гореть", "горящий"):
+        return False
+    return not _LIGHTS.isdisjoint(lemmas[max(0, start - 2) : start + 2])
 
 
 def _cold_room(raw: str) -> str:

@@ -680,6 +680,9 @@ class Ingestor:
         result.decisions.append((verdict.needs_answer, str(verdict.topic)))
         if not verdict.needs_answer:
             return
+        if not verdict.topic_named and (parent := self._thread_complaint(ev, state)) is not None:
+            # a neighbour's «у нас то же самое» under a complaint goes where the complaint went
+            verdict = verdict.in_thread_of(Topic(parent.topic))
         routed = self._route(group_id, verdict.topic)
         if routed is None:
             return
@@ -690,6 +693,21 @@ class Ingestor:
         state.created.append(created)
         state.by_post[(ev.owner_id, ev.post_id)].append(_Tracked(complaint, _ref(ev), text))
         state.ops.append(_Op("created", complaint, created=created))
+
+    @staticmethod
+    def _thread_complaint(ev: CommentEvent, state: _BatchState) -> Complaint | None:
+        """The complaint whose thread (or comment) this reply is under, if it is one."""
+        parents = {ev.thread_id, ev.reply_to_comment} - {None}
+        if not parents:
+            return None
+        return next(
+            (
+                t.complaint
+                for t in state.by_post.get((ev.owner_id, ev.post_id), [])
+                if t.complaint.comment_id in parents
+            ),
+            None,
+        )
 
     def _new_complaint(
         self,

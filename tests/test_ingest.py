@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from collectors.events import Batch, CommentChange, CommentEvent
 from config.clock import ManualClock
-from config.registry import parse_registry
+from config.registry import Registry, parse_registry
 from matcher.classifier import Classification, classify
 from matcher.followup import NEAR_DUPLICATE, fingerprint, shared_keys_needed, similarity
 from matcher.quality import AnswerRating, rate_answer
@@ -48,15 +48,38 @@ REGISTRY = parse_registry(
 )
 
 
-@pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+# The same city with a roads department that takes every roads complaint.
+ROADS_REGISTRY = parse_registry(
+    {
+        **REGISTRY.model_dump(mode="json"),
+        "agencies": [{"id": "city", "name": "Администрация"}, {"id": "roads", "name": "Дороги"}],
+        "rules": [{"topic": "roads", "agency": "roads"}],
+    }
+)
+
+
+async def migrated(
+    db_url: str, registry: Registry
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = make_engine(db_url)
     await upgrade(engine)
     factory = make_session_factory(engine)
     async with factory() as session, session.begin():
-        await sync_registry(session, REGISTRY)
+        await sync_registry(session, registry)
     yield factory
     await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async for factory in migrated(db_url, REGISTRY):
+        yield factory
+
+
+@pytest.fixture
+async def roads_sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async for factory in migrated(db_url, ROADS_REGISTRY):
+        yield factory
 
 
 def comment(
@@ -84,9 +107,12 @@ def comment(
 
 
 async def ingest(
-    factory: async_sessionmaker[AsyncSession], clock: ManualClock, *events: CommentEvent
+    factory: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    *events: CommentEvent,
+    registry: Registry = REGISTRY,
 ) -> IngestResult:
-    ingestor = Ingestor(REGISTRY, clock, classify, rate_answer)
+    ingestor = Ingestor(registry, clock, classify, rate_answer)
     async with factory() as session, session.begin():
         return await ingestor.ingest(session, Batch(comments=list(events)))
 
@@ -703,3 +729,55 @@ async def test_residents_comment_resumes_a_complaint_waiting_on_them(
     assert c.due_at is not None and c.due_at > first_due
     assert [a for (a,) in actions] == ["complaint_created", "resume"]
     assert [k for (k,) in kinds] == ["alert", "update"]  # the card loses «Ждём ответа жителя»
+
+
+# A neighbour's reply inside a complaint's thread: «Враньё, никто не приезжал» or «А сроки
+# какие?» names no subject; read alone it takes whatever topic its words lean to (ecology,
+# «other») and goes to the page's default agency, not to the department the complaint went to.
+
+
+async def complaints_by_comment(
+    factory: async_sessionmaker[AsyncSession], *events: CommentEvent
+) -> dict[int, Complaint]:
+    clock = ManualClock(T0)
+    for event in events:  # one batch each, as comments arrive one by one
+        await ingest(factory, clock, event, registry=ROADS_REGISTRY)
+    async with factory() as session:
+        rows = (await session.execute(select(Complaint))).scalars().all()
+    return {c.comment_id: c for c in rows}
+
+
+PIT = "Яма на Лесной 12 третью неделю, когда заделаете?"
+
+
+@pytest.mark.parametrize("reply", ["Враньё, никто не приезжал", "А сроки какие?"])
+async def test_a_reply_naming_nothing_goes_where_the_complaint_went(
+    roads_sessions: async_sessionmaker[AsyncSession], reply: str
+) -> None:
+    alone = classify(reply)
+    assert alone.needs_answer and not alone.topic_named
+    assert alone.topic is not Topic.ROADS  # read alone it would go elsewhere
+    found = await complaints_by_comment(
+        roads_sessions,
+        comment(11, PIT, minutes=0),
+        comment(12, reply, minutes=30, from_id=7002, thread=11, reply_to_user=7001),
+    )
+    assert found[11].agency_id == "roads"
+    assert (found[12].topic, found[12].agency_id) == ("roads", "roads")
+    assert "тема из жалобы, на которую это ответ: Дороги" in found[12].reasons
+    assert not any(r.startswith("тема: ") for r in found[12].reasons)
+
+
+async def test_a_reply_naming_its_own_subject_keeps_it_and_a_top_comment_is_read_alone(
+    roads_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    garbage = "у нас во дворе мусор не вывозят вторую неделю"
+    found = await complaints_by_comment(
+        roads_sessions,
+        comment(11, PIT, minutes=0),
+        comment(12, garbage, minutes=30, from_id=7002, thread=11, reply_to_user=7001),
+        comment(13, "Враньё, никто не приезжал", minutes=40, from_id=7003),
+    )
+    assert (found[12].topic, found[12].agency_id) == ("garbage", "city")
+    # not in any thread: nothing to take a topic from
+    assert found[13].agency_id == "city" and found[13].topic != "roads"

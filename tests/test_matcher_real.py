@@ -222,6 +222,15 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
             " ездить опасно.",
             False,
         ),
+        # a stuck lift with people inside, a torn wire, a well with no lid; a lamp left on and
+        # an attic hatch are no emergency
+        ("Лифт встал между 6 и 7 этажом, внутри женщина с ребёнком", True),
+        ("Оборван провод у щита на первом этаже, висит до пола", True),
+        ("Старый колодец без крышки на Береговой, глубокий", True),
+        ("Котельная опять встала, в домах холодно, у нас грудной ребёнок", True),
+        ("в квартире холодно", False),
+        ("свет горит днём в подъезде весь день, кто за это платит", False),
+        ("На чердаке открыт люк, голуби залетают", False),
         ("дети играют у ямы на Лесной, это опасно", True),
         ("Яма у дома 5 по ул. Ленина", False),
         ("Когда будет салют?", False),
@@ -345,6 +354,32 @@ def test_services_residents_name_in_their_own_words(
     c = matcher.classify(text)
     assert c.needs_answer, (text, c)
     assert c.topic is topic, (text, c)
+
+
+def test_a_resident_saying_it_is_solved_needs_no_answer_and_not_solved_does(
+    matcher: Matcher,
+) -> None:
+    """«Вопрос решён» closes the matter; «вопрос не решён» is the opposite, not a resolution."""
+    solved = matcher.classify("Вопрос решён, спасибо")
+    assert not solved.needs_answer
+    assert any(r.startswith("проблема решена") for r in solved.reasons), solved.reasons
+    unsolved = matcher.classify("Вопрос не решён, дверь так и не отремонтировали")
+    assert unsolved.needs_answer
+    assert not any(r.startswith("проблема решена") for r in unsolved.reasons), unsolved.reasons
+
+
+def test_since_new_year_is_no_greeting_and_a_mistyped_entrance_is_still_housing(
+    matcher: Matcher,
+) -> None:
+    """«с нового года» means since; «подьезд» (soft sign for hard) is the entrance all the same."""
+    c = matcher.classify("подьезд не мыли с нового года")
+    assert c.needs_answer
+    assert c.topic is Topic.HOUSING
+    assert not any(r.startswith("поздравление") for r in c.reasons), c.reasons
+    greeting = matcher.classify("С Новым годом, земляки!")
+    assert not greeting.needs_answer
+    assert any(r.startswith("поздравление") for r in greeting.reasons)
+    assert normalize("обьявление, сьехал, вьюга") == "объявление, съехал, вьюга"
 
 
 def test_conjunctions_and_entitlements_are_not_misread() -> None:

@@ -206,6 +206,12 @@ SECOND_AUTHOR_SETS = [
         "republics",
         "national republics and the Far East, Russian as a second language (23rd author)",
     ),
+    ("replies", "replies under complaints and the page's answers, with the thread (24th author)"),
+    (
+        "emergencies",
+        "emergencies now, the same objects calm, talk about emergencies (25th author)",
+    ),
+    ("residents_talk", "residents talking under official posts, some complaining (26th author)"),
 ]
 
 

@@ -82,8 +82,9 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "оборвать ~ провод",
             "короткий замыкание",
             "замыкание",
-            "гореть ~ щиток|проводка|электрощит",
-            "щиток|проводка|электрощит ~ гореть|дымиться",
+            "гореть ~ щиток|проводка|электрощит|розетка|выключатель",
+            "щиток|проводка|электрощит|розетка|выключатель ~ гореть|дымиться|плавиться",
+            "искра ~ из ~ щиток|розетка|электрощит|проводка",
             "бить ~ ток",
             "удар ~ ток",
             "провод ~ провисать|провиснуть|касаться|упасть|свисать|порваться|голый",
@@ -149,6 +150,14 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "открытый люк",
             "люк ~ открытый|открыть",
             "люк|колодец ~ без ~ крышка",
+            "нет ~ крышка ~ на ~ люк|колодец",
+            "раскопать ~ и ~ не ~ огородить",
+            "столб ~ наклониться|накрениться|падать|шататься",
+            "бешеный ~ собака|лиса|кошка|пес",
+            "пена ~ изо ~ рот",
+            "обвалиться",
+            "скорая ~ не ~ мочь ~ проехать|подъехать|найти|пробраться",
+            "кончиться|закончиться ~ лекарство|еда|продукт",
             "открыть ~ люк|колодец|шахта",
             "шахта ~ открытый|открыть",
             "открытый ~ траншея|котлован|колодец",
@@ -174,7 +183,7 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
             "угрожать ~ нож|оружие",
             # An emergency tree (аварийное дерево) is a routine removal request on its own; with a
             # child or an old person beside it, it counts through "vulnerable" + "danger".
-            "аварийный балкон|дом|козырек|перекрытие",
+            "аварийный балкон|козырек|перекрытие",
             "висеть ~ над ~ вход|тротуар|дорожка",
             "сосулька ~ над ~ вход|подъезд|тротуар",
             "глыба ~ лед|снег",
@@ -246,6 +255,7 @@ _COLD = (
     "в ~ квартира|дом|комната ~ холодно",
     "холодно ~ в ~ квартира|дом|комната",
     "котельная ~ встать|остановиться|сломаться|отключить",
+    "печка ~ не ~ работать",
     "батарея|отопление ~ нет",
     "пар ~ изо ~ рот",
     "не ~ топить",
@@ -386,6 +396,9 @@ _TOGETHER = {
     "smoke_rising": ("дым ~ идти|валить|повалить|стоять", "идти|валить|повалить ~ дым"),
     "chimney": ("труба", "завод", "котельная", "тэц", "предприятие", "комбинат"),
     "wire": ("провод", "проводка", "кабель"),
+    # «газ!! кв 17 запах на всю лестницу», «газовая плита у соседа — запах»
+    "gas_word": ("газ", "газовый"),
+    "smell": ("запах", "пахнуть", "вонять", "вонь"),
     "wire_fault": (
         "порваться",
         "оборваться",
@@ -405,6 +418,29 @@ _TOGETHER = {
 _LIGHTS = frozenset(
     {"свет", "лампа", "лампочка", "фонарь", "светильник", "плафон", "светофор", "подсветка"}
 )
+_OTHER_SMELLS = frozenset(
+    {
+        "краска",
+        "гарь",
+        "мусор",
+        "канализация",
+        "сероводород",
+        "хлорка",
+        "хлор",
+        "дым",
+        "химия",
+        "табак",
+        "сигарета",
+        "моча",
+        "рыба",
+        "еда",
+        "кошка",
+        "сырость",
+        "плесень",
+        "бензин",
+    }
+)
+_AFTER_OR_ABOUT = frozenset({"после", "о", "об", "от"})
 # «на чердаке открыт люк»: an attic hatch lets people in, nobody falls into it
 _ATTIC = frozenset({"чердак", "чердачный"})
 _AFTERMATH = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
@@ -460,6 +496,8 @@ def assess(a: Analysis) -> Urgency:
             continue
         if key in ("fire", "burn") and _names_a_light(a.lemmas, start):
             continue
+        if key == "fire" and start and a.lemmas[start - 1] in _AFTER_OR_ABOUT:
+            continue  # «после пожара», «справка о пожаре»: not burning now
         if key == "life" and "люк" in a.lemmas[start:end] and not _ATTIC.isdisjoint(a.lemmas):
             continue
         found.setdefault(key, " ".join(a.tokens[start:end]))
@@ -468,6 +506,8 @@ def assess(a: Analysis) -> Urgency:
         found.setdefault("fire", found["smoke_rising"])
     if "burn" in found and "smoke" in found:
         found.setdefault("fire", f"{found['burn']} … {found['smoke']}")
+    if "gas_word" in found and "smell" in found and not _other_smell(a.lemmas, where["smell"]):
+        found.setdefault("gas", f"{found['gas_word']} … {found['smell']}")
     if "wire" in found and "wire_fault" in found:
         found.setdefault("wires", f"{found['wire']} … {found['wire_fault']}")
     if "aftermath" in found:
@@ -497,6 +537,11 @@ def assess(a: Analysis) -> Urgency:
     if "vulnerable" in found and (near_danger or freezing or reasons):
         reasons.append(f"{_REASONS['vulnerable']}: «{found['vulnerable']}»")
     return Urgency(bool(reasons), tuple(reasons))
+
+
+def _other_smell(lemmas: list[str], at: int) -> bool:
+    """«запах краски» beside «газ провели»: the smell is named, and it is not gas."""
+    return at + 1 < len(lemmas) and lemmas[at + 1] in _OTHER_SMELLS
 
 
 def _names_a_light(lemmas: list[str], start: int) -> bool:

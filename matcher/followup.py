@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from matcher.rules import analyse
-from matcher.text import normalize, tokens
+from matcher.text import lemma, normalize, tokens
 
 SHINGLE = 5
 # A copy with a few words added ("Повторно пишу! ...") still counts; a short text inside a long
@@ -46,6 +46,9 @@ _MASK64 = (1 << 64) - 1
 COMMON_SHINGLES = Path(__file__).with_name("data") / "common_shingles.json"
 
 
+_WAITING = frozenset({"ждать", "подождать"})
+
+
 def is_persisting_problem(text: str) -> bool:
     """True when a resident writes (after an answer) that the problem is still there.
 
@@ -57,8 +60,15 @@ def is_persisting_problem(text: str) -> bool:
         return False
     if a.has("persist"):
         return True
-    # "still broken" without a persist cue word: a fresh problem report by the same author
-    problem = a.has("problem") or a.has("urgency") or a.has("complaint") or a.has("sarcasm")
+    # "still broken" without a persist cue word: a fresh problem report by the same author;
+    # «Хорошо, жду звонка» agrees to wait (waiting is a problem only with a duration: «ждём месяц»)
+    waits_only = all(lemma(w.split()[0]) in _WAITING for w in a.cues.get("problem", ()))
+    problem = (
+        (a.has("problem") and not waits_only)
+        or a.has("urgency")
+        or a.has("complaint")
+        or a.has("sarcasm")
+    )
     return problem and not (a.has("thanks") and not a.has("sarcasm"))
 
 

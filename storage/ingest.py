@@ -801,9 +801,15 @@ class Ingestor:
             if complaint is None:
                 return False
         self._resume(complaint, ev, state)
-        if complaint.status in REOPENABLE and self.persists(ev.text):
+        if complaint.status in REOPENABLE and self._still_asks(ev.text):
             self._reopen(complaint, ev, state)
         return True
+
+    def _still_asks(self, text: str) -> bool:
+        """The author, under the answer, says nothing changed («до сих пор не убрали») or asks
+        again («А сроки какие?», «Ну и?»): the answer did not do, a new clock starts.  «Хорошо,
+        жду звонка» or «Спасибо» leaves it answered."""
+        return self.persists(text) or self.classify(text).needs_answer
 
     def _resume(self, complaint: Complaint, ev: CommentEvent, state: _BatchState) -> None:
         """The author wrote while the complaint waited on them: its clock runs again."""

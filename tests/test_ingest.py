@@ -206,6 +206,36 @@ async def test_author_saying_nothing_changed_reopens_with_new_clock(
     assert [k for (k,) in updates] == ["alert", "update", "update"]  # answered, then reopened
 
 
+@pytest.mark.parametrize(
+    ("reply", "reopens"),
+    [
+        ("Хорошо, жду звонка", False),  # agreeing to wait is no complaint that nothing changed
+        ("Ясно. Ждём", False),
+        ("А сроки какие?", True),  # asked again: the answer did not do
+        ("Ну и?", True),
+    ],
+)
+async def test_the_authors_reply_under_an_answer_reopens_only_when_it_asks_again(
+    sessions: async_sessionmaker[AsyncSession], reply: str, reopens: bool
+) -> None:
+    clock = ManualClock(T0)
+    await ingest(sessions, clock, comment(11, "Когда уберут мусор во дворе на Мира 3?", minutes=0))
+    answer = "Ваше обращение передано в ответственную службу."
+    await ingest(
+        sessions,
+        clock,
+        comment(12, answer, minutes=60, from_id=-1001, thread=11, reply_to_user=7001),
+    )
+    result = await ingest(
+        sessions, clock, comment(13, reply, minutes=90, thread=11, reply_to_user=-1001)
+    )
+    assert result.reopened == ([1] if reopens else [])
+    assert result.new_complaints == []
+    async with sessions() as s:
+        c = await s.get(Complaint, 1)
+    assert c is not None and c.status == ("open" if reopens else "answered")
+
+
 async def test_same_author_same_topic_within_30_days_is_linked_as_repeat(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -212,6 +212,9 @@ SECOND_AUTHOR_SETS = [
         "emergencies now, the same objects calm, talk about emergencies (25th author)",
     ),
     ("residents_talk", "residents talking under official posts, some complaining (26th author)"),
+    ("governor", "comments under a governor's and a regional government's posts (27th author)"),
+    ("services_pages", "comments under municipal services' pages, on anything (28th author)"),
+    ("channels", "comments in officials' Telegram and MAX channels (29th author)"),
 ]
 
 

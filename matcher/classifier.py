@@ -39,6 +39,9 @@ URGENT_WORDS = 3
 MAX_REASONS = 4
 
 
+TOPIC_REASON = "тема: "  # how the reason naming the topic begins (replaced in a thread)
+
+
 @dataclass(frozen=True, slots=True)
 class Classification:
     needs_answer: bool
@@ -54,7 +57,7 @@ class Classification:
 
     def in_thread_of(self, topic: Topic) -> Classification:
         """This reply, given the topic of the complaint whose thread it is in."""
-        reasons = [r for r in self.reasons if not r.startswith("тема:")]
+        reasons = [r for r in self.reasons if not r.startswith(TOPIC_REASON)]
         reasons.append(f"тема из жалобы, на которую это ответ: {TOPIC_LABELS[topic]}")
         return replace(self, topic=topic, reasons=tuple(reasons))
 
@@ -210,8 +213,8 @@ def _topic_reason(topic: Topic, a: Analysis) -> str:
     hits = a.topic_hits.get(topic)
     if hits:
         words = ", ".join(f"«{h}»" for h in hits[:2])
-        return f"тема: {words} → {TOPIC_LABELS[topic]}"
-    return f"тема: {TOPIC_LABELS[topic]}"
+        return f"{TOPIC_REASON}{words} → {TOPIC_LABELS[topic]}"
+    return f"{TOPIC_REASON}{TOPIC_LABELS[topic]}"
 
 
 def forced_reason(a: Analysis, dense: Features) -> str | None:
@@ -385,9 +388,8 @@ NEWS_PAGE_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "news_chatte
 
 def training_weight(path: Path) -> float:
     """How much one row of a data set counts in training."""
-    if path in NEWS_PAGE_PATHS:
-        return 1.0
-    return OTHER_WRITERS_WEIGHT if path in REAL_TRAIN_PATHS else 1.0
+    weighs_more = path in REAL_TRAIN_PATHS and path not in NEWS_PAGE_PATHS
+    return OTHER_WRITERS_WEIGHT if weighs_more else 1.0
 
 
 def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample]:

@@ -412,8 +412,6 @@ _TOGETHER = {
     # someone freezing now, not the season: «зимой мороз» beside «дети играют» is no danger
     "freezing": ("замерзнуть", "замерзать", "мерзнуть", "околеть"),
 }
-# Money for a past failure («перерасчёт за холодные батареи», «ущерб от затопления»): no one is in
-# danger now.
 # «свет горит днём в подъезде» is a lamp left on, not a fire
 _LIGHTS = frozenset(
     {"свет", "лампа", "лампочка", "фонарь", "светильник", "плафон", "светофор", "подсветка"}
@@ -443,6 +441,8 @@ _OTHER_SMELLS = frozenset(
 _AFTER_OR_ABOUT = frozenset({"после", "о", "об", "от"})
 # «на чердаке открыт люк»: an attic hatch lets people in, nobody falls into it
 _ATTIC = frozenset({"чердак", "чердачный"})
+# Money for a past failure («перерасчёт за холодные батареи», «ущерб от затопления»): no one is in
+# danger now.
 _AFTERMATH = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
 _FROST_RE = re.compile(r"(?:-|минус\s*)(?:[1-9]\d)\s*(?:°|град)?", re.IGNORECASE)
 # A flat as cold as «в квартире 8 градусов» (below 15 °C, the norm is 18): no heating in the cold

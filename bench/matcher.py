@@ -215,6 +215,15 @@ SECOND_AUTHOR_SETS = [
     ("governor", "comments under a governor's and a regional government's posts (27th author)"),
     ("services_pages", "comments under municipal services' pages, on anything (28th author)"),
     ("channels", "comments in officials' Telegram and MAX channels (29th author)"),
+    (
+        "city_portals",
+        "terse reports to several cities' portals, category left empty (30th author)",
+    ),
+    ("replies2", "replies inside threads on VK, OK and under ЦУР answers (31st author)"),
+    ("grievances", "grievances about programmes, benefits, prices, procedures (32nd author)"),
+    ("emergencies2", "emergencies told in residents' own words, and look-alikes (33rd author)"),
+    ("voice", "dictated and badly typed messages, translit (34th author)"),
+    ("mayor", "comments under a mayor's and a city administration's posts (35th author)"),
 ]
 
 

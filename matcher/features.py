@@ -298,6 +298,10 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
     if named and problem and not resolved:
         out["R:object_problem"] = 1.0
+    # «спасибо за очередную яму»: mock thanks for a named object is a complaint; mock thanks for
+    # prices or politics («Пенсии +7%, цены +30%. Ну спасибо.») names no object: a remark
+    if named and a.has("mock_thanks"):
+        out["R:mock_thanks_object"] = 1.0
     if named and len(a.tokens) <= TERSE_TOKENS and not resolved:
         out["R:terse_object"] = 1.0
     if question and civic:

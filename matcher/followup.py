@@ -68,8 +68,10 @@ def is_persisting_problem(text: str) -> bool:
         or a.has("urgency")
         or a.has("complaint")
         or a.has("sarcasm")
+        or a.has("mock_thanks")
     )
-    return problem and not (a.has("thanks") and not a.has("sarcasm"))
+    ironic = a.has("sarcasm") or a.has("mock_thanks")
+    return problem and not (a.has("thanks") and not ironic)
 
 
 def _normal(text: str) -> str:

@@ -50,6 +50,7 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ad_word": ("слово, частое в рекламе", lexicon.AD_WORDS),
     "chatter": ("разговор жителей", lexicon.CHATTER_CUES),
     "sarcasm": ("сарказм", lexicon.SARCASM_CUES),
+    "mock_thanks": ("сарказм (благодарность за проблему)", lexicon.MOCK_THANKS_CUES),
     "persist": ("проблема не решена", lexicon.PERSIST_CUES),
     "news": ("разговор о новостях и политике", lexicon.NEWS_CUES),
     "rhetoric": ("риторический вопрос", lexicon.RHETORIC_CUES),

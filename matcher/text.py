@@ -107,6 +107,93 @@ _URL_HINT_RE = re.compile(
 )
 
 
+# Russian typed in Latin letters («ne rabotaet lift v 5 podezde»): no keyboard layout, a phone
+# abroad.  There is no standard to decode (libraries implement GOST/ISO one way), so the common
+# informal spellings are read longest first; «y» is «ы» after a consonant and «й» after a vowel.
+_TRANSLIT = (
+    ("shch", "щ"),
+    ("tsya", "тся"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yo", "ё"),
+    ("jo", "ё"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("ye", "е"),
+    ("iy", "ий"),
+    ("yy", "ый"),
+    ("ij", "ий"),
+    ("a", "а"),
+    ("b", "б"),
+    ("c", "ц"),
+    ("d", "д"),
+    ("e", "е"),
+    ("f", "ф"),
+    ("g", "г"),
+    ("h", "х"),
+    ("i", "и"),
+    ("j", "й"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("q", "к"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("v", "в"),
+    ("w", "в"),
+    ("x", "кс"),
+    ("z", "з"),
+    ("'", "ь"),
+)
+_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT) + "|y")
+_TRANSLIT_MAP = dict(_TRANSLIT)
+_LATIN_WORD_RE = re.compile(r"[a-z']+")
+_CYR_LETTER_RE = re.compile(r"[а-я]")
+_LATIN_LETTER_RE = re.compile(r"[a-z]")
+_VOWELS = frozenset("аеёиоуыэюя")
+TRANSLIT_MIN_KNOWN = 0.6  # share of decoded words the dictionary knows: Russian, not English
+
+
+def _cyrillic_word(word: str) -> str:
+    out: list[str] = []
+    for m in _TRANSLIT_RE.finditer(word):
+        piece = m.group(0)
+        if piece == "y":
+            piece = "й" if out and out[-1][-1] in _VOWELS else "ы"
+        else:
+            piece = _TRANSLIT_MAP[piece]
+        out.append(piece)
+    return "".join(out)
+
+
+def detransliterate(lowered: str) -> str:
+    """«ne rabotaet lift» → «не работает лифт» when a text is Russian in Latin letters; any other
+    text (English, brand names, a mixed word) is returned as it is."""
+    latin = len(_LATIN_LETTER_RE.findall(lowered))
+    if latin < 8 or latin < 4 * len(_CYR_LETTER_RE.findall(lowered)):
+        return lowered
+    words = _LATIN_WORD_RE.findall(lowered)
+    decoded = {w: _cyrillic_word(w) for w in words}
+    long_words = [w for w in set(words) if len(w) > 2]
+    if not long_words:
+        return lowered
+    known = sum(_morph().word_is_known(decoded[w]) for w in long_words)
+    if known < TRANSLIT_MIN_KNOWN * len(long_words):
+        return lowered
+    return _LATIN_WORD_RE.sub(lambda m: decoded[m.group(0)], lowered)
+
+
 def normalize(text: str) -> str:
     """Lower-case text with look-alikes, phones, links, mentions and obscenities normalised."""
     text = unicodedata.normalize("NFC", text)
@@ -117,7 +204,10 @@ def normalize(text: str) -> str:
         text = _URL_RE.sub(_url_placeholder, text)
     if _DIGIT3_RE.search(text):
         text = _PHONE_RE.sub(f" {PHONE} ", text)
-    text = text.lower().replace("ё", "е")
+    text = text.lower()
+    if _LATIN_OR_ZERO_RE.search(text):
+        text = detransliterate(text)
+    text = text.replace("ё", "е")
     if not _MASK_CHARS.isdisjoint(text):
         text = _MASKED_RE.sub(f" {OBSCENE} ", text)
     if _LATIN_OR_ZERO_RE.search(text):

@@ -242,6 +242,25 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         ("дети играют у ямы на Лесной, это опасно", True),
         ("Яма у дома 5 по ул. Ленина", False),
         ("Когда будет салют?", False),
+        # an electric box and its fault in any words; a wire hanging low; gas that «несёт»; a
+        # fire spreading; a lid fallen in; a lift cable; an old neighbour who stops answering;
+        # life support without power; children on thin ice; water through a lamp
+        ("в щитке на 3 этаже трещит и пахнет палёным", True),
+        ("из розетки в коридоре пошёл дым", True),
+        ("Провод висит низко над детской площадкой", True),
+        ("газом несёт возле ГРП на Лесной", True),
+        ("за гаражами горит трава, огонь идёт к домам", True),
+        ("крышка колодца провалилась, дыра посреди тротуара", True),
+        ("у лифта оборвался трос, кабину заклинило", True),
+        ("соседка-пенсионерка третий день не открывает дверь", True),
+        ("у папы диализ дома, а свет пропал с утра", True),
+        ("дети бегают по тонкому льду на пруду", True),
+        ("в подъезде вода капает из плафона", True),
+        ("на третьем этаже лестничный пролёт треснул и провис", True),
+        ("Счётчик в щитке старый, просим заменить", False),
+        ("провода висят на фасаде, некрасиво", False),
+        ("летом пропал свет на два часа, продукты испортились", False),
+        ("асфальт просел у люка на Мира", False),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:
@@ -388,6 +407,34 @@ def test_since_new_year_is_no_greeting_and_a_mistyped_entrance_is_still_housing(
     assert not greeting.needs_answer
     assert any(r.startswith("поздравление") for r in greeting.reasons)
     assert normalize("обьявление, сьехал, вьюга") == "объявление, съехал, вьюга"
+
+
+def test_russian_typed_in_latin_letters_is_read_and_english_is_left_alone(
+    matcher: Matcher,
+) -> None:
+    """No Cyrillic keyboard («ne rabotaet lift») is still a complaint with its topic; English
+    chatter and brand names stay as they are."""
+    lift = matcher.classify("ne rabotaet lift v 3 podezde uzhe nedelyu, pomogite")
+    assert lift.needs_answer
+    assert lift.topic is Topic.HOUSING
+    road = matcher.classify("na ulice Sadovoy ogromnaya yama, kogda zadelayut?")
+    assert road.needs_answer
+    assert road.topic is Topic.ROADS
+    assert normalize("ok, good job guys") == "ok, good job guys"
+    assert not matcher.classify("ok, good job guys").needs_answer
+    assert normalize("Спасибо, thanks a lot") == "спасибо, thanks a lot"
+
+
+def test_mock_thanks_for_an_object_is_a_complaint_and_for_prices_a_remark(
+    matcher: Matcher,
+) -> None:
+    """«спасибо за очередную яму» names a pothole: a complaint; «Ну спасибо» about prices names
+    nothing the page can fix."""
+    pothole = matcher.classify("спасибо за очередную яму у школы")
+    assert pothole.needs_answer
+    assert any(r.startswith("сарказм") for r in pothole.reasons)
+    prices = matcher.classify("Пенсии подняли на 7%, а цены на 30%. Ну спасибо.")
+    assert not prices.needs_answer
 
 
 def test_conjunctions_and_entitlements_are_not_misread() -> None:

@@ -28,7 +28,7 @@ from matcher.model import (
     train,
 )
 from matcher.rules import Analysis, analyse, cue_label
-from matcher.text import PLACEHOLDERS
+from matcher.text import MENTION_PAGE, PLACEHOLDERS
 from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
@@ -234,6 +234,17 @@ def forced_reason(a: Analysis, dense: Features) -> str | None:
     return None
 
 
+ASKED_PAGE_SCORE = 0.9
+ASKED_PAGE_REASON = "вопрос в ответ на комментарий страницы"
+
+
+def asks_the_page(a: Analysis) -> bool:
+    """A question in a reply to the page's own comment: VK starts such a reply with the page's
+    mention («[club1|Администрация], а сроки?», «…, вы сами-то там были?»), so it is asked of the
+    authority, however it is worded; the page answers it."""
+    return a.tokens[:1] == [MENTION_PAGE] and a.question_marks > 0
+
+
 def describe_feature(name: str, a: Analysis) -> str | None:
     """A feature as a moderator reads it (None for character n-grams and unknown words)."""
     return _describe(name, a)
@@ -290,11 +301,16 @@ class Matcher:
         forced = forced_reason(a, dense)
         if forced is not None:
             p = min(p, 0.02)
+        asked = forced is None and asks_the_page(a)
+        if asked:
+            p = max(p, ASKED_PAGE_SCORE)
         needs = p >= self.threshold
         if forced is not None:
             reasons = [forced]
         else:
             reasons = _needs_reasons(self.model, dense, total, a, needs)
+            if asked:
+                reasons.insert(0, ASKED_PAGE_REASON)
             if not reasons:
                 reasons = ["нет признаков обращения"] if not needs else ["общий тон текста"]
         if not a.has_words:

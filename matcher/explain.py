@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from matcher.classifier import _FLAG_LABELS, Matcher, describe_feature, forced_reason
+from matcher.classifier import (
+    _FLAG_LABELS,
+    ASKED_PAGE_REASON,
+    Matcher,
+    asks_the_page,
+    describe_feature,
+    forced_reason,
+)
 from matcher.features import dense_features
 from matcher.model import URGENT_COLUMN
 from matcher.rules import analyse, cue_label
@@ -39,11 +46,14 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
         if name.startswith("R:") and name[2:] not in a.cues
     )
     urgency = assess(a)
+    forced = forced_reason(a, dense)
     from_vectors = model.vector_logits(a)
     return {
         "cues": {cue_label(group): words for group, words in sorted(a.cues.items())},
         "rules": flags,
-        "forced": forced_reason(a, dense),
+        "forced": forced,
+        # a question in a reply to the page's comment needs an answer whatever the model says
+        "raised": ASKED_PAGE_REASON if forced is None and asks_the_page(a) else None,
         "needs_logit": round(float(logits[0]), 3),
         "bias": round(float(model.bias[0]), 3),
         "for": [{"feature": f, "weight": w} for w, f in up],

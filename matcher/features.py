@@ -220,6 +220,10 @@ def rule_features(a: Analysis) -> Features:
         f["R:reply_resident"] = 1.0
     if MENTION_PAGE in toks:
         f["R:mention_page"] = 1.0
+    if a.tokens[:1] == [MENTION_PAGE]:
+        # a reply to the page's own comment («[club1|Администрация], вы сами-то там были?»)
+        # talks to the authority: «вы сами…» there is no conversation between residents
+        f.pop("R:chatter", None)
     problemish = a.has("problem") or a.has("urgency") or a.has("complaint")
     if a.has("thanks") and problemish:
         f["R:thanks_with_problem"] = 1.0

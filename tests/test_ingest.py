@@ -213,6 +213,9 @@ async def test_author_saying_nothing_changed_reopens_with_new_clock(
         ("Ясно. Ждём", False),
         ("А сроки какие?", True),  # asked again: the answer did not do
         ("Ну и?", True),
+        # VK's own prefix of a reply to the page's comment: the dispute is addressed to it
+        ("[club1001|Администрация], вы сами-то там были?", True),
+        ("[club1001|Администрация], спасибо!", False),
     ],
 )
 async def test_the_authors_reply_under_an_answer_reopens_only_when_it_asks_again(

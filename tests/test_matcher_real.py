@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.render import urgent_labels
 from matcher.classifier import Matcher, load_corpus, load_training
+from matcher.explain import explain
 from matcher.features import extract
 from matcher.model import (
     CORPUS_PATH,
@@ -144,6 +145,18 @@ def test_thanks_for_work_done_and_tv_talk_are_conversation(matcher: Matcher, tex
 )
 def test_rhetoric_and_replies_are_conversation(matcher: Matcher, text: str) -> None:
     assert not matcher.classify(text).needs_answer, text
+
+
+def test_a_reply_to_the_pages_answer_talks_to_the_authority(matcher: Matcher) -> None:
+    """VK starts a reply to the page's comment with «[club…|…],»: «вы сами-то там были?» there
+    disputes the answer; the same words to a resident, or thanks to the page, need nothing."""
+    asked = "[club1|Администрация города], вы сами-то там были?"
+    disputed = matcher.classify(asked)
+    assert disputed.needs_answer
+    assert disputed.reasons[0] == "вопрос в ответ на комментарий страницы"
+    assert explain(matcher, asked)["raised"] == "вопрос в ответ на комментарий страницы"
+    assert not matcher.classify("[id5|Ольга], вы сами-то там ходили?").needs_answer
+    assert not matcher.classify("[club1|Администрация города], спасибо!").needs_answer
 
 
 def test_real_chatter_held_out_is_rarely_flagged(matcher: Matcher) -> None:

@@ -386,6 +386,13 @@ def test_advice_forwards_and_follow_ups_in_a_chat(matcher: Matcher) -> None:
         ("где молочную кухню получать теперь?", Topic.HEALTH),
         ("в музыкалку набор будет? внучка хочет на баян", Topic.EDUCATION),
         ("МФЦ на Ленинском, очередь 3 часа, талоны кончились к 11", Topic.OTHER),
+        # «кружки» are clubs, not mugs; a village's medical post by its short name; a
+        # misspelt chest X-ray; road words and translit in one more form
+        ("кружки в ДДТ все платные стали", Topic.EDUCATION),
+        ("в ФАПе третий месяц нет фельдшера", Topic.HEALTH),
+        ("флюрографию где теперь делать?", Topic.HEALTH),
+        ("стоп-линия стерлась на перекрёстке у рынка", Topic.ROADS),
+        ("kak poluchit napravlenie na operaciyu po kvote?", Topic.HEALTH),
     ],
 )
 def test_services_residents_name_in_their_own_words(

@@ -224,6 +224,14 @@ SECOND_AUTHOR_SETS = [
     ("emergencies2", "emergencies told in residents' own words, and look-alikes (33rd author)"),
     ("voice", "dictated and badly typed messages, translit (34th author)"),
     ("mayor", "comments under a mayor's and a city administration's posts (35th author)"),
+    ("emergencies3", "people at risk and failing structures, in own words (36th author)"),
+    (
+        "replies3",
+        "neighbours' replies in complaint threads: own cases against reactions (37th author)",
+    ),
+    ("siberia", "comments under Siberian, Ural and Far Eastern pages (38th author)"),
+    ("official_talk", "chatter under official pages naming the same objects (39th author)"),
+    ("max_bot", "messages to a ЦУР chat-bot in MAX and VK messages (40th author)"),
 ]
 
 

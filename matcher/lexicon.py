@@ -1881,6 +1881,9 @@ AD_WORDS: tuple[str, ...] = (
 )
 CHATTER_CUES: tuple[str, ...] = (
     "жжитель",
+    # a question to other residents about their experience («кто сдавал технику — бесплатно?»)
+    "кто ~ разбираться|пробовать|сталкиваться|сдавать|пользоваться",
+    "кто ~ куда ~ писать|обращаться",
     "ахах",
     "хаха",
     "ахаха",
@@ -1968,6 +1971,10 @@ CHATTER_CUES: tuple[str, ...] = (
 # News, politics, war, sport and show business: what residents argue about under news posts.
 # Under an official page these are conversation unless a local problem is named as well.
 NEWS_CUES: tuple[str, ...] = (
+    # «видели видео, где…?», «слышали про школу в Дагестане?»: news passed between residents
+    "=видели|=видел|=видела ~ видео|ролик|новость|сюжет",
+    "=слышали ~ про|о|об",
+    "=читали",
     # what was on TV or in the news, reposts
     "показывать ~ по",
     "по ~ телевизор|тв|первый|ящик|новости",
@@ -2258,6 +2265,8 @@ SARCASM_CUES: tuple[str, ...] = (
 # The resident says the problem is gone («Вопрос решён», «уже не актуально», «закрывайте»): a note
 # for the record, nothing left to answer.  A «не» before a cue cancels it (matcher.rules).
 RESOLVED_CUES: tuple[str, ...] = (
+    # working again («светофор снова работает»); «опять не работает» is no match
+    "снова|опять =работает|=работают|=горит|=горят|=ходит|=ходят",
     "вопрос =решен|=решён|=решился|=снят",
     "проблема =решена|=устранена|=решилась|=ушла",
     "=решено",

@@ -338,7 +338,10 @@ def rule_model() -> Model:
 MIN_DF = 3
 C_NEEDS = 4.0
 C_TOPIC = 8.0
-C_URGENT = 2.0
+# Urgency: few emergencies among many complaints, so the classes are balanced; leave-one-writer-out
+# (924 emergencies among 6,856 complaints): C 2 → 4 balanced, with the threshold 0.6 → 0.7
+# (matcher.classifier), found 760 → 785, false alarms 253 → 264 (rules included).
+C_URGENT = 4.0
 TOL = 1e-4
 ABSENT_TOPIC_BIAS = -30.0  # a topic with no training example is never predicted
 
@@ -436,7 +439,9 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
     urgent_rows = [i for i, e in enumerate(items) if e.needs_answer and e.urgent is not None]
     y_urgent = np.asarray([int(bool(items[i].urgent)) for i in urgent_rows])
     if len(set(y_urgent.tolist())) == 2:
-        urgent = LogisticRegression(C=C_URGENT, solver="lbfgs", max_iter=2000, tol=TOL)
+        urgent = LogisticRegression(
+            C=C_URGENT, solver="lbfgs", max_iter=2000, tol=TOL, class_weight="balanced"
+        )
         urgent.fit(x_all[urgent_rows], y_urgent, sample_weight=w_all[urgent_rows])
         weights[:, URGENT_COLUMN] = urgent.coef_[0]
         bias[URGENT_COLUMN] = urgent.intercept_[0]
@@ -450,6 +455,7 @@ def _train(items: list[LabelledExample], *, min_df: int, csr_matrix: Any) -> Mod
         "C_needs": C_NEEDS,
         "C_topic": C_TOPIC,
         "C_urgent": C_URGENT,
+        "urgent_class_weight": "balanced",
         "urgency_examples": len(urgent_rows),
     }
     return Model(index=index, weights=weights, bias=bias, meta=meta)

@@ -232,6 +232,16 @@ SECOND_AUTHOR_SETS = [
     ("siberia", "comments under Siberian, Ural and Far Eastern pages (38th author)"),
     ("official_talk", "chatter under official pages naming the same objects (39th author)"),
     ("max_bot", "messages to a ЦУР chat-bot in MAX and VK messages (40th author)"),
+    (
+        "emergencies4",
+        "people at risk in the South, the Volga, heat and storms, own words (41st author)",
+    ),
+    ("replies4", "neighbours' replies on VK, OK, Telegram and MAX, quoting answers (42nd author)"),
+    (
+        "official_talk2",
+        "chatter under official pages: sayings, pride, gardens, prices (43rd author)",
+    ),
+    ("south", "comments under pages of the South, the Volga and the North Caucasus (44th author)"),
 ]
 
 

@@ -291,6 +291,16 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         ("двор не чистят, скорая не проедет если что", False),
         ("трещины на потолке в подъезде, побелка сыпется", False),
         ("сходили с детьми в зоопарк, там новый медведь", False),
+        # a burning bus, smoking wiring, a wire in a puddle, someone taken ill, a balcony on its
+        # rebar, a landslide; a flooded underpass after rain and a queue that does not move
+        ("троллейбус горит на Московской", True),
+        ("в щитке на площадке дымит проводка", True),
+        ("провод лежит в луже у остановки", True),
+        ("бабушке стало плохо в автобусе", True),
+        ("балкон на 4 этаже висит на арматуре", True),
+        ("оползень на дороге к Сочи, камни на полосе", True),
+        ("после дождя переход у рынка затопило, не пройти", False),
+        ("очередь в детсад не двигается третий год", False),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:

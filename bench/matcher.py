@@ -242,6 +242,16 @@ SECOND_AUTHOR_SETS = [
         "chatter under official pages: sayings, pride, gardens, prices (43rd author)",
     ),
     ("south", "comments under pages of the South, the Volga and the North Caucasus (44th author)"),
+    (
+        "emergencies5",
+        "people at risk in the Urals' and Central Russia's small towns (45th author)",
+    ),
+    (
+        "replies5",
+        "replies under clinics', schools', bus and waste operators' answers (46th author)",
+    ),
+    ("official_talk3", "chatter under official pages: memories, irony, comparisons (47th author)"),
+    ("central", "comments under pages of Central Russian towns and districts (48th author)"),
 ]
 
 

@@ -28,7 +28,7 @@ from matcher.model import (
     train,
 )
 from matcher.rules import Analysis, analyse, cue_label
-from matcher.text import MENTION_PAGE, PLACEHOLDERS
+from matcher.text import PLACEHOLDERS
 from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
@@ -239,11 +239,12 @@ ASKED_PAGE_SCORE = 0.9
 ASKED_PAGE_REASON = "вопрос в ответ на комментарий страницы"
 
 
-def asks_the_page(a: Analysis) -> bool:
-    """A question in a reply to the page's own comment: VK starts such a reply with the page's
-    mention («[club1|Администрация], а сроки?», «…, вы сами-то там были?»), so it is asked of the
-    authority, however it is worded; the page answers it."""
-    return a.tokens[:1] == [MENTION_PAGE] and a.question_marks > 0
+def raised_reason(a: Analysis, forced: str | None) -> str | None:
+    """A question in a reply to the page's own comment («[club1|Администрация], а сроки?», «…, вы
+    сами-то там были?») is asked of the authority, however it is worded: the page answers it
+    (unless a hard rule such as an advertisement overrode the model)."""
+    asked = forced is None and a.replies_to_page() and a.question_marks > 0
+    return ASKED_PAGE_REASON if asked else None
 
 
 def describe_feature(name: str, a: Analysis) -> str | None:
@@ -302,16 +303,16 @@ class Matcher:
         forced = forced_reason(a, dense)
         if forced is not None:
             p = min(p, 0.02)
-        asked = forced is None and asks_the_page(a)
-        if asked:
+        raised = raised_reason(a, forced)
+        if raised is not None:
             p = max(p, ASKED_PAGE_SCORE)
         needs = p >= self.threshold
         if forced is not None:
             reasons = [forced]
         else:
             reasons = _needs_reasons(self.model, dense, total, a, needs)
-            if asked:
-                reasons.insert(0, ASKED_PAGE_REASON)
+            if raised is not None:
+                reasons.insert(0, raised)
             if not reasons:
                 reasons = ["нет признаков обращения"] if not needs else ["общий тон текста"]
         if not a.has_words:

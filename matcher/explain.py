@@ -11,11 +11,10 @@ from typing import Any
 
 from matcher.classifier import (
     _FLAG_LABELS,
-    ASKED_PAGE_REASON,
     Matcher,
-    asks_the_page,
     describe_feature,
     forced_reason,
+    raised_reason,
 )
 from matcher.features import dense_features
 from matcher.model import URGENT_COLUMN
@@ -53,7 +52,7 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
         "rules": flags,
         "forced": forced,
         # a question in a reply to the page's comment needs an answer whatever the model says
-        "raised": ASKED_PAGE_REASON if forced is None and asks_the_page(a) else None,
+        "raised": raised_reason(a, forced),
         "needs_logit": round(float(logits[0]), 3),
         "bias": round(float(model.bias[0]), 3),
         "for": [{"feature": f, "weight": w} for w, f in up],

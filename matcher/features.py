@@ -220,7 +220,7 @@ def rule_features(a: Analysis) -> Features:
         f["R:reply_resident"] = 1.0
     if MENTION_PAGE in toks:
         f["R:mention_page"] = 1.0
-    if a.tokens[:1] == [MENTION_PAGE]:
+    if a.replies_to_page():
         # a reply to the page's own comment («[club1|Администрация], вы сами-то там были?»)
         # talks to the authority: «вы сами…» there is no conversation between residents
         f.pop("R:chatter", None)

@@ -63,15 +63,9 @@ def is_persisting_problem(text: str) -> bool:
     # "still broken" without a persist cue word: a fresh problem report by the same author;
     # «Хорошо, жду звонка» agrees to wait (waiting is a problem only with a duration: «ждём месяц»)
     waits_only = all(lemma(w.split()[0]) in _WAITING for w in a.cues.get("problem", ()))
-    problem = (
-        (a.has("problem") and not waits_only)
-        or a.has("urgency")
-        or a.has("complaint")
-        or a.has("sarcasm")
-        or a.has("mock_thanks")
-    )
     ironic = a.has("sarcasm") or a.has("mock_thanks")
-    return problem and not (a.has("thanks") and not ironic)
+    problem = (a.has("problem") and not waits_only) or a.has("urgency") or a.has("complaint")
+    return (problem or ironic) and not (a.has("thanks") and not ironic)
 
 
 def _normal(text: str) -> str:

@@ -241,6 +241,10 @@ class Analysis:
     def has(self, group: str) -> bool:
         return bool(self.cues.get(group))
 
+    def replies_to_page(self) -> bool:
+        """VK starts a reply to the page's own comment with the page's mention («[club1|…],»)."""
+        return self.tokens[:1] == [MENTION_PAGE]
+
     def asks_a_question(self) -> bool:
         """A question cue: one asking for information or a «почему/зачем» (matcher.lexicon)."""
         return self.has("question") or self.has("why")

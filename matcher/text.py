@@ -110,57 +110,56 @@ _URL_HINT_RE = re.compile(
 # Russian typed in Latin letters («ne rabotaet lift v 5 podezde»): no keyboard layout, a phone
 # abroad.  There is no standard to decode (libraries implement GOST/ISO one way), so the common
 # informal spellings are read longest first; «y» is «ы» after a consonant and «й» after a vowel.
-_TRANSLIT = (
-    ("shch", "щ"),
-    ("tsya", "тся"),
-    ("sch", "щ"),
-    ("zh", "ж"),
-    ("kh", "х"),
-    ("ts", "ц"),
-    ("ch", "ч"),
-    ("sh", "ш"),
-    ("yo", "ё"),
-    ("jo", "ё"),
-    ("yu", "ю"),
-    ("ju", "ю"),
-    ("ya", "я"),
-    ("ja", "я"),
-    ("ye", "е"),
-    ("iyu", "ию"),
-    ("iya", "ия"),
-    ("iye", "ие"),
-    ("iy", "ий"),
-    ("yy", "ый"),
-    ("ij", "ий"),
-    ("a", "а"),
-    ("b", "б"),
-    ("c", "ц"),
-    ("d", "д"),
-    ("e", "е"),
-    ("f", "ф"),
-    ("g", "г"),
-    ("h", "х"),
-    ("i", "и"),
-    ("j", "й"),
-    ("k", "к"),
-    ("l", "л"),
-    ("m", "м"),
-    ("n", "н"),
-    ("o", "о"),
-    ("p", "п"),
-    ("q", "к"),
-    ("r", "р"),
-    ("s", "с"),
-    ("t", "т"),
-    ("u", "у"),
-    ("v", "в"),
-    ("w", "в"),
-    ("x", "кс"),
-    ("z", "з"),
-    ("'", "ь"),
-)
-_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT) + "|y")
-_TRANSLIT_MAP = dict(_TRANSLIT)
+_TRANSLIT: dict[str, str] = {
+    "shch": "щ",
+    "tsya": "тся",
+    "sch": "щ",
+    "zh": "ж",
+    "kh": "х",
+    "ts": "ц",
+    "ch": "ч",
+    "sh": "ш",
+    "yo": "ё",
+    "jo": "ё",
+    "yu": "ю",
+    "ju": "ю",
+    "ya": "я",
+    "ja": "я",
+    "ye": "е",
+    "iyu": "ию",
+    "iya": "ия",
+    "iye": "ие",
+    "iy": "ий",
+    "yy": "ый",
+    "ij": "ий",
+    "a": "а",
+    "b": "б",
+    "c": "ц",
+    "d": "д",
+    "e": "е",
+    "f": "ф",
+    "g": "г",
+    "h": "х",
+    "i": "и",
+    "j": "й",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "q": "к",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "u": "у",
+    "v": "в",
+    "w": "в",
+    "x": "кс",
+    "z": "з",
+    "'": "ь",
+}
+_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin in _TRANSLIT) + "|y")
 _LATIN_WORD_RE = re.compile(r"[a-z']+")
 _CYR_LETTER_RE = re.compile(r"[а-я]")
 _LATIN_LETTER_RE = re.compile(r"[a-z]")
@@ -175,7 +174,7 @@ def _cyrillic_word(word: str) -> str:
         if piece == "y":
             piece = "й" if out and out[-1][-1] in _VOWELS else "ы"
         else:
-            piece = _TRANSLIT_MAP[piece]
+            piece = _TRANSLIT[piece]
         out.append(piece)
     return "".join(out)
 
@@ -208,12 +207,13 @@ def normalize(text: str) -> str:
     if _DIGIT3_RE.search(text):
         text = _PHONE_RE.sub(f" {PHONE} ", text)
     text = text.lower()
-    if _LATIN_OR_ZERO_RE.search(text):
+    latin = _LATIN_OR_ZERO_RE.search(text) is not None
+    if latin:
         text = detransliterate(text)
     text = text.replace("ё", "е")
     if not _MASK_CHARS.isdisjoint(text):
         text = _MASKED_RE.sub(f" {OBSCENE} ", text)
-    if _LATIN_OR_ZERO_RE.search(text):
+    if latin and _LATIN_OR_ZERO_RE.search(text):
         text = _WORDISH_RE.sub(_fix_mixed, text)
     text = _REPEAT_RE.sub(r"\1", text)
     if "ь" in text:

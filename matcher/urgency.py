@@ -559,6 +559,12 @@ _TOGETHER = {
     # someone freezing now, not the season: «зимой мороз» beside «дети играют» is no danger
     "freezing": ("замерзнуть", "замерзать", "мерзнуть", "околеть"),
 }
+# Groups of _TOGETHER that make an emergency of _ALONE when both are found: (first, second, group).
+_PAIRED = (
+    ("burn", "smoke", "fire"),
+    ("electric", "electric_fault", "wires"),
+    ("wire", "wire_fault", "wires"),
+)
 # «свет горит днём в подъезде» is a lamp left on, not a fire
 _LIGHTS = frozenset(
     {"свет", "лампа", "лампочка", "фонарь", "светильник", "плафон", "светофор", "подсветка"}
@@ -651,14 +657,11 @@ def assess(a: Analysis) -> Urgency:
         where.setdefault(key, start)
     if "smoke_rising" in found and "chimney" not in found:
         found.setdefault("fire", found["smoke_rising"])
-    if "burn" in found and "smoke" in found:
-        found.setdefault("fire", f"{found['burn']} … {found['smoke']}")
+    for first, second, group in _PAIRED:
+        if first in found and second in found:
+            found.setdefault(group, f"{found[first]} … {found[second]}")
     if "gas_word" in found and "smell" in found and not _other_smell(a.lemmas, where["smell"]):
         found.setdefault("gas", f"{found['gas_word']} … {found['smell']}")
-    if "electric" in found and "electric_fault" in found:
-        found.setdefault("wires", f"{found['electric']} … {found['electric_fault']}")
-    if "wire" in found and "wire_fault" in found:
-        found.setdefault("wires", f"{found['wire']} … {found['wire_fault']}")
     if "aftermath" in found:
         found.pop("flood", None)
         found.pop("cold", None)

@@ -69,6 +69,7 @@ _OBSCENE_HINT_RE = re.compile(
     r"ху[йеёя]|пизд|[её]б[аулоын]|бля|сук|суч|муда|говн|жоп|нах|хрен|блин"
 )
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
+_ANY_TRIPLE_RE = re.compile(r"(.)\1\1", re.DOTALL)
 _TOKEN_RE = re.compile(r"[а-яa-z]+|\d+")
 _WORD_CHARS_RE = re.compile(r"[^\W_]")
 _WORDISH_RE = re.compile(r"[0-9a-zа-я]*[a-z0][0-9a-zа-я]*")
@@ -87,8 +88,9 @@ def _fix_mixed(match: re.Match[str]) -> str:
 # «подьезд», «обьявление», «сьехал»: a soft sign typed for the hard one after a prefix (the
 # word is then unknown to the dictionary and loses its topic).  «в» is left out: «вьюга».
 _SOFT_FOR_HARD_RE = re.compile(r"\b(под|об|от|из|раз|рас|с|над|пред|меж|сверх|пере)ь(?=[еёюя])")
+_SOFT_BEFORE_VOWEL_RE = re.compile(r"ь[еёюя]")
 
-_MASK_CHARS = frozenset("*#@%$")
+_MASK_CHAR_RE = re.compile(r"[*#@%$]")
 _DIGIT3_RE = re.compile(r"\d{3}")
 # Look-alike repair is only needed where Latin letters, or a 0 next to a Cyrillic letter, occur.
 _LATIN_OR_ZERO_RE = re.compile(r"[a-z]|[а-я]0|0[а-я]")
@@ -211,12 +213,13 @@ def normalize(text: str) -> str:
     if latin:
         text = detransliterate(text)
     text = text.replace("ё", "е")
-    if not _MASK_CHARS.isdisjoint(text):
+    if _MASK_CHAR_RE.search(text):
         text = _MASKED_RE.sub(f" {OBSCENE} ", text)
     if latin and _LATIN_OR_ZERO_RE.search(text):
         text = _WORDISH_RE.sub(_fix_mixed, text)
-    text = _REPEAT_RE.sub(r"\1", text)
-    if "ь" in text:
+    if _ANY_TRIPLE_RE.search(text):  # cheap pre-checks: most comments need neither rewrite
+        text = _REPEAT_RE.sub(r"\1", text)
+    if _SOFT_BEFORE_VOWEL_RE.search(text):
         text = _SOFT_FOR_HARD_RE.sub(r"\1ъ", text)
     if _OBSCENE_HINT_RE.search(text):
         text = _OBSCENE_RE.sub(OBSCENE, text)
@@ -234,7 +237,7 @@ def has_words(text: str) -> bool:
 
 
 _EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
-_LETTER_RE = re.compile(r"[^\W\d_]")
+_NON_LETTERS_RE = re.compile(r"[\W\d_]+")  # the complement of a letter, [^\W\d_]
 _UPPER_RE = re.compile(r"[A-ZА-ЯЁ]")
 
 
@@ -243,10 +246,13 @@ def emoji_count(text: str) -> int:
 
 
 def caps_ratio(text: str) -> float:
-    letters = len(_LETTER_RE.findall(text))
+    upper = len(_UPPER_RE.findall(text))
+    if not upper:  # most comments: no need to count the letters (the hot path)
+        return 0.0
+    letters = len(_NON_LETTERS_RE.sub("", text))
     if letters < 6:
         return 0.0
-    return len(_UPPER_RE.findall(text)) / letters
+    return upper / letters
 
 
 # Lemmas that pymorphy3 gets wrong for this domain, or spellings residents use.

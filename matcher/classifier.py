@@ -33,6 +33,7 @@ from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
 THRESHOLD = 0.5
+REASON_CUTOFF = 0.05  # a feature that moves the logit less than this is no reason to show
 # The learnt urgency column wakes moderators round the clock, so it speaks only when sure.
 # chosen with the balanced urgency column on leave-one-writer-out (matcher.model.C_URGENT)
 URGENT_THRESHOLD = 0.7
@@ -178,14 +179,18 @@ def _describe(name: str, a: Analysis) -> str | None:
 def _needs_reasons(
     model: Model, dense: Features, total: int, a: Analysis, positive: bool
 ) -> list[str]:
-    contributions = model.needs_contributions(a, dense, total)
-    if not positive:
-        contributions = [(-c, name) for c, name in contributions]
-    ranked = sorted(contributions, key=lambda x: (-x[0], x[1]))
+    sign = 1.0 if positive else -1.0
+    # only what counts above the cut-off is ever shown: the rest need not be sorted
+    shown = [
+        (c * sign, name)
+        for c, name in model.needs_contributions(a, dense, total)
+        if c * sign > REASON_CUTOFF
+    ]
+    ranked = sorted(shown, key=lambda x: (-x[0], x[1]))
     out: list[str] = []
     seen: set[str] = set()
-    for contrib, name in ranked:
-        if contrib <= 0.05 or len(out) >= MAX_REASONS - 1:
+    for _contrib, name in ranked:
+        if len(out) >= MAX_REASONS - 1:
             break
         text = _describe(name, a)
         if text is not None and text not in seen:
@@ -202,7 +207,7 @@ def _learnt_urgency_reason(model: Model, dense: Features, total: int, a: Analysi
     )
     words: list[str] = []
     for contrib, name in ranked:
-        if contrib <= 0.05 or len(words) >= URGENT_WORDS:
+        if contrib <= REASON_CUTOFF or len(words) >= URGENT_WORDS:
             break
         text = _describe(name, a)
         if text is not None and text not in words:
@@ -401,7 +406,10 @@ TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jso
 # Comments under news pages, where nobody has to answer: a rant about a broken lift there is talk,
 # under an official page it is a complaint.  They teach silence at the synthetic sets' weight, not
 # twice as much (at 2x the sarcastic «Спасибо УК за ледяные батареи» of an official page was lost).
-NEWS_PAGE_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "news_chatter.jsonl"})
+NEWS_PAGE_PATHS = frozenset(
+    CORPUS_PATH.parent / "second_author" / name
+    for name in ("news_chatter.jsonl", "news_chatter2.jsonl", "news_chatter3.jsonl")
+)
 
 
 def training_weight(path: Path) -> float:

@@ -68,6 +68,18 @@ def is_persisting_problem(text: str) -> bool:
     return (problem or ironic) and not (a.has("thanks") and not ironic)
 
 
+PROD_TOKENS = 3  # «ну и что?»: a prod is a question of at most this many words
+
+
+def asks_again(text: str) -> bool:
+    """«Ну и?», «И?», «Ну что?», «Когда?» under the page's answer: the author asks again.
+
+    A bare question like these is a shrug under a news post, and the matcher reads it alone; as
+    the author's reply to an answer it says the answer did not do."""
+    a = analyse(text)
+    return a.question_marks > 0 and 0 < len(a.tokens) <= PROD_TOKENS and not a.has("thanks")
+
+
 def _normal(text: str) -> str:
     return " ".join(tokens(normalize(text)))
 

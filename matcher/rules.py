@@ -8,6 +8,7 @@ matcher.classifier read it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,6 +59,8 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "evaluation": ("плохая оценка услуги", lexicon.EVALUATION_CUES),
     "resolved": ("проблема решена", lexicon.RESOLVED_CUES),
 }
+# «ждёт 'благодарность'»: the quotes say a bribe is meant (normalised text)
+_QUOTED_GRATITUDE_RE = re.compile(r"[\"'«„“”]\s*благодарност\w*\s*[\"'»“”]")
 # cue groups a «не» just before cancels («вопрос не решён» is no resolution)
 _NEGATABLE = frozenset({"resolved"})
 
@@ -341,6 +344,10 @@ def analyse(text: str) -> Analysis:
         bucket = cues.setdefault(key, [])
         if words not in bucket:
             bucket.append(words)
+    if "thanks" in cues and (quoted := _QUOTED_GRATITUDE_RE.search(normalized)):
+        # «потребовали 'благодарность'»: gratitude in quotes is a bribe, no thanks
+        del cues["thanks"]
+        cues.setdefault("misconduct", []).append(quoted.group(0))
     result.cues = cues
     result.urgency_matches = urgency_matches
 

@@ -66,7 +66,7 @@ from config.clock import Clock
 from config.registry import Page, Registry
 from matcher.answers import CommentRef, Responders, answers, responders_for
 from matcher.classifier import Classification
-from matcher.followup import NEAR_DUPLICATE, is_persisting_problem
+from matcher.followup import NEAR_DUPLICATE, asks_again, is_persisting_problem
 from matcher.quality import AnswerRating
 from matcher.routing import Route, route
 from matcher.sla import SlaPolicy, deadlines, round_the_clock, urgent_policy
@@ -809,7 +809,7 @@ class Ingestor:
         """The author, under the answer, says nothing changed («до сих пор не убрали») or asks
         again («А сроки какие?», «Ну и?»): the answer did not do, a new clock starts.  «Хорошо,
         жду звонка» or «Спасибо» leaves it answered."""
-        return self.persists(text) or self.classify(text).needs_answer
+        return self.persists(text) or asks_again(text) or self.classify(text).needs_answer
 
     def _resume(self, complaint: Complaint, ev: CommentEvent, state: _BatchState) -> None:
         """The author wrote while the complaint waited on them: its clock runs again."""

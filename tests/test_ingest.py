@@ -213,6 +213,8 @@ async def test_author_saying_nothing_changed_reopens_with_new_clock(
         ("Ясно. Ждём", False),
         ("А сроки какие?", True),  # asked again: the answer did not do
         ("Ну и?", True),
+        ("И?", True),  # a bare prod: a shrug under news, asking again under the page's answer
+        ("Понятно, спасибо", False),
         # VK's own prefix of a reply to the page's comment: the dispute is addressed to it
         ("[club1001|Администрация], вы сами-то там были?", True),
         ("[club1001|Администрация], спасибо!", False),

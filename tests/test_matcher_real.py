@@ -12,7 +12,7 @@ import pytest
 from bot.core.render import urgent_labels
 from matcher.classifier import Matcher, load_corpus, load_training
 from matcher.explain import explain
-from matcher.features import extract
+from matcher.features import OBJECT_SCORE, extract
 from matcher.model import (
     CORPUS_PATH,
     URGENT_COLUMN,
@@ -342,6 +342,12 @@ def test_classify_reports_urgency_and_explains(matcher: Matcher) -> None:
         ("Скорость интернета в два раза ниже, чем в договоре", Topic.OTHER),
         ("Не могу устроиться на работу через центр занятости уже полгода", Topic.SOCIAL),
         ("Машина проехала на красный свет, когда я переходил дорогу на зеленый", Topic.ROADS),
+        # gratitude in quotes is a bribe; communications are a service like any other; civil
+        # servants are the authority (issue 12: a region's one-sentence appeals)
+        ("В отделе опеки намекнули, что без «благодарности» справку будут делать месяц", None),
+        ("Таксофон на остановке в Заречье сломан, а мобильной связи там нет", Topic.OTHER),
+        ("В посёлке Лесном интернет пропадает каждый вечер", Topic.OTHER),
+        ("Госслужащие в приёмной разговаривают с посетителями свысока", None),
     ],
 )
 def test_statements_about_conduct_need_an_answer(
@@ -351,6 +357,26 @@ def test_statements_about_conduct_need_an_answer(
     assert c.needs_answer, (text, c)
     if topic is not None:
         assert c.topic is topic, (text, c)
+
+
+def test_gratitude_in_quotes_is_a_bribe_and_plain_gratitude_is_thanks() -> None:
+    bribe = analyse("За место в садике с нас ждут 'благодарность'")
+    assert "thanks" not in bribe.cues and bribe.has("misconduct")
+    assert "R:thanks_only" not in extract(bribe)
+    thanks = analyse("Огромная благодарность дворникам за чистый двор!")
+    assert thanks.has("thanks") and not thanks.has("misconduct")
+
+
+@pytest.mark.parametrize(
+    "text", ["Таксофоны в деревне не работают", "Интернет пропадает", "Провайдер пропал"]
+)
+def test_communications_name_a_service_as_other_objects_do(text: str) -> None:
+    """A terse report about a pay phone, the internet or a provider names an object of its own,
+    so it counts as a report (issue 12: real appeals about communications were missed)."""
+    assert analyse(text).topic_scores.get(Topic.OTHER, 0.0) >= OBJECT_SCORE
+    assert "R:terse_object" in extract(analyse(text)) or "R:object_problem" in extract(
+        analyse(text)
+    )
 
 
 def test_a_residents_phone_number_does_not_make_a_complaint_an_ad(matcher: Matcher) -> None:
@@ -519,12 +545,14 @@ def test_bench_reports_every_floor_with_its_verdict() -> None:
     result = {
         "otpiska": {"f1": 0.93},
         "classify_per_s": 4000,
+        "classify_per_s_real": 5200,
         "peak_rss_mb": 120.0,
         "real": {"vk_news_comments": {"chatter_flagged": 0.04}},
     }
     checks = floors(result)
     assert checks["otpiska_f1"] == {"value": 0.93, "floor": ">= 0.9", "ok": True}
     assert checks["classify_per_s"]["ok"] is False
+    assert checks["classify_per_s_real"]["ok"] is True  # real comments are checked on their own
     assert checks["chatter_flagged"]["ok"] is True
     assert checks["appeals_recall"]["ok"] is None  # no set of appeals: not measured
 

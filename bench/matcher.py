@@ -271,6 +271,12 @@ SECOND_AUTHOR_SETS = [
     ("appeals3", "one-sentence appeals to a region's internet reception (58th author)"),
     ("category_portal", "a city portal's terse reports, the category unseen (59th author)"),
     ("urals_cities", "comments under pages of big cities of the Urals and Siberia (60th author)"),
+    ("emergencies8", "people at risk in the South, the Caucasus and Crimea (61st author)"),
+    ("replies8", "older residents' replies on OK and VK of small towns (62nd author)"),
+    ("official_talk5", "chatter under Far Eastern and Southern official pages (63rd author)"),
+    ("house_chats", "house and district chats in MAX and Telegram with an official (64th author)"),
+    ("caucasus", "comments under pages of the North Caucasus, the South and Crimea (65th author)"),
+    ("border_topics2", "topics on a border: safety, ecology, social, «other» (66th author)"),
 ]
 
 

@@ -301,6 +301,19 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         ("оползень на дороге к Сочи, камни на полосе", True),
         ("после дождя переход у рынка затопило, не пройти", False),
         ("очередь в детсад не двигается третий год", False),
+        # a person down and not getting up, taken ill on a bus, asleep in the snow; people on
+        # breaking ice; a beating now; a stove overheating; a crane over a playground; and the
+        # look-alikes: a sign lying in the snow, a mother who cannot climb to a clinic, smog
+        ("у магазина на Садовой мужчина лежит, не встаёт", True),
+        ("в маршрутке женщине плохо, водитель едет дальше", True),
+        ("за гаражами парень уснул в сугробе, не добудиться", True),
+        ("на переправе лёд трещит, а машины всё едут", True),
+        ("сосед опять бьёт жену, слышно через стену", True),
+        ("у бабушки печка раскалилась, стена за ней тёплая", True),
+        ("стрела крана ходит над детской площадкой", True),
+        ("знак упал и лежит в сугробе вторую неделю", False),
+        ("мама не может подняться на 4 этаж к кардиологу", False),
+        ("весь район задыхается от выбросов завода", False),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:

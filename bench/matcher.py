@@ -277,6 +277,18 @@ SECOND_AUTHOR_SETS = [
     ("house_chats", "house and district chats in MAX and Telegram with an official (64th author)"),
     ("caucasus", "comments under pages of the North Caucasus, the South and Crimea (65th author)"),
     ("border_topics2", "topics on a border: safety, ecology, social, «other» (66th author)"),
+    ("terse2", "one to seven words under city pages: reports and look-alikes (67th author)"),
+    (
+        "emergencies9",
+        "people at risk in the Moscow region's and Central Russia's suburbs (68th author)",
+    ),
+    ("replies9", "replies under the ЦУР's and ministries' answers (69th author)"),
+    ("official_talk6", "chatter under the Moscow region's and a governor's pages (70th author)"),
+    (
+        "own_grievances",
+        "a resident's own case against an office: pensions, benefits (71st author)",
+    ),
+    ("moscow_region", "comments under pages of the Moscow region's towns (72nd author)"),
 ]
 
 

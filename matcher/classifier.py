@@ -23,6 +23,7 @@ from matcher.model import (
     TOPICS,
     URGENT_COLUMN,
     LabelledExample,
+    Lexical,
     Model,
     rule_model,
     train,
@@ -145,6 +146,7 @@ _FLAG_LABELS.update(
         "R:object_problem": "назван объект и что с ним не так",
         "R:terse_object": "короткое сообщение об объекте",
         "R:q_object": "вопрос об объекте или услуге",
+        "R:short_report": "два-три слова: объект и что с ним не так",
         "R:q_no_object": "вопрос ни о каком объекте или услуге",
         "R:news_only": "разговор о новостях и политике",
         "R:rhetoric_only": "риторический вопрос",
@@ -177,13 +179,13 @@ def _describe(name: str, a: Analysis) -> str | None:
 
 
 def _needs_reasons(
-    model: Model, dense: Features, total: int, a: Analysis, positive: bool
+    model: Model, dense: Features, lexical: Lexical, a: Analysis, positive: bool
 ) -> list[str]:
     sign = 1.0 if positive else -1.0
     # only what counts above the cut-off is ever shown: the rest need not be sorted
     shown = [
         (c * sign, name)
-        for c, name in model.needs_contributions(a, dense, total)
+        for c, name in model.needs_contributions(a, dense, lexical)
         if c * sign > REASON_CUTOFF
     ]
     ranked = sorted(shown, key=lambda x: (-x[0], x[1]))
@@ -199,10 +201,10 @@ def _needs_reasons(
     return out
 
 
-def _learnt_urgency_reason(model: Model, dense: Features, total: int, a: Analysis) -> str:
+def _learnt_urgency_reason(model: Model, dense: Features, lexical: Lexical, a: Analysis) -> str:
     """Why the learnt urgency column fired: the words that pushed it most, for people to check."""
     ranked = sorted(
-        model.needs_contributions(a, dense, total, column=URGENT_COLUMN),
+        model.needs_contributions(a, dense, lexical, column=URGENT_COLUMN),
         key=lambda x: (-x[0], x[1]),
     )
     words: list[str] = []
@@ -296,7 +298,7 @@ class Matcher:
         a = analyse(text)
         emergency = assess_urgency(a)
         dense = dense_features(a, emergency=emergency.urgent)
-        scores, total = self.model.analysis_logits(a, dense)
+        scores, lexical = self.model.analysis_logits(a, dense)
         values = scores.tolist()
         p = _sigmoid(values[0])
         logits = values[1:URGENT_COLUMN]
@@ -315,7 +317,7 @@ class Matcher:
         if forced is not None:
             reasons = [forced]
         else:
-            reasons = _needs_reasons(self.model, dense, total, a, needs)
+            reasons = _needs_reasons(self.model, dense, lexical, a, needs)
             if raised is not None:
                 reasons.insert(0, raised)
             if not reasons:
@@ -328,7 +330,7 @@ class Matcher:
             urgent_reasons = emergency.reasons
             learnt = _sigmoid(values[URGENT_COLUMN]) if len(values) > URGENT_COLUMN else 0.0
             if not urgent_reasons and learnt >= URGENT_THRESHOLD:
-                urgent_reasons = (_learnt_urgency_reason(self.model, dense, total, a),)
+                urgent_reasons = (_learnt_urgency_reason(self.model, dense, lexical, a),)
         return Classification(
             needs_answer=needs,
             score=round(p, 4),

@@ -31,8 +31,8 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
     a = analyse(text)
     dense = dense_features(a)
     model = matcher.model
-    logits, total = model.analysis_logits(a, dense)
-    contributions = model.needs_contributions(a, dense, total)
+    logits, lexical = model.analysis_logits(a, dense)
+    contributions = model.needs_contributions(a, dense, lexical)
     named: list[tuple[float, str]] = []
     for value, name in contributions:
         label = describe_feature(name, a) or name

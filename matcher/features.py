@@ -216,7 +216,7 @@ def rule_features(a: Analysis) -> Features:
         f["R:long"] = 1.0
     if a.emoji:
         f["R:emoji"] = 1.0
-    if a.caps >= 0.6:
+    if a.shouting:
         f["R:caps"] = 1.0
     toks = set(a.tokens)
     if PHONE in toks:
@@ -306,6 +306,7 @@ def conjunctions(a: Analysis, f: Features) -> Features:
         or a.has("evaluation")
         or "R:damage" in f
         or "R:neg_verb" in f
+        or a.has("persist")  # «опять мусор», «снова без света»
     )
     question = a.asks_a_question() or a.question_marks > 0
     addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
@@ -317,6 +318,10 @@ def conjunctions(a: Analysis, f: Features) -> Features:
         out["R:mock_thanks_object"] = 1.0
     if named and len(a.tokens) <= TERSE_TOKENS and not resolved:
         out["R:terse_object"] = 1.0
+        if problem and "R:short" in f:
+            # two or three words, an object and what is wrong («опять мусор», «лифт стоит»):
+            # weighed apart from very short texts in general, which are mostly reactions
+            out["R:short_report"] = 1.0
     if question and civic:
         out["R:q_object"] = 1.0
     elif a.question_marks:  # «когда», «где» without a "?" are conjunctions: «когда я переходил»

@@ -109,6 +109,15 @@ class TokenCache:
             self.vrows = np.full(self.size, -1, dtype=np.intp)
 
 
+@dataclass(frozen=True, slots=True)
+class Lexical:
+    """What ``Model.analysis_logits`` learnt of a comment's lexical block that the reasons need
+    again: the number of feature occurrences (the block's normaliser) and the bigram names."""
+
+    total: int
+    bigrams: list[str]
+
+
 @dataclass(frozen=True)
 class Model:
     index: Mapping[str, int]
@@ -117,11 +126,10 @@ class Model:
     meta: Mapping[str, Any] = field(default_factory=dict)
     _tokens: TokenCache = field(default_factory=lambda: TokenCache(), repr=False, compare=False)
 
-    def analysis_logits(self, a: Analysis, dense: Features) -> tuple[FloatArray, int]:
+    def analysis_logits(self, a: Analysis, dense: Features) -> tuple[FloatArray, Lexical]:
         """``logits(extract(a))``, with the lexical block summed from per-token caches.
 
-        Also returns the number of lexical feature occurrences (the block's normaliser), which
-        ``needs_contributions`` takes.
+        Also returns the block's normaliser and bigrams, which ``needs_contributions`` takes.
         """
         ids, total = self._tokens.lookup(self, a.tokens, a.lemmas)
         get = self.index.get
@@ -148,7 +156,7 @@ class Model:
         from_vectors = self.vector_logits(a, vrows[vrows >= 0])
         if from_vectors is not None:
             result += from_vectors
-        return result, total
+        return result, Lexical(total, bigrams)
 
     def vector_logits(self, a: Analysis, rows: Rows | None = None) -> FloatArray | None:
         """What the word-vector block adds to each column (None: no block or no known word).
@@ -218,17 +226,17 @@ class Model:
         ]
 
     def needs_contributions(
-        self, a: Analysis, dense: Features, total: int, *, column: int = 0
+        self, a: Analysis, dense: Features, lexical: Lexical, *, column: int = 0
     ) -> list[tuple[float, str]]:
         """(weight x value, feature) of the explainable features: rules, words, bigrams.
 
-        ``total`` is the lexical normaliser returned by ``analysis_logits``; ``column`` 0 is
+        ``lexical`` is what ``analysis_logits`` returned with the logits; ``column`` 0 is
         "needs an answer", ``URGENT_COLUMN`` urgency.
         """
         table = self._explain if column == 0 else self._explain_urgent
         out = [(w * value, name) for name, value in dense.items() if (w := table.get(name))]
-        scale = LEXICAL_WEIGHT / math.sqrt(max(1, total))
-        names = {*word_features(a.lemmas), *bigram_features(a.lemmas)}
+        scale = LEXICAL_WEIGHT / math.sqrt(max(1, lexical.total))
+        names = {*word_features(a.lemmas), *lexical.bigrams}
         out.extend((w * scale, name) for name in names if (w := table.get(name)))
         return out
 

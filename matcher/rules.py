@@ -21,9 +21,9 @@ from matcher.text import (
     OBSCENE,
     PHONE,
     URL,
-    caps_ratio,
     emoji_count,
     has_words,
+    is_shouting,
     lemma,
     normalize,
     tokens,
@@ -254,7 +254,7 @@ class Analysis:
     question_marks: int = 0
     exclamations: int = 0
     emoji: int = 0
-    caps: float = 0.0
+    shouting: bool = False  # written in capitals (matcher.text.is_shouting)
     has_words: bool = True
     # (group, start, end) of the phrases of matcher.urgency, found in the same pass as the cues
     urgency_matches: list[tuple[str, int, int]] = field(default_factory=list)
@@ -323,7 +323,7 @@ def analyse(text: str) -> Analysis:
         question_marks=text.count("?"),
         exclamations=text.count("!"),
         emoji=emoji_count(text),
-        caps=caps_ratio(text),
+        shouting=is_shouting(text),
         has_words=has_words(text),
     )
     index, topic_table = phrase_index()

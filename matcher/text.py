@@ -245,14 +245,18 @@ def emoji_count(text: str) -> int:
     return len(_EMOJI_RE.findall(text))
 
 
-def caps_ratio(text: str) -> float:
+SHOUTING_LETTERS = 6  # fewer letters than this is too short to tell («ЖКХ!»)
+
+
+def is_shouting(text: str) -> bool:
+    """Whether a text is written in capitals: at least 6 letters, 3 in 5 of them capitals.
+
+    The letters are counted only when there are enough capitals to matter (the hot path)."""
     upper = len(_UPPER_RE.findall(text))
-    if not upper:  # most comments: no need to count the letters (the hot path)
-        return 0.0
+    if 5 * upper < 3 * SHOUTING_LETTERS:
+        return False
     letters = len(_NON_LETTERS_RE.sub("", text))
-    if letters < 6:
-        return 0.0
-    return upper / letters
+    return letters >= SHOUTING_LETTERS and 5 * upper >= 3 * letters
 
 
 # Lemmas that pymorphy3 gets wrong for this domain, or spellings residents use.

@@ -392,6 +392,39 @@ def test_communications_name_a_service_as_other_objects_do(text: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        # two or three words naming an object and what is wrong with it are a report; the same
+        # length of praise or a reaction is not (issue 12: very short texts are where recall
+        # collapsed)
+        ("опять мусор", True),
+        ("собаки опять", True),
+        ("снова без света", True),
+        ("снег красивый", False),
+        ("лифт наконец-то", False),
+        ("дороги 🔥", False),
+    ],
+)
+def test_two_or_three_words_with_an_object_and_a_fault_are_a_report(
+    matcher: Matcher, text: str, needs: bool
+) -> None:
+    assert matcher.classify(text).needs_answer is needs, (text, matcher.classify(text))
+
+
+def test_shouting_is_told_by_the_share_of_capitals() -> None:
+    assert "R:caps" in extract(analyse("ОПЯТЬ НЕТ ВОДЫ В ДОМЕ"))
+    assert "R:caps" not in extract(analyse("Опять нет воды в доме, ЖКХ молчит"))
+    assert "R:caps" not in extract(analyse("ЖКХ!"))  # too short to tell
+
+
+def test_asking_after_a_complaint_is_a_problem_still_there() -> None:
+    """«есть новости по лифту?» asks after an earlier complaint: the problem persists."""
+    assert analyse("есть новости по лифту в 3 подъезде?").has("persist")
+    assert analyse("ну что там по яме на Мира?").has("persist")
+    assert not analyse("что там с погодой на выходных").has("persist")
+
+
 def test_a_residents_phone_number_does_not_make_a_complaint_an_ad(matcher: Matcher) -> None:
     """Residents leave their number; a phone alone is no advertisement."""
     complaint = matcher.classify(

@@ -191,7 +191,7 @@ def _needs_reasons(
     ranked = sorted(shown, key=lambda x: (-x[0], x[1]))
     out: list[str] = []
     seen: set[str] = set()
-    for _contrib, name in ranked:
+    for _, name in ranked:
         if len(out) >= MAX_REASONS - 1:
             break
         text = _describe(name, a)

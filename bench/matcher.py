@@ -289,6 +289,15 @@ SECOND_AUTHOR_SETS = [
         "a resident's own case against an office: pensions, benefits (71st author)",
     ),
     ("moscow_region", "comments under pages of the Moscow region's towns (72nd author)"),
+    ("terse3", "one to six words typed on a phone under official pages (73rd author)"),
+    (
+        "emergencies10",
+        "people at risk in the Far North and Kaliningrad, told by children too (74th author)",
+    ),
+    ("replies10", "replies under officials' MAX channels and Volga and Urals pages (75th author)"),
+    ("app_portal", "terse reports to eight cities' problem portals and apps (76th author)"),
+    ("news_chatter4", "rough comments under federal and city news communities (77th author)"),
+    ("ministries", "comments under a region's ministries' and services' pages (78th author)"),
 ]
 
 

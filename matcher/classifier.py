@@ -410,7 +410,12 @@ TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jso
 # twice as much (at 2x the sarcastic «Спасибо УК за ледяные батареи» of an official page was lost).
 NEWS_PAGE_PATHS = frozenset(
     CORPUS_PATH.parent / "second_author" / name
-    for name in ("news_chatter.jsonl", "news_chatter2.jsonl", "news_chatter3.jsonl")
+    for name in (
+        "news_chatter.jsonl",
+        "news_chatter2.jsonl",
+        "news_chatter3.jsonl",
+        "news_chatter4.jsonl",
+    )
 )
 
 

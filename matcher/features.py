@@ -319,7 +319,7 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     if named and len(a.tokens) <= TERSE_TOKENS and not resolved:
         out["R:terse_object"] = 1.0
         if problem and "R:short" in f:
-            # two or three words, an object and what is wrong («опять мусор», «лифт стоит»):
+            # two or three words, an object and what is wrong («опять мусор», «собаки опять»):
             # weighed apart from very short texts in general, which are mostly reactions
             out["R:short_report"] = 1.0
     if question and civic:

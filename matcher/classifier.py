@@ -178,42 +178,34 @@ def _describe(name: str, a: Analysis) -> str | None:
     return None  # character n-grams and topic scores are not shown as such
 
 
-def _needs_reasons(
-    model: Model, dense: Features, lexical: Lexical, a: Analysis, positive: bool
-) -> list[str]:
-    sign = 1.0 if positive else -1.0
-    # only what counts above the cut-off is ever shown: the rest need not be sorted
-    shown = [
-        (c * sign, name)
-        for c, name in model.needs_contributions(a, dense, lexical)
-        if c * sign > REASON_CUTOFF
-    ]
-    ranked = sorted(shown, key=lambda x: (-x[0], x[1]))
+def _described(a: Analysis, contributions: Iterable[tuple[float, str]], limit: int) -> list[str]:
+    """The readable names of the features that pushed most (above the cut-off), strongest first,
+    each once: what reasons and the learnt urgency show people."""
+    ranked = sorted(
+        (x for x in contributions if x[0] > REASON_CUTOFF), key=lambda x: (-x[0], x[1])
+    )
     out: list[str] = []
-    seen: set[str] = set()
     for _, name in ranked:
-        if len(out) >= MAX_REASONS - 1:
+        if len(out) >= limit:
             break
         text = _describe(name, a)
-        if text is not None and text not in seen:
-            seen.add(text)
+        if text is not None and text not in out:
             out.append(text)
     return out
 
 
+def _needs_reasons(
+    model: Model, dense: Features, lexical: Lexical, a: Analysis, positive: bool
+) -> list[str]:
+    sign = 1.0 if positive else -1.0
+    contributions = model.needs_contributions(a, dense, lexical)
+    return _described(a, ((c * sign, name) for c, name in contributions), MAX_REASONS - 1)
+
+
 def _learnt_urgency_reason(model: Model, dense: Features, lexical: Lexical, a: Analysis) -> str:
     """Why the learnt urgency column fired: the words that pushed it most, for people to check."""
-    ranked = sorted(
-        model.needs_contributions(a, dense, lexical, column=URGENT_COLUMN),
-        key=lambda x: (-x[0], x[1]),
-    )
-    words: list[str] = []
-    for contrib, name in ranked:
-        if contrib <= REASON_CUTOFF or len(words) >= URGENT_WORDS:
-            break
-        text = _describe(name, a)
-        if text is not None and text not in words:
-            words.append(text)
+    contributions = model.needs_contributions(a, dense, lexical, column=URGENT_COLUMN)
+    words = _described(a, contributions, URGENT_WORDS)
     return "похоже на срочное: " + ", ".join(words) if words else "похоже на срочное"
 
 
@@ -408,15 +400,7 @@ TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jso
 # Comments under news pages, where nobody has to answer: a rant about a broken lift there is talk,
 # under an official page it is a complaint.  They teach silence at the synthetic sets' weight, not
 # twice as much (at 2x the sarcastic «Спасибо УК за ледяные батареи» of an official page was lost).
-NEWS_PAGE_PATHS = frozenset(
-    CORPUS_PATH.parent / "second_author" / name
-    for name in (
-        "news_chatter.jsonl",
-        "news_chatter2.jsonl",
-        "news_chatter3.jsonl",
-        "news_chatter4.jsonl",
-    )
-)
+NEWS_PAGE_PATHS = frozenset((CORPUS_PATH.parent / "second_author").glob("news_chatter*.jsonl"))
 
 
 def training_weight(path: Path) -> float:

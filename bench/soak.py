@@ -391,7 +391,8 @@ class Driver:
         else:  # a sandbox without the handled hook: wait for the reply itself
             found = await self.poll(lambda: self.reply_in(person, start), what)
         if found is None:
-            self.unanswered(person, f"{text.split()[0]} ({text!r})")
+            seen = await self.explained_calls(person, start)
+            self.unanswered(person, f"{text.split()[0]} ({text!r}); calls to the chat: {seen}")
             return "(нет ответа)"
         index, call = found
         if listing:
@@ -487,53 +488,137 @@ class Driver:
 
     async def reply_in(self, chat: int, start: int) -> tuple[int, TgCall] | None:
         """The handler's reply (its index in the fake's calls): the first message to the
-        chat since ``start`` that no outbox row explains."""
+        chat since ``start`` that the outbox did not send (see ``outbox_calls``)."""
         calls = self.sb.tg.calls
-        for index in range(start, len(calls)):
-            call = calls[index]
-            if call.chat_id != chat or call.method not in ("sendMessage", "sendPhoto"):
-                continue
-            if not await self._from_outbox(call):
+        mine = [(i, c) for i in range(start, len(calls)) if (c := calls[i]).chat_id == chat]
+        if not any(c.method in REPLY_METHODS for _, c in mine):
+            return None
+        taken = outbox_calls(
+            await self._chat_calls(chat, mine), await self._claims(chat, mine), start
+        )
+        for index, call in mine:
+            if call.method in REPLY_METHODS and index not in taken:
                 return index, call
         return None
 
-    async def _from_outbox(self, call: TgCall) -> bool:
-        """Whether the outbox sent this call: a row to the chat in flight then (claimed
-        before it, settled after it: claims are committed before the HTTP call) whose text,
-        card or summary it is."""
-        parsed = parse_call(0, call)
-        lo = call.at - timedelta(seconds=1)
+    async def explained_calls(self, chat: int, start: int) -> list[str]:
+        """What the chat received since ``start`` and which outbox row each was taken for
+        (the detail of a «no reply» violation)."""
+        calls = self.sb.tg.calls
+        mine = [(i, c) for i in range(start, len(calls)) if (c := calls[i]).chat_id == chat]
+        if not mine:
+            return []
+        taken = outbox_calls(
+            await self._chat_calls(chat, mine), await self._claims(chat, mine), start
+        )
+        seen = []
+        for index, call in mine:
+            row = taken.get(index)
+            why = (
+                "no row"
+                if row is None
+                else f"row {row.id} {row.kind} №{row.complaint_id} {row.status} "
+                f"claimed {row.claimed_at:%H:%M:%S} attempts {row.attempts}"
+            )
+            seen.append(f"{call.at:%H:%M:%S} {call.method} {call.status}: {why}")
+        return seen
+
+    async def _claims(self, chat: int, mine: list[tuple[int, TgCall]]) -> list[Notification]:
+        """Outbox rows to ``chat`` claimed in the hours before these calls, oldest claim
+        first."""
+        first, last = mine[0][1].at, mine[-1][1].at
         async with self.sessions() as session:
-            rows = (
-                await session.execute(
-                    select(Notification).where(
-                        Notification.chat_id == call.chat_id,
-                        Notification.claimed_at.is_not(None),
-                        Notification.claimed_at <= call.at + timedelta(seconds=1),
-                        Notification.claimed_at >= call.at - timedelta(hours=2),
-                    )
+            rows = await session.execute(
+                select(Notification)
+                .where(
+                    Notification.chat_id == chat,
+                    Notification.claimed_at.is_not(None),
+                    Notification.claimed_at >= first - CLAIM_LOOKBACK,
+                    Notification.claimed_at <= last + CLAIM_SLACK,
                 )
-            ).scalars()
-            for row in rows:
-                in_flight = (
-                    row.status == "sending"
-                    or (row.sent_at is not None and row.sent_at >= lo)
-                    or (row.status in ("pending", "failed") and row.claimed_at is not None
-                        and row.claimed_at >= call.at - timedelta(minutes=5))
-                )  # fmt: skip
-                if not in_flight:
-                    continue
-                text = (row.payload or {}).get("text")
-                if isinstance(text, str) and text == call.text:
-                    return True
-                card = parsed.card if parsed is not None else None
-                if row.kind in ("alert", "update") and card == row.complaint_id and card:
-                    return True
-                if row.kind == "summary" and texts.SUMMARY_HINT in (call.text or ""):
-                    return True
-                if row.kind in ("photo", "document") and call.method != "sendMessage":
-                    return True
+                .order_by(Notification.claimed_at, Notification.id)
+            )
+            return list(rows.scalars())
+
+    async def _chat_calls(
+        self, chat: int, mine: list[tuple[int, TgCall]]
+    ) -> list[tuple[int, TgCall]]:
+        """Every call to ``chat`` a claim of the look-back could have made: the earlier
+        ones too, so that a row already spent on its own call explains nothing later."""
+        since = mine[0][1].at - CLAIM_LOOKBACK - CLAIM_SLACK
+        head = [
+            (i, c)
+            for i, c in enumerate(self.sb.tg.calls[: mine[0][0]])
+            if c.chat_id == chat and c.at >= since
+        ]
+        return head + mine
+
+
+#: What a command's reply is sent with.
+REPLY_METHODS = ("sendMessage", "sendPhoto")
+#: How far before a call an outbox claim may lie (a card composed, then retried).
+CLAIM_LOOKBACK = timedelta(hours=2)
+#: The fake stamps a call a moment after the sender's clock read for the claim; at 600× a
+#: real millisecond is most of a virtual second.
+CLAIM_SLACK = timedelta(seconds=1)
+
+
+def outbox_calls(
+    calls: list[tuple[int, TgCall]], rows: list[Notification], start: int = 0
+) -> dict[int, Notification]:
+    """Which of a chat's calls (index, call; in order) the outbox made, and for which row.
+
+    A claim of a row makes one Bot API call (its text, its card or its summary) after the
+    claim is committed and before the row settles, so a row accounts for at most one call.
+    Without that limit a command's reply showing the same complaint as a card the outbox
+    was sending (or had just failed to send) was taken for the outbox's too, and the soak
+    reported the command unanswered.  Calls that cannot be a command's reply (before
+    ``start``, edits, errors) are matched first, so a row spends itself on its own edit
+    rather than on a reply that came a moment earlier."""
+    free = list(rows)
+    taken: dict[int, Notification] = {}
+
+    def may_reply(index: int, call: TgCall) -> bool:
+        return index >= start and call.method in REPLY_METHODS and call.status == 200
+
+    for replies in (False, True):
+        for index, call in calls:
+            if may_reply(index, call) != replies:
+                continue
+            row = next((r for r in free if _could_send(r, call)), None)
+            if row is not None:
+                taken[index] = row
+                free.remove(row)
+    return taken
+
+
+def _could_send(row: Notification, call: TgCall) -> bool:
+    """Whether this claim of ``row`` could have made ``call``: it was in flight then (claimed
+    before it, not settled well before it) and the call carries the row's text, card or
+    summary."""
+    claimed = row.claimed_at
+    if claimed is None or not claimed - CLAIM_SLACK <= call.at <= claimed + CLAIM_LOOKBACK:
         return False
+    in_flight = (
+        row.status == "sending"
+        or (row.sent_at is not None and row.sent_at >= call.at - CLAIM_SLACK)
+        or (row.status in ("pending", "failed") and claimed >= call.at - timedelta(minutes=5))
+    )
+    if not in_flight:
+        return False
+    parsed = parse_call(0, call)
+    text = (row.payload or {}).get("text")
+    if isinstance(text, str) and text == call.text:
+        return True
+    card = parsed.card if parsed is not None else None
+    if row.kind in ("alert", "update") and card is not None and card == row.complaint_id:
+        return True
+    if row.kind in ("summary", "update") and texts.SUMMARY_HINT in (call.text or ""):
+        return True
+    return row.kind in ("photo", "document") and call.method not in (
+        "sendMessage",
+        "editMessageText",
+    )
 
 
 def _segments(plan: Plan, end: datetime) -> list[tuple[list[Step], datetime, Step | None]]:

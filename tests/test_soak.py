@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.soak import soak
+from bench.soak import outbox_calls, soak
 from bench.soak_check import (
     ARow,
     Checker,
@@ -39,6 +39,7 @@ from bench.soak_check import (
 )
 from bench.soak_plan import make_plan
 from sandbox.fake_telegram import TgCall
+from storage.models import Notification
 
 pytestmark = pytest.mark.e2e
 
@@ -165,3 +166,54 @@ def test_the_plan_is_a_function_of_its_seed() -> None:
     orphan_pages = {p.group_id for p in one.scenario.pages if p.agency == one.orphan_agency}
     assert any(s.kind == "comment" and s.page in orphan_pages for s in one.steps)
     assert make_plan(6, days=0.1).steps != one.steps
+
+
+# ---- which calls the outbox made (the «no reply» flake of session 9) ----------------------
+
+
+def _row(
+    row_id: int, kind: str, status: str, claimed: float, sent: float | None = None
+) -> Notification:
+    return Notification(
+        id=row_id,
+        dedupe_key=f"r{row_id}",
+        chat_id=521,
+        kind=kind,
+        complaint_id=18,
+        payload={},
+        status=status,
+        attempts=1,
+        created_at=_at(claimed),
+        next_attempt_at=_at(claimed),
+        sent_at=None if sent is None else _at(sent),
+        claimed_at=_at(claimed),
+    )
+
+
+def _card_call(minutes: float, method: str = "sendMessage", status: int = 200) -> TgCall:
+    card = CARD.replace("№7", "№18")
+    return TgCall(_at(minutes), method, 521, card, {"message_id": 3}, status, 4, None)
+
+
+def test_a_claim_accounts_for_one_call_so_a_commands_card_is_still_its_reply() -> None:
+    """At 600× «/complaint 18» got its card, but an alert of №18 to the same chat had just
+    failed (429) and waited for its retry: the soak took the reply for the outbox's too and
+    reported the command unanswered."""
+    failed = _row(1, "alert", "failed", claimed=0)
+    calls = [(0, _card_call(0, status=429)), (1, _card_call(0.3))]
+    assert list(outbox_calls(calls, [failed])) == [0]
+
+    # An update of the card sent as an edit spends its claim on the edit, not on the reply.
+    edited = _row(2, "update", "sent", claimed=1, sent=1.01)
+    calls = [(0, _card_call(1.005)), (1, _card_call(1.006, "editMessageText"))]
+    assert list(outbox_calls(calls, [edited])) == [1]
+
+    # A card the outbox is sending right beside the reply: one of the two is the reply.
+    sending = _row(3, "alert", "sending", claimed=2)
+    calls = [(0, _card_call(2.001)), (1, _card_call(2.002))]
+    assert len(outbox_calls(calls, [sending])) == 1
+
+    # The outbox's own card alone is not a reply; a call before the claim is not the outbox's.
+    alert = _row(4, "alert", "sent", claimed=3, sent=3.01)
+    assert list(outbox_calls([(0, _card_call(3.005))], [alert])) == [0]
+    assert outbox_calls([(0, _card_call(2.9))], [alert]) == {}

@@ -298,6 +298,12 @@ SECOND_AUTHOR_SETS = [
     ("app_portal", "terse reports to eight cities' problem portals and apps (76th author)"),
     ("news_chatter4", "rough comments under federal and city news communities (77th author)"),
     ("ministries", "comments under a region's ministries' and services' pages (78th author)"),
+    ("spb_terse2", "a big city's housing portal: free text, a third 1-4 words (79th author)"),
+    ("terse4", "one to seven words typed on a phone under city pages (80th author)"),
+    ("region_appeals4", "a Central Russia region's appeals to the governor (81st author)"),
+    ("topic_comments", "comments where the topic is the hard part, 13 topics (82nd author)"),
+    ("topic_comments2", "comments from the Far East and the North, 13 topics (83rd author)"),
+    ("urgent_terse", "emergencies in hurried words, and their calm look-alikes (84th author)"),
 ]
 
 

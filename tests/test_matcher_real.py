@@ -314,6 +314,19 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         ("знак упал и лежит в сугробе вторую неделю", False),
         ("мама не может подняться на 4 этаж к кардиологу", False),
         ("весь район задыхается от выбросов завода", False),
+        # an electric shock, a lamp melting, a mast on fire, a gas blast, someone taken ill in a
+        # queue, a lost child, a bus without brakes; and what shares their words: a lamp on in
+        # the day, poor food, a bus late
+        ("горка на площадке током бьёт, железная", True),
+        ("плафон в подъезде дымится и плавится", True),
+        ("вышка связи горит на горке у Рябинового", True),
+        ("у соседей газ хлопнул, стёкла вылетели", True),
+        ("человеку плохо в очереди в поликлинике, никто не выходит", True),
+        ("девочка потерялась в парке, 5 лет, шапка розовая", True),
+        ("у 15 автобуса тормоза отказывают, водитель сам сказал", True),
+        ("фонарь у школы горит днём и ночью", False),
+        ("в доме престарелых кормят плохо, бабушка жалуется", False),
+        ("15 автобус опять опоздал на 20 минут", False),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:

@@ -304,6 +304,12 @@ SECOND_AUTHOR_SETS = [
     ("topic_comments", "comments where the topic is the hard part, 13 topics (82nd author)"),
     ("topic_comments2", "comments from the Far East and the North, 13 topics (83rd author)"),
     ("urgent_terse", "emergencies in hurried words, and their calm look-alikes (84th author)"),
+    ("city_portal3", "seven cities' problem portals in their dry category wording (85th author)"),
+    ("official_chatter", "rhetoric and rants under official posts beside real questions (86th)"),
+    ("topic_posts", "comments off the post's subject, the Volga and Central Russia (87th author)"),
+    ("replies11", "replies inside complaint threads after the page's answer (88th author)"),
+    ("long_appeals", "long letters to a governor's e-reception, stories and law (89th author)"),
+    ("phone_terse", "one to six words to a city's bot, voice input and abbreviations (90th)"),
 ]
 
 

@@ -114,13 +114,19 @@ class BotApiSession(AiohttpSession):
 class MatcherFns:
     classify: Callable[[str], Classification]
     rate_answer: Callable[[str, str], AnswerRating]
+    #: What the ingest calls: ``classify`` without the reasons of comments that need no
+    #: answer (matcher.classifier.decide); ``classify`` when not given.
+    decide: Callable[[str], Classification] | None = None
+
+    def for_ingest(self) -> Callable[[str], Classification]:
+        return self.decide or self.classify
 
 
 def default_matcher() -> MatcherFns:
-    from matcher.classifier import classify
+    from matcher.classifier import classify, decide
     from matcher.quality import rate_answer
 
-    return MatcherFns(classify, rate_answer)
+    return MatcherFns(classify, rate_answer, decide)
 
 
 def build_dispatcher(
@@ -586,7 +592,7 @@ class OtklikApp:
         another collector's, say) is started afresh from the database after a backoff:
         what it knew lives there, so it resumes rather than skips."""
         ingestor = Ingestor(
-            self.registry, self.clock, self.matcher.classify, self.matcher.rate_answer,
+            self.registry, self.clock, self.matcher.for_ingest(), self.matcher.rate_answer,
             on_committed=self.metrics.ingested,
             alert_history_hours=self.settings.vk.alert_history_hours,
         )  # fmt: skip

@@ -51,7 +51,9 @@ class Classification:
     score: float  # 0..1 confidence that it needs an answer
     topic: Topic
     topic_score: float  # 0..1
-    reasons: tuple[str, ...]  # a few phrases or features that drove the decision
+    # a few phrases or features that drove the decision; none for a comment that needs no
+    # answer when it was decided by ``Matcher.decide`` (the ingest)
+    reasons: tuple[str, ...]
     urgent: bool = False  # an emergency that needs an answer (matcher.urgency)
     urgent_reasons: tuple[str, ...] = ()  # why it is urgent, in Russian
     # whether the text names a subject at all («ничего не сделали», «а сроки?» name none: a reply
@@ -286,7 +288,11 @@ class Matcher:
             examples = load_corpus(corpus, splits=splits)
         return cls(train([*examples, *extra]))
 
-    def classify(self, text: str) -> Classification:
+    def classify(self, text: str, *, explain_all: bool = True) -> Classification:
+        """The decision on one comment, with its reasons.
+
+        ``explain_all=False`` (``decide``) leaves the reasons of a comment that needs no answer
+        empty: a fifth of the work on such a comment, and nobody reads them."""
         a = analyse(text)
         emergency = assess_urgency(a)
         dense = dense_features(a, emergency=emergency.urgent)
@@ -306,8 +312,11 @@ class Matcher:
         if raised is not None:
             p = max(p, ASKED_PAGE_SCORE)
         needs = p >= self.threshold
+        reasons: list[str]
         if forced is not None:
             reasons = [forced]
+        elif not needs and not explain_all:
+            reasons = []
         else:
             reasons = _needs_reasons(self.model, dense, lexical, a, needs)
             if raised is not None:
@@ -316,7 +325,8 @@ class Matcher:
                 reasons = ["нет признаков обращения"] if not needs else ["общий тон текста"]
         if not a.has_words:
             topic, topic_score = Topic.OTHER, 1.0
-        reasons.append(_topic_reason(topic, a))
+        if needs or explain_all:
+            reasons.append(_topic_reason(topic, a))
         urgent_reasons: tuple[str, ...] = ()
         if needs:
             urgent_reasons = emergency.reasons
@@ -334,8 +344,16 @@ class Matcher:
             topic_named=bool(a.topic_scores),
         )
 
-    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
-        return [self.classify(t) for t in texts]
+    def decide(self, text: str) -> Classification:
+        """What the ingest needs of a comment: the decision, its topic and urgency, and the
+        reasons only when it needs an answer (they go on the card); ``otklik classify`` and
+        ``--explain`` give every comment its reasons."""
+        return self.classify(text, explain_all=False)
+
+    def classify_many(
+        self, texts: Iterable[str], *, explain_all: bool = True
+    ) -> list[Classification]:
+        return [self.classify(t, explain_all=explain_all) for t in texts]
 
 
 def load_corpus(
@@ -428,3 +446,8 @@ def default_matcher() -> Matcher:
 def classify(text: str) -> Classification:
     """Classify one comment with the process-wide default model."""
     return default_matcher().classify(text)
+
+
+def decide(text: str) -> Classification:
+    """``Matcher.decide`` with the process-wide default model (the ingest's)."""
+    return default_matcher().decide(text)

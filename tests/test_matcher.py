@@ -124,6 +124,34 @@ def test_classify_is_deterministic_and_matches_many(matcher: Matcher) -> None:
     assert all(isinstance(c, Classification) for c in first)
 
 
+def test_the_ingest_decides_as_classify_does_and_explains_only_complaints(
+    matcher: Matcher,
+) -> None:
+    """``decide`` (what the ingest calls) gives every comment the decision, topic and urgency
+    ``classify`` gives; it leaves out the reasons only where nobody reads them."""
+    texts = [
+        "Когда уберут снег во дворе на Ленина 5?",
+        "пахнет газом в 3 подъезде, срочно",
+        "Светлая память",
+        "ахаха ну вы даёте",
+        "Спасибо за новую площадку!",
+        "👍",
+    ]
+    for text in texts:
+        full, decided = matcher.classify(text), matcher.decide(text)
+        assert (decided.needs_answer, decided.topic, decided.score) == (
+            full.needs_answer,
+            full.topic,
+            full.score,
+        ), text
+        assert (decided.urgent, decided.urgent_reasons) == (full.urgent, full.urgent_reasons)
+        if full.needs_answer:
+            assert decided.reasons == full.reasons, text
+        else:
+            assert full.reasons  # ``otklik classify`` still explains chatter
+            assert decided.reasons in ((), full.reasons[:1]), text  # at most a hard rule
+
+
 def test_normalisation_of_real_comment_spelling() -> None:
     assert normalize("ЯМA НA ДOPOГЕ") == "яма на дороге"
     assert "ммат" in normalize("х**ня а не ремонт")

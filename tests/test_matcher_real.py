@@ -689,3 +689,24 @@ def test_a_topic_only_set_teaches_topics_and_leaves_needs_an_answer_alone() -> N
     assert Matcher(taught).classify(probe).topic is Topic.ANIMALS
     assert Matcher(plain).classify(probe).topic is not Topic.ANIMALS
     assert abs(Matcher(taught).classify(probe).score - Matcher(plain).classify(probe).score) < 0.02
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Жалобу прошу отозвать, соседи сами всё починили",
+        "Отзываю заявку, ошиблась подъездом",
+        "обращение не актуально, вопрос решился",
+    ],
+)
+def test_a_withdrawn_report_needs_no_answer(matcher: Matcher, text: str) -> None:
+    """A resident withdrawing their own report («заявку прошу снять») asks nothing more; it read
+    as a request («прошу …») and would have opened a complaint about nothing."""
+    assert analyse(text).has("resolved"), text
+    assert not matcher.classify(text).needs_answer, text
+
+
+def test_a_complaint_about_a_cancelled_report_still_needs_one(matcher: Matcher) -> None:
+    for text in ("почему отменили мою заявку?", "прошу снять шлагбаум у 5 дома"):
+        assert not analyse(text).has("resolved"), text
+        assert matcher.classify(text).needs_answer, text

@@ -319,6 +319,12 @@ SECOND_AUTHOR_SETS = [
     ("topic_posts2", "comments of the South and the North-West, the topic the hard part (94th)"),
     ("portal_followups", "reports citing earlier ones, disputes of «done», withdrawals (95th)"),
     ("ok_elderly2", "older villagers on OK: caps, no punctuation, blessings (96th author)"),
+    ("replies13", "replies in complaint threads of the Volga and Central Russia (97th author)"),
+    ("phone_questions2", "questions of one to eight words without a question mark (98th author)"),
+    ("portal_chatter", "withdrawals, confirmations and tests in a portal beside reports (99th)"),
+    ("news_chatter5", "comments under city news communities about local news (100th author)"),
+    ("topic_comments3", "Siberia's, the Urals' and the Volga's comments, 13 topics (101st)"),
+    ("emergencies11", "people at risk in small towns, own words, calm look-alikes (102nd)"),
 ]
 
 

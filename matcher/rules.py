@@ -58,6 +58,7 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "misconduct": ("жалоба на действия сотрудников или компании", lexicon.MISCONDUCT_CUES),
     "evaluation": ("плохая оценка услуги", lexicon.EVALUATION_CUES),
     "resolved": ("проблема решена", lexicon.RESOLVED_CUES),
+    "withdrawn": ("автор отзывает заявку", lexicon.WITHDRAWN_CUES),
 }
 # «ждёт 'благодарность'»: the quotes say a bribe is meant (normalised text)
 _QUOTED_GRATITUDE_RE = re.compile(r"[\"'«„“”]\s*благодарност\w*\s*[\"'»“”]")

@@ -489,28 +489,30 @@ class Driver:
     async def reply_in(self, chat: int, start: int) -> tuple[int, TgCall] | None:
         """The handler's reply (its index in the fake's calls): the first message to the
         chat since ``start`` that the outbox did not send (see ``outbox_calls``)."""
-        calls = self.sb.tg.calls
-        mine = [(i, c) for i in range(start, len(calls)) if (c := calls[i]).chat_id == chat]
-        if not any(c.method in REPLY_METHODS for _, c in mine):
-            return None
-        taken = outbox_calls(
-            await self._chat_calls(chat, mine), await self._claims(chat, mine), start
-        )
+        mine, taken = await self._attributed(chat, start)
         for index, call in mine:
             if call.method in REPLY_METHODS and index not in taken:
                 return index, call
         return None
 
-    async def explained_calls(self, chat: int, start: int) -> list[str]:
-        """What the chat received since ``start`` and which outbox row each was taken for
-        (the detail of a «no reply» violation)."""
+    async def _attributed(
+        self, chat: int, start: int
+    ) -> tuple[list[tuple[int, TgCall]], dict[int, Notification]]:
+        """The chat's calls since ``start`` (index, call) and the outbox row of each the
+        outbox made (``outbox_calls``)."""
         calls = self.sb.tg.calls
         mine = [(i, c) for i in range(start, len(calls)) if (c := calls[i]).chat_id == chat]
         if not mine:
-            return []
+            return mine, {}
         taken = outbox_calls(
             await self._chat_calls(chat, mine), await self._claims(chat, mine), start
         )
+        return mine, taken
+
+    async def explained_calls(self, chat: int, start: int) -> list[str]:
+        """What the chat received since ``start`` and which outbox row each was taken for
+        (the detail of a «no reply» violation)."""
+        mine, taken = await self._attributed(chat, start)
         seen = []
         for index, call in mine:
             row = taken.get(index)

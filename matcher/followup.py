@@ -34,8 +34,10 @@ _NUMBER_RE = re.compile(r"\d+")
 # places, so a raw score of 0.79995 already counts as 0.8.
 _FILTER_THRESHOLD = NEAR_DUPLICATE - 1e-4
 _EPS = 1e-9
-#: Texts whose fingerprints are kept (a few kB each): a batch's complaints and their candidates.
-FINGERPRINT_CACHE = 4096
+#: Texts whose fingerprints are kept: a batch's complaints and their candidates.  About 13 kB
+#: each (a frozenset of 40-bit keys): 4,096 of them held 53 MB and took the app past 300 MB when
+#: 6,000 comments came in a minute (bench/app_memory.py --comments 6000); 1,024 hold 13 MB.
+FINGERPRINT_CACHE = 1024
 
 # Normalised text has only а-я, a-z, digits and spaces (see ``matcher.text.tokens``).  With the
 # 32 Cyrillic letters moved to one byte each, a shingle's bytes read as a big-endian integer are

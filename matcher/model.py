@@ -343,9 +343,10 @@ def rule_model() -> Model:
 # seventeen writers' sets the model had grown to 33,400 features and the app's peak RSS to 293 MB
 # of its 300; at 3 it has 23,400, and leave-one-writer-out figures are the same (topic 0.867 /
 # 0.916, recall within ±0.007 on every set).  4 since session 10: ninety writers had taken it to
-# 44,400 features and the app's peak to 299.4 MB; at 4 it has 35,400 and 292.2 MB, and every
-# held-out figure of bench/matcher.py is the same or better (akimat recall 0.952 -> 0.957, VK
-# chatter 4.4% -> 4.3%, writers' mean recall 0.971 -> 0.970, topic 0.896 -> 0.897).
+# 44,400 features and the app's peak to 299.4 MB; at 4 it has 35,400 and 292.2 MB, and the
+# held-out figures of bench/matcher.py are the same within a row or two, or better (akimat recall
+# 0.952 -> 0.957, VK chatter 4.4% -> 4.3%, writers' mean recall 0.971 -> 0.970, topic 0.896 ->
+# 0.897).
 MIN_DF = 4
 C_NEEDS = 4.0
 C_TOPIC = 8.0

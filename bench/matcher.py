@@ -325,6 +325,12 @@ SECOND_AUTHOR_SETS = [
     ("news_chatter5", "comments under city news communities about local news (100th author)"),
     ("topic_comments3", "Siberia's, the Urals' and the Volga's comments, 13 topics (101st)"),
     ("emergencies11", "people at risk in small towns, own words, calm look-alikes (102nd)"),
+    ("reception_appeals", "a Central Russia region's online reception: grievances (103rd)"),
+    ("bare_questions", "questions to town pages typed without a question mark (104th)"),
+    ("urgent_words", "emergencies told by what is seen, calm look-alikes (105th)"),
+    ("portal_real", "a big city's housing portal, the resident's free-text line (106th)"),
+    ("small_towns", "comments under small towns' and rural districts' pages (107th)"),
+    ("sarcasm", "sarcasm under official pages: grievances and rants (108th)"),
 ]
 
 

@@ -683,7 +683,9 @@ _ATTIC = frozenset({"чердак", "чердачный"})
 _AFTERMATH = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
 _FROST_RE = re.compile(r"(?:-|минус\s*)(?:[1-9]\d)\s*(?:°|град)?", re.IGNORECASE)
 # A flat as cold as «в квартире 8 градусов» (below 15 °C, the norm is 18): no heating in the cold
-# season, whatever words name it.
+# season, whatever words name it; with a baby, an old or ill person at home, below the norm.
+COLD_ROOM = 15
+COLD_ROOM_WITH_VULNERABLE = 18
 _COLD_ROOM_RE = re.compile(
     r"(?:квартир|комнат|спальн|детской)\w*[^.!?\d]{0,25}?(?<![\d-])\+?(\d{1,2})\s*(?:°|град\w*|гр\b)"
     r"|(?<![\d+-])(\d{1,2})\s*(?:°|град\w*|гр\b)\s+(?:в|во)\s+(?:квартир|комнат|спальн|детской)\w*"
@@ -753,19 +755,22 @@ def assess(a: Analysis) -> Urgency:
     for key, (label, _) in _ALONE.items():
         if key in found:
             reasons.append(f"{label}: «{found[key]}»")
-    frost_match = _FROST_RE.search(a.raw)
-    frost = "frost" in found or frost_match is not None
-    cold_room = "" if "aftermath" in found else _cold_room(a.raw)
-    if cold_room:
-        reasons.append(f"{_REASONS['cold']}: «{cold_room}»")
-    elif "cold" in found and frost:
-        what = found.get("frost") or (frost_match.group(0).strip() if frost_match else "мороз")
-        reasons.append(f"{_REASONS['cold']}: «{found['cold']}», «{what}»")
     quoted = {w for m in _QUOTED_RE.finditer(a.raw) for w in m.group(1).lower().split()}
     if "vulnerable" in found and (
         found["vulnerable"] in quoted or _SPEED_BUMP_RE.search(a.raw) is not None
     ):
         del found["vulnerable"]
+    frost_match = _FROST_RE.search(a.raw)
+    frost = "frost" in found or frost_match is not None
+    # below the norm of 18 °C a home is an emergency with a baby, an old or ill person in it;
+    # below 15 °C for anyone
+    cold_limit = COLD_ROOM_WITH_VULNERABLE if "vulnerable" in found else COLD_ROOM
+    cold_room = "" if "aftermath" in found else _cold_room(a.raw, cold_limit)
+    if cold_room:
+        reasons.append(f"{_REASONS['cold']}: «{cold_room}»")
+    elif "cold" in found and frost:
+        what = found.get("frost") or (frost_match.group(0).strip() if frost_match else "мороз")
+        reasons.append(f"{_REASONS['cold']}: «{found['cold']}», «{what}»")
     freezing = "freezing" in found or frost_match is not None
     # a child and a danger in one breath («дети лазят у открытого щитка»), not a long letter that
     # mentions children in one paragraph and a fall in another
@@ -787,13 +792,13 @@ def _names_a_light(lemmas: list[str], start: int) -> bool:
     return not _LIGHTS.isdisjoint(lemmas[max(0, start - 2) : start + 2])
 
 
-def _cold_room(raw: str) -> str:
-    """The words of «в квартире 8 градусов» when a home is below 15 °C, else ''."""
+def _cold_room(raw: str, below: int = COLD_ROOM) -> str:
+    """The words of «в квартире 8 градусов» when a home is below ``below`` °C, else ''."""
     if "°" not in raw and "+" not in raw and "гр" not in raw.lower():
         return ""  # no temperature at all: skip the slower pattern
     for m in _COLD_ROOM_RE.finditer(raw):
         degrees = int(next(g for g in m.groups() if g))
-        if degrees < 15:
+        if degrees < below:
             return m.group(0).strip()
     return ""
 

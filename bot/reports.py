@@ -11,7 +11,6 @@ The CSV export is for moderators who reconcile with other systems: UTF-8 with a 
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import math
@@ -37,6 +36,7 @@ from bot.digest import (
     region_label,
     topic_label,
 )
+from bot.drawing import Drawing
 from bot.scheduler import JobDeps
 from matcher.stats import AgencyFigures, RankRule, agency_figures, rank_agencies
 from storage.outbox import enqueue
@@ -488,6 +488,20 @@ def ranking_png(
     return ranking_chart(title=title, rows=bars)
 
 
+def draw_week(
+    week: Week,
+    ranked: Sequence[AgencyFigures],
+    rows: Sequence[ComplaintRow],
+    names: dict[str, str],
+    tz: str,
+    region: str,
+    now: datetime,
+) -> tuple[bytes, bytes]:
+    """The week's workbook and chart (``bot.drawing`` runs it, maybe in another process)."""
+    book = ranking_xlsx(week, ranked, rows, names, tz, region=region, now=now)
+    return book, ranking_png(week, ranked, names, region)
+
+
 async def build_weekly_report(
     session: AsyncSession,
     week: Week,
@@ -496,17 +510,14 @@ async def build_weekly_report(
     now: datetime,
     agencies: Sequence[str] | None = None,
     region: str = "",
+    draw: Drawing,
 ) -> WeeklyReport:
     """The workbook and chart for ``week`` in ``tz``, ranking ``agencies`` (None: all; a
     lead's own agencies or region otherwise, like the digest)."""
     ranked, rows, names = await weekly_ranking(session, week, tz=tz, now=now, agencies=agencies)
-
-    def draw() -> tuple[bytes, bytes]:
-        book = ranking_xlsx(week, ranked, rows, names, tz, region=region, now=now)
-        return book, ranking_png(week, ranked, names, region)
-
-    # Building both is CPU work: off the event loop, so alerts keep flowing.
-    book, chart = await asyncio.to_thread(draw)
+    # Building both is CPU work: off the event loop (and, in the app, in a process of its own:
+    # bot.drawing), so alerts keep flowing.
+    book, chart = await draw(draw_week, week, ranked, rows, names, tz, region, now)
     sunday = week.monday + timedelta(days=6)
     caption = texts.REPORT_CAPTION.format(
         week=week.week,
@@ -542,7 +553,13 @@ async def send_weekly_reports(deps: JobDeps, *, now: datetime, tz: str) -> list[
             region = await region_label(session, lead)
             if (week.label, scope, region) not in cache:
                 cache[week.label, scope, region] = await build_weekly_report(
-                    session, week, tz=tz, now=now, agencies=agencies_arg(scope), region=region
+                    session,
+                    week,
+                    tz=tz,
+                    now=now,
+                    agencies=agencies_arg(scope),
+                    region=region,
+                    draw=deps.draw,
                 )
             report = cache[week.label, scope, region]
             for key_prefix, kind, payload in (

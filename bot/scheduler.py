@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.drawing import Drawing
 from config.clock import Clock
 from config.registry import Registry
 
@@ -72,6 +73,7 @@ class JobDeps:
     registry: Registry
     wake_sender: Callable[[], None] = lambda: None
     metrics: Metrics | None = None
+    draw: Drawing = field(default_factory=Drawing)  # charts and workbooks (bot.drawing)
 
 
 JobFunc = Callable[..., Awaitable[Any]]

@@ -23,7 +23,9 @@ from storage.scope import agencies_arg, scope_of
 async def digest(req: Request) -> None:
     if (person := await allowed(req, "digest")) is None:
         return
-    text, chart, data = await build_digest(req.session, person, req.deps.clock.now())
+    text, chart, data = await build_digest(
+        req.session, person, req.deps.clock.now(), draw=req.deps.draw
+    )
     await req.reply(text, link_preview=False)
     day = data.day.isoformat()
     await req.reply(
@@ -49,6 +51,7 @@ async def report(req: Request) -> None:
         now=now,
         agencies=scope,
         region=await region_label(req.session, person),
+        draw=req.deps.draw,
     )
     await _send_texts_file(req, built.caption, Media("file", built.filename, built.xlsx))
     await req.reply(built.chart_caption, media=Media("image", built.chart_filename, built.chart))

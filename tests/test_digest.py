@@ -6,6 +6,7 @@ import base64
 from datetime import timedelta
 
 from bot.digest import build_digest, collect_digest, render_digest, send_daily_digests
+from bot.drawing import Drawing
 from bot.scheduler import JobDeps
 from matcher.stats import SpikeRule, is_spike, median_s, p90_s, rank_agencies, topic_changes
 from storage.models import Complaint, ComplaintStatus, KeyValue, Person
@@ -126,7 +127,7 @@ async def test_lead_scoped_to_agency_sees_only_it(db_url: str) -> None:
             lead = await session.get(Person, 701)
             assert lead is not None
             lead.agencies = ["city"]
-            text, chart, _ = await build_digest(session, lead, NOW)
+            text, chart, _ = await build_digest(session, lead, NOW, draw=Drawing())
     assert "Жалоб: <b>3</b>, с первым ответом: <b>2</b>" in text
     assert "Сводка за 23.11.2026</b> · Администрация г. Примерска" in text
     assert "Просрочено без ответа: 0" in text

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.digest import build_digest
+from bot.drawing import Drawing
 from bot.scheduler import JobDeps
 from bot.sla_watch import check_sla
 from collectors.events import Batch, CommentChange, CommentEvent
@@ -334,7 +335,7 @@ async def test_deleted_complaints_count_on_their_own_in_the_digest(h: Harness) -
     async with h.sessions() as s:
         lead = await s.get(Person, 701)
         assert lead is not None
-        text, _, data = await build_digest(s, lead, h.clock.now())
+        text, _, data = await build_digest(s, lead, h.clock.now(), draw=Drawing())
     region = data.region
     assert (region.complaints, region.answered, region.deleted) == (3, 1, 2)
     assert region.overdue_open == 1  # the deleted unanswered one is not overdue

@@ -18,6 +18,7 @@ import pytest
 
 from bot.core.render import render_alert, render_list
 from bot.digest import build_digest, collect_digest, render_digest
+from bot.drawing import Drawing
 from bot.outbox import list_items, load_alert_view
 from bot.sla_watch import check_sla
 from matcher.overdue import clock_time_ru, format_working_ru, lateness
@@ -115,7 +116,9 @@ async def test_first_answer_survives_resolve_and_reopen(h: Harness) -> None:
     async with h.sessions() as s:
         lead = await s.get(Person, 701)
         assert lead is not None
-        text, _, data = await build_digest(s, lead, h.clock.now() + timedelta(days=1))
+        text, _, data = await build_digest(
+            s, lead, h.clock.now() + timedelta(days=1), draw=Drawing()
+        )
     assert (data.region.answered, data.region.on_time, data.region.measured) == (1, 1, 1)
     assert data.region.median_working_s == 600 and data.region.median_update_s == 3600
     assert "Первый ответ в срок: <b>100%</b> (1 из 1)" in text

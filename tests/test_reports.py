@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.drawing import Drawing
 from bot.reports import (
     Week,
     build_weekly_report,
@@ -71,7 +72,9 @@ async def test_weekly_excel_ranking_cell_by_cell(db_url: str) -> None:
         week = last_full_week(NOW, "Europe/Moscow")
         assert week.label == "2026-W48"
         async with deps.sessions() as session:
-            report = await build_weekly_report(session, week, tz="Europe/Moscow", now=NOW)
+            report = await build_weekly_report(
+                session, week, tz="Europe/Moscow", now=NOW, draw=Drawing()
+            )
             c1 = await session.get(Complaint, ids["fast"])
             assert c1 is not None
     assert report.filename == "otklik-reyting-2026-nedelya-48.xlsx"
@@ -153,11 +156,22 @@ async def test_workbook_opens_well_widths_fit_and_an_empty_week_says_so(db_url: 
     reg = region()
     async with region_db(db_url, reg, NOW) as deps:
         await _week(deps)
+        # as the app draws them: in a process of its own, both reports in the one process
+        apart = Drawing(apart=True)
         async with deps.sessions() as session:
             full = await build_weekly_report(
-                session, last_full_week(NOW, "Europe/Moscow"), tz="Europe/Moscow", now=NOW
+                session,
+                last_full_week(NOW, "Europe/Moscow"),
+                tz="Europe/Moscow",
+                now=NOW,
+                draw=apart,
             )
-            empty = await build_weekly_report(session, Week(2026, 40), tz="Europe/Moscow", now=NOW)
+            empty = await build_weekly_report(
+                session, Week(2026, 40), tz="Europe/Moscow", now=NOW, draw=apart
+            )
+        assert apart.started == 1 and apart.running
+        await apart.close()
+        assert not apart.running
     wb = load_workbook(io.BytesIO(full.xlsx))
     for ws in (wb["Рейтинг"], wb["Жалобы"]):
         header_row = 3 if ws.title == "Рейтинг" else 1
@@ -337,3 +351,43 @@ async def test_spike_alert_reaches_only_leads_whose_region_has_the_agency(db_url
         assert await check_spikes(deps, now=now) == [("city", "snow", 6)]
         rows = await outbox(deps.sessions)
     assert [r.chat_id for r in rows] == [701]
+
+
+_APART_SCRIPT = """
+import asyncio, functools, sys
+from bot.app import OtklikApp  # everything the app imports, and nothing more
+from bot.charts import TrendDay, digest_chart
+from bot.drawing import Drawing
+from bot.reports import Week, draw_week
+from datetime import date, datetime, timezone
+
+async def main():
+    drawing = Drawing(apart=True)
+    chart = await drawing(functools.partial(
+        digest_chart, title="Сводка", bars=[], backlog=[], trend=[TrendDay(date(2026, 12, 1))]
+    ))
+    book, ranking = await drawing(
+        draw_week, Week(2026, 48), [], [], {}, "Europe/Moscow", "", datetime.now(timezone.utc)
+    )
+    await drawing.close()
+    assert chart.startswith(b"\\x89PNG") and ranking.startswith(b"\\x89PNG"), "not a PNG"
+    assert book.startswith(b"PK"), "not a workbook"
+    loaded = sorted(m for m in ("matplotlib", "openpyxl", "PIL") if m in sys.modules)
+    print("drawn; loaded here:", loaded, "processes:", drawing.started)
+
+asyncio.run(main())
+"""
+
+
+def test_the_app_draws_charts_and_workbooks_without_importing_their_libraries() -> None:
+    """matplotlib and openpyxl stay resident once imported (~35 MB of the app's 300): the app
+    draws in a child process, so after drawing a digest chart, a ranking chart and a workbook
+    the app's own process still has none of them (a fresh interpreter: pytest's has)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _APART_SCRIPT], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "drawn; loaded here: [] processes: 1" in done.stdout, done.stdout

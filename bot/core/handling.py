@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.core.privacy import Privacy, hide_for
 from bot.core.types import Card, Channel, Keyboard, Media
+from bot.drawing import Drawing
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,6 +75,7 @@ class Deps:
     settings: Settings | None = None
     metrics: Metrics | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    draw: Drawing = field(default_factory=Drawing)  # charts and workbooks (bot.drawing)
 
 
 @dataclass(frozen=True)

@@ -331,6 +331,12 @@ SECOND_AUTHOR_SETS = [
     ("portal_real", "a big city's housing portal, the resident's free-text line (106th)"),
     ("small_towns", "comments under small towns' and rural districts' pages (107th)"),
     ("sarcasm", "sarcasm under official pages: grievances and rants (108th)"),
+    ("reception_appeals2", "Siberia's and the Volga's feedback forms: own cases (109th)"),
+    ("sarcasm2", "irony under district, inspectorate and governor pages (110th)"),
+    ("urgent_calls", "a duty-dispatch bot and housing bots: the moment itself (111th)"),
+    ("news_chatter6", "federal and regional news communities, a few requests (112th)"),
+    ("topic_comments4", "the Centre's, Black Earth's, Caucasus' comments, hard topics (113th)"),
+    ("bare_questions2", "questions without «?»: Far East, South, North-West (114th)"),
 ]
 
 

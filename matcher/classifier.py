@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from matcher.features import Features, dense_features
+from matcher.features import OBJECT_SCORE, Features, dense_features, object_score
 from matcher.model import (
     CORPUS_PATH,
     MODEL_PATH,
@@ -29,7 +30,7 @@ from matcher.model import (
     train,
 )
 from matcher.rules import Analysis, analyse, cue_label
-from matcher.text import PLACEHOLDERS
+from matcher.text import MENTION_USER, PLACEHOLDERS
 from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
@@ -95,6 +96,7 @@ _FLAG_LABELS: dict[str, str] = {
     "R:advice": "совет другим жителям",
     "R:smile": "смайлик «)))»",
     "R:address": "точный адрес (улица и дом, подъезд, этаж)",
+    "R:followup_object": "вопрос о том, что с названной проблемой",
 }
 
 
@@ -239,14 +241,32 @@ def forced_reason(a: Analysis, dense: Features) -> str | None:
 
 ASKED_PAGE_SCORE = 0.9
 ASKED_PAGE_REASON = "вопрос в ответ на комментарий страницы"
+ASKS_AFTER_REASON = "вопрос о ходе дела по названной проблеме"
+# «что там по яме», «что там с лифтом», «есть ли новости по мусору», «какие новости о ремонте»
+_ASKS_AFTER_RE = re.compile(
+    r"\bчто там (?:по|с|со)\b|\b(?:есть (?:ли )?|какие )новост\w* (?:по|о|об|про)\b"
+)
 
 
 def raised_reason(a: Analysis, forced: str | None) -> str | None:
     """A question in a reply to the page's own comment («[club1|Администрация], а сроки?», «…, вы
     сами-то там были?») is asked of the authority, however it is worded: the page answers it
-    (unless a hard rule such as an advertisement overrode the model)."""
-    asked = forced is None and a.replies_to_page() and a.question_marks > 0
-    return ASKED_PAGE_REASON if asked else None
+    (unless a hard rule such as an advertisement overrode the model).  So is a question after a
+    named problem («что там по яме на Мира?», «есть новости по лифту?»): few residents write
+    one, so the model alone weighs «новости» and «что там» as the talk under news they are
+    elsewhere."""
+    if forced is not None or not a.question_marks:
+        return None
+    if a.replies_to_page():
+        return ASKED_PAGE_REASON
+    if (
+        _ASKS_AFTER_RE.search(a.normalized)
+        and object_score(a) >= OBJECT_SCORE
+        and not a.has("chatter")
+        and MENTION_USER not in a.tokens
+    ):
+        return ASKS_AFTER_REASON
+    return None
 
 
 def describe_feature(name: str, a: Analysis) -> str | None:

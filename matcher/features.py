@@ -342,6 +342,9 @@ def conjunctions(a: Analysis, f: Features) -> Features:
             # two or three words, an object and what is wrong («опять мусор», «собаки опять»):
             # weighed apart from very short texts in general, which are mostly reactions
             out["R:short_report"] = 1.0
+    if question and named and a.has("persist"):
+        # «что там по яме на Мира?», «когда уже уберут мусор?»: asking after a named problem
+        out["R:followup_object"] = 1.0
     if question and civic:
         out["R:q_object"] = 1.0
     elif a.question_marks:  # «когда», «где» without a "?" are conjunctions: «когда я переходил»

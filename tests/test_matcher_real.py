@@ -724,3 +724,25 @@ def test_a_complaint_about_a_cancelled_report_still_needs_one(matcher: Matcher) 
         a = analyse(text)
         assert not a.has("withdrawn") and not a.has("resolved"), text
         assert matcher.classify(text).needs_answer, text
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("ну что там по яме на Мира, есть новости?", True),
+        ("есть новости по мусорке на Ленина?", True),
+        ("что там с лифтом во 2 подъезде?", True),
+        # the same words to a neighbour, or about no municipal object, ask the page nothing
+        ("[id5|Оля], что там с лифтом у вас?", False),
+        ("что там с санкциями?", False),
+    ],
+)
+def test_asking_after_a_named_problem_needs_an_answer(
+    matcher: Matcher, text: str, needs: bool
+) -> None:
+    """Few residents write «что там по яме?», so the model alone reads «что там» and «новости»
+    as the talk under news they are elsewhere; asked after a named problem, the page answers."""
+    c = matcher.classify(text)
+    assert c.needs_answer is needs, (text, c)
+    if needs:
+        assert c.reasons[0] == "вопрос о ходе дела по названной проблеме"

@@ -37,8 +37,9 @@ def explain(matcher: Matcher, text: str) -> dict[str, Any]:
     for value, name in contributions:
         label = describe_feature(name, a) or name
         named.append((round(value, 3), f"{label} [{name}]"))
-    up = sorted((x for x in named if x[0] > 0), key=lambda x: -x[0])[:TOP]
-    down = sorted((x for x in named if x[0] < 0), key=lambda x: x[0])[:TOP]
+    # ties (equal rounded weights) by name, so the same text is always explained alike
+    up = sorted((x for x in named if x[0] > 0), key=lambda x: (-x[0], x[1]))[:TOP]
+    down = sorted((x for x in named if x[0] < 0), key=lambda x: (x[0], x[1]))[:TOP]
     flags = sorted(
         _FLAG_LABELS.get(name, name)
         for name in dense

@@ -439,7 +439,11 @@ TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jso
 # Comments under news pages, where nobody has to answer: a rant about a broken lift there is talk,
 # under an official page it is a complaint.  They teach silence at the synthetic sets' weight, not
 # twice as much (at 2x the sarcastic «Спасибо УК за ледяные батареи» of an official page was lost).
-NEWS_PAGE_PATHS = frozenset((CORPUS_PATH.parent / "second_author").glob("news_chatter*.jsonl"))
+NEWS_PAGE_PATHS = frozenset(
+    path
+    for pattern in ("news_chatter*.jsonl", "news_threads*.jsonl")
+    for path in (CORPUS_PATH.parent / "second_author").glob(pattern)
+)
 
 
 def training_weight(path: Path) -> float:

@@ -337,6 +337,12 @@ SECOND_AUTHOR_SETS = [
     ("news_chatter6", "federal and regional news communities, a few requests (112th)"),
     ("topic_comments4", "the Centre's, Black Earth's, Caucasus' comments, hard topics (113th)"),
     ("bare_questions2", "questions without «?»: Far East, South, North-West (114th)"),
+    ("sarcasm3", "tired sarcasm under city, health, transport and housing pages (115th)"),
+    ("direct_line", "a governor's and a mayor's call-in: questions and statements (116th)"),
+    ("news_threads", "argument threads under federal news publics, trained once (117th)"),
+    ("urgent_neighbours", "someone else in danger now, told by a neighbour (118th)"),
+    ("portal_terse5", "five cities' problem portals, noun phrases (119th)"),
+    ("official_stream", "every comment in order under twenty city posts (120th)"),
 ]
 
 

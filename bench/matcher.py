@@ -343,6 +343,12 @@ SECOND_AUTHOR_SETS = [
     ("urgent_neighbours", "someone else in danger now, told by a neighbour (118th)"),
     ("portal_terse5", "five cities' problem portals, noun phrases (119th)"),
     ("official_stream", "every comment in order under twenty city posts (120th)"),
+    ("sarcasm4", "irony under housing companies, an inspectorate, a waste operator (121st)"),
+    ("urgent_words3", "the danger seen, heard or smelt, not named (122nd)"),
+    ("official_stream2", "every comment under twenty posts of six districts' pages (123rd)"),
+    ("reception_appeals3", "a republic's and a krai's online reception: grievances (124th)"),
+    ("news_threads2", "argument threads under news and humour publics, trained once (125th)"),
+    ("terse6", "one to six words to a city bot or under a district page (126th)"),
 ]
 
 

@@ -532,8 +532,8 @@ class OutboxSender:
     async def _pending(self, session: AsyncSession, now: datetime) -> list[Notification]:
         """Rows due now on the messengers this sender serves, oldest first, without their
         payloads: a pass only plans who gets what (each row is read whole when it is sent), and
-        after a burst thousands of cards are waiting (6,000 comments in a minute: the app's
-        peak memory 334 -> ... MB)."""
+        after a burst thousands of cards are waiting (``bench/app_memory.py --comments 6000``:
+        the app's peak 339.9 -> 335.8 MB)."""
         found = await session.execute(
             select(Notification)
             .options(defer(Notification.payload, raiseload=True))

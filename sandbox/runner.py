@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import MatcherFns, OtklikApp
+from bot.drawing import Drawing
 from config.clock import VirtualClock
 from config.registry import Registry
 from config.settings import (
@@ -430,6 +431,10 @@ class Sandbox:
             self.clock,
             matcher=self.matcher,
             on_update_handled=self._update_handled,
+            # At N× a drawing process's start (a second or two of CPU for its imports) is
+            # minutes of virtual time in which the scheduler's other jobs wait; the memory the
+            # real app saves by drawing apart is not what the sandbox is for.
+            drawing=Drawing(),
         )
         self.app = app
         stop = asyncio.Event()

@@ -45,9 +45,7 @@ class Drawing:
         if not self.apart:
             return await asyncio.to_thread(fn, *args)
         self._busy += 1
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-            self._idle_timer = None
+        self._cancel_idle_timer()
         try:
             for attempt in (1, 2):
                 pool = self._ensure_pool()
@@ -89,11 +87,14 @@ class Drawing:
             log.info("drawing process idle for %.0f s: stopping it", self.idle_s)
             self._drop_pool()
 
-    async def close(self) -> None:
-        """End the drawing process (waits for it to exit, off the event loop)."""
+    def _cancel_idle_timer(self) -> None:
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
+
+    async def close(self) -> None:
+        """End the drawing process (waits for it to exit, off the event loop)."""
+        self._cancel_idle_timer()
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)

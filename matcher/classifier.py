@@ -183,12 +183,15 @@ def _describe(name: str, a: Analysis) -> str | None:
     return None  # character n-grams and topic scores are not shown as such
 
 
-def _described(a: Analysis, contributions: Iterable[tuple[float, str]], limit: int) -> list[str]:
-    """The readable names of the features that pushed most (above the cut-off), strongest first,
-    each once: what reasons and the learnt urgency show people."""
-    ranked = sorted(
-        (x for x in contributions if x[0] > REASON_CUTOFF), key=lambda x: (-x[0], x[1])
-    )
+def _described(
+    a: Analysis, contributions: Iterable[tuple[float, str]], limit: int, sign: float = 1.0
+) -> list[str]:
+    """The readable names of the features that pushed most (above the cut-off) in the
+    direction of ``sign``, strongest first, each once: what reasons and the learnt urgency
+    show people."""
+    # (-push, name) sorts strongest first and ties by name, with no key function to call
+    ranked = [(-push, name) for c, name in contributions if (push := c * sign) > REASON_CUTOFF]
+    ranked.sort()
     out: list[str] = []
     for _, name in ranked:
         if len(out) >= limit:
@@ -202,9 +205,8 @@ def _described(a: Analysis, contributions: Iterable[tuple[float, str]], limit: i
 def _needs_reasons(
     model: Model, dense: Features, lexical: Lexical, a: Analysis, positive: bool
 ) -> list[str]:
-    sign = 1.0 if positive else -1.0
     contributions = model.needs_contributions(a, dense, lexical)
-    return _described(a, ((c * sign, name) for c, name in contributions), MAX_REASONS - 1)
+    return _described(a, contributions, MAX_REASONS - 1, 1.0 if positive else -1.0)
 
 
 def _learnt_urgency_reason(model: Model, dense: Features, lexical: Lexical, a: Analysis) -> str:
@@ -227,11 +229,11 @@ def forced_reason(a: Analysis, dense: Features) -> str | None:
     if not a.has_words:
         return "нет слов (только эмодзи или знаки)"
     reported = (
-        a.has("problem")
+        "problem" in a.cues
         or a.asks_a_question()
-        or a.has("request")
-        or a.has("misconduct")
-        or a.has("persist")
+        or "request" in a.cues
+        or "misconduct" in a.cues
+        or "persist" in a.cues
         or "R:object_problem" in dense
     )
     if ("R:spam_contact" in dense or a.count("spam") >= 3) and not reported:
@@ -262,7 +264,7 @@ def raised_reason(a: Analysis, forced: str | None) -> str | None:
     if (
         _ASKS_AFTER_RE.search(a.normalized)
         and object_score(a) >= OBJECT_SCORE
-        and not a.has("chatter")
+        and "chatter" not in a.cues
         and MENTION_USER not in a.tokens
     ):
         return ASKS_AFTER_REASON

@@ -163,7 +163,7 @@ def verb_flags(a: Analysis) -> Features:
     if n_done:
         f["R:done"] = 1.0  # something was fixed, cleared, installed (also beside a «не …»)
     # «подключили платные услуги без согласия», «сделали кое-как» are no report of work done
-    faulted = a.has("misconduct") or a.has("evaluation") or a.question_marks > 0
+    faulted = "misconduct" in a.cues or "evaluation" in a.cues or a.question_marks > 0
     if n_done and not n_neg and not n_damage and not faulted:
         f["R:past_only"] = 1.0
     if n_damage:
@@ -251,11 +251,11 @@ def rule_features(a: Analysis) -> Features:
         # a reply to the page's own comment («[club1|Администрация], вы сами-то там были?»)
         # talks to the authority: «вы сами…» there is no conversation between residents
         f.pop("R:chatter", None)
-    problemish = a.has("problem") or a.has("urgency") or a.has("complaint")
-    if a.has("thanks") and problemish:
+    problemish = "problem" in a.cues or "urgency" in a.cues or "complaint" in a.cues
+    if "thanks" in a.cues and problemish:
         f["R:thanks_with_problem"] = 1.0
     contrast = False
-    if a.has("thanks"):
+    if "thanks" in a.cues:
         first = next((i for i, lem in enumerate(a.lemmas) if lem in _THANKS_LEMMAS), 0)
         contrast = any(lem in _CONTRAST for lem in a.lemmas[first + 1 :])
         if contrast:
@@ -264,18 +264,18 @@ def rule_features(a: Analysis) -> Features:
     f.update(verbs)
     asking = (
         a.asks_a_question()
-        or a.has("request")
-        or a.has("ask")
+        or "request" in a.cues
+        or "ask" in a.cues
         or a.question_marks > 0
         or "R:imperative" in verbs
         or "R:neg_verb" in verbs
         or "R:damage" in verbs
     )
-    if a.has("thanks") and not problemish and not asking and not contrast:
+    if "thanks" in a.cues and not problemish and not asking and not contrast:
         f["R:thanks_only"] = 1.0  # «Спасибо.» closing a request is politeness, not thanks only
     # «Писала про яму — заделали за неделю. Спасибо!»: thanks for work done, whatever it names
-    asks_more = a.has("request") or "R:imperative" in verbs or a.question_marks > 0
-    if a.has("thanks") and "R:done" in verbs and not contrast and not asks_more:
+    asks_more = "request" in a.cues or "R:imperative" in verbs or a.question_marks > 0
+    if "thanks" in a.cues and "R:done" in verbs and not contrast and not asks_more:
         f["R:thanks_done"] = 1.0
     if not _LANDMARK_WORDS.isdisjoint(a.lemmas):
         for i, lem in enumerate(a.lemmas):
@@ -319,22 +319,22 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     named = object_score(a) >= OBJECT_SCORE
     civic = named or not CIVIC_WORDS.isdisjoint(a.lemmas)
     # thanks for a fixed problem names an object too, but reports nothing wrong
-    resolved = "R:thanks_only" in f or ("R:past_only" in f and a.has("thanks"))
+    resolved = "R:thanks_only" in f or ("R:past_only" in f and "thanks" in a.cues)
     problem = (
-        a.has("problem")
-        or a.has("misconduct")
-        or a.has("evaluation")
+        "problem" in a.cues
+        or "misconduct" in a.cues
+        or "evaluation" in a.cues
         or "R:damage" in f
         or "R:neg_verb" in f
-        or a.has("persist")  # «опять мусор», «снова без света»
+        or "persist" in a.cues  # «опять мусор», «снова без света»
     )
     question = a.asks_a_question() or a.question_marks > 0
-    addressed = a.has("authority") or a.has("request") or MENTION_PAGE in a.tokens
+    addressed = "authority" in a.cues or "request" in a.cues or MENTION_PAGE in a.tokens
     if named and problem and not resolved:
         out["R:object_problem"] = 1.0
     # «спасибо за очередную яму»: mock thanks for a named object is a complaint; mock thanks for
     # prices or politics («Пенсии +7%, цены +30%. Ну спасибо.») names no object: a remark
-    if named and a.has("mock_thanks"):
+    if named and "mock_thanks" in a.cues:
         out["R:mock_thanks_object"] = 1.0
     if named and len(a.tokens) <= TERSE_TOKENS and not resolved:
         out["R:terse_object"] = 1.0
@@ -342,16 +342,16 @@ def conjunctions(a: Analysis, f: Features) -> Features:
             # two or three words, an object and what is wrong («опять мусор», «собаки опять»):
             # weighed apart from very short texts in general, which are mostly reactions
             out["R:short_report"] = 1.0
-    if question and named and a.has("persist"):
+    if question and named and "persist" in a.cues:
         # «что там по яме на Мира?», «когда уже уберут мусор?»: asking after a named problem
         out["R:followup_object"] = 1.0
     if question and civic:
         out["R:q_object"] = 1.0
     elif a.question_marks:  # «когда», «где» without a "?" are conjunctions: «когда я переходил»
         out["R:q_no_object"] = 1.0
-    if a.has("news") and not civic:
+    if "news" in a.cues and not civic:
         out["R:news_only"] = 1.0
-    if a.has("rhetoric") and not civic:
+    if "rhetoric" in a.cues and not civic:
         out["R:rhetoric_only"] = 1.0
     if "R:reply_resident" in f and not addressed:
         out["R:reply_plain"] = 1.0
@@ -447,8 +447,7 @@ def vector_row(token: str, lemma: str) -> int:
     vectors = word_vectors()
     if vectors is None or lemma == NUM or lemma in _STOP:
         return -1
-    found = vectors.rows([(token, lemma)])
-    return int(found[0]) if len(found) else -1
+    return vectors.row(token, lemma)
 
 
 def vector_features(a: Analysis) -> Features:

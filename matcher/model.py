@@ -32,7 +32,7 @@ from matcher.features import (
 from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
 from matcher.vectors import NAMES as VECTOR_NAMES
-from matcher.vectors import NO_ROWS, Rows, word_vectors
+from matcher.vectors import Rows, word_vectors
 
 FORMAT_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -67,46 +67,57 @@ class LabelledExample:
 
 
 class TokenCache:
-    """Per-token sums of lexical weight rows, in one growing matrix (cleared when full), and
-    each token's row in the word-vector table (``vrows``: -1 when it has none)."""
+    """Per-token sums of lexical weight rows, and each token's row in the word-vector table.
 
-    __slots__ = ("counts", "ids", "matrix", "size", "vrows")
+    The sums live below a copy of the model's weights in one matrix (``rows``), so that a
+    comment's tokens, bigrams and rule features are one gather and one product: numpy's cost
+    here is per call, not per row.  Cleared when full."""
+
+    __slots__ = ("entries", "offset", "rows", "size")
 
     def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
-        self.ids: dict[str, int] = {}
-        self.counts: list[int] = []
-        self.matrix: FloatArray = np.zeros((0, 0), dtype=np.float32)
-        self.vrows: Rows = np.zeros(0, dtype=np.intp)
+        # token -> (its row in ``rows``, its number of lexical features, its word-vector row)
+        self.entries: dict[str, tuple[int, int, int]] = {}
+        self.rows: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self.offset = 0  # the first token row: the model's own rows come before
         self.size = capacity
 
     def lookup(
         self, model: Model, toks: Sequence[str], lems: Sequence[str]
-    ) -> tuple[list[int], int]:
-        ids = self.ids
-        out: list[int] = []
+    ) -> tuple[list[int], int, list[int]]:
+        """The tokens' rows, their number of lexical features, and the rows of those with a
+        word vector (matcher.vectors)."""
+        entries = self.entries
+        if not entries or len(entries) + len(toks) > self.capacity:
+            self._reset(model, len(toks))  # never within a comment: its rows would be reused
+        rows: list[int] = []
+        vrows: list[int] = []
         total = 0
-        counts = self.counts
         for tok, lem in zip(toks, lems, strict=True):
-            i = ids.get(tok)
-            if i is None:
-                if not ids or len(ids) >= self.size:
-                    self._reset(model)
-                vector, n = model.token_vector(tok, lem)
-                i = len(counts)
-                self.matrix[i] = vector
-                self.vrows[i] = vector_row(tok, lem) if model.has_vectors else -1
-                counts.append(n)
-                ids[tok] = i
-            out.append(i)
-            total += counts[i]
-        return out, total
+            entry = entries.get(tok)
+            if entry is None:
+                row = self.offset + len(entries)
+                count = model.token_row(tok, lem, self.rows[row])
+                vrow = vector_row(tok, lem) if model.has_vectors else -1
+                entry = entries[tok] = (row, count, vrow)
+            rows.append(entry[0])
+            total += entry[1]
+            if entry[2] >= 0:
+                vrows.append(entry[2])
+        return rows, total, vrows
 
-    def _reset(self, model: Model) -> None:
-        self.ids.clear()
-        self.counts.clear()
-        if self.matrix.shape != (self.size, model.weights.shape[1]):
-            self.matrix = np.zeros((self.size, model.weights.shape[1]), dtype=np.float32)
-            self.vrows = np.full(self.size, -1, dtype=np.intp)
+    @property
+    def capacity(self) -> int:
+        return len(self.rows) - self.offset
+
+    def _reset(self, model: Model, tokens: int) -> None:
+        self.entries.clear()
+        n_features, n_columns = model.weights.shape
+        size = max(self.size, tokens)  # a comment longer than the cache still fits
+        if self.rows.shape != (n_features + size, n_columns):
+            self.rows = np.zeros((n_features + size, n_columns), dtype=np.float32)
+            self.rows[:n_features] = model.weights
+            self.offset = n_features
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +142,9 @@ class Model:
 
         Also returns the block's normaliser and bigrams, which ``needs_contributions`` takes.
         """
-        ids, total = self._tokens.lookup(self, a.tokens, a.lemmas)
+        cache = self._tokens
+        rows, total, vrows = cache.lookup(self, a.tokens, a.lemmas)
         get = self.index.get
-        rows: list[int] = []
         bigrams = bigram_features(a.lemmas)
         total += len(bigrams)
         for name in bigrams:
@@ -141,21 +152,22 @@ class Model:
             if row is not None:
                 rows.append(row)
         scale = LEXICAL_WEIGHT / math.sqrt(total) if total else 0.0
-        values = [scale] * len(rows)
+        values = [scale] * len(rows)  # tokens and bigrams: the lexical block's weight
         for name, value in dense.items():
             row = get(name)
             if row is not None:
                 rows.append(row)
                 values.append(value)
-        result: FloatArray = self.bias.copy()
-        if ids:  # a text without words has no token rows (and the cache may still be empty)
-            result += self._tokens.matrix[ids].sum(axis=0) * np.float32(scale)
+        result: FloatArray
         if rows:
-            result += np.asarray(values, dtype=np.float32) @ self.weights[rows]
-        vrows = self._tokens.vrows[ids] if ids else NO_ROWS
-        from_vectors = self.vector_logits(a, vrows[vrows >= 0])
-        if from_vectors is not None:
-            result += from_vectors
+            result = np.asarray(values, dtype=np.float32) @ cache.rows.take(rows, axis=0)
+            result += self.bias
+        else:
+            result = self.bias.copy()
+        if vrows:
+            from_vectors = self.vector_logits(a, np.asarray(vrows, dtype=np.intp))
+            if from_vectors is not None:
+                result += from_vectors
         return result, Lexical(total, bigrams)
 
     def vector_logits(self, a: Analysis, rows: Rows | None = None) -> FloatArray | None:
@@ -193,12 +205,17 @@ class Model:
         out: FloatArray = np.ascontiguousarray(self.weights[[index[n] for n in VECTOR_NAMES]])
         return out
 
-    def token_vector(self, token: str, lem: str) -> tuple[FloatArray, int]:
-        """Sum of the weight rows of a token's lexical features, and how many it has."""
+    def token_row(self, token: str, lem: str, out: FloatArray) -> int:
+        """Writes the sum of the weight rows of a token's lexical features into ``out`` and
+        returns how many features it has (the known and the unknown)."""
         names = token_features(token, lem)
-        rows = [self.index[n] for n in names if n in self.index]
-        vector: FloatArray = self.weights[rows].sum(axis=0) if rows else self.bias * 0
-        return vector, len(names)
+        get = self.index.get
+        rows = [row for name in names if (row := get(name)) is not None]
+        if rows:
+            np.add.reduce(self.weights.take(rows, axis=0), axis=0, out=out)
+        else:
+            out.fill(0.0)
+        return len(names)
 
     def logits(self, feats: Features) -> FloatArray:
         """Column 0: needs-answer logit; columns 1..: topic logits (order of TOPICS)."""

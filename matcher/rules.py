@@ -106,7 +106,7 @@ class PhraseIndex:
 
     def __init__(self, phrases: Iterable[tuple[str, str]]) -> None:
         by_lemma: dict[str, list[tuple[str, Pattern]]] = {}
-        by_pair: dict[tuple[str, str], list[tuple[str, Pattern]]] = {}
+        by_pair: dict[str, dict[str, list[tuple[str, Pattern]]]] = {}  # first -> second -> ...
         by_token: dict[str, list[tuple[str, Pattern]]] = {}
         for key, phrase in phrases:
             pattern = _compile(_lemmatise_phrase(phrase))
@@ -120,8 +120,9 @@ class PhraseIndex:
                     by_token.setdefault(word[1:], []).append(entry)
                 elif pairable:
                     assert second is not None
+                    following = by_pair.setdefault(word, {})
                     for word2 in second:
-                        by_pair.setdefault((word, word2), []).append(entry)
+                        following.setdefault(word2, []).append(entry)
                 else:
                     by_lemma.setdefault(word, []).append(entry)
         self._by_lemma = by_lemma
@@ -137,13 +138,16 @@ class PhraseIndex:
         n = len(lemmas)
         lemma_set = set(lemmas)
         token_set = set(toks)
+        last = n - 1
         for i in range(n):
             lem = lemmas[i]
-            for candidates in (
-                by_lemma(lem),
-                by_token(toks[i]),
-                by_pair((lem, lemmas[i + 1])) if i + 1 < n else None,
-            ):
+            following = by_pair(lem)
+            at_lemma = by_lemma(lem)
+            at_token = by_token(toks[i])
+            at_pair = following.get(lemmas[i + 1]) if following and i < last else None
+            if not (at_lemma or at_token or at_pair):
+                continue  # most words start no phrase
+            for candidates in (at_lemma, at_token, at_pair):
                 if candidates:
                     for key, pattern in candidates:
                         if (
@@ -249,7 +253,8 @@ class Analysis:
     tokens: list[str]
     lemmas: list[str]
     forms: list[str]  # verb form per token (matcher.text.IMPERATIVE, PAST, ...) or ""
-    cues: dict[str, list[str]] = field(default_factory=dict)  # group -> surface phrases
+    # group -> surface phrases (never an empty list: a group is in it only when found)
+    cues: dict[str, list[str]] = field(default_factory=dict)
     topic_scores: dict[Topic, float] = field(default_factory=dict)
     topic_hits: dict[Topic, list[str]] = field(default_factory=dict)  # topic -> surface words
     question_marks: int = 0

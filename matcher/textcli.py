@@ -16,6 +16,8 @@ from matcher.classifier import Matcher, default_matcher
 from matcher.quality import rate_answer
 
 _NO_ID = object()
+# one encoder for every line: ``json.dumps`` with any non-default option builds a new one a call
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _parse(line: str) -> tuple[Any, dict[str, Any] | str]:
@@ -45,7 +47,7 @@ def _run(inp: TextIO, out: TextIO, handle: Callable[[dict[str, Any]], dict[str, 
                 problem = str(exc)
         if problem is not None:
             result = {"id": ident, "line": number, "error": f"line {number}: {problem}"}
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.write(_encode(result) + "\n")
     out.flush()
     return 0
 

@@ -72,13 +72,26 @@ class WordVectors:
         out: Rows = chosen[chosen >= 0]
         return out
 
+    def row(self, word: str, lemma: str) -> int:
+        """The row of one word (its form's, else its lemma's), -1 when neither is known.
+
+        ``rows`` for a single word: one scalar search instead of a pass of array operations
+        (a word the process meets for the first time, matcher.model.TokenCache)."""
+        hashes = self.hashes
+        size = len(hashes)
+        for key in (hash(word), hash(lemma)):
+            at = int(hashes.searchsorted(key))
+            if at < size and hashes[at] == key:
+                return at
+        return -1
+
     def block(self, rows: Rows) -> FloatArray | None:
         """The comment's vector block for the given rows (None when no word is known)."""
         if len(rows) == 0:
             return None
         # one gather of the (words x parts) code rows, summed over the words
         picked = self.codes.take(self.indexes[rows] + self.offsets, axis=0)
-        total: FloatArray = picked.sum(axis=0).reshape(DIM)
+        total: FloatArray = np.add.reduce(picked, axis=0).reshape(DIM)
         norm = float(np.sqrt(total @ total))
         if norm == 0.0:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from matcher.classifier import Classification, Matcher, classify, load_corpus
 from matcher.features import dense_features, extract
 from matcher.followup import is_persisting_problem, similarity
-from matcher.model import CORPUS_PATH, MODEL_PATH, LabelledExample, Model, train
+from matcher.model import CORPUS_PATH, MODEL_PATH, LabelledExample, Model, TokenCache, train
 from matcher.rules import analyse
 from matcher.text import normalize
 from matcher.topics import Topic
@@ -166,6 +167,16 @@ def test_fast_path_equals_feature_dict_path(matcher: Matcher) -> None:
         slow = matcher.model.logits(extract(a))
         fast, _ = matcher.model.analysis_logits(a, dense_features(a))
         assert np.allclose(slow, fast, atol=1e-4), text
+
+
+def test_a_full_token_cache_changes_no_decision(matcher: Matcher) -> None:
+    """The per-token cache is cleared when full; a comment must never be scored with rows that
+    the clearing handed to other words (a long comment filling the cache halfway through)."""
+    texts = [*NEEDS_ANSWER, *NO_ANSWER]
+    small = Matcher(replace(Model.from_json(matcher.model.to_json()), _tokens=TokenCache(7)))
+    for text in texts + texts[::-1]:
+        fresh = Matcher(Model.from_json(matcher.model.to_json())).classify(text)
+        assert small.classify(text) == fresh, text
 
 
 def test_model_json_round_trip(matcher: Matcher) -> None:

@@ -32,7 +32,7 @@ from matcher.features import (
 from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
 from matcher.vectors import NAMES as VECTOR_NAMES
-from matcher.vectors import Rows, word_vectors
+from matcher.vectors import Rows, per_word, word_vectors
 
 FORMAT_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -67,16 +67,17 @@ class LabelledExample:
 
 
 class TokenCache:
-    """Per-token sums of lexical weight rows, and each token's row in the word-vector table.
+    """Per-token sums of lexical weight rows and per-token word-vector scores.
 
-    The sums live below a copy of the model's weights in one matrix (``rows``), so that a
-    comment's tokens, bigrams and rule features are one gather and one product: numpy's cost
-    here is per call, not per row.  Cleared when full."""
+    Both live below a copy of the model's weights in one matrix (``rows``), so that a comment's
+    tokens, their word vectors, bigrams and rule features are one gather and one product: numpy's
+    cost here is per call, not per row.  Cleared when full."""
 
     __slots__ = ("entries", "offset", "rows", "size")
 
     def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
-        # token -> (its row in ``rows``, its number of lexical features, its word-vector row)
+        # token -> (the row of its lexical sum, its number of lexical features, the row of its
+        # word vector's scores or -1: a stop word, a number, a word navec does not know)
         self.entries: dict[str, tuple[int, int, int]] = {}
         self.rows: FloatArray = np.zeros((0, 0), dtype=np.float32)
         self.offset = 0  # the first token row: the model's own rows come before
@@ -85,8 +86,8 @@ class TokenCache:
     def lookup(
         self, model: Model, toks: Sequence[str], lems: Sequence[str]
     ) -> tuple[list[int], int, list[int]]:
-        """The tokens' rows, their number of lexical features, and the rows of those with a
-        word vector (matcher.vectors)."""
+        """The tokens' lexical rows, their number of lexical features, and the word-vector rows
+        of those that have one."""
         entries = self.entries
         if not entries or len(entries) + len(toks) > self.capacity:
             self._reset(model, len(toks))  # never within a comment: its rows would be reused
@@ -96,10 +97,10 @@ class TokenCache:
         for tok, lem in zip(toks, lems, strict=True):
             entry = entries.get(tok)
             if entry is None:
-                row = self.offset + len(entries)
+                row = self.offset + 2 * len(entries)
                 count = model.token_row(tok, lem, self.rows[row])
-                vrow = vector_row(tok, lem) if model.has_vectors else -1
-                entry = entries[tok] = (row, count, vrow)
+                has_vector = model.has_vectors and model.vector_row(tok, lem, self.rows[row + 1])
+                entry = entries[tok] = (row, count, row + 1 if has_vector else -1)
             rows.append(entry[0])
             total += entry[1]
             if entry[2] >= 0:
@@ -108,12 +109,13 @@ class TokenCache:
 
     @property
     def capacity(self) -> int:
-        return len(self.rows) - self.offset
+        """Tokens that fit before the cache is cleared (two rows each)."""
+        return (len(self.rows) - self.offset) // 2
 
     def _reset(self, model: Model, tokens: int) -> None:
         self.entries.clear()
         n_features, n_columns = model.weights.shape
-        size = max(self.size, tokens)  # a comment longer than the cache still fits
+        size = 2 * max(self.size, tokens)  # a comment longer than the cache still fits
         if self.rows.shape != (n_features + size, n_columns):
             self.rows = np.zeros((n_features + size, n_columns), dtype=np.float32)
             self.rows[:n_features] = model.weights
@@ -153,6 +155,9 @@ class Model:
                 rows.append(row)
         scale = LEXICAL_WEIGHT / math.sqrt(total) if total else 0.0
         values = [scale] * len(rows)  # tokens and bigrams: the lexical block's weight
+        if vrows:  # the word-vector block: linear in each word (matcher.vectors.per_word)
+            rows.extend(vrows)
+            values.extend([per_word(len(vrows))] * len(vrows))
         for name, value in dense.items():
             row = get(name)
             if row is not None:
@@ -164,10 +169,6 @@ class Model:
             result += self.bias
         else:
             result = self.bias.copy()
-        if vrows:
-            from_vectors = self.vector_logits(a, np.asarray(vrows, dtype=np.intp))
-            if from_vectors is not None:
-                result += from_vectors
         return result, Lexical(total, bigrams)
 
     def vector_logits(self, a: Analysis, rows: Rows | None = None) -> FloatArray | None:
@@ -204,6 +205,17 @@ class Model:
             return None
         out: FloatArray = np.ascontiguousarray(self.weights[[index[n] for n in VECTOR_NAMES]])
         return out
+
+    def vector_row(self, token: str, lem: str, out: FloatArray) -> bool:
+        """Writes what a token's word vector adds to each column (before ``per_word``) into
+        ``out``; False when the token has no vector."""
+        vectors = word_vectors()
+        weights = self._vector_weights
+        row = vector_row(token, lem)
+        if vectors is None or weights is None or row < 0:
+            return False
+        np.dot(vectors.vector(row), weights, out=out)
+        return True
 
     def token_row(self, token: str, lem: str, out: FloatArray) -> int:
         """Writes the sum of the weight rows of a token's lexical features into ``out`` and

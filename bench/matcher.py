@@ -21,7 +21,10 @@ the CPU time of the process (so other load on a shared machine does not count ag
 over the held-out texts with an empty lemma cache (every word through pymorphy3 once).  They
 classify as the app's ingest does (``Matcher.decide``: the reasons only of comments that need an
 answer, which go on the card); ``classify_per_s_real_explained`` gives every real comment its
-reasons, as ``otklik classify`` does.
+reasons, as ``otklik classify`` does.  ``classify_per_s_cli_unseen`` is a whole ``otklik
+classify`` process (start-up, model load, JSON in and out, every comment's reasons) over every
+distinct text of matcher/data's writers' and real sets, each met once: what a batch of new
+comments costs, divided by that process's CPU time.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
@@ -380,6 +384,7 @@ def floors(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ),
         "classify_per_s": (result["classify_per_s"], ">=", 5000),
         "classify_per_s_real": (result.get("classify_per_s_real"), ">=", 5000),
+        "classify_per_s_cli_unseen": (result.get("classify_per_s_cli_unseen"), ">=", 5000),
         "peak_rss_mb": (result["peak_rss_mb"], "<=", 300),
     }
     out: dict[str, dict[str, Any]] = {}
@@ -404,6 +409,40 @@ def throughput(
             matcher.classify(text, explain_all=explain_all)
             n += 1
     return n / (time.process_time() - c0), n / (time.perf_counter() - t0), n
+
+
+def unseen_texts() -> list[str]:
+    """Every distinct text of the writers' sets (both halves) and the real sets, in file order."""
+    paths = [
+        *sorted((DATA / "second_author").glob("*.jsonl")),
+        *sorted((DATA / "real").glob("*.jsonl")),
+    ]
+    seen: dict[str, None] = {}
+    for path in paths:
+        for row in read_jsonl(path):
+            seen.setdefault(row["text"], None)
+    return list(seen)
+
+
+def cli_throughput(texts: Sequence[str]) -> float:
+    """Comments per CPU second of one whole ``otklik classify`` process over ``texts``."""
+    lines = "".join(
+        json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", "classify"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.stdout.count("\n") != len(texts):
+        raise RuntimeError("otklik classify answered a different number of lines")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return len(texts) / cpu
 
 
 def main() -> int:
@@ -484,6 +523,8 @@ def main() -> int:
         matcher, real_texts, args.min_comments, explain_all=True
     )
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    unseen = unseen_texts()
+    per_s_cli_unseen = cli_throughput(unseen)
 
     result = {
         "needs_answer": prf(tp, fp, fn),
@@ -499,6 +540,8 @@ def main() -> int:
         "classify_per_s_cold": round(cold_per_s),
         "classify_per_s_real": round(per_s_real),
         "classify_per_s_real_explained": round(per_s_real_explained),
+        "classify_per_s_cli_unseen": round(per_s_cli_unseen),
+        "n_cli_unseen": len(unseen),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "n_test_comments": len(rows),
         "n_timed": n,
@@ -517,7 +560,8 @@ def main() -> int:
         f"needs_answer P/R/F1 {result['needs_answer']}; topic {result['topic']}; "
         f"otpiska {result['otpiska']}; {per_s:.0f} comments/s per CPU second "
         f"({per_s_wall:.0f} wall), {cold_per_s:.0f} cold, {per_s_real:.0f} on real comments "
-        f"({per_s_real_explained:.0f} with every comment's reasons); "
+        f"({per_s_real_explained:.0f} with every comment's reasons), {per_s_cli_unseen:.0f} "
+        f"through a whole otklik classify over {len(unseen)} texts it never met; "
         f"peak RSS {peak_rss_mb:.1f} MB"
     )
     for name, fig in real.items():

@@ -150,10 +150,12 @@ class WordVectors:
         return cls(hashes, indexes, codes)
 
 
-# The sum of a comment's k word vectors is about this times sqrt(k) long: one navec vector is
-# 6.0 (median), and a comment's words lean together (median 8.2 over the training comments);
-# chosen from 6.0, 7.0 and 8.2 on the held-out sets (matcher/data/README.md, session 12).
-TYPICAL_NORM = 7.0
+# One navec word's vector is about this long (median 5.96 over the kept words, 5.0-6.9 for 90%),
+# so a lone word's block is ``WEIGHT`` long, as it was when every block was scaled to that length.
+# A comment's words lean together (their sum is 8.2 x sqrt(k) long at the median), so a longer
+# coherent comment weighs a little more.  Chosen from 6.0, 7.0 and 8.2 on the real held-out sets
+# (matcher/data/README.md, session 12).
+TYPICAL_NORM = 6.0
 
 
 def per_word(words: int) -> float:

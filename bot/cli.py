@@ -20,12 +20,14 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from config.clock import SystemClock
-from config.registry import RegistryError, load_registry
-from config.settings import Settings, settings_problems
+
+if TYPE_CHECKING:  # the settings and the registry (pydantic: 0.2 s) load only where used, so
+    # that `otklik classify` and `otklik --help` start without them
+    from config.settings import Settings
 
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "sandbox" / "scenarios" / "demo.yaml"
 
@@ -57,6 +59,8 @@ def _settings() -> Settings:
     the variable and what it must look like."""
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
+
+    from config.settings import Settings, settings_problems
 
     try:
         return Settings()
@@ -226,6 +230,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             return cmd_demo(argparse.Namespace(scenario=DEMO_SCENARIO, speed=args.speed))
         return 2
+    from config.registry import RegistryError, load_registry
+
     try:
         registry = load_registry(settings.registry_path)
     except RegistryError as exc:
@@ -508,6 +514,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pydantic_settings import SettingsError
 
     from bot.check import describe_settings_error, format_items, run_checks
+    from config.settings import Settings
 
     try:
         settings = Settings()
@@ -743,6 +750,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _explain(exc: BaseException) -> tuple[list[str], int]:
     """What to print (one line per problem) and the exit code for a failed command."""
     from sqlalchemy.exc import DBAPIError
+
+    from config.registry import RegistryError
 
     if isinstance(exc, CliError):
         return list(exc.lines), exc.code

@@ -69,17 +69,17 @@ class LabelledExample:
 class TokenCache:
     """Per-token sums of lexical weight rows and per-token word-vector scores.
 
-    Both live below a copy of the model's weights in one matrix (``rows``), so that a comment's
+    Both live below a copy of the model's weights in one matrix (``table``), so that a comment's
     tokens, their word vectors, bigrams and rule features are one gather and one product: numpy's
     cost here is per call, not per row.  Cleared when full."""
 
-    __slots__ = ("entries", "offset", "rows", "size")
+    __slots__ = ("entries", "offset", "size", "table")
 
     def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
         # token -> (the row of its lexical sum, its number of lexical features, the row of its
-        # word vector's scores or -1: a stop word, a number, a word navec does not know)
+        # word vector's share or -1: a stop word, a number, a word navec does not know)
         self.entries: dict[str, tuple[int, int, int]] = {}
-        self.rows: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self.table: FloatArray = np.zeros((0, 0), dtype=np.float32)
         self.offset = 0  # the first token row: the model's own rows come before
         self.size = capacity
 
@@ -98,8 +98,10 @@ class TokenCache:
             entry = entries.get(tok)
             if entry is None:
                 row = self.offset + 2 * len(entries)
-                count = model.token_row(tok, lem, self.rows[row])
-                has_vector = model.has_vectors and model.vector_row(tok, lem, self.rows[row + 1])
+                count = model.token_row(tok, lem, self.table[row])
+                has_vector = model.has_vectors and model.vector_share(
+                    tok, lem, self.table[row + 1]
+                )
                 entry = entries[tok] = (row, count, row + 1 if has_vector else -1)
             rows.append(entry[0])
             total += entry[1]
@@ -110,15 +112,15 @@ class TokenCache:
     @property
     def capacity(self) -> int:
         """Tokens that fit before the cache is cleared (two rows each)."""
-        return (len(self.rows) - self.offset) // 2
+        return (len(self.table) - self.offset) // 2
 
     def _reset(self, model: Model, tokens: int) -> None:
         self.entries.clear()
         n_features, n_columns = model.weights.shape
         size = 2 * max(self.size, tokens)  # a comment longer than the cache still fits
-        if self.rows.shape != (n_features + size, n_columns):
-            self.rows = np.zeros((n_features + size, n_columns), dtype=np.float32)
-            self.rows[:n_features] = model.weights
+        if self.table.shape != (n_features + size, n_columns):
+            self.table = np.zeros((n_features + size, n_columns), dtype=np.float32)
+            self.table[:n_features] = model.weights
             self.offset = n_features
 
 
@@ -165,7 +167,7 @@ class Model:
                 values.append(value)
         result: FloatArray
         if rows:
-            result = np.asarray(values, dtype=np.float32) @ cache.rows.take(rows, axis=0)
+            result = np.asarray(values, dtype=np.float32) @ cache.table.take(rows, axis=0)
             result += self.bias
         else:
             result = self.bias.copy()
@@ -206,7 +208,7 @@ class Model:
         out: FloatArray = np.ascontiguousarray(self.weights[[index[n] for n in VECTOR_NAMES]])
         return out
 
-    def vector_row(self, token: str, lem: str, out: FloatArray) -> bool:
+    def vector_share(self, token: str, lem: str, out: FloatArray) -> bool:
         """Writes what a token's word vector adds to each column (before ``per_word``) into
         ``out``; False when the token has no vector."""
         vectors = word_vectors()

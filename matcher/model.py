@@ -32,7 +32,7 @@ from matcher.features import (
 from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
 from matcher.vectors import NAMES as VECTOR_NAMES
-from matcher.vectors import Rows, per_word, word_vectors
+from matcher.vectors import per_word, word_vectors
 
 FORMAT_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -173,17 +173,16 @@ class Model:
             result = self.bias.copy()
         return result, Lexical(total, bigrams)
 
-    def vector_logits(self, a: Analysis, rows: Rows | None = None) -> FloatArray | None:
-        """What the word-vector block adds to each column (None: no block or no known word).
-
-        ``rows``: the comment's rows in the table when the caller has them (the token cache)."""
+    def vector_logits(self, a: Analysis) -> FloatArray | None:
+        """What the word-vector block adds to each column (None: no block or no known word);
+        scoring keeps each word's share in the token cache instead (``vector_share``)."""
         vector_weights = self._vector_weights
         if vector_weights is None:
             return None
         vectors = word_vectors()
         if vectors is None:
             return None
-        block = vectors.block(vector_rows(a) if rows is None else rows)
+        block = vectors.block(vector_rows(a))
         if block is None:
             return None
         out: FloatArray = block @ vector_weights

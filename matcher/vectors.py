@@ -91,15 +91,18 @@ class WordVectors:
         """The comment's vector block for the given rows (None when no word is known)."""
         if len(rows) == 0:
             return None
-        # one gather of the (words x parts) code rows, summed over the words
-        picked = self.codes.take(self.indexes[rows] + self.offsets, axis=0)
-        total: FloatArray = np.add.reduce(picked, axis=0).reshape(DIM)
+        total: FloatArray = np.add.reduce(self._parts(rows), axis=0).reshape(DIM)
         out: FloatArray = total * np.float32(per_word(len(rows)))
         return out
 
     def vector(self, row: int) -> FloatArray:
         """The 300 numbers of one word."""
-        out: FloatArray = self.codes.take(self.indexes[row] + self.offsets, axis=0).reshape(DIM)
+        out: FloatArray = self._parts(row).reshape(DIM)
+        return out
+
+    def _parts(self, rows: Rows | int) -> FloatArray:
+        """One gather of the code rows of each part of each word: (words x) parts x width."""
+        out: FloatArray = self.codes.take(self.indexes[rows] + self.offsets, axis=0)
         return out
 
     @classmethod

@@ -45,6 +45,30 @@ SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 VISIBLE = frozenset({*SEND_METHODS, "editMessageText", "editMessageCaption"})
 SLA_KINDS = frozenset({"nudge", "escalation", "escalation_lead", "solution_breach"})
+
+
+def _first_line_pattern(template: str) -> re.Pattern[str]:
+    head = template.split("\n", 1)[0]
+    parts = re.split(r"\{[^}]*\}", head)
+    return re.compile("^" + ".*?".join(re.escape(part) for part in parts), re.MULTILINE)
+
+
+#: The first lines of the SLA notices (nudges, escalations, a missed solution deadline; an
+#: urgent complaint's line may stand above), so a call that carries one is known by its text,
+#: not only when it is matched to its outbox row (a notice sent in a run's last seconds may not
+#: be marked sent before the last snapshot).
+NOTICE_HEADS = tuple(
+    _first_line_pattern(t)
+    for t in (
+        texts.SLA_NUDGE,
+        texts.SLA_NUDGE_LATE,
+        texts.SLA_URGENT_NUDGE,
+        texts.SLA_ESCALATION,
+        texts.SLA_ESCALATION_LEAD,
+        texts.SLA_URGENT_ESCALATION_LEAD,
+        texts.SLA_SOLUTION_BREACH,
+    )
+)
 #: Audit actions that change what a card shows (more are counted when they change status).
 CHANGES = frozenset(
     {
@@ -198,6 +222,7 @@ class Call:
     card: int | None  # the complaint whose card this is
     mentions: frozenset[int]
     summary: bool
+    notice: bool  # an SLA notice (NOTICE_HEADS)
 
 
 def parse_call(index: int, call: TgCall) -> Call | None:
@@ -222,6 +247,7 @@ def parse_call(index: int, call: TgCall) -> Call | None:
         int(card.group(1)) if card else None,
         frozenset(int(m) for m in MENTION_RE.findall(text)),
         texts.SUMMARY_HINT in text,
+        any(head.search(text) for head in NOTICE_HEADS),
     )
 
 
@@ -252,6 +278,8 @@ class CallIndex:
                 continue
             self.by_chat[parsed.chat].append(parsed)
             self.times[parsed.chat].append(parsed.at)
+            if parsed.notice:
+                self.notices.add(parsed.index)
             if not parsed.ok or parsed.method not in TEXT_METHODS:
                 continue
             for cid in parsed.mentions | ({parsed.card} if parsed.card else set()):

@@ -53,7 +53,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import defer
 
@@ -70,6 +70,7 @@ from bot.pacing import Pacer
 from bot.sender_share import SenderShare
 from config.clock import Clock
 from storage.actions import moderators
+from storage.db import dialect_insert
 from storage.leases import Workers
 from storage.models import (
     Agency,
@@ -1112,14 +1113,17 @@ async def alert_message(
     chat_id: int,
     channel: Channel | str = Channel.TELEGRAM,
 ) -> AlertMessage | None:
-    """The complaint's card in the person's chat on ``channel``, if it has one."""
+    """The complaint's card in the person's chat on ``channel``, if it has one (as stored now:
+    ``remember_card`` writes past the session's objects)."""
     return (
         await session.execute(
-            select(AlertMessage).where(
+            select(AlertMessage)
+            .where(
                 AlertMessage.complaint_id == complaint_id,
                 AlertMessage.chat_id == chat_id,
                 AlertMessage.channel == str(channel),
             )
+            .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
 
@@ -1243,20 +1247,30 @@ async def remember_card(
     channel: Channel | str = Channel.TELEGRAM,
 ) -> None:
     """The newest card of a complaint in a chat on a messenger is the one later edits go
-    to; ``ref`` is the messenger's message id (Telegram's number, MAX's ``mid.…``)."""
-    existing = await alert_message(session, complaint_id, chat_id, channel)
-    if existing is None:
-        session.add(
-            AlertMessage(
-                complaint_id=complaint_id,
-                channel=str(channel),
-                chat_id=chat_id,
-                ref=str(ref),
-                sent_at=now,
-            )
+    to; ``ref`` is the messenger's message id (Telegram's number, MAX's ``mid.…``).
+
+    One statement, not a look-up and an insert: the outbox sending an alert and a command
+    showing the same card in the same seconds would both insert, and the loser's whole
+    update failed (its card sent but never edited again).  On Telegram the higher message
+    id wins whichever writes last; MAX's ids are not ordered, so there the last one wins."""
+    table = AlertMessage.__table__
+    ins = dialect_insert(session)(table).values(
+        complaint_id=complaint_id, channel=str(channel), chat_id=chat_id, ref=str(ref), sent_at=now
+    )
+    newer = None
+    if str(channel) == Channel.TELEGRAM:
+        old, new = table.c.ref, ins.excluded.ref
+        newer = or_(
+            func.length(old) < func.length(new),
+            and_(func.length(old) == func.length(new), old < new),
         )
-    else:
-        existing.ref, existing.sent_at = str(ref), now
+    await session.execute(
+        ins.on_conflict_do_update(
+            index_elements=["complaint_id", "channel", "chat_id"],
+            set_={"ref": ins.excluded.ref, "sent_at": ins.excluded.sent_at},
+            where=newer,
+        )
+    )
 
 
 async def render_card(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -37,6 +38,13 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_s: float = 10.0) -
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(int(busy_timeout_s * 1000)))
     return engine
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, with ON CONFLICT DO NOTHING / DO UPDATE on SQLite and PostgreSQL
+    alike (a select-then-insert races another writer into an IntegrityError)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -56,7 +56,6 @@ from html import escape
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, event, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import texts
@@ -73,6 +72,7 @@ from matcher.sla import SlaPolicy, deadlines, round_the_clock, urgent_policy
 from matcher.topics import Topic
 from matcher.workcalendar import WorkCalendar, WorkSchedule
 from storage import sla_clock
+from storage.db import dialect_insert
 from storage.models import (
     Agency,
     AlertMessage,
@@ -157,12 +157,6 @@ class IngestResult:
         for fmt, args in self.log_lines:
             log.info(fmt, *args)
         log_routed(self.routed)
-
-
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def agency_calendar(registry: Registry, agency_id: str) -> WorkCalendar:
@@ -411,7 +405,7 @@ class Ingestor:
         return result
 
     async def _upsert_post(self, session: AsyncSession, post: PostEvent) -> None:
-        ins = _insert(session)(Post).values(
+        ins = dialect_insert(session)(Post).values(
             owner_id=post.owner_id,
             post_id=post.post_id,
             created_at=post.created_at,
@@ -460,7 +454,7 @@ class Ingestor:
         # One cached statement run over all rows ("insertmanyvalues": a multi-row INSERT per
         # chunk), rather than a new multi-VALUES statement compiled for every batch.
         stmt = (
-            _insert(session)(Comment.__table__)
+            dialect_insert(session)(Comment.__table__)
             .on_conflict_do_nothing(index_elements=["owner_id", "post_id", "comment_id"])
             .returning(Comment.id, Comment.owner_id, Comment.post_id, Comment.comment_id)
         )

@@ -38,9 +38,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.db import dialect_insert
 from storage.models import PageLease, Worker
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,6 @@ def lease_timing_from_env() -> tuple[float, float]:
     return ttl, renew
 
 
-def _insert(session: AsyncSession) -> object:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 class Workers:
     """This process's heartbeat, and who else is alive."""
 
@@ -90,7 +86,7 @@ class Workers:
 
     async def beat(self, session: AsyncSession) -> None:
         now = self.now()
-        ins = _insert(session)(Worker).values(  # type: ignore[operator]
+        ins = dialect_insert(session)(Worker).values(
             id=self.id, role=self.role, started_at=self.started_at, heartbeat_at=now
         )
         await session.execute(
@@ -167,7 +163,7 @@ class PageLeases:
             ids = [g for g in ids if g not in have]
             for i in range(0, len(ids), 1000):
                 chunk = ids[i : i + 1000]
-                ins = _insert(session)(PageLease).values(  # type: ignore[operator]
+                ins = dialect_insert(session)(PageLease).values(
                     [{"group_id": g} for g in chunk]
                 )
                 await session.execute(ins.on_conflict_do_nothing(index_elements=["group_id"]))

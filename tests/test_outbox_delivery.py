@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from bot.core.types import Channel
+from bot.outbox import alert_message, remember_card
 from sandbox.fake_telegram import TelegramLimits
 from storage.models import AlertMessage, Notification, OutboxStatus, Person
 from storage.outbox import enqueue
@@ -168,3 +170,45 @@ async def test_cards_shown_are_remembered_for_edits(h: Harness) -> None:
     async with h.sessions() as s:
         rows = (await s.execute(select(AlertMessage))).scalars().all()
     assert [(r.complaint_id, r.chat_id) for r in rows] == [(cid, 501)]
+
+
+async def stored_card(h: Harness, cid: int, channel: Channel = Channel.TELEGRAM) -> str | None:
+    async with h.sessions() as s:
+        card = await alert_message(s, cid, 501, channel)
+    return card.ref if card is not None else None
+
+
+async def test_a_card_shown_by_a_command_as_its_alert_goes_out_is_stored_not_a_failure(
+    h: Harness,
+) -> None:
+    """The official opens /complaint N in the seconds the outbox sends N's alert: both cards
+    reach the chat and both writers store theirs.  In a soak beside a busy machine the command
+    had looked and found no card, its insert met the outbox's row at commit, and its whole
+    update failed: the card it had sent was never edited again.  The store is one statement
+    now; here the command looks, the outbox stores, then the command stores."""
+    cid = await h.complaint(alert=False)
+    now = h.clock.now()
+    async with h.sessions() as command, command.begin():
+        assert await alert_message(command, cid, 501) is None  # the command looks first
+        async with h.sessions() as sender, sender.begin():
+            await remember_card(sender, cid, 501, 7, now)  # the alert's card, stored meanwhile
+        await remember_card(command, cid, 501, 8, now)
+        assert (await alert_message(command, cid, 501)) is not None
+    assert await stored_card(h, cid) == "8"
+
+
+async def test_later_changes_edit_the_newest_card_whichever_was_stored_last(h: Harness) -> None:
+    """Two cards of one complaint in a chat (the alert and /complaint N): Telegram numbers
+    messages in order, so the newer one is kept even when the older is stored after it; MAX's
+    ids are not ordered, there the last stored is kept."""
+    cid = await h.complaint(alert=False)
+    now = h.clock.now()
+    for ref in (9, 10, 8, 7):  # «10» after «9»: compared as numbers, not as text
+        async with h.sessions() as s, s.begin():
+            await remember_card(s, cid, 501, ref, now)
+    assert await stored_card(h, cid) == "10"
+    for ref in ("mid.b", "mid.a"):
+        async with h.sessions() as s, s.begin():
+            await remember_card(s, cid, 501, ref, now, Channel.MAX)
+    assert await stored_card(h, cid, Channel.MAX) == "mid.a"
+    assert await stored_card(h, cid) == "10"

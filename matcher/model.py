@@ -71,14 +71,17 @@ class TokenCache:
 
     Both live below a copy of the model's weights in one matrix (``table``), so that a comment's
     tokens, their word vectors, bigrams and rule features are one gather and one product: numpy's
-    cost here is per call, not per row.  Cleared when full."""
+    cost here is per call, not per row.  When full, the tokens met again since the last clearing
+    stay (up to half the cache) and the rest go: clearing it all cost a run over 66,930 new
+    comments 83,000 token sums instead of 51,000, every common word computed again."""
 
-    __slots__ = ("entries", "offset", "size", "table")
+    __slots__ = ("entries", "met_again", "offset", "size", "table")
 
     def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
         # token -> (the row of its lexical sum, its number of lexical features, the row of its
         # word vector's share or -1: a stop word, a number, a word navec does not know)
         self.entries: dict[str, tuple[int, int, int]] = {}
+        self.met_again: set[str] = set()
         self.table: FloatArray = np.zeros((0, 0), dtype=np.float32)
         self.offset = 0  # the first token row: the model's own rows come before
         self.size = capacity
@@ -90,7 +93,8 @@ class TokenCache:
         of those that have one."""
         entries = self.entries
         if not entries or len(entries) + len(toks) > self.capacity:
-            self._reset(model, len(toks))  # never within a comment: its rows would be reused
+            self._make_room(model, len(toks))  # never within a comment: rows would be reused
+        met = self.met_again.add
         rows: list[int] = []
         vrows: list[int] = []
         total = 0
@@ -103,6 +107,8 @@ class TokenCache:
                     tok, lem, self.table[row + 1]
                 )
                 entry = entries[tok] = (row, count, row + 1 if has_vector else -1)
+            else:
+                met(tok)
             rows.append(entry[0])
             total += entry[1]
             if entry[2] >= 0:
@@ -111,17 +117,37 @@ class TokenCache:
 
     @property
     def capacity(self) -> int:
-        """Tokens that fit before the cache is cleared (two rows each)."""
+        """Tokens that fit before the cache makes room (two rows each)."""
         return (len(self.table) - self.offset) // 2
 
-    def _reset(self, model: Model, tokens: int) -> None:
-        self.entries.clear()
+    def _make_room(self, model: Model, tokens: int) -> None:
         n_features, n_columns = model.weights.shape
         size = 2 * max(self.size, tokens)  # a comment longer than the cache still fits
         if self.table.shape != (n_features + size, n_columns):
+            self.entries.clear()
+            self.met_again.clear()
             self.table = np.zeros((n_features + size, n_columns), dtype=np.float32)
             self.table[:n_features] = model.weights
             self.offset = n_features
+            return
+        room = min(self.capacity // 2, self.capacity - tokens)
+        again = self.met_again
+        kept = (
+            [(tok, e) for tok, e in self.entries.items() if tok in again][-room:]
+            if room > 0
+            else []
+        )
+        self.entries.clear()
+        self.met_again.clear()
+        if not kept:
+            return
+        old_rows = np.array([e[0] for _, e in kept], dtype=np.intp)
+        both = np.stack([old_rows, old_rows + 1], axis=1).reshape(-1)
+        start = self.offset
+        self.table[start : start + 2 * len(kept)] = self.table[both]  # a gather copies first
+        for i, (tok, (_, count, vrow)) in enumerate(kept):
+            row = start + 2 * i
+            self.entries[tok] = (row, count, row + 1 if vrow >= 0 else -1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,14 +169,18 @@ def test_fast_path_equals_feature_dict_path(matcher: Matcher) -> None:
         assert np.allclose(slow, fast, atol=1e-4), text
 
 
-def test_a_full_token_cache_changes_no_decision(matcher: Matcher) -> None:
-    """The per-token cache is cleared when full; a comment must never be scored with rows that
-    the clearing handed to other words (a long comment filling the cache halfway through)."""
+@pytest.mark.parametrize("size", [7, 40])
+def test_a_full_token_cache_changes_no_decision(matcher: Matcher, size: int) -> None:
+    """The per-token cache makes room when full, keeping the tokens met again (moved to other
+    rows); a comment must never be scored with rows handed to other words (a long comment
+    filling the cache halfway through) nor with a kept token's old row."""
     texts = [*NEEDS_ANSWER, *NO_ANSWER]
-    small = Matcher(replace(Model.from_json(matcher.model.to_json()), _tokens=TokenCache(7)))
-    for text in texts + texts[::-1]:
-        fresh = Matcher(Model.from_json(matcher.model.to_json())).classify(text)
-        assert small.classify(text) == fresh, text
+    small = Matcher(replace(Model.from_json(matcher.model.to_json()), _tokens=TokenCache(size)))
+    fresh = Matcher(Model.from_json(matcher.model.to_json()))
+    expected = {text: fresh.classify(text) for text in texts}
+    for text in texts + texts[::-1] + texts:
+        assert small.classify(text) == expected[text], text
+    assert small.model._tokens.capacity == size
 
 
 def test_model_json_round_trip(matcher: Matcher) -> None:

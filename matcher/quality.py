@@ -79,6 +79,9 @@ _FORMAL_RE = re.compile(
     r"|ситуаци\w*\s+на\s+контроле|держим\s+на\s+контроле|на\s+особом\s+контроле"
     r"|в\s+рамках\s+(?:полномочий|компетенции)|направлен\s+запрос|направлено\s+письмо"
     r"|сделаем\s+все\s+возможное|постараемся"
+    r"|принят\w*\s+(?:в\s+работу|к\s+исполнению)|\bпринято\s*(?:[!.]|$)"
+    r"|проведен\w*\s+(?:необходим\w*\s+|соответствующ\w*\s+)?работ[аы](?=\s*[.!,;]|\s*$)"
+    r"|работ[аы]\s+(?:по\s+ваш\w+\s+обращени\w+\s+)?проведен\w*(?=\s*[.!,;]|\s*$)"
 )
 _DEFERRAL_RE = re.compile(
     r"(?:напишите|пишите|обратитесь|направьте|отправьте|свяжитесь|сообщите|уточните)[,\s]+"
@@ -96,7 +99,12 @@ _DEFERRAL_RE = re.compile(
     r"|вопрос\s+не\s+(?:входит|относится)\s+(?:в|к)\s+(?:компетенци|полномочи)"
     r"|не\s+(?:в|входит\s+в)\s+(?:нашей\s+)?компетенци|не\s+(?:находится|состоит)\s+на\s+баланс"
     r"|не\s+(?:является|являемся)\s+балансодержател|не\s+в\s+ведении"
+    r"|(?:рекоменду\w*|вправе|следует|необходимо)\s+обратиться"
+    r"|приглаша\w*\s+(?:вас\s+)?(?:на\s+(?:личн\w+\s+)?(?:прием|встречу)|в\s+администраци"
+    r"|для\s+(?:личн\w+\s+)?встречи)"
 )
+# «Если увидите — не подходите, звоните 112»: advice for next time, not sending the person away.
+_IF_BEFORE_RE = re.compile(r"\bесли\b[^.]{0,60}$")
 _LAW_RE = re.compile(
     r"\b\d+\s*-?\s*фз\b|федеральн\w+\s+закон|\bзакон\w*\b|\bст\.\s*\d|\bстать\w+\s+\d"
     r"|\bп\.\s*\d|\bпункт\w*\s+\d|постановлени\w+\s+(?:правительства|администрации|№)"
@@ -149,6 +157,34 @@ _CONTRADICTION_RE = re.compile(
     r"|(?:не\s+(?:выявлен|подтвердил|обнаружен|установлен))\w*[^.]{0,80}"
     r"(?:будут|будет)\s+(?:устранен|выполнен|проведен|приняты|исправлен)"
 )
+# «организовано в соответствии с СанПиН», «начисления произведены корректно», «оптимизирована
+# согласно документу планирования»: a state declared in order, not an action on the problem.
+_IN_ORDER_RE = re.compile(
+    r"(?:\w+ )?(?:в соответствии с|согласно|корректно|верно|правильно|в установленном порядке"
+    r"|в рамках (?:действующ|норматив|закон)|в полном объеме|(?:федеральным )?законом"
+    r"|постановлением|приказом|правилами|локальным|нормативн)"
+)
+
+
+# «собрано свыше 900 кубометров», «задействовано 120 единиц техники», «помощь получили 312
+# человек»: the body's figures for a year, not what was done about this complaint (a handful of
+# things, «заменены 2 контейнера», is this place's work).
+_TALLY_RE = re.compile(
+    r"(?:(?:более|свыше|около|порядка|почти|всего) \d+|\d{3,}) (?!(?:"
+    + _MONTHS
+    + r"|числ|год|час|ч\b))[а-я]"
+)
+
+
+def _declared_in_order(following: list[str]) -> bool:
+    """Whether the words after a done verb say only that it was done by the rules, or give
+    the body's tally instead of this place's work."""
+    return (
+        _IN_ORDER_RE.match(" ".join(following[:5])) is not None
+        or _TALLY_RE.match(" ".join(following[:3])) is not None
+    )
+
+
 _PLAN_AFTER_RE = re.compile(r"\w*\s+в\s+(?:план|перечень|программ|график|реестр|список|титул)")
 _FUTURE_AUX_RE = re.compile(r"\b(?:будет|будут)\s+(?:\w+\s+)?$")
 _EXPLANATION_RE = re.compile(
@@ -161,7 +197,29 @@ _POLITE_RE = re.compile(
     r"(?:обращени|сигнал|вопрос|неравнодуши|внимани|терпени)\w*|сигнал|информаци\w*)"
     r"|приносим\s+извинения(?:\s+за\s+\w+)?|с\s+уважением[^.]*"
 )
-_CONSIDERATION_RE = re.compile(r"рассмотрен\w*\s+в\s+(?:течение|срок)\s+[^.]{0,30}")
+# Durations of procedure, not of a fix: «рассмотрено в течение 30 дней», «в установленный законом
+# срок (10 рабочих дней)», «срок ожидания не должен превышать 14 рабочих дней».
+_CONSIDERATION_RE = re.compile(
+    r"рассмотрен\w*\s+в\s+(?:течение|срок)\s+[^.]{0,30}"
+    r"|(?:установленн|предусмотренн|нормативн)\w*\s+(?:законом\s+|законодательством\s+)?срок\w*[^.]{0,40}"
+    r"|не\s+(?:должн\w*|может|могут)\s+превышать[^.]{0,30}"
+    r"|срок\w*\s+(?:ожидания|рассмотрения|ответа|предоставления\s+ответа)[^.]{0,40}"
+)
+# Numbers of regulations look like dates: «СанПиН 1.2.3685-21», «ст. 8.2 КоАП», «п. 3.1».
+_LAW_NUMBER_RE = re.compile(
+    r"\b(?:санпин|гост|снип|сп|ст|статьи|статья|статье|п|пункт\w*|№|фз)\.?\s*\d[\d./\-]*"
+    r"|\b\d+(?:\.\d+){2,}[\d./\-]*|\b\d+\.\d+/\d[\d./\-]*"
+)
+# The date a complaint was registered or forwarded is not a date of a fix: «обращение от 12.07»,
+# «направлена 04.04.2025 в адрес подрядчика», «зарегистрировано … 12.07 и направлено».
+_PAPER_DATE_BEFORE_RE = re.compile(
+    r"(?:направлен|зарегистрирован|передан|перенаправлен|поступ|получен|принят)\w*[^.]{0,40}$"
+    r"|(?:рассмотрен|вынесен|заседани|комисси|формировани|включени|решени)\w*[^.]{0,60}$"
+    r"|(?:обращени|письм|заявлени|заявк|запрос|жалоб)\w*\s+(?:№\s*\S+\s+)?от\s*$"
+)
+_PAPER_DATE_AFTER_RE = re.compile(
+    r"^[^.]{0,25}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен)"
+)
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
     r"[а-яё]+,\s*)"
@@ -207,7 +265,9 @@ _FORMAL_VERBS = words(
     "взять поручить сообщить проинформировать уведомить разобраться постараться проверить "
     "изучить проработать учесть запросить обратиться обращаться получить включить "
     "выявить подтвердить установить обнаружить определить предусмотреть регламентировать "
-    "услышать понять зафиксировать отметить увидеть прочитать ознакомиться"
+    "услышать понять зафиксировать отметить увидеть прочитать ознакомиться "
+    # an inspection, an approval: not yet anything done about the problem; the resident's acts
+    "осмотреть обследовать утвердить согласовать написать разочаровать запретить"
 )
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
@@ -217,7 +277,9 @@ _FORMAL_UNLESS_PARTICIPLE = words("принять")
 _NEGATIONS = frozenset({"не", "ни"})
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
 _PAPER_NOUNS = words(
-    "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал"
+    "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал "
+    # «проверка проведена», «проведено обследование»: looked at, nothing done yet
+    "проверка обследование осмотр мониторинг рейд"
 )
 
 
@@ -235,14 +297,16 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
         lem, form = word_info(tok)
         if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or lem in _FORMAL_VERBS:
             continue
-        if form != SHORT_PARTICIPLE and lem in _FORMAL_UNLESS_PARTICIPLE:
-            continue
+        if (form != SHORT_PARTICIPLE or tok == "принято") and lem in _FORMAL_UNLESS_PARTICIPLE:
+            continue  # «Принято!» is paperwork too
         if lem in _PLAN_VERBS and _PLAN_NOUNS.intersection(toks[i + 1 : i + 4]):
             planned = planned or tok
             continue
         if i and toks[i - 1] in _NEGATIONS:
             continue
         if any(lemma(t) in _PAPER_NOUNS for t in toks[max(0, i - 3) : i + 3]):
+            continue
+        if _declared_in_order(toks[i + 1 :]):
             continue
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
@@ -254,6 +318,50 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
             done = done or tok
             done_lemmas.add(lem)
     return done, planned, bool(done_lemmas & planned_lemmas)
+
+
+# A named place or object and its number: «Донская 14а», «ул. Садовая, д. 7», «школа № 11».
+_NUMBERED_RE = re.compile(r"\b([а-я]{3,})\.?,?\s+(?:(?:д|дом|№)\.?\s*)?(\d+(?:[а-я]\b|/\d+)?)")
+# Words a number follows that name no place: amounts, durations, dates, counts.
+_NOT_PLACES = words(
+    "год месяц неделя день сутки час минута рубль руб тысяча процент раз человек штука "
+    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
+    "рабочий календарный номер около более менее всего свыше квартира кв этаж подъезд"
+)
+
+
+def _numbered(text: str) -> dict[str, set[str]]:
+    """The numbers each named place or object carries in a normalised text."""
+    found: dict[str, set[str]] = {}
+    for m in _NUMBERED_RE.finditer(text):
+        name = lemma(m.group(1))
+        if name in _NOT_PLACES or name in _STOP_LEMMAS:
+            continue
+        found.setdefault(name, set()).add(m.group(2).replace(" ", ""))
+    return found
+
+
+def _elsewhere(complaint: str, answer: str) -> str | None:
+    """The answer's place when it names the complaint's street or object with other numbers
+    only («Донская 14а» answered with «Донской, 10»): an answer about another place."""
+    asked = _numbered(complaint)
+    for m in _NUMBERED_RE.finditer(answer):
+        name = lemma(m.group(1))
+        if name in asked and asked[name].isdisjoint(_numbered(answer).get(name, set())):
+            return _words(answer, m)
+    return None
+
+
+def _fix_date(text: str) -> bool:
+    """Whether the answer names a date or a period for the work (not for the paperwork, the
+    procedure or a regulation's number)."""
+    dated = _LAW_NUMBER_RE.sub(" ", _CONSIDERATION_RE.sub(" ", text))
+    for m in _DATE_RE.finditer(dated):
+        before = dated[max(0, m.start() - 60) : m.start()]
+        if _PAPER_DATE_BEFORE_RE.search(before) or _PAPER_DATE_AFTER_RE.match(dated, m.end()):
+            continue
+        return True
+    return False
 
 
 def _words(text: str, match: re.Match[str]) -> str:
@@ -271,11 +379,18 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if not words:
         return AnswerRating(True, 0, ("пустой ответ",))
 
-    has_date = _DATE_RE.search(_CONSIDERATION_RE.sub(" ", text)) is not None
+    has_date = _fix_date(text)
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
     formal = [_words(text, m) for m in _FORMAL_RE.finditer(text)]
-    deferral = _DEFERRAL_RE.search(text)
+    deferral = next(
+        (
+            m
+            for m in _DEFERRAL_RE.finditer(text)
+            if not _IF_BEFORE_RE.search(text, max(0, m.start() - 70), m.start())
+        ),
+        None,
+    )
     law = _LAW_RE.findall(text)
     evidence = _EVIDENCE_RE.search(text) is not None
     contradiction = _CONTRADICTION_RE.search(text) is not None
@@ -286,6 +401,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)
     for m in _DONE_RE.finditer(text):
+        if _declared_in_order(tokens(text[m.end() : m.end() + 80])):
+            continue
+        near = tokens(text[max(0, m.start() - 30) : m.end() + 30])
+        if any(lemma(t) in _PAPER_NOUNS for t in near):
+            continue
         before = text[max(0, m.start() - 30) : m.start()]
         if _PLAN_AFTER_RE.match(text, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or _words(text, m)
@@ -294,6 +414,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if planned is None and (plan := _PLANNED_RE.search(text)) is not None:
         planned = _words(text, plan)
 
+    elsewhere = _elsewhere(normalize(complaint), text) if complaint else None
     answer_lemmas = _content_lemmas(answer)
     complaint_lemmas = _content_lemmas(complaint) if complaint else set()
     overlap = len(answer_lemmas & complaint_lemmas)
@@ -309,7 +430,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if has_date:
         score += 22
         good.append("назван срок")
-    if done is not None and not contradiction:
+    if done is not None and not contradiction and elsewhere is None:
         score += 30
         good.append(f"выполненное действие: «{done}»")
     elif planned is not None:
@@ -346,6 +467,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if contradiction:
         score -= 30
         reasons.append("ответ противоречит сам себе")
+    if elsewhere is not None:
+        score -= 30
+        reasons.append(f"ответ о другом месте: «{elsewhere}»")
     if not has_date and done is None:
         score -= 12
         reasons.append("нет срока или выполненного действия")

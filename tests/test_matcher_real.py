@@ -620,6 +620,9 @@ def test_bench_reports_every_floor_with_its_verdict() -> None:
     assert checks["classify_per_s_real"]["ok"] is True  # real comments are checked on their own
     assert checks["chatter_flagged"]["ok"] is True
     assert checks["appeals_recall"]["ok"] is None  # no set of appeals: not measured
+    assert checks["otpiska_f1_other_writers_heldout"]["ok"] is None
+    result["second_author_answers"] = {"heldout_pooled": {"f1": 0.88}}
+    assert floors(result)["otpiska_f1_other_writers_heldout"]["ok"] is False
 
 
 def _with_word(model: Model, word: str, column: int, weight: float) -> Model:

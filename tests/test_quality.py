@@ -78,3 +78,66 @@ def test_rating_shape_and_determinism() -> None:
     assert rate_answer(COMPLAINT, "").otpiska
     # the complaint is optional context
     assert not rate_answer("", "Яму засыпали 20 ноября, фото прилагаем").otpiska
+
+
+# Failure classes found by four other writers' answers (matcher/data/second_author_answers,
+# session 13); the examples here are written afresh, not taken from their sets.
+@pytest.mark.parametrize(
+    ("complaint", "answer", "reason"),
+    [
+        # the date is the paperwork's, not the fix's
+        (COMPLAINT, "Ваше обращение 12.03.2026 направлено в управляющую компанию.", "нет срока"),
+        (COMPLAINT, "Информация направлена 04.04 в адрес подрядчика. Благодарим!", "нет срока"),
+        # a regulation's number and a procedure's duration are not dates
+        (
+            "Горячая вода еле тёплая, Садовая 3",
+            "Температура ГВС должна быть не ниже 60 °С согласно СанПиН 1.2.3685-21.",
+            "нормы права",
+        ),
+        (
+            COMPLAINT,
+            "Обращение будет рассмотрено в установленный законом срок (30 дней).",
+            "формальная фраза",
+        ),
+        # a state declared in order, an inspection without a result, the body's tally
+        ("Котлеты в столовой сырые", "Питание организовано в соответствии с СанПиН.", "нет срока"),
+        ("Почему начислили за мусор дважды?", "Начисления произведены корректно.", "нет срока"),
+        (COMPLAINT, "Проверка проведена, нарушения зафиксированы.", "нет срока"),
+        (COMPLAINT, "За сезон отремонтировано более 300 дворов и 40 км дорог.", "нет срока"),
+        # an invitation to come in instead of an answer
+        (COMPLAINT, "Приглашаем вас на личный приём к главе района по средам.", "перенос"),
+        # «Принято!», «Спасибо, что написали»
+        (COMPLAINT, "Принято! 👍", "нет срока"),
+        (COMPLAINT, "Спасибо, что написали 🙏", "нет срока"),
+        # the answer's house is not the complaint's
+        (
+            "Яма во дворе дома 14 на Донской, машины бьются",
+            "Яма во дворе дома 10 по ул. Донской засыпана, фото прилагаем.",
+            "другом месте",
+        ),
+    ],
+)
+def test_what_other_writers_showed_is_an_otpiska(complaint: str, answer: str, reason: str) -> None:
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska, rating
+    assert any(reason in r for r in rating.reasons), rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer"),
+    [
+        # advice for next time is not sending the person away
+        (
+            "По Заречной бродит лось, это нормально?",
+            "Это молодой лось, егеря вывели его в лес. Если увидите снова, звоните 112.",
+        ),
+        # a handful of things is this place's work, not a tally; a date of the fix stays one
+        (COMPLAINT, "Заменены 12 ламп в подъезде дома 5 по ул. Ленина."),
+        (COMPLAINT, "Яму у дома 5 засыпали 12.05, фото во вложении."),
+        # the same house named as the complaint names it
+        ("Яма во дворе Донская 14а", "Яму во дворе Донской, 14а засыпали вчера."),
+    ],
+)
+def test_what_other_writers_showed_is_an_answer(complaint: str, answer: str) -> None:
+    rating = rate_answer(complaint, answer)
+    assert not rating.otpiska, rating

@@ -2,7 +2,9 @@
 
     python -m matcher.data.second_author.split
 
-The split is a hash of the row id, so it never changes when rows are added.  ``heldout`` rows are
+The split is a hash of the row id, so it never changes when rows are added.  The officials'
+answers sets (``../second_author_answers``) are split the same way into ``dev`` (read while the
+отписка rules are mended) and ``heldout``.  ``heldout`` rows are
 never read while the matcher is developed and never trained on (matcher/data/README.md).  A text
 that is trained on elsewhere anyway («Светлая память», «🙏» are in the synthetic sets too) goes
 to ``train``.
@@ -53,6 +55,15 @@ def main() -> int:
         )
         held = sum(r["split"] == "heldout" for r in rows)
         print(f"{path.name}: {len(rows) - held} train, {held} heldout")
+    for path in sorted((HERE.parent / "second_author_answers").glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        for row in rows:
+            row["split"] = "heldout" if split_of(row["id"]) == "heldout" else "dev"
+        path.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+        held = sum(r["split"] == "heldout" for r in rows)
+        print(f"{path.name}: {len(rows) - held} dev, {held} heldout")
     return 0
 
 

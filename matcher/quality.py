@@ -206,7 +206,7 @@ _CONSIDERATION_RE = re.compile(
     r"рассмотрен\w*\s+в\s+(?:течение|срок)\s+[^.]{0,30}"
     r"|(?:установленн|предусмотренн|нормативн)\w*\s+(?:законом\s+|законодательством\s+)?срок\w*[^.]{0,40}"
     r"|не\s+(?:должн\w*|может|могут)\s+превышать[^.]{0,30}"
-    r"|срок\w*\s+(?:ожидания|рассмотрения|ответа|предоставления\s+ответа)[^.]{0,40}"
+    r"|срок\w*\s+(?:ожидания|рассмотрения|ответа|предоставления\s+ответа)[^.]{0,80}"
 )
 # Numbers of regulations look like dates: «СанПиН 1.2.3685-21», «ст. 8.2 КоАП», «п. 3.1».
 _LAW_NUMBER_RE = re.compile(
@@ -219,11 +219,14 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     r"(?:направлен|зарегистрирован|передан|перенаправлен|поступ|получен|принят)\w*[^.]{0,40}$"
     r"|(?:рассмотрен|вынесен|заседани|комисси|формировани|включени|решени)\w*[^.]{0,60}$"
     r"|(?:обследовани|проверк|осмотр)\w*\s+(?:\S+\s+){0,3}(?:проведен|выполнен)\w*\s+$"
+    # a document's date: «законом от 07.02.2011 № 3-ФЗ», «письму … от 03.10.2025»
+    r"|(?:закон|постановлени|приказ|письм|контракт|договор|распоряжени|решени|акт)\w*"
+    r"[^.]{0,50}\bот\s*$"
     r"|(?:обращени|письм|заявлени|заявк|запрос|жалоб)\w*\s+(?:№\s*\S+\s+)?от\s*$"
 )
 _PAPER_DATE_AFTER_RE = re.compile(
     r"[^.]{0,25}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен"
-    r"|обследовани|проверк|осмотр)"
+    r"|обследовани|проверк|осмотр)|\s*(?:г\.?\s*)?№"
 )
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
@@ -328,7 +331,9 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
 
 
 # A named place or object and its number: «Донская 14а», «ул. Садовая, д. 7», «школа № 11».
-_NUMBERED_RE = re.compile(r"\b([а-я]{3,})\.?,?\s+(?:(?:д|дом|№)\.?\s*)?(\d+(?:[а-я]\b|/\d+)?)")
+_NUMBERED_RE = re.compile(
+    r"\b([а-я]{3,})\.?,?\s+(?:(?:д|дом|№)\.?\s*)?(\d+(?:[а-я]\b|/\d+)?)(?:\s*[-–]\s*(\d+)\b)?"
+)
 # Words a number follows that name no place: amounts, durations, dates, counts.
 _NOT_PLACES = words(
     "год месяц неделя день сутки час минута рубль руб тысяча процент раз человек штука "
@@ -344,7 +349,10 @@ def _numbered(text: str) -> dict[str, set[str]]:
         name = lemma(m.group(1))
         if name in _NOT_PLACES or name in _STOP_LEMMAS:
             continue
-        found.setdefault(name, set()).add(m.group(2).replace(" ", ""))
+        numbers = found.setdefault(name, set())
+        numbers.add(m.group(2))
+        if m.group(3) and m.group(2).isdigit():  # «Мичурина 1–25»: every house between
+            numbers.update(str(n) for n in range(int(m.group(2)), min(int(m.group(3)), 999) + 1))
     return found
 
 

@@ -141,3 +141,26 @@ def test_what_other_writers_showed_is_an_otpiska(complaint: str, answer: str, re
 def test_what_other_writers_showed_is_an_answer(complaint: str, answer: str) -> None:
     rating = rate_answer(complaint, answer)
     assert not rating.otpiska, rating
+
+
+def test_a_documents_date_is_no_date_of_a_fix_but_a_works_date_is() -> None:
+    law = rate_answer(
+        "Ночью во дворе Садовой 3 шумят и пьют",
+        "В соответствии с Федеральным законом от 07.02.2011 № 3-ФЗ «О полиции» охрана "
+        "общественного порядка возложена на органы внутренних дел.",
+    )
+    assert law.otpiska and "назван срок" not in law.reasons, law
+    done = rate_answer(
+        COMPLAINT,
+        "По контракту от 12.03.2026 № 45 яму у дома 5 по ул. Ленина засыпали 20.03, "
+        "фото прилагаем.",
+    )
+    assert not done.otpiska and "назван срок" in done.reasons, done
+
+
+def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
+    rating = rate_answer(
+        "Когда принимает участковый по ул. Мичурина 1-25?",
+        "Участковый пункт на ул. Мичурина, 14, каб. 3: приём по вторникам с 18:00 до 20:00.",
+    )
+    assert not rating.otpiska and not any("другом месте" in r for r in rating.reasons), rating

@@ -61,6 +61,8 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:финанс|средств|возможн)"
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)|в\s+срок\w*,?\s+установленн"
     r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе|когда\s+будут\s+средства"
+    r"|при\s+наступлении\s+благоприятн|благоприятных\s+погодных"
+    r"|после\s+(?:установления|наступления)\s+(?:плюсовых|положительных|теплой)"
 )
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
@@ -277,7 +279,9 @@ _FORMAL_VERBS = words(
     # an inspection, an approval: not yet anything done about the problem; the resident's acts
     "осмотреть обследовать утвердить согласовать написать разочаровать запретить указать обязать "
     # duties laid on others, a notice put on a website, a proposal made
-    "возложить разместить предложить постановить"
+    "возложить разместить предложить постановить "
+    # a place fenced off or closed while the fix waits: not the fix
+    "огородить ограничить приостановить"
 )
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
@@ -446,7 +450,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         score += 22
         good.append("назван срок")
     if done is not None and not contradiction and elsewhere is None:
-        score += 30
+        # a patch now and the real fix «в ближайшее время»: the fix has no date
+        score += 6 if vague is not None and not has_date else 30
         good.append(f"выполненное действие: «{done}»")
     elif planned is not None:
         score += 18 if has_date else 4

@@ -164,3 +164,19 @@ def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
         "Участковый пункт на ул. Мичурина, 14, каб. 3: приём по вторникам с 18:00 до 20:00.",
     )
     assert not rating.otpiska and not any("другом месте" in r for r in rating.reasons), rating
+
+
+def test_a_patch_now_and_the_fix_someday_is_an_otpiska() -> None:
+    """A fence or a patch is not the fix; the fix «в ближайшее время» or «при благоприятной
+    погоде» has no date.  The fix itself with its date stays an answer."""
+    hatch = "Открыт люк у дома 5 на Ленина"
+    fenced = rate_answer(hatch, "Место огорожено. Люк заменят в ближайшее время.")
+    assert fenced.otpiska and any("размытый срок" in r for r in fenced.reasons), fenced
+    patched = rate_answer(
+        COMPLAINT,
+        "Яма заделана холодным асфальтом. Полноценный ремонт будет выполнен при наступлении "
+        "благоприятных погодных условий.",
+    )
+    assert patched.otpiska, patched
+    closed = rate_answer(hatch, "Люк у дома 5 закрыли сегодня утром.")
+    assert not closed.otpiska, closed

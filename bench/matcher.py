@@ -383,6 +383,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ),
     ("answers_services", "managing companies, utilities, carriers and clinics in chats (3rd)"),
     ("answers_borders", "answers where the label is the hard part, any channel (4th)"),
+    # written after the rules were mended, measured whole before anyone read them
+    ("answers_districts", "small towns' and settlements' pages on OK and VK (5th)"),
+    ("answers_inspectorates", "inspectorates and federal services' regional offices (6th)"),
+    ("answers_messengers", "city and region bots in MAX and Telegram, a mayor's page (7th)"),
 ]
 
 
@@ -397,10 +401,16 @@ def rate_answers(rows: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
     return tp, fp, fn
 
 
+#: Written to be hard (every answer on the line between the labels), not as officials write.
+ADVERSARIAL_ANSWER_SETS = frozenset({"answers_borders"})
+
+
 def second_author_answer_figures() -> dict[str, Any]:
-    """The отписка check on each answers set's halves, and on all held-out halves together."""
+    """The отписка check on each answers set's halves, and on the held-out halves together (all
+    sets, and without the set written to be hard)."""
     out: dict[str, Any] = {}
     pooled = [0, 0, 0]
+    realistic = [0, 0, 0]
     for name, description in SECOND_AUTHOR_ANSWER_SETS:
         path = DATA / "second_author_answers" / f"{name}.jsonl"
         if not path.exists():
@@ -412,9 +422,12 @@ def second_author_answer_figures() -> dict[str, Any]:
             halves[half] = {**prf(*counts), "n": sum(r["split"] == half for r in rows)}
             if half == "heldout":
                 pooled = [a + b for a, b in zip(pooled, counts, strict=True)]
+                if name not in ADVERSARIAL_ANSWER_SETS:
+                    realistic = [a + b for a, b in zip(realistic, counts, strict=True)]
         out[name] = {"what": description, **halves}
     if out:
-        out["heldout_pooled"] = {**prf(*pooled), "n": sum(pooled)}
+        out["heldout_pooled"] = prf(*pooled)
+        out["heldout_pooled_without_hard_set"] = prf(*realistic)
     return out
 
 

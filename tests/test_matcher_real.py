@@ -182,6 +182,23 @@ def test_held_out_real_sets_are_not_trained_on() -> None:
         assert {e.text for e in trained} <= training, path
 
 
+def test_every_answers_set_is_measured_on_both_halves() -> None:
+    """Other writers' officials' answers: every file is in the bench, each half holds отписки and
+    answers, and the held-out half is not the development half."""
+    from bench.matcher import SECOND_AUTHOR_ANSWER_SETS
+
+    folder = CORPUS_PATH.parent / "second_author_answers"
+    files = {p.stem for p in folder.glob("*.jsonl")}
+    assert files and files == {name for name, _ in SECOND_AUTHOR_ANSWER_SETS}
+    for name in files:
+        rows = [json.loads(line) for line in (folder / f"{name}.jsonl").open(encoding="utf-8")]
+        halves = {h: [r for r in rows if r["split"] == h] for h in ("dev", "heldout")}
+        assert len(halves["dev"]) + len(halves["heldout"]) == len(rows), name
+        for half in halves.values():
+            assert {r["otpiska"] for r in half} == {True, False}, name
+        assert not {r["answer"] for r in halves["dev"]} & {r["answer"] for r in halves["heldout"]}
+
+
 @pytest.mark.parametrize(
     ("text", "urgent"),
     [

@@ -62,6 +62,7 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)|в\s+срок\w*,?\s+установленн"
     r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе|когда\s+будут\s+средства"
     r"|при\s+наступлении\s+благоприятн|благоприятных\s+погодных"
+    r"|(?:на|в)\s+(?:летний|весенний|осенний|зимний|весенне-летний|летне-осенний)\s+период"
     r"|после\s+(?:установления|наступления)\s+(?:плюсовых|положительных|теплой)"
 )
 _FORMAL_RE = re.compile(
@@ -164,7 +165,9 @@ _CONTRADICTION_RE = re.compile(
 _IN_ORDER_RE = re.compile(
     r"(?:\w+ )?(?:в соответствии с|согласно|корректно|верно|правильно|в установленном порядке"
     r"|в рамках (?:действующ|норматив|закон)|в полном объеме|(?:федеральным )?законом"
-    r"|законодательств|постановлением|приказом|правилами|локальным|нормативн)"
+    r"|законодательств|постановлением|приказом|правилами|локальным|нормативн"
+    # «тарифы установлены службой по тарифам», «установлены главой 47 ТК», «… ст. 13 ФЗ»
+    r"|главой|ст|статьей|санпин|гост|службой|министерством|комитетом|решением)"
 )
 
 
@@ -176,6 +179,32 @@ _TALLY_RE = re.compile(
     + _MONTHS
     + r"|числ|год|час|ч\b))[а-я]"
 )
+
+
+# «нарушений не установлено», «может быть обжаловано»: nothing was done
+_NOT_DONE_BEFORE_RE = re.compile(r"(?:\bне|\bни|может\s+быть|могут\s+быть)\s+$")
+
+
+# A question asked («можно ли…?», «это законно?», «сколько…?») answered straight: «Да, …»,
+# «Нет, если…», «Можно, …», «Незаконно: …» — the answer on substance the question wanted.
+_ASKED_RE = re.compile(r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b")
+_STRAIGHT_RE = re.compile(
+    r"(?:да|нет|можно|нельзя|конечно|законно|незаконно|положен\w*|не\s+положен\w*|вправе"
+    r"|не\s+вправе|обязан\w*|не\s+обязан\w*|не\s+требуется|требуется|бесплатно|платно)\b"
+)
+# Figures with their units: a tariff or a price explained («3,91 руб./кВт·ч», «скидка 30%»).
+_FIGURE_RE = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:руб|₽|%|процент|квт|гкал|куб|тонн|литр|л\b)")
+
+
+def _answers_straight(complaint: str, text: str) -> bool:
+    """Whether a question in the complaint gets a straight answer in the first sentences, or
+    an explanation in figures."""
+    if not _ASKED_RE.search(complaint):
+        return False
+    openings = [p.strip(" ,:;—-") for p in re.split(r"[.!?]", text)[:3]]
+    if any(_STRAIGHT_RE.match(p) for p in openings):
+        return True
+    return len(_FIGURE_RE.findall(text)) >= 2
 
 
 def _declared_in_order(following: list[str]) -> bool:
@@ -279,7 +308,7 @@ _FORMAL_VERBS = words(
     # an inspection, an approval: not yet anything done about the problem; the resident's acts
     "осмотреть обследовать утвердить согласовать написать разочаровать запретить указать обязать "
     # duties laid on others, a notice put on a website, a proposal made
-    "возложить разместить предложить постановить "
+    "возложить разместить предложить постановить рекомендовать "
     # a place fenced off or closed while the fix waits: not the fix
     "огородить ограничить приостановить"
 )
@@ -293,7 +322,7 @@ _NEGATIONS = frozenset({"не", "ни"})
 _PAPER_NOUNS = words(
     "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал "
     # «проверка проведена», «проведено обследование»: looked at, nothing done yet
-    "проверка обследование осмотр мониторинг рейд"
+    "проверка обследование осмотр мониторинг рейд выезд"
 )
 
 
@@ -313,11 +342,15 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
             continue
         if (form != SHORT_PARTICIPLE or tok == "принято") and lem in _FORMAL_UNLESS_PARTICIPLE:
             continue  # «Принято!» is paperwork too
-        if lem in _PLAN_VERBS and _PLAN_NOUNS.intersection(toks[i + 1 : i + 4]):
+        if lem in _PLAN_VERBS and (
+            lem == "запланировать" or _PLAN_NOUNS.intersection(toks[i + 1 : i + 4])
+        ):
             planned = planned or tok
             continue
         if i and toks[i - 1] in _NEGATIONS:
             continue
+        if i > 1 and toks[i - 1] == "быть" and toks[i - 2] in ("может", "могут"):
+            continue  # «может быть обжаловано»: a possibility, nothing done
         if any(lemma(t) in _PAPER_NOUNS for t in toks[max(0, i - 3) : i + 3]):
             continue
         if _declared_in_order(toks[i + 1 :]):
@@ -422,6 +455,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     for m in _DONE_RE.finditer(text):
         if _declared_in_order(tokens(text[m.end() : m.end() + 80])):
             continue
+        if _NOT_DONE_BEFORE_RE.search(text, max(0, m.start() - 20), m.start()):
+            continue
         near = tokens(text[max(0, m.start() - 30) : m.end() + 30])
         if any(lemma(t) in _PAPER_NOUNS for t in near):
             continue
@@ -434,6 +469,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         planned = _words(text, plan)
 
     elsewhere = _elsewhere(normalize(complaint), text) if complaint else None
+    straight = bool(complaint) and _answers_straight(normalize(complaint), text)
     answer_lemmas = _content_lemmas(answer)
     complaint_lemmas = _content_lemmas(complaint) if complaint else set()
     overlap = len(answer_lemmas & complaint_lemmas)
@@ -441,6 +477,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
     residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
     residue_words = [w for w in tokens(residue) if len(w) > 3]
+    straight = straight and len(residue_words) >= 5  # «Да, информация передана» is no answer
 
     score = 40.0
     reasons: list[str] = []
@@ -462,6 +499,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if explanation:
         score += 6
         good.append("объяснена причина")
+    if straight:
+        score += 18
+        good.append("прямой ответ на вопрос")
     if overlap >= 2:
         score += 6
     if contact and deferral is None:
@@ -490,7 +530,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if elsewhere is not None:
         score -= 30
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
-    if not has_date and done is None:
+    if not has_date and done is None and not straight:
         score -= 12
         reasons.append("нет срока или выполненного действия")
     if len(residue_words) < 4 and done is None and not has_date:

@@ -180,3 +180,46 @@ def test_a_patch_now_and_the_fix_someday_is_an_otpiska() -> None:
     assert patched.otpiska, patched
     closed = rate_answer(hatch, "Люк у дома 5 закрыли сегодня утром.")
     assert not closed.otpiska, closed
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # a question answered straight is an answer on substance, with no date or action
+        (
+            "Можно ли прийти с ребёнком на концерт в ДК?",
+            "Добрый день. Можно, вход бесплатный, концерт 45 минут, в фойе есть пеленальный стол.",
+            False,
+        ),
+        (
+            "Почему свет у нас дороже, чем в городе?",
+            "Тарифы разные по зонам: в городе 3,91 руб./кВт·ч, в посёлке 5,20 руб./кВт·ч из-за "
+            "дизельной станции, разницу покрывает субсидия для семей с доходом ниже прожиточного.",
+            False,
+        ),
+        # a straight «да» with nothing but a forwarding after it is not
+        ("Когда починят дорогу?", "Да, информация передана в УК.", True),
+        # «установлены законом», «нарушений не установлено», «может быть обжаловано»,
+        # «запланирован на летний период», «рекомендовано»: nothing done, no date
+        (
+            "Почему вахтовикам не платят за дорогу?",
+            "Особенности труда вахтовым методом установлены главой 47 Трудового кодекса РФ.",
+            True,
+        ),
+        (
+            "Котельная на Леонова дымит",
+            "Проведён выезд на котельную. Нарушений не установлено.",
+            True,
+        ),
+        (
+            "Штраф пришёл ошибочно, я не ехал",
+            "Постановление может быть обжаловано в порядке главы 30 КоАП РФ.",
+            True,
+        ),
+        ("Яма у магазина на Центральной", "Ремонт покрытия запланирован на летний период.", True),
+        ("Балконы сыплются, Мира 4", "Собственникам рекомендовано принять меры.", True),
+    ],
+)
+def test_straight_answers_and_empty_states(complaint: str, answer: str, otpiska: bool) -> None:
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -163,9 +163,7 @@ class PageLeases:
             ids = [g for g in ids if g not in have]
             for i in range(0, len(ids), 1000):
                 chunk = ids[i : i + 1000]
-                ins = dialect_insert(session)(PageLease).values(
-                    [{"group_id": g} for g in chunk]
-                )
+                ins = dialect_insert(session)(PageLease).values([{"group_id": g} for g in chunk])
                 await session.execute(ins.on_conflict_do_nothing(index_elements=["group_id"]))
 
     async def renew(self, wanted: Iterable[int]) -> set[int]:

@@ -136,6 +136,8 @@ def test_what_other_writers_showed_is_an_otpiska(complaint: str, answer: str, re
         (COMPLAINT, "Яму у дома 5 засыпали 12.05, фото во вложении."),
         # the same house named as the complaint names it
         ("Яма во дворе Донская 14а", "Яму во дворе Донской, 14а засыпали вчера."),
+        # «стекло» after a done verb is no «ст.» of a law
+        ("Разбито стекло на остановке у дома 5", "Заменено стекло на остановке у дома 5."),
     ],
 )
 def test_what_other_writers_showed_is_an_answer(complaint: str, answer: str) -> None:

@@ -54,9 +54,9 @@ def _first_line_pattern(template: str) -> re.Pattern[str]:
 
 
 #: The first lines of the SLA notices (nudges, escalations, a missed solution deadline; an
-#: urgent complaint's line may stand above), so a call that carries one is known by its text,
-#: not only when it is matched to its outbox row (a notice sent in a run's last seconds may not
-#: be marked sent before the last snapshot).
+#: urgent complaint's line may stand above): a call that carries one is known by its text, not
+#: by its outbox row (a notice sent in a run's last seconds may not be marked sent before the
+#: last snapshot).
 NOTICE_HEADS = tuple(
     _first_line_pattern(t)
     for t in (
@@ -266,8 +266,9 @@ class CallIndex:
         self.first_named: dict[int, dict[int, datetime]] = defaultdict(dict)
         # chat -> complaints listed in the summaries it got (pages past the first included)
         self.summarized: dict[int, set[int]] = defaultdict(set)
-        # calls that carried a nudge or an escalation (sent only while nobody has answered:
-        # whether one goes or is moot depends on the minute the answer is seen)
+        # calls that carried a nudge or an escalation, known by their text (sent only while
+        # nobody has answered: whether one goes or is moot depends on the minute the answer is
+        # seen)
         self.notices: set[int] = set()
 
     def update(self, calls: Sequence[TgCall]) -> None:
@@ -484,8 +485,6 @@ class Checker:
             if call is not None:
                 self._done.add(("row", row.id))
                 self.stats["rows_matched"] += 1
-                if row.kind in SLA_KINDS:
-                    self.calls.notices.add(call.index)
                 if row.kind == "summary" and row.id not in self._summary_seen:
                     self._summary_seen.add(row.id)
                     ids = [int(i) for i in row.payload.get("complaints", [])]

@@ -181,10 +181,6 @@ _TALLY_RE = re.compile(
 )
 
 
-# «нарушений не установлено», «может быть обжаловано»: nothing was done
-_NOT_DONE_BEFORE_RE = re.compile(r"(?:\bне|\bни|может\s+быть|могут\s+быть)\s+$")
-
-
 # A question asked («можно ли…?», «это законно?», «сколько…?») answered straight: «Да, …»,
 # «Нет, если…», «Можно, …», «Незаконно: …» — the answer on substance the question wanted.
 _ASKED_RE = re.compile(r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b")
@@ -326,6 +322,19 @@ _PAPER_NOUNS = words(
 )
 
 
+def _no_deed(before: list[str], after: list[str]) -> bool:
+    """Whether a done verb between these words did nothing: negated («нарушений не
+    установлено»), a possibility («может быть обжаловано»), paperwork next to it («обращение
+    передано», «проверка проведена»), or a state declared in order or a tally after it."""
+    if before and before[-1] in _NEGATIONS:
+        return True
+    if before[-2:] in (["может", "быть"], ["могут", "быть"]):
+        return True
+    if any(lemma(t) in _PAPER_NOUNS for t in (*before[-3:], *after[:2])):
+        return True
+    return _declared_in_order(after)
+
+
 def _actions(text: str) -> tuple[str | None, str | None, bool]:
     """(a done action, a planned action, whether one verb is both) found by morphology.
 
@@ -347,13 +356,7 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
         ):
             planned = planned or tok
             continue
-        if i and toks[i - 1] in _NEGATIONS:
-            continue
-        if i > 1 and toks[i - 1] == "быть" and toks[i - 2] in ("может", "могут"):
-            continue  # «может быть обжаловано»: a possibility, nothing done
-        if any(lemma(t) in _PAPER_NOUNS for t in toks[max(0, i - 3) : i + 3]):
-            continue
-        if _declared_in_order(toks[i + 1 :]):
+        if _no_deed(toks[max(0, i - 3) : i], toks[i + 1 : i + 6]):
             continue
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
@@ -397,9 +400,10 @@ def _elsewhere(complaint: str, answer: str) -> str | None:
     """The answer's place when it names the complaint's street or object with other numbers
     only («Донская 14а» answered with «Донской, 10»): an answer about another place."""
     asked = _numbered(complaint)
+    answered = _numbered(answer)
     for m in _NUMBERED_RE.finditer(answer):
         name = lemma(m.group(1))
-        if name in asked and asked[name].isdisjoint(_numbered(answer).get(name, set())):
+        if name in asked and asked[name].isdisjoint(answered.get(name, set())):
             return _words(answer, m)
     return None
 
@@ -453,14 +457,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)
     for m in _DONE_RE.finditer(text):
-        if _declared_in_order(tokens(text[m.end() : m.end() + 80])):
-            continue
-        if _NOT_DONE_BEFORE_RE.search(text, max(0, m.start() - 20), m.start()):
-            continue
-        near = tokens(text[max(0, m.start() - 30) : m.end() + 30])
-        if any(lemma(t) in _PAPER_NOUNS for t in near):
-            continue
         before = text[max(0, m.start() - 30) : m.start()]
+        if _no_deed(tokens(before), tokens(text[m.end() : m.end() + 80])):
+            continue
         if _PLAN_AFTER_RE.match(text, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or _words(text, m)
         elif done is None:
@@ -468,8 +467,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if planned is None and (plan := _PLANNED_RE.search(text)) is not None:
         planned = _words(text, plan)
 
-    elsewhere = _elsewhere(normalize(complaint), text) if complaint else None
-    straight = bool(complaint) and _answers_straight(normalize(complaint), text)
+    asked = normalize(complaint) if complaint else ""
+    elsewhere = _elsewhere(asked, text) if asked else None
+    straight = bool(asked) and _answers_straight(asked, text)
     answer_lemmas = _content_lemmas(answer)
     complaint_lemmas = _content_lemmas(complaint) if complaint else set()
     overlap = len(answer_lemmas & complaint_lemmas)

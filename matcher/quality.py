@@ -253,7 +253,7 @@ _PAPER_DATE_BEFORE_RE = re.compile(
 )
 _PAPER_DATE_AFTER_RE = re.compile(
     r"[^.]{0,25}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен"
-    r"|обследовани|проверк|осмотр)|\s*(?:г\.?\s*)?№"
+    r"|обследовани|проверк|осмотр)|\s*(?:г\.?\s*)?(?:№|постановлени|распоряжени|приказ)"
 )
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
@@ -420,12 +420,66 @@ def _fix_date(text: str) -> bool:
     return False
 
 
+# «В 2024 году отремонтировано 5 школ района», «светильники заменены в 2023 году»: work of a past
+# year, the body's record or a fix that did not last, is no answer to a complaint about today.  A
+# sentence with a whole year (not a day) and nothing still to come is set aside when looking for
+# the deed and the date.
+_WHOLE_YEAR_RE = re.compile(
+    r"\bв\s+(?:20\d\d|прошлом)\s*(?:году|г\b)|\bв\s+20\d\d\s*[-–]\s*20\d\d\s*год"
+)
+_DAY_RE = re.compile(
+    r"\b\d{1,2}[./]\d{1,2}\b|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
+    r"|\b(?:в|до|к|с|по)\s+(?:" + _MONTHS + r")"
+)
+_STILL_TO_COME_RE = re.compile(r"\b(?:будет|будут|запланир\w*|планиру\w*|предусм\w*|намечен\w*)")
+# a sentence ends at «.», «!» or «?» and a space, but not after an abbreviation («ул. Ленина»)
+_SENTENCE_END_RE = re.compile(
+    r"(?<!\bул)(?<!\bд)(?<!\bг)(?<!\bпр)(?<!\bпер)(?<!\bим)(?<!\bст)(?<!\bп)(?<!\bкв)"
+    r"(?<!\bобл)(?<!\bс)(?<!\bпос)(?<!\bмкр)(?<!\bр-н)(?<!\bтел)[.!?]+\s+"
+)
+
+
+def _past_years(text: str) -> tuple[str, str | None]:
+    """The text with the sentences about a past year's work (a whole year, a done verb, no day
+    and nothing to come) blanked out, and the first such sentence (None when there is none)."""
+    kept: list[str] = []
+    first: str | None = None
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
+        sentence = text[start:end]
+        start = end
+        forms = (
+            {word_info(t)[1] for t in tokens(sentence)}
+            if _WHOLE_YEAR_RE.search(sentence)
+            else set()
+        )
+        if (
+            forms
+            and FUTURE not in forms
+            and (PAST in forms or SHORT_PARTICIPLE in forms)
+            and not _DAY_RE.search(sentence)
+            and not _STILL_TO_COME_RE.search(sentence)
+        ):
+            first = first or sentence.strip()
+            kept.append(" . ")
+        else:
+            kept.append(sentence)
+    return "".join(kept), first
+
+
 def _words(text: str, match: re.Match[str]) -> str:
     """The matched phrase extended to whole words."""
     end = match.end()
     while end < len(text) and (text[end].isalnum() or text[end] == "-"):
         end += 1
     return text[match.start() : end].strip()
+
+
+def _clip(sentence: str, limit: int = 80) -> str:
+    """A sentence cut to whole words within ``limit`` characters, for a reason."""
+    if len(sentence) <= limit:
+        return sentence.rstrip(" .!?")
+    return sentence[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def rate_answer(complaint: str, answer: str) -> AnswerRating:
@@ -435,7 +489,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if not words:
         return AnswerRating(True, 0, ("пустой ответ",))
 
-    has_date = _fix_date(text)
+    current, past_work = _past_years(text)
+    has_date = _fix_date(current)
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
     formal = [_words(text, m) for m in _FORMAL_RE.finditer(text)]
@@ -453,19 +508,19 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     explanation = _EXPLANATION_RE.search(text) is not None
     contact = _CONTACT_RE.search(text) is not None
 
-    done, planned, self_contradicting = _actions(text)
+    done, planned, self_contradicting = _actions(current)
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)
-    for m in _DONE_RE.finditer(text):
-        before = text[max(0, m.start() - 30) : m.start()]
-        if _no_deed(tokens(before), tokens(text[m.end() : m.end() + 80])):
+    for m in _DONE_RE.finditer(current):
+        before = current[max(0, m.start() - 30) : m.start()]
+        if _no_deed(tokens(before), tokens(current[m.end() : m.end() + 80])):
             continue
-        if _PLAN_AFTER_RE.match(text, m.end()) or _FUTURE_AUX_RE.search(before):
-            planned = planned or _words(text, m)
+        if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
+            planned = planned or _words(current, m)
         elif done is None:
-            done = _words(text, m)
-    if planned is None and (plan := _PLANNED_RE.search(text)) is not None:
-        planned = _words(text, plan)
+            done = _words(current, m)
+    if planned is None and (plan := _PLANNED_RE.search(current)) is not None:
+        planned = _words(current, plan)
 
     asked = normalize(complaint) if complaint else ""
     elsewhere = _elsewhere(asked, text) if asked else None
@@ -532,7 +587,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
     if not has_date and done is None and not straight:
         score -= 12
-        reasons.append("нет срока или выполненного действия")
+        if past_work is not None and _actions(past_work)[0] is not None:
+            reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")
+        else:
+            reasons.append("нет срока или выполненного действия")
     if len(residue_words) < 4 and done is None and not has_date:
         score -= 15
         reasons.append("нет содержания по существу")

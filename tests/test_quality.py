@@ -160,6 +160,37 @@ def test_a_documents_date_is_no_date_of_a_fix_but_a_works_date_is() -> None:
     assert not done.otpiska and "назван срок" in done.reasons, done
 
 
+def test_a_past_years_work_is_no_answer_to_todays_complaint() -> None:
+    """«Заменили в 2023 году», «в 2024 году отремонтировано 7 детских садов»: the body's record
+    or a fix that did not last.  The same answer with a day for the new work is an answer, and
+    a year still to come is a plan."""
+    lamps = "В подъезде Гагарина 12 опять не горит свет, третий этаж"
+    stale = rate_answer(
+        lamps, "Светильники в подъездах дома 12 по ул. Гагарина заменены в 2023 году."
+    )
+    assert stale.otpiska and any("прошлых лет" in r for r in stale.reasons), stale
+    record = rate_answer(
+        "Когда починят крыльцо в садике №9?",
+        "Добрый день! В прошлом году в районе отремонтировано 7 детских садов, работа по "
+        "благоустройству учреждений продолжается.",
+    )
+    assert record.otpiska, record
+    again = rate_answer(
+        lamps,
+        "Светильники заменены в 2023 году; электрик придёт 14 декабря и заменит датчик "
+        "движения на 3 этаже.",
+    )
+    assert not again.otpiska, again
+    planned = rate_answer(lamps, "Замена проводки в подъезде будет выполнена в 2027 году.")
+    assert not any("прошлых лет" in r for r in planned.reasons), planned
+    # a year that only frames a fact, with no work done in it, is not set aside
+    fact = rate_answer(
+        "Сколько стоит проезд в автобусе?",
+        "В 2026 году проезд по карте стоит 38 рублей, наличными 45 рублей.",
+    )
+    assert not fact.otpiska, fact
+
+
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
     rating = rate_answer(
         "Когда принимает участковый по ул. Мичурина 1-25?",

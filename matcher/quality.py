@@ -64,6 +64,7 @@ _VAGUE_TIME_RE = re.compile(
     r"|при\s+наступлении\s+благоприятн|благоприятных\s+погодных"
     r"|(?:на|в)\s+(?:летний|весенний|осенний|зимний|весенне-летний|летне-осенний)\s+период"
     r"|после\s+(?:установления|наступления)\s+(?:плюсовых|положительных|теплой)"
+    r"|(?:при|после)\s+(?:выделени|поступлени)\w*\s+(?:\w+\s+)?(?:средств|финансировани|денежн)"
 )
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
@@ -102,7 +103,7 @@ _DEFERRAL_RE = re.compile(
     r"|вопрос\s+не\s+(?:входит|относится)\s+(?:в|к)\s+(?:компетенци|полномочи)"
     r"|не\s+(?:в|входит\s+в)\s+(?:нашей\s+)?компетенци|не\s+(?:находится|состоит)\s+на\s+баланс"
     r"|не\s+(?:является|являемся)\s+балансодержател|не\s+в\s+ведении"
-    r"|(?:рекоменду\w*|вправе|следует|необходимо)\s+обратиться"
+    r"|(?:рекоменду\w*|вправе|следует|необходимо|просим|просьба|нужно)\s+обра(?:титься|щаться)"
     r"|приглаша\w*\s+(?:вас\s+)?(?:на\s+(?:личн\w+\s+)?(?:прием|встречу)|в\s+администраци"
     r"|для\s+(?:личн\w+\s+)?встречи)"
 )
@@ -167,7 +168,9 @@ _IN_ORDER_RE = re.compile(
     r"|в рамках (?:действующ|норматив|закон)\w*|в полном объеме|(?:федеральным )?законом"
     r"|законодательств\w*|постановлением|приказом|правилами|локальным|нормативн\w*"
     # «тарифы установлены службой по тарифам», «установлены главой 47 ТК», «… ст. 13 ФЗ»
-    r"|главой|ст|статьей|санпин|гост|службой|министерством|комитетом|решением)\b"
+    r"|главой|ст|статьей|санпин|гост|службой|министерством|комитетом|решением"
+    # «принята в работу», «принято к сведению»: taken, not done
+    r"|в работу|к (?:исполнению|сведению|рассмотрению))\b"
 )
 
 
@@ -247,7 +250,7 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     r"|(?:рассмотрен|вынесен|заседани|комисси|формировани|включени|решени)\w*[^.]{0,60}$"
     r"|(?:обследовани|проверк|осмотр)\w*\s+(?:\S+\s+){0,3}(?:проведен|выполнен)\w*\s+$"
     # a document's date: «законом от 07.02.2011 № 3-ФЗ», «письму … от 03.10.2025»
-    r"|(?:закон|постановлени|приказ|письм|контракт|договор|распоряжени|решени|акт)\w*"
+    r"|(?:закон|фз|кодекс|постановлени|приказ|письм|контракт|договор|распоряжени|решени|акт)\w*"
     r"[^.]{0,50}\bот\s*$"
     r"|(?:обращени|письм|заявлени|заявк|запрос|жалоб)\w*\s+(?:№\s*\S+\s+)?от\s*$"
 )
@@ -306,8 +309,15 @@ _FORMAL_VERBS = words(
     # duties laid on others, a notice put on a website, a proposal made
     "возложить разместить предложить постановить рекомендовать "
     # a place fenced off or closed while the fix waits: not the fix
-    "огородить ограничить приостановить"
+    "огородить ограничить приостановить "
+    # «вы сможете», «будет» alone, «кто пришёл на праздник», a talk
+    # promised: none is work on the problem
+    "смочь быть прийти поговорить обсудить созвониться"
 )
+# «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
+# who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
+_ISSUING = words("направить выдать вынести составить внести объявить")
+_ORDERS = words("предписание предостережение требование претензия представление протокол штраф")
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
 _PLAN_NOUNS = words("план плана планы перечень программу программы график реестр список титул")
@@ -318,7 +328,7 @@ _NEGATIONS = frozenset({"не", "ни"})
 _PAPER_NOUNS = words(
     "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал "
     # «проверка проведена», «проведено обследование»: looked at, nothing done yet
-    "проверка обследование осмотр мониторинг рейд выезд"
+    "проверка обследование осмотр мониторинг рейд выезд расследование"
 )
 
 
@@ -330,7 +340,11 @@ def _no_deed(before: list[str], after: list[str]) -> bool:
         return True
     if before[-2:] in (["может", "быть"], ["могут", "быть"]):
         return True
-    if any(lemma(t) in _PAPER_NOUNS for t in (*before[-3:], *after[:2])):
+    if any(lemma(t) == "который" for t in before[-2:]):
+        return True  # «организация, к которой прикреплён ребёнок»: a description, no deed
+    # numbers skipped: «обращение от 02.08.2025 поступило»
+    near = [t for t in before if not t.isdigit()][-3:]
+    if any(lemma(t) in _PAPER_NOUNS for t in (*near, *after[:2])):
         return True
     return _declared_in_order(after)
 
@@ -347,7 +361,13 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
     planned_lemmas: set[str] = set()
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)
-        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or lem in _FORMAL_VERBS:
+        if form not in (PAST, SHORT_PARTICIPLE, FUTURE):
+            continue
+        if lem in _FORMAL_VERBS and (
+            lem not in _ISSUING
+            or form == FUTURE
+            or _ORDERS.isdisjoint(map(lemma, toks[i + 1 : i + 7]))
+        ):
             continue
         if (form != SHORT_PARTICIPLE or tok == "принято") and lem in _FORMAL_UNLESS_PARTICIPLE:
             continue  # «Принято!» is paperwork too
@@ -356,7 +376,7 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
         ):
             planned = planned or tok
             continue
-        if _no_deed(toks[max(0, i - 3) : i], toks[i + 1 : i + 6]):
+        if _no_deed(toks[max(0, i - 6) : i], toks[i + 1 : i + 6]):
             continue
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
@@ -519,7 +539,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             planned = planned or _words(current, m)
         elif done is None:
             done = _words(current, m)
-    if planned is None and (plan := _PLANNED_RE.search(current)) is not None:
+    plan = _PLANNED_RE.search(current) if planned is None else None
+    if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
         planned = _words(current, plan)
 
     asked = normalize(complaint) if complaint else ""

@@ -191,6 +191,34 @@ def test_a_past_years_work_is_no_answer_to_todays_complaint() -> None:
     assert not fact.otpiska, fact
 
 
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("Ваше заявление от 14.10.2026 поступило в управление и зарегистрировано.", "срока"),
+        ("Заявка о протечке принята в работу.", "формальная"),
+        ("По вопросам справок просим обращаться в регистратуру поликлиники.", "перенос"),
+        ("Пожароопасный режим действует с 20.04.2026 постановлением губернатора.", "срока"),
+        ("Ремонт кровли будет проведён при выделении средств из областного бюджета.", "размытый"),
+        ("Поговорю с подрядчиком, разберёмся.", ""),
+        ("Подробности вы сможете узнать у участкового.", "срока"),
+    ],
+)
+def test_paperwork_and_talk_are_no_deed(answer: str, reason: str) -> None:
+    """Registered, taken into work, sent to the clinic, a regulation's date, money someday, a
+    talk promised, «вы сможете»: nothing done about the leak and no date for it."""
+    rating = rate_answer("Течёт крыша на Полевой 8, пятый этаж заливает", answer)
+    assert rating.otpiska and any(reason in r for r in rating.reasons), rating
+
+
+def test_an_order_to_the_one_who_must_fix_it_is_a_deed() -> None:
+    rating = rate_answer(
+        "Течёт крыша на Полевой 8, пятый этаж заливает",
+        "Инспекция 12.11 направила управляющей компании предписание устранить протечку "
+        "кровли над 5 этажом дома 8 по ул. Полевой до 30.11.",
+    )
+    assert not rating.otpiska and any("направила" in r for r in rating.reasons), rating
+
+
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
     rating = rate_answer(
         "Когда принимает участковый по ул. Мичурина 1-25?",

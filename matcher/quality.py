@@ -349,7 +349,21 @@ def _no_deed(before: list[str], after: list[str]) -> bool:
     return _declared_in_order(after)
 
 
-def _actions(text: str) -> tuple[str | None, str | None, bool]:
+def _premise(complaint: str) -> frozenset[str]:
+    """The done verbs a complaint states as its problem («закрыт бассейн», «поставили павильон
+    прямо в лужу»): the same verb in the answer restates the problem, it is no deed."""
+    toks = tokens(complaint)
+    out = set()
+    for i, tok in enumerate(toks):
+        lem, form = word_info(tok)
+        if form in (PAST, SHORT_PARTICIPLE) and not (i and toks[i - 1] in _NEGATIONS):
+            out.add(lem)
+    return frozenset(out)
+
+
+def _actions(
+    text: str, premise: frozenset[str] = frozenset()
+) -> tuple[str | None, str | None, bool]:
     """(a done action, a planned action, whether one verb is both) found by morphology.
 
     The last is a contradiction: «ремонт выполнен ... работы будут выполнены после ...».
@@ -361,7 +375,7 @@ def _actions(text: str) -> tuple[str | None, str | None, bool]:
     planned_lemmas: set[str] = set()
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)
-        if form not in (PAST, SHORT_PARTICIPLE, FUTURE):
+        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or (form != FUTURE and lem in premise):
             continue
         if lem in _FORMAL_VERBS and (
             lem not in _ISSUING
@@ -528,7 +542,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     explanation = _EXPLANATION_RE.search(text) is not None
     contact = _CONTACT_RE.search(text) is not None
 
-    done, planned, self_contradicting = _actions(current)
+    asked = normalize(complaint) if complaint else ""
+    premise = _premise(asked)
+    done, planned, self_contradicting = _actions(current, premise)
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)
     for m in _DONE_RE.finditer(current):
@@ -537,13 +553,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or _words(current, m)
-        elif done is None:
+        elif done is None and lemma(tokens(m.group(0))[0]) not in premise:
             done = _words(current, m)
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
         planned = _words(current, plan)
 
-    asked = normalize(complaint) if complaint else ""
     elsewhere = _elsewhere(asked, text) if asked else None
     straight = bool(asked) and _answers_straight(asked, text)
     answer_lemmas = _content_lemmas(answer)

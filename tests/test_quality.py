@@ -219,6 +219,18 @@ def test_an_order_to_the_one_who_must_fix_it_is_a_deed() -> None:
     assert not rating.otpiska and any("направила" in r for r in rating.reasons), rating
 
 
+def test_the_complaints_own_done_verb_is_no_deed_in_the_answer() -> None:
+    """The resident says the trees were cut and the trunks left; «деревья спилены» tells them
+    what they wrote.  Taking the trunks away is the deed."""
+    complaint = "Во дворе Лесной 4 спилили липы и бросили стволы прямо на газоне"
+    restated = rate_answer(
+        complaint, "Липы во дворе дома 4 по ул. Лесной спилены подрядчиком, МБУ «Зеленстрой»."
+    )
+    assert restated.otpiska, restated
+    cleared = rate_answer(complaint, "Стволы с газона у дома 4 по ул. Лесной вывезли сегодня.")
+    assert not cleared.otpiska, cleared
+
+
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
     rating = rate_answer(
         "Когда принимает участковый по ул. Мичурина 1-25?",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from matcher.lexicon import words
 from matcher.text import (
     FUTURE,
+    INFINITIVE,
     PAST,
     SHORT_PARTICIPLE,
     STOPWORDS,
@@ -34,7 +35,7 @@ class AnswerRating:
 
 
 _MONTHS = "январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
-_WEEKDAYS = "понедельник|вторник|сред[уаы]|четверг|пятниц[уаы]|суббот[уаы]|воскресень[ея]"
+_WEEKDAYS = "понедельника?|вторника?|сред[уаы]|четверга?|пятниц[уаы]|суббот[уаы]|воскресень[ея]"
 
 # Dates, times and deadlines, matched on the normalised (lower-case) answer.
 _DATE_RE = re.compile(
@@ -318,9 +319,9 @@ _FORMAL_VERBS = words(
     "возложить разместить предложить постановить рекомендовать "
     # a place fenced off or closed while the fix waits: not the fix
     "огородить ограничить приостановить "
-    # «вы сможете», «будет» alone, «кто пришёл на праздник», a talk
-    # promised: none is work on the problem
-    "смочь быть прийти поговорить обсудить созвониться обещать пообещать "
+    # «вы сможете», «будет» alone, «кто пришёл на праздник», «обещали разобраться»: none is
+    # work on the problem
+    "смочь быть прийти обещать пообещать "
     # samples taken are an inspection; snow that fell is weather, not work
     "отобрать выпасть"
 )
@@ -328,6 +329,7 @@ _FORMAL_VERBS = words(
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
 _ISSUING = words("направить выдать вынести составить внести объявить")
 _ORDERS = words("предписание предостережение требование претензия представление протокол штраф")
+_TALK_VERBS = words("поговорить обсудить созвониться")
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
 _PLAN_NOUNS = words("план плана планы перечень программу программы график реестр список титул")
@@ -360,8 +362,9 @@ def _no_deed(before: list[str], after: list[str]) -> bool:
 
 
 def _premise(complaint: str) -> frozenset[str]:
-    """The done verbs a complaint states as its problem («закрыт бассейн», «поставили павильон
-    прямо в лужу»): the same verb in the answer restates the problem, it is no deed."""
+    """The done verbs a complaint states as its problem («закрыт бассейн», «спилили липы»): the
+    same verb as a state in the answer («бассейн закрыт», «липы спилены») restates the problem, it
+    is no deed (a deed told as an act, «мы отправили повторный запрос», still counts)."""
     toks = tokens(complaint)
     out = set()
     for i, tok in enumerate(toks):
@@ -385,7 +388,15 @@ def _actions(
     planned_lemmas: set[str] = set()
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)
-        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or (form != FUTURE and lem in premise):
+        if tok in ("будет", "будут") and i + 1 < len(toks):
+            # «будет работать», «будут менять»: a plan in the imperfective future
+            following, following_form = word_info(toks[i + 1])
+            if following_form == INFINITIVE and following not in _FORMAL_VERBS:
+                planned = planned or f"{tok} {toks[i + 1]}"
+            continue
+        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or (
+            form == SHORT_PARTICIPLE and lem in premise
+        ):
             continue
         if lem in _FORMAL_VERBS and (
             lem not in _ISSUING
@@ -405,6 +416,8 @@ def _actions(
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
         )
+        if lem in _TALK_VERBS and (form == FUTURE or future_aux):
+            continue  # «поговорю с подрядчиком» promises a talk; «заведующая поговорила» is done
         if form == FUTURE or future_aux:
             planned = planned or tok
             planned_lemmas.add(lem)
@@ -567,7 +580,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or _words(current, m)
-        elif done is None and lemma(tokens(m.group(0))[0]) not in premise:
+        elif done is None and not (
+            word_info(first := tokens(m.group(0))[0])[1] == SHORT_PARTICIPLE
+            and lemma(first) in premise
+        ):
             done = _words(current, m)
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):

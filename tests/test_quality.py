@@ -210,6 +210,23 @@ def test_paperwork_and_talk_are_no_deed(answer: str, reason: str) -> None:
     assert rating.otpiska and any(reason in r for r in rating.reasons), rating
 
 
+def test_a_talk_held_and_an_imperfective_plan_are_answers() -> None:
+    """«Поговорю» promises a talk; «заведующая поговорила с воспитателем» is the deed a quarrel
+    in a kindergarten needs, and «будет работать с понедельника» is a plan with its day."""
+    complaint = "В саду №12 воспитатель кричит на детей, сын боится идти в группу"
+    held = rate_answer(
+        complaint,
+        "Заведующая садом №12 поговорила с воспитателем 3 декабря, в группе теперь второй "
+        "педагог на утренние часы.",
+    )
+    assert not held.otpiska, held
+    plan = rate_answer(
+        complaint,
+        "С понедельника в вашей группе будет работать другой воспитатель, Анна Сергеевна.",
+    )
+    assert not plan.otpiska and any("будет работать" in r for r in plan.reasons), plan
+
+
 def test_an_order_to_the_one_who_must_fix_it_is_a_deed() -> None:
     rating = rate_answer(
         "Течёт крыша на Полевой 8, пятый этаж заливает",

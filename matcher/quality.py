@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from matcher.lexicon import words
 from matcher.text import (
     FUTURE,
+    IMPERATIVE,
     INFINITIVE,
     PAST,
     SHORT_PARTICIPLE,
@@ -47,7 +48,8 @@ _DATE_RE = re.compile(
     r"|\b(?:сегодня|завтра|послезавтра|вечером|утром|днем)\b"
     r"|\b(?:в|во|до|к|со?)\s+(?:" + _WEEKDAYS + r")\b"
     r"|\bв\s+течени[ие]\s+(?:\d+|одн|дв|тр|пят|недел|месяц|суток|дня|часа|сут|\w+\s+(?:дн|час|недел|сут))"
-    r"|\bдо\s+конца\s+(?:недели|месяца|дня|года|\d{4})"
+    r"|\bдо\s+конца\s+(?:(?:этой|следующей|будущей|текущей|этого|следующего|текущего)\s+)?"
+    r"(?:недели|месяца|дня|года|\d{4})"
     r"|\bна\s+(?:этой|следующей|будущей)\s+неделе"
     r"|\bв\s+(?:\d+|первом|втором|третьем|четвертом)\s+квартале"
     r"|\bв\s+(?:этом|следующем|текущем)\s+(?:месяце|году)"
@@ -89,6 +91,7 @@ _FORMAL_RE = re.compile(
     r"|прорабатывается|находится\s+в\s+(?:работе|проработке)|ведется\s+работа|ведутся\s+работы"
     r"|специалист\w*\s+(?:разберутся|рассмотрят|проинформированы)|ответственн\w+\s+служб"
     r"|мер\w*\s+будут\s+приняты|меры\s+принимаются|примем\s+меры|будут\s+приняты\s+меры"
+    r"|принят\w*\s+(?:все\s+)?(?:необходим\w+\s+|исчерпывающ\w+\s+|соответствующ\w+\s+)?мер\w*"
     r"|ситуаци\w*\s+на\s+контроле|держим\s+на\s+контроле|на\s+особом\s+контроле"
     r"|в\s+рамках\s+(?:полномочий|компетенции)|направлен\s+запрос|направлено\s+письмо"
     r"|сделаем\s+все\s+возможное|постараемся"
@@ -196,6 +199,43 @@ _TALLY_RE = re.compile(
 # A question asked («можно ли…?», «это законно?», «сколько…?») answered straight: «Да, …»,
 # «Нет, если…», «Можно, …», «Незаконно: …» — the answer on substance the question wanted.
 _ASKED_RE = re.compile(r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b")
+_WHEN_RE = re.compile(r"\bкогда\b|\bсрок\w*\b|\bдо\s+каких\s+пор")
+# «Как перевести очередь в садик?», «куда звонить?», «можно ли получить выплату?»: asked what to
+# do, where to go; the way explained is the substance, «подайте заявление на Госуслугах» with it.
+_HOW_WORDS = frozenset({"как", "куда", "где", "кому", "можно", "нужно", "надо", "чтобы"})
+# «подайте заявление…», «звоните 112», «нужно подать до 15 января»: the way told; «следите за
+# новостями» tells nothing
+_MODALS = frozenset({"нужно", "необходимо", "достаточно", "можно", "надо"})
+_NO_WAY = words("следить ждать подождать ожидать")
+
+
+def _tells_the_way(text: str) -> bool:
+    """Whether an answer tells what to do and where: an instruction (an imperative, or «нужно»
+    and a verb) and something concrete (a number, an address, hours, a service's name)."""
+    if not re.search(r"\d|«", text):
+        return False
+    toks = tokens(text)
+    for i, tok in enumerate(toks):
+        lem, form = word_info(tok)
+        if form == IMPERATIVE and lem not in _NO_WAY and lem not in _FORMAL_VERBS:
+            return True
+        if tok in _MODALS and any(word_info(t)[1] == INFINITIVE for t in toks[i + 1 : i + 3]):
+            return True
+    return False
+
+
+def _asks_how(complaint: str) -> bool:
+    """A question of what to do: «как перевести…?», «куда звонить…?», «можно ли получить…?»,
+    «что нужно сделать…?» (a question word, then a verb in the infinitive), not «как так?»."""
+    if "?" not in complaint and not complaint.startswith("подскажите"):
+        return False
+    toks = tokens(complaint)
+    return any(
+        tok in _HOW_WORDS and any(word_info(t)[1] == INFINITIVE for t in toks[i + 1 : i + 4])
+        for i, tok in enumerate(toks)
+    )
+
+
 _STRAIGHT_RE = re.compile(
     r"(?:да|нет|можно|нельзя|конечно|законно|незаконно|положен\w*|не\s+положен\w*|вправе"
     r"|не\s+вправе|обязан\w*|не\s+обязан\w*|не\s+требуется|требуется|бесплатно|платно)\b"
@@ -212,7 +252,8 @@ def _answers_straight(complaint: str, text: str) -> bool:
     openings = [p.strip(" ,:;—-") for p in re.split(r"[.!?]", text)[:3]]
     if any(_STRAIGHT_RE.match(p) for p in openings):
         return True
-    return len(_FIGURE_RE.findall(text)) >= 2
+    # figures answer «сколько?», not «когда?»: staffing rates are no date for a doctor
+    return len(_FIGURE_RE.findall(text)) >= 2 and not _WHEN_RE.search(complaint)
 
 
 def _declared_in_order(following: list[str]) -> bool:
@@ -265,7 +306,8 @@ _PAPER_DATE_BEFORE_RE = re.compile(
 )
 _PAPER_DATE_AFTER_RE = re.compile(
     r"[^.]{0,25}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен|рассмотрен"
-    r"|обследовани|проверк|осмотр)|\s*(?:г\.?\s*)?(?:№|постановлени|распоряжени|приказ)"
+    r"|обследовани|проверк|осмотр|не\s+(?:предусмотрен|планиру|запланирован|будет|будут))"
+    r"|\s*(?:г\.?\s*)?(?:№|постановлени|распоряжени|приказ)"
 )
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
@@ -322,8 +364,9 @@ _FORMAL_VERBS = words(
     # «вы сможете», «будет» alone, «кто пришёл на праздник», «обещали разобраться»: none is
     # work on the problem
     "смочь быть прийти обещать пообещать "
-    # samples taken are an inspection; snow that fell is weather, not work
-    "отобрать выпасть"
+    # samples taken are an inspection; snow that fell is weather, not work; «информация доведена
+    # до подрядчика», «наделены полномочиями», «переписка прекращена»
+    "отобрать выпасть довести наделить прекратить"
 )
 # «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
@@ -340,7 +383,9 @@ _NEGATIONS = frozenset({"не", "ни"})
 _PAPER_NOUNS = words(
     "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал "
     # «проверка проведена», «проведено обследование»: looked at, nothing done yet
-    "проверка обследование осмотр мониторинг рейд выезд расследование проба поручение"
+    "проверка обследование осмотр мониторинг рейд выезд расследование проба поручение "
+    # «даны исчерпывающие ответы», «приняты необходимые меры»
+    "ответ мера"
 )
 
 
@@ -439,6 +484,18 @@ _NOT_PLACES = words(
 )
 
 
+# «дом 22 по Гоголя», «д. 4 по ул. Лесной»: the number before the street
+_HOUSE_FIRST_RE = re.compile(
+    r"\bд(?:ом[а-я]*|\.)\s*(\d+[а-я]?)\s+(?:по\s+)?"
+    r"(?:(?:ул|улице|пр|просп|проспекту|пер|переулку|бульвару)\.?\s+)?([а-я]{3,})"
+)
+# «сквер Дружбы», «остановка «Центральный рынок»»: a place and its name (streets are left to the
+# house numbers: an answer names other offices' streets, «участковый — ул. Ленинградская, 46»)
+_NAMED_RE = re.compile(
+    r"\b(сквер|парк|площад|бульвар|набережн|микрорайон|остановк)[а-я]*\s+«?([а-я]{4,})"
+)
+
+
 def _numbered(text: str) -> dict[str, set[str]]:
     """The numbers each named place or object carries in a normalised text."""
     found: dict[str, set[str]] = {}
@@ -450,6 +507,20 @@ def _numbered(text: str) -> dict[str, set[str]]:
         numbers.add(m.group(2))
         if m.group(3) and m.group(2).isdigit():  # «Мичурина 1–25»: every house between
             numbers.update(str(n) for n in range(int(m.group(2)), min(int(m.group(3)), 999) + 1))
+    for m in _HOUSE_FIRST_RE.finditer(text):
+        name = lemma(m.group(2))
+        if name not in _NOT_PLACES and name not in _STOP_LEMMAS:
+            found.setdefault(name, set()).add(m.group(1))
+    return found
+
+
+def _named(text: str) -> dict[str, set[str]]:
+    """The names each kind of place carries: {"сквер": {"дружба"}, "остановк": {"рынок"}}."""
+    found: dict[str, set[str]] = {}
+    for m in _NAMED_RE.finditer(text):
+        name, form = word_info(m.group(2))
+        if not form and name not in _STOP_LEMMAS:  # «на площадке запрещён» names nothing
+            found.setdefault(m.group(1), set()).add(name)
     return found
 
 
@@ -461,6 +532,14 @@ def _elsewhere(complaint: str, answer: str) -> str | None:
     for m in _NUMBERED_RE.finditer(answer):
         name = lemma(m.group(1))
         if name in asked and asked[name].isdisjoint(answered.get(name, set())):
+            return _words(answer, m)
+    # «сквер Дружбы» answered with «сквер Победы», the complaint's name nowhere in the answer
+    asked_names = _named(complaint)
+    answer_lemmas = {lemma(t) for t in tokens(answer)}
+    for kind, names in _named(answer).items():
+        wanted = asked_names.get(kind)
+        if wanted and wanted.isdisjoint(names) and wanted.isdisjoint(answer_lemmas):
+            m = next(m for m in _NAMED_RE.finditer(answer) if m.group(1) == kind)
             return _words(answer, m)
     return None
 
@@ -599,6 +678,18 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
     residue_words = [w for w in tokens(residue) if len(w) > 3]
     straight = straight and len(residue_words) >= 5  # «Да, информация передана» is no answer
+    # asked how or where, answered with the way at length: the directions are the answer
+    instructed = (
+        not straight
+        and not formal
+        and len(law) < 2
+        and vague is None
+        and len(residue_words) >= 15
+        and _asks_how(asked)
+        and _tells_the_way(text)
+    )
+    if instructed:
+        deferral = None
 
     score = 40.0
     reasons: list[str] = []
@@ -620,9 +711,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if explanation:
         score += 6
         good.append("объяснена причина")
-    if straight:
+    if straight or instructed:
         score += 18
-        good.append("прямой ответ на вопрос")
+        good.append("прямой ответ на вопрос" if straight else "объяснено, что делать")
     if overlap >= 2:
         score += 6
     if contact and deferral is None:
@@ -651,7 +742,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if elsewhere is not None:
         score -= 30
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
-    if not has_date and done is None and not straight:
+    if not has_date and done is None and not straight and not instructed:
         score -= 12
         if past_work is not None and _actions(past_work)[0] is not None:
             reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")

@@ -248,6 +248,66 @@ def test_the_complaints_own_done_verb_is_no_deed_in_the_answer() -> None:
     assert not cleared.otpiska, cleared
 
 
+def test_a_question_of_what_to_do_is_answered_by_the_way_told() -> None:
+    """Asked how to do a thing, the steps with where and when are the answer — «подайте
+    заявление на Госуслугах» included; «следите за новостями» to the same question is not."""
+    asked = "Как оформить пропуск на въезд во двор для такси к лежачей маме?"
+    way = rate_answer(
+        asked,
+        "Здравствуйте! Подайте заявку через Госуслуги, услуга «Пропуск для въезда на "
+        "придомовую территорию», приложите справку об инвалидности мамы. Пропуск оформят за "
+        "3 рабочих дня, шлагбаум будет открываться по звонку на номер 8-800-000-00-00.",
+    )
+    assert not way.otpiska and "объяснено, что делать" in way.reasons, way
+    news = rate_answer(
+        asked,
+        "Здравствуйте! Порядок въезда на придомовые территории определяется собственниками. "
+        "Следите за новостями на сайте управляющей компании.",
+    )
+    assert news.otpiska, news
+
+
+def test_a_named_place_other_than_the_complaints_is_another_place() -> None:
+    complaint = "В сквере Строителей разбиты все фонари, вечером темно"
+    other = rate_answer(complaint, "Фонари в сквере Молодёжном заменены 4 декабря.")
+    assert other.otpiska and any("другом месте" in r for r in other.reasons), other
+    same = rate_answer(complaint, "Фонари в сквере Строителей заменены 4 декабря.")
+    assert not same.otpiska, same
+    house = rate_answer(
+        "Во дворе дома 15 по Садовой не вывозят мусор",
+        "Контейнерная площадка у дома по ул. Садовой, 51 убрана 4 декабря.",
+    )
+    assert house.otpiska and any("другом месте" in r for r in house.reasons), house
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # a date in a sentence that says nothing is planned is no date of a fix
+        (
+            "Просим поставить фонари на ул. Озёрной",
+            "Установка светильников на ул. Озёрной в 2027 году не предусмотрена.",
+            True,
+        ),
+        ("Подъезд не убирают месяц", "По обращению приняты необходимые меры.", True),
+        # staffing figures answer «сколько», not «когда»
+        (
+            "Когда в амбулатории появится стоматолог?",
+            "Укомплектованность амбулатории врачами 64 %, средним персоналом 81 %.",
+            True,
+        ),
+        (
+            "Собаки у гаражей за школой кидаются на детей",
+            "Отлов проведёт подрядчик до конца следующей недели, собак увезут в приют.",
+            False,
+        ),
+    ],
+)
+def test_dates_and_figures_that_answer_nothing(complaint: str, answer: str, otpiska: bool) -> None:
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+
+
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
     rating = rate_answer(
         "Когда принимает участковый по ул. Мичурина 1-25?",

@@ -387,6 +387,12 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_districts", "small towns' and settlements' pages on OK and VK (5th)"),
     ("answers_inspectorates", "inspectorates and federal services' regional offices (6th)"),
     ("answers_messengers", "city and region bots in MAX and Telegram, a mayor's page (7th)"),
+    # session 14: written while the session's first rules were mended, each measured whole with
+    # the session's starting rules before anyone read it
+    ("answers_pos", "the federal feedback platform ПОС, every kind of body (8th)"),
+    ("answers_social", "clinics, schools, social protection, the social fund (9th)"),
+    ("answers_villages", "village heads and settlements on OK and VK, informal (10th)"),
+    ("answers_dates", "answers whose time words decide, every channel (11th)"),
 ]
 
 

@@ -198,7 +198,12 @@ _TALLY_RE = re.compile(
 
 # A question asked («можно ли…?», «это законно?», «сколько…?») answered straight: «Да, …»,
 # «Нет, если…», «Можно, …», «Незаконно: …» — the answer on substance the question wanted.
-_ASKED_RE = re.compile(r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b")
+_ASKED_RE = re.compile(
+    r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b"
+    r"|\b(?:хочу|хотим|хотела?)\s+узнать|\b(?:подскажите|скажите|объясните|разъясните)\b"
+)
+# «напишите в личные сообщения»: the conversation moved out of sight, whatever else was said
+_TO_DMS_RE = re.compile(r"лс\b|личк|личн|директ|сообщени")
 _WHEN_RE = re.compile(r"\bкогда\b|\bсрок\w*\b|\bдо\s+каких\s+пор")
 # «Как перевести очередь в садик?», «куда звонить?», «можно ли получить выплату?»: asked what to
 # do, where to go; the way explained is the substance, «подайте заявление на Госуслугах» with it.
@@ -688,8 +693,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and _asks_how(asked)
         and _tells_the_way(text)
     )
-    if instructed:
-        deferral = None
+    if (instructed or straight) and deferral is not None and not _TO_DMS_RE.search(deferral[0]):
+        deferral = None  # «Да, …; подайте заявление в Социальный фонд» is the way, not a brush-off
 
     score = 40.0
     reasons: list[str] = []

@@ -393,6 +393,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_social", "clinics, schools, social protection, the social fund (9th)"),
     ("answers_villages", "village heads and settlements on OK and VK, informal (10th)"),
     ("answers_dates", "answers whose time words decide, every channel (11th)"),
+    # written after the session's rules were mended, each measured whole before anyone read it
+    ("answers_roads", "road and transport departments, carriers, traffic police (12th)"),
+    ("answers_followups", "a resident writing again, «опять», «вы же писали» (13th)"),
+    ("answers_housing", "managing companies, the housing inspectorate, the repair fund (14th)"),
 ]
 
 

@@ -94,7 +94,7 @@ _FORMAL_RE = re.compile(
     r"|принят\w*\s+(?:все\s+)?(?:необходим\w+\s+|исчерпывающ\w+\s+|соответствующ\w+\s+)?мер\w*"
     r"|ситуаци\w*\s+на\s+контроле|держим\s+на\s+контроле|на\s+особом\s+контроле"
     r"|в\s+рамках\s+(?:полномочий|компетенции)|направлен\s+запрос|направлено\s+письмо"
-    r"|сделаем\s+все\s+возможное|постараемся"
+    r"|сделаем\s+все\s+возможное|постараемся|позици\w*\s+(?:\w+\s+){0,2}остается\s+неизменн"
     r"|принят\w*\s+(?:в\s+работу|к\s+исполнению)|\bпринято\s*(?:[!.]|$)"
     r"|проведен\w*\s+(?:необходим\w*\s+|соответствующ\w*\s+)?работ[аы](?=\s*[.!,;]|\s*$)"
     r"|работ[аы]\s+(?:по\s+ваш\w+\s+обращени\w+\s+)?проведен\w*(?=\s*[.!,;]|\s*$)"
@@ -207,11 +207,12 @@ _TO_DMS_RE = re.compile(r"лс\b|личк|личн|директ|сообщени
 _WHEN_RE = re.compile(r"\bкогда\b|\bсрок\w*\b|\bдо\s+каких\s+пор")
 # «Как перевести очередь в садик?», «куда звонить?», «можно ли получить выплату?»: asked what to
 # do, where to go; the way explained is the substance, «подайте заявление на Госуслугах» with it.
+_PLEASE_TELL_RE = re.compile(r"\b(?:подскажите|скажите|объясните|хочу\s+узнать)\b")
 _HOW_WORDS = frozenset({"как", "куда", "где", "кому", "можно", "нужно", "надо", "чтобы"})
 # «подайте заявление…», «звоните 112», «нужно подать до 15 января»: the way told; «следите за
 # новостями» tells nothing
 _MODALS = frozenset({"нужно", "необходимо", "достаточно", "можно", "надо"})
-_NO_WAY = words("следить ждать подождать ожидать")
+_NO_WAY = words("следить ждать подождать ожидать рекомендовать")
 
 
 def _tells_the_way(text: str) -> bool:
@@ -222,9 +223,10 @@ def _tells_the_way(text: str) -> bool:
     toks = tokens(text)
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)
-        if form == IMPERATIVE and lem not in _NO_WAY and lem not in _FORMAL_VERBS:
+        if form == IMPERATIVE and lem not in _NO_WAY:
             return True
-        if tok in _MODALS and any(word_info(t)[1] == INFINITIVE for t in toks[i + 1 : i + 3]):
+        near = toks[max(0, i - 2) : i + 3]  # «нужно подать», «подать заявление можно»
+        if tok in _MODALS and any(word_info(t)[1] == INFINITIVE for t in near):
             return True
     return False
 
@@ -232,7 +234,7 @@ def _tells_the_way(text: str) -> bool:
 def _asks_how(complaint: str) -> bool:
     """A question of what to do: «как перевести…?», «куда звонить…?», «можно ли получить…?»,
     «что нужно сделать…?» (a question word, then a verb in the infinitive), not «как так?»."""
-    if "?" not in complaint and not complaint.startswith("подскажите"):
+    if "?" not in complaint and _PLEASE_TELL_RE.search(complaint) is None:
         return False
     toks = tokens(complaint)
     return any(
@@ -308,6 +310,8 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     r"|(?:закон|фз|кодекс|постановлени|приказ|письм|контракт|договор|распоряжени|решени|акт)\w*"
     r"[^.]{0,50}\bот\s*$"
     r"|(?:обращени|письм|заявлени|заявк|запрос|жалоб)\w*\s+(?:№\s*\S+\s+)?от\s*$"
+    # «ответ на Ваше обращение был дан 14.08.2024»: the date of an earlier answer
+    r"|\bответ\w*\b[^.]{0,40}$"
 )
 _PAPER_DATE_AFTER_RE = re.compile(
     r"[^.]{0,25}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен|рассмотрен"
@@ -371,7 +375,7 @@ _FORMAL_VERBS = words(
     "смочь быть прийти обещать пообещать "
     # samples taken are an inspection; snow that fell is weather, not work; «информация доведена
     # до подрядчика», «наделены полномочиями», «переписка прекращена»
-    "отобрать выпасть довести наделить прекратить"
+    "отобрать выпасть довести наделить прекратить задействовать"
 )
 # «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
@@ -494,6 +498,10 @@ _HOUSE_FIRST_RE = re.compile(
     r"\bд(?:ом[а-я]*|\.)\s*(\d+[а-я]?)\s+(?:по\s+)?"
     r"(?:(?:ул|улице|пр|просп|проспекту|пер|переулку|бульвару)\.?\s+)?([а-я]{3,})"
 )
+# «на Вокзальной у дома 15»: the street, then the house
+_STREET_AT_HOUSE_RE = re.compile(
+    r"\b([а-я]{3,})\s+(?:у|возле|около|напротив)\s+дом\w*\s+(\d+[а-я]?)\b"
+)
 # «сквер Дружбы», «остановка «Центральный рынок»»: a place and its name (streets are left to the
 # house numbers: an answer names other offices' streets, «участковый — ул. Ленинградская, 46»)
 _NAMED_RE = re.compile(
@@ -516,6 +524,10 @@ def _numbered(text: str) -> dict[str, set[str]]:
         name = lemma(m.group(2))
         if name not in _NOT_PLACES and name not in _STOP_LEMMAS:
             found.setdefault(name, set()).add(m.group(1))
+    for m in _STREET_AT_HOUSE_RE.finditer(text):
+        name = lemma(m.group(1))
+        if name not in _NOT_PLACES and name not in _STOP_LEMMAS:
+            found.setdefault(name, set()).add(m.group(2))
     return found
 
 
@@ -551,6 +563,18 @@ def _elsewhere(complaint: str, answer: str) -> str | None:
 
 # «в 2028–2030 годах», «программа на 2014–2043 гг.»: years of a programme, no date of a fix
 _YEARS_RE = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
+
+
+# the resident writes again and says what they were told: «вы написали, что посыпан»
+_TOLD_DONE_RE = re.compile(
+    r"\b(?:вы\s+(?:же\s+)?(?:на)?писали|вы\s+(?:же\s+)?ответили|вы\s+отвечали"
+    r"|(?:мне|нам)\s+(?:уже\s+)?ответили|в\s+ответе\s+(?:было|написано))"
+)
+# a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
+_NEW_WORK_RE = re.compile(
+    r"\b(?:повторн\w*|заново|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром"
+    r"|только\s+что|сейчас)\b"
+)
 
 
 def _fix_date(text: str) -> bool:
@@ -674,6 +698,22 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         planned = _words(current, plan)
 
     elsewhere = _elsewhere(asked, text) if asked else None
+    # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
+    # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
+    # instead of answering it
+    recurring = (
+        done is not None
+        and planned is None
+        and not explanation
+        and bool(asked)
+        and _TOLD_DONE_RE.search(asked) is not None
+        and _DAY_RE.search(current) is not None
+        and _NEW_WORK_RE.search(current) is None
+        and len(words) < 30  # a formula; a long account tells what happened since
+    )
+    stale_deed = done if recurring else None
+    if recurring:  # its deed and its date are the old ones
+        done, has_date = None, False
     straight = bool(asked) and _answers_straight(asked, text)
     answer_lemmas = _content_lemmas(answer)
     complaint_lemmas = _content_lemmas(complaint) if complaint else set()
@@ -749,7 +789,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
     if not has_date and done is None and not straight and not instructed:
         score -= 12
-        if past_work is not None and _actions(past_work)[0] is not None:
+        if stale_deed is not None:
+            reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
+        elif past_work is not None and _actions(past_work)[0] is not None:
             reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")
         else:
             reasons.append("нет срока или выполненного действия")

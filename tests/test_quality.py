@@ -278,6 +278,11 @@ def test_a_named_place_other_than_the_complaints_is_another_place() -> None:
         "Контейнерная площадка у дома по ул. Садовой, 51 убрана 4 декабря.",
     )
     assert house.otpiska and any("другом месте" in r for r in house.reasons), house
+    lamp = rate_answer(
+        "Не горит фонарь на Вокзальной у дома 15",
+        "Светильник по адресу ул. Вокзальная, д. 51 заменён 2 декабря.",
+    )
+    assert lamp.otpiska and any("другом месте" in r for r in lamp.reasons), lamp
 
 
 @pytest.mark.parametrize(
@@ -306,6 +311,28 @@ def test_a_named_place_other_than_the_complaints_is_another_place() -> None:
 def test_dates_and_figures_that_answer_nothing(complaint: str, answer: str, otpiska: bool) -> None:
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+def test_a_repeat_told_it_was_done_gets_no_answer_from_the_old_date() -> None:
+    """The resident was told the path was sanded and fell on the ice today: «обработка
+    произведена 14.01» repeats the old answer.  Going out again and sanding it is an answer."""
+    complaint = "Вы написали, что тротуар по Речной посыпан. Я сегодня там упала, сплошной лёд"
+    old = rate_answer(complaint, "Обработка тротуара по ул. Речной произведена 14.01.")
+    assert old.otpiska and any("прошлой датой" in r for r in old.reasons), old
+    again = rate_answer(complaint, "Тротуар по ул. Речной повторно посыпали песком 20.01.")
+    assert not again.otpiska, again
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Ответ на Ваше обращение был дан 14.08.2026. Позиция управления остаётся неизменной.",
+        "Уборка ведётся круглосуточно, задействована вся имеющаяся техника.",
+    ],
+)
+def test_an_earlier_answer_or_all_the_machines_answer_nothing(answer: str) -> None:
+    rating = rate_answer("Двор на Южной 7 не чищен неделю, скорая не проехала", answer)
+    assert rating.otpiska, rating
 
 
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:

@@ -335,6 +335,39 @@ def test_an_earlier_answer_or_all_the_machines_answer_nothing(answer: str) -> No
     assert rating.otpiska, rating
 
 
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # the works accepted by a commission answer no defect
+        (
+            "Плитку положили месяц назад, уже проваливается",
+            "Работы приняты комиссией без замечаний, акт приёмки подписан.",
+            True,
+        ),
+        # a cause and the fix «по окончании работ», «в кратчайшие сроки»: no date
+        (
+            "Третий день нет горячей воды",
+            "Отключение связано с ремонтом магистральной сети, подача будет возобновлена по "
+            "окончании работ.",
+            True,
+        ),
+        ("Светофор на Чехова не работает", "Работы будут выполнены в кратчайшие сроки.", True),
+        # «Принято» and the master's hours: an answer
+        ("Домофон опять не работает", "Принято, мастер будет сегодня с 14 до 17.", False),
+        # the answer's span of houses covers the complaint's; a sign's code is no house
+        (
+            "На Рябиновой у домов 3-7 нет асфальта",
+            "Асфальтирование ул. Рябиновой от дома № 1 до дома № 9: подрядчик выйдет 16 июня.",
+            False,
+        ),
+        ("Знак 40 на мосту висит вверх ногами", "Знак 3.24 на мосту перевесили 7 мая.", False),
+    ],
+)
+def test_acceptance_causes_and_spans(complaint: str, answer: str, otpiska: bool) -> None:
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+
+
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
     rating = rate_answer(
         "Когда принимает участковый по ул. Мичурина 1-25?",

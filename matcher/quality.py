@@ -218,6 +218,14 @@ _MODALS = frozenset({"нужно", "необходимо", "достаточно
 _NO_WAY = words("следить ждать подождать ожидать рекомендовать")
 
 
+# the body describing itself: «осуществляется», «проводится работа», «в рамках», «является»
+_OFFICIALESE_RE = re.compile(
+    r"\b(?:осуществля\w*|проводит\w*|ведет\w*|ведут\w*|являет\w*|обеспечива\w*|в\s+рамках"
+    r"|в\s+целях|в\s+соответствии|на\s+(?:постоянном\s+)?контроле|приоритет\w*|планомерн\w*"
+    r"|направлени\w+\s+деятельност|продолжен\w*|продолжа\w*)"
+)
+
+
 def _tells_the_way(text: str) -> bool:
     """Whether an answer tells what to do and where: an instruction (an imperative, or «нужно»
     and a verb) and something concrete (a number, an address, hours, a service's name)."""
@@ -741,17 +749,22 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     residue_words = [w for w in tokens(residue) if len(w) > 3]
     straight = straight and len(residue_words) >= 5  # «Да, информация передана» is no answer
     # asked how or where, answered with the way at length: the directions are the answer
-    instructed = (
-        not straight
-        and not formal
-        and len(law) < 2
-        and vague is None
-        and len(residue_words) >= 15
-        and _asks_how(asked)
-        and _tells_the_way(text)
+    # asked how or where, answered with the way at length: the directions are the answer; or
+    # asked anything and answered at length in plain words (no formula, no law, no «someday»,
+    # not the body describing itself)
+    plain = not straight and not formal and len(law) < 2 and vague is None
+    instructed = plain and len(residue_words) >= 15 and _asks_how(asked) and _tells_the_way(text)
+    explained = (
+        plain
+        and not instructed
+        and deferral is None
+        and len(residue_words) >= 30
+        and _ASKED_RE.search(asked) is not None
+        and len(_OFFICIALESE_RE.findall(text)) < 2
     )
     if (instructed or straight) and deferral is not None and not _TO_DMS_RE.search(deferral[0]):
         deferral = None  # «Да, …; подайте заявление в Социальный фонд» is the way, not a brush-off
+    answered = straight or instructed or explained
 
     score = 40.0
     reasons: list[str] = []
@@ -773,9 +786,15 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if explanation:
         score += 6
         good.append("объяснена причина")
-    if straight or instructed:
+    if answered:
         score += 18
-        good.append("прямой ответ на вопрос" if straight else "объяснено, что делать")
+        good.append(
+            "прямой ответ на вопрос"
+            if straight
+            else "объяснено, что делать"
+            if instructed
+            else "вопрос разъяснён по существу"
+        )
     if overlap >= 2:
         score += 6
     if contact and deferral is None:
@@ -804,7 +823,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if elsewhere is not None:
         score -= 30
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
-    if not has_date and done is None and not straight and not instructed:
+    if not has_date and done is None and not answered:
         score -= 12
         if stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")

@@ -267,6 +267,29 @@ def test_a_question_of_what_to_do_is_answered_by_the_way_told() -> None:
     assert news.otpiska, news
 
 
+def test_a_question_explained_in_plain_words_is_answered() -> None:
+    """«Кто должен менять трубы?» answered with whose they are and who pays is the answer; the
+    body describing its own work at the same length is not."""
+    asked = "Кто должен менять кран на стояке в квартире? УК говорит, что я"
+    plain = rate_answer(
+        asked,
+        "Первый кран на отводе от стояка — общее имущество дома, его меняет управляющая "
+        "компания за свой счёт, даже если он стоит у вас в квартире. Всё, что после этого "
+        "крана, — ваше: смеситель, гибкие шланги, фильтры. Если УК отказывает, пусть напишет "
+        "отказ письменно, с ним жилищная инспекция потребует замену.",
+    )
+    assert not plain.otpiska and "вопрос разъяснён по существу" in plain.reasons, plain
+    officialese = rate_answer(
+        asked,
+        "Содержание общего имущества многоквартирных домов осуществляется управляющими "
+        "организациями в соответствии с договорами управления. Контроль за деятельностью "
+        "управляющих организаций является приоритетным направлением деятельности инспекции и "
+        "находится на постоянном контроле, работа в данном направлении продолжается на "
+        "территории всего района и будет продолжена в дальнейшем.",
+    )
+    assert officialese.otpiska, officialese
+
+
 def test_a_named_place_other_than_the_complaints_is_another_place() -> None:
     complaint = "В сквере Строителей разбиты все фонари, вечером темно"
     other = rate_answer(complaint, "Фонари в сквере Молодёжном заменены 4 декабря.")

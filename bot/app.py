@@ -348,7 +348,8 @@ class OtklikApp:
         if self.max is not None and neutral is not None:
             tasks.append(
                 asyncio.create_task(
-                    self._receive_max(self.max, neutral, stop), name="max-receiving"
+                    self._receive_max(self.max, neutral, stop, Leadership(engine, "max-polling")),
+                    name="max-receiving",
                 )
             )
         polling: asyncio.Task[None] | None = None
@@ -458,10 +459,45 @@ class OtklikApp:
         return {Channel.TELEGRAM: TelegramPort(bot), Channel.MAX: runtime.port}
 
     async def _receive_max(
+        self,
+        runtime: MaxRuntime,
+        neutral: NeutralDispatcher,
+        stop: asyncio.Event,
+        leader: Leader | None = None,
+    ) -> None:
+        """Receive MAX's updates through the neutral dispatcher, then set its command list.
+
+        A webhook serves any number of processes.  Long polling has one consumer at a time, as
+        Telegram's ``getUpdates``: with ``leader`` a process polls only while it holds the lock
+        (PostgreSQL; SQLite is one process), stands by otherwise, and stops polling as soon as
+        another process leads — two pollers would each handle every update."""
+        if leader is None or runtime.settings.mode != "polling":
+            await self._start_receiving_max(runtime, neutral, stop)
+            return
+        while not stop.is_set():
+            try:
+                leads = await leader.ensure()
+            except Exception:
+                log.exception("could not take the MAX polling lock")
+                leads = False
+            if leads:
+                await self._start_receiving_max(runtime, neutral, stop)
+                await self._keep_leading(leader, stop)  # back on stop or when another leads
+                await runtime.stop_receiving()  # the batch in hand is finished first
+                with contextlib.suppress(Exception):
+                    await leader.release()
+                if stop.is_set():
+                    return
+                log.warning("another process polls MAX now; this one stands by")
+            self.metrics.max_receiving("standby")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
+
+    async def _start_receiving_max(
         self, runtime: MaxRuntime, neutral: NeutralDispatcher, stop: asyncio.Event
     ) -> None:
-        """Receive MAX's updates through the neutral dispatcher, then set its command list;
-        MAX being away at start (a webhook not subscribed) is retried with a backoff."""
+        """Start receiving, then set the command list; MAX being away at start (a webhook not
+        subscribed) is retried with a backoff."""
         backoff = Backoff(1.0, 60.0)
         while not stop.is_set():
             try:
@@ -528,6 +564,8 @@ class OtklikApp:
                     for task in (polling, watch, stopping):
                         task.cancel()
                     await asyncio.gather(polling, watch, stopping, return_exceptions=True)
+                    if watch.done() and not watch.cancelled() and not stop.is_set():
+                        log.warning("another process polls Telegram now; this one stands by")
                     if not polling.cancelled() and polling.exception() is not None:
                         log.error(
                             "Telegram polling ended: %r; starting it again", polling.exception()
@@ -559,8 +597,8 @@ class OtklikApp:
         self.metrics.telegram_polling("stopped")
 
     async def _keep_leading(self, leader: Leader, stop: asyncio.Event) -> None:
-        """While polling: return (and so stop it) as soon as another process holds the
-        polling lock."""
+        """While polling (Telegram or MAX): return (and so stop it) as soon as another process
+        holds the polling lock."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
@@ -572,7 +610,6 @@ class OtklikApp:
                 log.warning("polling lock not checked, database %s", db_fault(exc) or exc)
                 continue
             if not leads:
-                log.warning("another process polls Telegram now; this one stands by")
                 return
 
     async def _set_menus(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -130,8 +130,8 @@ class Metrics:
         self.polling_error = ""
         self.polling_down_since: datetime | None = None
         #: MAX (issue 13): on when this process has a MAX client; the last sends as for
-        #: Telegram; ``max_state``: how updates arrive (webhook, up, down, stopped; None:
-        #: this process does not receive them).
+        #: Telegram; ``max_state``: how updates arrive (webhook, up, down, standby: another
+        #: process long-polls, stopped; None: this process does not receive them).
         self.max_enabled = False
         self.max = PartState()
         self.max_last_error = ""
@@ -351,8 +351,8 @@ class Metrics:
             self.max_last_error = f"{reason}: {error}"[:200]
 
     def max_receiving(self, state: str, error: str = "") -> None:
-        """How MAX updates arrive: ``webhook``, ``up`` / ``down`` (the long poll) or
-        ``stopped``."""
+        """How MAX updates arrive: ``webhook``, ``up`` / ``down`` (the long poll),
+        ``standby`` (another process holds the polling lock) or ``stopped``."""
         self.max_state = state
         self.max_state_error = error[:200] if state == "down" else ""
         self.max_polling_up.set(0 if state == "down" else 1)

@@ -128,6 +128,9 @@ class MaxRuntime:
                 metrics.max_receiving("webhook")
             log.info("max: webhook subscribed, listening on port %s", settings.webhook_port)
             return
+        if self.markers is not None:  # where the last poller (this process or another) stopped
+            with contextlib.suppress(Exception):  # the database away: the marker read at start
+                await self.markers.load()
         self.poller = MaxPoller(
             self.client.bot,
             once,
@@ -149,6 +152,8 @@ class MaxRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            if self.markers is not None:  # stored before another process may poll from it
+                await self.markers.close()  # (the write in flight, then the latest marker)
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None

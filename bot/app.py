@@ -475,12 +475,7 @@ class OtklikApp:
             await self._start_receiving_max(runtime, neutral, stop)
             return
         while not stop.is_set():
-            try:
-                leads = await leader.ensure()
-            except Exception:
-                log.exception("could not take the MAX polling lock")
-                leads = False
-            if leads:
+            if await self._leads(leader, "MAX"):
                 await self._start_receiving_max(runtime, neutral, stop)
                 await self._keep_leading(leader, stop)  # back on stop or when another leads
                 await runtime.stop_receiving()  # the batch in hand is finished first
@@ -490,8 +485,7 @@ class OtklikApp:
                     return
                 log.warning("another process polls MAX now; this one stands by")
             self.metrics.max_receiving("standby")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
+            await self._stand_by(stop)
 
     async def _start_receiving_max(
         self, runtime: MaxRuntime, neutral: NeutralDispatcher, stop: asyncio.Event
@@ -547,12 +541,7 @@ class OtklikApp:
                 on_handled=self.on_update_handled,
             )
         while not stop.is_set():
-            try:
-                leads = await leader.ensure()
-            except Exception:
-                log.exception("could not take the Telegram polling lock")
-                leads = False
-            if leads:
+            if await self._leads(leader, "Telegram"):
                 polling = asyncio.create_task(poller.run(), name="telegram-getupdates")
                 watch = asyncio.create_task(self._keep_leading(leader, stop))
                 stopping = asyncio.create_task(stop.wait())
@@ -577,8 +566,7 @@ class OtklikApp:
                 if stop.is_set():
                     return
             self.metrics.telegram_polling("standby")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
+            await self._stand_by(stop)
         self.metrics.telegram_polling("stopped")
 
     async def _drain_updates(self, poller: TelegramPoller) -> None:
@@ -595,6 +583,20 @@ class OtklikApp:
             )
         await poller.confirm(abandoned)
         self.metrics.telegram_polling("stopped")
+
+    async def _leads(self, leader: Leader, what: str) -> bool:
+        """Whether this process holds the polling lock now (taking it when free); a database
+        fault is logged and counts as not leading."""
+        try:
+            return await leader.ensure()
+        except Exception:
+            log.exception("could not take the %s polling lock", what)
+            return False
+
+    async def _stand_by(self, stop: asyncio.Event) -> None:
+        """Wait before looking at the lock again (or until stopped)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), LEADER_CHECK_S)
 
     async def _keep_leading(self, leader: Leader, stop: asyncio.Event) -> None:
         """While polling (Telegram or MAX): return (and so stop it) as soon as another process

@@ -136,3 +136,18 @@ def sample(exposition: str, name: str, **labels: str) -> float:
         if all(got.get(k) == v for k, v in labels.items()):
             return float(m.group(4))
     return 0.0
+
+
+class FlakyLeader:
+    """A polling lock that leads at the first check; then (the database restarted) another
+    process holds it."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    async def ensure(self) -> bool:
+        self.checks += 1
+        return self.checks == 1
+
+    async def release(self) -> None:
+        return None

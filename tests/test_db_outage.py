@@ -35,7 +35,7 @@ from sandbox.runner import Sandbox
 from storage.db import make_engine
 from storage.models import Complaint, Notification
 from tests.app_support import app_started, comment
-from tests.ops_support import ObservedHarness, sample, sqlite_path, write_lock
+from tests.ops_support import FlakyLeader, ObservedHarness, sample, sqlite_path, write_lock
 from tests.waiting import until
 
 pytestmark = pytest.mark.e2e
@@ -250,20 +250,6 @@ async def test_a_digest_due_while_the_database_is_away_goes_out_once_it_is_back(
     assert len(digests) == 1
     assert not h.metrics.parts["scheduler"].failing
     assert sched.jobs["digest:Europe/Moscow"].next_run == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
-
-
-class FlakyLeader:
-    """Leads at first; then the database restarted and another process took the lock."""
-
-    def __init__(self) -> None:
-        self.checks = 0
-
-    async def ensure(self) -> bool:
-        self.checks += 1
-        return self.checks == 1
-
-    async def release(self) -> None:
-        return None
 
 
 async def test_polling_stops_when_another_process_took_the_lock_after_a_restart(

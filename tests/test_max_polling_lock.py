@@ -27,6 +27,7 @@ from storage.leases import Leadership
 from storage.migrate import upgrade
 from tests.answer_support import region_registry
 from tests.max_support import ANNA, MaxRig, max_rig, max_settings
+from tests.ops_support import FlakyLeader
 from tests.waiting import until
 
 
@@ -40,20 +41,6 @@ class Recorder:
     async def handle(self, event: InboundEvent, convo: Conversation) -> None:
         if isinstance(event, TextMessage):
             self.handled.append((self.name, event.text))
-
-
-class FlakyLeader:
-    """Leads at the first check; then (a database restart) another process holds the lock."""
-
-    def __init__(self) -> None:
-        self.checks = 0
-
-    async def ensure(self) -> bool:
-        self.checks += 1
-        return self.checks == 1
-
-    async def release(self) -> None:
-        return None
 
 
 @asynccontextmanager

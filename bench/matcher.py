@@ -397,6 +397,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_roads", "road and transport departments, carriers, traffic police (12th)"),
     ("answers_followups", "a resident writing again, «опять», «вы же писали» (13th)"),
     ("answers_housing", "managing companies, the housing inspectorate, the repair fund (14th)"),
+    # written after all of session 14's rules, each measured whole before anyone read it
+    ("answers_tsur2", "administration and ЦУР pages replying in VK comments, 2026 (15th)"),
+    ("answers_nature", "veterinary service, ecology, МЧС, police, forestry (16th)"),
+    ("answers_schools", "schools, kindergartens, sports, culture, children's clinics (17th)"),
 ]
 
 

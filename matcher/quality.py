@@ -63,7 +63,7 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+весенне-летний\s+период"
     r"|в\s+ближайшее\s+время"
     r"|по\s+мере\s+(?:возможност|финансирован|поступлени|выделени|высвобождени|освобождени|готовност)"
-    r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:финанс|средств|возможн)"
+    r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:финанс|средств|возможн|свободн|техник)"
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)"
     r"|в\s+срок\w*,?\s+(?:установленн|предусмотренн|определенн|оговоренн)"
     r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе|когда\s+будут\s+средства"
@@ -86,7 +86,8 @@ _FORMAL_RE = re.compile(
     r"рассмотрени|работ|отработк|подведомств|управляющ)"
     r"|направлен\w*\s+(?:в|для)\s+(?:ответственн|профильн|компетентн|соответствующ|уполномоченн|"
     r"рассмотрени|работ|отработк|подведомств)"
-    r"|принят\w*\s+к\s+сведению|взят\w*\s+(?:на|под)\s+контрол|находится\s+на\s+контрол"
+    r"|принят\w*\s+к\s+сведению|взят\w*\s+(?:на|под)\s+контрол"
+    r"|наход\w+\s+на\s+(?:\w+\s+)?контрол"
     r"|будет\s+рассмотрен\w*|будут\s+рассмотрен\w*|рассмотрим\b|разберемся\b|разберутся\b"
     r"|информаци\w*\s+(?:принят\w*|передан\w*|направлен\w*)|вопрос\s+(?:прорабатывается|изучается)"
     r"|прорабатывается|находится\s+в\s+(?:работе|проработке)|ведется\s+работа|ведутся\s+работы"
@@ -256,8 +257,10 @@ def _asks_how(complaint: str) -> bool:
 
 _STRAIGHT_RE = re.compile(
     r"(?:да|нет|можно|нельзя|конечно|законно|незаконно|положен\w*|не\s+положен\w*|вправе"
-    r"|не\s+вправе|обязан\w*|не\s+обязан\w*|не\s+требуется|требуется|бесплатно|платно)\b"
+    r"|не\s+вправе|обязан\w*|не\s+обязан\w*|не\s+требуется|требуется|бесплатно|платно"
+    r"|правда|верно|неправда|не\s+нужно)\b"
 )
+_STRAIGHT_WORD_RE = re.compile(r"\b" + _STRAIGHT_RE.pattern)  # anywhere, a whole word
 # Figures with their units: a tariff or a price explained («3,91 руб./кВт·ч», «скидка 30%»).
 _FIGURE_RE = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:руб|₽|%|процент|квт|гкал|куб|тонн|литр|л\b)")
 
@@ -269,6 +272,9 @@ def _answers_straight(complaint: str, text: str) -> bool:
         return False
     openings = [p.strip(" ,:;—-") for p in re.split(r"[.!?]", text)[:3]]
     if any(_STRAIGHT_RE.match(p) for p in openings):
+        return True
+    # «Отказаться можно.», «Бабушке можно»: a short sentence that is the yes or the no
+    if any(len(p.split()) <= 3 and _STRAIGHT_WORD_RE.search(p) for p in openings[:2] if p):
         return True
     # figures answer «сколько?», not «когда?»: staffing rates are no date for a doctor
     return len(_FIGURE_RE.findall(text)) >= 2 and not _WHEN_RE.search(complaint)
@@ -389,7 +395,9 @@ _FORMAL_VERBS = words(
     "отобрать выпасть довести наделить прекратить задействовать "
     # «отключения связаны с аварией» explains; «продление маршрута перенесено» puts off; «акт
     # подписан» is paper
-    "связать перенести подписать"
+    "связать перенести подписать "
+    # «мы уверены в профессионализме», «рады, что вам понравилось»: no deed
+    "уверить понравиться"
 )
 # «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
@@ -522,7 +530,17 @@ _STREET_AT_HOUSE_RE = re.compile(
 # «сквер Дружбы», «остановка «Центральный рынок»»: a place and its name (streets are left to the
 # house numbers: an answer names other offices' streets, «участковый — ул. Ленинградская, 46»)
 _NAMED_RE = re.compile(
-    r"\b(сквер|парк|площад|бульвар|набережн|микрорайон|остановк)[а-я]*\s+«?([а-я]{4,})"
+    r"\b(сквер|парк|площад|бульвар|набережн|микрорайон|остановк|станци)[а-я]*\s+«?([а-я]{4,})"
+)
+
+
+# «ул. Королёва, 15», «проспекту Мира 3»: the word after these is a street
+_STREET_MARK_RE = re.compile(r"\b(?:ул|улиц\w*|пр|просп\w*|пр-т|пер|переул\w*|бульвар\w*)\.?\s*$")
+# Numbered things that are no street: a school, a route, a house, a flat
+_NOT_STREETS = words(
+    "школа сош лицей гимназия сад детсад садик поликлиника больница дом д корпус маршрут автобус "
+    "трамвай троллейбус маршрутка мкр микрорайон подъезд кабинет каб отделение участок квартал "
+    "палата группа класс площадка остановка линия"
 )
 
 
@@ -575,9 +593,24 @@ def _elsewhere(complaint: str, answer: str) -> str | None:
             and asked[name].isdisjoint(numbers)
         ):
             return _words(answer, m)
+    # «Комарова 15» answered with «Королёва, 15»: the same number on a street the complaint does
+    # not name, the complaint's street nowhere in the answer
+    answer_lemmas = {lemma(t) for t in tokens(answer)}
+    complaint_lemmas = {lemma(t) for t in tokens(complaint)}
+    for m in _NUMBERED_RE.finditer(answer):
+        name = lemma(m.group(1))
+        street = _STREET_MARK_RE.search(answer, max(0, m.start() - 12), m.start())
+        if street is None or name in complaint_lemmas or name in _NOT_STREETS:
+            continue
+        for other, numbers in asked.items():
+            if (
+                other not in _NOT_STREETS
+                and other not in answer_lemmas
+                and not numbers.isdisjoint(answered.get(name, set()))
+            ):
+                return _words(answer, m)
     # «сквер Дружбы» answered with «сквер Победы», the complaint's name nowhere in the answer
     asked_names = _named(complaint)
-    answer_lemmas = {lemma(t) for t in tokens(answer)}
     for kind, names in _named(answer).items():
         wanted = asked_names.get(kind)
         if wanted and wanted.isdisjoint(names) and wanted.isdisjoint(answer_lemmas):
@@ -599,6 +632,22 @@ _TOLD_DONE_RE = re.compile(
 _NEW_WORK_RE = re.compile(
     r"\b(?:повторн\w*|заново|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром"
     r"|только\s+что|сейчас)\b"
+)
+
+
+# a routine told instead of the work: «производится ежедневно», «выполняется регулярно»
+_ROUTINE_RE = re.compile(
+    r"\b(?:ежедневно|регулярно|согласно\s+графику|по\s+графику"
+    r"|в\s+плановом\s+режиме|в\s+полном\s+объеме)\b"
+)
+# the complaint says it is not done: «не убирают», «не косили», «не посыпаны», «не вывозили»
+_NOT_DONE_RE = re.compile(
+    r"\bне\s+(?:\w+\s+)?(?:убира|убран|косил|кошен|посыпа|вывоз|вывез|чист|работа)"
+)
+# a claim with no object: «Проблема решена», «Мероприятия проведены», «Вопрос решён»
+_BARE_CLAIM_RE = re.compile(
+    r"\b(?:проблем\w*|вопрос\w*|мероприяти\w*|работ\w*|меры)\s+(?:\w+\s+)?"
+    r"(?:решен|проведен|выполнен|устранен|принят)\w*"
 )
 
 
@@ -739,6 +788,19 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     stale_deed = done if recurring else None
     if recurring:  # its deed and its date are the old ones
         done, has_date = None, False
+    # «Уборка производится ежедневно, двор расчищен» to «не убирают, фото утром», «Проблема
+    # решена ✅», «Необходимые мероприятия проведены»: a routine or a bare claim, nothing about
+    # what was done here
+    claimed = (
+        done is not None
+        and not evidence
+        and (
+            (_ROUTINE_RE.search(current) is not None and _NOT_DONE_RE.search(asked) is not None)
+            or (len(words) <= 6 and _BARE_CLAIM_RE.search(current) is not None)
+        )
+    )
+    if claimed:
+        done = None
     straight = bool(asked) and _answers_straight(asked, text)
     answer_lemmas = _content_lemmas(answer)
     complaint_lemmas = _content_lemmas(complaint) if complaint else set()

@@ -391,6 +391,64 @@ def test_acceptance_causes_and_spans(complaint: str, answer: str, otpiska: bool)
     assert rating.otpiska is otpiska, rating
 
 
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # a routine told to «не убирают» and a claim with no object are no deed
+        (
+            "Во дворе Лесной 9 не убирают снег, фото утром",
+            "Уборка двора производится ежедневно, территория расчищена.",
+            True,
+        ),
+        ("Сломана лавочка в сквере, торчат болты", "Проблема решена ✅", True),
+        ("Крысы на рынке у мясных рядов", "Необходимые мероприятия проведены.", True),
+        # but a fix that now «работает в штатном режиме» is one
+        (
+            "Светофор на Гагарина не работает неделю",
+            "Светофор на Гагарина отремонтирован 3 декабря, работает в штатном режиме.",
+            False,
+        ),
+        # pride, pleasure and «на постоянном контроле» do nothing; free machines are no date
+        (
+            "В саду детей ставят в угол и не дают полдник",
+            "Мы уверены в профессионализме наших педагогов!",
+            True,
+        ),
+        (
+            "Спасибо за переход у школы, но светофор не переключается",
+            "Рады, что вам понравилось! 🚦 Спасибо за отзыв.",
+            True,
+        ),
+        (
+            "Лёд на тротуарах Пионерской, люди падают",
+            "Обработка будет выполнена при наличии свободной техники.",
+            True,
+        ),
+        # a short yes or no is the straight answer
+        (
+            "Можно ли отказаться от тестирования ребёнка у психолога?",
+            "Отказаться можно. Напишите отказ на имя директора в свободной форме и оставьте "
+            "себе копию с отметкой о приёме, на оценки это не влияет.",
+            False,
+        ),
+        # the same number on a street the complaint does not name; another station
+        (
+            "На Комарова 15 площадку не вывозили пять дней",
+            "Вывоз с площадки по ул. Королёва, 15 произведён сегодня в 8:40.",
+            True,
+        ),
+        (
+            "На станции Северная стая собак у платформы",
+            "Отлов на станции Южная проведён 10 октября, отловлено 5 собак.",
+            True,
+        ),
+    ],
+)
+def test_claims_and_short_answers(complaint: str, answer: str, otpiska: bool) -> None:
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+
+
 def test_a_range_of_houses_in_the_complaint_covers_the_answers_house() -> None:
     rating = rate_answer(
         "Когда принимает участковый по ул. Мичурина 1-25?",

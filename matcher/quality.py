@@ -12,16 +12,18 @@ import re
 from dataclasses import dataclass
 
 from matcher.lexicon import words
+from matcher.places import another_place
 from matcher.text import (
+    FUNCTION_LEMMAS,
     FUTURE,
     IMPERATIVE,
     INFINITIVE,
     PAST,
     SHORT_PARTICIPLE,
-    STOPWORDS,
     lemma,
     normalize,
     tokens,
+    whole_words,
     word_info,
 )
 
@@ -340,37 +342,12 @@ _GREETING_RE = re.compile(
     r"[а-яё]+,\s*)"
 )
 
-_STOP_LEMMAS = STOPWORDS | frozenset(
-    [
-        "быть",
-        "ваш",
-        "наш",
-        "мы",
-        "вы",
-        "они",
-        "он",
-        "она",
-        "я",
-        "что",
-        "как",
-        "так",
-        "весь",
-        "который",
-        "свой",
-        "когда",
-        "где",
-        "уже",
-        "еще",
-        "очень",
-    ]
-)
-
 
 def _content_lemmas(text: str) -> set[str]:
     return {
         lemma(t)
         for t in tokens(normalize(text))
-        if len(t) > 3 and not t.isdigit() and lemma(t) not in _STOP_LEMMAS
+        if len(t) > 3 and not t.isdigit() and lemma(t) not in FUNCTION_LEMMAS
     }
 
 
@@ -503,122 +480,6 @@ def _actions(
     return done, planned, bool(done_lemmas & planned_lemmas)
 
 
-# A named place or object and its number: «Донская 14а», «ул. Садовая, д. 7», «школа № 11».
-_NUMBERED_RE = re.compile(
-    r"\b([а-я]{3,})\.?,?\s+(?:(?:д|дом|№)\.?\s*)?(\d+(?:[а-я]\b|/\d+)?)(?![.,]\d)"
-    r"(?:\s*[-–]\s*(\d+)\b)?"
-)
-# «от дома № 1 до дома № 9»: every house between
-_HOUSE_SPAN_RE = re.compile(r"\bот\s+дом\w*\s*№?\s*(\d+)\s+до\s+дом\w*\s*№?\s*(\d+)\b")
-# Words a number follows that name no place: amounts, durations, dates, counts.
-_NOT_PLACES = words(
-    "год месяц неделя день сутки час минута рубль руб тысяча процент раз человек штука "
-    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
-    "рабочий календарный номер около более менее всего свыше квартира кв этаж подъезд"
-)
-
-
-# «дом 22 по Гоголя», «д. 4 по ул. Лесной»: the number before the street
-_HOUSE_FIRST_RE = re.compile(
-    r"\bд(?:ом[а-я]*|\.)\s*(\d+[а-я]?)\s+(?:по\s+)?"
-    r"(?:(?:ул|улице|пр|просп|проспекту|пер|переулку|бульвару)\.?\s+)?([а-я]{3,})"
-)
-# «на Вокзальной у дома 15»: the street, then the house
-_STREET_AT_HOUSE_RE = re.compile(
-    r"\b([а-я]{3,})\s+(?:у|возле|около|напротив)\s+дом\w*\s+(\d+[а-я]?)\b"
-)
-# «сквер Дружбы», «остановка «Центральный рынок»»: a place and its name (streets are left to the
-# house numbers: an answer names other offices' streets, «участковый — ул. Ленинградская, 46»)
-_NAMED_RE = re.compile(
-    r"\b(сквер|парк|площад|бульвар|набережн|микрорайон|остановк|станци)[а-я]*\s+«?([а-я]{4,})"
-)
-
-
-# «ул. Королёва, 15», «проспекту Мира 3»: the word after these is a street
-_STREET_MARK_RE = re.compile(r"\b(?:ул|улиц\w*|пр|просп\w*|пр-т|пер|переул\w*|бульвар\w*)\.?\s*$")
-# Numbered things that are no street: a school, a route, a house, a flat
-_NOT_STREETS = words(
-    "школа сош лицей гимназия сад детсад садик поликлиника больница дом д корпус маршрут автобус "
-    "трамвай троллейбус маршрутка мкр микрорайон подъезд кабинет каб отделение участок квартал "
-    "палата группа класс площадка остановка линия"
-)
-
-
-def _numbered(text: str) -> dict[str, set[str]]:
-    """The numbers each named place or object carries in a normalised text."""
-    found: dict[str, set[str]] = {}
-    for m in _NUMBERED_RE.finditer(text):
-        name = lemma(m.group(1))
-        if name in _NOT_PLACES or name in _STOP_LEMMAS:
-            continue
-        numbers = found.setdefault(name, set())
-        numbers.add(m.group(2))
-        if m.group(3) and m.group(2).isdigit():  # «Мичурина 1–25»: every house between
-            numbers.update(str(n) for n in range(int(m.group(2)), min(int(m.group(3)), 999) + 1))
-    for m in _HOUSE_FIRST_RE.finditer(text):
-        name = lemma(m.group(2))
-        if name not in _NOT_PLACES and name not in _STOP_LEMMAS:
-            found.setdefault(name, set()).add(m.group(1))
-    for m in _HOUSE_SPAN_RE.finditer(text):
-        first, last = int(m.group(1)), min(int(m.group(2)), 999)
-        found.setdefault("дом", set()).update(str(n) for n in range(first, last + 1))
-    for m in _STREET_AT_HOUSE_RE.finditer(text):
-        name = lemma(m.group(1))
-        if name not in _NOT_PLACES and name not in _STOP_LEMMAS:
-            found.setdefault(name, set()).add(m.group(2))
-    return found
-
-
-def _named(text: str) -> dict[str, set[str]]:
-    """The names each kind of place carries: {"сквер": {"дружба"}, "остановк": {"рынок"}}."""
-    found: dict[str, set[str]] = {}
-    for m in _NAMED_RE.finditer(text):
-        name, form = word_info(m.group(2))
-        if not form and name not in _STOP_LEMMAS:  # «на площадке запрещён» names nothing
-            found.setdefault(m.group(1), set()).add(name)
-    return found
-
-
-def _elsewhere(complaint: str, answer: str) -> str | None:
-    """The answer's place when it names the complaint's street or object with other numbers
-    only («Донская 14а» answered with «Донской, 10»): an answer about another place."""
-    asked = _numbered(complaint)
-    answered = _numbered(answer)
-    numbers = set(re.findall(r"\d+[а-я]?", answer))  # «маршрут № 50 … автобус № 11»: 50 is there
-    for m in _NUMBERED_RE.finditer(answer):
-        name = lemma(m.group(1))
-        if (
-            name in asked
-            and asked[name].isdisjoint(answered.get(name, set()))
-            and asked[name].isdisjoint(numbers)
-        ):
-            return _words(answer, m)
-    # «Комарова 15» answered with «Королёва, 15»: the same number on a street the complaint does
-    # not name, the complaint's street nowhere in the answer
-    answer_lemmas = {lemma(t) for t in tokens(answer)}
-    complaint_lemmas = {lemma(t) for t in tokens(complaint)}
-    for m in _NUMBERED_RE.finditer(answer):
-        name = lemma(m.group(1))
-        street = _STREET_MARK_RE.search(answer, max(0, m.start() - 12), m.start())
-        if street is None or name in complaint_lemmas or name in _NOT_STREETS:
-            continue
-        for other, numbers in asked.items():
-            if (
-                other not in _NOT_STREETS
-                and other not in answer_lemmas
-                and not numbers.isdisjoint(answered.get(name, set()))
-            ):
-                return _words(answer, m)
-    # «сквер Дружбы» answered with «сквер Победы», the complaint's name nowhere in the answer
-    asked_names = _named(complaint)
-    for kind, names in _named(answer).items():
-        wanted = asked_names.get(kind)
-        if wanted and wanted.isdisjoint(names) and wanted.isdisjoint(answer_lemmas):
-            m = next(m for m in _NAMED_RE.finditer(answer) if m.group(1) == kind)
-            return _words(answer, m)
-    return None
-
-
 # «в 2028–2030 годах», «программа на 2014–2043 гг.»: years of a programme, no date of a fix
 _YEARS_RE = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
 
@@ -710,14 +571,6 @@ def _past_years(text: str) -> tuple[str, str | None]:
     return "".join(kept), first
 
 
-def _words(text: str, match: re.Match[str]) -> str:
-    """The matched phrase extended to whole words."""
-    end = match.end()
-    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
-        end += 1
-    return text[match.start() : end].strip()
-
-
 def _clip(sentence: str, limit: int = 80) -> str:
     """A sentence cut to whole words within ``limit`` characters, for a reason."""
     if len(sentence) <= limit:
@@ -736,7 +589,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     has_date = _fix_date(current)
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
-    formal = [_words(text, m) for m in _FORMAL_RE.finditer(text)]
+    formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = next(
         (
             m
@@ -761,17 +614,17 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         if _no_deed(tokens(before), tokens(current[m.end() : m.end() + 80])):
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
-            planned = planned or _words(current, m)
+            planned = planned or whole_words(current, m)
         elif done is None and not (
             word_info(first := tokens(m.group(0))[0])[1] == SHORT_PARTICIPLE
             and lemma(first) in premise
         ):
-            done = _words(current, m)
+            done = whole_words(current, m)
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
-        planned = _words(current, plan)
+        planned = whole_words(current, plan)
 
-    elsewhere = _elsewhere(asked, text) if asked else None
+    elsewhere = another_place(asked, text) if asked else None
     # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
     # instead of answering it
@@ -872,10 +725,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"только формальная фраза: «{formal[0]}»")
     if deferral is not None:
         score -= 22
-        reasons.append(f"перенос разговора: «{_words(text, deferral)}»")
+        reasons.append(f"перенос разговора: «{whole_words(text, deferral)}»")
     if vague is not None and not has_date:
         score -= 10
-        reasons.append(f"размытый срок: «{_words(text, vague)}»")
+        reasons.append(f"размытый срок: «{whole_words(text, vague)}»")
     if len(law) >= 2 or (law and done is None and planned is None):
         score -= 12 if len(law) < 3 else 20
         reasons.append("ссылки на нормы права вместо ответа по существу")

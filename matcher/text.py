@@ -435,3 +435,39 @@ STOPWORDS = frozenset(
         "тот",
     ]
 )
+
+
+#: Lemmas that carry no content for matching an answer to a complaint: stop words, pronouns,
+#: «быть», «который», «уже».
+FUNCTION_LEMMAS = STOPWORDS | frozenset(
+    [
+        "быть",
+        "ваш",
+        "наш",
+        "мы",
+        "вы",
+        "они",
+        "он",
+        "она",
+        "я",
+        "что",
+        "как",
+        "так",
+        "весь",
+        "который",
+        "свой",
+        "когда",
+        "где",
+        "уже",
+        "еще",
+        "очень",
+    ]
+)
+
+
+def whole_words(text: str, match: re.Match[str]) -> str:
+    """The matched phrase extended to whole words (for a reason a moderator reads)."""
+    end = match.end()
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    return text[match.start() : end].strip()

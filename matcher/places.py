@@ -1,0 +1,128 @@
+"""Does an official's answer speak of another place than the complaint's?
+
+«Донская 14а» answered about «Донской, 10», «сквер Дружбы» about «сквер Победы», «Комарова 15»
+about «Королёва, 15»: an answer about another object is an отписка (product.md §4).  Pure
+functions of the two normalised texts; ``matcher.quality`` weighs the result.
+"""
+
+from __future__ import annotations
+
+import re
+
+from matcher.lexicon import words
+from matcher.text import FUNCTION_LEMMAS, lemma, tokens, whole_words, word_info
+
+# A named place or object and its number: «Донская 14а», «ул. Садовая, д. 7», «школа № 11».
+_NUMBERED_RE = re.compile(
+    r"\b([а-я]{3,})\.?,?\s+(?:(?:д|дом|№)\.?\s*)?(\d+(?:[а-я]\b|/\d+)?)(?![.,]\d)"
+    r"(?:\s*[-–]\s*(\d+)\b)?"
+)
+# «от дома № 1 до дома № 9»: every house between
+_HOUSE_SPAN_RE = re.compile(r"\bот\s+дом\w*\s*№?\s*(\d+)\s+до\s+дом\w*\s*№?\s*(\d+)\b")
+# Words a number follows that name no place: amounts, durations, dates, counts.
+_NOT_PLACES = words(
+    "год месяц неделя день сутки час минута рубль руб тысяча процент раз человек штука "
+    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
+    "рабочий календарный номер около более менее всего свыше квартира кв этаж подъезд"
+)
+
+
+# «дом 22 по Гоголя», «д. 4 по ул. Лесной»: the number before the street
+_HOUSE_FIRST_RE = re.compile(
+    r"\bд(?:ом[а-я]*|\.)\s*(\d+[а-я]?)\s+(?:по\s+)?"
+    r"(?:(?:ул|улице|пр|просп|проспекту|пер|переулку|бульвару)\.?\s+)?([а-я]{3,})"
+)
+# «на Вокзальной у дома 15»: the street, then the house
+_STREET_AT_HOUSE_RE = re.compile(
+    r"\b([а-я]{3,})\s+(?:у|возле|около|напротив)\s+дом\w*\s+(\d+[а-я]?)\b"
+)
+# «сквер Дружбы», «остановка «Центральный рынок»»: a place and its name (streets are left to the
+# house numbers: an answer names other offices' streets, «участковый — ул. Ленинградская, 46»)
+_NAMED_RE = re.compile(
+    r"\b(сквер|парк|площад|бульвар|набережн|микрорайон|остановк|станци)[а-я]*\s+«?([а-я]{4,})"
+)
+
+
+# «ул. Королёва, 15», «проспекту Мира 3»: the word after these is a street
+_STREET_MARK_RE = re.compile(r"\b(?:ул|улиц\w*|пр|просп\w*|пр-т|пер|переул\w*|бульвар\w*)\.?\s*$")
+# Numbered things that are no street: a school, a route, a house, a flat
+_NOT_STREETS = words(
+    "школа сош лицей гимназия сад детсад садик поликлиника больница дом д корпус маршрут автобус "
+    "трамвай троллейбус маршрутка мкр микрорайон подъезд кабинет каб отделение участок квартал "
+    "палата группа класс площадка остановка линия"
+)
+
+
+def _numbered(text: str) -> dict[str, set[str]]:
+    """The numbers each named place or object carries in a normalised text."""
+    found: dict[str, set[str]] = {}
+    for m in _NUMBERED_RE.finditer(text):
+        name = lemma(m.group(1))
+        if name in _NOT_PLACES or name in FUNCTION_LEMMAS:
+            continue
+        numbers = found.setdefault(name, set())
+        numbers.add(m.group(2))
+        if m.group(3) and m.group(2).isdigit():  # «Мичурина 1–25»: every house between
+            numbers.update(str(n) for n in range(int(m.group(2)), min(int(m.group(3)), 999) + 1))
+    for m in _HOUSE_FIRST_RE.finditer(text):
+        name = lemma(m.group(2))
+        if name not in _NOT_PLACES and name not in FUNCTION_LEMMAS:
+            found.setdefault(name, set()).add(m.group(1))
+    for m in _HOUSE_SPAN_RE.finditer(text):
+        first, last = int(m.group(1)), min(int(m.group(2)), 999)
+        found.setdefault("дом", set()).update(str(n) for n in range(first, last + 1))
+    for m in _STREET_AT_HOUSE_RE.finditer(text):
+        name = lemma(m.group(1))
+        if name not in _NOT_PLACES and name not in FUNCTION_LEMMAS:
+            found.setdefault(name, set()).add(m.group(2))
+    return found
+
+
+def _named(text: str) -> dict[str, set[str]]:
+    """The names each kind of place carries: {"сквер": {"дружба"}, "остановк": {"рынок"}}."""
+    found: dict[str, set[str]] = {}
+    for m in _NAMED_RE.finditer(text):
+        name, form = word_info(m.group(2))
+        if not form and name not in FUNCTION_LEMMAS:  # «на площадке запрещён» names nothing
+            found.setdefault(m.group(1), set()).add(name)
+    return found
+
+
+def another_place(complaint: str, answer: str) -> str | None:
+    """The answer's place when it names the complaint's street or object with other numbers
+    only («Донская 14а» answered with «Донской, 10»): an answer about another place."""
+    asked = _numbered(complaint)
+    answered = _numbered(answer)
+    numbers = set(re.findall(r"\d+[а-я]?", answer))  # «маршрут № 50 … автобус № 11»: 50 is there
+    for m in _NUMBERED_RE.finditer(answer):
+        name = lemma(m.group(1))
+        if (
+            name in asked
+            and asked[name].isdisjoint(answered.get(name, set()))
+            and asked[name].isdisjoint(numbers)
+        ):
+            return whole_words(answer, m)
+    # «Комарова 15» answered with «Королёва, 15»: the same number on a street the complaint does
+    # not name, the complaint's street nowhere in the answer
+    answer_lemmas = {lemma(t) for t in tokens(answer)}
+    complaint_lemmas = {lemma(t) for t in tokens(complaint)}
+    for m in _NUMBERED_RE.finditer(answer):
+        name = lemma(m.group(1))
+        street = _STREET_MARK_RE.search(answer, max(0, m.start() - 12), m.start())
+        if street is None or name in complaint_lemmas or name in _NOT_STREETS:
+            continue
+        for other, numbers in asked.items():
+            if (
+                other not in _NOT_STREETS
+                and other not in answer_lemmas
+                and not numbers.isdisjoint(answered.get(name, set()))
+            ):
+                return whole_words(answer, m)
+    # «сквер Дружбы» answered with «сквер Победы», the complaint's name nowhere in the answer
+    asked_names = _named(complaint)
+    for kind, names in _named(answer).items():
+        wanted = asked_names.get(kind)
+        if wanted and wanted.isdisjoint(names) and wanted.isdisjoint(answer_lemmas):
+            m = next(m for m in _NAMED_RE.finditer(answer) if m.group(1) == kind)
+            return whole_words(answer, m)
+    return None

@@ -401,6 +401,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_tsur2", "administration and ЦУР pages replying in VK comments, 2026 (15th)"),
     ("answers_nature", "veterinary service, ecology, МЧС, police, forestry (16th)"),
     ("answers_schools", "schools, kindergartens, sports, culture, children's clinics (17th)"),
+    # written after all of session 14's rules, measured whole before anyone read them
+    ("answers_letters2", "official letters from the Far East to the North (18th)"),
+    ("answers_tsur3", "district heads' and ЦУР pages in VK and OK, five regions (19th)"),
+    ("answers_borders2", "written to be hard again: every answer on the line (20th)"),
 ]
 
 
@@ -416,12 +420,12 @@ def rate_answers(rows: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
 
 
 #: Written to be hard (every answer on the line between the labels), not as officials write.
-ADVERSARIAL_ANSWER_SETS = frozenset({"answers_borders"})
+ADVERSARIAL_ANSWER_SETS = frozenset({"answers_borders", "answers_borders2"})
 
 
 def second_author_answer_figures() -> dict[str, Any]:
     """The отписка check on each answers set's halves, and on the held-out halves together (all
-    sets, and without the set written to be hard)."""
+    sets, and without the sets written to be hard)."""
     out: dict[str, Any] = {}
     pooled = [0, 0, 0]
     realistic = [0, 0, 0]

@@ -405,6 +405,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters2", "official letters from the Far East to the North (18th)"),
     ("answers_tsur3", "district heads' and ЦУР pages in VK and OK, five regions (19th)"),
     ("answers_borders2", "written to be hard again: every answer on the line (20th)"),
+    # the last round, written after all of session 14's rules, measured whole before anyone
+    # read them (a letters' header «№ … от <date>» was then found on the letters' dev half)
+    ("answers_tsur4", "ЦУР and city pages of the Centre, the Volga and the South (21st)"),
+    ("answers_letters3", "e-reception letters of the Centre and the North-West (22nd)"),
+    ("answers_chats", "house, district and settlement chats, city bots (23rd)"),
 ]
 
 

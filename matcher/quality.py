@@ -316,7 +316,8 @@ _CONSIDERATION_RE = re.compile(
 )
 # Numbers of regulations look like dates: «СанПиН 1.2.3685-21», «ст. 8.2 КоАП», «п. 3.1».
 _LAW_NUMBER_RE = re.compile(
-    r"\b(?:санпин|гост|снип|сп|ст|статьи|статья|статье|п|пункт\w*|№|фз)\.?\s*\d[\d./\-]*"
+    r"\b(?:санпин|гост|снип|сп|ст|стать\w*|п|пп|пункт\w*|подпункт\w*|част\w*|ч|раздел\w*"
+    r"|глав\w*|абзац\w*|№|фз)\.?\s*\d[\d./\-]*"
     r"|\b\d\.\d\.\d{3,}[\d./\-]*|\b\d+\.\d+/\d[\d./\-]*"
 )
 # The date a complaint was registered or forwarded is not a date of a fix: «обращение от 12.07»,

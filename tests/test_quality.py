@@ -453,6 +453,12 @@ def test_an_earlier_answer_or_all_the_machines_answer_nothing(answer: str) -> No
             "Установка искусственных неровностей регламентируется ГОСТ Р 52605-2006.",
             True,
         ),
+        # «частью 8.1 статьи 156» is a regulation's part, not the 8th of January
+        (
+            "Почему взнос на капремонт вырос, а ремонта нет?",
+            "Размер взноса устанавливается в соответствии с частью 8.1 статьи 156 ЖК РФ.",
+            True,
+        ),
     ],
 )
 def test_the_line_between_an_answer_and_an_otpiska(

@@ -204,16 +204,17 @@ _TALLY_RE = re.compile(
 
 # A question asked («можно ли…?», «это законно?», «сколько…?») answered straight: «Да, …»,
 # «Нет, если…», «Можно, …», «Незаконно: …» — the answer on substance the question wanted.
+# «подскажите», «хочу узнать»: a question without a question mark
+_PLEASE_TELL = r"\b(?:(?:хочу|хотим|хотела?)\s+узнать|подскажите|скажите|объясните|разъясните)\b"
 _ASKED_RE = re.compile(
-    r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b"
-    r"|\b(?:хочу|хотим|хотела?)\s+узнать|\b(?:подскажите|скажите|объясните|разъясните)\b"
+    r"\?|^(?:можно|законно|сколько|как|где|когда|почему|положен|имею)\b|" + _PLEASE_TELL
 )
 # «напишите в личные сообщения»: the conversation moved out of sight, whatever else was said
 _TO_DMS_RE = re.compile(r"лс\b|личк|личн|директ|сообщени")
 _WHEN_RE = re.compile(r"\bкогда\b|\bсрок\w*\b|\bдо\s+каких\s+пор")
 # «Как перевести очередь в садик?», «куда звонить?», «можно ли получить выплату?»: asked what to
 # do, where to go; the way explained is the substance, «подайте заявление на Госуслугах» with it.
-_PLEASE_TELL_RE = re.compile(r"\b(?:подскажите|скажите|объясните|хочу\s+узнать)\b")
+_PLEASE_TELL_RE = re.compile(_PLEASE_TELL)
 _HOW_WORDS = frozenset({"как", "куда", "где", "кому", "можно", "нужно", "надо", "чтобы"})
 # «подайте заявление…», «звоните 112», «нужно подать до 15 января»: the way told; «следите за
 # новостями» tells nothing
@@ -353,10 +354,10 @@ _GREETING_RE = re.compile(
 )
 
 
-def _content_lemmas(text: str) -> set[str]:
+def _content_lemmas(normalized: str) -> set[str]:
     return {
         lemma(t)
-        for t in tokens(normalize(text))
+        for t in tokens(normalized)
         if len(t) > 3 and not t.isdigit() and lemma(t) not in FUNCTION_LEMMAS
     }
 
@@ -439,6 +440,11 @@ def _premise(complaint: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def _restates(premise: frozenset[str], lem: str, form: str) -> bool:
+    """Whether a done verb of the answer is the complaint's own problem as a state."""
+    return form == SHORT_PARTICIPLE and lem in premise
+
+
 def _actions(
     text: str, premise: frozenset[str] = frozenset()
 ) -> tuple[str | None, str | None, bool]:
@@ -459,9 +465,7 @@ def _actions(
             if following_form == INFINITIVE and following not in _FORMAL_VERBS:
                 planned = planned or f"{tok} {toks[i + 1]}"
             continue
-        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or (
-            form == SHORT_PARTICIPLE and lem in premise
-        ):
+        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or _restates(premise, lem, form):
             continue
         if lem in _FORMAL_VERBS and (
             lem not in _ISSUING
@@ -633,10 +637,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or whole_words(current, m)
-        elif done is None and not (
-            word_info(first := tokens(m.group(0))[0])[1] == SHORT_PARTICIPLE
-            and lemma(first) in premise
-        ):
+        elif done is None and not _restates(premise, *word_info(tokens(m.group(0))[0])):
             done = whole_words(current, m)
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
@@ -650,7 +651,6 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         done is not None
         and planned is None
         and not explanation
-        and bool(asked)
         and _TOLD_DONE_RE.search(asked) is not None
         and _DAY_RE.search(current) is not None
         and _NEW_WORK_RE.search(current) is None
@@ -673,15 +673,14 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if claimed:
         done = None
     straight = bool(asked) and _answers_straight(asked, text)
-    answer_lemmas = _content_lemmas(answer)
-    complaint_lemmas = _content_lemmas(complaint) if complaint else set()
+    answer_lemmas = _content_lemmas(text)
+    complaint_lemmas = _content_lemmas(asked)
     overlap = len(answer_lemmas & complaint_lemmas)
     # Words of substance: what remains after the formal and deferral phrases are removed.
     residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
     residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
     residue_words = [w for w in tokens(residue) if len(w) > 3]
     straight = straight and len(residue_words) >= 5  # «Да, информация передана» is no answer
-    # asked how or where, answered with the way at length: the directions are the answer
     # asked how or where, answered with the way at length: the directions are the answer; or
     # asked anything and answered at length in plain words (no formula, no law, no «someday»,
     # not the body describing itself)

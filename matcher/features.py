@@ -386,10 +386,6 @@ def token_features(token: str, lem: str) -> tuple[str, ...]:
     return (*grams, "w:" + lem)
 
 
-def word_features(lemmas: list[str]) -> list[str]:
-    return ["w:" + lem for lem in lemmas if lem != NUM and lem not in _STOP]
-
-
 def bigram_features(lemmas: list[str]) -> list[str]:
     lems = [lem for lem in lemmas if lem != NUM]
     return ["b:" + left + "_" + right for left, right in itertools.pairwise(lems)]

@@ -27,7 +27,6 @@ from matcher.features import (
     token_features,
     vector_row,
     vector_rows,
-    word_features,
 )
 from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
@@ -290,10 +289,14 @@ class Model:
         "needs an answer", ``URGENT_COLUMN`` urgency.
         """
         table = self._explain if column == 0 else self._explain_urgent
+        words = self._explain_words if column == 0 else self._explain_urgent_words
         out = [(w * value, name) for name, value in dense.items() if (w := table.get(name))]
         scale = LEXICAL_WEIGHT / math.sqrt(max(1, lexical.total))
-        names = {*word_features(a.lemmas), *lexical.bigrams}
-        out.extend((w * scale, name) for name in names if (w := table.get(name)))
+        for lem in set(a.lemmas):
+            hit = words.get(lem)
+            if hit is not None:
+                out.append((hit[0] * scale, hit[1]))
+        out.extend((w * scale, name) for name in set(lexical.bigrams) if (w := table.get(name)))
         return out
 
     def _column_weights(self, column: int, kinds: str) -> dict[str, float]:
@@ -301,13 +304,31 @@ class Model:
         weights = self.weights[:, column].tolist()
         return {name: weights[row] for name, row in self.index.items() if name[0] in kinds}
 
+    def _word_weights(self, column: int) -> dict[str, tuple[float, str]]:
+        """Lemma -> (weight in one column, feature name) of the word features (``w:<lemma>``):
+        the reasons look a comment's lemmas up without building each name again."""
+        weights = self.weights[:, column].tolist()
+        return {
+            name[2:]: (w, name)
+            for name, row in self.index.items()
+            if name.startswith("w:") and (w := weights[row])
+        }
+
     @cached_property
     def _explain(self) -> dict[str, float]:
-        return self._column_weights(0, "Rwb")
+        return self._column_weights(0, "Rb")
 
     @cached_property
     def _explain_urgent(self) -> dict[str, float]:
-        return self._column_weights(URGENT_COLUMN, "wb") if self.has_urgency else {}
+        return self._column_weights(URGENT_COLUMN, "b") if self.has_urgency else {}
+
+    @cached_property
+    def _explain_words(self) -> dict[str, tuple[float, str]]:
+        return self._word_weights(0)
+
+    @cached_property
+    def _explain_urgent_words(self) -> dict[str, tuple[float, str]]:
+        return self._word_weights(URGENT_COLUMN) if self.has_urgency else {}
 
     # --- serialisation ------------------------------------------------------------------------
 

@@ -70,10 +70,10 @@ _NEGATABLE = frozenset({"resolved"})
 class Pattern:
     elements: tuple[frozenset[str] | None, ...]  # None is a gap
     text: str
-    # the last element's lemmas and its surface forms («=word» without «=»): a comment that has
-    # none of them cannot match, which spares most of the walks over gaps (the hot path)
-    last_lemmas: frozenset[str] = frozenset()
-    last_forms: frozenset[str] = frozenset()
+    # the last element's lemmas and surface forms («=word» without «=»): a comment that has none
+    # of them among its lemmas and tokens cannot match, which spares most of the walks over gaps
+    # (the hot path)
+    last_words: frozenset[str] = frozenset()
 
 
 def _compile(phrase: str) -> Pattern:
@@ -85,13 +85,7 @@ def _compile(phrase: str) -> Pattern:
             elements.append(frozenset(part.split("|")))
     if elements[0] is None or elements[-1] is None:
         raise ValueError(f"a cue cannot start or end with a gap: {phrase!r}")
-    last = elements[-1]
-    return Pattern(
-        tuple(elements),
-        phrase,
-        last_lemmas=frozenset(w for w in last if not w.startswith("=")),
-        last_forms=frozenset(w[1:] for w in last if w.startswith("=")),
-    )
+    return Pattern(tuple(elements), phrase, frozenset(w.lstrip("=") for w in elements[-1]))
 
 
 class PhraseIndex:
@@ -136,8 +130,7 @@ class PhraseIndex:
         by_pair = self._by_pair.get
         by_token = self._by_token.get
         n = len(lemmas)
-        lemma_set = set(lemmas)
-        token_set = set(toks)
+        words = {*lemmas, *toks}
         last = n - 1
         for i in range(n):
             lem = lemmas[i]
@@ -150,11 +143,7 @@ class PhraseIndex:
             for candidates in (at_lemma, at_token, at_pair):
                 if candidates:
                     for key, pattern in candidates:
-                        if (
-                            len(pattern.elements) > 1
-                            and lemma_set.isdisjoint(pattern.last_lemmas)
-                            and token_set.isdisjoint(pattern.last_forms)
-                        ):
+                        if len(pattern.elements) > 1 and words.isdisjoint(pattern.last_words):
                             continue
                         end = _match(pattern.elements, toks, lemmas, i, n)
                         if end >= 0:

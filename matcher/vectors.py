@@ -114,14 +114,10 @@ class WordVectors:
         each slice's kept rows go straight to their sorted place, so nothing large is copied.
         """
         with tarfile.open(path) as tar:
-            vocab = tar.extractfile("vocab.bin")
             pq = tar.extractfile("pq.bin")
-            if vocab is None or pq is None:
+            if pq is None:
                 raise ValueError(f"{path}: not a navec archive")
-            with gzip.GzipFile(mode="rb", fileobj=vocab) as fh:
-                size = int(np.frombuffer(fh.read(4), np.uint32)[0])
-                counts = np.frombuffer(fh.read(4 * size), np.uint32)
-                text = fh.read()
+            counts, text = _read_vocabulary(tar, path)
             n, dim, parts, centroids = (int(x) for x in np.frombuffer(pq.read(16), np.uint32))
             if dim != DIM:
                 raise ValueError(f"{path}: {dim} dimensions, expected {DIM}")
@@ -168,6 +164,26 @@ def per_word(words: int) -> float:
 
 _CHUNK = 20_000
 NO_ROWS: Rows = np.empty(0, dtype=np.intp)
+
+
+def _read_vocabulary(tar: tarfile.TarFile, path: Path) -> tuple[npt.NDArray[np.uint32], bytes]:
+    """The words' corpus counts and their text (one word a line) from a navec archive."""
+    vocab = tar.extractfile("vocab.bin")
+    if vocab is None:
+        raise ValueError(f"{path}: not a navec archive")
+    with gzip.GzipFile(mode="rb", fileobj=vocab) as fh:
+        size = int(np.frombuffer(fh.read(4), np.uint32)[0])
+        counts = np.frombuffer(fh.read(4 * size), np.uint32)
+        return counts, fh.read()
+
+
+def frequent_words(path: Path, limit: int = VOCABULARY) -> list[str]:
+    """The ``limit`` most frequent Cyrillic words of a navec archive, most frequent first."""
+    with tarfile.open(path) as tar:
+        counts, text = _read_vocabulary(tar, path)
+    starts, ends, kept = _choose(text, counts, len(counts), limit)
+    order = np.argsort(-counts[kept].astype(np.int64), kind="stable")
+    return [text[starts[i] : ends[i]].decode("utf-8") for i in order.tolist()]
 
 
 def _choose(

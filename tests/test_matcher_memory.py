@@ -45,9 +45,10 @@ pytestmark = pytest.mark.skipif(
 
 def test_word_vectors_and_the_whole_matcher_fit_their_memory_budget() -> None:
     """100,000 words cost about 11 MB of tables (15-17 MB resident), not a dict of strings (38
-    MB); the model, the dictionary and the vectors together stay under 60 MB (they were 72 MB
-    with the dict).  They measure 53-56 MB from one virtualenv to another (a fresh clone's
-    resident pages differ by a megabyte or two), so a 55 MB bound failed a fresh clone at 56.0."""
+    MB); the model, the dictionary, the vectors and the frequent words' parses (3 MB, session
+    15) together stay under 64 MB (they were 72 MB with the dict).  They measure 56-60 MB from
+    one virtualenv to another (a fresh clone's resident pages differ by a megabyte or two), so
+    a 55 MB bound failed a fresh clone at 56.0."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT)],
         capture_output=True,
@@ -58,7 +59,7 @@ def test_word_vectors_and_the_whole_matcher_fit_their_memory_budget() -> None:
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["words"] == 100_000
     assert figures["vectors_mb"] <= 22, figures
-    assert figures["matcher_mb"] <= 60, figures
+    assert figures["matcher_mb"] <= 64, figures
 
 
 STREAM = """

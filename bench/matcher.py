@@ -410,6 +410,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_tsur4", "ЦУР and city pages of the Centre, the Volga and the South (21st)"),
     ("answers_letters3", "e-reception letters of the Centre and the North-West (22nd)"),
     ("answers_chats", "house, district and settlement chats, city bots (23rd)"),
+    # session 15's round, written after session 14's final rules and measured whole first
+    ("answers_letters4", "ministries', prosecutors' and city letters, Siberia to the South (24)"),
+    ("answers_pos2", "the federal feedback platform ПОС in 2026, four districts (25th)"),
+    ("answers_bots", "officials answering from a city bot's card in MAX (26th)"),
 ]
 
 

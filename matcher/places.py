@@ -13,8 +13,9 @@ from matcher.lexicon import words
 from matcher.text import FUNCTION_LEMMAS, lemma, tokens, whole_words, word_info
 
 # A named place or object and its number: «Донская 14а», «ул. Садовая, д. 7», «школа № 11».
+# Within one line: «сыну.\n2. Получить рецепт» is a list, not a house.
 _NUMBERED_RE = re.compile(
-    r"\b([а-я]{3,})\.?,?\s+(?:(?:д|дом|№)\.?\s*)?(\d+(?:[а-я]\b|/\d+)?)(?![.,]\d)"
+    r"\b([а-я]{3,})\.?,?[ \t]+(?:(?:д|дом|№)\.?[ \t]*)?(\d+(?:[а-я]\b|/\d+)?)(?![.,]\d)"
     r"(?:\s*[-–]\s*(\d+)\b)?"
 )
 # «от дома № 1 до дома № 9»: every house between

@@ -362,8 +362,12 @@ _PHONE_SURFACE = "[телефон]"  # how matcher.rules shows a phone number am
 _THANKS_LEMMAS = frozenset({"спасибо", "благодарить", "благодарность", "молодец"})
 
 
+# a feature name per topic, built once: an enum member's ``value`` is a property call
+_TOPIC_FEATURES = {t: "T:" + t.value for t in Topic}
+
+
 def topic_features(a: Analysis) -> Features:
-    return {"T:" + t.value: min(score, 9.0) / 3.0 for t, score in a.topic_scores.items()}
+    return {_TOPIC_FEATURES[t]: min(score, 9.0) / 3.0 for t, score in a.topic_scores.items()}
 
 
 @lru_cache(maxsize=4096)

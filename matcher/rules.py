@@ -96,7 +96,7 @@ class PhraseIndex:
     position of a comment costs three dictionary look-ups.
     """
 
-    __slots__ = ("_by_lemma", "_by_pair", "_by_token")
+    __slots__ = ("_by_lemma", "_by_pair", "_by_token", "_starts")
 
     def __init__(self, phrases: Iterable[tuple[str, str]]) -> None:
         by_lemma: dict[str, list[tuple[str, Pattern]]] = {}
@@ -122,24 +122,31 @@ class PhraseIndex:
         self._by_lemma = by_lemma
         self._by_pair = by_pair
         self._by_token = by_token
+        # every lemma or token a phrase may start with
+        self._starts = frozenset(by_lemma) | frozenset(by_pair) | frozenset(by_token)
 
     def find(self, toks: Sequence[str], lemmas: Sequence[str]) -> list[tuple[str, int, int]]:
         """(key, start, end) of every match, end exclusive."""
         found: list[tuple[str, int, int]] = []
+        starts = self._starts
         by_lemma = self._by_lemma.get
         by_pair = self._by_pair.get
         by_token = self._by_token.get
         n = len(lemmas)
-        words = {*lemmas, *toks}
+        words: set[str] | None = None
         last = n - 1
         for i in range(n):
             lem = lemmas[i]
+            if lem not in starts and toks[i] not in starts:
+                continue  # most words start no phrase: one look-up instead of three
             following = by_pair(lem)
             at_lemma = by_lemma(lem)
             at_token = by_token(toks[i])
             at_pair = following.get(lemmas[i + 1]) if following and i < last else None
             if not (at_lemma or at_token or at_pair):
-                continue  # most words start no phrase
+                continue
+            if words is None:
+                words = {*lemmas, *toks}
             for candidates in (at_lemma, at_token, at_pair):
                 if candidates:
                     for key, pattern in candidates:

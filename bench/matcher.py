@@ -414,6 +414,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters4", "ministries', prosecutors' and city letters, Siberia to the South (24)"),
     ("answers_pos2", "the federal feedback platform ПОС in 2026, four districts (25th)"),
     ("answers_bots", "officials answering from a city bot's card in MAX (26th)"),
+    ("answers_ok", "district and ЦУР groups on OK answering older residents (27th)"),
+    ("answers_uk", "managing companies', HOAs' and utilities' written answers (28th)"),
 ]
 
 

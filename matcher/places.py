@@ -54,6 +54,34 @@ _NOT_STREETS = words(
 )
 
 
+# An entrance or a building of a house and its number, either way round: «2 подъезд», «подъезд
+# № 4», «второго подъезда», «корпус 1».  Not a flat: an answer names the neighbour's above.
+_ORDINALS = {
+    "перв": "1", "втор": "2", "трет": "3", "четверт": "4", "пят": "5",
+    "шест": "6", "седьм": "7", "восьм": "8", "девят": "9", "десят": "10",
+}  # fmt: skip
+_UNIT_KINDS = {"подъезд": "подъезд", "парадн": "подъезд", "корп": "корпус"}
+_UNIT_RE = re.compile(
+    r"\b(подъезд|парадн|корп)(?:[а-я]*)\.?\s*№?\s*(\d{1,4})\b(?!\s*[-–]\s*\d)"
+    r"|\b(\d{1,2})(?:\s*-?\s*(?:[а-я]{1,3}))?\s+(подъезд|парадн)"  # «8 корпус 3» is house 8
+    r"|\b(перв|втор|трет|четверт|пят|шест|седьм|восьм|девят|десят)[а-я]*\s+(подъезд|парадн)"
+)
+
+
+def _units(text: str) -> dict[str, set[str]]:
+    """The numbers of entrances and buildings a normalised text names."""
+    found: dict[str, set[str]] = {}
+    for m in _UNIT_RE.finditer(text):
+        if m.group(1):
+            kind, number = m.group(1), m.group(2)
+        elif m.group(3):
+            kind, number = m.group(4), m.group(3)
+        else:
+            kind, number = m.group(6), _ORDINALS[m.group(5)]
+        found.setdefault(_UNIT_KINDS[kind], set()).add(number)
+    return found
+
+
 def _numbered(text: str) -> dict[str, set[str]]:
     """The numbers each named place or object carries in a normalised text."""
     found: dict[str, set[str]] = {}
@@ -119,6 +147,13 @@ def another_place(complaint: str, answer: str) -> str | None:
                 and not numbers.isdisjoint(answered.get(name, set()))
             ):
                 return whole_words(answer, m)
+    # «над вторым подъездом» answered with «над входом в подъезд № 4»
+    asked_units = _units(complaint)
+    for kind, found in _units(answer).items():
+        wanted = asked_units.get(kind)
+        if wanted and wanted.isdisjoint(found):
+            m = next(m for m in _UNIT_RE.finditer(answer) if kind in _units(m.group(0)))
+            return whole_words(answer, m)
     # «сквер Дружбы» answered with «сквер Победы», the complaint's name nowhere in the answer
     asked_names = _named(complaint)
     for kind, names in _named(answer).items():

@@ -631,3 +631,64 @@ def test_records_programmes_and_paperwork_are_no_answer(
     regulation's limit and a registration number stand for no deed and no date."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # another entrance or building of the same house is another place
+        (
+            "Над третьим подъездом не горит лампа, вечером ничего не видно.",
+            "Лампа над входом в подъезд № 1 заменена 14.11.",
+            True,
+        ),
+        (
+            "Садовая 8 корпус 3: во дворе нет ни одной урны.",
+            "На дворовой территории дома 8 корпус 2 установлены 3 урны, работы приняты по акту.",
+            True,
+        ),
+        # … the same one, in other words, is this place
+        (
+            "Над третьим подъездом не горит лампа, вечером ничего не видно.",
+            "Лампа над входом в подъезд № 3 заменена 14.11.",
+            False,
+        ),
+        # a neighbour's flat named in the answer is where the leak comes from, not another place
+        (
+            "Кв 12, с потолка в ванной капает второй день.",
+            "Сантехник будет завтра с 10 до 12, вскроем короб в кв. 16 над вами, собственник "
+            "согласен.",
+            False,
+        ),
+        # a cause laid on others, a rule's periodicity, the rest «позднее» are no deed
+        (
+            "В подъезде холодно, батареи еле тёплые.",
+            "Низкая температура в подъезде обусловлена тем, что жильцы оставляют дверь открытой.",
+            True,
+        ),
+        (
+            "Подъезд моют раз в месяц, а в договоре два раза в неделю.",
+            "Периодичность уборки установлена минимальным перечнем услуг и работ, утверждённым "
+            "постановлением Правительства РФ № 290.",
+            True,
+        ),
+        (
+            "На площадке у качелей сломано сиденье, когда почините?",
+            "Качели частично отремонтированы. Остальное сделаем позднее.",
+            True,
+        ),
+        (
+            "На площадке у качелей сломано сиденье, когда почините?",
+            "Сиденье качелей заменим не позднее 20 мая.",
+            False,
+        ),
+    ],
+)
+def test_another_entrance_a_cause_and_the_rest_later_are_no_answer(
+    complaint: str, answer: str, otpiska: bool
+) -> None:
+    """What the managing companies' answers of session 15 showed, written afresh: an answer about
+    another entrance or building, a cause laid on the residents, a rule's periodicity and a part
+    done with the rest «позднее» answer nothing; a neighbour's flat and «не позднее» do."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

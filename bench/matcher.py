@@ -416,6 +416,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_bots", "officials answering from a city bot's card in MAX (26th)"),
     ("answers_ok", "district and ЦУР groups on OK answering older residents (27th)"),
     ("answers_uk", "managing companies', HOAs' and utilities' written answers (28th)"),
+    ("answers_letters5", "federal bodies' regional offices' letters, Volga to Caucasus (29th)"),
 ]
 
 

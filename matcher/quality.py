@@ -185,7 +185,7 @@ _CONTRADICTION_RE = re.compile(
 # «организовано в соответствии с СанПиН», «начисления произведены корректно», «оптимизирована
 # согласно документу планирования»: a state declared in order, not an action on the problem.
 _IN_ORDER_RE = re.compile(
-    r"(?:\w+ )?(?:в соответствии с|согласно|корректно|верно|правильно|в установленном порядке"
+    r"(?:\w+ ){0,2}(?:в соответствии с|согласно|корректно|верно|правильно|в установленном порядке"
     r"|в рамках (?:действующ|норматив|закон)\w*|в полном объеме|(?:федеральным )?законом"
     r"|законодательств\w*|постановлением|приказом|правилами|локальным|нормативн\w*"
     # «тарифы установлены службой по тарифам», «установлены главой 47 ТК», «… ст. 13 ФЗ»
@@ -294,7 +294,7 @@ def _declared_in_order(following: list[str]) -> bool:
     """Whether the words after a done verb say only that it was done by the rules, or give
     the body's tally instead of this place's work."""
     return (
-        _IN_ORDER_RE.match(" ".join(following[:5])) is not None
+        _IN_ORDER_RE.match(" ".join(following[:6])) is not None
         or _TALLY_RE.match(" ".join(following[:3])) is not None
     )
 
@@ -328,6 +328,14 @@ _CONSIDERATION_RE = re.compile(
     r"|учт[её]н\w*\s+при\s+(?:планировании|формировании|подготовке)[^.]{0,70}"
     # a programme's span: «программа … рассчитана на период до 2045 года»
     r"|(?:рассчитан|утвержден|реализуется|действует)\w*\s+(?:\w+\s+){0,2}до\s+20\d\d\s*(?:год\w*|г\b)?"
+)
+_QUOTED_NAME_RE = re.compile(r"«[^«»]{1,60}»")
+# A reporting period is no date of a fix: «за 9 месяцев 2025 года», «за 2024 год», «по итогам
+# 2024 года», «по данным на 2025 год».
+_REPORTED_RE = re.compile(
+    r"\bза\s+(?:\d+\s+|\w+\s+)?(?:месяц\w*|квартал\w*|полугоди\w*)\s+20\d\d\s*(?:год\w*|г\b)?"
+    r"|\bза\s+20\d\d\s*(?:[-–]\s*20\d\d\s*)?(?:год\w*|г\b)"
+    r"|\bпо\s+(?:итогам|результатам|данным)\s+(?:на\s+)?(?:\w+\s+)?20\d\d\s*(?:год\w*|г\b)?"
 )
 # Numbers of regulations look like dates: «СанПиН 1.2.3685-21», «ст. 8.2 КоАП», «п. 3.1».
 _LAW_NUMBER_RE = re.compile(
@@ -400,6 +408,8 @@ _FORMAL_VERBS = words(
     # «отключения связаны с аварией» explains; «продление маршрута перенесено» puts off; «акт
     # подписан» is paper
     "связать обусловить перенести подписать "
+    # «41 ДТП произошло»: an event, not a deed
+    "произойти "
     # «мы уверены в профессионализме», «рады, что вам понравилось»: no deed
     "уверить понравиться "
     # «средства освоены», «предложение поддержано», «очередь дойдёт», «перечень сформирован»
@@ -550,7 +560,8 @@ def _fix_date(text: str) -> bool:
     """Whether the answer names a date or a period for the work (not for the paperwork, the
     procedure or a regulation's number)."""
     # a number blanked stays a number sign: «12.11.2024 № 611ж-2024» is a document's date
-    dated = _YEARS_RE.sub(" ", _LAW_NUMBER_RE.sub(" № ", _CONSIDERATION_RE.sub(" ", text)))
+    dated = _LAW_NUMBER_RE.sub(" № ", _CONSIDERATION_RE.sub(" ", _REPORTED_RE.sub(" ", text)))
+    dated = _YEARS_RE.sub(" ", dated)
     for m in _DATE_RE.finditer(dated):
         before = dated[max(0, m.start() - 60) : m.start()]
         if (
@@ -575,6 +586,7 @@ _WHOLE_YEAR_RE = re.compile(
     r"|\bза\s+(?:период|время|годы)\s+(?:реализации|действия|работы|20\d\d)"
     r"|\bза\s+(?:20\d\d|прошлый|прошедший|минувший)\s*(?:-?\s*20\d\d\s*)?(?:год|г\b)"
     r"|\bс\s+20\d\d\s*(?:года|г\b)"
+    r"|\bза\s+(?:\d+\s+|\w+\s+)?(?:месяц\w*|квартал\w*|полугоди\w*)\s+20\d\d"
 )
 _DAY_RE = re.compile(
     r"\b\d{1,2}[./]\d{1,2}\b|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
@@ -651,6 +663,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
 
     asked = normalize(complaint) if complaint else ""
     premise = _premise(asked)
+    # a name in quotes is nobody's deed: «ООО «ДорСтройУл»», «программа «Чистый воздух»»
+    current = _QUOTED_NAME_RE.sub("«»", current)
     done, planned, self_contradicting = _actions(current, premise)
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)

@@ -60,9 +60,10 @@ _MASKED_RE = re.compile(
 )
 # Unmasked obscene roots (kept short on purpose: they only need to be recognised, not listed).
 # The «еб» stems only at a word's start or after a verb prefix: «требую», «требуется», «к небу»,
-# «хлебал» are ordinary words (a complaint's «требую принять меры» must keep its request).
+# «хлебал» are ordinary words (a complaint's «требую принять меры» must keep its request), and
+# «Олеговна» is a patronymic.
 _OBSCENE_RE = re.compile(
-    r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|бляд|блят|мудак|мудач|говн|жоп)[а-я]*"
+    r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|бляд|блят|мудак|мудач|(?<!оле)говн|жоп)[а-я]*"
     r"|(?:за|на|от|вы|у|по|при|с|раз|рас|до|под|об|пере|про|недо)?(?:еба[нлтш]|ебу|ебо[кш]|ебы|ебл|ебн)[а-я]*"
     r"|сук[аиуео]|сучк?[а-я]*|бля|блин|нах|нахрен|нафиг|хрен)\b"
 )

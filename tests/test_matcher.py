@@ -159,6 +159,8 @@ def test_normalisation_of_real_comment_spelling() -> None:
     assert "ттел" in normalize("звоните +7 (900) 123-45-67")
     assert "жжитель" in normalize("[id123|Ирина], согласна")
     assert normalize("сколькооооо можно") == "сколько можно"
+    # a patronymic is no obscenity: «Олеговна» holds «говн»
+    assert normalize("Анна Олеговна, говно а не дорога") == "анна олеговна, ммат а не дорога"
 
 
 def test_fast_path_equals_feature_dict_path(matcher: Matcher) -> None:

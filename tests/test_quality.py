@@ -692,3 +692,55 @@ def test_another_entrance_a_cause_and_the_rest_later_are_no_answer(
     done with the rest «позднее» answer nothing; a neighbour's flat and «не позднее» do."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # a region's figures for a reporting period are no answer about this street
+        (
+            "У школы № 12 на Гончарова нет перехода, машины летят, дети бегут через дорогу.",
+            "За 9 месяцев 2025 года в области произошло 96 ДТП с участием детей. Проводятся "
+            "профилактические беседы в школах.",
+            True,
+        ),
+        (
+            "В реке у посёлка плавает дохлая рыба. Можно ли купаться?",
+            "По итогам 2024 года вода в реке относится к классу «загрязнённая». Мониторинг "
+            "ведётся на 9 створах.",
+            True,
+        ),
+        # declared in order however the sentence goes on
+        (
+            "Больничный посчитали неправильно, 6 тысяч за две недели.",
+            "Пособие назначено и выплачено в соответствии с действующим законодательством.",
+            True,
+        ),
+        # a company's name in quotes is nobody's deed, and the deed beside it still counts
+        (
+            "Дорогу на Каргашино три дня не чистят.",
+            "Подрядчик ООО «ДорСтройУл» работает на трассе по графику.",
+            True,
+        ),
+        (
+            "Дорогу на Каргашино три дня не чистят.",
+            "29.01 подрядчик ООО «ДорСтройУл» расчистил дорогу на Каргашино грейдером, проезд "
+            "обеспечен.",
+            False,
+        ),
+        # «Олеговна» is a name, and the answer to her is not spoilt by it
+        (
+            "Когда вывезут мусор с площадки на Мира 5?",
+            "Уважаемая Анна Олеговна! Мусор с площадки на Мира, 5 вывезен сегодня в 9:00.",
+            False,
+        ),
+    ],
+)
+def test_reporting_periods_and_quoted_names_are_no_answer(
+    complaint: str, answer: str, otpiska: bool
+) -> None:
+    """What the federal offices' letters of session 15 showed, written afresh: figures for a
+    reporting period («за 9 месяцев 2025 года», «по итогам 2024 года»), a state declared in order
+    two words on, a company's name in quotes read as a verb."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -30,18 +30,27 @@ _NOT_PLACES = words(
 
 # «дом 22 по Гоголя», «д. 4 по ул. Лесной»: the number before the street
 _HOUSE_FIRST_RE = re.compile(
-    r"\bд(?:ом[а-я]*|\.)\s*(\d+[а-я]?)\s+(?:по\s+)?"
+    r"\bд(?:ом[а-я]*|\.)\s*№?\s*(\d+[а-я]?)\s+(?:по\s+)?"
     r"(?:(?:ул|улице|пр|просп|проспекту|пер|переулку|бульвару)\.?\s+)?([а-я]{3,})"
 )
 # «на Вокзальной у дома 15»: the street, then the house
 _STREET_AT_HOUSE_RE = re.compile(
     r"\b([а-я]{3,})\s+(?:у|возле|около|напротив)\s+дом\w*\s+(\d+[а-я]?)\b"
 )
-# «сквер Дружбы», «остановка «Центральный рынок»»: a place and its name (streets are left to the
-# house numbers: an answer names other offices' streets, «участковый — ул. Ленинградская, 46»)
+# «сквер Дружбы», «остановка «Центральный рынок»», «с. Ивановское»: a place and its name (streets
+# are left to the house numbers: an answer names other offices' streets, «участковый — ул.
+# Ленинградская, 46»)
 _NAMED_RE = re.compile(
-    r"\b(сквер|парк|площад|бульвар|набережн|микрорайон|остановк|станци)[а-я]*\s+«?([а-я]{4,})"
+    r"\b(?:(сквер|парк|площад|бульвар|набережн|микрорайон|остановк|станци)[а-я]*\s+"
+    r"|(сел[оауе]|поселок|поселк[аеу]|деревн[яиюе]|хутор[аеу]?|с\.|пос\.|дер\.)\s*)«?([а-я]{4,})"
 )
+# a settlement however it is written: «с. Ивановское», «в селе Ивановском»
+_SETTLEMENTS = {"с": "село", "се": "село", "по": "поселок", "де": "деревня", "ху": "хутор"}
+
+
+def _kind(m: re.Match[str]) -> str:
+    """The kind of a named place: the stem of its noun, or the settlement it is."""
+    return m.group(1) or _SETTLEMENTS[m.group(2).rstrip(".")[:2]]
 
 
 # «ул. Королёва, 15», «проспекту Мира 3»: the word after these is a street
@@ -111,9 +120,9 @@ def _named(text: str) -> dict[str, set[str]]:
     """The names each kind of place carries: {"сквер": {"дружба"}, "остановк": {"рынок"}}."""
     found: dict[str, set[str]] = {}
     for m in _NAMED_RE.finditer(text):
-        name, form = word_info(m.group(2))
+        name, form = word_info(m.group(3))
         if not form and name not in FUNCTION_LEMMAS:  # «на площадке запрещён» names nothing
-            found.setdefault(m.group(1), set()).add(name)
+            found.setdefault(_kind(m), set()).add(name)
     return found
 
 
@@ -159,6 +168,6 @@ def another_place(complaint: str, answer: str) -> str | None:
     for kind, names in _named(answer).items():
         wanted = asked_names.get(kind)
         if wanted and wanted.isdisjoint(names) and wanted.isdisjoint(answer_lemmas):
-            m = next(m for m in _NAMED_RE.finditer(answer) if m.group(1) == kind)
+            m = next(m for m in _NAMED_RE.finditer(answer) if _kind(m) == kind)
             return whole_words(answer, m)
     return None

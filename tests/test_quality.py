@@ -660,6 +660,25 @@ def test_records_programmes_and_paperwork_are_no_answer(
             "согласен.",
             False,
         ),
+        # another house «дома № 151 по ул. Лежневской» and another village by name
+        (
+            "Лежневская 115, кв 40: в квартире 15 градусов, батареи чуть тёплые.",
+            "12.11 инспектор провёл обследование дома № 151 по ул. Лежневской: температура в "
+            "норме.",
+            True,
+        ),
+        (
+            "У с. Кочубеевского ферма сваливает навоз у дороги, жижа течёт в канаву.",
+            "08.07 проведено обследование фермы в с. Ивановском: навоз складируется на "
+            "оборудованной площадке.",
+            True,
+        ),
+        (
+            "У с. Кочубеевского ферма сваливает навоз у дороги, жижа течёт в канаву.",
+            "08.07 проведено обследование фермы у села Кочубеевского: навоз вывезен, владельцу "
+            "выдано предписание убрать площадку до 20.07.",
+            False,
+        ),
         # a cause laid on others, a rule's periodicity, the rest «позднее» are no deed
         (
             "В подъезде холодно, батареи еле тёплые.",
@@ -687,9 +706,10 @@ def test_records_programmes_and_paperwork_are_no_answer(
 def test_another_entrance_a_cause_and_the_rest_later_are_no_answer(
     complaint: str, answer: str, otpiska: bool
 ) -> None:
-    """What the managing companies' answers of session 15 showed, written afresh: an answer about
-    another entrance or building, a cause laid on the residents, a rule's periodicity and a part
-    done with the rest «позднее» answer nothing; a neighbour's flat and «не позднее» do."""
+    """What the managing companies' and federal offices' answers of session 15 showed, written
+    afresh: an answer about another entrance, building, house («дома № 151») or village, a cause
+    laid on the residents, a rule's periodicity and a part done with the rest «позднее» answer
+    nothing; a neighbour's flat and «не позднее» do."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -554,6 +554,7 @@ def test_straight_answers_and_empty_states(complaint: str, answer: str, otpiska:
 @pytest.mark.parametrize(
     ("complaint", "answer", "otpiska"),
     [
+        # -- officials' letters: the body's record, programmes and paperwork --
         # a tally over years is the body's record, not this complaint's work
         (
             "В посёлке Лесном нет аптеки, за лекарствами ездим за 30 км. Откройте аптеку!",
@@ -621,21 +622,7 @@ def test_straight_answers_and_empty_states(complaint: str, answer: str, otpiska:
             "ул. Мира, 4, она работает с 8:00 до 20:00.",
             False,
         ),
-    ],
-)
-def test_records_programmes_and_paperwork_are_no_answer(
-    complaint: str, answer: str, otpiska: bool
-) -> None:
-    """What the session-15 letters showed, written afresh: the body's record over years, a plan
-    with only a programme's name, a programme's span, a planning year, a forwarding's term, a
-    regulation's limit and a registration number stand for no deed and no date."""
-    rating = rate_answer(complaint, answer)
-    assert rating.otpiska is otpiska, rating
-
-
-@pytest.mark.parametrize(
-    ("complaint", "answer", "otpiska"),
-    [
+        # -- managing companies: another entrance, a cause laid on others, the rest later --
         # another entrance or building of the same house is another place
         (
             "Над третьим подъездом не горит лампа, вечером ничего не видно.",
@@ -701,22 +688,7 @@ def test_records_programmes_and_paperwork_are_no_answer(
             "Сиденье качелей заменим не позднее 20 мая.",
             False,
         ),
-    ],
-)
-def test_another_entrance_a_cause_and_the_rest_later_are_no_answer(
-    complaint: str, answer: str, otpiska: bool
-) -> None:
-    """What the managing companies' and federal offices' answers of session 15 showed, written
-    afresh: an answer about another entrance, building, house («дома № 151») or village, a cause
-    laid on the residents, a rule's periodicity and a part done with the rest «позднее» answer
-    nothing; a neighbour's flat and «не позднее» do."""
-    rating = rate_answer(complaint, answer)
-    assert rating.otpiska is otpiska, rating
-
-
-@pytest.mark.parametrize(
-    ("complaint", "answer", "otpiska"),
-    [
+        # -- federal offices: reporting periods, names in quotes --
         # a region's figures for a reporting period are no answer about this street
         (
             "У школы № 12 на Гончарова нет перехода, машины летят, дети бегут через дорогу.",
@@ -756,11 +728,15 @@ def test_another_entrance_a_cause_and_the_rest_later_are_no_answer(
         ),
     ],
 )
-def test_reporting_periods_and_quoted_names_are_no_answer(
+def test_what_the_session_15_answer_writers_showed(
     complaint: str, answer: str, otpiska: bool
 ) -> None:
-    """What the federal offices' letters of session 15 showed, written afresh: figures for a
-    reporting period («за 9 месяцев 2025 года», «по итогам 2024 года»), a state declared in order
-    two words on, a company's name in quotes read as a verb."""
+    """Written afresh from what six writers' answers showed: the body's record over years or a
+    reporting period, a plan with only a programme's name, a programme's span, a planning year,
+    a forwarding's term, a regulation's limit and a registration number stand for no deed and
+    no date; nor do a cause laid on the residents, a periodicity «установлена перечнем», the rest
+    «позднее», a company's name in quotes; an answer about another entrance, building, house or
+    village answers nothing.  A neighbour's flat, «не позднее», a year with the programme, the
+    deed beside a quoted name still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -728,6 +728,9 @@ def phrase_pairs() -> list[tuple[str, str]]:
 
 def assess(a: Analysis) -> Urgency:
     """Urgency of an analysed comment (matcher.rules.analyse)."""
+    if not a.urgency_matches:  # most comments: only a cold room's degrees can make them urgent
+        cold = _cold_room(a.raw)
+        return Urgency(bool(cold), (f"{_REASONS['cold']}: «{cold}»",) if cold else ())
     found: dict[str, str] = {}
     where: dict[str, int] = {}  # the first position of each group, for «vulnerable» + «danger»
     for key, start, end in a.urgency_matches:

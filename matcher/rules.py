@@ -92,8 +92,9 @@ class PhraseIndex:
     """Finds cue phrases in a lemma sequence.
 
     A phrase is indexed by its first lemma and, when its second element is a plain set of
-    lemmas, by the pair; phrases starting with a surface form ("=word") by that token.  So each
-    position of a comment costs three dictionary look-ups.
+    lemmas, by the pair; phrases starting with a surface form ("=word") by that token.  So a
+    word that starts no phrase (most) costs one set look-up, one that may start one three
+    dictionary look-ups.
     """
 
     __slots__ = ("_by_lemma", "_by_pair", "_by_token", "_starts")

@@ -15,7 +15,11 @@ import unicodedata
 from functools import lru_cache
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 # Latin letters that look like Cyrillic ones, as residents (and spammers) mix them in.
 _LATIN_TO_CYR = str.maketrans(
@@ -374,7 +378,13 @@ class FrequentWords:
 
     __slots__ = ("forms", "keys", "lemma_ids", "lemmas")
 
-    def __init__(self, keys: Any, lemma_ids: Any, forms: Any, lemmas: list[str]) -> None:
+    def __init__(
+        self,
+        keys: npt.NDArray[np.uint64],
+        lemma_ids: npt.NDArray[np.uint32],
+        forms: npt.NDArray[np.uint8],
+        lemmas: list[str],
+    ) -> None:
         self.keys = keys  # uint64, sorted
         self.lemma_ids = lemma_ids  # index into ``lemmas`` per key
         self.forms = forms  # index into VERB_FORMS per key
@@ -388,7 +398,7 @@ class FrequentWords:
         at = int(self.keys.searchsorted(key))
         if at == len(self.keys) or self.keys[at] != key:
             return None
-        return self.lemmas[self.lemma_ids[at]], VERB_FORMS[self.forms[at]]
+        return self.lemmas[int(self.lemma_ids[at])], VERB_FORMS[int(self.forms[at])]
 
 
 @lru_cache(maxsize=1)

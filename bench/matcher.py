@@ -417,6 +417,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_ok", "district and ЦУР groups on OK answering older residents (27th)"),
     ("answers_uk", "managing companies', HOAs' and utilities' written answers (28th)"),
     ("answers_letters5", "federal bodies' regional offices' letters, Volga to Caucasus (29th)"),
+    # session 15's last round, after all its rules, measured whole and not read since
+    ("answers_letters6", "regional and city letters of the Urals and the North-West (30th)"),
+    ("answers_mixed", "every channel a ЦУР watches, in natural proportions (31st)"),
 ]
 
 

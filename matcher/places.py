@@ -77,17 +77,21 @@ _UNIT_RE = re.compile(
 )
 
 
+def _unit(m: re.Match[str]) -> tuple[str, str]:
+    """(kind, number) of an entrance or a building matched by ``_UNIT_RE``."""
+    if m.group(1):
+        return _UNIT_KINDS[m.group(1)], m.group(2)
+    if m.group(3):
+        return _UNIT_KINDS[m.group(4)], m.group(3)
+    return _UNIT_KINDS[m.group(6)], _ORDINALS[m.group(5)]
+
+
 def _units(text: str) -> dict[str, set[str]]:
     """The numbers of entrances and buildings a normalised text names."""
     found: dict[str, set[str]] = {}
     for m in _UNIT_RE.finditer(text):
-        if m.group(1):
-            kind, number = m.group(1), m.group(2)
-        elif m.group(3):
-            kind, number = m.group(4), m.group(3)
-        else:
-            kind, number = m.group(6), _ORDINALS[m.group(5)]
-        found.setdefault(_UNIT_KINDS[kind], set()).add(number)
+        kind, number = _unit(m)
+        found.setdefault(kind, set()).add(number)
     return found
 
 
@@ -161,7 +165,7 @@ def another_place(complaint: str, answer: str) -> str | None:
     for kind, found in _units(answer).items():
         wanted = asked_units.get(kind)
         if wanted and wanted.isdisjoint(found):
-            m = next(m for m in _UNIT_RE.finditer(answer) if kind in _units(m.group(0)))
+            m = next(m for m in _UNIT_RE.finditer(answer) if _unit(m)[0] == kind)
             return whole_words(answer, m)
     # «сквер Дружбы» answered with «сквер Победы», the complaint's name nowhere in the answer
     asked_names = _named(complaint)

@@ -177,7 +177,7 @@ def _read_vocabulary(tar: tarfile.TarFile, path: Path) -> tuple[npt.NDArray[np.u
         return counts, fh.read()
 
 
-def frequent_words(path: Path, limit: int = VOCABULARY) -> list[str]:
+def navec_vocabulary(path: Path, limit: int = VOCABULARY) -> list[str]:
     """The ``limit`` most frequent Cyrillic words of a navec archive, most frequent first."""
     with tarfile.open(path) as tar:
         counts, text = _read_vocabulary(tar, path)

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from matcher.text import FREQUENT_WORDS, VERB_FORMS, parse_word, word_key
-from matcher.vectors import frequent_words as navec_words
-from matcher.vectors import navec_path
+from matcher.vectors import navec_path, navec_vocabulary
 
 WORDS = 100_000
 _TOKEN = re.compile(r"[а-я]{2,}")  # what matcher.text.tokens makes of a Cyrillic word
@@ -31,7 +30,7 @@ def build() -> tuple[Any, Any, Any, list[str]]:
     if path is None:
         raise SystemExit("the natasha package (its navec file) is not installed")
     tokens: dict[str, None] = {}
-    for word in navec_words(path, WORDS):
+    for word in navec_vocabulary(path, WORDS):
         token = word.lower().replace("ё", "е")
         if _TOKEN.fullmatch(token):
             tokens.setdefault(token, None)

@@ -12,13 +12,13 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from matcher.compiled import PACKAGE_DIR
 from matcher.features import (
     LEXICAL_WEIGHT,
     Features,
@@ -34,7 +34,8 @@ from matcher.vectors import NAMES as VECTOR_NAMES
 from matcher.vectors import per_word, word_vectors
 
 FORMAT_VERSION = 1
-DATA_DIR = Path(__file__).resolve().parent / "data"
+# the sources' directory, not ``__file__``: a compiled module lives in build/native
+DATA_DIR = PACKAGE_DIR / "data"
 MODEL_PATH = DATA_DIR / "model.json"
 CORPUS_PATH = DATA_DIR / "corpus.jsonl"
 
@@ -158,6 +159,21 @@ class Lexical:
     bigrams: list[str]
 
 
+@dataclass
+class _Derived:
+    """Tables a model derives from its weights on first use.
+
+    Kept here rather than behind ``functools.cached_property``: mypyc (matcher.compiled) compiles
+    that as a plain property, and every comment rebuilt the reasons' 44,000-entry tables."""
+
+    vector_weights: FloatArray | None = None
+    vector_weights_read: bool = False
+    explain: dict[str, float] | None = None
+    explain_urgent: dict[str, float] | None = None
+    explain_words: dict[str, tuple[float, str]] | None = None
+    explain_urgent_words: dict[str, tuple[float, str]] | None = None
+
+
 @dataclass(frozen=True)
 class Model:
     index: Mapping[str, int]
@@ -165,6 +181,7 @@ class Model:
     bias: FloatArray  # (N_COLUMNS,)
     meta: Mapping[str, Any] = field(default_factory=dict)
     _tokens: TokenCache = field(default_factory=lambda: TokenCache(), repr=False, compare=False)
+    _derived: _Derived = field(default_factory=_Derived, init=False, repr=False, compare=False)
 
     def analysis_logits(self, a: Analysis, dense: Features) -> tuple[FloatArray, Lexical]:
         """``logits(extract(a))``, with the lexical block summed from per-token caches.
@@ -223,14 +240,17 @@ class Model:
         """Whether the model was trained with the word-vector block."""
         return self._vector_weights is not None
 
-    @cached_property
+    @property
     def _vector_weights(self) -> FloatArray | None:
         """The rows of the word-vector block (``e:0`` … ``e:299``), if the model has them."""
-        index = self.index
-        if any(name not in index for name in VECTOR_NAMES):
-            return None
-        out: FloatArray = np.ascontiguousarray(self.weights[[index[n] for n in VECTOR_NAMES]])
-        return out
+        derived = self._derived
+        if not derived.vector_weights_read:
+            index = self.index
+            if all(name in index for name in VECTOR_NAMES):
+                rows = [index[n] for n in VECTOR_NAMES]
+                derived.vector_weights = np.ascontiguousarray(self.weights[rows])
+            derived.vector_weights_read = True
+        return derived.vector_weights
 
     def vector_share(self, token: str, lem: str, out: FloatArray) -> bool:
         """Writes what a token's word vector adds to each column (before ``per_word``) into
@@ -314,21 +334,35 @@ class Model:
             if name.startswith("w:") and (w := weights[row])
         }
 
-    @cached_property
+    @property
     def _explain(self) -> dict[str, float]:
-        return self._column_weights(0, "Rb")
+        derived = self._derived
+        if derived.explain is None:
+            derived.explain = self._column_weights(0, "Rb")
+        return derived.explain
 
-    @cached_property
+    @property
     def _explain_urgent(self) -> dict[str, float]:
-        return self._column_weights(URGENT_COLUMN, "b") if self.has_urgency else {}
+        derived = self._derived
+        if derived.explain_urgent is None:
+            has = self.has_urgency
+            derived.explain_urgent = self._column_weights(URGENT_COLUMN, "b") if has else {}
+        return derived.explain_urgent
 
-    @cached_property
+    @property
     def _explain_words(self) -> dict[str, tuple[float, str]]:
-        return self._word_weights(0)
+        derived = self._derived
+        if derived.explain_words is None:
+            derived.explain_words = self._word_weights(0)
+        return derived.explain_words
 
-    @cached_property
+    @property
     def _explain_urgent_words(self) -> dict[str, tuple[float, str]]:
-        return self._word_weights(URGENT_COLUMN) if self.has_urgency else {}
+        derived = self._derived
+        if derived.explain_urgent_words is None:
+            has = self.has_urgency
+            derived.explain_urgent_words = self._word_weights(URGENT_COLUMN) if has else {}
+        return derived.explain_urgent_words
 
     # --- serialisation ------------------------------------------------------------------------
 

@@ -14,8 +14,9 @@ import re
 import unicodedata
 from functools import lru_cache
 from hashlib import blake2b
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from matcher.compiled import PACKAGE_DIR
 
 if TYPE_CHECKING:
     import numpy as np
@@ -363,7 +364,7 @@ WORD_CACHE_SIZE = 50_000
 # (lemma, verb form) of the 100,000 most frequent Russian words, parsed once when the table was
 # built (matcher/data/build_frequent_words.py): a word the process meets for the first time
 # costs a look-up instead of a pymorphy3 parse (26 µs in the middle of other work).
-FREQUENT_WORDS = Path(__file__).with_name("data") / "frequent_words.npz"
+FREQUENT_WORDS = PACKAGE_DIR / "data" / "frequent_words.npz"  # not __file__: matcher.compiled
 VERB_FORMS = ("", IMPERATIVE, PAST, PAST_IMPF, FUTURE, SHORT_PARTICIPLE, INFINITIVE)
 
 

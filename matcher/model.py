@@ -79,41 +79,45 @@ class TokenCache:
 
     def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
         # token -> (the row of its lexical sum, its number of lexical features, the row of its
-        # word vector's share or -1: a stop word, a number, a word navec does not know)
-        self.entries: dict[str, tuple[int, int, int]] = {}
+        # word vector's share or -1: a stop word, a number, a word navec does not know; the
+        # model's row of its lemma's word feature ``w:…`` or -1, for the reasons)
+        self.entries: dict[str, tuple[int, int, int, int]] = {}
         self.met_again: set[str] = set()
         self.table: FloatArray = np.zeros((0, 0), dtype=np.float32)
         self.offset = 0  # the first token row: the model's own rows come before
         self.size = capacity
 
     def lookup(
-        self, model: Model, toks: Sequence[str], lems: Sequence[str]
-    ) -> tuple[list[int], int, list[int]]:
-        """The tokens' lexical rows, their number of lexical features, and the word-vector rows
-        of those that have one."""
+        self, model: Model, toks: list[str], lems: list[str]
+    ) -> tuple[list[int], int, list[int], list[int]]:
+        """The tokens' lexical rows, their number of lexical features, the word-vector rows of
+        those that have one, and the model's rows of their lemmas' word features."""
         entries = self.entries
         if not entries or len(entries) + len(toks) > self.capacity:
             self._make_room(model, len(toks))  # never within a comment: rows would be reused
-        met = self.met_again.add
+        met_again = self.met_again
         rows: list[int] = []
         vrows: list[int] = []
+        wrows: list[int] = []
         total = 0
         for tok, lem in zip(toks, lems, strict=True):
             entry = entries.get(tok)
             if entry is None:
                 row = self.offset + 2 * len(entries)
-                count = model.token_row(tok, lem, self.table[row])
+                count, wrow = model.token_row(tok, lem, self.table[row])
                 has_vector = model.has_vectors and model.vector_share(
                     tok, lem, self.table[row + 1]
                 )
-                entry = entries[tok] = (row, count, row + 1 if has_vector else -1)
+                entry = entries[tok] = (row, count, row + 1 if has_vector else -1, wrow)
             else:
-                met(tok)
+                met_again.add(tok)
             rows.append(entry[0])
             total += entry[1]
             if entry[2] >= 0:
                 vrows.append(entry[2])
-        return rows, total, vrows
+            if entry[3] >= 0:
+                wrows.append(entry[3])
+        return rows, total, vrows, wrows
 
     @property
     def capacity(self) -> int:
@@ -145,38 +149,40 @@ class TokenCache:
         both = np.stack([old_rows, old_rows + 1], axis=1).reshape(-1)
         start = self.offset
         self.table[start : start + 2 * len(kept)] = self.table[both]  # a gather copies first
-        for i, (tok, (_, count, vrow)) in enumerate(kept):
+        for i, (tok, (_, count, vrow, wrow)) in enumerate(kept):
             row = start + 2 * i
-            self.entries[tok] = (row, count, row + 1 if vrow >= 0 else -1)
+            self.entries[tok] = (row, count, row + 1 if vrow >= 0 else -1, wrow)
 
 
 @dataclass(frozen=True, slots=True)
 class Lexical:
-    """What ``Model.analysis_logits`` learnt of a comment's lexical block that the reasons need
-    again: the number of feature occurrences (the block's normaliser) and the bigram names."""
+    """What ``Model.analysis_logits`` learnt of a comment that the reasons need again: the
+    number of lexical feature occurrences (the block's normaliser) and the model's rows of the
+    comment's word features, bigrams and rule features (with their values), so that the
+    reasons read weights by row instead of looking each name up again."""
 
     total: int
-    bigrams: list[str]
+    word_rows: list[int]
+    bigram_rows: list[int]
+    dense_rows: list[tuple[int, float]]
 
 
 @dataclass
 class _Derived:
     """Tables a model derives from its weights on first use.
 
-    Kept here rather than behind ``functools.cached_property``: mypyc (matcher.compiled) compiles
-    that as a plain property, and every comment rebuilt the reasons' 44,000-entry tables."""
+    Kept here rather than behind ``functools.cached_property``: mypyc (matcher.compiled)
+    compiles that as a plain property, and every comment rebuilt the reasons' tables."""
 
     vector_weights: FloatArray | None = None
     vector_weights_read: bool = False
-    explain: dict[str, float] | None = None
-    explain_urgent: dict[str, float] | None = None
-    explain_words: dict[str, tuple[float, str]] | None = None
-    explain_urgent_words: dict[str, tuple[float, str]] | None = None
+    columns: dict[int, list[float]] = field(default_factory=dict)  # a column's weights
+    names: list[str] = field(default_factory=list)  # feature names by row
 
 
 @dataclass(frozen=True)
 class Model:
-    index: Mapping[str, int]
+    index: dict[str, int]
     weights: FloatArray  # (n_features, N_COLUMNS); column 0 is needs_answer, see URGENT_COLUMN
     bias: FloatArray  # (N_COLUMNS,)
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -189,31 +195,35 @@ class Model:
         Also returns the block's normaliser and bigrams, which ``needs_contributions`` takes.
         """
         cache = self._tokens
-        rows, total, vrows = cache.lookup(self, a.tokens, a.lemmas)
-        get = self.index.get
+        rows, total, vrows, wrows = cache.lookup(self, a.tokens, a.lemmas)
+        index = self.index
         bigrams = bigram_features(a.lemmas)
         total += len(bigrams)
+        brows: list[int] = []
         for name in bigrams:
-            row = get(name)
+            row = index.get(name)
             if row is not None:
                 rows.append(row)
+                brows.append(row)
         scale = LEXICAL_WEIGHT / math.sqrt(total) if total else 0.0
         values = [scale] * len(rows)  # tokens and bigrams: the lexical block's weight
         if vrows:  # the word-vector block: linear in each word (matcher.vectors.per_word)
             rows.extend(vrows)
             values.extend([per_word(len(vrows))] * len(vrows))
+        drows: list[tuple[int, float]] = []
         for name, value in dense.items():
-            row = get(name)
+            row = index.get(name)
             if row is not None:
                 rows.append(row)
                 values.append(value)
+                drows.append((row, value))
         result: FloatArray
         if rows:
             result = np.asarray(values, dtype=np.float32) @ cache.table.take(rows, axis=0)
             result += self.bias
         else:
             result = self.bias.copy()
-        return result, Lexical(total, bigrams)
+        return result, Lexical(total, wrows, brows, drows)
 
     def vector_logits(self, a: Analysis) -> FloatArray | None:
         """What the word-vector block adds to each column (None: no block or no known word);
@@ -263,25 +273,28 @@ class Model:
         np.dot(vectors.vector(row), weights, out=out)
         return True
 
-    def token_row(self, token: str, lem: str, out: FloatArray) -> int:
-        """Writes the sum of the weight rows of a token's lexical features into ``out`` and
-        returns how many features it has (the known and the unknown)."""
+    def token_row(self, token: str, lem: str, out: FloatArray) -> tuple[int, int]:
+        """Writes the sum of the weight rows of a token's lexical features into ``out``; returns
+        how many features it has (the known and the unknown) and the row of its word feature
+        ``w:<lemma>`` (-1: a stop word, a number, a lemma the model does not know)."""
         names = token_features(token, lem)
-        get = self.index.get
-        rows = [row for name in names if (row := get(name)) is not None]
+        index = self.index
+        rows = [row for name in names if (row := index.get(name)) is not None]
         if rows:
             np.add.reduce(self.weights.take(rows, axis=0), axis=0, out=out)
         else:
             out.fill(0.0)
-        return len(names)
+        last = names[-1] if names else ""
+        word_row = index.get(last, -1) if last.startswith("w:") else -1
+        return len(names), word_row
 
     def logits(self, feats: Features) -> FloatArray:
         """Column 0: needs-answer logit; columns 1..: topic logits (order of TOPICS)."""
-        get = self.index.get
+        index = self.index
         rows: list[int] = []
         values: list[float] = []
         for name, value in feats.items():
-            row = get(name)
+            row = index.get(name)
             if row is not None:
                 rows.append(row)
                 values.append(value)
@@ -306,63 +319,41 @@ class Model:
         """(weight x value, feature) of the explainable features: rules, words, bigrams.
 
         ``lexical`` is what ``analysis_logits`` returned with the logits; ``column`` 0 is
-        "needs an answer", ``URGENT_COLUMN`` urgency.
+        "needs an answer", ``URGENT_COLUMN`` urgency (words and bigrams only).
         """
-        table = self._explain if column == 0 else self._explain_urgent
-        words = self._explain_words if column == 0 else self._explain_urgent_words
-        out = [(w * value, name) for name, value in dense.items() if (w := table.get(name))]
+        if column >= self.weights.shape[1]:
+            return []  # weights of a format with no urgency column
+        weights = self._column(column)
+        names = self._names
+        out: list[tuple[float, str]] = []
+        if column == 0:
+            for row, value in lexical.dense_rows:
+                name = names[row]
+                if name[0] == "R" and (w := weights[row]):
+                    out.append((w * value, name))
         scale = LEXICAL_WEIGHT / math.sqrt(max(1, lexical.total))
-        for lem in set(a.lemmas):
-            hit = words.get(lem)
-            if hit is not None:
-                out.append((hit[0] * scale, hit[1]))
-        out.extend((w * scale, name) for name in set(lexical.bigrams) if (w := table.get(name)))
+        lexical_rows = {*lexical.word_rows, *lexical.bigram_rows}  # each feature once
+        out.extend((w * scale, names[row]) for row in lexical_rows if (w := weights[row]))
         return out
 
-    def _column_weights(self, column: int, kinds: str) -> dict[str, float]:
-        """The weights of one column for the features whose name starts with one of ``kinds``."""
-        weights = self.weights[:, column].tolist()
-        return {name: weights[row] for name, row in self.index.items() if name[0] in kinds}
-
-    def _word_weights(self, column: int) -> dict[str, tuple[float, str]]:
-        """Lemma -> (weight in one column, feature name) of the word features (``w:<lemma>``):
-        the reasons look a comment's lemmas up without building each name again."""
-        weights = self.weights[:, column].tolist()
-        return {
-            name[2:]: (w, name)
-            for name, row in self.index.items()
-            if name.startswith("w:") and (w := weights[row])
-        }
+    def _column(self, column: int) -> list[float]:
+        """One column of the weights as Python floats, built on first use."""
+        columns = self._derived.columns
+        out = columns.get(column)
+        if out is None:
+            out = columns[column] = self.weights[:, column].tolist()
+        return out
 
     @property
-    def _explain(self) -> dict[str, float]:
+    def _names(self) -> list[str]:
+        """Feature names by row."""
         derived = self._derived
-        if derived.explain is None:
-            derived.explain = self._column_weights(0, "Rb")
-        return derived.explain
-
-    @property
-    def _explain_urgent(self) -> dict[str, float]:
-        derived = self._derived
-        if derived.explain_urgent is None:
-            has = self.has_urgency
-            derived.explain_urgent = self._column_weights(URGENT_COLUMN, "b") if has else {}
-        return derived.explain_urgent
-
-    @property
-    def _explain_words(self) -> dict[str, tuple[float, str]]:
-        derived = self._derived
-        if derived.explain_words is None:
-            derived.explain_words = self._word_weights(0)
-        return derived.explain_words
-
-    @property
-    def _explain_urgent_words(self) -> dict[str, tuple[float, str]]:
-        derived = self._derived
-        if derived.explain_urgent_words is None:
-            has = self.has_urgency
-            derived.explain_urgent_words = self._word_weights(URGENT_COLUMN) if has else {}
-        return derived.explain_urgent_words
+        if not derived.names:
+            names = [""] * len(self.index)
+            for name, row in self.index.items():
+                names[row] = name
+            derived.names = names
+        return derived.names
 
     # --- serialisation ------------------------------------------------------------------------
 

@@ -126,13 +126,15 @@ class PhraseIndex:
         # every lemma or token a phrase may start with
         self._starts = frozenset(by_lemma) | frozenset(by_pair) | frozenset(by_token)
 
-    def find(self, toks: Sequence[str], lemmas: Sequence[str]) -> list[tuple[str, int, int]]:
+    def find(self, toks: list[str], lemmas: list[str]) -> list[tuple[str, int, int]]:
         """(key, start, end) of every match, end exclusive."""
         found: list[tuple[str, int, int]] = []
         starts = self._starts
-        by_lemma = self._by_lemma.get
-        by_pair = self._by_pair.get
-        by_token = self._by_token.get
+        # typed locals, not bound ``.get`` methods: compiled (matcher.compiled), a typed dict's
+        # look-up is a direct call
+        by_lemma = self._by_lemma
+        by_pair = self._by_pair
+        by_token = self._by_token
         n = len(lemmas)
         words: set[str] | None = None
         last = n - 1
@@ -140,9 +142,9 @@ class PhraseIndex:
             lem = lemmas[i]
             if lem not in starts and toks[i] not in starts:
                 continue  # most words start no phrase: one look-up instead of three
-            following = by_pair(lem)
-            at_lemma = by_lemma(lem)
-            at_token = by_token(toks[i])
+            following = by_pair.get(lem)
+            at_lemma = by_lemma.get(lem)
+            at_token = by_token.get(toks[i])
             at_pair = following.get(lemmas[i + 1]) if following and i < last else None
             if not (at_lemma or at_token or at_pair):
                 continue
@@ -165,8 +167,8 @@ def _hit(element: frozenset[str], tok: str, lem: str) -> bool:
 
 def _match(
     elements: tuple[frozenset[str] | None, ...],
-    toks: Sequence[str],
-    lemmas: Sequence[str],
+    toks: list[str],
+    lemmas: list[str],
     start: int,
     n: int,
 ) -> int:

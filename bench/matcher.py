@@ -24,7 +24,9 @@ answer, which go on the card); ``classify_per_s_real_explained`` gives every rea
 reasons, as ``otklik classify`` does.  ``classify_per_s_cli_unseen`` is a whole ``otklik
 classify`` process (start-up, model load, JSON in and out, every comment's reasons) over every
 distinct text of matcher/data's writers' and real sets, each met once: what a batch of new
-comments costs, divided by that process's CPU time.
+comments costs, divided by that process's CPU time; ``classify_per_s_cli_unseen_plain`` the
+same with the compiled matcher turned off (``compiled``: whether this run had a build of the
+current sources, matcher/compiled.py).
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from matcher.classifier import Matcher  # noqa: E402
+from matcher.compiled import PURE_ENV, is_compiled  # noqa: E402
 from matcher.quality import rate_answer  # noqa: E402
-from matcher.text import word_info  # noqa: E402
+from matcher.text import clear_word_cache  # noqa: E402
 from matcher.topics import Topic  # noqa: E402
 
 DATA = ROOT / "matcher" / "data"
@@ -527,8 +530,9 @@ def unseen_texts() -> list[str]:
     return list(seen)
 
 
-def cli_throughput(texts: Sequence[str]) -> float:
-    """Comments per CPU second of one whole ``otklik classify`` process over ``texts``."""
+def cli_throughput(texts: Sequence[str], *, plain: bool = False) -> float:
+    """Comments per CPU second of one whole ``otklik classify`` process over ``texts``;
+    ``plain``: with the compiled matcher turned off (matcher.compiled)."""
     lines = "".join(
         json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)
     )
@@ -540,6 +544,7 @@ def cli_throughput(texts: Sequence[str]) -> float:
         text=True,
         cwd=ROOT,
         check=True,
+        env={**os.environ, PURE_ENV: "1" if plain else "0"},
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.stdout.count("\n") != len(texts):
@@ -563,7 +568,7 @@ def main() -> int:
     load_s = time.perf_counter() - t0
 
     # cold pass: empty lemma cache, every word goes through pymorphy3 once
-    word_info.cache_clear()
+    clear_word_cache()
     t0 = time.perf_counter()
     results = matcher.classify_many(texts)
     cold_per_s = len(texts) / (time.perf_counter() - t0)
@@ -628,6 +633,7 @@ def main() -> int:
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     unseen = unseen_texts()
     per_s_cli_unseen = cli_throughput(unseen)
+    per_s_cli_unseen_plain = cli_throughput(unseen, plain=True)
 
     result: dict[str, Any] = {
         "needs_answer": prf(tp, fp, fn),
@@ -645,6 +651,8 @@ def main() -> int:
         "classify_per_s_real_explained": round(per_s_real_explained),
         "classify_per_s_cli_unseen": round(per_s_cli_unseen),
         "n_cli_unseen": len(unseen),
+        "classify_per_s_cli_unseen_plain": round(per_s_cli_unseen_plain),
+        "compiled": is_compiled(),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "n_test_comments": len(rows),
         "n_timed": n,
@@ -665,7 +673,9 @@ def main() -> int:
         f"otpiska {result['otpiska']}; {per_s:.0f} comments/s per CPU second "
         f"({per_s_wall:.0f} wall), {cold_per_s:.0f} cold, {per_s_real:.0f} on real comments "
         f"({per_s_real_explained:.0f} with every comment's reasons), {per_s_cli_unseen:.0f} "
-        f"through a whole otklik classify over {len(unseen)} texts it never met; "
+        f"through a whole otklik classify over {len(unseen)} texts it never met "
+        f"({per_s_cli_unseen_plain:.0f} with the compiled matcher off; this process compiled: "
+        f"{is_compiled()}); "
         f"peak RSS {peak_rss_mb:.1f} MB"
     )
     for name, fig in real.items():

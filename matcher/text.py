@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from hashlib import blake2b
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from matcher.compiled import PACKAGE_DIR
@@ -414,9 +415,32 @@ def frequent_words() -> FrequentWords | None:
         return FrequentWords(data["keys"], data["lemma_ids"], data["forms"], lemmas)
 
 
-@lru_cache(maxsize=WORD_CACHE_SIZE)
+# word -> (lemma, verb form): a plain dict, not ``functools.lru_cache``, whose wrapper costs a
+# generic call per token where the compiled matcher (matcher.compiled) looks a dict up directly.
+_word_infos: dict[str, tuple[str, str]] = {}
+
+
 def word_info(word: str) -> tuple[str, str]:
-    """(lemma, verb form) of a lower-case word; the form is "" for anything but verbs."""
+    """(lemma, verb form) of a lower-case word; the form is "" for anything but verbs.
+
+    Cached; when the cache is full its older half goes (a common word comes back at the cost
+    of one look-up in the frequent words' table)."""
+    info = _word_infos.get(word)
+    if info is None:
+        info = _word_info(word)
+        if len(_word_infos) >= WORD_CACHE_SIZE:
+            for old in list(islice(_word_infos, WORD_CACHE_SIZE // 2)):
+                del _word_infos[old]
+        _word_infos[word] = info
+    return info
+
+
+def clear_word_cache() -> None:
+    """Forget every cached word (a cold start, for benchmarks and tests)."""
+    _word_infos.clear()
+
+
+def _word_info(word: str) -> tuple[str, str]:
     if word in PLACEHOLDERS:
         return word, ""
     override = _LEMMA_OVERRIDES.get(word)

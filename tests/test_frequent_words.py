@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from matcher.data import build_frequent_words
-from matcher.text import frequent_words, parse_word, word_info
+from matcher.text import clear_word_cache, frequent_words, parse_word, word_info
 from matcher.vectors import navec_path
 
 
@@ -34,7 +34,7 @@ def test_frequent_words_are_read_from_the_table_as_pymorphy3_reads_them(
     for word in ("подъезде", "убрали", "уберите", "сломан", "чистить", "мусора", "прорвало"):
         assert table.get(word) == parse_word(word), word
     assert table.get("ъыъзвщ") is None  # not a word: pymorphy3 reads it
-    word_info.cache_clear()
+    clear_word_cache()
 
     def no_parse() -> None:
         raise AssertionError("a frequent word went to pymorphy3")
@@ -44,4 +44,25 @@ def test_frequent_words_are_read_from_the_table_as_pymorphy3_reads_them(
         assert word_info("подъезде") == ("подъезд", "")
         assert word_info("уберите") == ("убрать", "impr")
     finally:
-        word_info.cache_clear()
+        clear_word_cache()
+
+
+def test_the_word_cache_stays_bounded_and_answers_alike_after_dropping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long-running app meets new word forms for ever: the cache drops its older half when
+    full, and a dropped word is read again to the same lemma."""
+    import matcher.text as text
+
+    words = [f"ямы{'а' * n}" for n in range(25)] + ["подъезде", "уберите", "сломан"]
+    clear_word_cache()
+    expected = [word_info(w) for w in words]
+    monkeypatch.setattr(text, "WORD_CACHE_SIZE", 10)
+    clear_word_cache()
+    try:
+        got = [word_info(w) for w in words]
+        assert len(text._word_infos) <= 10
+        assert got == expected
+        assert [word_info(w) for w in words] == expected
+    finally:
+        clear_word_cache()

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from matcher.features import OBJECT_SCORE, Features, dense_features, object_score
 from matcher.model import (
@@ -34,16 +34,16 @@ from matcher.text import MENTION_USER, PLACEHOLDERS
 from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
-THRESHOLD = 0.5
-REASON_CUTOFF = 0.05  # a feature that moves the logit less than this is no reason to show
+THRESHOLD: Final = 0.5
+REASON_CUTOFF: Final = 0.05  # a feature that moves the logit less than this is no reason to show
 # The learnt urgency column wakes moderators round the clock, so it speaks only when sure.
 # chosen with the balanced urgency column on leave-one-writer-out (matcher.model.C_URGENT)
-URGENT_THRESHOLD = 0.7
-URGENT_WORDS = 3
-MAX_REASONS = 4
+URGENT_THRESHOLD: Final = 0.7
+URGENT_WORDS: Final = 3
+MAX_REASONS: Final = 4
 
 
-TOPIC_REASON = "тема: "  # how the reason naming the topic begins (replaced in a thread)
+TOPIC_REASON: Final = "тема: "  # how the reason naming the topic begins (replaced in a thread)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-_FLAG_LABELS: dict[str, str] = {
+_FLAG_LABELS: Final[dict[str, str]] = {
     "R:qmark": "знак вопроса",
     "R:excl": "восклицания",
     "R:no_words": "нет слов (только эмодзи или знаки)",
@@ -100,7 +100,7 @@ _FLAG_LABELS: dict[str, str] = {
 }
 
 
-_QUIET_LEMMAS = frozenset(
+_QUIET_LEMMAS: Final = frozenset(
     [
         "что",
         "как",
@@ -241,11 +241,11 @@ def forced_reason(a: Analysis, dense: Features) -> str | None:
     return None
 
 
-ASKED_PAGE_SCORE = 0.9
-ASKED_PAGE_REASON = "вопрос в ответ на комментарий страницы"
-ASKS_AFTER_REASON = "вопрос о ходе дела по названной проблеме"
+ASKED_PAGE_SCORE: Final = 0.9
+ASKED_PAGE_REASON: Final = "вопрос в ответ на комментарий страницы"
+ASKS_AFTER_REASON: Final = "вопрос о ходе дела по названной проблеме"
 # «что там по яме», «что там с лифтом», «есть ли новости по мусору», «какие новости о ремонте»
-_ASKS_AFTER_RE = re.compile(
+_ASKS_AFTER_RE: Final = re.compile(
     r"\bчто там (?:по|с|со)\b|\b(?:есть (?:ли )?|какие )новост\w* (?:по|о|об|про)\b"
 )
 
@@ -423,10 +423,10 @@ def load_synthetic(*, splits: Iterable[str] = ("train",)) -> list[LabelledExampl
     return out
 
 
-VARIED_PATH = CORPUS_PATH.parent / "varied.jsonl"
+VARIED_PATH: Final = CORPUS_PATH.parent / "varied.jsonl"
 # The ``train`` rows of the real sets and of every other author's set in second_author/ (their
 # ``heldout`` rows are never trained on; matcher/data/README.md).
-REAL_TRAIN_PATHS = (
+REAL_TRAIN_PATHS: Final = (
     CORPUS_PATH.parent / "real" / "vk_news_comments.jsonl",
     CORPUS_PATH.parent / "real" / "kz_akimat_complaints.jsonl",
     *sorted((CORPUS_PATH.parent / "second_author").glob("*.jsonl")),
@@ -435,13 +435,13 @@ REAL_TRAIN_PATHS = (
 # author's style.  Chosen with ``bench.matcher_cv --leave-set-out`` (each writer judged by a model
 # that never read them): topic 0.863 -> 0.868 exact, chatter flagged lower on most sets, recall
 # the same; three times cost recall (a region's appeals 0.980 -> 0.967).
-OTHER_WRITERS_WEIGHT = 2.0
+OTHER_WRITERS_WEIGHT: Final = 2.0
 # Sets that teach the topic only: all their rows need an answer by design.
-TOPIC_ONLY_PATHS = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jsonl"})
+TOPIC_ONLY_PATHS: Final = frozenset({CORPUS_PATH.parent / "second_author" / "topics.jsonl"})
 # Comments under news pages, where nobody has to answer: a rant about a broken lift there is talk,
 # under an official page it is a complaint.  They teach silence at the synthetic sets' weight, not
 # twice as much (at 2x the sarcastic «Спасибо УК за ледяные батареи» of an official page was lost).
-NEWS_PAGE_PATHS = frozenset(
+NEWS_PAGE_PATHS: Final = frozenset(
     path
     for pattern in ("news_chatter*.jsonl", "news_threads*.jsonl")
     for path in (CORPUS_PATH.parent / "second_author").glob(pattern)

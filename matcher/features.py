@@ -19,6 +19,7 @@ import itertools
 import math
 import re
 from functools import lru_cache
+from typing import Final
 
 from matcher.lexicon import CIVIC_WORDS, words
 from matcher.rules import LANDMARK_PAIRS, LANDMARK_PREPOSITIONS, Analysis, is_landmark
@@ -40,15 +41,15 @@ from matcher.urgency import assess as assess_urgency
 from matcher.vectors import NAMES as VECTOR_NAMES
 from matcher.vectors import NO_ROWS, Rows, word_vectors
 
-CHAR_N = 4
-LEXICAL_WEIGHT = 1.0
+CHAR_N: Final = 4
+LEXICAL_WEIGHT: Final = 1.0
 
-_STOP = STOPWORDS
+_STOP: Final = STOPWORDS
 
 Features = dict[str, float]
 
 # Imperatives that are not requests to the authorities.
-_NON_REQUEST_IMPERATIVES = frozenset(
+_NON_REQUEST_IMPERATIVES: Final = frozenset(
     [
         "держаться",
         "подписываться",
@@ -90,10 +91,10 @@ _NON_REQUEST_IMPERATIVES = frozenset(
         "спросить",
     ]
 )
-_NEGATIONS = frozenset({"не", "ни", "нет"})
+_NEGATIONS: Final = frozenset({"не", "ни", "нет"})
 # Past-tense verbs that report damage, not work done: «упал знак», «сорвало козырёк»,
 # «появилась надпись» are problems, «засыпали яму» is a report of something done.
-DAMAGE_VERBS = words(
+DAMAGE_VERBS: Final = words(
     """
     упасть сорвать появиться сломать сломаться оторвать оторваться отвалиться прорвать
     затопить залить обрушиться рухнуть треснуть провалиться погнуть помять разбить выбить
@@ -109,7 +110,7 @@ DAMAGE_VERBS = words(
 )
 # Past-tense verbs of work done: «засыпали яму», «убрали снег», «починили лифт».  Only these make
 # a "report of something done"; any other past verb («врач поставил неверный диагноз») does not.
-FIX_VERBS = words(
+FIX_VERBS: Final = words(
     """
     сделать убрать засыпать починить отремонтировать вывезти заменить установить покрасить
     почистить расчистить восстановить устранить решить подключить включить дать заделать
@@ -121,11 +122,11 @@ FIX_VERBS = words(
     """
 )
 # «положена ли субсидия», «положено по закону»: an entitlement, not work done.
-_ENTITLED = frozenset({"положить"})
+_ENTITLED: Final = frozenset({"положить"})
 # A named object of one of the topics (lexicon weight at least this) makes a terse text a report.
-OBJECT_SCORE = 2.0
-TERSE_TOKENS = 10
-_CONTRAST = frozenset({"но", "однако", "только", "зато", "хотя"})
+OBJECT_SCORE: Final = 2.0
+TERSE_TOKENS: Final = 10
+_CONTRAST: Final = frozenset({"но", "однако", "только", "зато", "хотя"})
 
 
 def verb_flags(a: Analysis) -> Features:
@@ -171,10 +172,10 @@ def verb_flags(a: Analysis) -> Features:
     return f
 
 
-_LAUGH_EMOJI_RE = re.compile(
+_LAUGH_EMOJI_RE: Final = re.compile(
     "[\U0001f602\U0001f923\U0001f606\U0001f604\U0001f605\U0001f601\U0001f639]"
 )
-_LAUGH_WORD_RE = re.compile(r"\b(?:а?ха){2,}", re.IGNORECASE)
+_LAUGH_WORD_RE: Final = re.compile(r"\b(?:а?ха){2,}", re.IGNORECASE)
 
 
 def laughs(raw: str) -> bool:
@@ -187,17 +188,17 @@ def laughs(raw: str) -> bool:
 
 # «)))» is a smile residents put after complaints as often as after jokes («с 2019 обещаете)))»):
 # its own feature, so it does not weigh as laughter does.
-_SMILE_RE = re.compile(r"\){3,}")
+_SMILE_RE: Final = re.compile(r"\){3,}")
 # An exact address: «на Кирова 2», «ул. Ленина, 5», «дом 14», «кв. 12», «3 подъезд», «на 4 этаже».
 # A report names where the problem is; chatter seldom does (10% of the writers' complaints,
 # 0.6% of their chatter, 0.1% of the real VK chatter).  A number of years, roubles, dates or
 # units after the name is no house number.
-_NOT_A_HOUSE = (
+_NOT_A_HOUSE: Final = (
     r"(?!\s*(?:-?х\b|-?е\b|год|г\.|г\b|лет|руб|р\.|р\b|тыс|млн|млрд|%|км|м\b|мин|час|сек|числ"
     r"|янв|фев|мар|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек|раз|человек|чел|шт|дн|день|дня|недел"
     r"|месяц|кг|тонн|л\b|литр|градус|°|\$|€))"
 )
-_ADDRESS_RE = re.compile(
+_ADDRESS_RE: Final = re.compile(
     r"\b(?:ул|улиц[аеуы]|пр|просп|проспект[ае]?|пер|переулк?[еау]?|бул|бульвар[ае]?|ш|шоссе|мкр"
     r"|микрорайон[ае]?|д|дом[ау]?|кв|квартир[аеуы]|подъезд[ае]?|парадн(?:ая|ой|ую)|корп"
     r"|корпус[ае]?|стр)\.?,?\s*(?:№\s*)?\d{1,4}(?:[а-яА-Я]\b|/\d+|\b)"
@@ -208,12 +209,12 @@ _ADDRESS_RE = re.compile(
 )
 # A message forwarded into a chat or a post reposted under a page is news passed on, not a
 # request («Переслано из «Новости района»: …»).
-_FORWARDED_RE = re.compile(
+_FORWARDED_RE: Final = re.compile(
     r"^\W*(?:переслано|пересланное сообщение|forwarded from|репост|источник:)", re.IGNORECASE
 )
 
 
-_LANDMARK_WORDS = LANDMARK_PREPOSITIONS | {first for first, _ in LANDMARK_PAIRS}
+_LANDMARK_WORDS: Final = LANDMARK_PREPOSITIONS | {first for first, _ in LANDMARK_PAIRS}
 
 
 def rule_features(a: Analysis) -> Features:
@@ -358,12 +359,12 @@ def conjunctions(a: Analysis, f: Features) -> Features:
     return out
 
 
-_PHONE_SURFACE = "[телефон]"  # how matcher.rules shows a phone number among the cue hits
-_THANKS_LEMMAS = frozenset({"спасибо", "благодарить", "благодарность", "молодец"})
+_PHONE_SURFACE: Final = "[телефон]"  # how matcher.rules shows a phone number among the cue hits
+_THANKS_LEMMAS: Final = frozenset({"спасибо", "благодарить", "благодарность", "молодец"})
 
 
 # a feature name per topic, built once: an enum member's ``value`` is a property call
-_TOPIC_FEATURES = {t: "T:" + t.value for t in Topic}
+_TOPIC_FEATURES: Final = {t: "T:" + t.value for t in Topic}
 
 
 def topic_features(a: Analysis) -> Features:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -33,17 +33,17 @@ from matcher.topics import Topic
 from matcher.vectors import NAMES as VECTOR_NAMES
 from matcher.vectors import per_word, word_vectors
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Final = 1
 # the sources' directory, not ``__file__``: a compiled module lives in build/native
-DATA_DIR = PACKAGE_DIR / "data"
-MODEL_PATH = DATA_DIR / "model.json"
-CORPUS_PATH = DATA_DIR / "corpus.jsonl"
+DATA_DIR: Final = PACKAGE_DIR / "data"
+MODEL_PATH: Final = DATA_DIR / "model.json"
+CORPUS_PATH: Final = DATA_DIR / "corpus.jsonl"
 
-TOPICS: tuple[Topic, ...] = tuple(Topic)
+TOPICS: Final[tuple[Topic, ...]] = tuple(Topic)
 # Column 0 is "needs an answer", columns 1..len(TOPICS) the topics, the last one urgency (a model
 # without it, older weights, has one column fewer).
-URGENT_COLUMN = 1 + len(TOPICS)
-N_COLUMNS = URGENT_COLUMN + 1
+URGENT_COLUMN: Final = 1 + len(TOPICS)
+N_COLUMNS: Final = URGENT_COLUMN + 1
 TOKEN_CACHE_SIZE = 30_000  # tokens; about 400 bytes each (dict entry, key, weight row)
 
 FloatArray = npt.NDArray[np.float32]
@@ -394,7 +394,7 @@ class Model:
 
 # --- the hand-weighted rule model (used when no trained weights are available) ----------------
 
-RULE_NEEDS_WEIGHTS: dict[str, float] = {
+RULE_NEEDS_WEIGHTS: Final[dict[str, float]] = {
     "R:question": 1.6,
     "R:why": 1.0,
     "R:qmark": 1.0,
@@ -449,15 +449,15 @@ def rule_model() -> Model:
 # held-out figures of bench/matcher.py are the same within a row or two, or better (akimat recall
 # 0.952 -> 0.957, VK chatter 4.4% -> 4.3%, writers' mean recall 0.971 -> 0.970, topic 0.896 ->
 # 0.897).
-MIN_DF = 4
-C_NEEDS = 4.0
-C_TOPIC = 8.0
+MIN_DF: Final = 4
+C_NEEDS: Final = 4.0
+C_TOPIC: Final = 8.0
 # Urgency: few emergencies among many complaints, so the classes are balanced; leave-one-writer-out
 # (924 emergencies among 6,856 complaints): C 2 → 4 balanced, with the threshold 0.6 → 0.7
 # (matcher.classifier), found 760 → 785, false alarms 253 → 264 (rules included).
-C_URGENT = 4.0
-TOL = 1e-4
-ABSENT_TOPIC_BIAS = -30.0  # a topic with no training example is never predicted
+C_URGENT: Final = 4.0
+TOL: Final = 1e-4
+ABSENT_TOPIC_BIAS: Final = -30.0  # a topic with no training example is never predicted
 
 
 def featurise(texts: Iterable[str]) -> list[Features]:

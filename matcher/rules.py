@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from matcher import lexicon
 from matcher.text import (
@@ -31,11 +32,11 @@ from matcher.text import (
 )
 from matcher.topics import Topic
 
-GAP = "~"
-MAX_GAP = 2
+GAP: Final = "~"
+MAX_GAP: Final = 2
 
 # Cue group code -> (Russian label for reasons, phrases)
-CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+CUE_GROUPS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "question": ("вопрос", lexicon.QUESTION_CUES),
     "why": ("вопрос «почему»", lexicon.WHY_CUES),
     "ask": ("просьба ответить", lexicon.ASK_CUES),
@@ -61,9 +62,9 @@ CUE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "withdrawn": ("автор отзывает заявку", lexicon.WITHDRAWN_CUES),
 }
 # «ждёт 'благодарность'»: the quotes say a bribe is meant (normalised text)
-_QUOTED_GRATITUDE_RE = re.compile(r"[\"'«„“”]\s*благодарност\w*\s*[\"'»“”]")
+_QUOTED_GRATITUDE_RE: Final = re.compile(r"[\"'«„“”]\s*благодарност\w*\s*[\"'»“”]")
 # cue groups a «не» just before cancels («вопрос не решён» is no resolution)
-_NEGATABLE = frozenset({"resolved"})
+_NEGATABLE: Final = frozenset({"resolved"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,8 +284,8 @@ class Analysis:
         return {t for t in self.tokens if t in _PLACEHOLDER_SET}
 
 
-_PLACEHOLDER_SET = frozenset({PHONE, URL, GOV_URL, OBSCENE, MENTION_USER, MENTION_PAGE})
-_READABLE = {
+_PLACEHOLDER_SET: Final = frozenset({PHONE, URL, GOV_URL, OBSCENE, MENTION_USER, MENTION_PAGE})
+_READABLE: Final = {
     PHONE: "[телефон]",
     URL: "[ссылка]",
     GOV_URL: "[ссылка на госпортал]",
@@ -302,9 +303,9 @@ def surface(toks: Sequence[str]) -> str:
 # «надпись на фасаде напротив школы», «люк возле остановки»: a word after these prepositions names
 # where the problem is, not what it is about, so its topic keyword counts for less (issue 12: a
 # place word must not outweigh the object).
-LANDMARK_PREPOSITIONS = frozenset({"возле", "около", "напротив", "вблизи", "близ"})
-LANDMARK_PAIRS = frozenset({("рядом", "с"), ("недалеко", "от"), ("неподалеку", "от")})
-LANDMARK_SCALE = 0.3
+LANDMARK_PREPOSITIONS: Final = frozenset({"возле", "около", "напротив", "вблизи", "близ"})
+LANDMARK_PAIRS: Final = frozenset({("рядом", "с"), ("недалеко", "от"), ("неподалеку", "от")})
+LANDMARK_SCALE: Final = 0.3
 
 
 def is_landmark(lemmas: Sequence[str], i: int) -> bool:

@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from matcher.compiled import PACKAGE_DIR
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 # Latin letters that look like Cyrillic ones, as residents (and spammers) mix them in.
-_LATIN_TO_CYR = str.maketrans(
+_LATIN_TO_CYR: Final = str.maketrans(
     {
         "a": "а",
         "b": "в",
@@ -40,50 +40,52 @@ _LATIN_TO_CYR = str.maketrans(
         "y": "у",
     }
 )
-_DIGIT_TO_CYR = str.maketrans({"0": "о", "3": "з", "6": "б"})
+_DIGIT_TO_CYR: Final = str.maketrans({"0": "о", "3": "з", "6": "б"})
 
-PHONE = "ттел"
-URL = "ссылка"
-GOV_URL = "ппортал"  # a link to a government portal: evidence in a complaint, not an ad
-OBSCENE = "ммат"
-MENTION_USER = "жжитель"
-MENTION_PAGE = "сстраница"
-NUM = "ччисло"
-PLACEHOLDERS = frozenset({PHONE, URL, GOV_URL, OBSCENE, MENTION_USER, MENTION_PAGE, NUM})
+PHONE: Final = "ттел"
+URL: Final = "ссылка"
+GOV_URL: Final = "ппортал"  # a link to a government portal: evidence in a complaint, not an ad
+OBSCENE: Final = "ммат"
+MENTION_USER: Final = "жжитель"
+MENTION_PAGE: Final = "сстраница"
+NUM: Final = "ччисло"
+PLACEHOLDERS: Final = frozenset({PHONE, URL, GOV_URL, OBSCENE, MENTION_USER, MENTION_PAGE, NUM})
 
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)")
-_URL_RE = re.compile(
+_PHONE_RE: Final = re.compile(
+    r"(?<!\d)(?:\+7|8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)"
+)
+_URL_RE: Final = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w\-]+\.(?:ru|com|net|org|рф|su|me|ly|info|pro|online|site)"
     r"(?:/\S*)?",
     re.IGNORECASE,
 )
 # VK thread replies start with "[id123|Имя]," (a resident) or "[club1|Страница]," (a page).
-_MENTION_USER_RE = re.compile(r"\[id\d+\|[^\]]*\]")
-_MENTION_PAGE_RE = re.compile(r"\[(?:club|public)\d+\|[^\]]*\]")
+_MENTION_USER_RE: Final = re.compile(r"\[id\d+\|[^\]]*\]")
+_MENTION_PAGE_RE: Final = re.compile(r"\[(?:club|public)\d+\|[^\]]*\]")
 # A word with *, #, @, % or $ inside or at its end: "бл*", "х**", "п#здец", "*ля".
-_MASKED_RE = re.compile(
+_MASKED_RE: Final = re.compile(
     r"(?<![\w*])(?:[^\W\d_]{1,6}[*#@%$]+[^\W\d_*#@%$]*|\*+[^\W\d_]{1,5})(?![\w*])"
 )
 # Unmasked obscene roots (kept short on purpose: they only need to be recognised, not listed).
 # The «еб» stems only at a word's start or after a verb prefix: «требую», «требуется», «к небу»,
 # «хлебал» are ordinary words (a complaint's «требую принять меры» must keep its request), and
 # «Олеговна» is a patronymic.
-_OBSCENE_RE = re.compile(
+_OBSCENE_RE: Final = re.compile(
     r"\b(?:[а-я]*(?:хуй|хуе|хуё|хуя|пизд|бляд|блят|мудак|мудач|(?<!оле)говн|жоп)[а-я]*"
     r"|(?:за|на|от|вы|у|по|при|с|раз|рас|до|под|об|пере|про|недо)?(?:еба[нлтш]|ебу|ебо[кш]|ебы|ебл|ебн)[а-я]*"
     r"|сук[аиуео]|сучк?[а-я]*|бля|блин|нах|нахрен|нафиг|хрен)\b"
 )
 # Cheap pre-check for _OBSCENE_RE (most comments have none of these letter sequences).
-_OBSCENE_HINT_RE = re.compile(
+_OBSCENE_HINT_RE: Final = re.compile(
     r"ху[йеёя]|пизд|[её]б[аулоын]|бля|сук|суч|муда|говн|жоп|нах|хрен|блин"
 )
-_REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
-_ANY_TRIPLE_RE = re.compile(r"(.)\1\1", re.DOTALL)
-_TOKEN_RE = re.compile(r"[а-яa-z]+|\d+")
-_WORD_CHARS_RE = re.compile(r"[^\W_]")
-_WORDISH_RE = re.compile(r"[0-9a-zа-я]*[a-z0][0-9a-zа-я]*")
-_HAS_CYR_RE = re.compile(r"[а-я]")
-_INNER_DIGIT_RE = re.compile(r"(?<=[а-я])[036]+(?=[а-я])")
+_REPEAT_RE: Final = re.compile(r"([^\W\d_])\1{2,}")
+_ANY_TRIPLE_RE: Final = re.compile(r"(.)\1\1", re.DOTALL)
+_TOKEN_RE: Final = re.compile(r"[а-яa-z]+|\d+")
+_WORD_CHARS_RE: Final = re.compile(r"[^\W_]")
+_WORDISH_RE: Final = re.compile(r"[0-9a-zа-я]*[a-z0][0-9a-zа-я]*")
+_HAS_CYR_RE: Final = re.compile(r"[а-я]")
+_INNER_DIGIT_RE: Final = re.compile(r"(?<=[а-я])[036]+(?=[а-я])")
 
 
 def _fix_mixed(match: re.Match[str]) -> str:
@@ -96,14 +98,16 @@ def _fix_mixed(match: re.Match[str]) -> str:
 
 # «подьезд», «обьявление», «сьехал»: a soft sign typed for the hard one after a prefix (the
 # word is then unknown to the dictionary and loses its topic).  «в» is left out: «вьюга».
-_SOFT_FOR_HARD_RE = re.compile(r"\b(под|об|от|из|раз|рас|с|над|пред|меж|сверх|пере)ь(?=[еёюя])")
-_SOFT_BEFORE_VOWEL_RE = re.compile(r"ь[еёюя]")
+_SOFT_FOR_HARD_RE: Final = re.compile(
+    r"\b(под|об|от|из|раз|рас|с|над|пред|меж|сверх|пере)ь(?=[еёюя])"
+)
+_SOFT_BEFORE_VOWEL_RE: Final = re.compile(r"ь[еёюя]")
 
-_MASK_CHAR_RE = re.compile(r"[*#@%$]")
-_DIGIT3_RE = re.compile(r"\d{3}")
+_MASK_CHAR_RE: Final = re.compile(r"[*#@%$]")
+_DIGIT3_RE: Final = re.compile(r"\d{3}")
 # Look-alike repair is only needed where Latin letters, or a 0 next to a Cyrillic letter, occur.
-_LATIN_OR_ZERO_RE = re.compile(r"[a-z]|[а-я]0|0[а-я]")
-_GOV_URL_RE = re.compile(
+_LATIN_OR_ZERO_RE: Final = re.compile(r"[a-z]|[а-я]0|0[а-я]")
+_GOV_URL_RE: Final = re.compile(
     r"gov|госуслуг|gosuslug|mos\.ru|gorod|dobrodel|pos\.gosuslugi|\.gov\.|admin|\.рф",
     re.IGNORECASE,
 )
@@ -113,7 +117,7 @@ def _url_placeholder(match: re.Match[str]) -> str:
     return f" {GOV_URL} " if _GOV_URL_RE.search(match.group(0)) else f" {URL} "
 
 
-_URL_HINT_RE = re.compile(
+_URL_HINT_RE: Final = re.compile(
     r"http|www\.|\.(?:ru|com|net|org|рф|su|me|ly|info|pro|online|site)\b", re.IGNORECASE
 )
 
@@ -121,7 +125,7 @@ _URL_HINT_RE = re.compile(
 # Russian typed in Latin letters («ne rabotaet lift v 5 podezde»): no keyboard layout, a phone
 # abroad.  There is no standard to decode (libraries implement GOST/ISO one way), so the common
 # informal spellings are read longest first; «y» is «ы» after a consonant and «й» after a vowel.
-_TRANSLIT: dict[str, str] = {
+_TRANSLIT: Final[dict[str, str]] = {
     "shch": "щ",
     "tsya": "тся",
     "sch": "щ",
@@ -170,12 +174,14 @@ _TRANSLIT: dict[str, str] = {
     "z": "з",
     "'": "ь",
 }
-_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin in _TRANSLIT) + "|y")
-_LATIN_WORD_RE = re.compile(r"[a-z']+")
-_CYR_LETTER_RE = re.compile(r"[а-я]")
-_LATIN_LETTER_RE = re.compile(r"[a-z]")
-_VOWELS = frozenset("аеёиоуыэюя")
-TRANSLIT_MIN_KNOWN = 0.6  # share of decoded words the dictionary knows: Russian, not English
+_TRANSLIT_RE: Final = re.compile("|".join(re.escape(latin) for latin in _TRANSLIT) + "|y")
+_LATIN_WORD_RE: Final = re.compile(r"[a-z']+")
+_CYR_LETTER_RE: Final = re.compile(r"[а-я]")
+_LATIN_LETTER_RE: Final = re.compile(r"[a-z]")
+_VOWELS: Final = frozenset("аеёиоуыэюя")
+TRANSLIT_MIN_KNOWN: Final = (
+    0.6  # share of decoded words the dictionary knows: Russian, not English
+)
 
 
 def _cyrillic_word(word: str) -> str:
@@ -245,16 +251,16 @@ def has_words(text: str) -> bool:
     return _WORD_CHARS_RE.search(text) is not None
 
 
-_EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
-_NON_LETTERS_RE = re.compile(r"[\W\d_]+")  # the complement of a letter, [^\W\d_]
-_UPPER_RE = re.compile(r"[A-ZА-ЯЁ]")
+_EMOJI_RE: Final = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
+_NON_LETTERS_RE: Final = re.compile(r"[\W\d_]+")  # the complement of a letter, [^\W\d_]
+_UPPER_RE: Final = re.compile(r"[A-ZА-ЯЁ]")
 
 
 def emoji_count(text: str) -> int:
     return len(_EMOJI_RE.findall(text))
 
 
-SHOUTING_LETTERS = 6  # fewer letters than this is too short to tell («ЖКХ!»)
+SHOUTING_LETTERS: Final = 6  # fewer letters than this is too short to tell («ЖКХ!»)
 
 
 def is_shouting(text: str) -> bool:
@@ -269,7 +275,7 @@ def is_shouting(text: str) -> bool:
 
 
 # Lemmas that pymorphy3 gets wrong for this domain, or spellings residents use.
-_LEMMA_OVERRIDES: dict[str, str] = {
+_LEMMA_OVERRIDES: Final[dict[str, str]] = {
     "ямы": "яма",
     "ям": "яма",
     "ямах": "яма",
@@ -351,12 +357,12 @@ def _morph() -> Any:
 # Verb forms the rules care about: imperative (a request), perfective past (something was done),
 # imperfective past, perfective future (something will be done), short participle ("убран",
 # "передано"), infinitive.
-IMPERATIVE = "impr"
-PAST = "past"
-PAST_IMPF = "ipast"
-FUTURE = "futr"
-SHORT_PARTICIPLE = "prts"
-INFINITIVE = "inf"
+IMPERATIVE: Final = "impr"
+PAST: Final = "past"
+PAST_IMPF: Final = "ipast"
+FUTURE: Final = "futr"
+SHORT_PARTICIPLE: Final = "prts"
+INFINITIVE: Final = "inf"
 
 
 # Word forms whose parse is kept.  A long-running app meets new forms (names, typos) for ever,
@@ -365,8 +371,10 @@ WORD_CACHE_SIZE = 50_000
 # (lemma, verb form) of the 100,000 most frequent Russian words, parsed once when the table was
 # built (matcher/data/build_frequent_words.py): a word the process meets for the first time
 # costs a look-up instead of a pymorphy3 parse (26 µs in the middle of other work).
-FREQUENT_WORDS = PACKAGE_DIR / "data" / "frequent_words.npz"  # not __file__: matcher.compiled
-VERB_FORMS = ("", IMPERATIVE, PAST, PAST_IMPF, FUTURE, SHORT_PARTICIPLE, INFINITIVE)
+FREQUENT_WORDS: Final = (
+    PACKAGE_DIR / "data" / "frequent_words.npz"
+)  # not __file__: matcher.compiled
+VERB_FORMS: Final = ("", IMPERATIVE, PAST, PAST_IMPF, FUTURE, SHORT_PARTICIPLE, INFINITIVE)
 
 
 def word_key(word: str) -> int:
@@ -417,7 +425,7 @@ def frequent_words() -> FrequentWords | None:
 
 # word -> (lemma, verb form): a plain dict, not ``functools.lru_cache``, whose wrapper costs a
 # generic call per token where the compiled matcher (matcher.compiled) looks a dict up directly.
-_word_infos: dict[str, tuple[str, str]] = {}
+_word_infos: Final[dict[str, tuple[str, str]]] = {}
 
 
 def word_info(word: str) -> tuple[str, str]:
@@ -493,7 +501,7 @@ def lemmas(normalized: str) -> list[str]:
 
 
 #: Function words that carry no meaning for features or answer substance.
-STOPWORDS = frozenset(
+STOPWORDS: Final = frozenset(
     [
         "и",
         "в",
@@ -529,7 +537,7 @@ STOPWORDS = frozenset(
 
 #: Lemmas that carry no content for matching an answer to a complaint: stop words, pronouns,
 #: «быть», «который», «уже».
-FUNCTION_LEMMAS = STOPWORDS | frozenset(
+FUNCTION_LEMMAS: Final = STOPWORDS | frozenset(
     [
         "быть",
         "ваш",

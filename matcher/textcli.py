@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from matcher.classifier import Matcher, default_matcher
 from matcher.quality import rate_answer
 
-_NO_ID = object()
+_NO_ID: Final = object()
 # one encoder for every line: ``json.dumps`` with any non-default option builds a new one a call
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from matcher.rules import Analysis, analyse
 
 # group -> (reason shown to people, cue phrases).  Phrases as in matcher.lexicon.
-_ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
+_ALONE: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "gas": (
         "запах газа",
         (
@@ -398,7 +399,7 @@ _ALONE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 # No heating (or cold flats) is urgent in frost or with small children, the old or the ill.
-_COLD = (
+_COLD: Final = (
     "нет ~ отопление",
     "без ~ отопление",
     "отключить ~ отопление",
@@ -439,7 +440,7 @@ _COLD = (
     "котел ~ сломаться|встать|потухнуть|погаснуть|остановиться",
     "сломаться|встать|потухнуть ~ котел",
 )
-_FROST = (
+_FROST: Final = (
     "мороз",
     "морозный",
     "минус",
@@ -470,7 +471,7 @@ _FROST = (
     "аппарат ~ для ~ дыхание",
 )
 # A vulnerable person: urgent only when the text also says there is a danger.
-_VULNERABLE = (
+_VULNERABLE: Final = (
     "ребенок",
     "дети",
     "малыш",
@@ -503,7 +504,7 @@ _VULNERABLE = (
     "дедуля",
     "дед",
 )
-_DANGER = (
+_DANGER: Final = (
     "опасно",
     "опасный",
     "опасность",
@@ -586,7 +587,7 @@ _DANGER = (
 # Pairs of groups that count only together, anywhere in the text: burning and smoke («полигон у
 # Петровки опять горит, дым до города»), a wire and its fault («провод от столба порвался и лежит
 # на заборе»), a child or an old person and frost («девочка стоит у закрытой школы, -20»).
-_TOGETHER = {
+_TOGETHER: Final = {
     "burn": ("гореть", "горящий", "пылать"),
     # a smell of burning over a district is air quality (ecology), not a fire
     "smoke": ("дым", "задымление"),
@@ -644,16 +645,16 @@ _TOGETHER = {
     "freezing": ("замерзнуть", "замерзать", "мерзнуть", "околеть"),
 }
 # Groups of _TOGETHER that make an emergency of _ALONE when both are found: (first, second, group).
-_PAIRED = (
+_PAIRED: Final = (
     ("burn", "smoke", "fire"),
     ("electric", "electric_fault", "wires"),
     ("wire", "wire_fault", "wires"),
 )
 # «свет горит днём в подъезде» is a lamp left on, not a fire
-_LIGHTS = frozenset(
+_LIGHTS: Final = frozenset(
     {"свет", "лампа", "лампочка", "фонарь", "светильник", "плафон", "светофор", "подсветка"}
 )
-_OTHER_SMELLS = frozenset(
+_OTHER_SMELLS: Final = frozenset(
     {
         "краска",
         "гарь",
@@ -675,18 +676,18 @@ _OTHER_SMELLS = frozenset(
         "бензин",
     }
 )
-_AFTER_OR_ABOUT = frozenset({"после", "о", "об", "от"})
+_AFTER_OR_ABOUT: Final = frozenset({"после", "о", "об", "от"})
 # «на чердаке открыт люк»: an attic hatch lets people in, nobody falls into it
-_ATTIC = frozenset({"чердак", "чердачный"})
+_ATTIC: Final = frozenset({"чердак", "чердачный"})
 # Money for a past failure («перерасчёт за холодные батареи», «ущерб от затопления»): no one is in
 # danger now.
-_AFTERMATH = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
-_FROST_RE = re.compile(r"(?:-|минус\s*)(?:[1-9]\d)\s*(?:°|град)?", re.IGNORECASE)
+_AFTERMATH: Final = ("перерасчет", "ущерб", "компенсация", "возместить", "возмещение")
+_FROST_RE: Final = re.compile(r"(?:-|минус\s*)(?:[1-9]\d)\s*(?:°|град)?", re.IGNORECASE)
 # A flat as cold as «в квартире 8 градусов» (below 15 °C, the norm is 18): no heating in the cold
 # season, whatever words name it; with a baby, an old or ill person at home, below the norm.
-COLD_ROOM = 15
-COLD_ROOM_WITH_VULNERABLE = 18
-_COLD_ROOM_RE = re.compile(
+COLD_ROOM: Final = 15
+COLD_ROOM_WITH_VULNERABLE: Final = 18
+_COLD_ROOM_RE: Final = re.compile(
     r"(?:квартир|комнат|спальн|детской)\w*[^.!?\d]{0,25}?(?<![\d-])\+?(\d{1,2})\s*(?:°|град\w*|гр\b)"
     r"|(?<![\d+-])(\d{1,2})\s*(?:°|град\w*|гр\b)\s+(?:в|во)\s+(?:квартир|комнат|спальн|детской)\w*"
     # «дома +12», «в квартире +10»: a plus sign is a temperature even without «градусов»
@@ -695,10 +696,10 @@ _COLD_ROOM_RE = re.compile(
     re.IGNORECASE,
 )
 # «Дети», «Радуга»: a quoted word is a name (a road sign, a school), not a person at risk.
-_SPEED_BUMP_RE = re.compile(r"лежач\w*\s+полицейск", re.IGNORECASE)
-_QUOTED_RE = re.compile(r"[«\"“„]([^»\"”“]{1,40})[»\"”“]")
+_SPEED_BUMP_RE: Final = re.compile(r"лежач\w*\s+полицейск", re.IGNORECASE)
+_QUOTED_RE: Final = re.compile(r"[«\"“„]([^»\"”“]{1,40})[»\"”“]")
 
-_REASONS = {
+_REASONS: Final = {
     "cold": "нет отопления или света в холод",
     "vulnerable": "опасность для ребёнка, пожилого или инвалида",
 }

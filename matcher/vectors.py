@@ -22,17 +22,18 @@ import tarfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-NAVEC_FILE = ("data", "emb", "navec_news_v1_1B_250K_300d_100q.tar")
-DIM = 300
-WEIGHT = 0.5
-PREFIX = "e:"
-NAMES: tuple[str, ...] = tuple(f"{PREFIX}{i}" for i in range(DIM))
+NAVEC_FILE: Final = ("data", "emb", "navec_news_v1_1B_250K_300d_100q.tar")
+DIM: Final = 300
+WEIGHT: Final = 0.5
+PREFIX: Final = "e:"
+NAMES: Final[tuple[str, ...]] = tuple(f"{PREFIX}{i}" for i in range(DIM))
 
-VOCABULARY = 100_000  # words kept (by frequency): memory, see README.md of matcher/data
+VOCABULARY: Final = 100_000  # words kept (by frequency): memory, see README.md of matcher/data
 
 FloatArray = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.intp]  # rows of the table, one per known word of a comment
@@ -154,7 +155,7 @@ class WordVectors:
 # A comment's words lean together (their sum is 8.2 x sqrt(k) long at the median), so a longer
 # coherent comment weighs a little more.  Chosen from 6.0, 7.0 and 8.2 on the real held-out sets
 # (matcher/data/README.md, session 12).
-TYPICAL_NORM = 6.0
+TYPICAL_NORM: Final = 6.0
 
 
 def per_word(words: int) -> float:
@@ -162,8 +163,8 @@ def per_word(words: int) -> float:
     return WEIGHT / (TYPICAL_NORM * math.sqrt(words))
 
 
-_CHUNK = 20_000
-NO_ROWS: Rows = np.empty(0, dtype=np.intp)
+_CHUNK: Final = 20_000
+NO_ROWS: Final[Rows] = np.empty(0, dtype=np.intp)
 
 
 def _read_vocabulary(tar: tarfile.TarFile, path: Path) -> tuple[npt.NDArray[np.uint32], bytes]:

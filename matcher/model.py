@@ -154,7 +154,7 @@ class TokenCache:
             self.entries[tok] = (row, count, row + 1 if vrow >= 0 else -1, wrow)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: compiled, a frozen dataclass sets each field the slow way
 class Lexical:
     """What ``Model.analysis_logits`` learnt of a comment that the reasons need again: the
     number of lexical feature occurrences (the block's normaliser) and the model's rows of the
@@ -321,9 +321,9 @@ class Model:
         ``lexical`` is what ``analysis_logits`` returned with the logits; ``column`` 0 is
         "needs an answer", ``URGENT_COLUMN`` urgency (words and bigrams only).
         """
-        if column >= self.weights.shape[1]:
-            return []  # weights of a format with no urgency column
         weights = self._column(column)
+        if weights is None:
+            return []  # weights of a format with no urgency column
         names = self._names
         out: list[tuple[float, str]] = []
         if column == 0:
@@ -332,15 +332,17 @@ class Model:
                 if name[0] == "R" and (w := weights[row]):
                     out.append((w * value, name))
         scale = LEXICAL_WEIGHT / math.sqrt(max(1, lexical.total))
-        lexical_rows = {*lexical.word_rows, *lexical.bigram_rows}  # each feature once
-        out.extend((w * scale, names[row]) for row in lexical_rows if (w := weights[row]))
+        for row in {*lexical.word_rows, *lexical.bigram_rows}:  # each feature once
+            if w := weights[row]:
+                out.append((w * scale, names[row]))  # noqa: PERF401 (a loop compiles leaner)
         return out
 
-    def _column(self, column: int) -> list[float]:
-        """One column of the weights as Python floats, built on first use."""
+    def _column(self, column: int) -> list[float] | None:
+        """One column of the weights as Python floats, built on first use (None: no such
+        column)."""
         columns = self._derived.columns
         out = columns.get(column)
-        if out is None:
+        if out is None and column < self.weights.shape[1]:
             out = columns[column] = self.weights[:, column].tolist()
         return out
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Final, TextIO
 
 from matcher.classifier import Matcher, default_matcher
+from matcher.model import BATCH_TOKEN_CACHE_SIZE
 from matcher.quality import rate_answer
 
 _NO_ID: Final = object()
@@ -95,6 +96,7 @@ def run_classify(
     features and topic keywords behind the decision (matcher.explain).
     """
     m = matcher if matcher is not None else default_matcher()
+    m.model.keep_more_tokens(BATCH_TOKEN_CACHE_SIZE)
 
     def handle(doc: dict[str, Any]) -> dict[str, Any]:
         text = _string_field(doc, "text")

@@ -383,32 +383,43 @@ def word_key(word: str) -> int:
 
 
 class FrequentWords:
-    """Word key -> (lemma, verb form): sorted keys and two columns of numbers, about 3 MB for
-    97,000 words (a dict of their strings and tuples would hold 20 MB of the app's 300)."""
+    """Word key -> (lemma, verb form): sorted keys, two columns of numbers and the lemmas as one
+    string with their bounds, about 5 MB for 236,000 words (a dict of their strings and tuples
+    would hold 50 MB of the app's 300, a list of the lemmas' strings 6 MB)."""
 
-    __slots__ = ("forms", "keys", "lemma_ids", "lemmas")
+    __slots__ = ("forms", "keys", "lemma_ends", "lemma_ids", "lemma_starts", "lemma_text")
 
     def __init__(
         self,
         keys: npt.NDArray[np.uint64],
         lemma_ids: npt.NDArray[np.uint32],
         forms: npt.NDArray[np.uint8],
-        lemmas: list[str],
+        lemma_text: str,
     ) -> None:
+        import numpy as np
+
         self.keys = keys  # uint64, sorted
-        self.lemma_ids = lemma_ids  # index into ``lemmas`` per key
+        self.lemma_ids = lemma_ids  # index of a lemma per key
         self.forms = forms  # index into VERB_FORMS per key
-        self.lemmas = lemmas
+        self.lemma_text = lemma_text  # the lemmas, one a line
+        # where each lemma starts and ends in ``lemma_text`` (characters, not UTF-8 bytes)
+        codes = np.frombuffer(lemma_text.encode("utf-32-le"), dtype=np.uint32)
+        breaks = np.flatnonzero(codes == 10)
+        self.lemma_starts: npt.NDArray[np.int64] = np.concatenate(([0], breaks + 1))
+        self.lemma_ends: npt.NDArray[np.int64] = np.append(breaks, len(lemma_text))
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def lemma(self, index: int) -> str:
+        return self.lemma_text[int(self.lemma_starts[index]) : int(self.lemma_ends[index])]
 
     def get(self, word: str) -> tuple[str, str] | None:
         key = self.keys.dtype.type(word_key(word))
         at = int(self.keys.searchsorted(key))
         if at == len(self.keys) or self.keys[at] != key:
             return None
-        return self.lemmas[int(self.lemma_ids[at])], VERB_FORMS[int(self.forms[at])]
+        return self.lemma(int(self.lemma_ids[at])), VERB_FORMS[int(self.forms[at])]
 
 
 @lru_cache(maxsize=1)
@@ -419,8 +430,8 @@ def frequent_words() -> FrequentWords | None:
     import numpy as np
 
     with np.load(FREQUENT_WORDS) as data:
-        lemmas = bytes(data["lemmas"]).decode("utf-8").split("\n")
-        return FrequentWords(data["keys"], data["lemma_ids"], data["forms"], lemmas)
+        lemma_text = bytes(data["lemmas"]).decode("utf-8")
+        return FrequentWords(data["keys"], data["lemma_ids"], data["forms"], lemma_text)
 
 
 # word -> (lemma, verb form): a plain dict, not ``functools.lru_cache``, whose wrapper costs a

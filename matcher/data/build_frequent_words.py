@@ -1,6 +1,6 @@
-"""Writes ``frequent_words.npz``: the lemma and verb form of the 100,000 most frequent Cyrillic
-words of the navec vocabulary (the file the ``natasha`` wheel ships, matcher.vectors),
-each parsed by ``matcher.text.parse_word`` as a token of a comment reads (lower case, ё as е).
+"""Writes ``frequent_words.npz``: the lemma and verb form of each Cyrillic word of the navec
+vocabulary (the file the ``natasha`` wheel ships, matcher.vectors; 227,000 words once lower
+case and ё as е), each parsed by ``matcher.text.parse_word`` as a token of a comment reads.
 
 ``matcher.text.word_info`` reads a word from this table before it asks pymorphy3: a run over
 new comments meets a new word in most of them.  Rebuild the table when ``parse_word`` or the
@@ -20,7 +20,7 @@ import numpy as np
 from matcher.text import FREQUENT_WORDS, VERB_FORMS, parse_word, word_key
 from matcher.vectors import navec_path, navec_vocabulary
 
-WORDS = 100_000
+WORDS = 250_000  # all of navec's Cyrillic words (236,469)
 _TOKEN = re.compile(r"[а-я]{2,}")  # what matcher.text.tokens makes of a Cyrillic word
 
 

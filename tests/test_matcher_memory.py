@@ -46,9 +46,9 @@ pytestmark = pytest.mark.skipif(
 def test_word_vectors_and_the_whole_matcher_fit_their_memory_budget() -> None:
     """100,000 words cost about 11 MB of tables (15-17 MB resident), not a dict of strings (38
     MB); the model, the dictionary, the vectors and the frequent words' parses (3-4 MB,
-    sessions 15-16) together stay under 64 MB (they were 72 MB with the dict).  They measure 56-60 MB from
-    one virtualenv to another (a fresh clone's resident pages differ by a megabyte or two), so
-    a 55 MB bound failed a fresh clone at 56.0."""
+    sessions 15-16) together stay under 64 MB (they were 72 MB with the dict).  They measure
+    55-60 MB from one virtualenv to another (a fresh clone's resident pages differ by a
+    megabyte or two), so a 55 MB bound failed a fresh clone at 56.0."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT)],
         capture_output=True,

@@ -74,6 +74,7 @@ XDIST_GROUPS = {
     "test_collector_memory.py": "heavy",
     "test_idle_cost.py": "idle",
     "test_app_idle.py": "idle",
+    "test_native.py": "native",  # one build of the compiled matcher at a time, if it is stale
 }
 
 

@@ -15,6 +15,7 @@ from matcher.compiled import (
     PACKAGE_DIR,
     ROOT,
     STAMP,
+    is_current,
     sources_digest,
 )
 
@@ -55,12 +56,7 @@ def build(build_dir: Path = BUILD_DIR) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Build unless a build of the current sources exists; a failed build leaves plain Python."""
     args = sys.argv[1:] if argv is None else argv
-    force = "--force" in args
-    try:
-        current = (BUILD_DIR / STAMP).read_text(encoding="ascii").strip() == sources_digest()
-    except OSError:
-        current = False
-    if current and not force:
+    if is_current() and "--force" not in args:
         print("matcher.build_native: the compiled matcher is up to date")
         return 0
     try:

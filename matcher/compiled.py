@@ -51,16 +51,19 @@ def sources_digest(package_dir: Path = PACKAGE_DIR) -> str:
     return h.hexdigest()
 
 
-def enable(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
-    """Put a build of the current sources first on the package's path; False when there is
-    none (never built, built from other sources or another Python, or turned off)."""
-    if os.environ.get(PURE_ENV, "") not in ("", "0"):
-        return False
+def is_current(build_dir: Path = BUILD_DIR) -> bool:
+    """Whether ``build_dir`` holds a build of the sources of now (for this Python)."""
     try:
         stamp = (build_dir / STAMP).read_text(encoding="ascii").strip()
     except OSError:
         return False
-    if stamp != sources_digest():
+    return stamp == sources_digest()
+
+
+def enable(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+    """Put a build of the current sources first on the package's path; False when there is
+    none (never built, built from other sources or another Python, or turned off)."""
+    if os.environ.get(PURE_ENV, "") not in ("", "0") or not is_current(build_dir):
         return False
     package_path.insert(0, str(build_dir / "matcher"))
     if str(build_dir) not in sys.path:

@@ -33,18 +33,15 @@ def _current_build() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(os.environ.get("CC", compiler)) is None:
         pytest.skip(f"no C compiler ({compiler}) to build the compiled matcher with")
-    try:
-        stamp = (compiled.BUILD_DIR / compiled.STAMP).read_text(encoding="ascii").strip()
-    except OSError:
-        stamp = ""
-    if stamp != compiled.sources_digest():
+    if not compiled.is_current():
         build()
 
 
-def _otklik(args: list[str], stdin: str, *, pure: bool) -> str:
+def _python(code: str, args: list[str], stdin: str, *, pure: bool) -> str:
+    """The output of ``python -c code args`` with the compiled matcher on or off."""
     env = {**os.environ, compiled.PURE_ENV: "1" if pure else "0"}
     done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", *args],
+        [sys.executable, "-c", code, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -55,17 +52,13 @@ def _otklik(args: list[str], stdin: str, *, pure: bool) -> str:
     return done.stdout
 
 
+def _otklik(args: list[str], stdin: str, *, pure: bool) -> str:
+    return _python("from bot.cli import main; raise SystemExit(main())", args, stdin, pure=pure)
+
+
 def _runs_compiled(*, pure: bool) -> bool:
-    env = {**os.environ, compiled.PURE_ENV: "1" if pure else "0"}
-    done = subprocess.run(
-        [sys.executable, "-c", "from matcher.compiled import is_compiled; print(is_compiled())"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    return done.stdout.strip() == "True"
+    code = "from matcher.compiled import is_compiled; print(is_compiled())"
+    return _python(code, [], "", pure=pure).strip() == "True"
 
 
 def test_the_compiled_matcher_decides_every_real_comment_as_the_plain_one() -> None:

@@ -405,16 +405,18 @@ def _lenient_stdin() -> None:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from matcher.textcli import run_classify
+    from matcher.textcli import run_classify, settle_process
 
     _lenient_stdin()
+    settle_process()
     return run_classify(sys.stdin, sys.stdout, explain=getattr(args, "explain", False))
 
 
 def cmd_rate_answer(_: argparse.Namespace) -> int:
-    from matcher.textcli import run_rate_answer
+    from matcher.textcli import run_rate_answer, settle_process
 
     _lenient_stdin()
+    settle_process(answers=True)
     return run_rate_answer(sys.stdin, sys.stdout)
 
 

@@ -110,8 +110,12 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 def release_memory() -> None:
     """Hand the memory start-up's temporaries freed back to the system: the rows of the
     first load, the answers and batches of the first look (a cycle collection, then glibc's
-    ``malloc_trim``; elsewhere only the collection).  Run once, when start-up is over."""
+    ``malloc_trim``; elsewhere only the collection).  Run once, when start-up is over.
+
+    What start-up made and still holds (the matcher's tables, the pages) lives as long as the
+    app: ``gc.freeze`` keeps every later full collection from walking it again."""
     gc.collect()
+    gc.freeze()
     with contextlib.suppress(OSError, AttributeError, TypeError):
         ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 

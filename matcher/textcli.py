@@ -8,6 +8,7 @@ lines are not inputs and are skipped.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from typing import Any, Final, TextIO
@@ -84,6 +85,20 @@ def _string_field(doc: dict[str, Any], name: str, *, required: bool = True) -> s
     if not isinstance(value, str):
         raise _InputError(f"field '{name}' must be a string")
     return value
+
+
+def settle_process(*, answers: bool = False) -> None:
+    """For a one-shot batch process: load everything a line needs (the matcher's weights, word
+    tables and cue phrases, or the answer checker's), then hide what now lives from the cycle
+    collector.  It all lives until the process ends, and each full collection walked it again:
+    6% of a run over 35,000 appeals (``gc.freeze``; objects made later are collected as usual).
+    """
+    if answers:
+        rate_answer("Яма во дворе.", "Работы выполнены, яма засыпана.")
+    else:
+        default_matcher().classify("Яма во дворе, когда заделают?")
+    gc.collect()
+    gc.freeze()
 
 
 def run_classify(

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
@@ -35,6 +36,9 @@ from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
 THRESHOLD: Final = 0.5
+# comments whose new words ``Matcher.classify_many`` sums at once: past a few hundred, numpy's
+# per-call cost is spread thin and a batch's tokens stay a small part of the token cache
+BATCH: Final = 512
 REASON_CUTOFF: Final = 0.05  # a feature that moves the logit less than this is no reason to show
 # The learnt urgency column wakes moderators round the clock, so it speaks only when sure.
 # chosen with the balanced urgency column on leave-one-writer-out (matcher.model.C_URGENT)
@@ -316,7 +320,9 @@ class Matcher:
 
         ``explain_all=False`` (``decide``) leaves the reasons of a comment that needs no answer
         empty: a fifth of the work on such a comment, and nobody reads them."""
-        a = analyse(text)
+        return self._classify(analyse(text), explain_all)
+
+    def _classify(self, a: Analysis, explain_all: bool) -> Classification:
         emergency = assess_urgency(a)
         dense = dense_features(a, emergency=emergency.urgent)
         scores, lexical = self.model.analysis_logits(a, dense)
@@ -376,7 +382,15 @@ class Matcher:
     def classify_many(
         self, texts: Iterable[str], *, explain_all: bool = True
     ) -> list[Classification]:
-        return [self.classify(t, explain_all=explain_all) for t in texts]
+        """``classify`` of each text, the same decisions; words the model meets for the first
+        time are summed ``BATCH`` comments at a time (``Model.prefill``), not one by one."""
+        out: list[Classification] = []
+        it = iter(texts)
+        while chunk := list(islice(it, BATCH)):
+            analyses = [analyse(t) for t in chunk]
+            self.model.prefill(analyses)
+            out.extend(self._classify(a, explain_all) for a in analyses)
+        return out
 
 
 def load_corpus(

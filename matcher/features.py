@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final
 
@@ -449,6 +450,18 @@ def vector_row(token: str, lemma: str) -> int:
     if vectors is None or lemma == NUM or lemma in _STOP:
         return -1
     return vectors.row(token, lemma)
+
+
+def vector_rows_each(pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """``vector_row`` of each (token, lemma) pair, in one pass for them all."""
+    vectors = word_vectors()
+    if vectors is None:
+        return [-1] * len(pairs)
+    wanted = [i for i, (_, lem) in enumerate(pairs) if lem != NUM and lem not in _STOP]
+    out = [-1] * len(pairs)
+    for i, row in zip(wanted, vectors.rows_or_none([pairs[i] for i in wanted]), strict=True):
+        out[i] = row
+    return out
 
 
 def vector_features(a: Analysis) -> Features:

@@ -27,6 +27,7 @@ from matcher.features import (
     token_features,
     vector_row,
     vector_rows,
+    vector_rows_each,
 )
 from matcher.rules import Analysis, analyse
 from matcher.topics import Topic
@@ -50,6 +51,7 @@ TOKEN_CACHE_SIZE = 30_000  # tokens; about 400 bytes each (dict entry, key, weig
 BATCH_TOKEN_CACHE_SIZE = 100_000
 
 FloatArray = npt.NDArray[np.float32]
+_NO_ROW: Final = 1 << 62  # above any row of a token cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,7 @@ class TokenCache:
     stay (up to half the cache) and the rest go: clearing it all cost a run over 66,930 new
     comments 83,000 token sums instead of 51,000, every common word computed again."""
 
-    __slots__ = ("entries", "met_again", "offset", "size", "table")
+    __slots__ = ("entries", "fresh_from", "met_again", "offset", "size", "table")
 
     def __init__(self, capacity: int = TOKEN_CACHE_SIZE) -> None:
         # token -> (the row of its lexical sum, its number of lexical features, the row of its
@@ -89,6 +91,8 @@ class TokenCache:
         self.table: FloatArray = np.zeros((0, 0), dtype=np.float32)
         self.offset = 0  # the first token row: the model's own rows come before
         self.size = capacity
+        # the first row ``prefill`` filled last: a token found at or after it was not met again
+        self.fresh_from = _NO_ROW
 
     def lookup(
         self, model: Model, toks: list[str], lems: list[str]
@@ -112,7 +116,7 @@ class TokenCache:
                     tok, lem, self.table[row + 1]
                 )
                 entry = entries[tok] = (row, count, row + 1 if has_vector else -1, wrow)
-            else:
+            elif entry[0] < self.fresh_from:
                 met_again.add(tok)
             rows.append(entry[0])
             total += entry[1]
@@ -121,6 +125,78 @@ class TokenCache:
             if entry[3] >= 0:
                 wrows.append(entry[3])
         return rows, total, vrows, wrows
+
+    def prefill(self, model: Model, comments: Sequence[tuple[list[str], list[str]]]) -> None:
+        """Compute the sums of every token of ``comments`` (tokens and lemmas) the cache lacks
+        in a few array operations for them all, so that ``lookup`` then finds each one.
+
+        Token by token, numpy's cost per call was most of a new word's cost.  The numbers are
+        those ``lookup`` computes for a token alone, bit for bit: the same rows summed in the
+        same order (grouped by their number, not padded or multiplied as one matrix)."""
+        entries = self.entries
+        met_again = self.met_again
+        fresh: dict[str, str] = {}
+        longest = 0
+        for toks, lems in comments:
+            longest = max(longest, len(toks))
+            for tok, lem in zip(toks, lems, strict=True):
+                if tok in entries or tok in fresh:
+                    met_again.add(tok)
+                else:
+                    fresh[tok] = lem
+        if not fresh:
+            return
+        if not entries or len(entries) + len(fresh) + longest > self.capacity:
+            distinct = {tok for toks, _ in comments for tok in toks}
+            # room for every token of the batch and then for any one comment's: ``lookup``
+            # must not make room within the batch
+            self._make_room(model, len(distinct) + longest)
+            fresh = {
+                tok: lem
+                for toks, lems in comments
+                for tok, lem in zip(toks, lems, strict=True)
+                if tok not in entries
+            }
+        self._fill(model, fresh)
+
+    def _fill(self, model: Model, fresh: dict[str, str]) -> None:
+        entries = self.entries
+        row = self.offset + 2 * len(entries)
+        self.fresh_from = row
+        groups: dict[int, tuple[list[int], list[int]]] = {}  # feature count -> (rows, features)
+        empty: list[int] = []
+        vector_dest: list[int] = []
+        vector_sources: list[int] = []
+        pairs = list(fresh.items())
+        sources = vector_rows_each(pairs) if model.has_vectors else [-1] * len(pairs)
+        for (tok, lem), source in zip(pairs, sources, strict=True):
+            features, count, word_row = model.token_rows(tok, lem)
+            if features:
+                group = groups.get(len(features))
+                if group is None:
+                    group = groups[len(features)] = ([], [])
+                group[0].append(row)
+                group[1].extend(features)
+            else:
+                empty.append(row)
+            vrow = -1
+            if source >= 0:
+                vrow = row + 1
+                vector_dest.append(vrow)
+                vector_sources.append(source)
+            entries[tok] = (row, count, vrow, word_row)
+            row += 2
+        table = self.table
+        weights = model.weights
+        for size, (dest, features) in groups.items():
+            picked = weights.take(features, axis=0).reshape(len(dest), size, -1)
+            table[dest] = np.add.reduce(picked, axis=1)
+        if empty:
+            table[empty] = 0.0
+        if vector_sources:
+            shares = model.vector_shares(vector_sources)
+            if shares is not None:
+                table[vector_dest] = shares
 
     @property
     def capacity(self) -> int:
@@ -181,6 +257,7 @@ class _Derived:
     vector_weights_read: bool = False
     columns: dict[int, list[float]] = field(default_factory=dict)  # a column's weights
     names: list[str] = field(default_factory=list)  # feature names by row
+    part_scores: FloatArray | None = None  # matcher.vectors.WordVectors.part_scores
 
 
 @dataclass(frozen=True)
@@ -191,6 +268,11 @@ class Model:
     meta: Mapping[str, Any] = field(default_factory=dict)
     _tokens: TokenCache = field(default_factory=lambda: TokenCache(), repr=False, compare=False)
     _derived: _Derived = field(default_factory=_Derived, init=False, repr=False, compare=False)
+
+    def prefill(self, analyses: Sequence[Analysis]) -> None:
+        """Sum the weights of every token of ``analyses`` not yet summed, all at once (the
+        batch path: ``Matcher.classify_many``); scoring is the same with or without it."""
+        self._tokens.prefill(self, [(a.tokens, a.lemmas) for a in analyses])
 
     def keep_more_tokens(self, size: int) -> None:
         """Let the token cache hold ``size`` tokens: a batch run trades memory for the sums of
@@ -273,28 +355,48 @@ class Model:
     def vector_share(self, token: str, lem: str, out: FloatArray) -> bool:
         """Writes what a token's word vector adds to each column (before ``per_word``) into
         ``out``; False when the token has no vector."""
+        row = vector_row(token, lem)
+        if row < 0:
+            return False
+        shares = self.vector_shares([row])
+        if shares is None:
+            return False
+        out[:] = shares[0]
+        return True
+
+    def vector_shares(self, rows: Sequence[int]) -> FloatArray | None:
+        """What the word vectors of ``rows`` add to each column (before ``per_word``), one row
+        of numbers per word; None without vectors.  Bit for bit the same numbers however many
+        words come at once (matcher.vectors.WordVectors.part_scores)."""
         vectors = word_vectors()
         weights = self._vector_weights
-        row = vector_row(token, lem)
-        if vectors is None or weights is None or row < 0:
-            return False
-        np.dot(vectors.vector(row), weights, out=out)
-        return True
+        if vectors is None or weights is None:
+            return None
+        derived = self._derived
+        if derived.part_scores is None:
+            derived.part_scores = vectors.part_scores(weights)
+        return vectors.shares(derived.part_scores, rows)
 
     def token_row(self, token: str, lem: str, out: FloatArray) -> tuple[int, int]:
         """Writes the sum of the weight rows of a token's lexical features into ``out``; returns
         how many features it has (the known and the unknown) and the row of its word feature
         ``w:<lemma>`` (-1: a stop word, a number, a lemma the model does not know)."""
-        names = token_features(token, lem)
-        index = self.index
-        rows = [row for name in names if (row := index.get(name)) is not None]
+        rows, count, word_row = self.token_rows(token, lem)
         if rows:
             np.add.reduce(self.weights.take(rows, axis=0), axis=0, out=out)
         else:
             out.fill(0.0)
+        return count, word_row
+
+    def token_rows(self, token: str, lem: str) -> tuple[list[int], int, int]:
+        """The model's rows of a token's lexical features, how many features it has (the known
+        and the unknown) and the row of its word feature (-1: none, ``token_row``)."""
+        names = token_features(token, lem)
+        index = self.index
+        rows = [row for name in names if (row := index.get(name)) is not None]
         last = names[-1] if names else ""
         word_row = index.get(last, -1) if last.startswith("w:") else -1
-        return len(names), word_row
+        return rows, len(names), word_row
 
     def logits(self, feats: Features) -> FloatArray:
         """Column 0: needs-answer logit; columns 1..: topic logits (order of TOPICS)."""

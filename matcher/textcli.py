@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable
+import os
+import select
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import Any, Final, TextIO
 
-from matcher.classifier import Matcher, default_matcher
+from matcher.classifier import BATCH, Matcher, default_matcher
 from matcher.model import BATCH_TOKEN_CACHE_SIZE
 from matcher.quality import rate_answer
 
@@ -52,6 +56,70 @@ def _parse(line: str) -> tuple[Any, dict[str, Any] | str]:
     if isinstance(ident, (dict, list)):
         return None, "field 'id' must be a string, a number or null"
     return ident, doc
+
+
+def _line_chunks(inp: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
+    """The input's lines with their numbers, up to ``size`` at a time.
+
+    A chunk never waits for lines that have not arrived: a program that writes one line and
+    waits for its answer gets it.  Standard input is read from its descriptor for that (a text
+    stream's buffer cannot say whether the next line is there), split as universal newlines
+    split it and decoded with U+FFFD for bytes that are not UTF-8."""
+    fd = _descriptor(inp)
+    if fd is None:
+        chunk: list[tuple[int, str]] = []
+        for number, line in enumerate(inp, start=1):
+            chunk.append((number, line))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
+    pending: deque[bytes] = deque()
+    partial = b""
+    number = 0
+    eof = False
+    while True:
+        while not eof and len(pending) < size and (not pending or _has_input(fd)):
+            data = os.read(fd, _READ_SIZE)
+            if not data:
+                eof = True
+                if partial:
+                    pending.append(partial)
+                break
+            pieces = (partial + data).split(b"\n")
+            partial = pieces.pop()
+            pending.extend(pieces)
+        if not pending:
+            return
+        chunk = []
+        while pending and len(chunk) < size:
+            raw = pending.popleft()
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            for piece in raw.split(b"\r") if b"\r" in raw else (raw,):
+                number += 1
+                chunk.append((number, piece.decode("utf-8", errors="replace")))
+        yield chunk
+
+
+_READ_SIZE: Final = 1 << 16
+
+
+def _descriptor(inp: TextIO) -> int | None:
+    """The file descriptor of the process's standard input, None for anything else."""
+    if inp is not sys.stdin or os.name != "posix":
+        return None
+    try:
+        return inp.fileno()
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError
+        return None
+
+
+def _has_input(fd: int) -> bool:
+    """Whether reading ``fd`` now would not wait."""
+    return bool(select.select([fd], [], [], 0)[0])
 
 
 def _run(inp: TextIO, out: TextIO, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
@@ -112,24 +180,39 @@ def run_classify(
     """
     m = matcher if matcher is not None else default_matcher()
     m.model.keep_more_tokens(BATCH_TOKEN_CACHE_SIZE)
-
-    def handle(doc: dict[str, Any]) -> dict[str, Any]:
-        text = _string_field(doc, "text")
-        c = m.classify(text)
-        result: dict[str, Any] = {
-            "needs_answer": c.needs_answer,
-            "topic": c.topic.value,
-            "score": c.score,
-            "urgent": c.urgent,
-            "reasons": [*c.reasons, *(f"срочно — {r}" for r in c.urgent_reasons)],
-        }
-        if explain:
-            from matcher.explain import explain as explain_text
-
-            result["explain"] = explain_text(m, text)
-        return result
-
-    return _run(inp, out, handle)
+    if explain:
+        from matcher.explain import explain as explain_text
+    for chunk in _line_chunks(inp, BATCH):
+        parsed: list[tuple[int, Any, str | None, str]] = []  # (line, id, problem, text)
+        for number, line in chunk:
+            if not line.strip():
+                continue
+            ident, doc = _parse(line)
+            try:
+                problem = doc if isinstance(doc, str) else None
+                text = _string_field(doc, "text") if isinstance(doc, dict) else ""
+            except _InputError as exc:
+                problem, text = str(exc), ""
+            parsed.append((number, ident, problem, text))
+        decisions = iter(m.classify_many([t for _, _, problem, t in parsed if problem is None]))
+        for number, ident, problem, text in parsed:
+            if problem is not None:
+                result = {"id": ident, "line": number, "error": f"line {number}: {problem}"}
+            else:
+                c = next(decisions)
+                result = {
+                    "id": ident,
+                    "needs_answer": c.needs_answer,
+                    "topic": c.topic.value,
+                    "score": c.score,
+                    "urgent": c.urgent,
+                    "reasons": [*c.reasons, *(f"срочно — {r}" for r in c.urgent_reasons)],
+                }
+                if explain:
+                    result["explain"] = explain_text(m, text)
+            out.write(_encode(result) + "\n")
+        out.flush()
+    return 0
 
 
 def run_rate_answer(inp: TextIO, out: TextIO) -> int:

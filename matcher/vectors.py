@@ -75,6 +75,41 @@ class WordVectors:
         out: Rows = chosen[chosen >= 0]
         return out
 
+    def rows_or_none(self, pairs: Sequence[tuple[str, str]]) -> list[int]:
+        """``row`` of each (word form, lemma) pair in one pass of array operations: -1 where
+        neither is known."""
+        if not pairs:
+            return []
+        keys = np.fromiter((hash(w) for pair in pairs for w in pair), np.int64, 2 * len(pairs))
+        hashes = self.hashes
+        at = hashes.searchsorted(keys)
+        at[at == len(hashes)] = 0
+        found = np.where(hashes[at] == keys, at, -1).reshape(-1, 2)
+        chosen: list[int] = np.where(found[:, 0] >= 0, found[:, 0], found[:, 1]).tolist()
+        return chosen
+
+    def part_scores(self, weights: FloatArray) -> FloatArray:
+        """What each centroid of each part of a vector adds to each column of ``weights``
+        (``DIM`` x columns): a (parts x centroids) x columns table, 1.5 MB for 15 columns.
+
+        A word's share of the columns is then the sum of one row per part (``shares``), the same
+        sum in the same order whether a word comes alone or with a thousand others; a matrix
+        product's result can differ in its last bits with the number of rows it multiplies."""
+        parts = len(self.offsets)
+        width = self.codes.shape[1]
+        codes = self.codes.reshape(parts, -1, width)
+        per_part = weights.reshape(parts, width, -1)
+        table: FloatArray = np.einsum("pcw,pwk->pck", codes, per_part).reshape(
+            -1, weights.shape[1]
+        )
+        return np.ascontiguousarray(table, dtype=np.float32)
+
+    def shares(self, part_scores: FloatArray, rows: Sequence[int]) -> FloatArray:
+        """Each word's share of the columns (``part_scores``' table): words x columns."""
+        picked = self.indexes[np.asarray(rows, dtype=np.intp)] + self.offsets
+        out: FloatArray = np.add.reduce(part_scores.take(picked, axis=0), axis=1)
+        return out
+
     def row(self, word: str, lemma: str) -> int:
         """The row of one word (its form's, else its lemma's), -1 when neither is known.
 

@@ -22,6 +22,7 @@ from matcher.model import BATCH_TOKEN_CACHE_SIZE
 from matcher.quality import rate_answer
 
 _NO_ID: Final = object()
+YOUNG_OBJECTS: Final = 100_000  # settle_process
 
 
 def _line_encoder() -> Callable[[dict[str, Any]], str]:
@@ -158,8 +159,8 @@ def _string_field(doc: dict[str, Any], name: str, *, required: bool = True) -> s
 def settle_process(*, answers: bool = False) -> None:
     """For a one-shot batch process: load everything a line needs (the matcher's weights, word
     tables and cue phrases, or the answer checker's), then hide what now lives from the cycle
-    collector.  It all lives until the process ends, and each full collection walked it again:
-    6% of a run over 35,000 appeals (``gc.freeze``; objects made later are collected as usual).
+    collector (``gc.freeze``): it all lives until the process ends, and each full collection
+    walked it again.  Objects made later are collected as usual, only less often.
     """
     if answers:
         rate_answer("Яма во дворе.", "Работы выполнены, яма засыпана.")
@@ -167,6 +168,9 @@ def settle_process(*, answers: bool = False) -> None:
         default_matcher().classify("Яма во дворе, когда заделают?")
     gc.collect()
     gc.freeze()
+    # Objects are counted only while they live, so this many new ones between collections is
+    # what the caches keep (words, token sums), not garbage: collections 3.5% -> 1.3% of a run.
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
 def run_classify(

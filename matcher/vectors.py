@@ -65,6 +65,17 @@ class WordVectors:
 
     def rows(self, pairs: Sequence[tuple[str, str]]) -> Rows:
         """The rows of (word form, lemma) pairs: the form's, else the lemma's; unknown left out."""
+        chosen = self._chosen(pairs)
+        out: Rows = chosen[chosen >= 0]
+        return out
+
+    def rows_or_none(self, pairs: Sequence[tuple[str, str]]) -> list[int]:
+        """``row`` of each (word form, lemma) pair, -1 where neither is known."""
+        chosen: list[int] = self._chosen(pairs).tolist()
+        return chosen
+
+    def _chosen(self, pairs: Sequence[tuple[str, str]]) -> Rows:
+        """Each pair's row or -1, in one pass of array operations."""
         if not pairs:
             return NO_ROWS
         keys = np.fromiter((hash(w) for pair in pairs for w in pair), np.int64, 2 * len(pairs))
@@ -72,21 +83,7 @@ class WordVectors:
         at = hashes.searchsorted(keys)
         at[at == len(hashes)] = 0
         found = np.where(hashes[at] == keys, at, -1).reshape(-1, 2)
-        chosen = np.where(found[:, 0] >= 0, found[:, 0], found[:, 1])
-        out: Rows = chosen[chosen >= 0]
-        return out
-
-    def rows_or_none(self, pairs: Sequence[tuple[str, str]]) -> list[int]:
-        """``row`` of each (word form, lemma) pair in one pass of array operations: -1 where
-        neither is known."""
-        if not pairs:
-            return []
-        keys = np.fromiter((hash(w) for pair in pairs for w in pair), np.int64, 2 * len(pairs))
-        hashes = self.hashes
-        at = hashes.searchsorted(keys)
-        at[at == len(hashes)] = 0
-        found = np.where(hashes[at] == keys, at, -1).reshape(-1, 2)
-        chosen: list[int] = np.where(found[:, 0] >= 0, found[:, 0], found[:, 1]).tolist()
+        chosen: Rows = np.where(found[:, 0] >= 0, found[:, 0], found[:, 1])
         return chosen
 
     def part_scores(self, weights: FloatArray) -> FloatArray:
@@ -138,12 +135,7 @@ class WordVectors:
         out: FloatArray = total * np.float32(per_word(len(rows)))
         return out
 
-    def vector(self, row: int) -> FloatArray:
-        """The 300 numbers of one word."""
-        out: FloatArray = self._parts(row).reshape(DIM)
-        return out
-
-    def _parts(self, rows: Rows | int) -> FloatArray:
+    def _parts(self, rows: Rows) -> FloatArray:
         """One gather of the code rows of each part of each word: (words x) parts x width."""
         out: FloatArray = self.codes.take(self.indexes[rows] + self.offsets, axis=0)
         return out

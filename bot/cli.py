@@ -9,7 +9,6 @@ reported in one line too, with a pointer to ``--debug``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import html
 import json
 import os
@@ -23,10 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from config.clock import SystemClock
-
 if TYPE_CHECKING:  # the settings and the registry (pydantic: 0.2 s) load only where used, so
-    # that `otklik classify` and `otklik --help` start without them
+    # that `otklik classify` and `otklik --help` start without them; so do asyncio and the
+    # clock (40 ms of a classify run's start)
     from config.settings import Settings
 
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "sandbox" / "scenarios" / "demo.yaml"
@@ -189,7 +187,7 @@ def _app_clock() -> Any:
     every process, the fakes' included, shows the same virtual time."""
     from datetime import datetime
 
-    from config.clock import VirtualClock
+    from config.clock import SystemClock, VirtualClock
 
     start = os.environ.get("OTKLIK__CLOCK__START")
     if not start:
@@ -202,6 +200,8 @@ def _app_clock() -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.collecting import limit_malloc_arenas
     from bot.roles import Role, needs_telegram, needs_vk
 
@@ -266,6 +266,7 @@ def _load_scenario_or_exit(path: Path) -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
     from datetime import datetime
 
     from sandbox.fake_max import MaxCall
@@ -374,6 +375,8 @@ def _print_summary(report: dict[str, Any], printed: dict[str, int] | None = None
 
 
 def cmd_sandbox_run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from sandbox.runner import Sandbox
 
     scenario = _load_scenario_or_exit(Path(args.scenario))
@@ -455,6 +458,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_erase_old(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from config.clock import SystemClock
     from storage.db import make_session_factory
     from storage.maintenance import erase_personal_data
 
@@ -480,7 +486,10 @@ def cmd_erase_old(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """Print per-page VK coverage from the database, in Russian and local time for a person,
     or as JSON (``--json``) for a machine (issue 14: ``bot/status_report.py``)."""
+    import asyncio
+
     from bot.status_report import render_status, status_data
+    from config.clock import SystemClock
     from storage.db import make_session_factory
 
     settings = _settings()
@@ -512,6 +521,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate settings, registry, database and tokens; a ✓/✗ checklist, exit 0 or 1."""
+    import asyncio
+
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
@@ -529,6 +540,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export_labels(args: argparse.Namespace) -> int:
+    import asyncio
+
     from storage.db import make_session_factory
     from storage.maintenance import export_labels
 

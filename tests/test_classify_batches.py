@@ -56,16 +56,17 @@ def test_a_batch_decides_every_comment_as_it_is_decided_alone(cache_tokens: int)
         assert many == one, text
 
 
+# the installed entry point's code, run by this interpreter, without the caller's settings
+CLASSIFY = [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", "classify"]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("OTKLIK")}
+
+
 def _otklik_classify(stdin: bytes) -> bytes:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("OTKLIK")}
     done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", "classify"],
-        input=stdin,
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-        check=True,
+        CLASSIFY, input=stdin, capture_output=True, cwd=ROOT, env=_env(), timeout=300, check=True
     )
     return done.stdout
 
@@ -112,14 +113,13 @@ def test_standard_input_is_read_as_a_text_stream_reads_it() -> None:
 def test_an_answer_comes_before_the_next_line_is_written() -> None:
     """A program that writes one line and waits for its answer (a co-process) is answered;
     a batch never waits for input that has not arrived."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("OTKLIK")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", "classify"],
+        CLASSIFY,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         cwd=ROOT,
-        env=env,
+        env=_env(),
     )
     assert proc.stdin is not None and proc.stdout is not None
     answers: list[dict[str, object]] = []
@@ -144,7 +144,7 @@ def test_an_answer_comes_before_the_next_line_is_written() -> None:
     finally:
         proc.kill()
         proc.wait()
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        for pipe in (proc.stdin, proc.stdout):
             if pipe is not None:
                 pipe.close()
     assert [a["id"] for a in answers] == [1, 2]

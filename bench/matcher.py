@@ -423,6 +423,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # session 15's last round, after all its rules, measured whole and not read since
     ("answers_letters6", "regional and city letters of the Urals and the North-West (30th)"),
     ("answers_mixed", "every channel a ЦУР watches, in natural proportions (31st)"),
+    # session 17's round, measured whole on arrival with session 16's rules
+    ("answers_letters7", "letters of Siberia, the Far East and the Volga, hard cases (32nd)"),
+    ("answers_replies", "pages' replies under VK, OK and MAX posts, 2026 (33rd)"),
 ]
 
 

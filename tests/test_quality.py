@@ -740,3 +740,54 @@ def test_what_the_session_15_answer_writers_showed(
     deed beside a quoted name still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # talk with the culprits is no deed: «разъяснительная работа», «профилактические беседы»
+        (
+            "По улицам бродят коровы без пастуха, лезут в огороды, хозяева известны.",
+            "Ваше обращение рассмотрено. С владельцами животных проведена разъяснительная "
+            "работа о правилах выпаса. Вопрос на контроле.",
+            True,
+        ),
+        (
+            "У магазина на Комсомольской каждый вечер пьяные орут, продают алкоголь ночью.",
+            "Проведена проверка, факты не подтвердились. С продавцом проведены "
+            "профилактические беседы.",
+            True,
+        ),
+        # the body's tally in thousands («2 340 камер», several tokens) is no deed here
+        (
+            "Во дворе бьют машины и воруют аккумуляторы, поставьте камеру.",
+            "К системе «Безопасный город» подключено 2 340 камер. Вопрос установки камеры во "
+            "дворе будет рассмотрен при формировании перечня на последующие периоды.",
+            True,
+        ),
+        # the controls: a deed named, or a talk with a date of the work that follows it
+        (
+            "По улицам бродят коровы без пастуха, лезут в огороды, хозяева известны.",
+            "Владельцы коров оштрафованы 12.05 по протоколам № 14 и 15, пастух нанят с 15 мая.",
+            False,
+        ),
+        (
+            "Во дворе открытый люк, огородили палкой.",
+            "С управляющей компанией проведена беседа, крышку люка установили 03.06, фото "
+            "во вложении.",
+            False,
+        ),
+        (
+            "Во дворе бьют машины и воруют аккумуляторы, поставьте камеру.",
+            "Камера над въездом во двор подключена к системе «Безопасный город» 14.05, "
+            "изображение выведено в дежурную часть.",
+            False,
+        ),
+    ],
+)
+def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska: bool) -> None:
+    """Written afresh from a letters' set of session 17: an explanatory talk with the culprits
+    or a preventive chat is no deed, whatever verb is put before it; nor is the body's tally
+    written in groups of thousands."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -136,8 +136,12 @@ def another_place(complaint: str, answer: str) -> str | None:
     asked = _numbered(complaint)
     answered = _numbered(answer)
     numbers = set(re.findall(r"\d+[а-я]?", answer))  # «маршрут № 50 … автобус № 11»: 50 is there
-    for m in _NUMBERED_RE.finditer(answer):
-        name = lemma(m.group(1))
+    # «Ударная 21» answered with «дом № 25 по ул. Ударная» too: the house before its street
+    for m, group in (
+        *((m, 1) for m in _NUMBERED_RE.finditer(answer)),
+        *((m, 2) for m in _HOUSE_FIRST_RE.finditer(answer)),
+    ):
+        name = lemma(m.group(group))
         if (
             name in asked
             and asked[name].isdisjoint(answered.get(name, set()))

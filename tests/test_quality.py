@@ -765,6 +765,13 @@ def test_what_the_session_15_answer_writers_showed(
             "дворе будет рассмотрен при формировании перечня на последующие периоды.",
             True,
         ),
+        # another house of the complaint's street, written house first: «дома № 25 по ул. …»
+        (
+            "Детская площадка во дворе ул. Ударная 21 разломана, качели сорваны.",
+            "Выполнен ремонт детской площадки во дворе дома № 25 по ул. Ударная: заменены "
+            "качели. Работы приняты 18.05.",
+            True,
+        ),
         # the controls: a deed named, or a talk with a date of the work that follows it
         (
             "По улицам бродят коровы без пастуха, лезут в огороды, хозяева известны.",
@@ -778,6 +785,12 @@ def test_what_the_session_15_answer_writers_showed(
             False,
         ),
         (
+            "Детская площадка во дворе ул. Ударная 21 разломана, качели сорваны.",
+            "Выполнен ремонт детской площадки во дворе дома № 21 по ул. Ударная: заменены "
+            "качели. Работы приняты 18.05.",
+            False,
+        ),
+        (
             "Во дворе бьют машины и воруют аккумуляторы, поставьте камеру.",
             "Камера над въездом во двор подключена к системе «Безопасный город» 14.05, "
             "изображение выведено в дежурную часть.",
@@ -788,6 +801,7 @@ def test_what_the_session_15_answer_writers_showed(
 def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska: bool) -> None:
     """Written afresh from a letters' set of session 17: an explanatory talk with the culprits
     or a preventive chat is no deed, whatever verb is put before it; nor is the body's tally
-    written in groups of thousands."""
+    written in groups of thousands; a house of the complaint's street with another number is
+    another place however it is written."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -384,10 +384,16 @@ def char_ngrams(token: str) -> tuple[str, ...]:
     return tuple("c:" + padded[i : i + CHAR_N] for i in range(len(padded) - CHAR_N + 1))
 
 
+def _has_content(lem: str) -> bool:
+    """Whether a lemma carries meaning: not a number, not a stop word (no word feature, no word
+    vector)."""
+    return lem != NUM and lem not in _STOP
+
+
 def token_features(token: str, lem: str) -> tuple[str, ...]:
     """The lexical features one token contributes: its character 4-grams and its lemma."""
     grams = char_ngrams(token)
-    if lem == NUM or lem in _STOP:
+    if not _has_content(lem):
         return grams
     return (*grams, "w:" + lem)
 
@@ -436,18 +442,14 @@ def vector_rows(a: Analysis) -> Rows:
     if vectors is None:
         return NO_ROWS
     return vectors.rows(
-        [
-            (tok, lem)
-            for tok, lem in zip(a.tokens, a.lemmas, strict=True)
-            if lem != NUM and lem not in _STOP
-        ]
+        [(tok, lem) for tok, lem in zip(a.tokens, a.lemmas, strict=True) if _has_content(lem)]
     )
 
 
 def vector_row(token: str, lemma: str) -> int:
     """The table row of one word of a comment: -1 for a stop word, a number or an unknown word."""
     vectors = word_vectors()
-    if vectors is None or lemma == NUM or lemma in _STOP:
+    if vectors is None or not _has_content(lemma):
         return -1
     return vectors.row(token, lemma)
 
@@ -457,7 +459,7 @@ def vector_rows_each(pairs: Sequence[tuple[str, str]]) -> list[int]:
     vectors = word_vectors()
     if vectors is None:
         return [-1] * len(pairs)
-    wanted = [i for i, (_, lem) in enumerate(pairs) if lem != NUM and lem not in _STOP]
+    wanted = [i for i, (_, lem) in enumerate(pairs) if _has_content(lem)]
     out = [-1] * len(pairs)
     for i, row in zip(wanted, vectors.rows_or_none([pairs[i] for i in wanted]), strict=True):
         out[i] = row

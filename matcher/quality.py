@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from matcher.lexicon import words
 from matcher.places import another_place
@@ -536,6 +537,12 @@ _TOLD_DONE_RE = re.compile(
     # «вы же в прошлый раз писали, что почистили», «говорили же, что поставили фильтры»
     r"|(?:писали|говорили|отвечали|ответили|сказали|уверяли)\s*,?\s*(?:же\s*,?\s*)?что)"
 )
+# the resident says the trouble is back or never went: «опять яма», «пятый раз пишу», «до сих пор
+# не вывезли», «обещали в мае»
+_AGAIN_RE = re.compile(
+    r"\b(?:опять|снова|повторно|по-прежнему|до\s+сих\s+пор|так\s+и\s+не|так\s+и\s+(?:осталась?|стоит|лежит|висит|бросили)"
+    r"|(?:второй|третий|четвертый|пятый|шестой|\d+-?й)\s+раз|обещал\w*|в\s+прошлый\s+раз)\b"
+)
 # a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
 _NEW_WORK_RE = re.compile(
     r"\b(?:повторн\w*|заново|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром"
@@ -638,6 +645,35 @@ def _clip(sentence: str, limit: int = 80) -> str:
     return sentence[:limit].rsplit(" ", 1)[0] + "…"
 
 
+#: Points an answer starts from, and what each signal adds (+) or takes away (−); below
+#: ``OTPISKA_BELOW`` it is an отписка.
+_BASE: Final = 40.0
+_WEIGHTS: Final[dict[str, float]] = {
+    "date": 22,
+    "done": 30,
+    "done_patch": 6,
+    "planned_dated": 18,
+    "planned": 4,
+    "evidence": 10,
+    "explanation": 6,
+    "answered": 18,
+    "overlap": 6,
+    "contact": 4,
+    "substance": 6,
+    "polite_informal": -2,
+    "formal": -14,
+    "formal_more": -4,
+    "deferral": -22,
+    "vague": -10,
+    "law": -12,
+    "law_many": -20,
+    "contradiction": -30,
+    "elsewhere": -30,
+    "nothing": -12,
+    "hollow": -15,
+}
+
+
 def rate_answer(complaint: str, answer: str) -> AnswerRating:
     """Rate an official's answer to a complaint: 0..100, with the reasons; < 50 is an отписка."""
     text = normalize(answer)
@@ -691,7 +727,17 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         done is not None
         and planned is None
         and not explanation
-        and _TOLD_DONE_RE.search(asked) is not None
+        and (
+            _TOLD_DONE_RE.search(asked) is not None
+            # «опять яма» answered «Ремонт выполнен 20.11»: a report in the passive, no doer, no
+            # proof and nothing still to do
+            or (
+                _AGAIN_RE.search(asked) is not None
+                and word_info(tokens(done)[0])[1] == SHORT_PARTICIPLE
+                and not evidence
+                and FUTURE not in {word_info(t)[1] for t in words}
+            )
+        )
         and _DAY_RE.search(current) is not None
         and _NEW_WORK_RE.search(current) is None
         and len(words) < 30  # a formula; a long account tells what happened since
@@ -738,28 +784,51 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         deferral = None  # «Да, …; подайте заявление в Социальный фонд» is the way, not a brush-off
     answered = straight or instructed or explained
 
-    score = 40.0
+    credited = done is not None and not contradiction and elsewhere is None
+    # a patch now and the real fix «в ближайшее время»: the fix has no date
+    patch = vague is not None and not has_date
+    law_cited = len(law) >= 2 or (bool(law) and done is None and planned is None)
+    nothing = not has_date and done is None and not answered
+    hollow = len(residue_words) < 4 and done is None and not has_date
+    signals = {
+        "date": has_date,
+        "done": credited and not patch,
+        "done_patch": credited and patch,
+        "planned_dated": not credited and planned is not None and has_date,
+        "planned": not credited and planned is not None and not has_date,
+        "evidence": evidence,
+        "explanation": explanation,
+        "answered": answered,
+        "overlap": overlap >= 2,
+        "contact": contact and deferral is None,
+        "substance": len(residue_words) >= 6 and deferral is None,
+        "polite_informal": polite and not formal,
+        "formal": bool(formal),
+        "formal_more": min(len(formal) - 1, 2) if formal else 0,
+        "deferral": deferral is not None,
+        "vague": patch,
+        "law": law_cited and len(law) < 3,
+        "law_many": law_cited and len(law) >= 3,
+        "contradiction": contradiction,
+        "elsewhere": elsewhere is not None,
+        "nothing": nothing,
+        "hollow": hollow,
+    }
+    score = _BASE + sum(_WEIGHTS[name] * float(on) for name, on in signals.items())
+
     reasons: list[str] = []
     good: list[str] = []
-
     if has_date:
-        score += 22
         good.append("назван срок")
-    if done is not None and not contradiction and elsewhere is None:
-        # a patch now and the real fix «в ближайшее время»: the fix has no date
-        score += 6 if vague is not None and not has_date else 30
+    if credited:
         good.append(f"выполненное действие: «{done}»")
     elif planned is not None:
-        score += 18 if has_date else 4
         good.append(f"конкретное действие: «{planned}»")
     if evidence:
-        score += 10
         good.append("приложены фото или акт")
     if explanation:
-        score += 6
         good.append("объяснена причина")
     if answered:
-        score += 18
         good.append(
             "прямой ответ на вопрос"
             if straight
@@ -767,44 +836,26 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             if instructed
             else "вопрос разъяснён по существу"
         )
-    if overlap >= 2:
-        score += 6
-    if contact and deferral is None:
-        score += 4
-    if len(residue_words) >= 6 and deferral is None:
-        score += 6
-    if polite and not formal:
-        score -= 2
-
-    if formal:
-        score -= 14 + 4 * min(len(formal) - 1, 2)
-        if done is None and not has_date:
-            reasons.append(f"только формальная фраза: «{formal[0]}»")
+    if formal and done is None and not has_date:
+        reasons.append(f"только формальная фраза: «{formal[0]}»")
     if deferral is not None:
-        score -= 22
         reasons.append(f"перенос разговора: «{whole_words(text, deferral)}»")
-    if vague is not None and not has_date:
-        score -= 10
+    if vague is not None and patch:
         reasons.append(f"размытый срок: «{whole_words(text, vague)}»")
-    if len(law) >= 2 or (law and done is None and planned is None):
-        score -= 12 if len(law) < 3 else 20
+    if law_cited:
         reasons.append("ссылки на нормы права вместо ответа по существу")
     if contradiction:
-        score -= 30
         reasons.append("ответ противоречит сам себе")
     if elsewhere is not None:
-        score -= 30
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
-    if not has_date and done is None and not answered:
-        score -= 12
+    if nothing:
         if stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
         elif past_work is not None and _actions(past_work)[0] is not None:
             reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")
         else:
             reasons.append("нет срока или выполненного действия")
-    if len(residue_words) < 4 and done is None and not has_date:
-        score -= 15
+    if hollow:
         reasons.append("нет содержания по существу")
 
     quality = round(max(0.0, min(100.0, score)))

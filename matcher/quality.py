@@ -85,7 +85,11 @@ _VAGUE_TIME_RE = re.compile(
     r"|(?<!не )\bпозднее\b(?!\s+\d)|\bпозже\b"
     # «будет выполнено в рамках муниципальной программы …», «запланировано в рамках программы»
     r"|(?:будет|будут|запланирован\w*|планиру\w*)\s+(?:\w+\s+){0,3}в\s+рамках\s+(?:\w+\s+){0,3}программ"
+    # «будет выполнено после схода снега», «… в следующем году»: a promise tied to an event, no date
+    r"|(?:будет|будут)\s+(?:\w+\s+){0,4}(?:после\s+(?:схода|окончания|завершения|проведения|поступления"
+    r"|заключения|согласования|утверждения|выделения|доведения)|в\s+следующем\s+году)"
 )
+_PROMISE_BEFORE_RE = re.compile(r"\b(?:будет|будут|запланир\w*|планиру\w*)\b[^.!?]*$")
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
     r"\s+(?:передан\w*|направлен\w*|перенаправлен\w*|принят\w*|зарегистрирован\w*|взят\w*|"
@@ -610,6 +614,13 @@ _SENTENCE_END_RE = re.compile(
 )
 
 
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence that holds ``text[start:end]``."""
+    begin = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, start)), default=0)
+    after = _SENTENCE_END_RE.search(text, end)
+    return text[begin : after.start() if after else len(text)]
+
+
 def _past_years(text: str) -> tuple[str, str | None]:
     """The text with the sentences about a past year's work (a whole year, a done verb, no day
     and nothing to come) blanked out, and the first such sentence (None when there is none)."""
@@ -685,6 +696,16 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     has_date = _fix_date(current)
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
+    # «Устранена 03.10. Работы будут выполнены после схода снега»: the date is a patch's or an
+    # old claim's, the fix itself is promised for no day (unless its own sentence names one: «в
+    # ближайшее время, а именно 9–10 декабря»)
+    if (
+        has_date
+        and vague is not None
+        and _PROMISE_BEFORE_RE.search(text, max(0, vague.start() - 80), vague.end())
+        and not _fix_date(_sentence_around(text, vague.start(), vague.end()))
+    ):
+        has_date = False
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = next(
         (
@@ -707,6 +728,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     done, planned, self_contradicting = _actions(current, premise)
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)
+    echoed: str | None = None
     for m in _DONE_RE.finditer(current):
         before = current[max(0, m.start() - 30) : m.start()]
         if _no_deed(tokens(before), tokens(current[m.end() : m.end() + 80])):
@@ -715,6 +737,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             planned = planned or whole_words(current, m)
         elif done is None and not _restates(premise, *word_info(tokens(m.group(0))[0])):
             done = whole_words(current, m)
+        elif done is None:  # the complaint's own word: «вы ответили «устранено»» — «Устранено»
+            echoed = echoed or whole_words(current, m)
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
         planned = whole_words(current, plan)
@@ -723,16 +747,18 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
     # instead of answering it
+    told = _TOLD_DONE_RE.search(asked) is not None
     recurring = (
-        done is not None
+        (done is not None or (told and echoed is not None))
         and planned is None
         and not explanation
         and (
-            _TOLD_DONE_RE.search(asked) is not None
+            told
             # «опять яма» answered «Ремонт выполнен 20.11»: a report in the passive, no doer, no
             # proof and nothing still to do
             or (
                 _AGAIN_RE.search(asked) is not None
+                and done is not None
                 and word_info(tokens(done)[0])[1] == SHORT_PARTICIPLE
                 and not evidence
                 and FUTURE not in {word_info(t)[1] for t in words}
@@ -742,7 +768,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and _NEW_WORK_RE.search(current) is None
         and len(words) < 30  # a formula; a long account tells what happened since
     )
-    stale_deed = done if recurring else None
+    stale_deed = (done or echoed) if recurring else None
     if recurring:  # its deed and its date are the old ones
         done, has_date = None, False
     # «Уборка производится ежедневно, двор расчищен» to «не убирают, фото утром», «Проблема

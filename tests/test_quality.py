@@ -805,3 +805,68 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
     another place however it is written."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # the rest of the fix promised for an event, not a day, beside a date of a patch
+        (
+            "На Школьной у дома 4 провал асфальта, машины объезжают по тротуару.",
+            "Провал засыпан щебнем 12.11. Асфальтирование будет выполнено после схода снега.",
+            True,
+        ),
+        (
+            "Третий месяц не приходит компенсация за проезд, звонила — говорят ждите.",
+            "Выплата за сентябрь произведена 05.10. Выплата за октябрь и ноябрь будет "
+            "произведена после поступления средств из областного бюджета.",
+            True,
+        ),
+        (
+            "Стая собак у садика на Полевой, дети боятся.",
+            "Выезд на Полевую осуществлён 03.02, собак не обнаружено. Отлов будет проведён "
+            "в порядке очерёдности поступивших заявок.",
+            True,
+        ),
+        # «опять»: the old claim in the passive with its old date
+        (
+            "Опять течёт крыша над 5-м подъездом, после дождя в квартире лужа.",
+            "Ремонт кровли над подъездом № 5 выполнен 14.08.",
+            True,
+        ),
+        # the complaint's own quote of the old answer, repeated
+        (
+            "Вы ответили «отремонтировано», а лавочка у 7 дома так и сломана.",
+            "Отремонтировано 02.06.",
+            True,
+        ),
+        # the controls: the promise with its own day; a fresh deed with its doer; a deed with
+        # a date and nothing left to promise
+        (
+            "На Школьной у дома 4 провал асфальта, машины объезжают по тротуару.",
+            "Провал засыпан щебнем 12.11. Асфальтирование будет выполнено после схода снега, "
+            "не позднее 20 апреля.",
+            False,
+        ),
+        (
+            "Опять течёт крыша над 5-м подъездом, после дождя в квартире лужа.",
+            "Бригада УК заменила 12 м² кровельного покрытия над подъездом № 5 сегодня, "
+            "повторный осмотр после дождя 16.11.",
+            False,
+        ),
+        (
+            "Стая собак у садика на Полевой, дети боятся.",
+            "Отлов у детского сада на ул. Полевой проведён 03.02: отловлено 4 собаки.",
+            False,
+        ),
+    ],
+)
+def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+    """Written afresh from every answers set's development half: a date of a patch or of the
+    old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
+    «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
+    «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim.
+    A promise with its own day, a fresh deed with its doer, a deed with nothing promised still
+    answer."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

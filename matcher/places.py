@@ -95,11 +95,21 @@ def _units(text: str) -> dict[str, set[str]]:
     return found
 
 
+# «автобус 33», «маршрутка № 33», «маршрута № 33»: one route, whatever the vehicle is called
+_ROUTES = words("автобус маршрут маршрутка троллейбус трамвай")
+
+
+def _place_name(word: str) -> str:
+    """The lemma a numbered place is compared by (every vehicle's number is a route's)."""
+    name = lemma(word)
+    return "маршрут" if name in _ROUTES else name
+
+
 def _numbered(text: str) -> dict[str, set[str]]:
     """The numbers each named place or object carries in a normalised text."""
     found: dict[str, set[str]] = {}
     for m in _NUMBERED_RE.finditer(text):
-        name = lemma(m.group(1))
+        name = _place_name(m.group(1))
         if name in _NOT_PLACES or name in FUNCTION_LEMMAS:
             continue
         numbers = found.setdefault(name, set())
@@ -141,7 +151,7 @@ def another_place(complaint: str, answer: str) -> str | None:
         *((m, 1) for m in _NUMBERED_RE.finditer(answer)),
         *((m, 2) for m in _HOUSE_FIRST_RE.finditer(answer)),
     ):
-        name = lemma(m.group(group))
+        name = _place_name(m.group(group))
         if (
             name in asked
             and asked[name].isdisjoint(answered.get(name, set()))

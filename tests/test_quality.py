@@ -840,8 +840,20 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             "Отремонтировано 02.06.",
             True,
         ),
+        # another route: a bus's number is its route's
+        (
+            "Автобус 33 до Дачного в 7:10 не пришёл, стояли полчаса.",
+            "Рейс маршрута № 30 выполнен 14.03 по расписанию, что подтверждается ГЛОНАСС.",
+            True,
+        ),
         # the controls: the promise with its own day; a fresh deed with its doer; a deed with
-        # a date and nothing left to promise
+        # a date and nothing left to promise; the route's own number
+        (
+            "Автобус 33 до Дачного в 7:10 не пришёл, стояли полчаса.",
+            "Рейс маршрута № 33 в 7:10 14.03 сорван из-за поломки, перевозчик оштрафован, с "
+            "16.03 на рейс выходит резервная машина.",
+            False,
+        ),
         (
             "На Школьной у дома 4 провал асфальта, машины объезжают по тротуару.",
             "Провал засыпан щебнем 12.11. Асфальтирование будет выполнено после схода снега, "
@@ -865,8 +877,8 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     """Written afresh from every answers set's development half: a date of a patch or of the
     old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
     «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
-    «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim.
-    A promise with its own day, a fresh deed with its doer, a deed with nothing promised still
+    «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
+    answer about route 30 to a complaint about bus 33 is about another route.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised still
     answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

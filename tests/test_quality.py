@@ -878,7 +878,7 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
     «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
     «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
-    answer about route 30 to a complaint about bus 33 is about another route.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised still
-    answer."""
+    answer about route 30 to a complaint about bus 33 is about another route.  A promise with
+    its own day, a fresh deed with its doer, a deed with nothing promised still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -281,6 +281,20 @@ _STRAIGHT_WORD_RE = re.compile(r"\b" + _STRAIGHT_RE.pattern)  # anywhere, a whol
 _FIGURE_RE = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:руб|₽|%|процент|квт|гкал|куб|тонн|литр|л\b)")
 
 
+# Facts an answer to «где? когда? сколько? как?» gives: hours, days of the week, a price, a term,
+# an address, a room
+_FACT_RES: Final = (
+    re.compile(r"\b\d{1,2}:\d{2}\b|\bс\s+\d{1,2}(?::\d{2})?\s+до\s+\d{1,2}\b"),  # hours
+    re.compile(r"\b(?:пн|вт|ср|чт|пт|сб|вс)\s*[-–]\s*(?:пн|вт|ср|чт|пт|сб|вс)\b|\bпо\s+будням"),
+    re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:руб|₽|тыс\.?\s*руб|%)"),  # a price, a share
+    re.compile(r"\b\d+\s+(?:рабочих\s+|календарных\s+)?(?:дн|дня|дней|недел|месяц)"),  # a term
+    re.compile(  # an address
+        r"\b(?:ул|пр|просп|пер|пл)\.?\s+[а-я]+\w*,?\s+(?:д\.\s*)?\d+|\b[а-я]{4,},\s+\d+[а-я]?\b"
+    ),
+    re.compile(r"\bкаб\w*\.?\s*№?\s*\d+|\bокн\w*\s*№?\s*\d+"),  # a room, a window
+)
+
+
 def _answers_straight(complaint: str, text: str) -> bool:
     """Whether a question in the complaint gets a straight answer in the first sentences, or
     an explanation in figures."""
@@ -806,9 +820,23 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and _ASKED_RE.search(asked) is not None
         and len(_OFFICIALESE_RE.findall(text)) < 2
     )
-    if (instructed or straight) and deferral is not None and not _TO_DMS_RE.search(deferral[0]):
+    # asked where, when, how much or how: hours, prices, terms, addresses given are the answer
+    informed = (
+        not straight
+        and not instructed
+        and not explained
+        and not formal
+        and vague is None
+        and _ASKED_RE.search(asked) is not None
+        and sum(fact.search(text) is not None for fact in _FACT_RES) >= 2
+    )
+    if (
+        (instructed or straight or informed)
+        and deferral is not None
+        and not _TO_DMS_RE.search(deferral[0])
+    ):
         deferral = None  # «Да, …; подайте заявление в Социальный фонд» is the way, not a brush-off
-    answered = straight or instructed or explained
+    answered = straight or instructed or explained or informed
 
     credited = done is not None and not contradiction and elsewhere is None
     # a patch now and the real fix «в ближайшее время»: the fix has no date

@@ -882,3 +882,37 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     its own day, a fresh deed with its doer, a deed with nothing promised still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "где получить удостоверение многодетной семьи?",
+            "В МФЦ на ул. Победы, 14, пн–сб с 9 до 20, или через Госуслуги. Срок оформления 10 "
+            "рабочих дней, нужны свидетельства о рождении детей.",
+            False,
+        ),
+        (
+            "сколько стоит поверка счетчика и кто её делает",
+            "Поверку делают аккредитованные лаборатории, в городе их три, цена 700–900 ₽ за "
+            "счётчик, на выезде, около 3 дней ожидания.",
+            False,
+        ),
+        # the controls: sent away with nothing; the hours of a reception behind a formula
+        ("где получить удостоверение многодетной семьи?", "Обратитесь в МФЦ.", True),
+        (
+            "где получить удостоверение многодетной семьи?",
+            "Ваше обращение рассмотрено. Приём граждан по адресу ул. Победы, 14, с 9 до 18.",
+            True,
+        ),
+    ],
+)
+def test_a_question_answered_with_facts_is_answered(
+    complaint: str, answer: str, otpiska: bool
+) -> None:
+    """«Где?», «сколько?», «как?» answered with the facts asked for — an address, hours, a
+    price, a term — is an answer on substance, «через Госуслуги» with it being the way; the
+    same facts behind «обращение рассмотрено», or a bare «обратитесь», answer nothing."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -439,6 +439,8 @@ _FORMAL_VERBS = words(
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
 _ISSUING = words("направить выдать вынести составить внести объявить")
 _ORDERS = words("предписание предостережение требование претензия представление протокол штраф")
+_DEMANDS = words("предписание предостережение требование претензия представление")
+_SANCTIONS = words("протокол штраф штрафа оштрафовать")
 _TALK_VERBS = words("поговорить обсудить созвониться")
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
@@ -797,6 +799,19 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             or (len(words) <= 6 and _BARE_CLAIM_RE.search(current) is not None)
         )
     )
+    # «Подрядчику направлено требование о вывозе», «выдано предписание»: an order with no term
+    # and no proof passes the complaint on; it is no deed
+    if (
+        done is not None
+        and not has_date
+        and not evidence
+        and lemma(done.split()[0]) in _ISSUING
+        and _SANCTIONS.isdisjoint(map(lemma, words))
+        and len(words) < 30  # a formula; a long answer tells what the inspection found
+    ):
+        i = current.find(done)
+        if not _DEMANDS.isdisjoint(map(lemma, tokens(current[i : i + 80]))):
+            done = None
     if claimed:
         done = None
     straight = bool(asked) and _answers_straight(asked, text)

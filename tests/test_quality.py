@@ -851,8 +851,20 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             "Рейс маршрута № 30 выполнен 14.03 по расписанию, что подтверждается ГЛОНАСС.",
             True,
         ),
+        # a demand sent with no term is the complaint passed on
+        (
+            "На выезде с Садовой после ремонта трубы оставили бетонные блоки, ночью не видно.",
+            "Подрядчику направлено требование о вывозе конструкций. Вопрос на контроле.",
+            True,
+        ),
         # the controls: the promise with its own day; a fresh deed with its doer; a deed with
-        # a date and nothing left to promise; the route's own number
+        # a date and nothing left to promise; the route's own number; a demand with a fine
+        (
+            "На выезде с Садовой после ремонта трубы оставили бетонные блоки, ночью не видно.",
+            "Подрядчику выдано предписание и выписан штраф 50 тыс. руб., блоки обозначены "
+            "сигнальной лентой.",
+            False,
+        ),
         (
             "Автобус 33 до Дачного в 7:10 не пришёл, стояли полчаса.",
             "Рейс маршрута № 33 в 7:10 14.03 сорван из-за поломки, перевозчик оштрафован, с "
@@ -883,8 +895,9 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
     «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
     «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
-    answer about route 30 to a complaint about bus 33 is about another route.  A promise with
-    its own day, a fresh deed with its doer, a deed with nothing promised still answer."""
+    answer about route 30 to a complaint about bus 33 is about another route; a demand sent
+    with no term passes the complaint on.  A promise with its own day, a fresh deed with its
+    doer, a deed with nothing promised, a demand with a fine still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -358,6 +358,7 @@ SECOND_AUTHOR_SETS = [
     ("terse6", "one to six words to a city bot or under a district page (126th)"),
     ("topic_comments5", "hand-written comments under North-West, Volga, Siberia posts (127th)"),
     ("portal_terse7", "five big cities' problem portals and apps, a few words (128th)"),
+    ("topic_comments6", "hand-written comments under Centre, Urals, South posts (129th)"),
 ]
 
 
@@ -426,6 +427,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # session 17's round, measured whole on arrival with session 16's rules
     ("answers_letters7", "letters of Siberia, the Far East and the Volga, hard cases (32nd)"),
     ("answers_replies", "pages' replies under VK, OK and MAX posts, 2026 (33rd)"),
+    ("answers_month", "a Urals ЦУР's month: VK, OK, MAX bot, ПОС, every body (34th)"),
+    ("answers_letters8", "letters of the North-West, the Centre and the South, 2026 (35th)"),
 ]
 
 

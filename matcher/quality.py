@@ -87,7 +87,9 @@ _VAGUE_TIME_RE = re.compile(
     r"|(?:будет|будут|запланирован\w*|планиру\w*)\s+(?:\w+\s+){0,3}в\s+рамках\s+(?:\w+\s+){0,3}программ"
     # «будет выполнено после схода снега», «… в следующем году»: a promise tied to an event
     r"|(?:будет|будут)\s+(?:\w+\s+){0,4}(?:после\s+(?:схода|окончания|завершения|проведения"
-    r"|поступления|заключения|согласования|утверждения|выделения|доведения)|в\s+следующем\s+году)"
+    r"|поступления|заключения|согласования|утверждения|выделения|доведения|поставки|получения"
+    r"|подготовки|закупки|устранения|оформления|выполнения|освобождения|рассмотрения|принятия)"
+    r"|в\s+следующем\s+году)"
 )
 _PROMISE_BEFORE_RE = re.compile(r"\b(?:будет|будут|запланир\w*|планиру\w*)\b[^.!?]*$")
 _FORMAL_RE = re.compile(
@@ -375,6 +377,8 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     r"|(?:обследовани|проверк|осмотр)\w*\s+(?:\S+\s+){0,3}(?:проведен|выполнен)\w*\s+$"
     # «подтвердил осмотр 10.06», «по состоянию на 01.10.2025»
     r"|(?:обследовани|проверк|осмотр)\w*\s+$|по\s+состоянию\s+на\s+$"
+    # «выездом специалистов 10.11 установлено…»: the day of a visit that found something
+    r"|\b(?:выездом|обследованием|проверкой|осмотром)\s+(?:\w+\s+){0,2}$"
     # a document's date: «законом от 07.02.2011 № 3-ФЗ», «письму … от 03.10.2025»
     r"|(?:закон|фз|кодекс|постановлени|приказ|письм|контракт|договор|распоряжени|решени|акт)\w*"
     r"[^.]{0,50}\bот\s*$"
@@ -439,6 +443,8 @@ _FORMAL_VERBS = words(
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
 _ISSUING = words("направить выдать вынести составить внести объявить")
 _ORDERS = words("предписание предостережение требование претензия представление протокол штраф")
+_FOUND = words("установить выявить")
+_FINDINGS = frozenset({"наличие", "что", "факт", "отсутствие", "нарушение", "нарушения"})
 _DEMANDS = words("предписание предостережение требование претензия представление")
 _SANCTIONS = words("протокол штраф штрафа оштрафовать")
 _TALK_VERBS = words("поговорить обсудить созвониться")
@@ -475,6 +481,12 @@ def _no_deed(before: list[str], after: list[str]) -> bool:
     if any(lemma(t) in _PAPER_NOUNS for t in (*near, *after[:2])):
         return True
     return _declared_in_order(after)
+
+
+def _a_finding(lem: str, following: list[str]) -> bool:
+    """«установлено наличие снежного наката», «выявлено, что…»: what an inspection saw, no
+    deed."""
+    return lem in _FOUND and bool(following) and following[0] in _FINDINGS
 
 
 def _premise(complaint: str) -> frozenset[str]:
@@ -531,6 +543,8 @@ def _actions(
             planned = planned or tok
             continue
         if _no_deed(toks[max(0, i - 6) : i], toks[i + 1 : i + 6]):
+            continue
+        if _a_finding(lem, toks[i + 1 : i + 2]):
             continue
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
@@ -749,7 +763,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     echoed: str | None = None
     for m in _DONE_RE.finditer(current):
         before = current[max(0, m.start() - 30) : m.start()]
-        if _no_deed(tokens(before), tokens(current[m.end() : m.end() + 80])):
+        after = tokens(current[m.end() : m.end() + 80])
+        if _no_deed(tokens(before), after) or _a_finding(lemma(m.group(0).split()[0]), after[:1]):
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or whole_words(current, m)

@@ -828,6 +828,19 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             "в порядке очерёдности поступивших заявок.",
             True,
         ),
+        (
+            "Лифт во 2 подъезде стоит третью неделю, на 14 этаже лежачий дед.",
+            "Лебёдка лифта демонтирована 05.11. Пуск лифта будет произведён после поставки "
+            "комплектующих.",
+            True,
+        ),
+        # what an inspection saw is no deed
+        (
+            "Дорогу к детской поликлинике в горку не чистят, машины буксуют.",
+            "Выездом специалистов 10.11 установлено наличие снежного наката. Подрядной "
+            "организации указано на необходимость устранения недостатков.",
+            True,
+        ),
         # «опять»: the old claim in the passive with its old date
         (
             "Опять течёт крыша над 5-м подъездом, после дождя в квартире лужа.",
@@ -858,7 +871,20 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             True,
         ),
         # the controls: the promise with its own day; a fresh deed with its doer; a deed with
-        # a date and nothing left to promise; the route's own number; a demand with a fine
+        # a date and nothing left to promise; the route's own number; a demand with a fine;
+        # the promise after a delivery with its own day; a finding and then the work
+        (
+            "Лифт во 2 подъезде стоит третью неделю, на 14 этаже лежачий дед.",
+            "Лебёдка лифта демонтирована 05.11. Пуск лифта будет произведён после поставки "
+            "комплектующих, не позднее 25 ноября.",
+            False,
+        ),
+        (
+            "Дорогу к детской поликлинике в горку не чистят, машины буксуют.",
+            "Выездом специалистов установлено наличие снежного наката, 12.11 подъезд к "
+            "поликлинике обработан песком и грейдирован.",
+            False,
+        ),
         (
             "На выезде с Садовой после ремонта трубы оставили бетонные блоки, ночью не видно.",
             "Подрядчику выдано предписание и выписан штраф 50 тыс. руб., блоки обозначены "
@@ -896,8 +922,9 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
     «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
     answer about route 30 to a complaint about bus 33 is about another route; a demand sent
-    with no term passes the complaint on.  A promise with its own day, a fresh deed with its
-    doer, a deed with nothing promised, a demand with a fine still answer."""
+    with no term passes the complaint on; what an inspection saw («установлено наличие») is no
+    deed.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised,
+    a demand with a fine, a finding and then the work still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -914,24 +914,7 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             "Отлов у детского сада на ул. Полевой проведён 03.02: отловлено 4 собаки.",
             False,
         ),
-    ],
-)
-def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
-    """Written afresh from every answers set's development half: a date of a patch or of the
-    old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
-    «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
-    «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
-    answer about route 30 to a complaint about bus 33 is about another route; a demand sent
-    with no term passes the complaint on; what an inspection saw («установлено наличие») is no
-    deed.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised,
-    a demand with a fine, a finding and then the work still answer."""
-    rating = rate_answer(complaint, answer)
-    assert rating.otpiska is otpiska, rating
-
-
-@pytest.mark.parametrize(
-    ("complaint", "answer", "otpiska"),
-    [
+        # a question of where or how much answered with the facts asked for
         (
             "где получить удостоверение многодетной семьи?",
             "В МФЦ на ул. Победы, 14, пн–сб с 9 до 20, или через Госуслуги. Срок оформления 10 "
@@ -953,11 +936,17 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
         ),
     ],
 )
-def test_a_question_answered_with_facts_is_answered(
-    complaint: str, answer: str, otpiska: bool
-) -> None:
-    """«Где?», «сколько?», «как?» answered with the facts asked for — an address, hours, a
-    price, a term — is an answer on substance, «через Госуслуги» with it being the way; the
-    same facts behind «обращение рассмотрено», or a bare «обратитесь», answer nothing."""
+def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+    """Written afresh from every answers set's development half: a date of a patch or of the
+    old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
+    «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
+    «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
+    answer about route 30 to a complaint about bus 33 is about another route; a demand sent
+    with no term passes the complaint on; what an inspection saw («установлено наличие») is no
+    deed.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised,
+    a demand with a fine, a finding and then the work still answer.  «Где?», «сколько?»
+    answered with the facts asked for (an address, hours, a price, a term) is answered, «через
+    Госуслуги» with them being the way; the same facts behind «обращение рассмотрено», or a bare
+    «обратитесь», answer nothing."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -95,14 +95,19 @@ def _units(text: str) -> dict[str, set[str]]:
     return found
 
 
-# «автобус 33», «маршрутка № 33», «маршрута № 33»: one route, whatever the vehicle is called
-_ROUTES = words("автобус маршрут маршрутка троллейбус трамвай")
+# «автобус 33», «маршрутка № 33», «маршрута № 33»: one route, whatever the vehicle is called;
+# «садик 57», «детский сад № 57», «доу 57»: one kindergarten; «сош 9», «школа № 9»: one school
+_SAME_PLACE = {
+    **dict.fromkeys(words("автобус маршрут маршрутка троллейбус трамвай"), "маршрут"),
+    **dict.fromkeys(words("сад садик детсад доу мбдоу мадоу"), "сад"),
+    **dict.fromkeys(words("школа сош мбоу маоу гимназия лицей"), "школа"),
+}
 
 
 def _place_name(word: str) -> str:
     """The lemma a numbered place is compared by (every vehicle's number is a route's)."""
     name = lemma(word)
-    return "маршрут" if name in _ROUTES else name
+    return _SAME_PLACE.get(name, name)
 
 
 def _numbered(text: str) -> dict[str, set[str]]:

@@ -864,6 +864,21 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             "Рейс маршрута № 30 выполнен 14.03 по расписанию, что подтверждается ГЛОНАСС.",
             True,
         ),
+        # another kindergarten: «садик 57» and «детский сад № 75»
+        (
+            "В садике 57 на Гагарина месяц не работает кухня, еду возят в термосах, дети едят "
+            "холодное.",
+            "Здравствуйте! В детском саду № 75 в июле завершён ремонт пищеблока, установлены "
+            "новые электроплиты.",
+            True,
+        ),
+        (
+            "В садике 57 на Гагарина месяц не работает кухня, еду возят в термосах, дети едят "
+            "холодное.",
+            "В детском саду № 57 пищеблок запущен 14.11 после замены электроплиты, питание "
+            "горячее.",
+            False,
+        ),
         # a demand sent with no term is the complaint passed on
         (
             "На выезде с Садовой после ремонта трубы оставили бетонные блоки, ночью не видно.",
@@ -941,7 +956,8 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     old claim is no date of the fix when the fix itself waits for an event («после схода снега»,
     «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
     «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
-    answer about route 30 to a complaint about bus 33 is about another route; a demand sent
+    answer about route 30 to a complaint about bus 33, or about kindergarten 75 to «садик 57», is
+    about another place; a demand sent
     with no term passes the complaint on; what an inspection saw («установлено наличие») is no
     deed.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised,
     a demand with a fine, a finding and then the work still answer.  «Где?», «сколько?»

@@ -957,12 +957,11 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     «после поступления средств», «в порядке очерёдности»); «опять» answered by the passive
     «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
     answer about route 30 to a complaint about bus 33, or about kindergarten 75 to «садик 57», is
-    about another place; a demand sent
-    with no term passes the complaint on; what an inspection saw («установлено наличие») is no
-    deed.  A promise with its own day, a fresh deed with its doer, a deed with nothing promised,
-    a demand with a fine, a finding and then the work still answer.  «Где?», «сколько?»
-    answered with the facts asked for (an address, hours, a price, a term) is answered, «через
-    Госуслуги» with them being the way; the same facts behind «обращение рассмотрено», or a bare
-    «обратитесь», answer nothing."""
+    about another place; a demand sent with no term passes the complaint on; what an inspection
+    saw («установлено наличие») is no deed.  A promise with its own day, a fresh deed with its
+    doer, a deed with nothing promised, a demand with a fine, a finding and then the work still
+    answer.  «Где?», «сколько?» answered with the facts asked for (an address, hours, a price, a
+    term) is answered, «через Госуслуги» with them being the way; the same facts behind
+    «обращение рассмотрено», or a bare «обратитесь», answer nothing."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -359,6 +359,7 @@ SECOND_AUTHOR_SETS = [
     ("topic_comments5", "hand-written comments under North-West, Volga, Siberia posts (127th)"),
     ("portal_terse7", "five big cities' problem portals and apps, a few words (128th)"),
     ("topic_comments6", "hand-written comments under Centre, Urals, South posts (129th)"),
+    ("portal_terse8", "a big city's housing portal and bot: the free-text line (130th)"),
 ]
 
 

@@ -430,6 +430,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_replies", "pages' replies under VK, OK and MAX posts, 2026 (33rd)"),
     ("answers_month", "a Urals ЦУР's month: VK, OK, MAX bot, ПОС, every body (34th)"),
     ("answers_letters8", "letters of the North-West, the Centre and the South, 2026 (35th)"),
+    ("answers_chats2", "house and settlement chats in MAX and Telegram, Siberia, Far East (36th)"),
+    ("answers_pos3", "the ПОС platform in Central Russia and the Volga, 2026 (37th)"),
 ]
 
 

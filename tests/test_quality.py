@@ -879,6 +879,21 @@ def test_what_the_session_17_letters_showed(complaint: str, answer: str, otpiska
             "горячее.",
             False,
         ),
+        # a rule's paragraphs «установлены пунктами…» are no deed
+        (
+            "Контейнерная площадка у дома 12 по Чкалова без ограждения, мусор разносит ветром "
+            "по улице.",
+            "Сообщаем, что требования к обустройству мест накопления отходов установлены "
+            "пунктами 3–5 СанПиН 2.1.3684-21.",
+            True,
+        ),
+        (
+            "Контейнерная площадка у дома 12 по Чкалова без ограждения, мусор разносит ветром "
+            "по улице.",
+            "Ограждение площадки у дома 12 по ул. Чкалова установлено 14.11 в соответствии с "
+            "пунктом 3 СанПиН, фото во вложении.",
+            False,
+        ),
         # a demand sent with no term is the complaint passed on
         (
             "На выезде с Садовой после ремонта трубы оставили бетонные блоки, ночью не видно.",
@@ -958,10 +973,11 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     «выполнен» of a past day, or by the very word the resident quotes, repeats the old claim; an
     answer about route 30 to a complaint about bus 33, or about kindergarten 75 to «садик 57», is
     about another place; a demand sent with no term passes the complaint on; what an inspection
-    saw («установлено наличие») is no deed.  A promise with its own day, a fresh deed with its
-    doer, a deed with nothing promised, a demand with a fine, a finding and then the work still
-    answer.  «Где?», «сколько?» answered with the facts asked for (an address, hours, a price, a
-    term) is answered, «через Госуслуги» with them being the way; the same facts behind
-    «обращение рассмотрено», or a bare «обратитесь», answer nothing."""
+    saw («установлено наличие») is no deed, nor a rule's paragraphs («установлены пунктами 3–5
+    СанПиН»).  A promise with its own day, a fresh deed with its doer, a deed with nothing
+    promised, a demand with a fine, a finding and then the work still answer.  «Где?»,
+    «сколько?» answered with the facts asked for (an address, hours, a price, a term) is
+    answered, «через Госуслуги» with them being the way; the same facts behind «обращение
+    рассмотрено», or a bare «обратитесь», answer nothing."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -105,7 +105,8 @@ _SAME_PLACE = {
 
 
 def _place_name(word: str) -> str:
-    """The lemma a numbered place is compared by (every vehicle's number is a route's)."""
+    """The lemma a numbered place is compared by: a vehicle's number is its route's, a
+    kindergarten's and a school's whatever they are called."""
     name = lemma(word)
     return _SAME_PLACE.get(name, name)
 

@@ -91,7 +91,9 @@ _VAGUE_TIME_RE = re.compile(
     r"|подготовки|закупки|устранения|оформления|выполнения|освобождения|рассмотрения|принятия)"
     r"|в\s+следующем\s+году)"
 )
-_PROMISE_BEFORE_RE = re.compile(r"\b(?:будет|будут|запланир\w*|планиру\w*)\b[^.!?]*$")
+# the words of a promise: «будет», «запланировано», «планируется»
+_PROMISE = r"будет|будут|запланир\w*|планиру\w*"
+_PROMISE_BEFORE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b[^.!?]*$")
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
     r"\s+(?:передан\w*|направлен\w*|перенаправлен\w*|принят\w*|зарегистрирован\w*|взят\w*|"
@@ -468,10 +470,13 @@ _PAPER_NOUNS = words(
 )
 
 
-def _no_deed(before: list[str], after: list[str]) -> bool:
-    """Whether a done verb between these words did nothing: negated («нарушений не
+def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
+    """Whether a done verb (its lemma) between these words did nothing: negated («нарушений не
     установлено»), a possibility («может быть обжаловано»), paperwork next to it («обращение
-    передано», «проверка проведена»), or a state declared in order or a tally after it."""
+    передано», «проверка проведена»), what an inspection saw («установлено наличие наката»,
+    «выявлено, что…»), or a state declared in order or a tally after it."""
+    if lem in _FOUND and after[:1] and after[0] in _FINDINGS:
+        return True
     if before and before[-1] in _NEGATIONS:
         return True
     if before[-2:] in (["может", "быть"], ["могут", "быть"]):
@@ -483,12 +488,6 @@ def _no_deed(before: list[str], after: list[str]) -> bool:
     if any(lemma(t) in _PAPER_NOUNS for t in (*near, *after[:2])):
         return True
     return _declared_in_order(after)
-
-
-def _a_finding(lem: str, following: list[str]) -> bool:
-    """«установлено наличие снежного наката», «выявлено, что…»: what an inspection saw, no
-    deed."""
-    return lem in _FOUND and bool(following) and following[0] in _FINDINGS
 
 
 def _premise(complaint: str) -> frozenset[str]:
@@ -544,9 +543,7 @@ def _actions(
         ):
             planned = planned or tok
             continue
-        if _no_deed(toks[max(0, i - 6) : i], toks[i + 1 : i + 6]):
-            continue
-        if _a_finding(lem, toks[i + 1 : i + 2]):
+        if _no_deed(lem, toks[max(0, i - 6) : i], toks[i + 1 : i + 6]):
             continue
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
@@ -640,7 +637,7 @@ _DAY_RE = re.compile(
     r"\b\d{1,2}[./]\d{1,2}\b|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
     r"|\b(?:в|до|к|с|по)\s+(?:" + _MONTHS + r")"
 )
-_STILL_TO_COME_RE = re.compile(r"\b(?:будет|будут|запланир\w*|планиру\w*|предусм\w*|намечен\w*)")
+_STILL_TO_COME_RE = re.compile(r"\b(?:" + _PROMISE + r"|предусм\w*|намечен\w*)")
 # a sentence ends at «.», «!» or «?» and a space, but not after an abbreviation («ул. Ленина»)
 _SENTENCE_END_RE = re.compile(
     r"(?<!\bул)(?<!\bд)(?<!\bг)(?<!\bпр)(?<!\bпер)(?<!\bим)(?<!\bст)(?<!\bп)(?<!\bкв)"
@@ -766,7 +763,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     for m in _DONE_RE.finditer(current):
         before = current[max(0, m.start() - 30) : m.start()]
         after = tokens(current[m.end() : m.end() + 80])
-        if _no_deed(tokens(before), after) or _a_finding(lemma(m.group(0).split()[0]), after[:1]):
+        if _no_deed(lemma(m.group(0).split()[0]), tokens(before), after):
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or whole_words(current, m)

@@ -15,7 +15,8 @@ from matcher.text import FUNCTION_LEMMAS, lemma, tokens, whole_words, word_info
 # A named place or object and its number: «Донская 14а», «ул. Садовая, д. 7», «школа № 11».
 # Within one line: «сыну.\n2. Получить рецепт» is a list, not a house.
 _NUMBERED_RE = re.compile(
-    r"\b([а-я]{3,})\.?,?[ \t]+(?:(?:д|дом|№)\.?[ \t]*)?(\d+(?:[а-я]\b|/\d+)?)(?![.,]\d)"
+    r"\b([а-я]{3,})\.?,?[ \t]+(?:(?:д|дом|№)\.?[ \t]*)?(\d+(?:[а-я]\b|/\d+)?)(?![.,]?\d)"
+    r"(?!(?<=(?:19|20)\d\d)\s+год)"  # «дом 1958 года» is a year, «Гагарина 44 год назад» a house
     r"(?:\s*[-–]\s*(\d+)\b)?"
 )
 # «от дома № 1 до дома № 9»: every house between

@@ -67,7 +67,7 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+весенне-летний\s+период"
     r"|в\s+ближайшее\s+время"
     r"|по\s+мере\s+(?:возможност|финансирован|поступлени|выделени|высвобождени|освобождени|готовност)"
-    r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:финанс|средств|возможн|свободн|техник)"
+    r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:\w+\s+)?(?:финанс|средств|возможн|свободн|техник)"
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)"
     r"|в\s+срок\w*,?\s+(?:установленн|предусмотренн|определенн|оговоренн)"
     r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе|когда\s+будут\s+средства"
@@ -90,6 +90,14 @@ _VAGUE_TIME_RE = re.compile(
     r"|поступления|заключения|согласования|утверждения|выделения|доведения|поставки|получения"
     r"|подготовки|закупки|устранения|оформления|выполнения|освобождения|рассмотрения|принятия)"
     r"|в\s+следующем\s+году)"
+)
+# «в 2025 году при наличии финансирования»: a promise on a condition of money has no date, even
+# with a year beside it
+_FUNDING_RE = re.compile(
+    r"при\s+(?:условии|наличии)\s+(?:\w+\s+)?(?:выделени|финанс|средств|поступлени|лимит)"
+    r"|по\s+мере\s+(?:\w+\s+)?(?:финансирован|поступлени|выделени)"
+    r"|(?:при|после)\s+(?:выделени|поступлени|доведени)\w*\s+(?:\w+\s+)?(?:средств|финансировани|денежн|лимит)"
+    r"|когда\s+будут\s+средства|в\s+пределах\s+(?:\w+\s+)?(?:средств|лимит|ассигнован)"
 )
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
@@ -301,6 +309,17 @@ _FACT_RES: Final = (
 )
 
 
+# «дайте номер аварийки», «кто отвечает за опоры?», «куда звонить?»: asked whom to call
+_ASKS_CONTACT_RE = re.compile(
+    r"\bномер\w*\s+(?:\w+\s+)?(?:телефон|авари|диспетч|горяч|дежурн)|\bтелефон\w*"
+    r"|\bкуда\s+(?:\w+\s+)?звонить"
+    r"|\bкто\s+(?:\w+\s+)?(?:отвечает|обслуживает|ответственн)|\bч(?:ей|ья|ье|ьё|ьи)\b"
+)
+
+# a phone number (``normalize`` writes most as «ттел»), or an emergency number
+_PHONE_RE = re.compile(r"ттел|\b\d{1,3}[-\s]\d{2}[-\s]\d{2}\b|\b(?:112|101|102|103|104)\b")
+
+
 def _answers_straight(complaint: str, text: str) -> bool:
     """Whether a question in the complaint gets a straight answer in the first sentences, or
     an explanation in figures."""
@@ -356,6 +375,11 @@ _CONSIDERATION_RE = re.compile(
     r"|(?:рассчитан|утвержден|реализуется|действует)\w*\s+(?:\w+\s+){0,2}до\s+20\d\d\s*(?:год\w*|г\b)?"
 )
 _QUOTED_NAME_RE = re.compile(r"«[^«»]{1,60}»")
+_ADDRESSEE_RE = re.compile(
+    r"^\s*(?:(?:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|приветствуем|уважаем\w+)"
+    r"[,\s]+(?:[а-яё-]+\s+){0,2}[а-яё-]+\s*!"
+    r"|(?:[а-яё-]+\s+){0,2}[а-яё-]+,\s*(?:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро)\b)"
+)
 # A reporting period is no date of a fix: «за 9 месяцев 2025 года», «за 2024 год», «по итогам
 # 2024 года», «по данным на 2025 год».
 _REPORTED_RE = re.compile(
@@ -394,9 +418,9 @@ _PAPER_DATE_BEFORE_RE = re.compile(
 )
 # «рассматривался на заседании общественного совета при министерстве … 26 сентября»,
 # «обсуждался на общественных слушаниях … 16.04»: a meeting's date, however long its name
-_MEETING_BEFORE_RE = re.compile(r"(?:рассматрива|обсужда|заседани|слушани)\w*[^.]{0,90}$")
+_MEETING_BEFORE_RE = re.compile(r"(?:рассматрива|обсужда|заседани|слушани)\w*[^.]{0,140}$")
 _PAPER_DATE_AFTER_RE = re.compile(
-    r"[^.,;]{0,25}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен|рассмотрен"
+    r"[^.,;]{0,40}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен|рассмотрен"
     r"|обследовани|проверк|осмотр|не\s+(?:предусмотрен|планиру|запланирован|будет|будут))"
     r"|\s*(?:г\.?\s*)?(?:№|постановлени|распоряжени|приказ)"
 )
@@ -426,7 +450,9 @@ _FORMAL_VERBS = words(
     # duties laid on others, a notice put on a website, a proposal made
     "возложить разместить предложить постановить рекомендовать "
     # a place fenced off or closed while the fix waits: not the fix
-    "огородить ограничить приостановить "
+    "огородить оградить ограничить приостановить "
+    # «разъяснены требования правил» to those at fault: told, nothing done about the problem
+    "разъяснить "
     # «вы сможете», «будет» alone, «кто пришёл на праздник», «обещали разобраться»: none is
     # work on the problem
     "смочь быть прийти обещать пообещать "
@@ -451,6 +477,7 @@ _SANCTIONS = words("протокол штраф оштрафовать")
 _ORDERS = _DEMANDS | _SANCTIONS
 _FOUND = words("установить выявить")
 _FINDINGS = frozenset({"наличие", "что", "факт", "отсутствие", "нарушение", "нарушения"})
+_SET_OUT = words("выехать приехать прибыть выйти направиться отправиться")
 _TALK_VERBS = words("поговорить обсудить созвониться")
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
@@ -466,7 +493,7 @@ _PAPER_NOUNS = words(
     # «даны исчерпывающие ответы», «приняты необходимые меры»
     "ответ мера указание "
     # «проведена разъяснительная работа», «проведены профилактические беседы»: talk, no deed
-    "разъяснительный беседа"
+    "разъяснительный профилактический беседа"
 )
 
 
@@ -568,7 +595,8 @@ _TOLD_DONE_RE = re.compile(
     r"\b(?:вы\s+(?:же?\s+)?(?:на)?(?:писали|пишете)|вы\s+(?:же?\s+)?(?:ответили|отвечаете)"
     r"|вы\s+отвечали|(?:мне|нам)\s+(?:уже\s+)?ответили|в\s+ответе\s+(?:было|написано)"
     # «вы же в прошлый раз писали, что почистили», «говорили же, что поставили фильтры»
-    r"|(?:писали|говорили|отвечали|ответили|сказали|уверяли)\s*,?\s*(?:же\s*,?\s*)?что)"
+    r"|(?:писали|говорили|отвечали|ответили|сказали|уверяли|пишете|говорите|отвечаете)"
+    r"\s*,?\s*(?:же\s*,?\s*)?что)"
 )
 # the resident says the trouble is back or never went: «опять яма», «пятый раз пишу», «до сих пор
 # не вывезли», «обещали в мае»
@@ -580,8 +608,17 @@ _AGAIN_RE = re.compile(
 )
 # a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
 _NEW_WORK_RE = re.compile(
-    r"\b(?:повторн\w*|заново|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром"
+    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотрени))|заново|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром"
     r"|только\s+что|сейчас)\b"
+)
+
+
+# «Ранее Вам был дан ответ…», «Повторно сообщаем, что работы выполнены», «переписка может быть
+# прекращена»: the body's old answer given again, however long the letter around it
+_SAID_BEFORE_RE = re.compile(
+    r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
+    r"|\bповторно\s+(?:сообщаем|информируем|разъясняем|доводим)"
+    r"|\bпереписк\w*\s+(?:\w+\s+){0,5}прекращ|\bоснований\s+для\s+повторного"
 )
 
 
@@ -611,7 +648,7 @@ def _fix_date(text: str) -> bool:
         before = dated[max(0, m.start() - 60) : m.start()]
         if (
             _PAPER_DATE_BEFORE_RE.search(before)
-            or _MEETING_BEFORE_RE.search(dated, max(0, m.start() - 100), m.start())
+            or _MEETING_BEFORE_RE.search(dated, max(0, m.start() - 150), m.start())
             or _PAPER_DATE_AFTER_RE.match(dated, m.end())
         ):
             continue
@@ -637,6 +674,7 @@ _DAY_RE = re.compile(
     r"\b\d{1,2}[./]\d{1,2}\b|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
     r"|\b(?:в|до|к|с|по)\s+(?:" + _MONTHS + r")"
 )
+_HOUR_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
 _STILL_TO_COME_RE = re.compile(r"\b(?:" + _PROMISE + r"|предусм\w*|намечен\w*)")
 # a sentence ends at «.», «!» or «?» and a space, but not after an abbreviation («ул. Ленина»)
 _SENTENCE_END_RE = re.compile(
@@ -737,6 +775,15 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and not _fix_date(_sentence_around(text, vague.start(), vague.end()))
     ):
         has_date = False
+    funding = _FUNDING_RE.search(text)
+    if (
+        has_date
+        and funding is not None
+        and _PROMISE_BEFORE_RE.search(text, max(0, funding.start() - 80), funding.end())
+    ):
+        promise = _sentence_around(text, funding.start(), funding.end())
+        has_date = _fix_date(current.replace(promise, " . "))
+        vague = vague or funding
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = next(
         (
@@ -754,16 +801,21 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
 
     asked = normalize(complaint) if complaint else ""
     premise = _premise(asked)
-    # a name in quotes is nobody's deed: «ООО «ДорСтройУл»», «программа «Чистый воздух»»
-    current = _QUOTED_NAME_RE.sub("«»", current)
+    # a name in quotes is nobody's deed: «ООО «ДорСтройУл»», «программа «Чистый воздух»»; nor
+    # the name the answer greets («Здравствуйте, Сардана!», «Дана, добрый день!»)
+    current = _ADDRESSEE_RE.sub(" ", _QUOTED_NAME_RE.sub("«»", current))
     done, planned, self_contradicting = _actions(current, premise)
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)
     echoed: str | None = None
+    # «выполнен 14.04 согласно графику», «восстановлено в полном объёме»: a claim of order
+    ordered: str | None = None
     for m in _DONE_RE.finditer(current):
         before = current[max(0, m.start() - 30) : m.start()]
         after = tokens(current[m.end() : m.end() + 80])
         if _no_deed(lemma(m.group(0).split()[0]), tokens(before), after):
+            if ordered is None and _declared_in_order(after):
+                ordered = whole_words(current, m)
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or whole_words(current, m)
@@ -780,8 +832,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
     # instead of answering it
     told = _TOLD_DONE_RE.search(asked) is not None
+    old_claim = echoed or ordered
     recurring = (
-        (done is not None or (told and echoed is not None))
+        (done is not None or (told and old_claim is not None))
         and not explanation
         and (
             told
@@ -795,11 +848,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
                 and FUTURE not in {word_info(t)[1] for t in words}
             )
         )
-        and _DAY_RE.search(current) is not None
+        and (_DAY_RE.search(current) or _HOUR_RE.search(current)) is not None
         and _NEW_WORK_RE.search(current) is None
-        and len(words) < 30  # a formula; a long account tells what happened since
+        # a formula; a long account tells what happened since, unless it says it said it before
+        and (len(words) < 30 or _SAID_BEFORE_RE.search(text) is not None)
     )
-    stale_deed = (done or echoed) if recurring else None
+    stale_deed = (done or old_claim) if recurring else None
     if recurring:  # its deed and its date are the old ones
         done, has_date = None, False
     # «Уборка производится ежедневно, двор расчищен» to «не убирают, фото утром», «Проблема
@@ -813,6 +867,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             or (len(words) <= 6 and _BARE_CLAIM_RE.search(current) is not None)
         )
     )
+    # Words of substance: what remains after the formal and deferral phrases are removed.
+    residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
+    residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
+    residue_words = [w for w in tokens(residue) if len(w) > 3]
     # «Подрядчику направлено требование о вывозе», «выдано предписание»: an order with no term
     # and no proof passes the complaint on; it is no deed
     if (
@@ -828,14 +886,20 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             done = None
     if claimed:
         done = None
+    # «Специалисты выехали.»: a crew sent out, with no result, no term and nothing to come, tells
+    # the resident nothing of the problem
+    if (
+        done is not None
+        and lemma(done.split()[0]) in _SET_OUT
+        and not has_date
+        and planned is None
+        and not evidence
+    ):
+        done = None
     straight = bool(asked) and _answers_straight(asked, text)
     answer_lemmas = _content_lemmas(text)
     complaint_lemmas = _content_lemmas(asked)
     overlap = len(answer_lemmas & complaint_lemmas)
-    # Words of substance: what remains after the formal and deferral phrases are removed.
-    residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
-    residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
-    residue_words = [w for w in tokens(residue) if len(w) > 3]
     straight = straight and len(residue_words) >= 5  # «Да, информация передана» is no answer
     # asked how or where, answered with the way at length: the directions are the answer; or
     # asked anything and answered at length in plain words (no formula, no law, no «someday»,
@@ -857,8 +921,13 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and not explained
         and not formal
         and vague is None
-        and _ASKED_RE.search(asked) is not None
-        and sum(fact.search(text) is not None for fact in _FACT_RES) >= 2
+        and (
+            (
+                _ASKED_RE.search(asked) is not None
+                and sum(fact.search(text) is not None for fact in _FACT_RES) >= 2
+            )
+            or (_ASKS_CONTACT_RE.search(asked) is not None and _PHONE_RE.search(text) is not None)
+        )
     )
     if (
         (instructed or straight or informed)

@@ -981,3 +981,102 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
     рассмотрено», or a bare «обратитесь», answer nothing."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # money as the condition of a promise: the year beside it names no day of the fix
+        (
+            "На Лесной от дома 2 до 18 нет ни одного фонаря, зимой идём в темноте.",
+            "Устройство освещения ул. Лесной будет выполнено в 2026 году при наличии "
+            "финансирования.",
+            True,
+        ),
+        (
+            "В спортзале школы № 5 течёт крыша, тазы на полу.",
+            "Ремонт кровли спортзала запланирован на июль 2026 года при условии выделения "
+            "средств из областного бюджета.",
+            True,
+        ),
+        # the old answer given again to «опять», however long the letter
+        (
+            "Пишу третий раз: вы ответили, что лавочки во дворе Мира 8 покрашены 10.06, а они "
+            "как были облезлые, так и стоят. Фото прикладываю.",
+            "Уважаемая Анна Сергеевна! Администрация района рассмотрела Ваше обращение. "
+            "Ранее Вам был дан ответ о том, что покраска малых архитектурных форм во дворе "
+            "дома № 8 по ул. Мира выполнена подрядной организацией 10.06. Повторно сообщаем, "
+            "что работы выполнены, оснований для повторного рассмотрения не имеется, "
+            "переписка по данному вопросу может быть прекращена.",
+            True,
+        ),
+        # a claim of order as the answer to «you say it's done — it is not»
+        (
+            "Вы пишете что площадку убрали, а мешки до сих пор лежат, Советская 40.",
+            "Уборка площадки по ул. Советской, 40 выполнена 03.09 согласно графику.",
+            True,
+        ),
+        # a crew sent out, and nothing more
+        ("Во дворе Гоголя 7 прорвало трубу, вода хлещет!", "Бригада выехала.", True),
+        # the name the answer greets is nobody's deed
+        (
+            "Свалка за гаражами на Речной растёт, когда уберёте?",
+            "Здравствуйте, Дана! Ликвидация свалки будет рассмотрена при формировании плана "
+            "работ.",
+            True,
+        ),
+        # a commission's date is no date of the fix
+        (
+            "В доме Кирова 12 на пятом этаже нет напора воды с ноября.",
+            "Сообщаем, что на 14 апреля 2026 года назначено комиссионное обследование с участием "
+            "водоканала и управляющей организации. По его результатам будет определён перечень "
+            "мероприятий.",
+            True,
+        ),
+        # asked whom to call, given the numbers: answered
+        (
+            "Кто отвечает за фонари на Пушкина? Третий день мигают.",
+            "Уличное освещение на ул. Пушкина обслуживает МУП «Горсвет», диспетчер "
+            "круглосуточно: 8 (4852) 30-12-40.",
+            False,
+        ),
+        # an inspection of the house the complaint names, built in a year written beside it
+        (
+            "Ул. Строителей, 9. Дом 1962 года, с балконов падает бетон.",
+            "Инспекция 12.03 обследовала дом № 9 по ул. Строителей, управляющей организации "
+            "выдано предписание до 01.04 демонтировать разрушающиеся части плит, исполнение "
+            "проверим 02.04.",
+            False,
+        ),
+        # the controls: a crew out with a term; a dated promise with no condition; a fresh
+        # deed after «опять»; the numbers given to «куда жаловаться» on a body that could act
+        (
+            "Во дворе Гоголя 7 прорвало трубу, вода хлещет!",
+            "Бригада выехала, воду перекроют в течение часа.",
+            False,
+        ),
+        (
+            "На Лесной от дома 2 до 18 нет ни одного фонаря, зимой идём в темноте.",
+            "Устройство освещения ул. Лесной запланировано на 15 июля 2026 года, контракт "
+            "заключён.",
+            False,
+        ),
+        (
+            "Опять мешки на площадке Советская 40, вы же писали что убрали.",
+            "Сегодня утром площадку убрали повторно, мешки вывезены, фото в комментарии.",
+            False,
+        ),
+    ],
+)
+def test_what_the_session_19_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+    """Written afresh from the development halves of a new letters' set and a new set of
+    pages' replies: a promise on a condition of money («при наличии финансирования») names no
+    day even with a year beside it; the body's old answer given again («ранее Вам был дан
+    ответ», «повторно сообщаем», «переписка может быть прекращена») or a claim of order
+    («выполнена согласно графику») to a resident who says it is still not done is the old
+    claim; «Бригада выехала.» alone tells nothing; the greeted name is no verb; a
+    commission's date is paperwork; numbers given to «кто отвечает?» answer it; «дом 1962
+    года» is no house number.  A crew with a term, a dated promise, a fresh deed after
+    «опять» still answer."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -360,6 +360,8 @@ SECOND_AUTHOR_SETS = [
     ("portal_terse7", "five big cities' problem portals and apps, a few words (128th)"),
     ("topic_comments6", "hand-written comments under Centre, Urals, South posts (129th)"),
     ("portal_terse8", "a big city's housing portal and bot: the free-text line (130th)"),
+    ("news_chatter7", "reactions under government news, most at most 60 characters (131st)"),
+    ("appeals4", "a Siberian and a Volga region's appeals, a third bare facts (132nd)"),
 ]
 
 
@@ -432,6 +434,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters8", "letters of the North-West, the Centre and the South, 2026 (35th)"),
     ("answers_chats2", "house and settlement chats in MAX and Telegram, Siberia, Far East (36th)"),
     ("answers_pos3", "the ПОС platform in Central Russia and the Volga, 2026 (37th)"),
+    # session 19's round, measured whole on arrival with session 18's rules
+    ("answers_letters9", "letters of the Urals, Volga, Siberia, Centre: hard cases (38th)"),
+    ("answers_pages2", "pages' own replies on VK, OK and MAX in four regions, 2026 (39th)"),
 ]
 
 

@@ -22,7 +22,7 @@ run_pytest() {
 
 # Tests in parallel processes (pytest-xdist): most of them wait on a clock or a socket, not
 # the CPU.  The heavy ones (tests/conftest.py: XDIST_GROUPS) share one process, one at a time.
-PARALLEL=(-n "${OTKLIK_TEST_WORKERS:-2}" --dist loadgroup --durations=10)
+PARALLEL=(-n "${OTKLIK_TEST_WORKERS:-3}" --dist loadgroup --durations=10)
 echo "== all tests (SQLite) =="
 run_pytest -q "${PARALLEL[@]}"
 echo "== database tests on PostgreSQL =="

@@ -62,6 +62,16 @@ _DATE_RE = re.compile(
     r"|градус|°|балл|руб|тыс|млн|мест|штук|шт\b|единиц|см\b|мм\b))"
     r"|\b\d+\s*(?:рабочих|календарных)\s+дн"
 )
+# «в 2025 году при наличии финансирования», «в пределах доведённых лимитов»: a promise on a
+# condition of money, vague even with a year beside it
+_FUNDING = (
+    r"при\s+(?:условии|наличии)\s+(?:\w+\s+)?(?:выделени|финанс|средств|поступлени|лимит)"
+    r"|по\s+мере\s+(?:\w+\s+)?(?:финансирован|поступлени|выделени)"
+    r"|(?:при|после)\s+(?:выделени|поступлени|доведени)\w*\s+(?:\w+\s+)?"
+    r"(?:средств|финансировани|денежн|лимит)"
+    r"|когда\s+будут\s+средства|в\s+пределах\s+(?:\w+\s+)?(?:средств|лимит|ассигнован)"
+)
+_FUNDING_RE = re.compile(_FUNDING)
 _VAGUE_TIME_RE = re.compile(
     r"при\s+условии\s+(?:выделени|финансирован|наличи|поступлени|прохождени|включени|одобрени|победы)"
     r"|в\s+весенне-летний\s+период"
@@ -70,11 +80,10 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+установленн\w*\s+срок|в\s+плановом\s+порядке|при\s+наличии\s+(?:\w+\s+)?(?:финанс|средств|возможн|свободн|техник)"
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)"
     r"|в\s+срок\w*,?\s+(?:установленн|предусмотренн|определенн|оговоренн)"
-    r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе|когда\s+будут\s+средства"
+    r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе"
     r"|при\s+наступлении\s+благоприятн|благоприятных\s+погодных"
     r"|(?:на|в)\s+(?:летний|весенний|осенний|зимний|весенне-летний|летне-осенний)\s+период"
     r"|после\s+(?:установления|наступления)\s+(?:плюсовых|положительных|теплой)"
-    r"|(?:при|после)\s+(?:выделени|поступлени)\w*\s+(?:\w+\s+)?(?:средств|финансировани|денежн)"
     # «как только позволят погодные условия», «как только подрядчик освободится»
     r"|как\s+только\s+(?:\w+\s+)?(?:позвол|освобод|появ|поступ|выдел|законч|наступ|установ)"
     r"|после\s+(?:проведения\s+)?(?:закупочн|конкурсн|торг|аукцион)|по\s+итогам\s+(?:торг|закуп|конкурс)"
@@ -90,14 +99,7 @@ _VAGUE_TIME_RE = re.compile(
     r"|поступления|заключения|согласования|утверждения|выделения|доведения|поставки|получения"
     r"|подготовки|закупки|устранения|оформления|выполнения|освобождения|рассмотрения|принятия)"
     r"|в\s+следующем\s+году)"
-)
-# «в 2025 году при наличии финансирования»: a promise on a condition of money has no date, even
-# with a year beside it
-_FUNDING_RE = re.compile(
-    r"при\s+(?:условии|наличии)\s+(?:\w+\s+)?(?:выделени|финанс|средств|поступлени|лимит)"
-    r"|по\s+мере\s+(?:\w+\s+)?(?:финансирован|поступлени|выделени)"
-    r"|(?:при|после)\s+(?:выделени|поступлени|доведени)\w*\s+(?:\w+\s+)?(?:средств|финансировани|денежн|лимит)"
-    r"|когда\s+будут\s+средства|в\s+пределах\s+(?:\w+\s+)?(?:средств|лимит|ассигнован)"
+    r"|" + _FUNDING
 )
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
@@ -608,8 +610,9 @@ _AGAIN_RE = re.compile(
 )
 # a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
 _NEW_WORK_RE = re.compile(
-    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотрени))|заново|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром"
-    r"|только\s+что|сейчас)\b"
+    # «повторно сообщаем», «повторного рассмотрения» are the old answer again, not new work
+    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотрени))|заново"
+    r"|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром|только\s+что|сейчас)\b"
 )
 
 
@@ -867,10 +870,6 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             or (len(words) <= 6 and _BARE_CLAIM_RE.search(current) is not None)
         )
     )
-    # Words of substance: what remains after the formal and deferral phrases are removed.
-    residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
-    residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
-    residue_words = [w for w in tokens(residue) if len(w) > 3]
     # «Подрядчику направлено требование о вывозе», «выдано предписание»: an order with no term
     # and no proof passes the complaint on; it is no deed
     if (
@@ -900,6 +899,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     answer_lemmas = _content_lemmas(text)
     complaint_lemmas = _content_lemmas(asked)
     overlap = len(answer_lemmas & complaint_lemmas)
+    # Words of substance: what remains after the formal and deferral phrases are removed.
+    residue = _POLITE_RE.sub(" ", _GREETING_RE.sub(" ", text))
+    residue = _DEFERRAL_RE.sub(" ", _FORMAL_RE.sub(" ", residue))
+    residue_words = [w for w in tokens(residue) if len(w) > 3]
     straight = straight and len(residue_words) >= 5  # «Да, информация передана» is no answer
     # asked how or where, answered with the way at length: the directions are the answer; or
     # asked anything and answered at length in plain words (no formula, no law, no «someday»,

@@ -362,6 +362,7 @@ SECOND_AUTHOR_SETS = [
     ("portal_terse8", "a big city's housing portal and bot: the free-text line (130th)"),
     ("news_chatter7", "reactions under government news, most at most 60 characters (131st)"),
     ("appeals4", "a Siberian and a Volga region's appeals, a third bare facts (132nd)"),
+    ("portal_terse9", "six big cities' problem portals: the free-text line (133rd)"),
 ]
 
 
@@ -437,6 +438,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # session 19's round, measured whole on arrival with session 18's rules
     ("answers_letters9", "letters of the Urals, Volga, Siberia, Centre: hard cases (38th)"),
     ("answers_pages2", "pages' own replies on VK, OK and MAX in four regions, 2026 (39th)"),
+    # after session 19's rules, measured whole and not read since
+    ("answers_tsur5", "a Volga and Urals ЦУР's week: comments, MAX bot, ПОС (40th)"),
+    ("answers_letters10", "letters of the Caucasus, South, Black Earth, Far East (41st)"),
 ]
 
 

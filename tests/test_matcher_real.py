@@ -225,6 +225,10 @@ def test_every_answers_set_is_measured_on_both_halves() -> None:
         ("газа нет третий день, дом остывает, на улице мороз", True),
         ("в подвале Лермонтова 20 вода стоит по колено", True),
         ("люк открыт посреди двора", True),
+        # an open manhole however it is written
+        ("колодец открыт на обочине у остановки", True),
+        ("нет крышки люка на тротуаре, Советская 12", True),
+        ("без крышки колодец во дворе, дети бегают", True),
         ("траншея открыта у школы", True),
         ("отопление отключили, на улице -25", True),
         # the same words where nothing is in danger

@@ -103,6 +103,7 @@ _VAGUE_TIME_RE = re.compile(
 )
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
+_PROMISE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b")
 _PROMISE_BEFORE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b[^.!?]*$")
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
@@ -262,7 +263,7 @@ _OFFICIALESE_RE = re.compile(
 def _tells_the_way(text: str) -> bool:
     """Whether an answer tells what to do and where: an instruction (an imperative, or «нужно»
     and a verb) and something concrete (a number, an address, hours, a service's name)."""
-    if not re.search(r"\d|«", text):
+    if not re.search(r"\d|«|ттел", text):  # «ттел»: a phone number, as ``normalize`` writes it
         return False
     toks = tokens(text)
     for i, tok in enumerate(toks):
@@ -464,8 +465,10 @@ _FORMAL_VERBS = words(
     # «отключения связаны с аварией» explains; «продление маршрута перенесено» puts off; «акт
     # подписан» is paper
     "связать обусловить перенести подписать "
-    # «41 ДТП произошло»: an event, not a deed
-    "произойти "
+    # «41 ДТП произошло», «провал образовался из-за порыва»: an event, not a deed
+    "произойти образоваться возникнуть "
+    # «подрядчик предупреждён о сроках»: told, nothing done
+    "предупредить "
     # «мы уверены в профессионализме», «рады, что вам понравилось»: no deed
     "уверить понравиться "
     # «средства освоены», «предложение поддержано», «очередь дойдёт», «перечень сформирован»
@@ -779,12 +782,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     ):
         has_date = False
     funding = _FUNDING_RE.search(text)
-    if (
-        has_date
-        and funding is not None
-        and _PROMISE_BEFORE_RE.search(text, max(0, funding.start() - 80), funding.end())
-    ):
-        promise = _sentence_around(text, funding.start(), funding.end())
+    promise = _sentence_around(text, funding.start(), funding.end()) if funding else ""
+    # the promise before the condition or after it: «после выделения средств работы будут
+    # выполнены»
+    if has_date and funding is not None and _PROMISE_RE.search(promise):
         has_date = _fix_date(current.replace(promise, " . "))
         vague = vague or funding
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
@@ -885,15 +886,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             done = None
     if claimed:
         done = None
-    # «Специалисты выехали.»: a crew sent out, with no result, no term and nothing to come, tells
-    # the resident nothing of the problem
-    if (
-        done is not None
-        and lemma(done.split()[0]) in _SET_OUT
-        and not has_date
-        and planned is None
-        and not evidence
-    ):
+    # «Специалисты выехали.», «… выехали, дерево будет убрано»: a crew sent out, with no result
+    # and no term, tells the resident nothing of the problem
+    if done is not None and lemma(done.split()[0]) in _SET_OUT and not has_date and not evidence:
         done = None
     straight = bool(asked) and _answers_straight(asked, text)
     answer_lemmas = _content_lemmas(text)

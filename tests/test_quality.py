@@ -1048,8 +1048,31 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
             "проверим 02.04.",
             False,
         ),
+        # an event is no deed, nor a warning; a crew out with a promise and no term
+        (
+            "На Садовой у рынка провалился асфальт, закрыли полосу, пробка.",
+            "Провал возник из-за порыва водовода. Сроки восстановления сообщим дополнительно.",
+            True,
+        ),
+        (
+            "Ремонт моста на Заречной идёт третий год, все сроки сорваны!",
+            "Подрядчик предупреждён о необходимости соблюдать сроки, вопрос на контроле.",
+            True,
+        ),
+        (
+            "На Лесной 5 упало дерево поперёк тротуара, неделю обходим по дороге.",
+            "Специалисты выехали на место, дерево будет распилено и вывезено.",
+            True,
+        ),
+        # asked where to go, told whom to call and what to have ready: answered
+        (
+            "Детское пособие за март не пришло, в соцзащите отправляют в фонд, куда идти?",
+            "Пособие выплачивает Социальный фонд: позвоните в контакт-центр 8-800-100-00-01 "
+            "(бесплатно, круглосуточно) и приготовьте СНИЛС, оператор назовёт причину задержки.",
+            False,
+        ),
         # the controls: a crew out with a term; a dated promise with no condition; a fresh
-        # deed after «опять»; the numbers given to «куда жаловаться» on a body that could act
+        # deed after «опять»
         (
             "Во дворе Гоголя 7 прорвало трубу, вода хлещет!",
             "Бригада выехала, воду перекроют в течение часа.",
@@ -1074,9 +1097,10 @@ def test_what_the_session_19_answers_showed(complaint: str, answer: str, otpiska
     day even with a year beside it; the body's old answer given again («ранее Вам был дан
     ответ», «повторно сообщаем», «переписка может быть прекращена») or a claim of order
     («выполнена согласно графику») to a resident who says it is still not done is the old
-    claim; «Бригада выехала.» alone tells nothing; the greeted name is no verb; a
-    commission's date is paperwork; numbers given to «кто отвечает?» answer it; «дом 1962
-    года» is no house number.  A crew with a term, a dated promise, a fresh deed after
-    «опять» still answer."""
+    claim; «Бригада выехала.», alone or with an undated promise, tells nothing, nor does an
+    event («провал возник») or a warning to the contractor; the greeted name is no verb; a
+    commission's date is paperwork; numbers given to «кто отвечает?» or «куда идти?» answer
+    it; «дом 1962 года» is no house number.  A crew with a term, a dated promise, a fresh deed
+    after «опять» still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

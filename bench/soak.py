@@ -768,6 +768,11 @@ def _cpu_wait_s() -> float | None:
         return None
 
 
+def cpu_wait_known() -> bool:
+    """Whether this kernel tells how long a thread waited for a CPU (``schedstat``)."""
+    return _cpu_wait_s() is not None
+
+
 async def _watch_stalls(clock: SoakClock, stalls: Intervals) -> None:
     """Record, in virtual time, when this process's event loop stood still (the app, the
     fakes and the soak share it): a blocked loop, or one that had work but no CPU because
@@ -993,7 +998,16 @@ def main() -> int:
     return 1 if out["violation_count"] else 0
 
 
-__all__ = ["RunResult", "SoakSandbox", "allowance_s", "end_of", "report", "run_plan", "soak"]
+__all__ = [
+    "RunResult",
+    "SoakSandbox",
+    "allowance_s",
+    "cpu_wait_known",
+    "end_of",
+    "report",
+    "run_plan",
+    "soak",
+]
 
 
 if __name__ == "__main__":

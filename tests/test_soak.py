@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.soak import outbox_calls, soak
+from bench.soak import cpu_wait_known, outbox_calls, soak
 from bench.soak_check import (
     ARow,
     Checker,
@@ -49,15 +49,15 @@ RATE = 40.0  # complaints per page per day: a busy afternoon
 #: Speeds a busy 2-core machine keeps up with (the app's own work scales with the speed).
 SLOW, FAST = 300.0, 600.0
 #: Real seconds a person may hear of something later than the 5 virtual minutes (× speed):
-#: each message costs the machine tens of milliseconds, which at 600× are virtual minutes,
-#: and the suite runs beside other tests and busy loops (3 s was overrun by 0.5 s there; 8 s by
-#: 0.8 s in session 15, on this VM at its slowest, with the same workload as before: the soak's
-#: 60 texts are classified alike by that session's first and last code).  Time the app was down,
-#: the event loop stood still, or it waited for a CPU held by other processes (the kernel's
-#: run-queue figure: three test workers beside two busy loops overran 12 s before it counted) is
-#: not counted at all.  A complaint that never reaches anyone
-#: still fails; ``python -m bench.soak`` keeps the tight 2 s.
-REAL_SLACK_S = 12.0
+#: each message costs the machine tens of milliseconds, which at 600× are virtual minutes.  Time
+#: the app was down, the event loop stood still, or it waited for a CPU held by other processes
+#: (the kernel's run-queue figure) is not counted at all, so the slack is the app's own latency:
+#: before that was counted the suite needed 12 s here beside busy loops (3 s was overrun by
+#: 0.5 s, 8 s by 0.8 s, 12 s by 4 s with three test workers); with it, 3 s held in every run
+#: beside two busy loops and two other test processes (and the old accounting failed there at
+#: 3 s).  A kernel that does not keep the figure gets the old 12 s.  A complaint that never
+#: reaches anyone still fails; ``python -m bench.soak`` keeps 2 s.
+REAL_SLACK_S = 4.0 if cpu_wait_known() else 12.0
 
 
 def explain(violations: list[tuple[str, Violation]]) -> str:

@@ -312,6 +312,20 @@ _FACT_RES: Final = (
 )
 
 
+# «где сдать батарейки?» answered with addresses, «сколько стоит поверка?» with a price: the
+# one fact the question asks for
+_ASKED_FACTS: Final = (
+    # where: an address, a room or a window
+    (re.compile(r"\bгде\b[^.!?]*\?"), (_FACT_RES[4], _FACT_RES[5])),
+    # how much: a price
+    (
+        re.compile(
+            r"\bсколько\s+(?:\w+\s+)?(?:стоит|стоят|платить|заплатить)|\bцен[аыу]\b|\bстоимост"
+        ),
+        (_FACT_RES[2],),
+    ),
+)
+
 # «дайте номер аварийки», «кто отвечает за опоры?», «куда звонить?»: asked whom to call
 _ASKS_CONTACT_RE = re.compile(
     r"\bномер\w*\s+(?:\w+\s+)?(?:телефон|авари|диспетч|горяч|дежурн)|\bтелефон\w*"
@@ -925,6 +939,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
                 and sum(fact.search(text) is not None for fact in _FACT_RES) >= 2
             )
             or (_ASKS_CONTACT_RE.search(asked) is not None and _PHONE_RE.search(text) is not None)
+            or any(
+                question.search(asked) is not None
+                and any(fact.search(text) is not None for fact in facts)
+                for question, facts in _ASKED_FACTS
+            )
         )
     )
     if (

@@ -1071,8 +1071,24 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
             "(бесплатно, круглосуточно) и приготовьте СНИЛС, оператор назовёт причину задержки.",
             False,
         ),
-        # the controls: a crew out with a term; a dated promise with no condition; a fresh
-        # deed after «опять»
+        # asked where, given the addresses; asked how much, given the price
+        (
+            "Где у нас можно сдать старые градусники?",
+            "Принимают в ЖЭУ-3 на Победы, 14 и в аптеке на Гагарина, 7 (у кассы).",
+            False,
+        ),
+        (
+            "Сколько стоит вывоз старого дивана и кто это делает?",
+            "Вывоз крупногабарита делает региональный оператор «ЭкоСервис», 450 ₽ за предмет.",
+            False,
+        ),
+        # the controls: where, and no address; a crew out with a term; a dated promise with
+        # no condition; a fresh deed after «опять»
+        (
+            "Где у нас можно сдать старые градусники?",
+            "Информация передана в профильный отдел.",
+            True,
+        ),
         (
             "Во дворе Гоголя 7 прорвало трубу, вода хлещет!",
             "Бригада выехала, воду перекроют в течение часа.",
@@ -1099,8 +1115,9 @@ def test_what_the_session_19_answers_showed(complaint: str, answer: str, otpiska
     («выполнена согласно графику») to a resident who says it is still not done is the old
     claim; «Бригада выехала.», alone or with an undated promise, tells nothing, nor does an
     event («провал возник») or a warning to the contractor; the greeted name is no verb; a
-    commission's date is paperwork; numbers given to «кто отвечает?» or «куда идти?» answer
-    it; «дом 1962 года» is no house number.  A crew with a term, a dated promise, a fresh deed
+    commission's date is paperwork; numbers given to «кто отвечает?» or «куда идти?», an
+    address to «где?» and a price to «сколько стоит?» answer them; «дом 1962 года» is no house
+    number.  A crew with a term, a dated promise, a fresh deed
     after «опять» still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

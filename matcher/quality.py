@@ -298,10 +298,11 @@ _STRAIGHT_WORD_RE = re.compile(r"\b" + _STRAIGHT_RE.pattern)  # anywhere, a whol
 _FIGURE_RE = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:руб|₽|%|процент|квт|гкал|куб|тонн|литр|л\b)")
 
 
+_HOUR = r"\b\d{1,2}:\d{2}\b"  # «в 2:40», «с 8:00»
 # Facts an answer to «где? когда? сколько? как?» gives: hours, days of the week, a price, a term,
 # an address, a room
 _FACT_RES: Final = (
-    re.compile(r"\b\d{1,2}:\d{2}\b|\bс\s+\d{1,2}(?::\d{2})?\s+до\s+\d{1,2}\b"),  # hours
+    re.compile(_HOUR + r"|\bс\s+\d{1,2}(?::\d{2})?\s+до\s+\d{1,2}\b"),  # hours
     re.compile(r"\b(?:пн|вт|ср|чт|пт|сб|вс)\s*[-–]\s*(?:пн|вт|ср|чт|пт|сб|вс)\b|\bпо\s+будням"),
     re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:руб|₽|тыс\.?\s*руб|%)"),  # a price, a share
     re.compile(r"\b\d+\s+(?:рабочих\s+|календарных\s+)?(?:дн|дня|дней|недел|месяц)"),  # a term
@@ -334,7 +335,8 @@ _ASKS_CONTACT_RE = re.compile(
 )
 
 # a phone number (``normalize`` writes most as «ттел»), or an emergency number
-_PHONE_RE = re.compile(r"ттел|\b\d{1,3}[-\s]\d{2}[-\s]\d{2}\b|\b(?:112|101|102|103|104)\b")
+_PHONE = r"ттел|\b\d{1,3}[-\s]\d{2}[-\s]\d{2}\b"
+_PHONE_RE = re.compile(_PHONE + r"|\b(?:112|101|102|103|104)\b")
 
 
 def _answers_straight(complaint: str, text: str) -> bool:
@@ -370,7 +372,7 @@ _EXPLANATION_RE = re.compile(
     r"\b(?:причин\w*|связан\w*\s+с|из-за|в\s+связи\s+с|поскольку|так\s+как|потому\s+что|по\s+причине"
     r"|авари\w+\s+на|порыв\w*|в\s+результате)\b"
 )
-_CONTACT_RE = re.compile(r"ттел|\b\d{2,3}[-\s]\d{2}[-\s]\d{2}\b|кабинет\w*\s*№?\s*\d|каб\.\s*\d")
+_CONTACT_RE = re.compile(_PHONE + r"|кабинет\w*\s*№?\s*\d|каб\.\s*\d")
 _POLITE_RE = re.compile(
     r"(?:спасибо|благодарим|благодарю)\s+(?:вас\s+)?за\s+(?:обращени\w*|ваш\w*\s+"
     r"(?:обращени|сигнал|вопрос|неравнодуши|внимани|терпени)\w*|сигнал|информаци\w*)"
@@ -694,7 +696,7 @@ _DAY_RE = re.compile(
     r"\b\d{1,2}[./]\d{1,2}\b|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
     r"|\b(?:в|до|к|с|по)\s+(?:" + _MONTHS + r")"
 )
-_HOUR_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
+_HOUR_RE = re.compile(_HOUR)
 _STILL_TO_COME_RE = re.compile(r"\b(?:" + _PROMISE + r"|предусм\w*|намечен\w*)")
 # a sentence ends at «.», «!» or «?» and a space, but not after an abbreviation («ул. Ленина»)
 _SENTENCE_END_RE = re.compile(

@@ -394,10 +394,13 @@ _CONSIDERATION_RE = re.compile(
     r"|(?:рассчитан|утвержден|реализуется|действует)\w*\s+(?:\w+\s+){0,2}до\s+20\d\d\s*(?:год\w*|г\b)?"
 )
 _QUOTED_NAME_RE = re.compile(r"«[^«»]{1,60}»")
+# The name an answer greets, capitalised in the raw text: «Здравствуйте, Сардана!», «Дана, добрый
+# день!» (not «Добрый день, яма засыпана!»)
 _ADDRESSEE_RE = re.compile(
-    r"^\s*(?:(?:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|приветствуем|уважаем\w+)"
-    r"[,\s]+(?:[а-яё-]+\s+){0,2}[а-яё-]+\s*!"
-    r"|(?:[а-яё-]+\s+){0,2}[а-яё-]+,\s*(?:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро)\b)"
+    r"^\s*(?:(?i:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро|приветствуем|уважаем\w+)"
+    r"[,\s]+((?:[А-ЯЁ][а-яё-]+\s+){0,2}[А-ЯЁ][а-яё-]+)\s*!"
+    r"|((?:[А-ЯЁ][а-яё-]+\s+){0,2}[А-ЯЁ][а-яё-]+),\s*(?i:здравствуйте|добрый\s+(?:день|вечер)"
+    r"|доброе\s+утро)\b)"
 )
 # A reporting period is no date of a fix: «за 9 месяцев 2025 года», «за 2024 год», «по итогам
 # 2024 года», «по данным на 2025 год».
@@ -823,7 +826,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     premise = _premise(asked)
     # a name in quotes is nobody's deed: «ООО «ДорСтройУл»», «программа «Чистый воздух»»; nor
     # the name the answer greets («Здравствуйте, Сардана!», «Дана, добрый день!»)
-    current = _ADDRESSEE_RE.sub(" ", _QUOTED_NAME_RE.sub("«»", current))
+    current = _QUOTED_NAME_RE.sub("«»", current)
+    greeted = _ADDRESSEE_RE.match(answer)
+    if greeted is not None:
+        current = current.replace(normalize(greeted.group(1) or greeted.group(2)), " ", 1)
     done, planned, self_contradicting = _actions(current, premise)
     # "вывезли часть, остальное вывезут завтра" is progress, not a contradiction
     contradiction = contradiction or (self_contradicting and not has_date)

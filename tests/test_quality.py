@@ -1025,6 +1025,8 @@ def test_what_the_session_18_answers_showed(complaint: str, answer: str, otpiska
             "работ.",
             True,
         ),
+        # a greeting before a short deed is no name: «Добрый день, яма засыпана!» still answers
+        ("Яма у дома 5 на Ленина, когда засыплют?", "Добрый день, яма засыпана!", False),
         # a commission's date is no date of the fix
         (
             "В доме Кирова 12 на пятом этаже нет напора воды с ноября.",
@@ -1114,7 +1116,8 @@ def test_what_the_session_19_answers_showed(complaint: str, answer: str, otpiska
     ответ», «повторно сообщаем», «переписка может быть прекращена») or a claim of order
     («выполнена согласно графику») to a resident who says it is still not done is the old
     claim; «Бригада выехала.», alone or with an undated promise, tells nothing, nor does an
-    event («провал возник») or a warning to the contractor; the greeted name is no verb; a
+    event («провал возник») or a warning to the contractor; the greeted (capitalised) name is no
+    verb, while «Добрый день, яма засыпана!» still answers; a
     commission's date is paperwork; numbers given to «кто отвечает?» or «куда идти?», an
     address to «где?» and a price to «сколько стоит?» answer them; «дом 1962 года» is no house
     number.  A crew with a term, a dated promise, a fresh deed

@@ -104,7 +104,7 @@ _VAGUE_TIME_RE = re.compile(
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
 _PROMISE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b")
-_PROMISE_BEFORE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b[^.!?]*$")
+_PROMISE_BEFORE_RE = re.compile(_PROMISE_RE.pattern + r"[^.!?]*$")
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
     r"\s+(?:передан\w*|направлен\w*|перенаправлен\w*|принят\w*|зарегистрирован\w*|взят\w*|"
@@ -313,20 +313,6 @@ _FACT_RES: Final = (
 )
 
 
-# «где сдать батарейки?» answered with addresses, «сколько стоит поверка?» with a price: the
-# one fact the question asks for
-_ASKED_FACTS: Final = (
-    # where: an address, a room or a window
-    (re.compile(r"\bгде\b[^.!?]*\?"), (_FACT_RES[4], _FACT_RES[5])),
-    # how much: a price
-    (
-        re.compile(
-            r"\bсколько\s+(?:\w+\s+)?(?:стоит|стоят|платить|заплатить)|\bцен[аыу]\b|\bстоимост"
-        ),
-        (_FACT_RES[2],),
-    ),
-)
-
 # «дайте номер аварийки», «кто отвечает за опоры?», «куда звонить?»: asked whom to call
 _ASKS_CONTACT_RE = re.compile(
     r"\bномер\w*\s+(?:\w+\s+)?(?:телефон|авари|диспетч|горяч|дежурн)|\bтелефон\w*"
@@ -337,6 +323,22 @@ _ASKS_CONTACT_RE = re.compile(
 # a phone number (``normalize`` writes most as «ттел»), or an emergency number
 _PHONE = r"ттел|\b\d{1,3}[-\s]\d{2}[-\s]\d{2}\b"
 _PHONE_RE = re.compile(_PHONE + r"|\b(?:112|101|102|103|104)\b")
+
+# «где сдать батарейки?» answered with addresses, «сколько стоит поверка?» with a price, «кто
+# отвечает за опоры?» with a phone: the one fact the question asks for
+_ASKED_FACTS: Final = (
+    # where: an address, a room or a window
+    (re.compile(r"\bгде\b[^.!?]*\?"), (_FACT_RES[4], _FACT_RES[5])),
+    # how much: a price
+    (
+        re.compile(
+            r"\bсколько\s+(?:\w+\s+)?(?:стоит|стоят|платить|заплатить)|\bцен[аыу]\b|\bстоимост"
+        ),
+        (_FACT_RES[2],),
+    ),
+    # whom to call: a phone number
+    (_ASKS_CONTACT_RE, (_PHONE_RE,)),
+)
 
 
 def _answers_straight(complaint: str, text: str) -> bool:
@@ -800,13 +802,14 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and not _fix_date(_sentence_around(text, vague.start(), vague.end()))
     ):
         has_date = False
-    funding = _FUNDING_RE.search(text)
-    promise = _sentence_around(text, funding.start(), funding.end()) if funding else ""
-    # the promise before the condition or after it: «после выделения средств работы будут
-    # выполнены»
-    if has_date and funding is not None and _PROMISE_RE.search(promise):
-        has_date = _fix_date(current.replace(promise, " . "))
-        vague = vague or funding
+    funding = _FUNDING_RE.search(text) if has_date else None
+    if funding is not None:
+        # the promise before the condition or after it: «после выделения средств работы будут
+        # выполнены»
+        promise = _sentence_around(text, funding.start(), funding.end())
+        if _PROMISE_RE.search(promise):
+            has_date = _fix_date(current.replace(promise, " . "))
+            vague = vague or funding
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = next(
         (
@@ -946,7 +949,6 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
                 _ASKED_RE.search(asked) is not None
                 and sum(fact.search(text) is not None for fact in _FACT_RES) >= 2
             )
-            or (_ASKS_CONTACT_RE.search(asked) is not None and _PHONE_RE.search(text) is not None)
             or any(
                 question.search(asked) is not None
                 and any(fact.search(text) is not None for fact in facts)

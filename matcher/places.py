@@ -147,12 +147,17 @@ def _named(text: str) -> dict[str, set[str]]:
     return found
 
 
+_STANDALONE_NUMBER_RE = re.compile(r"(?<![\d/.,\-])\d+[а-я]?(?![/.,\-]?\d)")
+
+
 def another_place(complaint: str, answer: str) -> str | None:
     """The answer's place when it names the complaint's street or object with other numbers
     only («Донская 14а» answered with «Донской, 10»): an answer about another place."""
     asked = _numbered(complaint)
     answered = _numbered(answer)
-    numbers = set(re.findall(r"\d+[а-я]?", answer))  # «маршрут № 50 … автобус № 11»: 50 is there
+    # «маршрут № 50 … автобус № 11»: 50 is there; not the parts of a document's number («исх. №
+    # 3319/15»), a date («10.04») or a fraction («34,2 млн»)
+    numbers = set(_STANDALONE_NUMBER_RE.findall(answer))
     # «Ударная 21» answered with «дом № 25 по ул. Ударная» too: the house before its street
     for m, group in (
         *((m, 1) for m in _NUMBERED_RE.finditer(answer)),

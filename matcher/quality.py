@@ -245,6 +245,10 @@ _WHEN_RE = re.compile(r"\bкогда\b|\bсрок\w*\b|\bдо\s+каких\s+п�
 # «Как перевести очередь в садик?», «куда звонить?», «можно ли получить выплату?»: asked what to
 # do, where to go; the way explained is the substance, «подайте заявление на Госуслугах» with it.
 _PLEASE_TELL_RE = re.compile(_PLEASE_TELL)
+_ASKS_WHEN_RE = re.compile(
+    r"(?:^|[.!?…]\s*|\b(?:а|и|но|так|ну)\s+)когда\b[^.!?]*\?|\bдо\s+каких\s+пор|\bв\s+какие\s+сроки"
+    r"|\bкаки[ех]\s+(?:\w+\s+)?срок"
+)
 _HOW_WORDS = frozenset({"как", "куда", "где", "кому", "можно", "нужно", "надо", "чтобы"})
 # «подайте заявление…», «звоните 112», «нужно подать до 15 января»: the way told; «следите за
 # новостями» tells nothing
@@ -443,6 +447,14 @@ _PAPER_DATE_BEFORE_RE = re.compile(
 # «рассматривался на заседании общественного совета при министерстве … 26 сентября»,
 # «обсуждался на общественных слушаниях … 16.04»: a meeting's date, however long its name
 _MEETING_BEFORE_RE = re.compile(r"(?:рассматрива|обсужда|заседани|слушани)\w*[^.]{0,140}$")
+# «срок подготовки проектно-сметной документации – до 1 декабря», «заключён по итогам аукциона
+# до 15 июня»: the term of the papers, not of the work (unless the work is named between, or the
+# papers are the work's vehicle: «по проекту … до мая»)
+_PAPERS_RE = re.compile(
+    r"(?<!по )(?<!рамках )(?<!согласно )"
+    r"(?:документаци|дизайн-проект|изыскани|экспертиз|аукцион|торгов|заседани)\w*([^.]{0,60})$"
+)
+_WORK_RE = re.compile(r"работ|ремонт|выполн|устран|замен|установ|вывез|вывоз|монтаж|строительств")
 _PAPER_DATE_AFTER_RE = re.compile(
     r"[^.,;]{0,40}?(?:направлен|зарегистрирован|передан|перенаправлен|поступил|получен|рассмотрен"
     r"|обследовани|проверк|осмотр|не\s+(?:предусмотрен|планиру|запланирован|будет|будут))"
@@ -677,6 +689,7 @@ def _fix_date(text: str) -> bool:
             _PAPER_DATE_BEFORE_RE.search(before)
             or _MEETING_BEFORE_RE.search(dated, max(0, m.start() - 150), m.start())
             or _PAPER_DATE_AFTER_RE.match(dated, m.end())
+            or ((papers := _PAPERS_RE.search(before)) and not _WORK_RE.search(papers.group(1)))
         ):
             continue
         return True
@@ -936,6 +949,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and len(residue_words) >= 30
         and _ASKED_RE.search(asked) is not None
         and len(_OFFICIALESE_RE.findall(text)) < 2
+        and not (_ASKS_WHEN_RE.search(asked) and not has_date)
     )
     # asked where, when, how much or how: hours, prices, terms, addresses given are the answer
     informed = (

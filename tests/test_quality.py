@@ -1124,3 +1124,78 @@ def test_what_the_session_19_answers_showed(complaint: str, answer: str, otpiska
     after «опять» still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # asked «когда?», told at length how the programme works and no day for the work
+        (
+            "Двор на Садовой 9 включили в программу ещё в позапрошлом году. Когда начнут ремонт?",
+            "Уважаемый Пётр Андреевич! Дворовая территория многоквартирного дома по ул. Садовой "
+            "включена в адресный перечень муниципальной программы благоустройства. Перечень "
+            "формируется по итогам общественного голосования и с учётом технического состояния "
+            "дворов, очерёдность выполнения работ определяется комиссией исходя из объёма "
+            "средств, выделяемых из федерального и областного бюджетов на соответствующий год.",
+            True,
+        ),
+        # the same question answered with the day of the work
+        (
+            "Двор на Садовой 9 включили в программу ещё в позапрошлом году. Когда начнут ремонт?",
+            "Уважаемый Пётр Андреевич! Подрядчик выходит на двор по ул. Садовой, 9 с 12 мая, "
+            "асфальт и бордюры будут готовы до 30 июня, площадка — до 15 июля.",
+            False,
+        ),
+        # «когда» inside «почему …, когда …» is no question of time: the plain reason answers
+        (
+            "Почему за вывоз мусора мне начислили за троих, когда я живу одна?",
+            "Здравствуйте! Начисление идёт по числу собственников, если в квартире никто не "
+            "зарегистрирован: в выписке из реестра у Вашей квартиры три собственника — Вы и двое "
+            "детей. Если дети живут в другом городе и платят там, пришлите их справки о "
+            "регистрации, и мы пересчитаем с месяца подачи, это делается в течение месяца.",
+            False,
+        ),
+        # the term of the papers, not of the work
+        (
+            "Мост в Заречье закрыт второй год, когда его наконец отремонтируют?",
+            "Сообщаем, что в настоящее время ведётся разработка проектно-сметной документации на "
+            "капитальный ремонт моста, срок подготовки документации — до 1 октября 2026 года.",
+            True,
+        ),
+        (
+            "Мост в Заречье закрыт второй год, когда его наконец отремонтируют?",
+            "Сообщаем, что проектная документация готова, ремонт моста выполнит ООО «Мостстрой» "
+            "по контракту, срок окончания работ — до 1 октября 2026 года.",
+            False,
+        ),
+        # a document's number holds no house: «№ 2104/15» does not make «дом 15» the place
+        (
+            "На Лесной 15 у подъезда провалился асфальт, яма по колено.",
+            "Исх. № 2104/15 от 03.06.2025. Сообщаем, что провал асфальта у дома № 51 по ул. "
+            "Лесной засыпан и заасфальтирован 02.06.2025.",
+            True,
+        ),
+        # nor does a fraction: «34,2 млн» holds no polyclinic № 2
+        (
+            "В поликлинике № 2 к терапевту запись только через три недели.",
+            "В поликлинике № 5 с 10 марта открыт колл-центр, приняты два терапевта, закуплено "
+            "оборудование на 34,2 млн рублей.",
+            True,
+        ),
+        (
+            "На Лесной 15 у подъезда провалился асфальт, яма по колено.",
+            "Исх. № 2104/15 от 03.06.2025. Сообщаем, что провал асфальта у дома № 15 по ул. "
+            "Лесной засыпан и заасфальтирован 02.06.2025.",
+            False,
+        ),
+    ],
+)
+def test_what_the_session_20_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+    """Written afresh from the development halves: asked «когда?» and told at length how things
+    are done, with no day for the work, the resident is not answered («когда» inside «почему …,
+    когда …» asks no time); a term given for the papers (project documents, an auction, a
+    meeting) is no term of the work; a document's number or a fraction holds no house or
+    institution number, so an answer about «дом № 51» or «поликлиника № 5» is about another
+    place.  A dated promise, a named contractor's term and the right house still answer."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -245,6 +245,8 @@ _WHEN_RE = re.compile(r"\bкогда\b|\bсрок\w*\b|\bдо\s+каких\s+п�
 # «Как перевести очередь в садик?», «куда звонить?», «можно ли получить выплату?»: asked what to
 # do, where to go; the way explained is the substance, «подайте заявление на Госуслугах» with it.
 _PLEASE_TELL_RE = re.compile(_PLEASE_TELL)
+# «Когда начнут?», «а когда сделают?», «в какие сроки?»: a question of time (not «почему …,
+# когда везде 45?», where «когда» joins two clauses)
 _ASKS_WHEN_RE = re.compile(
     r"(?:^|[.!?…]\s*|\b(?:а|и|но|так|ну)\s+)когда\b[^.!?]*\?|\bдо\s+каких\s+пор|\bв\s+какие\s+сроки"
     r"|\bкаки[ех]\s+(?:\w+\s+)?срок"

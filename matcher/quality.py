@@ -148,6 +148,9 @@ _DEFERRAL_RE = re.compile(
     r"|приглаша\w*\s+(?:вас\s+)?(?:на\s+(?:личн\w+\s+)?(?:прием|встречу)|в\s+администраци"
     r"|для\s+(?:личн\w+\s+)?встречи)"
 )
+# «обращение, поступившее через платформу обратной связи»: how it came, not where to go
+_ARRIVED_BEFORE_RE = re.compile(r"поступ\w*\s+$")
+_WAY_RE = re.compile(r"через\s|(?:подайте|оформите)\s")
 # «Если увидите — не подходите, звоните 112»: advice for next time, not sending the person away.
 _IF_BEFORE_RE = re.compile(r"\bесли\b[^.]{0,60}$")
 _LAW_RE = re.compile(
@@ -831,6 +834,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             m
             for m in _DEFERRAL_RE.finditer(text)
             if not _IF_BEFORE_RE.search(text, max(0, m.start() - 70), m.start())
+            and not _ARRIVED_BEFORE_RE.search(text, max(0, m.start() - 30), m.start())
+            # «запись с 15 августа через Госуслуги», «подайте заявление до 1 июня»: a way with
+            # its day is the answer, not the resident sent off
+            and not (has_date and _WAY_RE.match(m.group(0)))
         ),
         None,
     )

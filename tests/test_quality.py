@@ -1199,3 +1199,44 @@ def test_what_the_session_20_answers_showed(complaint: str, answer: str, otpiska
     place.  A dated promise, a named contractor's term and the right house still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # the way with its day: «через Госуслуги» is where to apply, not the resident sent off
+        (
+            "Когда начинается запись в кружки на лето и куда подавать?",
+            "Добрый день! Запись в летние кружки Дома творчества открывается 20 мая через "
+            "Госуслуги или навигатор допобразования, занятия начинаются 3 июня.",
+            False,
+        ),
+        (
+            "Отказали в компенсации за садик, хотя доход маленький. Почему?",
+            "Здравствуйте! В заявлении не было справки о доходах супруга за три месяца. Подайте "
+            "заявление повторно до 25 числа с этой справкой — компенсацию начислят с 1 июня.",
+            False,
+        ),
+        # with no day it still sends the resident off
+        (
+            "Когда начинается запись в кружки на лето и куда подавать?",
+            "Добрый день! Информацию о записи Вы можете получить через Госуслуги.",
+            True,
+        ),
+        # how the complaint came is no deferral, and a formula is still a formula
+        (
+            "Во дворе на Мира 4 третью неделю не горят фонари.",
+            "Ваше обращение, поступившее через платформу обратной связи, рассмотрено и передано "
+            "в ответственную службу.",
+            True,
+        ),
+    ],
+)
+def test_a_way_with_its_day_is_an_answer(complaint: str, answer: str, otpiska: bool) -> None:
+    """«Запись с 20 мая через Госуслуги», «подайте заявление до 25 числа»: where to apply,
+    with the day, answers the resident (25 answers of 11,947 that only this made отписки, none
+    the other way); without a day the same words send the resident off."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+    if "поступившее" in answer:
+        assert not any(reason.startswith("перенос разговора") for reason in rating.reasons)

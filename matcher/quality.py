@@ -23,6 +23,7 @@ from matcher.text import (
     SHORT_PARTICIPLE,
     lemma,
     normalize,
+    short_participle,
     tokens,
     whole_words,
     word_info,
@@ -569,13 +570,19 @@ def _premise(complaint: str) -> frozenset[str]:
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)
         if form in (PAST, SHORT_PARTICIPLE) and not (i and toks[i - 1] in _NEGATIONS):
-            out.add(lem)
+            out.add(_verb_of(tok, lem, form))
     return frozenset(out)
 
 
-def _restates(premise: frozenset[str], lem: str, form: str) -> bool:
+def _verb_of(tok: str, lem: str, form: str) -> str:
+    """The verb behind a done word: «закрыт» is «закрыть», not the adjective «закрытый»."""
+    participle = short_participle(tok) if form == SHORT_PARTICIPLE else None
+    return participle[0] if participle is not None else lem
+
+
+def _restates(premise: frozenset[str], tok: str, lem: str, form: str) -> bool:
     """Whether a done verb of the answer is the complaint's own problem as a state."""
-    return form == SHORT_PARTICIPLE and lem in premise
+    return form == SHORT_PARTICIPLE and _verb_of(tok, lem, form) in premise
 
 
 def _actions(
@@ -598,8 +605,10 @@ def _actions(
             if following_form == INFINITIVE and following not in _FORMAL_VERBS:
                 planned = planned or f"{tok} {toks[i + 1]}"
             continue
-        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or _restates(premise, lem, form):
+        if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or _restates(premise, tok, lem, form):
             continue
+        if form == SHORT_PARTICIPLE and not (short_participle(tok) or ("", True))[1]:
+            continue  # «читаем», «рассматриваем»: a present participle tells of nothing done
         if lem in _FORMAL_VERBS and (
             lem not in _ISSUING
             or form == FUTURE
@@ -864,13 +873,14 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     for m in _DONE_RE.finditer(current):
         before = current[max(0, m.start() - 30) : m.start()]
         after = tokens(current[m.end() : m.end() + 80])
+        first = tokens(m.group(0))[0]
         if _no_deed(lemma(m.group(0).split()[0]), tokens(before), after):
             if ordered is None and _declared_in_order(after):
                 ordered = whole_words(current, m)
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
             planned = planned or whole_words(current, m)
-        elif done is None and not _restates(premise, *word_info(tokens(m.group(0))[0])):
+        elif done is None and not _restates(premise, first, *word_info(first)):
             done = whole_words(current, m)
         elif done is None:  # the complaint's own word: «вы ответили «устранено»» — «Устранено»
             echoed = echoed or whole_words(current, m)

@@ -542,6 +542,19 @@ def parse_word(word: str) -> tuple[str, str]:
     return normal, form
 
 
+@lru_cache(maxsize=4096)
+def short_participle(word: str) -> tuple[str, bool] | None:
+    """(the verb, whether it is past) of a short passive participle, however pymorphy3 ranks
+    it: «закрыт» reads first as the adjective «закрытый», «отменён» as «отменный», «читаем» as
+    «читаемый»; None for a word that is no short participle."""
+    parses = [p for p in _morph().parse(word) if p.tag.POS == "PRTS"]
+    if not parses:
+        return None
+    past = next((p for p in parses if p.tag.tense == "past"), None)
+    verb = past or parses[0]
+    return str(verb.normal_form).replace("ё", "е"), past is not None
+
+
 def lemma(word: str) -> str:
     """Dictionary form of a lower-case word (ё folded to е); placeholders pass through."""
     return word_info(word)[0]

@@ -1240,3 +1240,42 @@ def test_a_way_with_its_day_is_an_answer(complaint: str, answer: str, otpiska: b
     assert rating.otpiska is otpiska, rating
     if "поступившее" in answer:
         assert not any(reason.startswith("перенос разговора") for reason in rating.reasons)
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # the complaint's own verb as a state, read first by pymorphy3 as an adjective
+        (
+            "Почему закрыли библиотеку в Заречном? Куда теперь ходить детям?",
+            "Библиотека в Заречном закрыта в связи с реорганизацией сети учреждений культуры.",
+            True,
+        ),
+        (
+            "Электричку 7:15 до Твери отменили без объявления, люди час стояли.",
+            "Рейс был отменён по техническим причинам, приносим извинения.",
+            True,
+        ),
+        # a present participle tells of nothing done
+        (
+            "Вы вообще читаете жалобы? Про свалку у школы писали пять раз.",
+            "Мы внимательно читаем каждый комментарий жителей, спасибо, что пишете.",
+            True,
+        ),
+        # a deed told with the same verb about the fix still counts
+        (
+            "Люк на Заводской 3 открыт, дети бегают рядом.",
+            "Люк на Заводской, 3 закрыт новой крышкой 14 мая в 16:20, фото прилагаем.",
+            False,
+        ),
+    ],
+)
+def test_the_complaint_restated_as_a_state_is_no_deed(
+    complaint: str, answer: str, otpiska: bool
+) -> None:
+    """«закрыли библиотеку» answered «библиотека закрыта», «отменили» answered «отменён»: the
+    problem restated, whichever way pymorphy3 ranks the short form («закрыт» reads first as the
+    adjective «закрытый»); «читаем» is a present participle, nothing done.  A fix told with
+    its day and a photo still answers."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -363,6 +363,10 @@ SECOND_AUTHOR_SETS = [
     ("news_chatter7", "reactions under government news, most at most 60 characters (131st)"),
     ("appeals4", "a Siberian and a Volga region's appeals, a third bare facts (132nd)"),
     ("portal_terse9", "six big cities' problem portals: the free-text line (133rd)"),
+    # session 20's first round, measured whole on arrival with session 19's model
+    ("portal_terse10", "big cities' housing and services portals: the free-text line (134th)"),
+    ("gov_comments2", "comments under ordinary posts of government pages (135th)"),
+    ("appeals5", "a Far Eastern and a Northern region's appeals, villages and towns (136th)"),
 ]
 
 
@@ -441,6 +445,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # after session 19's rules, measured whole and not read since
     ("answers_tsur5", "a Volga and Urals ЦУР's week: comments, MAX bot, ПОС (40th)"),
     ("answers_letters10", "letters of the Caucasus, South, Black Earth, Far East (41st)"),
+    # session 20's first round, measured whole on arrival with session 19's rules
+    ("answers_heads", "mayors and district heads answering in their own pages' comments (42nd)"),
+    ("answers_utilities", "managing companies, utilities, carriers, clinics, any channel (43rd)"),
+    ("answers_letters11", "letters of the North-West, Kaliningrad, Yakutia, Bashkiria (44th)"),
 ]
 
 

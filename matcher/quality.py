@@ -511,7 +511,10 @@ _FORMAL_VERBS = words(
     # «мы уверены в профессионализме», «рады, что вам понравилось»: no deed
     "уверить понравиться "
     # «средства освоены», «предложение поддержано», «очередь дойдёт», «перечень сформирован»
-    "освоить поддержать дойти сформировать"
+    "освоить поддержать дойти сформировать "
+    # «договор с подрядчиком расторгнут», «срок рассмотрения продлён»: what became of the
+    # papers, nothing done about the problem
+    "расторгнуть продлить"
 )
 # «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
@@ -520,6 +523,7 @@ _DEMANDS = words("предписание предостережение треб
 _SANCTIONS = words("протокол штраф оштрафовать")
 _ORDERS = _DEMANDS | _SANCTIONS
 _FOUND = words("установить выявить")
+_COMPETENCE = words("компетенция полномочие ведение")
 _FINDINGS = frozenset({"наличие", "что", "факт", "отсутствие", "нарушение", "нарушения"})
 _SET_OUT = words("выехать приехать прибыть выйти направиться отправиться")
 _TALK_VERBS = words("поговорить обсудить созвониться")
@@ -548,6 +552,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
     «выявлено, что…»), or a state declared in order or a tally after it."""
     if lem in _FOUND and after[:1] and after[0] in _FINDINGS:
         return True
+    if lem == "отнести" and not _COMPETENCE.isdisjoint(map(lemma, after[:3])):
+        return True  # «отнесено к полномочиям органов местного самоуправления»: whose job it is
     if before and before[-1] in _NEGATIONS:
         return True
     if before[-2:] in (["может", "быть"], ["могут", "быть"]):

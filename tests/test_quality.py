@@ -1279,3 +1279,43 @@ def test_the_complaint_restated_as_a_state_is_no_deed(
     its day and a photo still answers."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "У школы на Садовой стаи собак, дети боятся идти на уроки. Отловите!",
+            "Сообщаем, что организация мероприятий по обращению с животными без владельцев "
+            "отнесена к полномочиям органов местного самоуправления муниципальных районов.",
+            True,
+        ),
+        (
+            "Год стоят леса на фасаде дома по Гагарина 12, подрядчик пропал. Когда доделают?",
+            "Договор с подрядной организацией на ремонт фасада дома № 12 по ул. Гагарина "
+            "расторгнут в одностороннем порядке в связи с нарушением сроков.",
+            True,
+        ),
+        (
+            "С крыши дома на Речной 4 свисают сосульки над подъездом, УК не чистит.",
+            "Срок рассмотрения Вашего обращения на основании статьи 12 Федерального закона "
+            "№ 59-ФЗ продлён на 30 дней.",
+            True,
+        ),
+        # a new contractor with its term still answers
+        (
+            "Год стоят леса на фасаде дома по Гагарина 12, подрядчик пропал. Когда доделают?",
+            "Договор с прежним подрядчиком расторгнут, 3 июня заключён договор с ООО «Фасад», "
+            "работы на доме № 12 по ул. Гагарина будут завершены до 30 сентября.",
+            False,
+        ),
+    ],
+)
+def test_whose_job_and_what_became_of_the_papers_is_no_deed(
+    complaint: str, answer: str, otpiska: bool
+) -> None:
+    """«Отнесено к полномочиям», «договор расторгнут», «срок рассмотрения продлён»: whose job it
+    is and what became of the papers, nothing done about the problem (all pairs: dev 4 right,
+    none wrong).  A new contract with the work's term still answers."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -1319,3 +1319,36 @@ def test_whose_job_and_what_became_of_the_papers_is_no_deed(
     none wrong).  A new contract with the work's term still answers."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # «Садовая 7 подъезд 2»: house 7, entrance 2 — not entrance 7
+        (
+            "Садовая 7 подъезд 2, не работает лифт с пятницы, на 9 этаже лежачая мама.",
+            "Здравствуйте! Лифт на Садовой, 7 (2 подъезд) запущен сегодня в 11:20, заменили "
+            "плату управления.",
+            False,
+        ),
+        # «в классе 15 градусов» is a temperature, not class № 15
+        (
+            "Гимназия № 3: в классе 15 градусов, дети сидят в куртках!",
+            "В гимназии № 3 комиссия 12 ноября провела замеры: в кабинетах № 21 и 24 было "
+            "16–17 °C, в тот же день отрегулирован тепловой узел, сейчас 20–21 °C.",
+            False,
+        ),
+        # another entrance is still another place
+        (
+            "Садовая 7 подъезд 2, не работает лифт с пятницы, на 9 этаже лежачая мама.",
+            "Здравствуйте! Лифт на Садовой, 7 в подъезде № 4 запущен сегодня в 11:20.",
+            True,
+        ),
+    ],
+)
+def test_numbers_that_name_no_place(complaint: str, answer: str, otpiska: bool) -> None:
+    """«Садовая 7 подъезд 2» names entrance 2 of house 7, not entrance 7; «в классе 15
+    градусов» is a measure, not a room: neither makes the right answer one about another place
+    (dev halves 2 right, none wrong).  Another entrance still is."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

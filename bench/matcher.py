@@ -367,6 +367,9 @@ SECOND_AUTHOR_SETS = [
     ("portal_terse10", "big cities' housing and services portals: the free-text line (134th)"),
     ("gov_comments2", "comments under ordinary posts of government pages (135th)"),
     ("appeals5", "a Far Eastern and a Northern region's appeals, villages and towns (136th)"),
+    # session 20's second round, measured whole after the first round's retraining, not read
+    ("appeals6", "a Central Russia region's appeals registry, villages and towns (137th)"),
+    ("topic_comments7", "hand-written comments under Urals and North-West posts (138th)"),
 ]
 
 
@@ -449,6 +452,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_heads", "mayors and district heads answering in their own pages' comments (42nd)"),
     ("answers_utilities", "managing companies, utilities, carriers, clinics, any channel (43rd)"),
     ("answers_letters11", "letters of the North-West, Kaliningrad, Yakutia, Bashkiria (44th)"),
+    # after session 20's first rules, measured whole on arrival
+    ("answers_letters12", "letters of Central Russia and the Volga, natural mix (45th)"),
+    ("answers_tsur6", "a Siberian and Far Eastern ЦУР and city pages replying (46th)"),
 ]
 
 

@@ -652,6 +652,7 @@ _YEARS_RE = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
 _TOLD_DONE_RE = re.compile(
     r"\b(?:вы\s+(?:же?\s+)?(?:на)?(?:писали|пишете)|вы\s+(?:же?\s+)?(?:ответили|отвечаете)"
     r"|вы\s+отвечали|(?:мне|нам)\s+(?:уже\s+)?ответили|в\s+ответе\s+(?:было|написано)"
+    r"|получили\s+ответ\w*\s*,?\s*что"
     # «вы же в прошлый раз писали, что почистили», «говорили же, что поставили фильтры»
     r"|(?:писали|говорили|отвечали|ответили|сказали|уверяли|пишете|говорите|отвечаете)"
     r"\s*,?\s*(?:же\s*,?\s*)?что)"
@@ -667,7 +668,7 @@ _AGAIN_RE = re.compile(
 # a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
 _NEW_WORK_RE = re.compile(
     # «повторно сообщаем», «повторного рассмотрения» are the old answer again, not new work
-    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотрени))|заново"
+    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотр))|заново"
     r"|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром|только\s+что|сейчас)\b"
 )
 
@@ -676,6 +677,8 @@ _NEW_WORK_RE = re.compile(
 # прекращена»: the body's old answer given again, however long the letter around it
 _SAID_BEFORE_RE = re.compile(
     r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
+    # «Как сообщалось ранее…», «в дополнение к ранее направленному ответу»
+    r"|\bкак\s+(?:уже\s+)?(?:ранее\s+)?сообщал\w*|\bранее\s+направленн\w*\s+ответ"
     r"|\bповторно\s+(?:сообщаем|информируем|разъясняем|доводим)"
     r"|\bпереписк\w*\s+(?:\w+\s+){0,5}прекращ|\bоснований\s+для\s+повторного"
 )
@@ -942,10 +945,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and not evidence
         and lemma(done.split()[0]) in _ISSUING
         and _SANCTIONS.isdisjoint(map(lemma, words))
-        and len(words) < 30  # a formula; a long answer tells what the inspection found
     ):
         i = current.find(done)
-        if not _DEMANDS.isdisjoint(map(lemma, tokens(current[i : i + 80]))):
+        demand = next((w for w in map(lemma, tokens(current[i : i + 80])) if w in _DEMANDS), None)
+        # a formula; a long answer tells what the inspection found — but a warning
+        # («объявлено предостережение») binds nobody to anything, however long the letter
+        if demand is not None and (len(words) < 30 or demand == "предостережение"):
             done = None
     if claimed:
         done = None

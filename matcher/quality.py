@@ -781,6 +781,31 @@ def _past_years(text: str) -> tuple[str, str | None]:
     return "".join(kept), first
 
 
+# «Законом области установлены периоды тишины», «Согласно ГОСТ Р 50597-2017 срок устранения — до
+# 20 суток», «В соответствии с приказом главного врача режим работы изменён»: what a law or an
+# order says, not what was done about this complaint
+_LAW_STATEMENT_RE = re.compile(
+    r"\s*(?:(?:в\s+соответствии\s+с|согласно|на\s+основании)\s+(?:\w+\s+)?"
+    r"(?:закон|указ|постановлени|приказ|распоряжени|гост|сп\s+\d|санпин|правил|кодекс|стать"
+    r"|ст\.|пункт|п\.\s*\d|норм|федеральн)"
+    # the law as the doer: «Законом области установлены…», «Указом Президента…»
+    r"|(?:федеральным\s+)?(?:законом|указом|постановлением|приказом|распоряжением|правилами"
+    r"|кодексом|статьей|пунктом|гост|санпин)\b)"
+)
+
+
+def _without_law_statements(text: str) -> str:
+    """The text with the sentences that open with a law or an order blanked out."""
+    kept: list[str] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
+        sentence = text[start:end]
+        start = end
+        law = _LAW_STATEMENT_RE.match(sentence) and not _STILL_TO_COME_RE.search(sentence)
+        kept.append(" . " if law else sentence)
+    return "".join(kept)
+
+
 def _clip(sentence: str, limit: int = 80) -> str:
     """A sentence cut to whole words within ``limit`` characters, for a reason."""
     if len(sentence) <= limit:
@@ -825,6 +850,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         return AnswerRating(True, 0, ("пустой ответ",))
 
     current, past_work = _past_years(text)
+    current = _without_law_statements(current)
     has_date = _fix_date(current)
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)

@@ -1411,3 +1411,49 @@ def test_the_old_claim_again_and_a_warning(complaint: str, answer: str, otpiska:
     with a term, and an order with its term, still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "Соседи за стеной каждый вечер сверлят до одиннадцати. Что нам делать?",
+            "Законом области «О тишине и покое граждан» установлены периоды, когда шумные "
+            "работы в квартирах запрещены, и ответственность за их нарушение.",
+            True,
+        ),
+        (
+            "Яма на Садовой у дома 3 уже две недели, машины бьют колёса.",
+            "Согласно ГОСТ Р 50597-2017 выбоины на улицах этой категории устраняются в срок до "
+            "10 суток с момента обнаружения.",
+            True,
+        ),
+        (
+            "Почему поликлиника в субботу теперь работает только до 12?",
+            "В соответствии с приказом главного врача от 01.09 № 118 режим работы в субботу "
+            "изменён.",
+            True,
+        ),
+        # the order is news when it brings the day of the fix
+        (
+            "Когда вернут остановку у школы? Детям идти лишний километр.",
+            "Приказ о восстановлении остановки «Школа» подписан 2 сентября, павильон поставят "
+            "до 12 сентября, автобусы начнут останавливаться с 15 сентября.",
+            False,
+        ),
+        # a deed done «according to» a contract is still a deed
+        (
+            "Яма на Садовой у дома 3 уже две недели, машины бьют колёса.",
+            "Согласно муниципальному контракту выбоина у дома № 3 по ул. Садовой заделана 14 мая, "
+            "фото прилагаем.",
+            False,
+        ),
+    ],
+)
+def test_what_a_law_says_is_not_what_was_done(complaint: str, answer: str, otpiska: bool) -> None:
+    """A sentence that opens with a law or an order («Законом области установлены…», «Согласно ГОСТ
+    … в срок до 10 суток», «В соответствии с приказом … изменён») says what the rules are, not
+    what was done here: no deed and no term in it (dev 5 right, none wrong).  An order that
+    brings the day of the fix, and a deed under a contract, still answer."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

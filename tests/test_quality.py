@@ -1457,3 +1457,19 @@ def test_what_a_law_says_is_not_what_was_done(complaint: str, answer: str, otpis
     brings the day of the fix, and a deed under a contract, still answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+def test_recommending_the_resident_go_elsewhere_is_a_deferral() -> None:
+    """«Рекомендуем Вам обратиться в администрацию сельсовета» after a paragraph of rules sends
+    the resident off, with «Вам» between the words as much as without (dev 3 right, none
+    wrong)."""
+    rating = rate_answer(
+        "Сосед поставил сарай в метре от моего дома и топит там печку. Как заставить убрать?",
+        "Главное управление рассмотрело Ваше обращение. Расстояния между домами и "
+        "хозяйственными постройками на соседних участках регулируются сводом правил, вопросы "
+        "размещения построек на приусадебных участках относятся к градостроительной "
+        "деятельности органов местного самоуправления. Рекомендуем Вам обратиться в "
+        "администрацию сельсовета по месту нахождения участка.",
+    )
+    assert rating.otpiska, rating
+    assert any(reason.startswith("перенос разговора") for reason in rating.reasons), rating

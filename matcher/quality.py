@@ -516,7 +516,9 @@ _FORMAL_VERBS = words(
     "освоить поддержать дойти сформировать "
     # «договор с подрядчиком расторгнут», «срок рассмотрения продлён»: what became of the
     # papers, nothing done about the problem
-    "расторгнуть продлить"
+    "расторгнуть продлить "
+    # «обратили внимание перевозчика», «все силы брошены на уборку»: words, nothing done here
+    "обратить бросить"
 )
 # «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).

@@ -1473,3 +1473,17 @@ def test_recommending_the_resident_go_elsewhere_is_a_deferral() -> None:
     )
     assert rating.otpiska, rating
     assert any(reason.startswith("перенос разговора") for reason in rating.reasons), rating
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Спасибо, обратили внимание управляющей компании!",
+        "Просим понять: все силы брошены на ликвидацию последствий снегопада.",
+    ],
+)
+def test_attention_drawn_and_forces_thrown_are_no_deed(answer: str) -> None:
+    """«Обратили внимание подрядчика», «все силы брошены на уборку»: words about effort, nothing
+    done about this complaint (dev 2 right, none wrong)."""
+    rating = rate_answer("Третий день не вывозят мусор с площадки на Озёрной 4.", answer)
+    assert rating.otpiska, rating

@@ -1487,3 +1487,39 @@ def test_attention_drawn_and_forces_thrown_are_no_deed(answer: str) -> None:
     done about this complaint (dev 2 right, none wrong)."""
     rating = rate_answer("Третий день не вывозят мусор с площадки на Озёрной 4.", answer)
     assert rating.otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "Тариф за вывоз мусора подняли в полтора раза без собрания. На каком основании?",
+            "Уважаемые жители! Размер платы установлен в соответствии со ст. 24.10 Федерального "
+            "закона № 89-ФЗ.",
+            True,
+        ),
+        (
+            "Во дворе на Лесной 12 скамейки сломаны и песочница без песка уже третий год.",
+            "Работы по благоустройству двора проведены.",
+            True,
+        ),
+        (
+            "Во дворе на Лесной 12 скамейки сломаны и песочница без песка уже третий год.",
+            "Сообщаем, что по данному адресу работы выполнены.",
+            True,
+        ),
+        # the claim with its particulars answers
+        (
+            "Во дворе на Лесной 12 скамейки сломаны и песочница без песка уже третий год.",
+            "Во дворе дома № 12 по ул. Лесной 14 мая заменены две скамейки и завезено 3 куба "
+            "песка.",
+            False,
+        ),
+    ],
+)
+def test_a_bare_claim_and_a_rate_set_by_law(complaint: str, answer: str, otpiska: bool) -> None:
+    """«Установлен в соответствии со ст. …» (with «со» as with «с») says the rate is lawful, no
+    deed; «работы по благоустройству двора проведены», «по данному адресу работы выполнены» claim
+    work with nothing of what or when (dev 3 right, none wrong)."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

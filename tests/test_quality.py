@@ -1523,3 +1523,14 @@ def test_a_bare_claim_and_a_rate_set_by_law(complaint: str, answer: str, otpiska
     work with nothing of what or when (dev 3 right, none wrong)."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+def test_what_to_do_asked_and_told_is_answered() -> None:
+    """«Что делать?» asks the way as «как…?» does: the emergency number and what they will do
+    answer it, «звоните» in it is no brush-off (dev 1 right, none wrong)."""
+    rating = rate_answer(
+        "С потолка в ванной течёт от соседей сверху, их нет дома. Что делать? Садовая 5.",
+        "Звоните в аварийную службу УК 8-800-200-11-22, она работает круглосуточно: слесарь "
+        "перекроет стояк в течение часа, акт о заливе составим на следующий день.",
+    )
+    assert not rating.otpiska, rating

@@ -370,6 +370,7 @@ SECOND_AUTHOR_SETS = [
     # session 20's second round, measured whole after the first round's retraining, not read
     ("appeals6", "a Central Russia region's appeals registry, villages and towns (137th)"),
     ("topic_comments7", "hand-written comments under Urals and North-West posts (138th)"),
+    ("city_portal_full", "a big city's housing portal: terse and full descriptions (139th)"),
 ]
 
 
@@ -455,6 +456,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # after session 20's first rules, measured whole on arrival
     ("answers_letters12", "letters of Central Russia and the Volga, natural mix (45th)"),
     ("answers_tsur6", "a Siberian and Far Eastern ЦУР and city pages replying (46th)"),
+    # the third round, measured whole on arrival after the second round's rules
+    ("answers_letters13", "letters of the Urals and Western Siberia, natural mix (47th)"),
+    ("answers_pos4", "the ПОС platform in the South and the Volga, 2026 (48th)"),
+    ("answers_mixed2", "a Centre and North-West ЦУР's month, every channel (49th)"),
 ]
 
 

@@ -1536,3 +1536,36 @@ def test_what_to_do_asked_and_told_is_answered() -> None:
         "соседей.",
     )
     assert not rating.otpiska, rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        # «получил ответ «…выполнен»» is what they were told: the old claim again is no answer
+        (
+            "Писал в марте про яму на Школьной 8, получил ответ «ремонт выполнен». Яма та же!",
+            "Здравствуйте! Ранее Вам был дан ответ, что ямочный ремонт на ул. Школьной выполнен "
+            "в марте. Оснований для повторного рассмотрения не имеется.",
+            True,
+        ),
+        # a bot card's state is no deed
+        (
+            "Двор на Лесной 4 после вывоза снега разбит колеёй, не проехать.",
+            "Статус: Выполнено. Комментарий исполнителя: информация принята к сведению.",
+            True,
+        ),
+        # advice for the next time is no brush-off
+        (
+            "Не вывозят мусор с площадки на Садовой уже неделю!!",
+            "Вывоз на ул. Садовой выполнен 12.04 и 15.04, по графику — вторник и пятница. При "
+            "следующем срыве вывоза звоните на горячую линию регоператора, номер в квитанции.",
+            False,
+        ),
+    ],
+)
+def test_the_third_rounds_answers(complaint: str, answer: str, otpiska: bool) -> None:
+    """From the third round's development halves: «получил ответ «…»» tells what the body said
+    before, so its old claim repeated answers nothing; «Статус: Выполнено» is a ticket's state;
+    «при следующем срыве … звоните» is advice for next time (dev 3 right, none wrong)."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating

@@ -460,6 +460,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters13", "letters of the Urals and Western Siberia, natural mix (47th)"),
     ("answers_pos4", "the ПОС platform in the South and the Volga, 2026 (48th)"),
     ("answers_mixed2", "a Centre and North-West ЦУР's month, every channel (49th)"),
+    # the last round, after all of session 20's rules, measured whole and not read since
+    ("answers_letters14", "letters of the Black Earth, North Caucasus, Lower Volga (50th)"),
+    ("answers_tsur7", "Volga and Urals pages and a ЦУР replying, the MAX bot (51st)"),
 ]
 
 

@@ -9,6 +9,7 @@ criterion is a feature with a weight; the reasons are the criteria that decided,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -621,7 +622,8 @@ def _actions(
             continue
         if form not in (PAST, SHORT_PARTICIPLE, FUTURE) or _restates(premise, tok, lem, form):
             continue
-        if form == SHORT_PARTICIPLE and not (short_participle(tok) or ("", True))[1]:
+        participle = short_participle(tok) if form == SHORT_PARTICIPLE else None
+        if participle is not None and not participle[1]:
             continue  # «читаем», «рассматриваем»: a present participle tells of nothing done
         if lem in _FORMAL_VERBS and (
             lem not in _ISSUING
@@ -754,6 +756,14 @@ _SENTENCE_END_RE = re.compile(
 )
 
 
+def _sentences(text: str) -> Iterator[str]:
+    """The sentences of a text, each with its closing marks and the space after them."""
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
+        yield text[start:end]
+        start = end
+
+
 def _sentence_around(text: str, start: int, end: int) -> str:
     """The sentence that holds ``text[start:end]``."""
     begin = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, start)), default=0)
@@ -766,10 +776,7 @@ def _past_years(text: str) -> tuple[str, str | None]:
     and nothing to come) blanked out, and the first such sentence (None when there is none)."""
     kept: list[str] = []
     first: str | None = None
-    start = 0
-    for end in [m.end() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
-        sentence = text[start:end]
-        start = end
+    for sentence in _sentences(text):
         forms = (
             {word_info(t)[1] for t in tokens(sentence)}
             if _WHOLE_YEAR_RE.search(sentence)
@@ -805,10 +812,7 @@ _LAW_STATEMENT_RE = re.compile(
 def _without_law_statements(text: str) -> str:
     """The text with the sentences that open with a law or an order blanked out."""
     kept: list[str] = []
-    start = 0
-    for end in [m.end() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
-        sentence = text[start:end]
-        start = end
+    for sentence in _sentences(text):
         law = _LAW_STATEMENT_RE.match(sentence) and not _STILL_TO_COME_RE.search(sentence)
         kept.append(" . " if law else sentence)
     return "".join(kept)
@@ -917,7 +921,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         before = current[max(0, m.start() - 30) : m.start()]
         after = tokens(current[m.end() : m.end() + 80])
         first = tokens(m.group(0))[0]
-        if _no_deed(lemma(m.group(0).split()[0]), tokens(before), after):
+        if _no_deed(lemma(first), tokens(before), after):
             if ordered is None and _declared_in_order(after):
                 ordered = whole_words(current, m)
             continue

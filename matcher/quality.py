@@ -675,6 +675,12 @@ _AGAIN_RE = re.compile(
     r"|так\s+и\s+\w+(?:ит|ет|ёт|ят|ут|ют|ат|ется|ится|ал|ала|ало|али|лась|лось|лись)"
     r"|(?:второй|третий|четвертый|пятый|шестой|\d+\s*-?й?)\s+раз|обещал\w*|в\s+прошлый\s+раз)\b"
 )
+# «третий раз за месяц», «который раз»: the trouble keeps coming back, so a fix told again with
+# no cause and nothing to come answers nothing, whatever its day
+_RECURS_RE = re.compile(
+    r"\b(?:\d+|втор|трет|четверт|пят|котор|очередн|как)\w*\s*(?:-?й\s+)?раз\s+за\s+"
+    r"(?:месяц|неделю|год|зиму|лето|осень|весну|сезон)|\b(?:который|очередной)\s+раз\b"
+)
 # a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
 _NEW_WORK_RE = re.compile(
     # «повторно сообщаем», «повторного рассмотрения» are the old answer again, not new work
@@ -956,12 +962,17 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
                 and FUTURE not in {word_info(t)[1] for t in words}
             )
         )
-        and (_DAY_RE.search(current) or _HOUR_RE.search(current)) is not None
+        and (
+            (_DAY_RE.search(current) or _HOUR_RE.search(current)) is not None
+            or _RECURS_RE.search(asked) is not None
+        )
         and _NEW_WORK_RE.search(current) is None
         # a formula; a long account tells what happened since, unless it says it said it before
         and (len(words) < 30 or _SAID_BEFORE_RE.search(text) is not None)
     )
     stale_deed = (done or old_claim) if recurring else None
+    # «третий раз за месяц» answered «восстановлено» with no day: the same fix again, no cause
+    undated_repeat = recurring and (_DAY_RE.search(current) or _HOUR_RE.search(current)) is None
     if recurring:  # its deed and its date are the old ones
         done, has_date = None, False
     # «Уборка производится ежедневно, двор расчищен» to «не убирают, фото утром», «Проблема
@@ -1111,7 +1122,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if elsewhere is not None:
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
     if nothing:
-        if stale_deed is not None:
+        if stale_deed is not None and undated_repeat:
+            reasons.append(f"проблема повторяется, а в ответе снова «{stale_deed}», без причины")
+        elif stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
         elif past_work is not None and _actions(past_work)[0] is not None:
             reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")

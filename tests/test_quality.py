@@ -1468,6 +1468,33 @@ def test_attention_drawn_and_forces_thrown_are_no_deed(answer: str) -> None:
     assert rating.otpiska, rating
 
 
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "Опять нет горячей воды на Заводской 12, третий раз за месяц!",
+            "Здравствуйте! Работы на сетях завершены, горячее водоснабжение восстановлено.",
+            True,
+        ),
+        # the cause and what is done against it answer the repeat
+        (
+            "Опять нет горячей воды на Заводской 12, третий раз за месяц!",
+            "Здравствуйте! Отключения из-за изношенного участка трубы под Заводской: 14 мая его "
+            "заменят целиком, до тех пор бригада дежурит на участке круглосуточно.",
+            False,
+        ),
+    ],
+)
+def test_a_trouble_that_keeps_coming_back(complaint: str, answer: str, otpiska: bool) -> None:
+    """«Третий раз за месяц» answered «работы завершены, восстановлено» with no cause and
+    nothing to come: the same fix told again, whatever its day (dev 2 right, none wrong); the
+    reason says so in plain words.  The cause and a dated fix of it answer."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+    if otpiska:
+        assert any("проблема повторяется" in reason for reason in rating.reasons), rating
+
+
 def test_what_to_do_asked_and_told_is_answered() -> None:
     """«Что делать?» asks the way as «как…?» does: the emergency number and what they will do
     answer it, «звоните» in it is no brush-off (dev 1 right, none wrong)."""

@@ -716,23 +716,40 @@ _BARE_CLAIM_RE = re.compile(
 )
 
 
-def _fix_date(text: str) -> bool:
-    """Whether the answer names a date or a period for the work (not for the paperwork, the
-    procedure or a regulation's number)."""
+_DATE_PHRASE_RE = re.compile(r"(?:\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?|[^.,;:!?()«»]){1,30}(?<! )")
+_ROMAN_RE = re.compile(r"\b[iv]{1,3}\b")
+_QUARTER_BEFORE_RE = re.compile(r"\b(?:[iv]{1,3}|\d)\s+квартал\w*\s+$")
+
+
+def _dates(text: str) -> Iterator[tuple[str, str]]:
+    """Each date or period the answer names, as («fix», «papers» or «paper», the date): for the
+    work; the term of documents or a meeting; another paperwork date (the complaint's
+    registration, a document's, a regulation's number)."""
     # a number blanked stays a number sign: «12.11.2024 № 611ж-2024» is a document's date
     dated = _LAW_NUMBER_RE.sub(" № ", _CONSIDERATION_RE.sub(" ", _REPORTED_RE.sub(" ", text)))
     dated = _YEARS_RE.sub(" ", dated)
     for m in _DATE_RE.finditer(dated):
         before = dated[max(0, m.start() - 60) : m.start()]
-        if (
-            _PAPER_DATE_BEFORE_RE.search(before)
-            or _MEETING_BEFORE_RE.search(dated, max(0, m.start() - 150), m.start())
-            or _PAPER_DATE_AFTER_RE.match(dated, m.end())
-            or ((papers := _PAPERS_RE.search(before)) and not _WORK_RE.search(papers.group(1)))
+        if _PAPER_DATE_BEFORE_RE.search(before) or _PAPER_DATE_AFTER_RE.match(dated, m.end()):
+            yield "paper", m.group(0)
+        elif _MEETING_BEFORE_RE.search(dated, max(0, m.start() - 150), m.start()) or (
+            (papers := _PAPERS_RE.search(before)) and not _WORK_RE.search(papers.group(1))
         ):
-            continue
-        return True
-    return False
+            # the whole date for the reason: «до 1 декабря 2026 года», «IV квартал 2026 года»,
+            # not «до 1», «2026 год»
+            quarter = _QUARTER_BEFORE_RE.search(before)
+            phrase = _DATE_PHRASE_RE.match(dated, m.start())
+            date = phrase.group(0) if phrase else m.group(0)
+            lead = _ROMAN_RE.sub(lambda r: r.group(0).upper(), quarter.group(0)) if quarter else ""
+            yield "papers", lead + date.strip()
+        else:
+            yield "fix", m.group(0)
+
+
+def _fix_date(text: str) -> bool:
+    """Whether the answer names a date or a period for the work (not for the paperwork, the
+    procedure or a regulation's number)."""
+    return any(kind == "fix" for kind, _ in _dates(text))
 
 
 # «В 2024 году отремонтировано 5 школ района», «светильники заменены в 2023 году»: work of a past
@@ -1126,6 +1143,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"проблема повторяется, а в ответе снова «{stale_deed}», без причины")
         elif stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
+        elif papers_term := next((d for k, d in _dates(current) if k == "papers"), None):
+            reasons.append(
+                f"срок назван для документов или заседания, а не для работ: «{papers_term}»"
+            )
         elif past_work is not None and _actions(past_work)[0] is not None:
             reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")
         else:

@@ -1506,3 +1506,19 @@ def test_what_to_do_asked_and_told_is_answered() -> None:
         "соседей.",
     )
     assert not rating.otpiska, rating
+
+
+def test_the_papers_term_is_named_in_the_reason() -> None:
+    """An official told «отписка» while the letter names a date wants to know why: the reason
+    names the date and says whose it is (documents or a meeting, not the work)."""
+    rating = rate_answer(
+        "Двор на Садовой 9 включили в программу в прошлом году. Когда начнут работы?",
+        "Дворовая территория включена в адресный перечень программы благоустройства. Ведётся "
+        "разработка дизайн-проекта и сметной документации, срок завершения – IV квартал 2026 "
+        "года.",
+    )
+    assert rating.otpiska, rating
+    assert (
+        "срок назван для документов или заседания, а не для работ: «IV квартал 2026 года»"
+        in rating.reasons
+    ), rating

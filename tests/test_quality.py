@@ -1522,3 +1522,30 @@ def test_the_papers_term_is_named_in_the_reason() -> None:
         "срок назван для документов или заседания, а не для работ: «IV квартал 2026 года»"
         in rating.reasons
     ), rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "За отопление однушки начислили 5600, у соседей в другом доме 2800. Садовая 40. Почему?",
+            "Поскольку общедомового прибора учёта в доме № 40 по ул. Садовой нет, плата начислена "
+            "по нормативу с коэффициентом 1,5; перерасчёт за январь сделан 18.02, в квитанции за "
+            "февраль сумма будет меньше на 1 200 рублей.",
+            False,
+        ),
+        (
+            "Автобус 25 по выходным ходит раз в час. Почему так?",
+            "Перевозчик выпускал на маршрут 3 автобуса вместо 6 по контракту, ему выставлен штраф; "
+            "с 16 июня выпуск восстановлен до 6 машин, интервал 20 минут.",
+            False,
+        ),
+    ],
+)
+def test_a_sum_or_a_count_holds_no_place(complaint: str, answer: str, otpiska: bool) -> None:
+    """«в другом доме 2800» is the neighbours' bill, not house 2800 (a house number has at most
+    three digits); «выпускал на маршрут 3 автобуса» counts buses, it names no route 3: neither
+    makes the right answer one about another place (dev 2 right, none wrong)."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+    assert not any(reason.startswith("ответ о другом месте") for reason in rating.reasons), rating

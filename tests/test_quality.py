@@ -1407,6 +1407,17 @@ _SESSION_20_CASES = [
         "следующем срыве вывоза звоните на горячую линию регоператора, номер в квитанции.",
         False,
     ),
+    # --- attention drawn and forces thrown: words about effort, nothing done here
+    (
+        "Третий день не вывозят мусор с площадки на Озёрной 4.",
+        "Спасибо, обратили внимание управляющей компании!",
+        True,
+    ),
+    (
+        "Третий день не вывозят мусор с площадки на Озёрной 4.",
+        "Просим понять: все силы брошены на ликвидацию последствий снегопада.",
+        True,
+    ),
 ]
 
 
@@ -1452,20 +1463,6 @@ def test_recommending_the_resident_go_elsewhere_is_a_deferral() -> None:
     )
     assert rating.otpiska, rating
     assert any(reason.startswith("перенос разговора") for reason in rating.reasons), rating
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        "Спасибо, обратили внимание управляющей компании!",
-        "Просим понять: все силы брошены на ликвидацию последствий снегопада.",
-    ],
-)
-def test_attention_drawn_and_forces_thrown_are_no_deed(answer: str) -> None:
-    """«Обратили внимание подрядчика», «все силы брошены на уборку»: words about effort, nothing
-    done about this complaint (dev 2 right, none wrong)."""
-    rating = rate_answer("Третий день не вывозят мусор с площадки на Озёрной 4.", answer)
-    assert rating.otpiska, rating
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,11 @@ def _named(text: str) -> dict[str, set[str]]:
 _STANDALONE_NUMBER_RE = re.compile(r"(?<![\d/.,\-])\d+[а-я]?(?![/.,\-]?\d)")
 
 
+def _stem(word: str) -> str:
+    """A name without its ending, to compare forms pymorphy3 lemmatises apart."""
+    return word[: max(4, len(word) - 3)]
+
+
 def another_place(complaint: str, answer: str) -> str | None:
     """The answer's place when it names the complaint's street or object with other numbers
     only («Донская 14а» answered with «Донской, 10»): an answer about another place."""
@@ -179,15 +184,32 @@ def another_place(complaint: str, answer: str) -> str | None:
     # not name, the complaint's street nowhere in the answer
     answer_lemmas = {lemma(t) for t in tokens(answer)}
     complaint_lemmas = {lemma(t) for t in tokens(complaint)}
-    for m in _NUMBERED_RE.finditer(answer):
-        name = lemma(m.group(1))
-        street = _STREET_MARK_RE.search(answer, max(0, m.start() - 12), m.start())
-        if street is None or name in complaint_lemmas or name in _NOT_STREETS:
+    # a street's name compared by its stem: pymorphy3 reads «Беговой» as a surname, «Беговая» not
+    answer_stems = {_stem(t) for t in tokens(answer)}
+    complaint_stems = {_stem(t) for t in tokens(complaint)}
+    # «дом № 3 по ул. Нагорной» too: the house before its street
+    for m, group in (
+        *((m, 1) for m in _NUMBERED_RE.finditer(answer)),
+        *((m, 2) for m in _HOUSE_FIRST_RE.finditer(answer)),
+    ):
+        name = lemma(m.group(group))
+        street = (
+            _STREET_MARK_RE.search(answer, max(0, m.start() - 12), m.start())
+            if group == 1
+            else _STREET_MARK_RE.search(answer, m.start(), m.start(group))
+        )
+        if (
+            street is None
+            or name in complaint_lemmas
+            or _stem(m.group(group)) in complaint_stems
+            or name in _NOT_STREETS
+        ):
             continue
         for other, numbers in asked.items():
             if (
                 other not in _NOT_STREETS
                 and other not in answer_lemmas
+                and _stem(other) not in answer_stems
                 and not numbers.isdisjoint(answered.get(name, set()))
             ):
                 return whole_words(answer, m)

@@ -371,6 +371,8 @@ SECOND_AUTHOR_SETS = [
     ("appeals6", "a Central Russia region's appeals registry, villages and towns (137th)"),
     ("topic_comments7", "hand-written comments under Urals and North-West posts (138th)"),
     ("city_portal_full", "a big city's housing portal: terse and full descriptions (139th)"),
+    # session 21's first round, measured whole on arrival with session 20's model
+    ("gov_comments3", "comments under South and Black Earth government pages' posts (140th)"),
 ]
 
 

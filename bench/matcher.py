@@ -465,6 +465,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # the last round, after all of session 20's rules, measured whole and not read since
     ("answers_letters14", "letters of the Black Earth, North Caucasus, Lower Volga (50th)"),
     ("answers_tsur7", "Volga and Urals pages and a ЦУР replying, the MAX bot (51st)"),
+    # session 21's first round, measured whole on arrival with session 20's rules
+    ("answers_smalltowns", "small towns' and villages' pages and chats replying (52nd)"),
+    ("answers_followups2", "repeated complaints and the body's second answer (53rd)"),
 ]
 
 

@@ -752,6 +752,28 @@ def _dates(text: str) -> Iterator[tuple[str, str]]:
             yield "fix", m.group(0)
 
 
+# a whole year, a season, a quarter: «на 2025 год», «в текущем году», «весной 2026»
+_COARSE_RE = re.compile(
+    r"(?:в|на|до|к)\s+20\d\d|20\d\d\s*(?:год|г)|в\s+(?:этом|следующем|текущем)\s+году"
+    r"|(?:весной|летом|осенью|зимой)\s+\w+|в\s+\w+\s+квартале|до\s+конца\s+(?:\w+\s+)?года"
+)
+_YEAR_WORD_RE = re.compile(r"(?<=\d)\s*(?:год[а-я]*|г\b)")
+# «обещали до конца лета», «в прошлый раз пообещали»
+_PROMISED_RE = re.compile(r"\b(?:по)?обещал\w*|\bотвечают\b|\bпишут\b,?\s+что")
+
+
+def _coarse_term(text: str) -> str | None:
+    """The answer's term when every date it names for the work is a whole year, a season or a
+    quarter — no day."""
+    fixes = [date for kind, date in _dates(text) if kind == "fix"]
+    if not fixes or not all(_COARSE_RE.fullmatch(date.strip()) for date in fixes):
+        return None
+    # «на 2025» as the answer says it: «на 2025 год»
+    start = text.find(fixes[0])
+    year = _YEAR_WORD_RE.match(text, start + len(fixes[0])) if start >= 0 else None
+    return fixes[0].strip() + (year.group(0) if year else "")
+
+
 def _fix_date(text: str) -> bool:
     """Whether the answer names a date or a period for the work (not for the paperwork, the
     procedure or a regulation's number)."""
@@ -912,6 +934,18 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         if _PROMISE_RE.search(promise):
             has_date = _fix_date(current.replace(promise, " . "))
             vague = vague or funding
+    asked = normalize(complaint) if complaint else ""
+    # «вы обещали «до конца лета», сейчас март» answered «запланирован на 2025 год»: a promise
+    # broken, answered with a coarse term again and no cause, names no day for the fix
+    slipped = (
+        _coarse_term(current)
+        if has_date
+        and (_TOLD_DONE_RE.search(asked) or _PROMISED_RE.search(asked))
+        and _EXPLANATION_RE.search(text) is None
+        else None
+    )
+    if slipped is not None:
+        has_date = False
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = next(
         (
@@ -931,7 +965,6 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     explanation = _EXPLANATION_RE.search(text) is not None
     contact = _CONTACT_RE.search(text) is not None
 
-    asked = normalize(complaint) if complaint else ""
     premise = _premise(asked)
     # a name in quotes is nobody's deed: «ООО «ДорСтройУл»», «программа «Чистый воздух»»; nor
     # the name the answer greets («Здравствуйте, Сардана!», «Дана, добрый день!»)
@@ -1144,7 +1177,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if elsewhere is not None:
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
     if nothing:
-        if stale_deed is not None and undated_repeat:
+        if slipped is not None:
+            reasons.append(
+                f"обещанный срок прошёл, а в ответе снова только «{slipped}», без причины"
+            )
+        elif stale_deed is not None and undated_repeat:
             reasons.append(f"проблема повторяется, а в ответе снова «{stale_deed}», без причины")
         elif stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")

@@ -1567,6 +1567,31 @@ _SESSION_21_CASES = [
         "четыре светильника, освещение восстановлено.",
         False,
     ),
+    # --- a promise broken, answered with a coarse term again and no cause
+    (
+        "Вы обещали починить лестницу к роднику на Школьной ещё до конца весны. Сейчас август.",
+        "Добрый день! Ремонт лестницы к роднику по ул. Школьной запланирован на 2027 год.",
+        True,
+    ),
+    (
+        "Мне уже второй раз отвечают, что освещение на Полевой сделают «в этом году». Декабрь.",
+        "Здравствуйте! Освещение ул. Полевой будет выполнено в текущем году.",
+        True,
+    ),
+    # the same with a day for the work
+    (
+        "Вы обещали починить лестницу к роднику на Школьной ещё до конца весны. Сейчас август.",
+        "Добрый день! Подрядчик выходит на лестницу к роднику по ул. Школьной 14 сентября, "
+        "ремонт будет закончен до 30 сентября.",
+        False,
+    ),
+    # the same coarse term with the cause of the delay
+    (
+        "Вы обещали починить лестницу к роднику на Школьной ещё до конца весны. Сейчас август.",
+        "Добрый день! Ремонт перенесён на 2027 год в связи с тем, что подрядчик расторг "
+        "контракт; новый аукцион объявлен, лестница пока огорожена.",
+        False,
+    ),
 ]
 
 
@@ -1575,6 +1600,8 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     """Written afresh from the development halves of session 21's and earlier sets, each case a
     class the rules had wrong and its control (the cases of a new rule fail on the session's
     starting rules): the house written before its street («дом № 5 по ул. Полевой») to another
-    street's house is another place, and one street's name in two cases is one street."""
+    street's house is another place, and one street's name in two cases is one street; a
+    promised term gone by, answered with a whole year or «в текущем году» again and no cause,
+    names no day."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -373,6 +373,7 @@ SECOND_AUTHOR_SETS = [
     ("city_portal_full", "a big city's housing portal: terse and full descriptions (139th)"),
     # session 21's first round, measured whole on arrival with session 20's model
     ("gov_comments3", "comments under South and Black Earth government pages' posts (140th)"),
+    ("appeals7", "a Volga region's appeals registry, terse lines to long letters (141st)"),
 ]
 
 

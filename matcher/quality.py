@@ -106,6 +106,7 @@ _VAGUE_TIME_RE = re.compile(
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
 _PROMISE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b")
+_INCLUDED_RE = re.compile(r"\bвключен\w*\s+в\s+(?:план|программ|перечень)")
 _PROMISE_BEFORE_RE = re.compile(_PROMISE_RE.pattern + r"[^.!?]*$")
 _FORMAL_RE = re.compile(
     r"(?:ваш[ае]?|данн\w+)\s+(?:обращени\w*|вопрос\w*|сообщени\w*|информаци\w*|жалоб\w*|заявк\w*)"
@@ -931,7 +932,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         # the promise before the condition or after it: «после выделения средств работы будут
         # выполнены»
         promise = _sentence_around(text, funding.start(), funding.end())
-        if _PROMISE_RE.search(promise):
+        # «включено в план на 2025 год при условии выделения субсидии» promises as much
+        if _PROMISE_RE.search(promise) or _INCLUDED_RE.search(promise):
             has_date = _fix_date(current.replace(promise, " . "))
             vague = vague or funding
     asked = normalize(complaint) if complaint else ""

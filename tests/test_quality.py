@@ -1592,6 +1592,19 @@ _SESSION_21_CASES = [
         "контракт; новый аукцион объявлен, лестница пока огорожена.",
         False,
     ),
+    # --- «включено в план … при условии выделения субсидии»: a promise on money, no day
+    (
+        "В Сосновке на Луговой нет ни одного фонаря. Когда сделают освещение?",
+        "Устройство уличного освещения ул. Луговой в д. Сосновка включено в план на 2027 год "
+        "при условии выделения субсидии из областного бюджета.",
+        True,
+    ),
+    (
+        "В Сосновке на Луговой нет ни одного фонаря. Когда сделают освещение?",
+        "Устройство уличного освещения ул. Луговой в д. Сосновка включено в план на 2027 год, "
+        "контракт заключён, опоры ставят с 1 июня, свет будет до 1 августа.",
+        False,
+    ),
 ]
 
 
@@ -1602,6 +1615,6 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     starting rules): the house written before its street («дом № 5 по ул. Полевой») to another
     street's house is another place, and one street's name in two cases is one street; a
     promised term gone by, answered with a whole year or «в текущем году» again and no cause,
-    names no day."""
+    names no day; «включено в план … при условии выделения субсидии» is a promise on money."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -469,6 +469,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # session 21's first round, measured whole on arrival with session 20's rules
     ("answers_smalltowns", "small towns' and villages' pages and chats replying (52nd)"),
     ("answers_followups2", "repeated complaints and the body's second answer (53rd)"),
+    ("answers_inspect", "supervisory bodies: inspections, orders, warnings, fines (54th)"),
+    ("answers_letters15", "letters of the Far East and Eastern Siberia (55th)"),
 ]
 
 

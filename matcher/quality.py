@@ -580,6 +580,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
     near = [t for t in before if not t.isdigit()][-3:]
     if any(lemma(t) in _PAPER_NOUNS for t in (*near, *after[:2])):
         return True
+    if lem in _ISSUING and after[:1] and lemma(after[0]) in _ORDERS:
+        return False  # «составлены протоколы по ст. 6.6 КоАП»: a sanction, not a state in order
     return _declared_in_order(after)
 
 

@@ -1605,6 +1605,19 @@ _SESSION_21_CASES = [
         "контракт заключён, опоры ставят с 1 июня, свет будет до 1 августа.",
         False,
     ),
+    # --- a protocol under an article of КоАП is a sanction, not a state declared lawful
+    (
+        "В столовой при рынке на Заводской у двоих из нашей бригады отравление после обеда.",
+        "Выездным обследованием столовой выявлено хранение сырого мяса рядом с готовыми блюдами. "
+        "Составлены протоколы по ст. 6.6 КоАП РФ на юридическое лицо и заведующую производством.",
+        False,
+    ),
+    # an inspection declared done by the article, nothing found and nothing done
+    (
+        "В столовой при рынке на Заводской у двоих из нашей бригады отравление после обеда.",
+        "Обследование столовой проведено в соответствии со ст. 6.6 КоАП РФ и требованиями СанПиН.",
+        True,
+    ),
 ]
 
 
@@ -1615,6 +1628,7 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     starting rules): the house written before its street («дом № 5 по ул. Полевой») to another
     street's house is another place, and one street's name in two cases is one street; a
     promised term gone by, answered with a whole year or «в текущем году» again and no cause,
-    names no day; «включено в план … при условии выделения субсидии» is a promise on money."""
+    names no day; «включено в план … при условии выделения субсидии» is a promise on money;
+    «составлены протоколы по ст. 6.6 КоАП» is a sanction, not a state declared lawful."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -755,6 +755,11 @@ def _dates(text: str) -> Iterator[tuple[str, str]]:
             yield "fix", m.group(0)
 
 
+_TERM_DEFERRED_RE = re.compile(
+    r"\bсрок\w*\s+(?:\w+\s+){0,3}(?:будут|будет)\s+(?:определен|установлен|уточнен)\w*"
+    r"|\bо\s+срок\w*\s+(?:\w+\s+){0,3}(?:будет\s+сообщено|сообщим|будете\s+проинформирован\w*"
+    r"|проинформируем|уведомим)"
+)
 # a whole year, a season, a quarter: «на 2025 год», «в текущем году», «весной 2026»
 _COARSE_RE = re.compile(
     r"(?:в|на|до|к)\s+20\d\d|20\d\d\s*(?:год|г)|в\s+(?:этом|следующем|текущем)\s+году"
@@ -938,6 +943,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         if _PROMISE_RE.search(promise) or _INCLUDED_RE.search(promise):
             has_date = _fix_date(current.replace(promise, " . "))
             vague = vague or funding
+    # «Сроки выполнения работ будут определены после разработки проекта», «о сроках переселения
+    # вы будете проинформированы дополнительно»: the answer itself says the work has no day yet
+    deferred_term = _TERM_DEFERRED_RE.search(text)
+    if deferred_term is not None:
+        has_date = False
     asked = normalize(complaint) if complaint else ""
     # «вы обещали «до конца лета», сейчас март» answered «запланирован на 2025 год»: a promise
     # broken, answered with a coarse term again and no cause, names no day for the fix
@@ -1118,7 +1128,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
 
     credited = done is not None and not contradiction and elsewhere is None
     # a patch now and the real fix «в ближайшее время»: the fix has no date
-    patch = vague is not None and not has_date
+    vague_term = vague or deferred_term
+    patch = vague_term is not None and not has_date
     law_cited = len(law) >= 2 or (bool(law) and done is None and planned is None)
     nothing = not has_date and done is None and not answered
     hollow = len(residue_words) < 4 and done is None and not has_date
@@ -1172,8 +1183,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         reasons.append(f"только формальная фраза: «{formal[0]}»")
     if deferral is not None:
         reasons.append(f"перенос разговора: «{whole_words(text, deferral)}»")
-    if vague is not None and patch:
-        reasons.append(f"размытый срок: «{whole_words(text, vague)}»")
+    if vague_term is not None and patch:
+        reasons.append(f"размытый срок: «{whole_words(text, vague_term)}»")
     if law_cited:
         reasons.append("ссылки на нормы права вместо ответа по существу")
     if contradiction:

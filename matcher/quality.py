@@ -693,13 +693,14 @@ _RECURS_RE = re.compile(
 # a new deed after the repeat: «выехали повторно», «переделали», «сегодня утром»
 _NEW_WORK_RE = re.compile(
     # «повторно сообщаем», «повторного рассмотрения» are the old answer again, not new work
-    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотр))|заново"
+    r"\b(?:повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотр|обращени))|заново"
     r"|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром|только\s+что|сейчас)\b"
 )
 
 
 # «Ранее Вам был дан ответ…», «Повторно сообщаем, что работы выполнены», «переписка может быть
 # прекращена»: the body's old answer given again, however long the letter around it
+_CORRESPONDENCE_CLOSED_RE = re.compile(r"\bпереписк\w*\b.{0,160}\bпрекращ")
 _SAID_BEFORE_RE = re.compile(
     r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
     # «Как сообщалось ранее…» («в дополнение к ранее направленному ответу» is the line above)
@@ -1018,7 +1019,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     old_claim = echoed or ordered
     recurring = (
         (done is not None or (told and old_claim is not None))
-        and not explanation
+        # «поскольку новых доводов не приведено, переписка прекращается» gives no cause of the
+        # trouble, only of the silence
+        and not any(
+            _EXPLANATION_RE.search(sentence) and not _CORRESPONDENCE_CLOSED_RE.search(sentence)
+            for sentence in _sentences(text)
+        )
         and (
             told
             # «опять яма» answered «Ремонт выполнен 20.11»: a report in the passive, no doer, no
@@ -1192,14 +1198,14 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if elsewhere is not None:
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
     if nothing:
-        if slipped is not None:
-            reasons.append(
-                f"обещанный срок прошёл, а в ответе снова только «{slipped}», без причины"
-            )
-        elif stale_deed is not None and undated_repeat:
+        if stale_deed is not None and undated_repeat:
             reasons.append(f"проблема повторяется, а в ответе снова «{stale_deed}», без причины")
         elif stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
+        elif slipped is not None:
+            reasons.append(
+                f"обещанный срок прошёл, а в ответе снова только «{slipped}», без причины"
+            )
         elif papers_term := next((d for k, d in _dates(current) if k == "papers"), None):
             reasons.append(
                 f"срок назван для документов или заседания, а не для работ: «{papers_term}»"

@@ -374,6 +374,9 @@ SECOND_AUTHOR_SETS = [
     # session 21's first round, measured whole on arrival with session 20's model
     ("gov_comments3", "comments under South and Black Earth government pages' posts (140th)"),
     ("appeals7", "a Volga region's appeals registry, terse lines to long letters (141st)"),
+    # session 21's second round, measured whole on arrival after the first round's retraining
+    ("portal_terse11", "big cities' problem portals and apps: the free-text field (142nd)"),
+    ("news_chatter8", "comments under regional news posts, most at most 60 characters (143rd)"),
 ]
 
 

@@ -474,6 +474,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_followups2", "repeated complaints and the body's second answer (53rd)"),
     ("answers_inspect", "supervisory bodies: inspections, orders, warnings, fines (54th)"),
     ("answers_letters15", "letters of the Far East and Eastern Siberia (55th)"),
+    # the second round, measured whole on arrival after the first round's rules
+    ("answers_max_chats", "officials answering in MAX chats and VK comments, 2026 (56th)"),
 ]
 
 

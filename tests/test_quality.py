@@ -1667,6 +1667,17 @@ _SESSION_21_CASES = [
         "утеплят.",
         False,
     ),
+    # --- «осталось совсем чуть-чуть» is a state, no deed
+    (
+        "Когда откроют амбулаторию в Заречном после ремонта? Ездим в город по два часа.",
+        "Скоро! Осталось совсем чуть-чуть 💪",
+        True,
+    ),
+    (
+        "Когда откроют амбулаторию в Заречном после ремонта? Ездим в город по два часа.",
+        "Ремонт закончили, осталось завезти мебель: открываемся 1 марта, приём с 8:00.",
+        False,
+    ),
 ]
 
 
@@ -1681,6 +1692,6 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     «составлены протоколы по ст. 6.6 КоАП» is a sanction, not a state declared lawful; «сроки
     выполнения работ будут определены», «о сроках сообщим дополнительно» leave the work with no
     day; «Ваше повторное обращение» is no new work, and «поскольку новых доводов нет, переписка
-    прекращается» no cause of the trouble."""
+    прекращается» no cause of the trouble; «осталось совсем чуть-чуть» is a state, no deed."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -476,6 +476,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters15", "letters of the Far East and Eastern Siberia (55th)"),
     # the second round, measured whole on arrival after the first round's rules
     ("answers_max_chats", "officials answering in MAX chats and VK comments, 2026 (56th)"),
+    ("answers_portal", "problem portals' short templated answers (57th)"),
 ]
 
 

@@ -1678,6 +1678,18 @@ _SESSION_21_CASES = [
         "Ремонт закончили, осталось завезти мебель: открываемся 1 марта, приём с 8:00.",
         False,
     ),
+    # --- «якобы заделали 20 апреля»: the claim the resident was given, answered with it again
+    (
+        "Третий раз пишу! Трубу в подвале якобы поменяли 3 марта, фото приложили, а она течёт.",
+        "Здравствуйте. 03.03 выполнена замена участка трубы. Фотоотчёт прилагается.",
+        True,
+    ),
+    (
+        "Третий раз пишу! Трубу в подвале якобы поменяли 3 марта, фото приложили, а она течёт.",
+        "Здравствуйте. Сегодня в 11:00 бригада заменила ещё два метра трубы у стояка, течь "
+        "устранена. Фотоотчёт прилагается.",
+        False,
+    ),
 ]
 
 
@@ -1692,6 +1704,7 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     «составлены протоколы по ст. 6.6 КоАП» is a sanction, not a state declared lawful; «сроки
     выполнения работ будут определены», «о сроках сообщим дополнительно» leave the work with no
     day; «Ваше повторное обращение» is no new work, and «поскольку новых доводов нет, переписка
-    прекращается» no cause of the trouble; «осталось совсем чуть-чуть» is a state, no deed."""
+    прекращается» no cause of the trouble; «осталось совсем чуть-чуть» is a state, no deed;
+    «якобы заделали 20 апреля» is the claim the resident was given."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

@@ -477,6 +477,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # the second round, measured whole on arrival after the first round's rules
     ("answers_max_chats", "officials answering in MAX chats and VK comments, 2026 (56th)"),
     ("answers_portal", "problem portals' short templated answers (57th)"),
+    ("answers_health_edu", "health, education and social bodies in every channel (58th)"),
 ]
 
 

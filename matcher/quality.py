@@ -548,6 +548,7 @@ _PLAN_NOUNS = words("план плана планы перечень прогр�
 # "приняли" is paperwork, "принят педиатр" is not.
 _FORMAL_UNLESS_PARTICIPLE = words("принять")
 _NEGATIONS = frozenset({"не", "ни"})
+_TALKED_OVER = words("ситуация случай вопрос инцидент")
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
 _PAPER_NOUNS = words(
     "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал "
@@ -571,6 +572,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True
     if lem == "отнести" and not _COMPETENCE.isdisjoint(map(lemma, after[:3])):
         return True  # «отнесено к полномочиям органов местного самоуправления»: whose job it is
+    if lem == "разобрать" and not _TALKED_OVER.isdisjoint(map(lemma, (*before[-2:], *after[:2]))):
+        return True  # «ситуация разобрана с администрацией школы»: talked over, nothing done
     if before and before[-1] in _NEGATIONS:
         return True
     if before[-2:] in (["может", "быть"], ["могут", "быть"]):
@@ -706,6 +709,8 @@ _NEW_WORK_RE = re.compile(
 _CORRESPONDENCE_CLOSED_RE = re.compile(r"\bпереписк\w*\b.{0,160}\bпрекращ")
 _SAID_BEFORE_RE = re.compile(
     r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
+    # «Информация была направлена Вам ранее»
+    r"|(?:ответ|информаци\w*)\s+(?:был\w*\s+)?(?:дан|направлен|предоставлен)\w*\s+(?:вам\s+)?ранее"
     # «Как сообщалось ранее…» («в дополнение к ранее направленному ответу» is the line above)
     r"|\bкак\s+(?:уже\s+)?(?:ранее\s+)?сообщал\w*"
     r"|\bповторно\s+(?:сообщаем|информируем|разъясняем|доводим)"

@@ -478,6 +478,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_max_chats", "officials answering in MAX chats and VK comments, 2026 (56th)"),
     ("answers_portal", "problem portals' short templated answers (57th)"),
     ("answers_health_edu", "health, education and social bodies in every channel (58th)"),
+    ("answers_letters16", "letters of Central Russia and the Moscow region (59th)"),
 ]
 
 

@@ -377,6 +377,8 @@ SECOND_AUTHOR_SETS = [
     # session 21's second round, measured whole on arrival after the first round's retraining
     ("portal_terse11", "big cities' problem portals and apps: the free-text field (142nd)"),
     ("news_chatter8", "comments under regional news posts, most at most 60 characters (143rd)"),
+    # the third round, measured whole on arrival after the second round's retraining
+    ("topic_comments8", "hand-written comments under Siberian and Far Eastern posts (144th)"),
 ]
 
 

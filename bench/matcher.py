@@ -379,6 +379,7 @@ SECOND_AUTHOR_SETS = [
     ("news_chatter8", "comments under regional news posts, most at most 60 characters (143rd)"),
     # the third round, measured whole on arrival after the second round's retraining
     ("topic_comments8", "hand-written comments under Siberian and Far Eastern posts (144th)"),
+    ("appeals8", "a Siberian region's appeals registry, coal smoke to ice roads (145th)"),
 ]
 
 

@@ -482,6 +482,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_portal", "problem portals' short templated answers (57th)"),
     ("answers_health_edu", "health, education and social bodies in every channel (58th)"),
     ("answers_letters16", "letters of Central Russia and the Moscow region (59th)"),
+    # the third round, measured whole on arrival after the second round's rules
+    ("answers_roads2", "road agencies, transport departments and carriers, every channel (60th)"),
+    ("answers_uk2", "managing companies, ТСЖ, repair funds and suppliers to tenants (61st)"),
 ]
 
 

@@ -558,6 +558,7 @@ _PLAN_NOUNS = words("план плана планы перечень прогр�
 _FORMAL_UNLESS_PARTICIPLE = words("принять")
 _NEGATIONS = frozenset({"не", "ни"})
 _TALKED_OVER = words("ситуация случай вопрос инцидент")
+_TICKET_DONE = words("выполнить закрыть исполнить")
 _SHIFTED = words("изменить сдвинуть скорректировать")
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
 _PAPER_NOUNS = words(
@@ -685,7 +686,9 @@ _YEARS_RE = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
 
 # the resident writes again and says what they were told: «вы написали, что посыпан»
 _TOLD_DONE_RE = re.compile(
-    r"\b(?:вы\s+(?:же?\s+)?(?:на)?(?:писали|пишете)|вы\s+(?:же?\s+)?(?:ответили|отвечаете)"
+    r"\b(?:вы\s+(?:же?\s+)?(?:в\s+\w+\s+)?(?:на)?(?:писали|пишете)|вы\s+(?:же?\s+)?(?:ответили|отвечаете)"
+    # «заявку закрыли, а вода течёт»: the ticket closed as done
+    r"|заявк\w*\s+(?:\w+\s+){0,8}закрыл\w*|закрыл\w*\s+(?:\w+\s+)?заявк"
     r"|вы\s+отвечали|(?:мне|нам)\s+(?:уже\s+)?ответили|в\s+ответе\s+(?:было|написано)"
     # «яму якобы заделали 20 апреля»: the claim the resident was given
     r"|якобы"
@@ -712,7 +715,8 @@ _RECURS_RE = re.compile(
 _NEW_WORK_RE = re.compile(
     # «повторно сообщаем», «повторного рассмотрения» are the old answer again, not new work
     # «оснований для повторного выезда не имеется» refuses the new work
-    r"\b(?:(?<!для )повторн\w*\b(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотр|обращени))"
+    r"\b(?:(?<!для )повторн\w*\b"
+    r"(?!\s+(?:сообща|информиру|разъясня|доводи|рассмотр|обращени|заявк))"
     r"|заново"
     r"|ещ[её]\s+раз|дополнительн\w*|передела\w*|сегодня|вчера|утром|только\s+что|сейчас)\b"
 )
@@ -1020,7 +1024,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         after = tokens(current[m.end() : m.end() + 80])
         first = tokens(m.group(0))[0]
         if _no_deed(lemma(first), tokens(before), after):
-            if ordered is None and _declared_in_order(after):
+            # «заявка выполнена 05.03», «заявка закрыта исполнителем»: the ticket's state, the
+            # claim of order itself
+            ticket = _verb_of(first, *word_info(first)) in _TICKET_DONE and "заявка" in map(
+                lemma, tokens(before)[-3:]
+            )
+            if ordered is None and (_declared_in_order(after) or ticket):
                 ordered = whole_words(current, m)
             continue
         if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):

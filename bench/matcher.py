@@ -380,6 +380,8 @@ SECOND_AUTHOR_SETS = [
     # the third round, measured whole on arrival after the second round's retraining
     ("topic_comments8", "hand-written comments under Siberian and Far Eastern posts (144th)"),
     ("appeals8", "a Siberian region's appeals registry, coal smoke to ice roads (145th)"),
+    # the fourth round, measured whole on arrival with the second round's model
+    ("max_bot_msgs", "messages to a region's MAX complaint bot, typed and dictated (146th)"),
 ]
 
 
@@ -485,6 +487,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # the third round, measured whole on arrival after the second round's rules
     ("answers_roads2", "road agencies, transport departments and carriers, every channel (60th)"),
     ("answers_uk2", "managing companies, ТСЖ, repair funds and suppliers to tenants (61st)"),
+    ("answers_letters17", "letters of the Volga and Ural republics and regions (62nd)"),
+    # the fourth round, measured whole on arrival after the third round's rules
+    ("answers_tsur8", "a Central Russian ЦУР answering under the region's pages (63rd)"),
 ]
 
 

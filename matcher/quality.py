@@ -787,6 +787,28 @@ _TERM_DEFERRED_RE = re.compile(
     r"|\bо\s+срок\w*\s+(?:\w+\s+){0,3}(?:будет\s+сообщено|сообщим|будете\s+проинформирован\w*"
     r"|проинформируем|уведомим)"
 )
+# «по результатам обследования будет принято решение», «по итогам осмотра будет определён объём
+# работ»: the work waits on an inspection's outcome
+_DECIDED_AFTER_CHECK_RE = re.compile(
+    r"по\s+(?:результатам|итогам)\s+(?:\w+\s+){0,2}(?:обследовани|осмотр|проверк|замер"
+    r"|исследовани|визит|мероприяти)\w*\s+(?:\w+\s+){0,3}(?:будет|будут)\s+(?:\w+\s+){0,2}"
+    r"(?:принят|определ|решен|рассмотрен)\w*"
+)
+_SCHEDULING = words("назначить запланировать")
+_CHECK_RE = re.compile(r"обследовани|осмотр|проверк|замер|визит|отбор\w*\s+проб")
+
+
+def _inspection_term(text: str) -> str | None:
+    """The inspection's day when the answer says the work waits on its outcome and every date
+    for the work is in a sentence about the inspection."""
+    if _DECIDED_AFTER_CHECK_RE.search(text) is None:
+        return None
+    rest = "".join(sentence for sentence in _sentences(text) if not _CHECK_RE.search(sentence))
+    if _fix_date(rest):
+        return None
+    return next((date for kind, date in _dates(text) if kind == "fix"), None)
+
+
 # a whole year, a season, a quarter: «на 2025 год», «в текущем году», «весной 2026»
 _COARSE_RE = re.compile(
     r"(?:в|на|до|к)\s+20\d\d|20\d\d\s*(?:год|г)|в\s+(?:этом|следующем|текущем)\s+году"
@@ -838,7 +860,7 @@ _STILL_TO_COME_RE = re.compile(r"\b(?:" + _PROMISE + r"|предусм\w*|нам
 # a sentence ends at «.», «!» or «?» and a space, but not after an abbreviation («ул. Ленина»)
 _SENTENCE_END_RE = re.compile(
     r"(?<!\bул)(?<!\bд)(?<!\bг)(?<!\bпр)(?<!\bпер)(?<!\bим)(?<!\bст)(?<!\bп)(?<!\bкв)"
-    r"(?<!\bобл)(?<!\bс)(?<!\bпос)(?<!\bмкр)(?<!\bр-н)(?<!\bтел)[.!?]+\s+"
+    r"(?<!\bобл)(?<!\bс)(?<!\bпос)(?<!\bмкр)(?<!\bр-н)(?<!\bтел)(?<!\bр)[.!?]+\s+"
 )
 
 
@@ -975,6 +997,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     deferred_term = _TERM_DEFERRED_RE.search(text)
     if deferred_term is not None:
         has_date = False
+    # «Обследование назначено на 15.05. По результатам обследования будет принято решение»: the
+    # only day is the inspection's, the work waits on its outcome
+    check_term = _inspection_term(current) if has_date else None
+    if check_term is not None:
+        has_date = False
+        deferred_term = deferred_term or _DECIDED_AFTER_CHECK_RE.search(text)
     asked = normalize(complaint) if complaint else ""
     # «вы обещали «до конца лета», сейчас март» answered «запланирован на 2025 год»: a promise
     # broken, answered with a coarse term again and no cause, names no day for the fix
@@ -1038,6 +1066,13 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             done = whole_words(current, m)
         elif done is None:  # the complaint's own word: «вы ответили «устранено»» — «Устранено»
             echoed = echoed or whole_words(current, m)
+    # «обследование назначено на 15.05»: the inspection is what was scheduled, not the work
+    if (
+        done is not None
+        and lemma(done.split()[0]) in _SCHEDULING
+        and _DECIDED_AFTER_CHECK_RE.search(current) is not None
+    ):
+        done = None
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
         planned = whole_words(current, plan)
@@ -1234,6 +1269,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"проблема повторяется, а в ответе снова «{stale_deed}», без причины")
         elif stale_deed is not None:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
+        elif check_term is not None:
+            reasons.append(f"срок назван только для обследования, а не для работ: «{check_term}»")
         elif slipped is not None:
             reasons.append(
                 f"обещанный срок прошёл, а в ответе снова только «{slipped}», без причины"

@@ -1800,6 +1800,29 @@ _SESSION_21_CASES = [
         "прокладку на задвижке, подвал откачают до вечера.",
         False,
     ),
+    # --- the only day is an inspection's, the work waits on its outcome
+    (
+        "Вдоль тротуара на Гагарина 47 открытая ливнёвка глубиной метр, решёток нет, вчера туда "
+        "упал пожилой мужчина. Закройте решётками!",
+        "Комиссионное обследование ливневого лотка у дома № 47 по ул. Гагарина запланировано на "
+        "27.09. По результатам обследования будет определена необходимость работ.",
+        True,
+    ),
+    (
+        "У дома 54 по Ленина наклонился тополь, ствол треснул, ветка уже пробила машину. "
+        "Спилите срочно.",
+        "Обследование дерева у дома № 54 комиссией назначено на 15.05. По результатам "
+        "обследования будет принято решение о выдаче порубочного билета.",
+        True,
+    ),
+    # the inspection's day and the work's day
+    (
+        "Вдоль тротуара на Гагарина 47 открытая ливнёвка глубиной метр, решёток нет, вчера туда "
+        "упал пожилой мужчина. Закройте решётками!",
+        "Лоток у дома № 47 огорожен 20.09. Обследование назначено на 27.09, по результатам "
+        "обследования будет определён тип решёток; решётки установят до 15 октября.",
+        False,
+    ),
 ]
 
 
@@ -1821,7 +1844,9 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     скорректированы» moves a date, no deed; «установлено размещение гаражей» is what a visit
     found; «оснований для повторного выезда не имеется» refuses new work; «рассмотрим
     возможность … в следующем году» dates the considering; «водитель проинструктирован» is talk;
-    «заявка закрыта 03.04» to «заявку закрыли, а течёт» is the old claim."""
+    «заявка закрыта 03.04» to «заявку закрыли, а течёт» is the old claim; an inspection's day,
+    with the work left to «по результатам обследования будет принято решение», is no day for
+    the work."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 
@@ -1842,3 +1867,14 @@ def test_a_number_sign_is_no_law_in_the_reason() -> None:
     assert plain.otpiska and cited.otpiska
     assert not any("норм" in reason for reason in plain.reasons), plain
     assert any("норм" in reason for reason in cited.reasons), cited
+
+
+def test_the_inspections_day_is_named_in_the_reason() -> None:
+    """The moderator sees that the day given is the inspection's, not the work's."""
+    rating = rate_answer(
+        "Вдоль тротуара на Гагарина 47 открытая ливнёвка, решёток нет, вчера туда упал человек.",
+        "Комиссионное обследование лотка у дома № 47 по ул. Гагарина запланировано на 27.09. По "
+        "результатам обследования будет определена необходимость работ.",
+    )
+    assert rating.otpiska
+    assert "срок назван только для обследования, а не для работ: «27.09»" in rating.reasons

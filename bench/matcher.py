@@ -490,6 +490,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters17", "letters of the Volga and Ural republics and regions (62nd)"),
     # the fourth round, measured whole on arrival after the third round's rules
     ("answers_tsur8", "a Central Russian ЦУР answering under the region's pages (63rd)"),
+    ("answers_citymonth", "a big city's administration over a month, every channel (64th)"),
 ]
 
 

@@ -491,6 +491,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # the fourth round, measured whole on arrival after the third round's rules
     ("answers_tsur8", "a Central Russian ЦУР answering under the region's pages (63rd)"),
     ("answers_citymonth", "a big city's administration over a month, every channel (64th)"),
+    ("answers_letters18", "letters of the South and the North Caucasus (65th)"),
 ]
 
 

@@ -382,6 +382,9 @@ SECOND_AUTHOR_SETS = [
     ("appeals8", "a Siberian region's appeals registry, coal smoke to ice roads (145th)"),
     # the fourth round, measured whole on arrival with the second round's model
     ("max_bot_msgs", "messages to a region's MAX complaint bot, typed and dictated (146th)"),
+    # the last round, measured whole on arrival with the third retraining's model, never read
+    ("gov_comments4", "comments under Volga and Urals government pages' posts (147th)"),
+    ("portal_terse12", "medium and small towns' problem portals: the free-text line (148th)"),
 ]
 
 
@@ -492,6 +495,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_tsur8", "a Central Russian ЦУР answering under the region's pages (63rd)"),
     ("answers_citymonth", "a big city's administration over a month, every channel (64th)"),
     ("answers_letters18", "letters of the South and the North Caucasus (65th)"),
+    # the last round, after all of session 21's rules, measured whole and never read
+    ("answers_tsur9", "a Ural ЦУР answering under the region's pages and in its bot (66th)"),
+    ("answers_district_month", "a rural district over a month, every channel (67th)"),
 ]
 
 

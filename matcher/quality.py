@@ -286,11 +286,20 @@ _OFFICIALESE_RE = re.compile(
 )
 
 
+# the way told without a verb: «заявление — в Социальный фонд через Госуслуги», «с паспортом и
+# полисом»
+_NOMINAL_WAY_RE = re.compile(
+    r"\bзаявлени\w*\s+(?:[—–-]\s+)?(?:\w+\s+){0,2}(?:в|через|на\s+имя)\s|\bс\s+паспортом\b"
+)
+
+
 def _tells_the_way(text: str) -> bool:
     """Whether an answer tells what to do and where: an instruction (an imperative, or «нужно»
     and a verb) and something concrete (a number, an address, hours, a service's name)."""
     if not re.search(r"\d|«|ттел", text):  # «ттел»: a phone number, as ``normalize`` writes it
         return False
+    if _NOMINAL_WAY_RE.search(text):
+        return True
     toks = tokens(text)
     for i, tok in enumerate(toks):
         lem, form = word_info(tok)

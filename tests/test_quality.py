@@ -1862,6 +1862,21 @@ _SESSION_21_CASES = [
         "план работ на 2027 год, установка — с 1 по 30 июня 2027 года.",
         False,
     ),
+    # --- asked how, told the way without a verb: «заявление — в Социальный фонд через Госуслуги»
+    (
+        "Маме нужен слуховой аппарат бесплатно, как получить?",
+        "Нужна инвалидность и слуховой аппарат в ИПРА. Если ИПРА уже есть — заявление в "
+        "Социальный фонд через Госуслуги, аппарат выдают по очереди, сейчас ждать около 2 "
+        "месяцев.",
+        False,
+    ),
+    # the same question answered with a brush-off
+    (
+        "Маме нужен слуховой аппарат бесплатно, как получить?",
+        "Ваше обращение рассмотрено. Информация направлена в Социальный фонд для рассмотрения "
+        "в пределах компетенции.",
+        True,
+    ),
 ]
 
 
@@ -1887,7 +1902,8 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     with the work left to «по результатам обследования будет принято решение», is no day for
     the work; «ребёнку исполнилось 3 года» holds no place number; «как ранее было указано в
     ответе» is the old answer; «рекомендуем по данному вопросу обратиться» sends elsewhere; «будет
-    рассмотрен при формировании плана» considers someday, beside a part done too."""
+    рассмотрен при формировании плана» considers someday, beside a part done too; asked how,
+    «заявление — в Социальный фонд через Госуслуги» tells the way without a verb."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -498,6 +498,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # the last round, after all of session 21's rules, measured whole and never read
     ("answers_tsur9", "a Ural ЦУР answering under the region's pages and in its bot (66th)"),
     ("answers_district_month", "a rural district over a month, every channel (67th)"),
+    ("answers_letters19", "letters of the North-West and the Arctic (68th)"),
+    ("answers_pos5", "the ПОС platform all over Russia, 2026 (69th)"),
 ]
 
 

@@ -385,6 +385,9 @@ SECOND_AUTHOR_SETS = [
     # the last round, measured whole on arrival with the third retraining's model, never read
     ("gov_comments4", "comments under Volga and Urals government pages' posts (147th)"),
     ("portal_terse12", "medium and small towns' problem portals: the free-text line (148th)"),
+    # a sixth round, measured whole on arrival with the third retraining's model
+    ("appeals9", "a Central Russian region's appeals, a third bare statements of fact (149th)"),
+    ("chatter_gov2", "look-alike pairs under official pages: own problem or mere talk (150th)"),
 ]
 
 
@@ -500,6 +503,9 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_district_month", "a rural district over a month, every channel (67th)"),
     ("answers_letters19", "letters of the North-West and the Arctic (68th)"),
     ("answers_pos5", "the ПОС platform all over Russia, 2026 (69th)"),
+    # a sixth round, measured whole on arrival after all the rules above
+    ("answers_utilities2", "outages and utility services: suppliers and municipalities (70th)"),
+    ("answers_ok_pages", "OK and VK pages of districts, villages, hospitals and schools (71st)"),
 ]
 
 

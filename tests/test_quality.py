@@ -1877,6 +1877,18 @@ _SESSION_21_CASES = [
         "в пределах компетенции.",
         True,
     ),
+    # --- «причиной отключения стал порыв»: what happened, no deed and no term
+    (
+        "Почему в Нижнем Ломове опять нет воды? Без предупреждения!",
+        "Причиной отключения стал порыв на водоводе по ул. Сергеева.",
+        True,
+    ),
+    (
+        "Почему в Нижнем Ломове опять нет воды? Без предупреждения!",
+        "Причиной отключения стал порыв на водоводе по ул. Сергеева; бригада меняет участок "
+        "трубы, воду дадут сегодня к 18:00.",
+        False,
+    ),
 ]
 
 
@@ -1903,7 +1915,8 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     the work; «ребёнку исполнилось 3 года» holds no place number; «как ранее было указано в
     ответе» is the old answer; «рекомендуем по данному вопросу обратиться» sends elsewhere; «будет
     рассмотрен при формировании плана» considers someday, beside a part done too; asked how,
-    «заявление — в Социальный фонд через Госуслуги» tells the way without a verb."""
+    «заявление — в Социальный фонд через Госуслуги» tells the way without a verb; «причиной
+    стал порыв» names a cause, no deed."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

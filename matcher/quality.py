@@ -572,6 +572,7 @@ _PLAN_NOUNS = words("план плана планы перечень прогр�
 _FORMAL_UNLESS_PARTICIPLE = words("принять")
 _NEGATIONS = frozenset({"не", "ни"})
 _TALKED_OVER = words("ситуация случай вопрос инцидент")
+_SHUT = frozenset({"закрыть", "закрытый"})
 _TICKET_DONE = words("выполнить закрыть исполнить")
 _SHIFTED = words("изменить сдвинуть скорректировать")
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
@@ -599,6 +600,10 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True  # «отнесено к полномочиям органов местного самоуправления»: whose job it is
     if lem == "разобрать" and not _TALKED_OVER.isdisjoint(map(lemma, (*before[-2:], *after[:2]))):
         return True  # «ситуация разобрана с администрацией школы»: talked over, nothing done
+    if lem in _SHUT and after[:1] and after[0] in ("для", "по", "в"):
+        # «мост закрыт для движения», «закрыт по предписанию», «в целях безопасности»: shut
+        # while the fix waits, not the fix
+        return after[0] == "для" or (len(after) > 1 and after[1] in ("предписанию", "целях"))
     if lem in _SHIFTED and "срок" in map(lemma, (*before[-4:], *after[:2])):
         return True  # «срок проведения капитального ремонта изменён»: the date moved, no deed
     if before and before[-1] in _NEGATIONS:

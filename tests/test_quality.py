@@ -1889,6 +1889,23 @@ _SESSION_21_CASES = [
         "трубы, воду дадут сегодня к 18:00.",
         False,
     ),
+    # --- «мост закрыт для движения», «закрыт по предписанию»: shut while the fix waits
+    (
+        "Почему мост через Мокшу стоит закрытый? Люди ходят по льду, опасно!",
+        "Мост закрыт по предписанию.",
+        True,
+    ),
+    (
+        "Почему до сих пор не открыли мост в Болдине после паводка? Объезд 30 км!",
+        "Мост закрыт для движения по результатам обследования, в целях безопасности граждан.",
+        True,
+    ),
+    # a hatch shut is the fix
+    (
+        "На Лесной 4 открытый люк прямо на тротуаре!",
+        "Люк закрыт новой крышкой 12 марта в 10:40, фото прилагаем.",
+        False,
+    ),
 ]
 
 
@@ -1916,7 +1933,8 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     ответе» is the old answer; «рекомендуем по данному вопросу обратиться» sends elsewhere; «будет
     рассмотрен при формировании плана» considers someday, beside a part done too; asked how,
     «заявление — в Социальный фонд через Госуслуги» tells the way without a verb; «причиной
-    стал порыв» names a cause, no deed."""
+    стал порыв» names a cause, no deed; «мост закрыт для движения», «закрыт по предписанию» is
+    shut while the fix waits, a hatch «закрыт новой крышкой» is the fix."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

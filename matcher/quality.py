@@ -601,10 +601,13 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True  # «отнесено к полномочиям органов местного самоуправления»: whose job it is
     if lem == "разобрать" and not _TALKED_OVER.isdisjoint(map(lemma, (*before[-2:], *after[:2]))):
         return True  # «ситуация разобрана с администрацией школы»: talked over, nothing done
-    if lem in _SHUT and after[:1] and after[0] in ("для", "по", "в"):
-        # «мост закрыт для движения», «закрыт по предписанию», «в целях безопасности»: shut
-        # while the fix waits, not the fix
-        return after[0] == "для" or (len(after) > 1 and after[1] in ("предписанию", "целях"))
+    # «мост закрыт для движения», «закрыт по предписанию»: shut while the fix waits, not the fix
+    shut_while_waiting = after[:1] == ["для"] or after[:2] in (
+        ["по", "предписанию"],
+        ["в", "целях"],
+    )
+    if lem in _SHUT and shut_while_waiting:
+        return True
     if lem in _SHIFTED and "срок" in map(lemma, (*before[-4:], *after[:2])):
         return True  # «срок проведения капитального ремонта изменён»: the date moved, no deed
     if before and before[-1] in _NEGATIONS:

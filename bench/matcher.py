@@ -507,6 +507,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_utilities2", "outages and utility services: suppliers and municipalities (70th)"),
     ("answers_ok_pages", "OK and VK pages of districts, villages, hospitals and schools (71st)"),
     ("answers_letters20", "letters with the hard cases made common, all over Russia (72nd)"),
+    # a seventh round, measured whole on arrival after all the rules above
+    ("answers_short_replies", "very short answers under complaints, the line made thin (73rd)"),
 ]
 
 

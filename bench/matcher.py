@@ -509,6 +509,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters20", "letters with the hard cases made common, all over Russia (72nd)"),
     # a seventh round, measured whole on arrival after all the rules above
     ("answers_short_replies", "very short answers under complaints, the line made thin (73rd)"),
+    ("answers_tsur10", "a Far Eastern ЦУР and the bodies answering under its cards (74th)"),
+    ("answers_housing_funds", "capital repair, resettlement, gas and water connection (75th)"),
 ]
 
 

@@ -717,7 +717,7 @@ _TOLD_DONE_RE = re.compile(
     r"|якобы"
     r"|(?:получил\w*|пришел|пришло)\s+(?:\w+\s+)?ответ"
     # «вы же в прошлый раз писали, что почистили», «говорили же, что поставили фильтры»
-    r"|(?:писали|говорили|отвечали|ответили|сказали|уверяли|пишете|говорите|отвечаете)"
+    r"|(?:писали|говорили|отвечали|ответили|сказали|уверяли|пишете|говорите|отвечаете|отчитались)"
     r"\s*,?\s*(?:же\s*,?\s*)?что)"
 )
 # the resident says the trouble is back or never went: «опять яма», «пятый раз пишу», «до сих пор
@@ -854,6 +854,21 @@ def _coarse_term(text: str) -> str | None:
     start = text.find(fixes[0])
     year = _YEAR_WORD_RE.match(text, start + len(fixes[0])) if start >= 0 else None
     return fixes[0].strip() + (year.group(0) if year else "")
+
+
+_QUOTE_RE = re.compile(r"«([^«»]{3,120})»")
+
+
+def _repeats_a_quote(complaint: str, answer: str) -> bool:
+    """Whether the answer, short, only repeats words the complaint quotes from the body's last
+    answer."""
+    said = tokens(answer)
+    if not said or len(said) > 8:
+        return False
+    return any(
+        " ".join(said) in " ".join(tokens(quote.group(1)))
+        for quote in _QUOTE_RE.finditer(complaint)
+    )
 
 
 def _fix_date(text: str) -> bool:
@@ -1040,6 +1055,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     )
     if slipped is not None:
         has_date = False
+    # «вчера вы ответили «завтра уберут»» answered «Завтра уберут.»: the old promise word for word
+    promised_again = bool(asked) and _repeats_a_quote(asked, text)
+    if promised_again:
+        has_date = False
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
     deferral = next(
         (
@@ -1108,6 +1127,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # instead of answering it
     told = _TOLD_DONE_RE.search(asked) is not None
     old_claim = echoed or ordered
+    if promised_again:
+        planned = None
     recurring = (
         (done is not None or (told and old_claim is not None))
         # «поскольку новых доводов не приведено, переписка прекращается» gives no cause of the
@@ -1296,6 +1317,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"в ответ на «опять» — прежнее «{stale_deed}» с прошлой датой")
         elif check_term is not None:
             reasons.append(f"срок назван только для обследования, а не для работ: «{check_term}»")
+        elif promised_again:
+            reasons.append(f"в ответе снова прежнее обещание: «{_clip(answer.strip())}»")
         elif slipped is not None:
             reasons.append(
                 f"обещанный срок прошёл, а в ответе снова только «{slipped}», без причины"

@@ -1921,6 +1921,23 @@ _SESSION_21_CASES = [
         "вперёд; вас записали на 5 марта в 10:20, каб. 214.",
         False,
     ),
+    # --- «вы отчитались, что почистили»: the claim the resident was given, answered again
+    (
+        "Вы отчитались, что Вокзальную почистили, а там колея по колено, маршрутка застряла.",
+        "Уборка Вокзальной выполнена 12.01 согласно графику.",
+        True,
+    ),
+    # --- «вчера вы ответили «завтра уберут»» answered «Завтра уберут.»: the promise again
+    (
+        "Вчера вы ответили «завтра уберут». Сегодня ветки на Пионерской 3 лежат где лежали.",
+        "Завтра уберут.",
+        True,
+    ),
+    (
+        "Вчера вы ответили «завтра уберут». Сегодня ветки на Пионерской 3 лежат где лежали.",
+        "Извините, машина вчера сломалась; ветки вывезут сегодня до 16:00, бригада уже грузит.",
+        False,
+    ),
 ]
 
 
@@ -1950,7 +1967,8 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     «заявление — в Социальный фонд через Госуслуги» tells the way without a verb; «причиной
     стал порыв» names a cause, no deed; «мост закрыт для движения», «закрыт по предписанию» is
     shut while the fix waits, a hatch «закрыт новой крышкой» is the fix; «замечания приняты»,
-    «проведено совещание с сотрудниками» is talk."""
+    «проведено совещание с сотрудниками» is talk; «вы отчитались, что почистили» is the claim
+    given; «вы ответили «завтра уберут»» answered «Завтра уберут.» is the old promise again."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 
@@ -1993,3 +2011,13 @@ def test_an_age_holds_no_place_number() -> None:
         "Место будет предоставлено при доукомплектовании с 1 сентября.",
     )
     assert not any("другом месте" in reason for reason in rating.reasons), rating
+
+
+def test_the_old_promise_again_is_named_in_the_reason() -> None:
+    """The moderator sees that the answer only repeats the promise the resident quotes."""
+    rating = rate_answer(
+        "Вчера вы ответили «завтра уберут». Сегодня ветки на Пионерской 3 лежат где лежали.",
+        "Завтра уберут.",
+    )
+    assert rating.otpiska
+    assert "в ответе снова прежнее обещание: «Завтра уберут»" in rating.reasons, rating

@@ -511,6 +511,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_short_replies", "very short answers under complaints, the line made thin (73rd)"),
     ("answers_tsur10", "a Far Eastern ЦУР and the bodies answering under its cards (74th)"),
     ("answers_housing_funds", "capital repair, resettlement, gas and water connection (75th)"),
+    ("answers_letters21", "letters of Western Siberia and the Urals (76th)"),
 ]
 
 

@@ -763,6 +763,11 @@ _SAID_BEFORE_RE = re.compile(
 )
 
 
+# the work going on now: «Грейдер во дворе, чистят», «бригада на месте, меняют трубу»
+_IN_PROGRESS_RE = re.compile(
+    r"(?<!не )\b(?:чистят|расчищают|убирают|ремонтируют|вывозят|меняют|заменяют|откачивают"
+    r"|устраняют|засыпают|латают|грейдируют|монтируют|копают|красят|восстанавливают|ликвидируют)\b"
+)
 # a routine told instead of the work: «производится ежедневно», «выполняется регулярно»
 _ROUTINE_RE = re.compile(
     r"\b(?:ежедневно|регулярно|согласно\s+графику|по\s+графику"
@@ -1120,6 +1125,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and _DECIDED_AFTER_CHECK_RE.search(current) is not None
     ):
         done = None
+    # «Грейдер во дворе, чистят», «бригада на месте, меняют трубу»: the work going on now (not a
+    # routine: «убирают ежедневно»)
+    if done is None and planned is None and _ROUTINE_RE.search(current) is None:
+        now = _IN_PROGRESS_RE.search(current)
+        done = whole_words(current, now) if now is not None else None
     plan = _PLANNED_RE.search(current) if planned is None else None
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
         planned = whole_words(current, plan)

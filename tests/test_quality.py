@@ -1980,6 +1980,17 @@ _SESSION_21_CASES = [
         "организации парковки будет проработан с профильными структурами.",
         True,
     ),
+    # --- «Грейдер во дворе, чистят»: the work going on now; «убирают ежедневно» is a routine
+    (
+        "Северная 15, двор замело, скорая не проедет!",
+        "Грейдер во дворе, чистят.",
+        False,
+    ),
+    (
+        "Двор на Северной 15 не чистят неделю, машины не выехать.",
+        "Двор убирают ежедневно согласно графику.",
+        True,
+    ),
 ]
 
 
@@ -2013,7 +2024,8 @@ def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska
     given; «вы ответили «завтра уберут»» answered «Завтра уберут.» is the old promise again;
     «ответ был «вывезен»» is the claim given; «сроки ремонта назовём после …» leaves no day;
     «признанного таковым после 01.01.2017» is the programme's criterion, not a term;
-    «паркуются», «парковочных» name no park; «проведён анализ ситуации» is no deed."""
+    «паркуются», «парковочных» name no park; «проведён анализ ситуации» is no deed; «Грейдер во
+    дворе, чистят» is the work going on now, «убирают ежедневно» a routine."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -512,6 +512,8 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_tsur10", "a Far Eastern ЦУР and the bodies answering under its cards (74th)"),
     ("answers_housing_funds", "capital repair, resettlement, gas and water connection (75th)"),
     ("answers_letters21", "letters of Western Siberia and the Urals (76th)"),
+    # an eighth round, measured whole on arrival after all the rules above
+    ("answers_short_replies2", "short answers in the present tense and nominal style (77th)"),
 ]
 
 

@@ -514,6 +514,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ("answers_letters21", "letters of Western Siberia and the Urals (76th)"),
     # an eighth round, measured whole on arrival after all the rules above
     ("answers_short_replies2", "short answers in the present tense and nominal style (77th)"),
+    ("answers_letters22", "letters answering several requests each, after all rules (78th)"),
 ]
 
 

@@ -1421,133 +1421,6 @@ _SESSION_20_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("complaint", "answer", "otpiska"), _SESSION_20_CASES)
-def test_what_the_session_20_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
-    """Written afresh from the development halves of session 20's sets, each case a class the
-    rules had wrong and its control (the cases of a new rule fail on the session's starting
-    rules): asked «когда?» and told at length with no day for the work is not answered; the
-    papers' term is not the work's; a document's number, a fraction or a measure holds no place
-    number, and «Садовая 7 подъезд 2» is entrance 2; where to apply with its day is the way;
-    the complaint restated as a state, a present participle, «отнесено к полномочиям»,
-    «договор расторгнут», «срок продлён», «объявлено предостережение», a law's or an order's
-    sentence, a bare claim, a bot card's «Статус: Выполнено» are no deed; «как сообщалось
-    ранее» to «получил ответ, что…» is the old claim.  Dated work, a new visit, an order with
-    its term and advice for next time still answer."""
-    rating = rate_answer(complaint, answer)
-    assert rating.otpiska is otpiska, rating
-
-
-def test_how_the_complaint_came_is_no_deferral() -> None:
-    """«Обращение, поступившее через платформу обратной связи» tells how it came: the reason
-    shown is the formula, not «перенос разговора»."""
-    rating = rate_answer(
-        "Во дворе на Мира 4 третью неделю не горят фонари.",
-        "Ваше обращение, поступившее через платформу обратной связи, рассмотрено и передано в "
-        "ответственную службу.",
-    )
-    assert rating.otpiska, rating
-    assert not any(reason.startswith("перенос разговора") for reason in rating.reasons), rating
-
-
-def test_recommending_the_resident_go_elsewhere_is_a_deferral() -> None:
-    """«Рекомендуем Вам обратиться в администрацию сельсовета» after a paragraph of rules sends
-    the resident off, with «Вам» between the words as much as without (dev 3 right, none
-    wrong)."""
-    rating = rate_answer(
-        "Сосед поставил сарай в метре от моего дома и топит там печку. Как заставить убрать?",
-        "Главное управление рассмотрело Ваше обращение. Расстояния между домами и "
-        "хозяйственными постройками на соседних участках регулируются сводом правил, вопросы "
-        "размещения построек на приусадебных участках относятся к градостроительной "
-        "деятельности органов местного самоуправления. Рекомендуем Вам обратиться в "
-        "администрацию сельсовета по месту нахождения участка.",
-    )
-    assert rating.otpiska, rating
-    assert any(reason.startswith("перенос разговора") for reason in rating.reasons), rating
-
-
-@pytest.mark.parametrize(
-    ("complaint", "answer", "otpiska"),
-    [
-        (
-            "Опять нет горячей воды на Заводской 12, третий раз за месяц!",
-            "Здравствуйте! Работы на сетях завершены, горячее водоснабжение восстановлено.",
-            True,
-        ),
-        # the cause and what is done against it answer the repeat
-        (
-            "Опять нет горячей воды на Заводской 12, третий раз за месяц!",
-            "Здравствуйте! Отключения из-за изношенного участка трубы под Заводской: 14 мая его "
-            "заменят целиком, до тех пор бригада дежурит на участке круглосуточно.",
-            False,
-        ),
-    ],
-)
-def test_a_trouble_that_keeps_coming_back(complaint: str, answer: str, otpiska: bool) -> None:
-    """«Третий раз за месяц» answered «работы завершены, восстановлено» with no cause and
-    nothing to come: the same fix told again, whatever its day (dev 2 right, none wrong); the
-    reason says so in plain words.  The cause and a dated fix of it answer."""
-    rating = rate_answer(complaint, answer)
-    assert rating.otpiska is otpiska, rating
-    if otpiska:
-        assert any("проблема повторяется" in reason for reason in rating.reasons), rating
-
-
-def test_what_to_do_asked_and_told_is_answered() -> None:
-    """«Что делать?» asks the way as «как…?» does: the emergency number and what they will do
-    answer it, «звоните» in it is no brush-off (dev 1 right, none wrong)."""
-    rating = rate_answer(
-        "С потолка в ванной течёт от соседей сверху, их нет дома. Что делать? Садовая 5.",
-        "Звоните в аварийную службу управляющей компании 8-800-200-11-22, она работает "
-        "круглосуточно: слесарь перекроет стояк, даже если соседей нет дома. Акт о заливе для "
-        "возмещения ущерба составит инженер по вашей заявке, с ним можно требовать возмещения с "
-        "соседей.",
-    )
-    assert not rating.otpiska, rating
-
-
-def test_the_papers_term_is_named_in_the_reason() -> None:
-    """An official told «отписка» while the letter names a date wants to know why: the reason
-    names the date and says whose it is (documents or a meeting, not the work)."""
-    rating = rate_answer(
-        "Двор на Садовой 9 включили в программу в прошлом году. Когда начнут работы?",
-        "Дворовая территория включена в адресный перечень программы благоустройства. Ведётся "
-        "разработка дизайн-проекта и сметной документации, срок завершения – IV квартал 2026 "
-        "года.",
-    )
-    assert rating.otpiska, rating
-    assert (
-        "срок назван для документов или заседания, а не для работ: «IV квартал 2026 года»"
-        in rating.reasons
-    ), rating
-
-
-@pytest.mark.parametrize(
-    ("complaint", "answer", "otpiska"),
-    [
-        (
-            "За отопление начислили 5600, у соседей в другом доме 2800. Садовая 40. Почему?",
-            "Поскольку общедомового прибора учёта в доме № 40 по ул. Садовой нет, плата начислена "
-            "по нормативу с коэффициентом 1,5; перерасчёт за январь сделан 18.02, в квитанции за "
-            "февраль сумма будет меньше на 1 200 рублей.",
-            False,
-        ),
-        (
-            "Автобус 25 по выходным ходит раз в час. Почему так?",
-            "Перевозчик выпускал на маршрут 3 автобуса вместо 6 по контракту, ему выставлен "
-            "штраф; с 16 июня выпуск восстановлен до 6 машин, интервал 20 минут.",
-            False,
-        ),
-    ],
-)
-def test_a_sum_or_a_count_holds_no_place(complaint: str, answer: str, otpiska: bool) -> None:
-    """«в другом доме 2800» is the neighbours' bill, not house 2800 (a house number has at most
-    three digits); «выпускал на маршрут 3 автобуса» counts buses, it names no route 3: neither
-    makes the right answer one about another place (dev 2 right, none wrong)."""
-    rating = rate_answer(complaint, answer)
-    assert rating.otpiska is otpiska, rating
-    assert not any(reason.startswith("ответ о другом месте") for reason in rating.reasons), rating
-
-
 _SESSION_21_CASES = [
     # --- the house before its street: «дом № 5 по ул. Полевой» to «Заречная 5»
     (
@@ -2016,42 +1889,144 @@ _SESSION_21_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("complaint", "answer", "otpiska"), _SESSION_21_CASES)
-def test_what_the_session_21_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
-    """Written afresh from the development halves of session 21's and earlier sets, each case a
-    class the rules had wrong and its control (the cases of a new rule fail on the session's
-    starting rules): the house written before its street («дом № 5 по ул. Полевой») to another
-    street's house is another place, and one street's name in two cases is one street; a
-    promised term gone by, answered with a whole year or «в текущем году» again and no cause,
-    names no day; «включено в план … при условии выделения субсидии» is a promise on money;
-    «составлены протоколы по ст. 6.6 КоАП» is a sanction, not a state declared lawful; «сроки
-    выполнения работ будут определены», «о сроках сообщим дополнительно» leave the work with no
-    day; «Ваше повторное обращение» is no new work, and «поскольку новых доводов нет, переписка
-    прекращается» no cause of the trouble; «якобы заделали 20 апреля» is the claim the resident
-    was given; «ситуация разобрана» is talk;
-    «информация была направлена Вам ранее» is the old answer again; «приступит после поставки» has
-    no day; a meeting held and «будут учтены при разработке» promise nothing; «сроки
-    скорректированы» moves a date, no deed; «установлено размещение гаражей» is what a visit
-    found; «оснований для повторного выезда не имеется» refuses new work; «рассмотрим
-    возможность … в следующем году» dates the considering; «водитель проинструктирован» is talk;
-    «заявка закрыта 03.04» to «заявку закрыли, а течёт» is the old claim; an inspection's day,
-    with the work left to «по результатам обследования будет принято решение», is no day for
-    the work; «ребёнку исполнилось 3 года» holds no place number; «как ранее было указано в
-    ответе» is the old answer; «рекомендуем по данному вопросу обратиться» sends elsewhere; «будет
-    рассмотрен при формировании плана» considers someday, beside a part done too; asked how,
-    «заявление — в Социальный фонд через Госуслуги» tells the way without a verb; «причиной
-    стал порыв» names a cause, no deed; «мост закрыт для движения», «закрыт по предписанию» is
-    shut while the fix waits, a hatch «закрыт новой крышкой» is the fix; «замечания приняты»,
-    «проведено совещание с сотрудниками» is talk; «вы отчитались, что почистили» is the claim
-    given; «вы ответили «завтра уберут»» answered «Завтра уберут.» is the old promise again;
-    «ответ был «вывезен»» is the claim given; «сроки ремонта назовём после …» leaves no day;
-    «признанного таковым после 01.01.2017» is the programme's criterion, not a term;
-    «паркуются», «парковочных» name no park; «проведён анализ ситуации» is no deed; «Грейдер во
-    дворе, чистят», «электрик меняет лампы» is the work going on now, «убирают ежедневно» a
-    routine; «до обеда», «к вечеру» are terms; «участковый извещён» is talk; «в благоприятный
-    период» has no day."""
+@pytest.mark.parametrize(("complaint", "answer", "otpiska"), _SESSION_20_CASES + _SESSION_21_CASES)
+def test_what_sessions_20_and_21_answers_showed(
+    complaint: str, answer: str, otpiska: bool
+) -> None:
+    """Written afresh from the development halves of session 20's sets, each case a class the
+    rules had wrong and its control (the cases of a new rule fail on the session's starting
+    rules): asked «когда?» and told at length with no day for the work is not answered; the
+    papers' term is not the work's; a document's number, a fraction or a measure holds no place
+    number, and «Садовая 7 подъезд 2» is entrance 2; where to apply with its day is the way;
+    the complaint restated as a state, a present participle, «отнесено к полномочиям»,
+    «договор расторгнут», «срок продлён», «объявлено предостережение», a law's or an order's
+    sentence, a bare claim, a bot card's «Статус: Выполнено» are no deed; «как сообщалось
+    ранее» to «получил ответ, что…» is the old claim.  Dated work, a new visit, an order with
+    its term and advice for next time still answer.
+
+    Session 21's table, written the same way: the house before its street and street names by
+    stem; a promised term gone by answered with a coarse term or the quoted promise again;
+    «сроки … будут определены», «о сроках сообщим», an inspection's day, «будет рассмотрен при
+    формировании плана», «приступит после поставки», «в благоприятный период» leave no day; the
+    old claim given again («Ваше повторное обращение», «как ранее было указано», «заявка
+    закрыта», «якобы», «вы отчитались»); talk and states are no deed («ситуация разобрана»,
+    «совещание», «проинструктирован», «извещён», «закрыт для движения», «стал порыв»,
+    «установлено размещение»); a protocol under an article is a sanction; work going on now
+    («чистят», «меняет лампы») and «до обеда», «к вечеру» answer; an age, «паркуются» hold no
+    place; asked how, «заявление — через Госуслуги» tells the way."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+def test_how_the_complaint_came_is_no_deferral() -> None:
+    """«Обращение, поступившее через платформу обратной связи» tells how it came: the reason
+    shown is the formula, not «перенос разговора»."""
+    rating = rate_answer(
+        "Во дворе на Мира 4 третью неделю не горят фонари.",
+        "Ваше обращение, поступившее через платформу обратной связи, рассмотрено и передано в "
+        "ответственную службу.",
+    )
+    assert rating.otpiska, rating
+    assert not any(reason.startswith("перенос разговора") for reason in rating.reasons), rating
+
+
+def test_recommending_the_resident_go_elsewhere_is_a_deferral() -> None:
+    """«Рекомендуем Вам обратиться в администрацию сельсовета» after a paragraph of rules sends
+    the resident off, with «Вам» between the words as much as without (dev 3 right, none
+    wrong)."""
+    rating = rate_answer(
+        "Сосед поставил сарай в метре от моего дома и топит там печку. Как заставить убрать?",
+        "Главное управление рассмотрело Ваше обращение. Расстояния между домами и "
+        "хозяйственными постройками на соседних участках регулируются сводом правил, вопросы "
+        "размещения построек на приусадебных участках относятся к градостроительной "
+        "деятельности органов местного самоуправления. Рекомендуем Вам обратиться в "
+        "администрацию сельсовета по месту нахождения участка.",
+    )
+    assert rating.otpiska, rating
+    assert any(reason.startswith("перенос разговора") for reason in rating.reasons), rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "Опять нет горячей воды на Заводской 12, третий раз за месяц!",
+            "Здравствуйте! Работы на сетях завершены, горячее водоснабжение восстановлено.",
+            True,
+        ),
+        # the cause and what is done against it answer the repeat
+        (
+            "Опять нет горячей воды на Заводской 12, третий раз за месяц!",
+            "Здравствуйте! Отключения из-за изношенного участка трубы под Заводской: 14 мая его "
+            "заменят целиком, до тех пор бригада дежурит на участке круглосуточно.",
+            False,
+        ),
+    ],
+)
+def test_a_trouble_that_keeps_coming_back(complaint: str, answer: str, otpiska: bool) -> None:
+    """«Третий раз за месяц» answered «работы завершены, восстановлено» with no cause and
+    nothing to come: the same fix told again, whatever its day (dev 2 right, none wrong); the
+    reason says so in plain words.  The cause and a dated fix of it answer."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+    if otpiska:
+        assert any("проблема повторяется" in reason for reason in rating.reasons), rating
+
+
+def test_what_to_do_asked_and_told_is_answered() -> None:
+    """«Что делать?» asks the way as «как…?» does: the emergency number and what they will do
+    answer it, «звоните» in it is no brush-off (dev 1 right, none wrong)."""
+    rating = rate_answer(
+        "С потолка в ванной течёт от соседей сверху, их нет дома. Что делать? Садовая 5.",
+        "Звоните в аварийную службу управляющей компании 8-800-200-11-22, она работает "
+        "круглосуточно: слесарь перекроет стояк, даже если соседей нет дома. Акт о заливе для "
+        "возмещения ущерба составит инженер по вашей заявке, с ним можно требовать возмещения с "
+        "соседей.",
+    )
+    assert not rating.otpiska, rating
+
+
+def test_the_papers_term_is_named_in_the_reason() -> None:
+    """An official told «отписка» while the letter names a date wants to know why: the reason
+    names the date and says whose it is (documents or a meeting, not the work)."""
+    rating = rate_answer(
+        "Двор на Садовой 9 включили в программу в прошлом году. Когда начнут работы?",
+        "Дворовая территория включена в адресный перечень программы благоустройства. Ведётся "
+        "разработка дизайн-проекта и сметной документации, срок завершения – IV квартал 2026 "
+        "года.",
+    )
+    assert rating.otpiska, rating
+    assert (
+        "срок назван для документов или заседания, а не для работ: «IV квартал 2026 года»"
+        in rating.reasons
+    ), rating
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"),
+    [
+        (
+            "За отопление начислили 5600, у соседей в другом доме 2800. Садовая 40. Почему?",
+            "Поскольку общедомового прибора учёта в доме № 40 по ул. Садовой нет, плата начислена "
+            "по нормативу с коэффициентом 1,5; перерасчёт за январь сделан 18.02, в квитанции за "
+            "февраль сумма будет меньше на 1 200 рублей.",
+            False,
+        ),
+        (
+            "Автобус 25 по выходным ходит раз в час. Почему так?",
+            "Перевозчик выпускал на маршрут 3 автобуса вместо 6 по контракту, ему выставлен "
+            "штраф; с 16 июня выпуск восстановлен до 6 машин, интервал 20 минут.",
+            False,
+        ),
+    ],
+)
+def test_a_sum_or_a_count_holds_no_place(complaint: str, answer: str, otpiska: bool) -> None:
+    """«в другом доме 2800» is the neighbours' bill, not house 2800 (a house number has at most
+    three digits); «выпускал на маршрут 3 автобуса» counts buses, it names no route 3: neither
+    makes the right answer one about another place (dev 2 right, none wrong)."""
+    rating = rate_answer(complaint, answer)
+    assert rating.otpiska is otpiska, rating
+    assert not any(reason.startswith("ответ о другом месте") for reason in rating.reasons), rating
 
 
 def test_a_number_sign_is_no_law_in_the_reason() -> None:

@@ -1055,12 +1055,14 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         has_date = False
         deferred_term = deferred_term or _DECIDED_AFTER_CHECK_RE.search(text)
     asked = normalize(complaint) if complaint else ""
+    # the resident says what the body told them: «вы написали, что посыпан», «якобы заделали»
+    told = _TOLD_DONE_RE.search(asked) is not None
     # «вы обещали «до конца лета», сейчас март» answered «запланирован на 2025 год»: a promise
     # broken, answered with a coarse term again and no cause, names no day for the fix
     slipped = (
         _coarse_term(current)
         if has_date
-        and (_TOLD_DONE_RE.search(asked) or _PROMISED_RE.search(asked))
+        and (told or _PROMISED_RE.search(asked))
         and _EXPLANATION_RE.search(text) is None
         else None
     )
@@ -1106,11 +1108,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         before = current[max(0, m.start() - 30) : m.start()]
         after = tokens(current[m.end() : m.end() + 80])
         first = tokens(m.group(0))[0]
-        if _no_deed(lemma(first), tokens(before), after):
+        preceding = tokens(before)
+        if _no_deed(lemma(first), preceding, after):
             # «заявка выполнена 05.03», «заявка закрыта исполнителем»: the ticket's state, the
             # claim of order itself
             ticket = _verb_of(first, *word_info(first)) in _TICKET_DONE and "заявка" in map(
-                lemma, tokens(before)[-3:]
+                lemma, preceding[-3:]
             )
             if ordered is None and (_declared_in_order(after) or ticket):
                 ordered = whole_words(current, m)
@@ -1141,7 +1144,6 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
     # instead of answering it
-    told = _TOLD_DONE_RE.search(asked) is not None
     old_claim = echoed or ordered
     if promised_again:
         planned = None

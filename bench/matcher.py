@@ -388,6 +388,15 @@ SECOND_AUTHOR_SETS = [
     # a sixth round, measured whole on arrival with the third retraining's model
     ("appeals9", "a Central Russian region's appeals, a third bare statements of fact (149th)"),
     ("chatter_gov2", "look-alike pairs under official pages: own problem or mere talk (150th)"),
+    (
+        "gov_comments5",
+        "comments under city and district administrations' posts, border topics (151st)",
+    ),
+    (
+        "gov_comments6",
+        "rural residents under regional governments' posts in small regions (152nd)",
+    ),
+    ("topic_comments9", "topics that get mixed up, in everyday words (153rd)"),
 ]
 
 
@@ -515,6 +524,22 @@ SECOND_AUTHOR_ANSWER_SETS = [
     # an eighth round, measured whole on arrival after all the rules above
     ("answers_short_replies2", "short answers in the present tense and nominal style (77th)"),
     ("answers_letters22", "letters answering several requests each, after all rules (78th)"),
+    (
+        "answers_short_replies3",
+        "very short replies, present tense and steps without a verb (79th)",
+    ),
+    (
+        "answers_utilities_firms",
+        "resource-supply companies' replies: outages, restore times, recalculations (80th)",
+    ),
+    (
+        "answers_gzhi",
+        "housing inspectorates: inspections, orders, warnings, recalculations (81st)",
+    ),
+    (
+        "answers_social_min",
+        "social protection and the Social Fund: benefits, queues, equipment (82nd)",
+    ),
 ]
 
 

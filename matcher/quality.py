@@ -85,6 +85,8 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+порядке\s+очередност|в\s+рамках\s+(?:выделенн|доведенн)"
     r"|в\s+срок\w*,?\s+(?:установленн|предусмотренн|определенн|оговоренн)"
     r"|по\s+возможности|со\s+временем|в\s+дальнейшем|в\s+перспективе"
+    # «перевозчик обещал решить вопрос»: a third party's word, no day
+    r"|\bобещал\w*\s+(?:\w+\s+)?(?:решить|устранить|разобраться|исправить|сделать|вывезти)"
     # «предложения будут учтены при разработке проекта»: considered someday
     r"|(?:будут|будет)\s+(?:\w+\s+)?(?:учтен|рассмотрен)\w*\s+при\s+(?:разработке|подготовке"
     r"|формировании|планировании)"
@@ -98,7 +100,7 @@ _VAGUE_TIME_RE = re.compile(
     r"|по\s+(?:окончании|завершении)\s+(?:\w+\s+)?работ|в\s+(?:этом|следующем|текущем|новом)\s+сезоне"
     r"|в\s+течение\s+(?:\w+\s+)?(?:сезона|периода)|в\s+20\d\d\s*[-–]\s*20\d\d\s*год"
     # «оставшиеся работы будут выполнены позднее» (but «не позднее 15 мая» is a deadline)
-    r"|(?<!не )\bпозднее\b(?!\s+\d)|\bпозже\b"
+    r"|(?<!не )\bпозднее\b(?!\s+\d)|(?<!не )\bпозже\b"
     # «будет выполнено в рамках муниципальной программы …», «запланировано в рамках программы»
     r"|(?:будет|будут|запланирован\w*|планиру\w*)\s+(?:\w+\s+){0,3}в\s+рамках\s+(?:\w+\s+){0,3}программ"
     # «будет выполнено после схода снега», «… в следующем году»: a promise tied to an event
@@ -210,6 +212,20 @@ _EVIDENCE_RE = re.compile(
     r"|\bприлага\w*|\bво\s+вложени|\bсм\.\s*(?:фото|вложени|прилож)|\bприложени\w*\s+(?:фото|акт)"
     r"|\bвидео\w*|\bфотоотчет\w*|\bфотофиксаци\w*"
 )
+# «с учётом представленных фото», «ваши фото»: the resident's pictures, no proof of the body's work
+_THEIR_EVIDENCE_RE = re.compile(
+    r"(?:представленн|присланн|направленн|ваш|заявител)\w*\s+(?:вами\s+|заявителем\s+)?$"
+)
+
+
+def _shows_evidence(text: str) -> bool:
+    """Whether the answer offers its own proof: a photo, a video, an act (not the resident's)."""
+    return any(
+        _THEIR_EVIDENCE_RE.search(text, max(0, m.start() - 30), m.start()) is None
+        for m in _EVIDENCE_RE.finditer(text)
+    )
+
+
 _CONTRADICTION_RE = re.compile(
     r"(?:выполнен\w*|устранен\w*|сделан\w*|завершен\w*|вывезен\w*|убран\w*|отремонтирован\w*|"
     r"восстановлен\w*|подан\w*|проведен\w*)[^.]{0,80}\b(?:однако|но)\s+[^.]{0,60}"
@@ -498,7 +514,7 @@ _PAPER_DATE_AFTER_RE = re.compile(
     r"|обследовани|проверк|осмотр|не\s+(?:предусмотрен|планиру|запланирован|будет|будут)"
     # «14.05 в помещении школы состоялась встреча с жителями»: the meeting's day
     r"|состоял\w*\s+(?:\w+\s+)?(?:встреч|заседани|собрани|совещани|слушани))"
-    r"|\s*(?:г\.?\s*)?(?:№|постановлени|распоряжени|приказ)"
+    r"|\s*(?:г\.?\s*)?(?:№|исх\b|вх\b|постановлени|распоряжени|приказ)"
 )
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
@@ -587,6 +603,8 @@ _PAPER_NOUNS = words(
     # «даны исчерпывающие ответы», «приняты необходимые меры»; «замечания приняты», «проведено
     # совещание с сотрудниками»: heard and talked over
     "ответ мера указание замечание совещание "
+    # «управляющей организации даны рекомендации по устранению»: advice, binding nobody
+    "рекомендация "
     # «проведена разъяснительная работа», «проведены профилактические беседы»: talk, no deed
     "разъяснительный профилактический беседа "
     # «Статус: Выполнено» on a bot's card: a ticket's state, not what was done
@@ -709,6 +727,13 @@ def _actions(
 
 # «в 2028–2030 годах», «программа на 2014–2043 гг.»: years of a programme, no date of a fix
 _YEARS_RE = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
+# Numbers that look like dates and are not: a street named after a day («ул. 8 Марта», «пр. 9-го
+# Мая»), parts of a law («частями 1 и 1.1 указанной статьи»)
+_NOT_A_DATE_RE = re.compile(
+    r"\b(?:ул|улиц\w*|пр|просп\w*|пер|переул\w*|пл|площад\w*|бульв\w*|б-р|наб|набережн\w*"
+    r"|мкр|микрорайон\w*)\.?\s+\d{1,2}\s*(?:-?го\s+)?(?:" + _MONTHS + r")\w*"
+    r"|\bчаст(?:ью|ями|и|ях)\s+\d+(?:\.\d+)*(?:\s*(?:,|и)\s*\d+(?:\.\d+)*)*"
+)
 
 
 # the resident writes again and says what they were told: «вы написали, что посыпан»
@@ -797,7 +822,9 @@ def _dates(text: str) -> Iterator[tuple[str, str]]:
     work; the term of documents or a meeting; another paperwork date (the complaint's
     registration, a document's, a regulation's number)."""
     # a number blanked stays a number sign: «12.11.2024 № 611ж-2024» is a document's date
-    dated = _LAW_NUMBER_RE.sub(" № ", _CONSIDERATION_RE.sub(" ", _REPORTED_RE.sub(" ", text)))
+    dated = _LAW_NUMBER_RE.sub(
+        " № ", _CONSIDERATION_RE.sub(" ", _REPORTED_RE.sub(" ", _NOT_A_DATE_RE.sub(" ", text)))
+    )
     dated = _YEARS_RE.sub(" ", dated)
     for m in _DATE_RE.finditer(dated):
         before = dated[max(0, m.start() - 60) : m.start()]
@@ -1086,7 +1113,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         None,
     )
     law = _LAW_RE.findall(text)
-    evidence = _EVIDENCE_RE.search(text) is not None
+    evidence = _shows_evidence(text)
     contradiction = _CONTRADICTION_RE.search(text) is not None
     explanation = _EXPLANATION_RE.search(text) is not None
     contact = _CONTACT_RE.search(text) is not None

@@ -1889,10 +1889,81 @@ _SESSION_21_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("complaint", "answer", "otpiska"), _SESSION_20_CASES + _SESSION_21_CASES)
-def test_what_sessions_20_and_21_answers_showed(
-    complaint: str, answer: str, otpiska: bool
-) -> None:
+_SESSION_22_CASES = [
+    # --- a street named after a day holds no date: «ул. 1 Мая»
+    (
+        "Раскопали тротуар у дома на ул. 1 Мая и бросили, второй месяц обходим по дороге",
+        "Работы на ул. 1 Мая ведутся согласно ордеру на производство земляных работ.",
+        True,
+    ),
+    (
+        "Раскопали тротуар у дома на ул. 1 Мая и бросили, второй месяц обходим по дороге",
+        "Тротуар на ул. 1 Мая восстановим до 20 июня, асфальт подрядчику уже завезли.",
+        False,
+    ),
+    # --- parts of a law are no date: «частями 1 и 1.2 статьи 8»
+    (
+        "Мне 58 лет, стаж 40 лет, пенсию не дают, говорят ждите. Где моя пенсия за длинный стаж?",
+        "Лицам, имеющим страховой стаж не менее 37 лет, пенсия может назначаться ранее возраста, "
+        "предусмотренного частями 1 и 1.1 указанной статьи, но не ранее 55 лет.",
+        True,
+    ),
+    # --- a letter's outgoing number dates the letter, not the work: «14.03.2025 исх. № 5/112»
+    (
+        "Отправили ли мои документы на удостоверение вдовы? Когда его дадут?",
+        "Ваши документы направлены в Министерство обороны Российской Федерации 14.03.2025 "
+        "исх. № 5/112. Сроки рассмотрения там не установлены.",
+        True,
+    ),
+    (
+        "Отправили ли мои документы на удостоверение вдовы? Когда его дадут?",
+        "Удостоверение готово, получить его можно в кабинете 12 с 9:00 до 17:00 начиная с 14.03.",
+        False,
+    ),
+    # --- «даны рекомендации»: advice binds nobody
+    (
+        "В школьной столовой дети третий день едят холодную кашу",
+        "Управление образования провело выездную проверку столовой. Руководству школы даны "
+        "рекомендации по организации горячего питания.",
+        True,
+    ),
+    (
+        "В школьной столовой дети третий день едят холодную кашу",
+        "Проверка 12.02 подтвердила, что мармит не работал; он заменён 14.02, температуру блюд "
+        "теперь измеряют при раздаче.",
+        False,
+    ),
+    # --- the resident's photos are no proof of the body's work
+    (
+        "Потолок в подъезде на Гагарина 8 течёт после каждого дождя, фото прилагаю",
+        "С учётом представленных Вами фото управляющей компании объявлено предостережение о "
+        "недопустимости нарушения требований к содержанию кровли.",
+        True,
+    ),
+    (
+        "Потолок в подъезде на Гагарина 8 течёт после каждого дождя, фото прилагаю",
+        "Кровля над подъездом дома № 8 по ул. Гагарина отремонтирована 10.06, фото после работ "
+        "прилагаем.",
+        False,
+    ),
+    # --- a third party's promise with no day
+    (
+        "Регоператор, площадку в Липовке не вывозят с Нового года, вы вообще в курсе?",
+        "Да, в курсе. Перевозчик обещал решить вопрос.",
+        True,
+    ),
+    (
+        "Регоператор, площадку в Липовке не вывозят с Нового года, вы вообще в курсе?",
+        "Да, в курсе. Перевозчик обещал вывезти до пятницы, в субботу проверим сами.",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("complaint", "answer", "otpiska"), _SESSION_20_CASES + _SESSION_21_CASES + _SESSION_22_CASES
+)
+def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
     """Written afresh from the development halves of session 20's sets, each case a class the
     rules had wrong and its control (the cases of a new rule fail on the session's starting
     rules): asked «когда?» and told at length with no day for the work is not answered; the
@@ -1913,7 +1984,11 @@ def test_what_sessions_20_and_21_answers_showed(
     «совещание», «проинструктирован», «извещён», «закрыт для движения», «стал порыв»,
     «установлено размещение»); a protocol under an article is a sanction; work going on now
     («чистят», «меняет лампы») and «до обеда», «к вечеру» answer; an age, «паркуются» hold no
-    place; asked how, «заявление — через Госуслуги» tells the way."""
+    place; asked how, «заявление — через Госуслуги» tells the way.
+
+    Session 22's: a street named after a day («ул. 1 Мая»), parts of a law («частями 1 и 1.1»)
+    and a letter's outgoing number hold no date for the work; «даны рекомендации» binds nobody;
+    the resident's own photos are no proof; a third party's «обещал решить» has no day."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -540,6 +540,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_social_min",
         "social protection and the Social Fund: benefits, queues, equipment (82nd)",
     ),
+    (
+        "answers_transport",
+        "transport departments, carriers and traffic police: routes, timetables, crossings (83rd)",
+    ),
 ]
 
 

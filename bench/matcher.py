@@ -397,6 +397,15 @@ SECOND_AUTHOR_SETS = [
         "rural residents under regional governments' posts in small regions (152nd)",
     ),
     ("topic_comments9", "topics that get mixed up, in everyday words (153rd)"),
+    ("topic_terse", "very short reports, every topic, under 60 characters (154th)"),
+    (
+        "gov_comments7",
+        "under regional ministries' and ЦУР posts, topics other than the post's (155th)",
+    ),
+    (
+        "gov_comments8",
+        "district pages of big cities: new-build districts, scooters, parking (156th)",
+    ),
 ]
 
 
@@ -543,6 +552,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_transport",
         "transport departments, carriers and traffic police: routes, timetables, crossings (83rd)",
+    ),
+    ("answers_letters23", "letters of Central Russia and the North-West, several requests (84th)"),
+    (
+        "answers_safety",
+        "police, prosecutors and safety departments: noise, raids, protocols (85th)",
     ),
 ]
 

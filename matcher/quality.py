@@ -111,6 +111,9 @@ _VAGUE_TIME_RE = re.compile(
     r"|в\s+следующем\s+году)"
     r"|" + _FUNDING
 )
+# «… будет рассмотрен при формировании бюджета»: another request weighed later, beside a fix
+# dated elsewhere in the answer
+_CONSIDERED_LATER_RE = re.compile(r"(?:будут|будет)\s+(?:\w+\s+)?(?:учтен|рассмотрен)")
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
 _PROMISE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b")
@@ -960,6 +963,26 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[begin : after.start() if after else len(text)]
 
 
+def _first_request_dated(asked: str, text: str, vague: re.Match[str]) -> bool:
+    """Whether the request left «для рассмотрения при формировании бюджета» is the one the
+    resident adds beside the main one («И второе: …», «Ещё бы лавочки…», «а в перспективе —
+    тротуар»), while the answer gives the other a day."""
+    weighed = _sentence_around(text, vague.start(), vague.end())
+    dated = " ".join(s for s in _sentences(text) if s.strip() != weighed.strip() and _fix_date(s))
+    weighed_lemmas = _content_lemmas(weighed) - _content_lemmas(dated)
+    for sentence in _sentences(asked):
+        if weighed_lemmas & {lemma(t) for t in tokens(sentence)}:
+            return _ADDED_REQUEST_RE.search(sentence) is not None
+    return False
+
+
+# «И второе: …», «Ещё бы лавочки поставить», «а в перспективе — тротуар»: a request added to
+# the main one
+_ADDED_REQUEST_RE = re.compile(
+    r"(?:^|[\s,.:;—-])(?:и\s+)?(?:второе|ещ[её]|также|кроме\s+того|заодно|в\s+перспективе|плюс)\b"
+)
+
+
 def _past_years(text: str) -> tuple[str, str | None]:
     """The text with the sentences about a past year's work (a whole year, a done verb, no day
     and nothing to come) blanked out, and the first such sentence (None when there is none)."""
@@ -1060,6 +1083,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if (
         has_date
         and vague is not None
+        and not (
+            _CONSIDERED_LATER_RE.match(vague.group(0))
+            and _first_request_dated(normalize(complaint) if complaint else "", text, vague)
+        )
         and _PROMISE_BEFORE_RE.search(text, max(0, vague.start() - 80), vague.end())
         and not _fix_date(_sentence_around(text, vague.start(), vague.end()))
     ):

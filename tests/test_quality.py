@@ -1993,6 +1993,21 @@ _SESSION_22_CASES = [
         "закончит к 25 апреля, с 26 апреля автобус снова заезжает.",
         False,
     ),
+    # --- the main request done with its day, the one added after it («И ещё бы…») weighed
+    # later: answered; the main one weighed later and the added one done: not
+    (
+        "Во дворе дома 7 по ул. Садовой сломаны качели, ребёнок упал. Почините, пожалуйста. И ещё "
+        "бы песочницу новую поставить.",
+        "Качели во дворе дома № 7 по ул. Садовой отремонтированы 14 мая: заменены цепи и сиденье. "
+        "Установка новой песочницы будет рассмотрена при формировании бюджета на 2027 год.",
+        False,
+    ),
+    (
+        "Во дворе дома 7 по ул. Садовой нужна новая песочница, старую убрали. Ещё качели скрипят.",
+        "Качели во дворе дома № 7 по ул. Садовой смазаны 14 мая. Установка новой песочницы будет "
+        "рассмотрена при формировании бюджета на 2027 год.",
+        True,
+    ),
 ]
 
 
@@ -2026,7 +2041,8 @@ def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpi
     and a letter's outgoing number hold no date for the work; «даны рекомендации» binds nobody;
     the resident's own photos are no proof; a third party's «обещал решить» has no day;
     «ознакомлена с обращением» and «определено исходя из пассажиропотока» are no deed;
-    «возобновится после высыхания грунта» has no day."""
+    «возобновится после высыхания грунта» has no day; the main request done with its day beside
+    one the resident added («И ещё бы…») left for the budget is answered."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -15,6 +15,8 @@ against it, and every ``--check-every`` virtual seconds the invariants of
 * ``escalated_deleted`` / ``deleted_alive``: nothing is nudged or escalated about a deleted
   comment, whose complaint is closed once the deletion had time to be seen;
 * ``same_final_state``: the same seed at two speeds ends the same (``--speeds A,B``);
+* ``collected``: every comment posted is stored, and not as the page's history (never
+  decided);
 * ``answered``: every command and button press of a person gets its reply.
 
 Deadlines are virtual: a few minutes plus ``REAL_SLACK_S`` real seconds of slack, and the
@@ -287,6 +289,7 @@ class Driver:
                 reply_to=parent[2] if parent else None,
             )
             truth.keys[step.key] = (-step.page, step.post, cid)
+            truth.posted[step.key] = step.at
             truth.texts[step.key] = step.text
         elif step.kind in ("edit", "delete"):
             assert step.key
@@ -712,6 +715,7 @@ async def run_plan(
                 snap = await snapshot(session, sb.clock.now())
             messages = {chat: sb.tg.messages(chat) for chat in _chats(sb.tg.calls)}
             checker.final_cards(snap, messages)
+            checker.final_comments(snap)
             checker.finish(snap.now)
             final = final_state(
                 snap, truth, checker.calls, messages, driver.replies, driver.listings

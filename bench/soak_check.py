@@ -16,6 +16,11 @@ record of Bot API calls (``bench/soak.py`` takes the snapshots and calls :meth:`
    closed (``deleted_alive``: it is not still open, in work or answered).
 5. ``same_final_state`` (:func:`compare_final`): the same seed at two speeds ends with the same
    complaints in the same states and each person seeing the same things.
+6. ``collected``: every comment the plan posted is stored within ``detect`` of being posted
+   (by the end at the latest), and not as its page's history: the plan writes only after
+   the app's first look, so a comment stored as written before it was never decided.  A
+   comment lost at one speed only showed as a difference between speeds, and one lost at
+   every speed not at all (a restart before a page's first comment was read).
 
 Times are virtual.  ``allowance`` is a few virtual minutes plus a slack proportional to the
 speed (a loaded machine at 1,000× loses virtual minutes to a busy event loop, which is not
@@ -37,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import texts
 from sandbox.fake_telegram import TgCall
-from storage.models import AuditEntry, Comment, Complaint, Notification, Person
+from storage.models import AuditEntry, Comment, Complaint, Notification, Page, Person
 
 CARD_RE = re.compile(r"🔔 <b>Жалоба №(\d+)</b>")
 MENTION_RE = re.compile(r"(?:№|#|/complaint )(\d+)(?!\d)")
@@ -147,6 +152,9 @@ class Snapshot:
     audit: list[ARow]
     outbox: list[ORow]
     people: dict[int, PRow]
+    # Every stored comment (owner_id, post_id, comment_id) -> its page's first look when it
+    # was written before it (the page's history, never a complaint), else None.
+    comments: dict[tuple[int, int, int], datetime | None] = field(default_factory=dict)
 
     def by_key(self) -> dict[tuple[int, int, int], CRow]:
         return {c.key: c for c in self.complaints.values()}
@@ -202,7 +210,21 @@ async def snapshot(session: AsyncSession, now: datetime) -> Snapshot:
         p.telegram_id: PRow(p.telegram_id, p.role, tuple(p.agencies or ()), p.unreachable)
         for p in (await session.execute(select(Person))).scalars()
     }
-    return Snapshot(now, complaints, audit, outbox, people)
+    comments = {
+        (owner, post, cid): look if look is not None and written < look else None
+        for owner, post, cid, written, look in (
+            await session.execute(
+                select(
+                    Comment.owner_id,
+                    Comment.post_id,
+                    Comment.comment_id,
+                    Comment.created_at,
+                    Page.first_look_at,
+                ).outerjoin(Page, Page.group_id == -Comment.owner_id)
+            )
+        ).all()
+    }
+    return Snapshot(now, complaints, audit, outbox, people, comments)
 
 
 # ---------------------------------------------------------------------------- calls
@@ -365,6 +387,7 @@ class Truth:
     """What the driver did, which the app's database cannot be trusted to say."""
 
     keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # label -> VK key
+    posted: dict[str, datetime] = field(default_factory=dict)  # label -> when it was written
     texts: dict[str, str] = field(default_factory=dict)  # label -> its text on VK now
     deleted: dict[tuple[int, int, int], datetime] = field(default_factory=dict)
     blocked: dict[int, datetime] = field(default_factory=dict)
@@ -446,6 +469,7 @@ class Checker:
         self._known(snap)
         self._changes(snap)
         self._deleted(snap)
+        self._collected(snap)
 
     def _summaries(self, snap: Snapshot) -> dict[int, ORow]:
         return {r.id: r for r in snap.outbox if r.kind == "summary"}
@@ -631,6 +655,42 @@ class Checker:
             for chat, shown in self.calls.first_shown.items()
             if (at := shown.get(cid)) is not None and at < t
         ]
+
+    # 6. every comment the plan posted is stored, and decided
+    def _collected(self, snap: Snapshot, *, end: bool = False) -> None:
+        """``end``: the run is over, so whatever is still missing never came (a deadline
+        moved past the end by a stalled loop is not waited for)."""
+        for label, at in self.truth.posted.items():
+            key = self.truth.keys[label]
+            if ("collected", label) in self._done or key in self.truth.deleted:
+                continue  # a deleted comment may be gone before anyone could read it
+            deadline = self.deadline(at, self.detect)
+            if not end and deadline > snap.now:
+                continue
+            if key not in snap.comments:
+                detail = (
+                    f"comment {label} written at {at.isoformat()} on {-key[0]}/{key[1]} "
+                    f"(VK id {key[2]}) was not stored by {min(deadline, snap.now).isoformat()}"
+                )
+            elif (look := snap.comments[key]) is not None:
+                detail = (
+                    f"comment {label} written at {at.isoformat()} on {-key[0]}/{key[1]} was "
+                    f"stored as the page's history (its first look is {look.isoformat()}), "
+                    "though the app had looked at the page before: it was never decided"
+                )
+            else:
+                self._done.add(("collected", label))
+                self.stats["collected_ok"] += 1
+                continue
+            self._flag(
+                ("collected", label),
+                Violation("collected", at.isoformat(), None, label, None, detail),
+            )
+
+    def final_comments(self, snap: Snapshot) -> None:
+        """At the end: every comment the plan posted (and did not delete) is stored and
+        decided, whatever deadlines a busy machine moved."""
+        self._collected(snap, end=True)
 
     # 4. nothing escalated about a deleted comment
     def _deleted(self, snap: Snapshot) -> None:

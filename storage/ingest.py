@@ -16,7 +16,10 @@ Issue 11:
 * History.  A comment written before its page's first look (``pages.first_look_at``) is the
   page's history: stored, never a complaint, however it arrives (the first read, or a re-read
   of its post because someone commented later).  With ``alert_history_hours`` N, the comments
-  of the last N hours before the first look are complaints, alerted if still unanswered.
+  of the last N hours before the first look are complaints, alerted if still unanswered.  The
+  first look is stamped by the first batch that stores anything of the page (its posts, at
+  the collector's first look), in that batch's transaction, so it survives a restart that
+  comes before the page's first comment is read.
 * Deletions.  A deleted comment closes its complaint as ``deleted`` (no clock runs, the cards
   say so, a moderator may reopen it); a restored comment (Long Poll ``wall_reply_restore``, or
   the comment reappearing in a re-read) brings it back as it was.
@@ -233,6 +236,13 @@ def _ref(row: Comment | CommentEvent) -> CommentRef:
     )
 
 
+def _pages_of(batch: Batch) -> set[int]:
+    """The group ids of every page ``batch`` has something of (posts, comments, reads)."""
+    owners = {p.owner_id for p in batch.posts} | {ev.owner_id for ev in batch.comments}
+    owners.update(owner for owner, _, _ in batch.baselines)
+    return {-owner for owner in owners}
+
+
 @dataclass
 class _Tracked:
     """A complaint on one of the batch's posts, as answers and follow-ups need it."""
@@ -384,7 +394,11 @@ class Ingestor:
         result.new_comments = len(new)
         # Repeats compare with comments' current texts, so edited complaints are re-listed.
         await reindex_edited(session, edits)
-        await self._load_first_looks(session, {-ev.owner_id for ev, _ in new})
+        # Every page the batch touches, not only those with new comments: the first look's
+        # batch (posts, no comments yet) must stamp it, or a restart before a page's first
+        # comment was stored took the new start for the first look, and every comment
+        # written meanwhile for history (the soak, seed 11: two complaints lost).
+        await self._load_first_looks(session, _pages_of(batch))
         state = await self._load_state(session, new, edits)
         state.deleted, state.restored = deleted, restored
         # Edits first: they were seen now, after every new comment of the batch was written

@@ -21,7 +21,7 @@ from bot.digest import build_digest
 from bot.drawing import Drawing
 from bot.scheduler import JobDeps
 from bot.sla_watch import check_sla
-from collectors.events import Batch, CommentChange, CommentEvent
+from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
 from config.registry import Registry, parse_registry
 from config.settings import Settings
 from matcher.classifier import classify
@@ -379,6 +379,29 @@ async def test_history_is_decided_by_the_comments_date_not_by_how_it_was_read(
     assert [(await h.get(i)).comment_id for i in result.new_complaints] == [15]
     await h.flush()
     assert len(h.cards(501)) == 2
+
+
+async def test_the_first_look_is_stamped_by_its_posts_before_any_comment(h: Harness) -> None:
+    """The soak, seed 11 at 300×: the first look stored a page's posts, and the app restarted
+    before it read the page's first comment.  Stamped only with a first stored comment, the
+    page's first look became the restart, and the comment written before it (and one written
+    while the app was down) were taken for history: no complaint, nobody told."""
+    first_look = Ingestor(h.registry, h.clock, classify, rate_answer)  # started at T0
+    async with h.sessions() as session, session.begin():
+        post = PostEvent(-1001, 10, T0 - timedelta(hours=5), "Итоги ремонта дорог", 0)
+        await first_look.ingest(session, Batch(posts=[post]))
+    async with h.sessions() as s:
+        page = await s.get(Page, 1001)
+        assert page is not None and page.first_look_at == T0
+    h.move_to(1)  # restarted an hour later
+    restarted = Ingestor(h.registry, h.clock, classify, rate_answer)
+    result = await ingest(
+        h,
+        comment(11, ROADS, minutes=20),  # written while the first run was up, not read by then
+        comment(12, WATER, minutes=45, from_id=7002),  # written while it was down
+        ingestor=restarted,
+    )
+    assert [(await h.get(i)).comment_id for i in result.new_complaints] == [11, 12]
 
 
 async def test_alert_history_hours_alerts_the_last_hours_unanswered_complaints(

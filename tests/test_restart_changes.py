@@ -89,3 +89,63 @@ async def test_an_edit_made_while_otklik_was_down_reaches_the_card(tmp_path: Pat
         assert any("у шлагбаума" in (c.text or "") for c in official)
     finally:
         await sb.__aexit__(None, None, None)
+
+
+# ---- a restart before a page's first comment was read (the soak, seed 11 at 300×) ---------
+
+WATER = "Третий день нет горячей воды в доме 7, когда дадут?"
+
+
+async def _complaints(sb: Sandbox) -> dict[str, str | None]:
+    """Each stored comment's text (its start) and its complaint's status (None: none)."""
+    engine = make_engine(sb.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            rows = (
+                await session.execute(
+                    select(Comment.text, Complaint.status).outerjoin(
+                        Complaint, Complaint.comment_pk == Comment.id
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return {str(text)[:12]: status for text, status in rows}
+
+
+async def test_comments_not_yet_read_at_a_stop_are_complaints_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    """The app looks at the page (its posts stored, no comment yet), and stops before it
+    read a comment written then; another comes while it is down.  Both are residents'
+    complaints, not the page's history: the first look was before them.  Stamping the first
+    look only with a page's first stored comment lost both (the restarted app took its own
+    start for the first look)."""
+    scenario = Scenario.model_validate(
+        {**BASE_SCENARIO, "end": "2026-11-23T10:00:00+03:00", "events": []}
+    )
+    sb = Sandbox(scenario, workdir=tmp_path, speed=600)
+    await sb.__aenter__()
+    try:
+        # Up until the first look is stored, then stopped (on a paused clock nothing is read
+        # meanwhile): the page's posts are in storage, none of its comments.
+        await sb.run_app(scenario.end, stop_when=lambda: _batches(sb) >= 1)
+        assert await _complaints(sb) == {}
+        stopped = sb.clock.now()
+        sb.vk.add_comment(1001, 10, at=stopped, from_id=7001, text=TEXT)  # not read in time
+        sb.clock.step(600.0)  # down ten minutes; a resident writes meanwhile
+        sb.vk.add_comment(1001, 10, at=sb.clock.now(), from_id=7002, text=WATER)
+        sb.clock.step(300.0)
+        await sb.run_app(
+            scenario.end, stop_when=lambda: _told(sb, "Яма у дома 5") and _told(sb, "горячей")
+        )
+        assert await _complaints(sb) == {TEXT[:12]: "open", WATER[:12]: "open"}
+    finally:
+        await sb.__aexit__(None, None, None)
+
+
+def _batches(sb: Sandbox) -> int:
+    """Batches the running app's collector has stored."""
+    app = sb.app
+    collection = app.collection if app is not None else None
+    return collection.batches if collection is not None else 0

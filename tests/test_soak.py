@@ -10,6 +10,7 @@ the invariants of ``bench/soak_check.py`` must hold throughout:
 * no outbox row is ``sent`` without its Bot API call;
 * a deleted comment closes its complaint, and nothing is nudged or escalated about it;
 * the same seed at two speeds ends the same;
+* every comment posted is stored, and decided (not taken for the page's history);
 * every command and button press gets its reply.
 
 Run alone with ``.venv/bin/pytest tests/test_soak.py``; ``python -m bench.soak`` is the long
@@ -141,6 +142,34 @@ def test_checker_flags_a_change_marked_sent_that_never_reached_the_card() -> Non
     fixed = Checker(Truth(), allowance_s=300, detect_s=900)
     fixed.check(_snapshot(_at(60), rows, audit), calls)
     assert fixed.violations == []
+
+
+def test_checker_flags_a_comment_never_stored_or_stored_as_history() -> None:
+    """Seed 11 at 300×: two comments on a page whose first comment had not been read when the
+    app restarted were stored as the page's history, so no complaint was ever raised, and no
+    invariant of that run said so (only the other speed's differing end did)."""
+    truth = Truth()
+    keys = {"k1": (-3001, 10, 11), "k2": (-3001, 10, 12), "k3": (-3001, 10, 13)}
+    for n, (label, key) in enumerate(keys.items()):
+        truth.keys[label] = key
+        truth.posted[label] = _at(n)
+    truth.keys["k4"], truth.posted["k4"] = (-3001, 10, 14), _at(3)
+    truth.deleted[(-3001, 10, 14)] = _at(4)  # deleted before anyone read it: not owed
+    comments = {keys["k1"]: None, keys["k2"]: _at(20)}  # k2 predates the (late) first look
+    checker = Checker(truth, allowance_s=300, detect_s=900)
+    snap = Snapshot(_at(10), {}, [], [], {}, comments)
+    checker.check(snap, [])
+    assert checker.violations == []  # not due yet
+    checker.check(Snapshot(_at(60), {}, [], [], {}, comments), [])
+    found = {v.comment: v.detail for v in checker.violations}
+    assert sorted(found) == ["k2", "k3"], found
+    assert "history" in found["k2"] and "not stored" in found["k3"]
+    assert all(v.invariant == "collected" for v in checker.violations)
+
+    # At the end nothing waits for its deadline: a stalled loop's late one is judged too.
+    late = Checker(truth, allowance_s=300, detect_s=900)
+    late.final_comments(Snapshot(_at(5), {}, [], [], {}, dict.fromkeys(keys.values())))
+    assert late.violations == [] and late.stats["collected_ok"] == 3
 
 
 def test_deadlines_skip_the_time_the_app_was_down_or_the_loop_stood_still() -> None:

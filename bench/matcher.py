@@ -406,6 +406,9 @@ SECOND_AUTHOR_SETS = [
         "gov_comments8",
         "district pages of big cities: new-build districts, scooters, parking (156th)",
     ),
+    ("gov_comments10", "a mid-sized town's page, any post, two problems in one comment (157th)"),
+    ("gov_comments9", "ЦУР and city pages in Siberia and the Far East (158th)"),
+    ("topic_comments10", "several objects named, one of them the problem (159th)"),
 ]
 
 
@@ -558,6 +561,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_safety",
         "police, prosecutors and safety departments: noise, raids, protocols (85th)",
     ),
+    ("answers_heads2", "heads and mayors replying in person under their own posts (86th)"),
 ]
 
 

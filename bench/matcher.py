@@ -562,6 +562,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "police, prosecutors and safety departments: noise, raids, protocols (85th)",
     ),
     ("answers_heads2", "heads and mayors replying in person under their own posts (86th)"),
+    (
+        "answers_ecology",
+        "ecology, animal and forestry services: dogs, felling, dumps, smells (87th)",
+    ),
+    ("answers_tsur11", "a regional ЦУР relaying bodies, a quarter of them follow-ups (88th)"),
 ]
 
 

@@ -117,6 +117,11 @@ _VAGUE_TIME_RE = re.compile(
 # «… будет рассмотрен при формировании бюджета»: another request weighed later, beside a fix
 # dated elsewhere in the answer
 _CONSIDERED_LATER_RE = re.compile(r"(?:будут|будет)\s+(?:\w+\s+)?(?:учтен|рассмотрен)")
+_PLACE_NAMED_RE = re.compile(
+    r"\d|\b(?:ул|улиц|проспект|пр-т|переул|перекр[её]ст|площад|шоссе|бульвар|набережн|мкр"
+    r"|микрорайон|район|пос[её]л|сел[оа]\b|деревн|станиц|сквер|парк|остановк)"
+)
+_ASK_ADDRESS_RE = re.compile(r"(?:уточните|оставьте|сообщите)[,\s]+(?:\w+[,\s]+){0,3}адрес")
 # the words of a promise: «будет», «запланировано», «планируется»
 _PROMISE = r"будет|будут|запланир\w*|планиру\w*"
 _PROMISE_RE = re.compile(r"\b(?:" + _PROMISE + r")\b")
@@ -615,6 +620,7 @@ _NEGATIONS = frozenset({"не", "ни"})
 _TALKED_OVER = words("ситуация случай вопрос инцидент")
 _SHUT = frozenset({"закрыть", "закрытый"})
 _TICKET_DONE = words("выполнить закрыть исполнить")
+_GENERAL_MEASURES = words("контроль патрулирование надзор работа профилактика")
 _SHIFTED = words("изменить сдвинуть сдвинуться скорректировать")
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
 _PAPER_NOUNS = words(
@@ -623,7 +629,7 @@ _PAPER_NOUNS = words(
     "проверка обследование осмотр мониторинг рейд выезд расследование проба поручение анализ "
     # «даны исчерпывающие ответы», «приняты необходимые меры»; «замечания приняты», «проведено
     # совещание с сотрудниками»: heard and talked over
-    "ответ мера указание замечание совещание "
+    "ответ мера указание замечание совещание памятка листовка "
     # «управляющей организации даны рекомендации по устранению»: advice, binding nobody
     "рекомендация "
     # «проведена разъяснительная работа», «проведены профилактические беседы»: talk, no deed
@@ -651,6 +657,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
     )
     if lem in _SHUT and shut_while_waiting:
         return True
+    if lem == "усилить" and not _GENERAL_MEASURES.isdisjoint(map(lemma, after[:2])):
+        return True  # «усилен контроль», «усилено патрулирование»: in general, not here
     if (lem == "дать" and after[:1] == ["срок"]) or lem == "задержаться":
         return True  # «подрядчику дан срок», «немного задержались»: no day, no deed
     if lem in _SHIFTED and "срок" in map(lemma, (*before[-4:], *after[:2])):
@@ -756,6 +764,8 @@ _NOT_A_DATE_RE = re.compile(
     r"\b(?:ул|улиц\w*|пр|просп\w*|пер|переул\w*|пл|площад\w*|бульв\w*|б-р|наб|набережн\w*"
     r"|мкр|микрорайон\w*)\.?\s+\d{1,2}\s*(?:-?го\s+)?(?:" + _MONTHS + r")\w*"
     r"|\bчаст(?:ью|ями|и|ях)\s+\d+(?:\.\d+)*(?:\s*(?:,|и)\s*\d+(?:\.\d+)*)*"
+    # «в связи с отсутствием в бюджете на 2024 год средств»: the budget's year, no term
+    r"|\bотсутстви\w*\s+(?:\w+\s+){0,3}в\s+бюджете\s+(?:\w+\s+){0,2}на\s+20\d\d\s*(?:год\w*|г\b)?"
 )
 
 
@@ -981,6 +991,40 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[begin : after.start() if after else len(text)]
 
 
+# A smell the resident complains of, and the substances a measurement of it names: the answer
+# that measured only others («диоксид азота … не превышает ПДК» to «воняет канализацией»)
+# measured another thing.
+_SMELLS: Final = (
+    (
+        re.compile(r"\b(?:канализац|фекал|сточн|очистн)\w*"),
+        re.compile(r"сероводород|аммиак|метилмеркаптан|меркаптан|запах"),
+    ),
+    (
+        re.compile(r"\b(?:аммиак|пом[её]т|навоз|птицефабрик|свинокомплекс)\w*"),
+        re.compile(r"аммиак|аммони|сероводород|запах"),
+    ),
+    (
+        re.compile(r"\b(?:растворител|ацетон|краск|лакокрасочн)\w*"),
+        re.compile(r"ацетон|толуол|ксилол|бутилацетат|этилацетат|углеводород|растворител|запах"),
+    ),
+)
+# the air measured (not the water: «мг/дм³»), and a smell complained of
+_MEASURED_RE = re.compile(r"\bмг\s*/\s*м(?:3|³|\b)|атмосферн\w+\s+воздух|\bмкзв")
+_SMELL_RE = re.compile(r"\b(?:запах|воня|вонь|вонищ|пахн|пахнет|смрад|задыха|дышать)")
+
+
+def _measured_other_thing(asked: str, text: str) -> str | None:
+    """The smell the complaint names when the answer's measurements name none of its
+    substances (None when it does, or measured nothing)."""
+    if _MEASURED_RE.search(text) is None or _SMELL_RE.search(asked) is None:
+        return None
+    for smell, substances in _SMELLS:
+        found = smell.search(asked)
+        if found is not None and substances.search(text) is None:
+            return found.group(0)
+    return None
+
+
 def _first_request_dated(asked: str, text: str, vague: re.Match[str]) -> bool:
     """Whether the request left «для рассмотрения при формировании бюджета» is the one the
     resident adds beside the main one («И второе: …», «Ещё бы лавочки…», «а в перспективе —
@@ -1148,6 +1192,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if promised_again:
         has_date = False
     formal = [whole_words(text, m) for m in _FORMAL_RE.finditer(text)]
+    # the complaint names no place at all: «возле дома не горит фонарь»
+    no_house = (
+        bool(asked) and _PLACE_NAMED_RE.search(asked) is None and not _TO_DMS_RE.search(text)
+    )
     deferral = next(
         (
             m
@@ -1157,6 +1205,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             # «запись с 15 августа через Госуслуги», «подайте заявление до 1 июня»: a way with
             # its day is the answer, not the resident sent off
             and not (has_date and _WAY_RE.match(m.group(0)))
+            # «уточните адрес дома и номер опоры» when the complaint names no house: the one
+            # thing the body needs to send the crew
+            and not (_ASK_ADDRESS_RE.match(m.group(0)) and no_house)
         ),
         None,
     )
@@ -1216,6 +1267,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         planned = whole_words(current, plan)
 
     elsewhere = another_place(asked, text) if asked else None
+    off_target = _measured_other_thing(asked, text) if asked else None
     # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
     # instead of answering it
@@ -1335,9 +1387,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and not _TO_DMS_RE.search(deferral[0])
     ):
         deferral = None  # «Да, …; подайте заявление в Социальный фонд» is the way, not a brush-off
-    answered = straight or instructed or explained or informed
+    # asked where, when the complaint names no house: the step the body needs to act
+    asks_address = no_house and _ASK_ADDRESS_RE.search(text) is not None
+    answered = straight or instructed or explained or informed or asks_address
 
-    credited = done is not None and not contradiction and elsewhere is None
+    credited = done is not None and not contradiction and elsewhere is None and off_target is None
     # a patch now and the real fix «в ближайшее время»: the fix has no date
     vague_term = vague or deferred_term
     patch = vague_term is not None and not has_date
@@ -1364,7 +1418,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         "law": law_cited and len(law) < 3,
         "law_many": law_cited and len(law) >= 3,
         "contradiction": contradiction,
-        "elsewhere": elsewhere is not None,
+        "elsewhere": elsewhere is not None or off_target is not None,
         "nothing": nothing,
         "hollow": hollow,
     }
@@ -1389,6 +1443,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             else "объяснено, что делать"
             if instructed
             else "вопрос разъяснён по существу"
+            if explained or informed
+            else "запрошен адрес, которого нет в жалобе"
         )
     if formal and done is None and not has_date:
         reasons.append(f"только формальная фраза: «{formal[0]}»")
@@ -1403,6 +1459,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         reasons.append("ответ противоречит сам себе")
     if elsewhere is not None:
         reasons.append(f"ответ о другом месте: «{elsewhere}»")
+    if off_target is not None:
+        reasons.append(f"замеры не о том запахе, на который жалоба («{off_target}»)")
     if nothing:
         if stale_deed is not None and undated_repeat:
             reasons.append(f"проблема повторяется, а в ответе снова «{stale_deed}», без причины")

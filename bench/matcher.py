@@ -409,6 +409,9 @@ SECOND_AUTHOR_SETS = [
     ("gov_comments10", "a mid-sized town's page, any post, two problems in one comment (157th)"),
     ("gov_comments9", "ЦУР and city pages in Siberia and the Far East (158th)"),
     ("topic_comments10", "several objects named, one of them the problem (159th)"),
+    ("gov_comments11", "Moscow region towns: commuters, stations, new schools, Добродел (160th)"),
+    ("topic_comments11", "yards, roofs, ravines and neighbours: the most-confused topics (161st)"),
+    ("gov_comments12", "national republics and the South, in Russian with local words (162nd)"),
 ]
 
 
@@ -567,6 +570,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "ecology, animal and forestry services: dogs, felling, dumps, smells (87th)",
     ),
     ("answers_tsur11", "a regional ЦУР relaying bodies, a quarter of them follow-ups (88th)"),
+    ("answers_uk_chats", "managing companies in house chats: dispatchers, masters, bills (89th)"),
+    (
+        "answers_followups3",
+        "second and third messages after a promise or claim that did not hold (90th)",
+    ),
 ]
 
 

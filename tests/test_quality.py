@@ -2103,6 +2103,29 @@ _SESSION_22_CASES = [
         "Здравствуйте! Уточните, пожалуйста, адрес, где не горит фонарь.",
         True,
     ),
+    # --- «выполнена по графику» to «вы писали, что сделано — не сделано» is the old claim
+    (
+        "Вы писали, что уборка подъезда сделана вчера. На площадке 3 этажа так и лежат окурки",
+        "Уборка выполнена по графику.",
+        True,
+    ),
+    (
+        "Вы писали, что уборка подъезда сделана вчера. На площадке 3 этажа так и лежат окурки",
+        "Уборщица вышла сегодня в 10:00, площадку 3 этажа перемыли, фото в чате.",
+        False,
+    ),
+    # --- «на фото изображён другой участок», «осведомлена о ситуации»: no deed
+    (
+        "Вы ответили, что тротуар на Лесной очищен. Вот фото — по колено, снято утром у дома 5.",
+        "На представленной фотографии, по всей видимости, изображён другой участок. Тротуар по "
+        "ул. Лесной очищен в полном объёме.",
+        True,
+    ),
+    (
+        "Третий месяц в общежитии нет горячей воды, ответ был «поручено администрации»",
+        "Администрация общежития осведомлена о ситуации и принимает меры.",
+        True,
+    ),
 ]
 
 
@@ -2142,7 +2165,8 @@ def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpi
     or for a check's results leave no day for the fix; asked which papers to bring, the list and
     where to file it is the way; the air measured for other substances than the smell complained
     of, «усилено патрулирование», «распространены памятки», «нет средств в бюджете на 2025 год»
-    answer nothing; asking for the address the complaint lacks is the step the crew needs."""
+    answer nothing; asking for the address the complaint lacks is the step the crew needs;
+    «выполнена по графику», «изображён другой участок», «осведомлена о ситуации» are no deed."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

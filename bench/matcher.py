@@ -575,6 +575,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_followups3",
         "second and third messages after a promise or claim that did not hold (90th)",
     ),
+    (
+        "answers_letters24",
+        "letters of Siberia, the Volga and the Urals, one to three requests each (91st)",
+    ),
 ]
 
 

@@ -69,7 +69,8 @@ _DATE_RE = re.compile(
 # «в 2025 году при наличии финансирования», «в пределах доведённых лимитов»: a promise on a
 # condition of money, vague even with a year beside it
 _FUNDING = (
-    r"при\s+(?:условии|наличии)\s+(?:\w+\s+)?(?:выделени|финанс|средств|поступлени|лимит)"
+    r"при\s+(?:условии|наличии)\s+(?:\w+\s+)?(?:выделени|финанс|средств|поступлени|лимит|доведени"
+    r"|ассигновани)"
     r"|по\s+мере\s+(?:\w+\s+)?(?:финансирован|поступлени|выделени)"
     # «снос запланирован, ждём выделения средств»
     r"|жд[её]м\s+(?:выделени|поступлени|финансировани|доведени)"
@@ -505,6 +506,8 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     # «контракт подписан ещё 18 марта», «работы начаты 12 мая»: not the end of the work
     r"|\b(?:подписан|начат)[аоы]?\b[^.,;:!?]{0,40}$"
     r"|(?:рассмотрен|вынесен|заседани|комисси|включени|решени)\w*[^.]{0,60}$"
+    # «включена в заявку на финансирование на 2026 год»: money asked for, no term
+    r"|заявк\w*\s+на\s+(?:финансирование|выделение)[^.]{0,20}$"
     # forming a plan, not the programme «Формирование комфортной городской среды»
     r"|формировани\w*\s+(?:\w+\s+){0,2}(?:план|перечн|программ|списк|реестр|титул|бюджет)[^.]{0,50}$"
     r"|(?:обследовани|проверк|осмотр)\w*\s+(?:\S+\s+){0,3}(?:проведен|выполнен)\w*\s+$"
@@ -659,7 +662,9 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
     )
     if lem in _SHUT and shut_while_waiting:
         return True
-    if lem == "усилить" and not _GENERAL_MEASURES.isdisjoint(map(lemma, after[:2])):
+    if lem == "усилить" and not _GENERAL_MEASURES.isdisjoint(
+        map(lemma, (*before[-3:], *after[:2]))
+    ):
         return True  # «усилен контроль», «усилено патрулирование»: in general, not here
     if (lem == "дать" and after[:1] == ["срок"]) or lem == "задержаться":
         return True  # «подрядчику дан срок», «немного задержались»: no day, no deed
@@ -813,6 +818,12 @@ _NEW_WORK_RE = re.compile(
 # «Ранее Вам был дан ответ…», «Повторно сообщаем, что работы выполнены», «переписка может быть
 # прекращена»: the body's old answer given again, however long the letter around it
 _CORRESPONDENCE_CLOSED_RE = re.compile(r"\bпереписк\w*\b.{0,160}\bпрекращ")
+# «по информации подрядной организации, дефекты устранены»: the contractor's word relayed, to a
+# resident who says it is not so
+_RELAYED_CLAIM_RE = re.compile(
+    r"\bпо\s+(?:информации|данным|сообщению)\s+(?:\w+\s+)?(?:подрядчик|подрядн|исполнител"
+    r"|управляющ|обслуживающ)"
+)
 _SAID_BEFORE_RE = re.compile(
     r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
     # «Информация была направлена Вам ранее»
@@ -890,8 +901,11 @@ _TERM_DEFERRED_RE = re.compile(
 # работ»: the work waits on an inspection's outcome
 _DECIDED_AFTER_CHECK_RE = re.compile(
     r"по\s+(?:результатам|итогам)\s+(?:\w+\s+){0,2}(?:обследовани|осмотр|проверк|замер"
-    r"|исследовани|визит|мероприяти)\w*\s+(?:\w+\s+){0,3}(?:будет|будут)\s+(?:\w+\s+){0,2}"
+    r"|исследовани|визит|мероприяти|экспертиз)\w*\s+(?:\w+\s+){0,6}(?:будет|будут)\s+(?:\w+\s+){0,2}"
     r"(?:принят|определ|решен|рассмотрен)\w*"
+    # «решение будет принято по результатам дополнительного обследования»
+    r"|решени\w*\s+(?:\w+\s+){0,6}(?:будет|будут)\s+принят\w*\s+(?:\w+\s+)?по\s+(?:результатам|итогам)"
+    r"\s+(?:\w+\s+){0,2}(?:обследовани|осмотр|проверк|замер|исследовани|экспертиз)"
 )
 _SCHEDULING = words("назначить запланировать")
 _CHECK_RE = re.compile(r"обследовани|осмотр|проверк|замер|визит|отбор\w*\s+проб")
@@ -1302,7 +1316,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         )
         and _NEW_WORK_RE.search(current) is None
         # a formula; a long account tells what happened since, unless it says it said it before
-        and (len(words) < 30 or _SAID_BEFORE_RE.search(text) is not None)
+        and (
+            len(words) < 30
+            or _SAID_BEFORE_RE.search(text) is not None
+            or _RELAYED_CLAIM_RE.search(text) is not None
+        )
     )
     stale_deed = (done or old_claim) if recurring else None
     # «третий раз за месяц» answered «восстановлено» with no day: the same fix again, no cause

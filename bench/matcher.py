@@ -412,6 +412,15 @@ SECOND_AUTHOR_SETS = [
     ("gov_comments11", "Moscow region towns: commuters, stations, new schools, Добродел (160th)"),
     ("topic_comments11", "yards, roofs, ravines and neighbours: the most-confused topics (161st)"),
     ("gov_comments12", "national republics and the South, in Russian with local words (162nd)"),
+    ("gov_comments14", "a busy page's realistic day, anywhere in Russia; never read (163rd)"),
+    (
+        "gov_comments13",
+        "the North-West and the Arctic: polar night, wooden houses, ferries (164th)",
+    ),
+    (
+        "topic_comments12",
+        "public services in everyday words: clinics, kindergartens, benefits, MFC (165th)",
+    ),
 ]
 
 
@@ -579,6 +588,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters24",
         "letters of Siberia, the Volga and the Urals, one to three requests each (91st)",
     ),
+    ("answers_short_replies4", "short replies of community managers, a realistic mix (92nd)"),
 ]
 
 

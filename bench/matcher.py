@@ -589,6 +589,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "letters of Siberia, the Volga and the Urals, one to three requests each (91st)",
     ),
     ("answers_short_replies4", "short replies of community managers, a realistic mix (92nd)"),
+    (
+        "answers_pos6",
+        "the Gosuslugi feedback platform in 2026, templated phrases around deeds (93rd)",
+    ),
 ]
 
 

@@ -235,11 +235,18 @@ _THEIR_EVIDENCE_RE = re.compile(
 
 
 def _shows_evidence(text: str) -> bool:
-    """Whether the answer offers its own proof: a photo, a video, an act (not the resident's)."""
+    """Whether the answer offers its own proof: a photo, a video, an act (not the resident's,
+    nor the old one: «фотоматериалы были направлены Вам ранее»)."""
     return any(
         _THEIR_EVIDENCE_RE.search(text, max(0, m.start() - 30), m.start()) is None
+        and _SENT_BEFORE_RE.match(text, m.end()) is None
         for m in _EVIDENCE_RE.finditer(text)
     )
+
+
+_SENT_BEFORE_RE = re.compile(
+    r"\s+(?:\w+\s+){0,3}(?:направлен|предоставлен|приложен)\w*\s+(?:\w+\s+)?ранее"
+)
 
 
 _CONTRADICTION_RE = re.compile(

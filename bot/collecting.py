@@ -313,8 +313,9 @@ class CollectionService:
             while done < len(ids) and ids[done] <= last:
                 gid = ids[done]
                 done += 1
+                seen, looked = known.get(gid, (0, None))
                 collector.add_page(
-                    gid, max_seen_id=max_seen.get(gid) or 0, longpoll=gid in self.lp_clients
+                    gid, max_seen_id=seen or 0, longpoll=gid in self.lp_clients, first_look=looked
                 )
                 self.pages.add(gid)
                 for row in old.pop(gid, ()):
@@ -324,11 +325,13 @@ class CollectionService:
             owners: list[list[int] | None] = [None]  # None: every page's
             if not everything:
                 owners = list(_chunks(session, [-g for g in ids]))
-            page_q = select(Page.group_id, Page.max_seen_id)
-            max_seen: dict[int, int] = {}
+            page_q = select(Page.group_id, Page.max_seen_id, Page.first_look_at)
+            # group id -> (max_seen_id, first look): a page looked at before this start, even
+            # with nothing stored of it, is not looked at for the first time again.
+            known: dict[int, tuple[int, datetime | None]] = {}
             for cond in [None] if everything else _among(session, Page.group_id, ids):
                 pq = page_q if cond is None else page_q.where(cond)
-                max_seen.update((g, m) for g, m in (await session.execute(pq)).all())
+                known.update((g, (m, at)) for g, m, at in (await session.execute(pq)).all())
             # Posts older than every window that residents still comment on (few).
             old: dict[int, list[_PostRow]] = {}
             for chunk in owners:
@@ -395,8 +398,9 @@ class CollectionService:
         )  # fmt: skip
 
     async def sink(self, batch: Batch) -> None:
-        """Store ``batch`` in one transaction, then let the collector move forward."""
-        if not batch.comments and not batch.posts:
+        """Store ``batch`` in one transaction, then let the collector move forward.  A batch
+        with nothing but pages looked at is stored too: it stamps their first looks."""
+        if not batch.comments and not batch.posts and not batch.looked:
             self.collector.confirm(batch)
             if self.metrics is not None:
                 self.metrics.collector_pass(not batch.failed)

@@ -512,6 +512,12 @@ class PageState:
     wall_get_calls: int = 0
     api_calls: int = 0
     bootstrapped: bool = False
+    # When Otklik first looked at the page (``pages.first_look_at``, from storage at a start;
+    # this process's look once storage committed it); None: no look stored yet, so a
+    # ``wall.get`` says it looked (``Batch.looked``).  A page looked at before this start is
+    # bootstrapped without taking its posts written since for history: their comments are
+    # read (issue 11).
+    first_look: float | None = None
     # Past the window: post id -> (confirmed count, created) of silent posts still checked
     # now and then; ``dropped``: posts no longer checked at all (too old, or too many).
     dormant: dict[int, tuple[int, float]] = field(default_factory=dict)
@@ -682,13 +688,25 @@ class Collector:
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
-    def add_page(self, group_id: int, *, max_seen_id: int = 0, longpoll: bool = False) -> None:
-        """Watch a page; without known posts it is bootstrapped by one ``wall.get``."""
+    def add_page(
+        self,
+        group_id: int,
+        *,
+        max_seen_id: int = 0,
+        longpoll: bool = False,
+        first_look: datetime | None = None,
+    ) -> None:
+        """Watch a page; without known posts it is bootstrapped by one ``wall.get``.
+
+        ``first_look``: the page's stored first look (a restart); the posts that bootstrap
+        finds written since are read in full, as new ones."""
         if group_id in self.pages:
             self.pages[group_id].longpoll = longpoll
             return
         posts = PagePosts(self._rows, -group_id)
         page = PageState(group_id, posts, max_seen_id=max_seen_id, longpoll=longpoll)
+        if first_look is not None:
+            page.first_look = first_look.timestamp()
         self.pages[group_id] = page
         self._unbootstrapped += 1
         self._push_wall_get(page, self._now())
@@ -1653,6 +1671,11 @@ class Collector:
             return
         page.last_wall_get = now
         first = not page.bootstrapped
+        if page.first_look is None:
+            # Looked at, even if empty: storage stamps the first look with this batch.
+            batch.looked.append(page.group_id)
+            self._on_confirm(batch, lambda: _mark_looked(page, now))
+        looked = page.first_look if page.first_look is not None else math.inf
         items = result.get("items", [])
         for item in items:
             pid = int(item["id"])
@@ -1663,7 +1686,10 @@ class Collector:
                 if post.unreachable is None:
                     self._seen_count(post, _comments_count(item), batch, now)
             else:
-                self._discovered(page, item, batch, now, baseline=first)
+                # A post written since a stored first look (before this start) is new: its
+                # comments are read, not skipped as the page's history.
+                baseline = first and float(item.get("date", now)) < looked
+                self._discovered(page, item, batch, now, baseline=baseline)
         if first:
             self._set_bootstrapped(page)
             if items:
@@ -1932,6 +1958,12 @@ class Collector:
 
     def watched_posts(self) -> int:
         return sum(len(p.posts) for p in self.pages.values())
+
+
+def _mark_looked(page: PageState, now: float) -> None:
+    """The page's first look is stored (no later ``wall.get`` needs to say it again)."""
+    if page.first_look is None:
+        page.first_look = now
 
 
 def _mark_stored(post: PostState) -> None:

@@ -52,6 +52,10 @@ class Batch:
     # ids of their live comments.  Storage compares them with what it holds, so a comment
     # deleted or edited while Otklik was down is noticed (issue 11).
     baselines: list[tuple[int, int, frozenset[int]]] = field(default_factory=list)
+    # Pages (group ids) read now whose first look storage may not hold yet, however empty
+    # their walls: storage stamps it with the batch, so a restart before anything of the page
+    # was stored does not take its comments written meanwhile for its history.
+    looked: list[int] = field(default_factory=list)
 
 
 def from_unix(ts: int | float) -> datetime:

@@ -55,6 +55,10 @@ class LongPollListener:
         self.wait_s = wait_s
         self.ts = ts
         self._restarted = ts is not None  # a ts from storage: events since may be gone
+        # Until a delivery is stored: this listener's pushes are a look at the page, which
+        # storage stamps as its first look if it has none (a page without service tokens
+        # is never polled, and a restart must not take its pushed comments for history).
+        self._looked = False
         self.save_ts = save_ts
         self._server = ""
         self._key = ""
@@ -136,8 +140,11 @@ class LongPollListener:
                     self._reconcile()
                 continue
             batch = self.to_batch(body.get("updates") or [])
+            if not self._looked:
+                batch.looked.append(self.group_id)
             if not await self._deliver(sink, batch, str(body.get("ts", self.ts)), stop):
                 return
+            self._looked = True
 
     async def _deliver(self, sink: Sink, batch: Batch, ts: str, stop: asyncio.Event) -> bool:
         """Store the events, then move ``ts`` past them.  Storage being away (a database
@@ -146,7 +153,7 @@ class LongPollListener:
         backoff = 1.0
         while not stop.is_set():
             try:
-                if batch.comments or batch.posts:
+                if batch.comments or batch.posts or batch.looked:
                     await sink(batch)
                 self.ts = ts
                 if self.save_ts is not None:

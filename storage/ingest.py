@@ -18,8 +18,9 @@ Issue 11:
   of its post because someone commented later).  With ``alert_history_hours`` N, the comments
   of the last N hours before the first look are complaints, alerted if still unanswered.  The
   first look is stamped by the first batch that stores anything of the page (its posts, at
-  the collector's first look), in that batch's transaction, so it survives a restart that
-  comes before the page's first comment is read.
+  the collector's first look) or says it was looked at (``Batch.looked``: an empty wall), in
+  that batch's transaction, so it survives a restart that comes before the page's first
+  comment is read.  A page never looked at (unreachable, its token dead) gets none.
 * Deletions.  A deleted comment closes its complaint as ``deleted`` (no clock runs, the cards
   say so, a moderator may reopen it); a restored comment (Long Poll ``wall_reply_restore``, or
   the comment reappearing in a re-read) brings it back as it was.
@@ -237,10 +238,11 @@ def _ref(row: Comment | CommentEvent) -> CommentRef:
 
 
 def _pages_of(batch: Batch) -> set[int]:
-    """The group ids of every page ``batch`` has something of (posts, comments, reads)."""
+    """The group ids of every page ``batch`` has something of (posts, comments, reads) or
+    looked at (an empty wall stores nothing, but it was looked at)."""
     owners = {p.owner_id for p in batch.posts} | {ev.owner_id for ev in batch.comments}
     owners.update(owner for owner, _, _ in batch.baselines)
-    return {-owner for owner in owners}
+    return {-owner for owner in owners} | set(batch.looked)
 
 
 @dataclass

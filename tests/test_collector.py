@@ -72,8 +72,10 @@ class Sink:
         self.changes: list[tuple[CommentChange, int]] = []
         self.posts: set[int] = set()
         self.texts: dict[int, str] = {}
+        self.looked: list[int] = []
 
     async def __call__(self, batch: Batch) -> None:
+        self.looked.extend(batch.looked)
         for ev in batch.comments:
             if ev.change in (CommentChange.NEW, CommentChange.EDIT):
                 self.texts[ev.comment_id] = ev.text
@@ -151,6 +153,35 @@ async def test_new_comments_deep_threads_and_new_post_by_id_trick(
     await run_for(collector, clients, sink, clock, 360)
     assert new_post in sink.posts and comment in sink.comments
     assert wall_get_calls(fake) == before  # found through ids above the highest seen
+
+
+async def test_a_page_looked_at_says_so_and_a_restart_reads_what_was_written_since(
+    fake: FakeVK, clock: ManualClock
+) -> None:
+    """Issue 11: an empty wall's first look stores nothing, yet storage must stamp it, or a
+    restart before a post of the page was stored moves it (``Batch.looked``, said until
+    stored); a wall never read (closed) is no look.  Restarted with the first look stored,
+    the collector reads the comments of posts written since, rather than skipping them as
+    a first look's history."""
+    fake.add_group(GID + 1, "Закрытая группа", is_closed=1)
+    collector = Collector(clock)
+    collector.add_page(GID)
+    collector.add_page(GID + 1)
+    clients = [client(fake, clock)]
+    sink = Sink(collector)
+    await run_for(collector, clients, sink, clock, 1800)
+    assert collector.all_bootstrapped() and sink.looked == [GID]
+
+    old = fake.add_post(GID, at=T0 - timedelta(hours=2), text="Старый пост")
+    fake.add_comment(GID, old, at=T0 - timedelta(hours=1), from_id=5, text="История")
+    since = fake.add_post(GID, at=clock.now(), text="Новый пост")
+    comment = fake.add_comment(GID, since, at=clock.now(), from_id=6, text="Когда?")
+    restarted = Collector(clock)
+    restarted.add_page(GID, first_look=T0)
+    sink = Sink(restarted)
+    await run_for(restarted, clients, sink, clock, 5)
+    assert sink.looked == []  # stored before
+    assert {old, since} <= sink.posts and set(sink.comments) == {comment}
 
 
 async def test_new_post_by_wall_get_when_ids_jump(fake: FakeVK, clock: ManualClock) -> None:

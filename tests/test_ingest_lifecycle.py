@@ -404,6 +404,27 @@ async def test_the_first_look_is_stamped_by_its_posts_before_any_comment(h: Harn
     assert [(await h.get(i)).comment_id for i in result.new_complaints] == [11, 12]
 
 
+async def test_an_empty_wall_looked_at_stamps_the_first_look(h: Harness) -> None:
+    """The first look found the page's wall empty: nothing to store, but it was looked at
+    (``Batch.looked``).  Unstamped, a restart took its own start for the first look, and
+    comments under a post written since (read only after the restart) for history."""
+    first_look = Ingestor(h.registry, h.clock, classify, rate_answer)  # started at T0
+    async with h.sessions() as session, session.begin():
+        await first_look.ingest(session, Batch(looked=[1001]))
+    async with h.sessions() as s:
+        page = await s.get(Page, 1001)
+        assert page is not None and page.first_look_at == T0
+    h.move_to(1)  # restarted an hour later
+    restarted = Ingestor(h.registry, h.clock, classify, rate_answer)
+    async with h.sessions() as session, session.begin():
+        await restarted.ingest(session, Batch(looked=[1001]))  # looked at again: no move
+    result = await ingest(h, comment(11, ROADS, minutes=20), ingestor=restarted)
+    assert [(await h.get(i)).comment_id for i in result.new_complaints] == [11]
+    async with h.sessions() as s:
+        page = await s.get(Page, 1001)
+        assert page is not None and page.first_look_at == T0
+
+
 async def test_alert_history_hours_alerts_the_last_hours_unanswered_complaints(
     h: Harness,
 ) -> None:

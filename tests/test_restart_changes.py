@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sandbox.runner import Sandbox
 from sandbox.scenario import Scenario
 from storage.db import make_engine, make_session_factory
-from storage.models import Comment, Complaint
+from storage.models import Comment, Complaint, Page
 from tests.conftest import BASE_SCENARIO
 
 pytestmark = pytest.mark.e2e
@@ -149,3 +149,58 @@ def _batches(sb: Sandbox) -> int:
     app = sb.app
     collection = app.collection if app is not None else None
     return collection.batches if collection is not None else 0
+
+
+# ---- a page with an empty wall at the first look, restarted before its first post was read --
+
+
+async def _first_look_at(sb: Sandbox, group_id: int) -> datetime | None:
+    engine = make_engine(sb.db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            page = await session.get(Page, group_id)
+            return page.first_look_at if page is not None else None
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("community", [False, True], ids=["polled", "longpoll"])
+async def test_a_page_empty_at_the_first_look_keeps_it_across_a_restart(
+    tmp_path: Path, community: bool
+) -> None:
+    """The first look finds the page's wall empty: nothing to store, so nothing stamped its
+    first look.  A post appears and is commented on, the app stops before it read them, and
+    a resident writes while it is down.  The restarted app took the wall for a first look
+    again (the post's comments so far its history, never read) and its own start for the
+    first look: both complaints lost, nobody told."""
+    page = {**BASE_SCENARIO["pages"][0], "community": community}
+    scenario = Scenario.model_validate(
+        {
+            **BASE_SCENARIO,
+            "end": "2026-11-23T09:30:00+03:00",
+            "pages": [page],
+            "posts": [],
+            "events": [],
+        }
+    )
+    sb = Sandbox(scenario, workdir=tmp_path, speed=600)
+    await sb.__aenter__()
+    try:
+        # Up until the page was looked at (run_app holds the clock until then), then stopped:
+        # the look's (empty) batch is handled on the way out, as a stop does.
+        await sb.run_app(scenario.end, stop_when=lambda: True)
+        looked = await _first_look_at(sb, 1001)
+        assert looked is not None and looked <= sb.clock.now()
+        stopped = sb.clock.now()
+        post = sb.vk.add_post(1001, at=stopped, text="График вывоза мусора на декабрь")
+        sb.vk.add_comment(1001, post, at=stopped, from_id=7001, text=TEXT)  # not read in time
+        sb.clock.step(600.0)  # down ten minutes; a resident writes meanwhile
+        sb.vk.add_comment(1001, post, at=sb.clock.now(), from_id=7002, text=WATER)
+        sb.clock.step(300.0)
+        await sb.run_app(
+            scenario.end, stop_when=lambda: _told(sb, "Яма у дома 5") and _told(sb, "горячей")
+        )
+        assert await _complaints(sb) == {TEXT[:12]: "open", WATER[:12]: "open"}
+        assert await _first_look_at(sb, 1001) == looked  # the restart did not move it
+    finally:
+        await sb.__aexit__(None, None, None)

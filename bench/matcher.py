@@ -421,6 +421,15 @@ SECOND_AUTHOR_SETS = [
         "topic_comments12",
         "public services in everyday words: clinics, kindergartens, benefits, MFC (165th)",
     ),
+    (
+        "gov_comments15",
+        "the Black Earth region and the Volga: heat, water cuts, ragweed, villages (166th)",
+    ),
+    (
+        "appeals10",
+        "a Central Russia region's electronic reception: statements of fact, several problems (167th)",
+    ),
+    ("topic_comments13", "the seasons' complaints: melt water, fluff, leaves, snow (168th)"),
 ]
 
 
@@ -592,6 +601,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_pos6",
         "the Gosuslugi feedback platform in 2026, templated phrases around deeds (93rd)",
+    ),
+    (
+        "answers_letters25",
+        "letters of every kind, a realistic mix; after all the rules, never read (94th)",
     ),
 ]
 

@@ -427,7 +427,7 @@ SECOND_AUTHOR_SETS = [
     ),
     (
         "appeals10",
-        "a Central Russia region's electronic reception: statements of fact, several problems (167th)",
+        "a Central Russia region's electronic reception, several problems in one (167th)",
     ),
     ("topic_comments13", "the seasons' complaints: melt water, fluff, leaves, snow (168th)"),
 ]

@@ -606,6 +606,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters25",
         "letters of every kind, a realistic mix; after all the rules, never read (94th)",
     ),
+    (
+        "answers_tsur12",
+        "a Krasnoyarsk ЦУР's month, every channel; after all the rules, never read (95th)",
+    ),
 ]
 
 

@@ -610,6 +610,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_tsur12",
         "a Krasnoyarsk ЦУР's month, every channel; after all the rules, never read (95th)",
     ),
+    (
+        "answers_letters26",
+        "ministries' and federal offices' letters; after all the rules, never read (96th)",
+    ),
 ]
 
 

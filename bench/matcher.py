@@ -430,6 +430,8 @@ SECOND_AUTHOR_SETS = [
         "a Central Russia region's electronic reception, several problems in one (167th)",
     ),
     ("topic_comments13", "the seasons' complaints: melt water, fluff, leaves, snow (168th)"),
+    ("topic_comments14", "comments about another topic than the post's (169th)"),
+    ("gov_comments16", "the Urals and Western Siberia: smog, trams, oil towns (170th)"),
 ]
 
 
@@ -613,6 +615,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters26",
         "ministries' and federal offices' letters; after all the rules, never read (96th)",
+    ),
+    (
+        "answers_social2",
+        "social protection, guardianship, employment, the Social Fund, МСЭ (97th)",
     ),
 ]
 

@@ -980,7 +980,7 @@ def _fix_date(text: str) -> bool:
 # sentence with a whole year (not a day) and nothing still to come is set aside when looking for
 # the deed and the date.
 _WHOLE_YEAR_RE = re.compile(
-    r"\bв\s+(?:20\d\d|прошлом)\s*(?:году|г\b)|\bв\s+20\d\d\s*[-–]\s*20\d\d\s*год"
+    r"\bв\s+(?:20\d\d|прошлом|текущем|этом)\s*(?:году|г\b)|\bв\s+20\d\d\s*[-–]\s*20\d\d\s*год"
     # a tally over years: «за последние три года отремонтировано 48 школ», «с 2019 года введено 6
     # школ», «за период реализации проекта выбросы сокращены на 22 %»
     r"|\bза\s+(?:последние|прошедшие|минувшие|предыдущие)\s+(?:\d+|\w+)\s+(?:лет|года?)\b"
@@ -1509,7 +1509,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
                 f"срок назван для документов или заседания, а не для работ: «{papers_term}»"
             )
         elif past_work is not None and _actions(past_work)[0] is not None:
-            reasons.append(f"работы прошлых лет вместо ответа: «{_clip(past_work)}»")
+            reasons.append(f"отчёт о прошлых работах вместо ответа: «{_clip(past_work)}»")
         else:
             reasons.append("нет срока или выполненного действия")
     if hollow:

@@ -168,7 +168,7 @@ def test_a_past_years_work_is_no_answer_to_todays_complaint() -> None:
     stale = rate_answer(
         lamps, "Светильники в подъездах дома 12 по ул. Гагарина заменены в 2023 году."
     )
-    assert stale.otpiska and any("прошлых лет" in r for r in stale.reasons), stale
+    assert stale.otpiska and any("прошлых работах" in r for r in stale.reasons), stale
     record = rate_answer(
         "Когда починят крыльцо в садике №9?",
         "Добрый день! В прошлом году в районе отремонтировано 7 детских садов, работа по "
@@ -2193,6 +2193,19 @@ _SESSION_22_CASES = [
         "номером дома прилагаем.",
         False,
     ),
+    # --- this year's tally for the region («в текущем году введено 150 мест») is no answer
+    (
+        "Когда маме дадут место в доме-интернате? Ждём 8 месяцев, она падает.",
+        "В текущем году в области введено 150 новых мест в стационарных учреждениях, путёвки "
+        "получили 412 граждан. Работа по сокращению очереди продолжается.",
+        True,
+    ),
+    (
+        "Когда маме дадут место в доме-интернате? Ждём 8 месяцев, она падает.",
+        "Ваша мама в очереди под № 12; места в Кемеровском интернате освобождаются по 3–4 в "
+        "месяц, путёвку ожидаем в марте, позвоним Вам.",
+        False,
+    ),
 ]
 
 
@@ -2237,9 +2250,20 @@ def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpi
     contractor's word relayed to a resident who says it is not so is the old claim; «решение
     будет принято по итогам экспертизы», «при условии доведения ассигнований», «включена в заявку
     на финансирование на 2026 год», «в рамках гарантийных обязательств» leave no day for the
-    fix; «фотоматериалы были направлены Вам ранее» is the old proof of the old claim."""
+    fix; «фотоматериалы были направлены Вам ранее» is the old proof of the old claim; this
+    year's tally for the region is no answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
+
+
+def test_a_date_after_an_office_is_no_house_number() -> None:
+    """«Поступило из МФЦ 15 января»: «МФЦ 15» is no other place than the resident's."""
+    rating = rate_answer(
+        "Сколько ждать решения по «Ветерану труда»? Подала через МФЦ 10 января.",
+        "Заявление поступило к нам из МФЦ 15 января. Решение примет комиссия 7 февраля, "
+        "удостоверение будет готово к 21 февраля в том же МФЦ.",
+    )
+    assert not any("другом месте" in r for r in rating.reasons), rating
 
 
 def test_how_the_complaint_came_is_no_deferral() -> None:

@@ -620,6 +620,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_social2",
         "social protection, guardianship, employment, the Social Fund, МСЭ (97th)",
     ),
+    (
+        "answers_letters27",
+        "letters of the Far East and the South: typhoons, floods, embankments (98th)",
+    ),
+    ("answers_inspect2", "supervisory bodies: checks, orders, fines, the moratorium (99th)"),
 ]
 
 

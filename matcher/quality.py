@@ -371,7 +371,7 @@ def _asks_how(complaint: str) -> bool:
 # «Какие документы нужны на субсидию?»: asked what to bring, the way again
 _WHICH_PAPERS_RE = re.compile(
     r"\bкаки[ех]\s+(?:\w+\s+)?(?:документ|справк|бумаг)\w*\s+(?:\w+\s+)?"
-    r"(?:нужн|нуж|требу|собира|собрать|принест|надо)"
+    r"(?:нуж|требу|собира|собрать|принест|надо)"
 )
 
 
@@ -834,7 +834,7 @@ _CORRESPONDENCE_CLOSED_RE = re.compile(r"\bпереписк\w*\b.{0,160}\bпре
 # resident who says it is not so
 _RELAYED_CLAIM_RE = re.compile(
     r"\bпо\s+(?:информации|данным|сообщению)\s+(?:\w+\s+)?(?:подрядчик|подрядн|исполнител"
-    r"|управляющ|обслуживающ|теплоснабжающ|ресурсоснабжающ|сетев|муп|мбу|мку|ооо|ао|пао|гуп)"
+    r"|управляющ|обслуживающ|теплоснабжающ|ресурсоснабжающ|сетев|(?:муп|мбу|мку|ооо|ао|пао|гуп)\b)"
 )
 _SAID_BEFORE_RE = re.compile(
     r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
@@ -1038,7 +1038,7 @@ _SMELLS: Final = (
 )
 # the air measured (not the water: «мг/дм³»), and a smell complained of
 _MEASURED_RE = re.compile(r"\bмг\s*/\s*м(?:3|³|\b)|атмосферн\w+\s+воздух|\bмкзв")
-_SMELL_RE = re.compile(r"\b(?:запах|воня|вонь|вонищ|пахн|пахнет|смрад|задыха|дышать)")
+_SMELL_RE = re.compile(r"\b(?:запах|воня|вонь|вонищ|пахн|смрад|задыха|дышать)")
 
 
 def _measured_other_thing(asked: str, text: str) -> str | None:
@@ -1165,6 +1165,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     current, past_work = _past_years(text)
     current = _without_law_statements(current)
     has_date = _fix_date(current)
+    asked = normalize(complaint) if complaint else ""
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
     # «Устранена 03.10. Работы будут выполнены после схода снега»: the date is a patch's or an
@@ -1174,8 +1175,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         has_date
         and vague is not None
         and not (
-            _CONSIDERED_LATER_RE.match(vague.group(0))
-            and _first_request_dated(normalize(complaint) if complaint else "", text, vague)
+            _CONSIDERED_LATER_RE.match(vague.group(0)) and _first_request_dated(asked, text, vague)
         )
         and _PROMISE_BEFORE_RE.search(text, max(0, vague.start() - 80), vague.end())
         and not _fix_date(_sentence_around(text, vague.start(), vague.end()))
@@ -1201,7 +1201,6 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if check_term is not None:
         has_date = False
         deferred_term = deferred_term or _DECIDED_AFTER_CHECK_RE.search(text)
-    asked = normalize(complaint) if complaint else ""
     # the resident says what the body told them: «вы написали, что посыпан», «якобы заделали»
     told = _TOLD_DONE_RE.search(asked) is not None
     # «вы обещали «до конца лета», сейчас март» answered «запланирован на 2025 год»: a promise

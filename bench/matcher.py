@@ -625,6 +625,15 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "letters of the Far East and the South: typhoons, floods, embankments (98th)",
     ),
     ("answers_inspect2", "supervisory bodies: checks, orders, fines, the moratorium (99th)"),
+    ("answers_winter_pages", "pages and officials in a northern town's winter month (100th)"),
+    (
+        "answers_health_edu2",
+        "health and education bodies, hospitals, schools and kindergartens (101st)",
+    ),
+    (
+        "answers_letters28",
+        "Volga-Vyatka and Urals letters; after all the rules, never read (102nd)",
+    ),
 ]
 
 

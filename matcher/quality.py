@@ -65,6 +65,8 @@ _DATE_RE = re.compile(
     r"|\b(?:до|к)\s+\d{1,2}\b(?!\s*(?:лет|года?\b|%|процент|м\b|метр|км|кг|тонн|человек|раз\b"
     r"|градус|°|балл|руб|тыс|млн|мест|штук|шт\b|единиц|см\b|мм\b))"
     r"|\b\d+\s*(?:рабочих|календарных)\s+дн"
+    # «март–июнь 2026»: a span of months
+    r"|\b(?:" + _MONTHS + r")\w*\s*[–-]\s*(?:" + _MONTHS + r")\w*\s+20\d\d"
 )
 # «в 2025 году при наличии финансирования», «в пределах доведённых лимитов»: a promise on a
 # condition of money, vague even with a year beside it
@@ -944,6 +946,11 @@ _YEAR_WORD_RE = re.compile(r"(?<=\d)\s*(?:год[а-я]*|г\b)")
 _PROMISED_RE = re.compile(r"\b(?:по)?обещал\w*|\bотвечают\b|\bпишут\b,?\s+что")
 
 
+_YEAR_ONLY_RE = re.compile(r"(?:в|на)\s+20\d\d\s*(?:год\w*|г\.?)?")
+# what binds a year to the work: a contract, a tender, an estimate, a plan the work is in
+_BOUND_RE = re.compile(r"контракт|договор|заключ|смет|торг|аукцион|проектн|включен|программ")
+
+
 def _coarse_term(text: str) -> str | None:
     """The answer's term when every date it names for the work is a whole year, a season or a
     quarter — no day."""
@@ -1214,6 +1221,17 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     )
     if slipped is not None:
         has_date = False
+    # «хирург будет трудоустроен в 2026 году»: a year alone, no month, no contract, no plan it is
+    # in — a year is twelve months of waiting
+    year_only = _coarse_term(current) if has_date and slipped is None else None
+    if (
+        year_only is not None
+        and _YEAR_ONLY_RE.fullmatch(year_only.strip())
+        and _BOUND_RE.search(text) is None
+    ):
+        has_date = False
+    else:
+        year_only = None
     # «вчера вы ответили «завтра уберут»» answered «Завтра уберут.»: the old promise word for word
     promised_again = bool(asked) and _repeats_a_quote(asked, text)
     if promised_again:
@@ -1505,6 +1523,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(
                 f"обещанный срок прошёл, а в ответе снова только «{slipped}», без причины"
             )
+        elif year_only is not None:
+            reasons.append(f"назван только год, без месяца и договора: «{year_only}»")
         elif papers_term := next((d for k, d in _dates(current) if k == "papers"), None):
             reasons.append(
                 f"срок назван для документов или заседания, а не для работ: «{papers_term}»"

@@ -2229,6 +2229,26 @@ _SESSION_22_CASES = [
         "участков набережной. Восстановление будет выполнено после завершения оценки ущерба.",
         True,
     ),
+    # --- a year alone («будет трудоустроен в 2026 году») with no month, contract or plan; a
+    # span of months («март–июнь 2026») is a term
+    (
+        "В Тисуле нет хирурга, с аппендицитом везут в Мариинск за 70 км. Когда будет хирург?",
+        "Врач-хирург в районную больницу будет трудоустроен в 2026 году, ведутся переговоры с "
+        "кандидатом.",
+        True,
+    ),
+    (
+        "В Тисуле нет хирурга, с аппендицитом везут в Мариинск за 70 км. Когда будет хирург?",
+        "Хирург из Кемерово выходит на работу в Тисульскую больницу с 1 февраля 2026 года, "
+        "договор подписан 12 декабря.",
+        False,
+    ),
+    (
+        "Капремонт лифтов на Котельникова, 22 когда?",
+        "По региональной программе замена лифтов в доме стоит на 2026 год, первым этапом, "
+        "март–июнь 2026. Подрядчика фонд определит конкурсом до конца января.",
+        False,
+    ),
 ]
 
 
@@ -2275,7 +2295,8 @@ def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpi
     на финансирование на 2026 год», «в рамках гарантийных обязательств» leave no day for the
     fix; «фотоматериалы были направлены Вам ранее» is the old proof of the old claim; this
     year's tally for the region is no answer; a municipal company's word relayed and «повторных
-    заявок не поступало» are the old claim; «повреждены», «пострадали» are the damage, no deed."""
+    заявок не поступало» are the old claim; «повреждены», «пострадали» are the damage, no deed;
+    a year alone with no month, contract or plan is no term, «март–июнь 2026» is."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

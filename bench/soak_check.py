@@ -58,8 +58,9 @@ def _first_line_pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + ".*?".join(re.escape(part) for part in parts), re.MULTILINE)
 
 
-#: The first lines of the SLA notices (nudges, escalations, a missed solution deadline; an
-#: urgent complaint's line may stand above): a call that carries one is known by its text, not
+#: The lines that mark the SLA notices (nudges, escalations, a missed solution deadline; an
+#: urgent complaint's line may stand above) and a blocked official's hand-over to moderators: a
+#: call that carries one is known by its text, not
 #: by its outbox row (a notice sent in a run's last seconds may not be marked sent before the
 #: last snapshot).
 NOTICE_HEADS = tuple(
@@ -72,6 +73,12 @@ NOTICE_HEADS = tuple(
         texts.SLA_ESCALATION_LEAD,
         texts.SLA_URGENT_ESCALATION_LEAD,
         texts.SLA_SOLUTION_BREACH,
+        # A complaint handed to moderators because its official blocked the bot: sent when the
+        # app next writes to that chat and finds the block, so which complaints are still open
+        # then depends on the minute, like a nudge (seed 11: a nudge for k2 found the block at
+        # 600× while at 300× k2's answer came first and no nudge went).
+        "Исполнителю она не придёт: " + texts.ORPHAN_BLOCKED,
+        "Исполнителю она не придёт: " + texts.ORPHAN_BLOCKED_MANY,
     )
 )
 #: Audit actions that change what a card shows (more are counted when they change status).
@@ -855,8 +862,8 @@ def final_state(
     listings: set[int] | None = None,
 ) -> FinalState:
     """``listings``: indexes of calls that answered a list command (/open, /my: what is
-    open that minute).  They and the SLA notices do not count as telling here: which
-    complaints are in them depends on the minute, not on the outcome."""
+    open that minute).  They, the SLA notices and a blocked official's hand-overs do not count
+    as telling here: which complaints are in them depends on the minute, not on the outcome."""
     label = truth.label()
     by_id = {cid: label.get(c.key, f"?{cid}") for cid, c in snap.complaints.items()}
     complaints = {

@@ -37,6 +37,7 @@ from bench.soak_check import (
     Truth,
     Violation,
     normalize,
+    parse_call,
 )
 from bench.soak_plan import make_plan
 from sandbox.fake_telegram import TgCall
@@ -250,3 +251,21 @@ def test_a_claim_accounts_for_one_call_so_a_commands_card_is_still_its_reply() -
     alert = _row(4, "alert", "sent", claimed=3, sent=3.01)
     assert list(outbox_calls([(0, _card_call(3.005))], [alert])) == [0]
     assert outbox_calls([(0, _card_call(2.9))], [alert]) == {}
+
+
+def test_a_blocked_officials_hand_over_is_a_notice_not_an_outcome() -> None:
+    """A complaint handed to moderators because its official blocked the bot goes when the app
+    next writes to that chat: like a nudge, which complaints are still open then depends on the
+    minute (seed 11 once told moderators of k2 at 600× and not at 300×).  The hand-over of a
+    complaint whose agency has no official at all is sent at once and stays an outcome."""
+    blocked = (
+        "📭 <b>Жалоба №2</b> · Управление ЖКХ\nИсполнителю она не придёт: исполнитель ведомства "
+        "«Управление ЖКХ» заблокировал бота или ещё не открыл его. Передайте её другому ведомству."
+    )
+    orphan = (
+        "📭 <b>Жалоба №4</b> · Департамент транспорта\nИсполнителю она не придёт: у ведомства "
+        "«Департамент транспорта» нет исполнителя в боте. Передайте её другому ведомству."
+    )
+    for text, notice in ((blocked, True), (orphan, False)):
+        call = parse_call(0, TgCall(_at(1), "sendMessage", 601, text, {}, 200, 9, None))
+        assert call is not None and call.notice is notice, text

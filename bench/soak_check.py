@@ -63,6 +63,12 @@ def _first_line_pattern(template: str) -> re.Pattern[str]:
 #: call that carries one is known by its text, not
 #: by its outbox row (a notice sent in a run's last seconds may not be marked sent before the
 #: last snapshot).
+#: How the orphan notice's line that says why begins («Исполнителю она не придёт: »), and its
+#: reasons of a block.
+_ORPHAN_REASON_LEAD = next(
+    line.split("{reason}")[0] for line in texts.ORPHAN_COMPLAINT.split("\n") if "{reason}" in line
+)
+_BLOCKED_REASONS = (texts.ORPHAN_BLOCKED, texts.ORPHAN_BLOCKED_MANY)
 NOTICE_HEADS = tuple(
     _first_line_pattern(t)
     for t in (
@@ -77,8 +83,7 @@ NOTICE_HEADS = tuple(
         # app next writes to that chat and finds the block, so which complaints are still open
         # then depends on the minute, like a nudge (seed 11: a nudge for k2 found the block at
         # 600× while at 300× k2's answer came first and no nudge went).
-        "Исполнителю она не придёт: " + texts.ORPHAN_BLOCKED,
-        "Исполнителю она не придёт: " + texts.ORPHAN_BLOCKED_MANY,
+        *(_ORPHAN_REASON_LEAD + reason for reason in _BLOCKED_REASONS),
     )
 )
 #: Audit actions that change what a card shows (more are counted when they change status).

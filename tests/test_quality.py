@@ -2301,16 +2301,6 @@ def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpi
     assert rating.otpiska is otpiska, rating
 
 
-def test_a_date_after_an_office_is_no_house_number() -> None:
-    """«Поступило из МФЦ 15 января»: «МФЦ 15» is no other place than the resident's."""
-    rating = rate_answer(
-        "Сколько ждать решения по «Ветерану труда»? Подала через МФЦ 10 января.",
-        "Заявление поступило к нам из МФЦ 15 января. Решение примет комиссия 7 февраля, "
-        "удостоверение будет готово к 21 февраля в том же МФЦ.",
-    )
-    assert not any("другом месте" in r for r in rating.reasons), rating
-
-
 def test_how_the_complaint_came_is_no_deferral() -> None:
     """«Обращение, поступившее через платформу обратной связи» tells how it came: the reason
     shown is the formula, not «перенос разговора»."""
@@ -2451,14 +2441,26 @@ def test_the_inspections_day_is_named_in_the_reason() -> None:
     assert "срок назван только для обследования, а не для работ: «27.09»" in rating.reasons
 
 
-def test_an_age_holds_no_place_number() -> None:
-    """«Сыну исполнилось 3 года» names no house 3: the kindergarten's «пер. Гаражный, 3» is no
-    other place in the reason."""
-    rating = rate_answer(
-        "Сыну исполнилось 3 года в марте, а места в садике так и нет. Когда дадут?",
-        "Ваш сын в очереди с 05.04.2022, позиция 12 в детский сад № 317 (пер. Гаражный, 3). "
-        "Место будет предоставлено при доукомплектовании с 1 сентября.",
-    )
+@pytest.mark.parametrize(
+    ("complaint", "answer"),
+    [
+        # «Сыну исполнилось 3 года» names no house 3 beside «пер. Гаражный, 3»
+        (
+            "Сыну исполнилось 3 года в марте, а места в садике так и нет. Когда дадут?",
+            "Ваш сын в очереди с 05.04.2022, позиция 12 в детский сад № 317 (пер. Гаражный, 3). "
+            "Место будет предоставлено при доукомплектовании с 1 сентября.",
+        ),
+        # «поступило из МФЦ 15 января» names no house «МФЦ 15»
+        (
+            "Сколько ждать решения по «Ветерану труда»? Подала через МФЦ 10 января.",
+            "Заявление поступило к нам из МФЦ 15 января. Решение примет комиссия 7 февраля, "
+            "удостоверение будет готово к 21 февраля в том же МФЦ.",
+        ),
+    ],
+)
+def test_an_age_or_a_date_holds_no_place_number(complaint: str, answer: str) -> None:
+    """An age or a date after a name is no house number: no other place in the reason."""
+    rating = rate_answer(complaint, answer)
     assert not any("другом месте" in reason for reason in rating.reasons), rating
 
 

@@ -432,6 +432,26 @@ SECOND_AUTHOR_SETS = [
     ("topic_comments13", "the seasons' complaints: melt water, fluff, leaves, snow (168th)"),
     ("topic_comments14", "comments about another topic than the post's (169th)"),
     ("gov_comments16", "the Urals and Western Siberia: smog, trams, oil towns (170th)"),
+    (
+        "portal_terse13",
+        "terse reports to a big city's portal and its bot, every topic (session 23)",
+    ),
+    (
+        "news_chatter9",
+        "comments under big VK news communities: no authority, look-alike complaints (session 23)",
+    ),
+    (
+        "topic_comments15",
+        "comments whose topic sits on a border between two, every topic evenly (session 23)",
+    ),
+    (
+        "chatter_gov3",
+        "conversation under regional governments' pages that looks like a complaint (session 23)",
+    ),
+    (
+        "gov_comments17",
+        "a week of comments under a Volga city's and its districts' pages, with the post (session 23)",
+    ),
 ]
 
 

@@ -654,6 +654,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters28",
         "Volga-Vyatka and Urals letters; after all the rules, never read (102nd)",
     ),
+    (
+        "answers_pages3",
+        "district and town administrations' replies under their VK posts, every topic (session 23)",
+    ),
+    ("answers_tsur13", "a southern ЦУР's month: bodies' answers through the ЦУР (session 23)"),
 ]
 
 

@@ -2251,11 +2251,42 @@ _SESSION_22_CASES = [
     ),
 ]
 
+_SESSION_23_CASES = [
+    # --- «осуществлена» reports a deed like «выполнена»: the old claim given again to «писали,
+    # что завезли»
+    (
+        "Писали, что в ФАП привезли вакцину от клеща. Сходила — нет и не ждите, говорят.",
+        "Добрый день! Доставка вакцины в ФАП с. Луговое осуществлена 14 апреля в полном объёме.",
+        True,
+    ),
+    (
+        "Когда в ФАП привезут вакцину от клеща? Третью неделю нет.",
+        "Добрый день! Доставка вакцины в ФАП с. Луговое осуществлена 14 апреля в полном "
+        "объёме, прививочный кабинет работает с 9 до 13.",
+        False,
+    ),
+    # --- the claim quoted without «что»: «Ответили «выполнено».»
+    (
+        "Про лавочку у дома 5 на Школьной писала месяц назад. Ответили «отремонтирована». "
+        "Доска как была сломана, так и есть.",
+        "Здравствуйте! Скамейка у дома 5 по ул. Школьной отремонтирована 2 сентября.",
+        True,
+    ),
+    (
+        "Про лавочку у дома 5 на Школьной писала месяц назад. Ответили «отремонтирована». "
+        "Доска как была сломана, так и есть.",
+        "Здравствуйте! Мастер был сегодня: доску сломали снова, заменена 12 октября на "
+        "металлическую, фото прилагаем.",
+        False,
+    ),
+]
+
 
 @pytest.mark.parametrize(
-    ("complaint", "answer", "otpiska"), _SESSION_20_CASES + _SESSION_21_CASES + _SESSION_22_CASES
+    ("complaint", "answer", "otpiska"),
+    _SESSION_20_CASES + _SESSION_21_CASES + _SESSION_22_CASES + _SESSION_23_CASES,
 )
-def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+def test_what_sessions_20_to_23_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
     """Written afresh from the development halves of session 20's sets, each case a class the
     rules had wrong and its control (the cases of a new rule fail on the session's starting
     rules): asked «когда?» and told at length with no day for the work is not answered; the
@@ -2296,7 +2327,10 @@ def test_what_sessions_20_to_22_answers_showed(complaint: str, answer: str, otpi
     fix; «фотоматериалы были направлены Вам ранее» is the old proof of the old claim; this
     year's tally for the region is no answer; a municipal company's word relayed and «повторных
     заявок не поступало» are the old claim; «повреждены», «пострадали» are the damage, no deed;
-    a year alone with no month, contract or plan is no term, «март–июнь 2026» is."""
+    a year alone with no month, contract or plan is no term, «март–июнь 2026» is.
+
+    Session 23's: «осуществлена» is a deed like «выполнена», and «Ответили «выполнено»» quotes
+    the old claim."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

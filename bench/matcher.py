@@ -450,19 +450,63 @@ SECOND_AUTHOR_SETS = [
     ),
     (
         "gov_comments17",
-        "a week of comments under a Volga city's and its districts' pages, with the post (session 23)",
+        "a week under a Volga city's and its districts' pages, with the post (session 23)",
+    ),
+    (
+        "appeals11",
+        "a Central Russia region's appeals: portal, ЦУР messages, direct line (session 23)",
+    ),
+    (
+        "gov_comments18",
+        "a Siberian city's mayor's and districts' pages, with the post (session 23)",
+    ),
+    ("gov_comments19", "North-West governors' and ministries' pages, with the post (session 23)"),
+    (
+        "gov_comments20",
+        "Urals towns' administrations' and heads' pages, with the post (session 23)",
+    ),
+    (
+        "gov_comments21",
+        "the South's and the North Caucasus' towns' pages, with the post (session 23)",
+    ),
+    (
+        "gov_comments22",
+        "villages' OK and VK pages in Central Russia, older residents, with the post (session 23)",
     ),
 ]
 
 
 def second_author_figures(matcher: Matcher) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    with_post: list[dict[str, Any]] = []
     for name, description in SECOND_AUTHOR_SETS:
         path = DATA / "second_author" / f"{name}.jsonl"
         if path.exists():
             rows = [r for r in read_jsonl(path) if r["split"] == "heldout"]
             out[name] = {"what": description, **evaluate_set(matcher, rows)}
+            with_post += [r for r in rows if r.get("post") and r["needs_answer"] and r["topic"]]
+    out["topic_under_post"] = topic_under_post(matcher, with_post)
     return out
+
+
+def topic_under_post(matcher: Matcher, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Topic of the held-out complaints written with the post they are under, read alone (as
+    ``otklik classify`` reads a bare text) and under the post (as the ingest reads them)."""
+    alone = matcher.classify_many([r["text"] for r in rows])
+    posts = list(dict.fromkeys(r["post"] for r in rows))
+    post_verdicts = dict(zip(posts, matcher.classify_many(posts), strict=True))
+    found = [(r, c) for r, c in zip(rows, alone, strict=True) if c.needs_answer]
+    under = [c.under_post(post_verdicts[r["post"]]) for r, c in found]
+    return {
+        "what": "held-out complaints of every set written with their post, found as complaints",
+        "n": len(found),
+        "topic_alone": round(sum(c.topic.value == r["topic"] for r, c in found) / len(found), 4),
+        "topic_under_post": round(
+            sum(c.topic.value == r["topic"] for (r, _), c in zip(found, under, strict=True))
+            / len(found),
+            4,
+        ),
+    }
 
 
 # Officials' answers written by other writers (matcher/data/second_author_answers/): pairs of a
@@ -656,9 +700,25 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ),
     (
         "answers_pages3",
-        "district and town administrations' replies under their VK posts, every topic (session 23)",
+        "district and town administrations' replies under their VK posts (session 23)",
     ),
     ("answers_tsur13", "a southern ЦУР's month: bodies' answers through the ЦУР (session 23)"),
+    (
+        "answers_followups4",
+        "a second or third letter after a broken promise, and the answer again (session 23)",
+    ),
+    (
+        "answers_letters29",
+        "Far East and Eastern Siberia letters to ministries, cities, utilities (session 23)",
+    ),
+    (
+        "answers_heads3",
+        "heads' own replies under their posts, in MAX and at direct lines (session 23)",
+    ),
+    (
+        "answers_letters30",
+        "Central Russia letters, another address and «done» disputed made common (session 23)",
+    ),
 ]
 
 

@@ -654,7 +654,9 @@ _PAPER_NOUNS = words(
     # «проведена разъяснительная работа», «проведены профилактические беседы»: talk, no deed
     "разъяснительный профилактический беседа "
     # «Статус: Выполнено» on a bot's card: a ticket's state, not what was done
-    "статус"
+    "статус "
+    # «разработана проектно-сметная документация», «подготовлена смета»: papers for the work
+    "документация смета сметный проектно"
 )
 
 
@@ -1005,6 +1007,24 @@ _DAY_RE = re.compile(
     r"|\b(?:в|до|к|с|по)\s+(?:" + _MONTHS + r")"
 )
 _HOUR_RE = re.compile(_HOUR)
+_MONTH_STEMS: Final = "январ феврал март апрел ма июн июл август сентябр октябр ноябр декабр"
+_MONTH_NUMBERS: Final = {stem: n for n, stem in enumerate(_MONTH_STEMS.split(), start=1)}
+_DAY_MONTH_RE = re.compile(
+    r"\b(\d{1,2})(?:\.(\d{1,2})(?:\.\d{2,4})?\b|\s+("
+    + _MONTH_STEMS.replace(" ", "|")
+    + r")[а-я]*\b)"
+)
+
+
+def _days_named(text: str) -> set[tuple[int, int]]:
+    """The (day, month) pairs a normalised text names: «12.01», «3 марта», «03.03.2025»."""
+    found = set()
+    for m in _DAY_MONTH_RE.finditer(text):
+        month = int(m.group(2)) if m.group(2) else _MONTH_NUMBERS[m.group(3)]
+        found.add((int(m.group(1)), month))
+    return found
+
+
 _STILL_TO_COME_RE = re.compile(r"\b(?:" + _PROMISE + r"|предусм\w*|намечен\w*)")
 # a sentence ends at «.», «!» or «?» and a space, but not after an abbreviation («ул. Ленина»)
 _SENTENCE_END_RE = re.compile(
@@ -1347,10 +1367,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         )
         and _NEW_WORK_RE.search(current) is None
         # a formula; a long account tells what happened since, unless it says it said it before
+        # or its days are the very days of the claim the resident quotes
         and (
             len(words) < 30
             or _SAID_BEFORE_RE.search(text) is not None
             or _RELAYED_CLAIM_RE.search(text) is not None
+            or (told and bool(_days_named(current)) and _days_named(current) <= _days_named(asked))
         )
     )
     stale_deed = (done or old_claim) if recurring else None

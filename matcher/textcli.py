@@ -178,6 +178,9 @@ def run_classify(
 ) -> int:
     """{"id","text"} -> {"id","needs_answer","topic","score","urgent","reasons"} per line.
 
+    An optional ``post`` (the text of the post the comment is under) is read as the ingest
+    reads it: a comment that names no subject of its own takes the post's clear topic
+    (``Classification.under_post``).
     ``reasons`` are the phrases behind the decision, then «срочно — …» for each urgency cue.
     With ``explain`` each line also gets ``explain``: the cue groups, rule flags, weighted
     features and topic keywords behind the decision (matcher.explain).
@@ -187,7 +190,8 @@ def run_classify(
     if explain:
         from matcher.explain import explain as explain_text
     for chunk in _line_chunks(inp, BATCH):
-        parsed: list[tuple[int, Any, str | None, str]] = []  # (line, id, problem, text)
+        # (line, id, problem, text, post)
+        parsed: list[tuple[int, Any, str | None, str, str]] = []
         for number, line in chunk:
             if not line.strip():
                 continue
@@ -195,15 +199,21 @@ def run_classify(
             try:
                 problem = doc if isinstance(doc, str) else None
                 text = _string_field(doc, "text") if isinstance(doc, dict) else ""
+                post = _string_field(doc, "post", required=False) if isinstance(doc, dict) else ""
             except _InputError as exc:
-                problem, text = str(exc), ""
-            parsed.append((number, ident, problem, text))
-        decisions = iter(m.classify_many([t for _, _, problem, t in parsed if problem is None]))
-        for number, ident, problem, text in parsed:
+                problem, text, post = str(exc), "", ""
+            parsed.append((number, ident, problem, text, post))
+        valid = [(t, p) for _, _, problem, t, p in parsed if problem is None]
+        decisions = iter(m.classify_many([t for t, _ in valid]))
+        posts = list(dict.fromkeys(p for _, p in valid if p))
+        post_verdicts = dict(zip(posts, m.classify_many(posts, explain_all=False), strict=True))
+        for number, ident, problem, text, post in parsed:
             if problem is not None:
                 result = {"id": ident, "line": number, "error": f"line {number}: {problem}"}
             else:
                 c = next(decisions)
+                if post:
+                    c = c.under_post(post_verdicts[post])
                 result = {
                     "id": ident,
                     "needs_answer": c.needs_answer,

@@ -130,6 +130,8 @@ CLOSED_BY_DELETION = (*OPEN_STATUSES, ComplaintStatus.ANSWERED)
 INSERT_CHUNK = 500
 #: Values per ``IN (...)`` list of the per-batch look-ups.
 IN_CHUNK = 2000
+# posts whose classified text the ingest keeps (a post is read with each batch of its comments)
+POST_VERDICTS_KEPT = 4096
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -295,6 +297,7 @@ class _BatchState:
     texts: dict[int, str] = field(default_factory=dict)  # comment pk -> text edited in batch
     deleted: dict[int, datetime] = field(default_factory=dict)  # comment pk -> when (batch)
     restored: set[int] = field(default_factory=set)  # comment pks back after a deletion
+    posts: dict[tuple[int, int], str] = field(default_factory=dict)  # (owner, post) -> text
 
 
 class Ingestor:
@@ -339,6 +342,9 @@ class Ingestor:
         self.alert_history = timedelta(hours=alert_history_hours)
         self.started_at = clock.now()
         self._first_looks: dict[int, datetime] = {}  # group id -> first look (never changes)
+        # (owner, post) -> the post's text and its verdict: the topic a comment under it that
+        # names no subject of its own takes (``Classification.under_post``)
+        self._post_verdicts: dict[tuple[int, int], tuple[str, Classification]] = {}
 
     # ------------------------------------------------------------------ registry look-ups
 
@@ -643,6 +649,7 @@ class Ingestor:
         state.texts = {pk: after for pk, (_, after) in edits.items()}
         if not posts:
             return state
+        await self._load_posts(session, posts, state)
         owners = sorted({o for o, _ in posts})
         post_ids = sorted({p for _, p in posts})
         for i in range(0, len(post_ids), IN_CHUNK):
@@ -664,6 +671,40 @@ class Ingestor:
         for tracked in state.by_post.values():
             tracked.sort(key=lambda t: t.complaint.id)
         return state
+
+    @staticmethod
+    async def _load_posts(
+        session: AsyncSession, posts: set[tuple[int, int]], state: _BatchState
+    ) -> None:
+        """The texts of these posts (as stored, with this batch's), for the comments under them."""
+        owners = sorted({o for o, _ in posts})
+        post_ids = sorted({p for _, p in posts})
+        for i in range(0, len(post_ids), IN_CHUNK):
+            rows = await session.execute(
+                select(Post.owner_id, Post.post_id, Post.text).where(
+                    Post.owner_id.in_(owners), Post.post_id.in_(post_ids[i : i + IN_CHUNK])
+                )
+            )
+            state.posts.update(
+                ((int(o), int(p)), text) for o, p, text in rows.all() if (o, p) in posts and text
+            )
+
+    def _under_post(
+        self, verdict: Classification, owner_id: int, post_id: int, state: _BatchState
+    ) -> Classification:
+        """The verdict on a comment read under its post: one that names no subject, or is
+        unsure of it, takes the post's clear topic («Сколько по времени ремонт?» under a post
+        about a bridge closed for repair goes to the roads).  Only the texts decide, never when
+        the post was read."""
+        text = state.posts.get((owner_id, post_id))
+        if not verdict.needs_answer or not text:
+            return verdict
+        known = self._post_verdicts.get((owner_id, post_id))
+        if known is None or known[0] != text:
+            if len(self._post_verdicts) >= POST_VERDICTS_KEPT:
+                self._post_verdicts.clear()
+            known = self._post_verdicts[(owner_id, post_id)] = (text, self.classify(text))
+        return verdict.under_post(known[1])
 
     # ------------------------------------------------------------------ decisions
 
@@ -693,6 +734,8 @@ class Ingestor:
         if not verdict.topic_named and (parent := self._thread_complaint(ev, state)) is not None:
             # a neighbour's «у нас то же самое» under a complaint goes where the complaint went
             verdict = verdict.in_thread_of(Topic(parent.topic))
+        elif ev.thread_id is None and ev.reply_to_comment is None:
+            verdict = self._under_post(verdict, ev.owner_id, ev.post_id, state)
         routed = self._route(group_id, verdict.topic)
         if routed is None:
             return
@@ -984,6 +1027,7 @@ class Ingestor:
                         answered[apk].append(c)
         await self._load_first_looks(session, {-cm.owner_id for cm, _ in rows})
         own = await self._own_threads(session, [cm for cm, c in rows if c is None])
+        await self._load_posts(session, {(cm.owner_id, cm.post_id) for cm, _ in rows}, state)
         for comment, complaint in rows:
             before, after = changed[comment.id]
             if comment.id in answered:
@@ -1056,6 +1100,8 @@ class Ingestor:
         if parent is not None and key in own:
             return  # the author adding to their own complaint: its card shows the thread
         verdict = self.classify(text)
+        if parent is None:
+            verdict = self._under_post(verdict, comment.owner_id, comment.post_id, state)
         routed = self._route(group_id, verdict.topic) if verdict.needs_answer else None
         if routed is None:
             result.log_lines.append(
@@ -1093,6 +1139,8 @@ class Ingestor:
         if c.status == ComplaintStatus.DELETED:
             return
         verdict = self.classify(text)
+        if comment.thread_id is None and comment.reply_to_comment is None:
+            verdict = self._under_post(verdict, comment.owner_id, comment.post_id, state)
         op = _Op("comment_edited", c, update_event="edited", comment=comment)
         op.after = {"comment": c.comment_id, "needs_answer": verdict.needs_answer}
         waits = sla_clock.awaiting_answer(c)

@@ -149,3 +149,33 @@ def test_an_answer_comes_before_the_next_line_is_written() -> None:
                 pipe.close()
     assert [a["id"] for a in answers] == [1, 2]
     assert answers[0]["needs_answer"] is True and answers[1]["needs_answer"] is False
+
+
+def test_a_post_given_with_a_comment_is_read_as_the_ingest_reads_it() -> None:
+    """``post`` is optional: a comment that names no subject takes the post's topic, one sure
+    of its own keeps it, the same comment without a post is read alone, and a post that is
+    not a string is a clear error on its own line while the lines around it are answered; a post
+    that names no subject (a greeting) changes nothing."""
+    bridge = "С 3 июня закрывается движение по мосту через реку Сылву на капитальный ремонт."
+    vague = "Когда уже закончат? Второй месяц так"
+    lines = [
+        {"id": 1, "text": vague, "post": bridge},
+        {"id": 2, "text": "у нас во дворе мусор не вывозят вторую неделю", "post": bridge},
+        {"id": 3, "text": vague},
+        {"id": 4, "text": vague, "post": 7},
+        {"id": 5, "text": vague, "post": bridge},
+        {
+            "id": 6,
+            "text": vague,
+            "post": "С Днём города, дорогие земляки! Желаем счастья и добра!",
+        },
+    ]
+    out = io.StringIO()
+    run_classify(io.StringIO("".join(json.dumps(d) + "\n" for d in lines)), out)
+    got = {d["id"]: d for d in map(json.loads, out.getvalue().splitlines())}
+    assert got[1]["topic"] == got[5]["topic"] == "roads"
+    assert "тема из поста, под которым комментарий: Дороги" in got[1]["reasons"]
+    assert got[2]["topic"] == "garbage"
+    assert got[3]["topic"] != "roads" and got[3]["needs_answer"]
+    assert got[6]["topic"] == got[3]["topic"]  # a greeting names no subject to take
+    assert got[4] == {"id": 4, "line": 4, "error": "line 4: field 'post' must be a string"}

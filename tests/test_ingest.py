@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.events import Batch, CommentChange, CommentEvent
+from collectors.events import Batch, CommentChange, CommentEvent, PostEvent
 from config.clock import ManualClock
 from config.registry import Registry, parse_registry
 from matcher.classifier import Classification, classify
@@ -816,3 +816,74 @@ async def test_a_reply_naming_its_own_subject_keeps_it_and_a_top_comment_is_read
     assert (found[12].topic, found[12].agency_id) == ("garbage", "city")
     # not in any thread: nothing to take a topic from
     assert found[13].agency_id == "city" and found[13].topic != "roads"
+
+
+# A comment under a post often names no subject of its own: «Когда уже закончат?» under the
+# post announcing a bridge closed for repair is about the road; read alone it leans to housing
+# and went to the page's default agency.
+BRIDGE_POST = (
+    "С 3 июня закрывается движение по мосту через реку Сылву на капитальный ремонт. "
+    "Объезд по ул. Лесной."
+)
+
+
+async def test_a_comment_naming_nothing_takes_the_topic_of_its_post(
+    roads_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    vague = "Когда уже закончат? Второй месяц так"
+    alone = classify(vague)
+    assert alone.needs_answer and not alone.topic_named and alone.topic is not Topic.ROADS
+    garbage = "у нас во дворе мусор не вывозят вторую неделю"
+    clock = ManualClock(T0)
+    ingestor = Ingestor(ROADS_REGISTRY, clock, classify, rate_answer)
+    post = PostEvent(-1001, 10, T0 - timedelta(hours=1), BRIDGE_POST, 3)
+    bare = PostEvent(-1001, 20, T0 - timedelta(hours=1), "", 1)
+    async with roads_sessions() as session, session.begin():
+        await ingestor.ingest(session, Batch(posts=[post, bare]))
+    async with roads_sessions() as session, session.begin():
+        await ingestor.ingest(
+            session,
+            Batch(
+                comments=[
+                    comment(11, vague, minutes=5),
+                    comment(12, garbage, minutes=6, from_id=7002),
+                    comment(13, vague, minutes=7, from_id=7003, post=20),
+                ]
+            ),
+        )
+    async with roads_sessions() as session:
+        found = {c.comment_id: c for c in (await session.execute(select(Complaint))).scalars()}
+    assert (found[11].topic, found[11].agency_id) == ("roads", "roads")
+    assert "тема из поста, под которым комментарий: Дороги" in found[11].reasons
+    assert not any(r.startswith("тема: ") for r in found[11].reasons)
+    # sure of its own subject: the post does not change it
+    assert (found[12].topic, found[12].agency_id) == ("garbage", "city")
+    # a post with no text gives nothing to read the comment by
+    assert found[13].topic == alone.topic.value and found[13].agency_id == "city"
+
+
+async def test_an_edit_reads_the_comment_under_its_post_too(
+    roads_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A comment edited into a complaint, and a complaint edited, are read under the post
+    as a new comment is: the topic does not flip with an edit of a word."""
+    clock = ManualClock(T0)
+    ingestor = Ingestor(ROADS_REGISTRY, clock, classify, rate_answer)
+    post = PostEvent(-1001, 10, T0 - timedelta(hours=1), BRIDGE_POST, 2)
+    async with roads_sessions() as session, session.begin():
+        await ingestor.ingest(session, Batch(posts=[post]))
+    first = comment(11, "Спасибо за информацию", minutes=5)
+    second = comment(12, "А сроки какие?", minutes=6, from_id=7002)
+    async with roads_sessions() as session, session.begin():
+        await ingestor.ingest(session, Batch(comments=[first, second]))
+    clock.advance(30 * 60)
+    edits = [
+        replace(first, text="Когда уже закончат? Второй месяц так", change=CommentChange.EDIT),
+        replace(second, text="А сроки какие? Сколько ещё ждать", change=CommentChange.EDIT),
+    ]
+    async with roads_sessions() as session, session.begin():
+        await ingestor.ingest(session, Batch(comments=edits))
+    async with roads_sessions() as session:
+        found = {c.comment_id: c for c in (await session.execute(select(Complaint))).scalars()}
+    assert (found[11].topic, found[11].agency_id) == ("roads", "roads")
+    assert (found[12].topic, found[12].agency_id) == ("roads", "roads")

@@ -719,6 +719,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters30",
         "Central Russia letters, another address and «done» disputed made common (session 23)",
     ),
+    (
+        "answers_letters31",
+        "North-West and Arctic letters: polar night, winter roads, ferries (session 23)",
+    ),
 ]
 
 

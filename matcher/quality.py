@@ -203,7 +203,7 @@ _DONE_RE = re.compile(
     r"|(?:убран|восстановлен|устранен|заменен|выполнен|проведен|отремонтирован|вывезен|очищен|"
     r"подключен|установлен|возобновлен|расчищен|спилен|засыпан|заделан|включен|отловлен|обработан|"
     r"посыпан|ликвидирован|налажен|выплачен|начислен|перечислен|организован|открыт|назначен|выдан|"
-    r"составлен|отсыпан|покошен|скошен|демонтирован|закрыт|исправлен|восстановлено|осуществлен)[аоы]?\b"
+    r"составлен|отсыпан|покошен|скошен|демонтирован|закрыт|исправлен|восстановлено|осуществлен|запущен)[аоы]?\b"
     r"|направлен\w*\s+бригад\w*)"
 )
 _PLANNED_RE = re.compile(
@@ -233,6 +233,8 @@ _EVIDENCE_RE = re.compile(
 # «с учётом представленных фото», «ваши фото»: the resident's pictures, no proof of the body's work
 _THEIR_EVIDENCE_RE = re.compile(
     r"(?:представленн|присланн|направленн|ваш|заявител)\w*\s+(?:вами\s+|заявителем\s+)?$"
+    # «просим уточнить адрес и приложить фотоматериалы», «пришлите фото»: asked for, not shown
+    r"|(?:приложит|прикрепит|прислат|пришлит|предоставит|представит)\w*\s+(?:\w+\s+)?$"
 )
 
 
@@ -246,6 +248,9 @@ def _shows_evidence(text: str) -> bool:
     )
 
 
+# what an inspection found, told in a long answer: «выявлено», «установлено, что», «нарушение»,
+# «акт № 412»
+_INSPECTION_FOUND_RE = re.compile(r"выявлен|установлен\w*,?\s+что|нарушен|\bакт\w*\s+№")
 _SENT_BEFORE_RE = re.compile(
     r"\s+(?:\w+\s+){0,3}(?:направлен|предоставлен|приложен)\w*\s+(?:\w+\s+)?ранее"
 )
@@ -1404,7 +1409,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         demand = next((w for w in map(lemma, tokens(current[i : i + 80])) if w in _DEMANDS), None)
         # a formula; a long answer tells what the inspection found — but a warning
         # («объявлено предостережение») binds nobody to anything, however long the letter
-        if demand is not None and (len(words) < 30 or demand == "предостережение"):
+        if demand is not None and (
+            len(words) < 30
+            or demand == "предостережение"
+            or _INSPECTION_FOUND_RE.search(text) is None
+        ):
             done = None
     if claimed:
         done = None

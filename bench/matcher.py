@@ -473,6 +473,19 @@ SECOND_AUTHOR_SETS = [
         "gov_comments22",
         "villages' OK and VK pages in Central Russia, older residents, with the post (session 23)",
     ),
+    (
+        "portal_terse14",
+        "a million-plus city's housing portal: the free-text line, very terse (session 23)",
+    ),
+    (
+        "gov_comments23",
+        "Volga republics' city and district pages, each comment readable alone (session 23)",
+    ),
+    (
+        "gov_comments24",
+        "Far Eastern cities' and regions' pages, each comment readable alone (session 23)",
+    ),
+    ("appeals12", "a Siberian region's appeals through ПОС and the ЦУР's messages (session 23)"),
 ]
 
 
@@ -723,6 +736,12 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters31",
         "North-West and Arctic letters: polar night, winter roads, ferries (session 23)",
     ),
+    (
+        "answers_short_replies5",
+        "short replies of community managers, the line made thin (session 23)",
+    ),
+    ("answers_tsur14", "an Omsk ЦУР's winter month: bodies' answers through the ЦУР (session 23)"),
+    ("answers_pos7", "ПОС 2026 across regions: the platform's answers and statuses (session 23)"),
 ]
 
 

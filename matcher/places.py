@@ -42,6 +42,10 @@ _HOUSE_FIRST_RE = re.compile(
     r"\bд(?:ом[а-я]*|\.)\s*№?\s*(\d+[а-я]?)\s+(?:по\s+)?"
     r"(?:(?:ул|улице|пр|просп|проспекту|пер|переулку|бульвару)\.?\s+)?([а-я]{3,})"
 )
+# «у 24 дома Кирова», «в 5 доме по Садовой»: the house's number before the word «дом»
+_NUMBER_BEFORE_HOUSE_RE = re.compile(
+    r"\b(\d{1,3}[а-я]?)\s+дом(?:а|е|у|ом)?\s+(?:по\s+)?(?:(?:ул|улице|пр|просп|пер)\.?\s+)?([а-я]{3,})"
+)
 # «на Вокзальной у дома 15»: the street, then the house
 _STREET_AT_HOUSE_RE = re.compile(
     r"\b([а-я]{3,})\s+(?:у|возле|около|напротив)\s+дом\w*\s+(\d+[а-я]?)\b"
@@ -137,6 +141,15 @@ def _numbered(text: str) -> dict[str, set[str]]:
     for m in _HOUSE_FIRST_RE.finditer(text):
         name = lemma(m.group(2))
         if name not in _NOT_PLACES and name not in FUNCTION_LEMMAS:
+            found.setdefault(name, set()).add(m.group(1))
+    for m in _NUMBER_BEFORE_HOUSE_RE.finditer(text):
+        name = lemma(m.group(2))
+        # «у 15 дома второй день»: a count of days follows, no street
+        if (
+            name not in _NOT_PLACES
+            and name not in FUNCTION_LEMMAS
+            and not name.startswith(tuple(_ORDINALS))
+        ):
             found.setdefault(name, set()).add(m.group(1))
     for m in _HOUSE_SPAN_RE.finditer(text):
         first, last = int(m.group(1)), min(int(m.group(2)), 999)

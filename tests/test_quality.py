@@ -2347,6 +2347,31 @@ _SESSION_23_CASES = [
         "запущен в работу 6 марта в 16:00.",
         False,
     ),
+    # --- a check's day, the decision after it: «обследование назначено на 3 июня, по итогам
+    # решим вопрос»
+    (
+        "Тополя у дома 11 на Комсомольской закрывают окна, просили опилить ещё весной.",
+        "Здравствуйте! Обследование деревьев у дома 11 по ул. Комсомольской назначено на "
+        "3 июня, по итогам решим вопрос об обрезке.",
+        True,
+    ),
+    (
+        "Тополя у дома 11 на Комсомольской закрывают окна, просили опилить ещё весной.",
+        "Здравствуйте! Обрезка тополей у дома 11 по ул. Комсомольской назначена на 3 июня, "
+        "бригада работает с 9 утра.",
+        False,
+    ),
+    # --- the house's number before «дом»: «у 24 дома Кирова» answered about Кирова, 28
+    (
+        "У 24 дома Кирова скамейки выломали, сесть негде.",
+        "Добрый день! Новые скамейки у дома 28 по ул. Кирова установлены 10 мая.",
+        True,
+    ),
+    (
+        "У 24 дома Кирова скамейки выломали, сесть негде.",
+        "Добрый день! Новые скамейки у дома 24 по ул. Кирова установлены 10 мая.",
+        False,
+    ),
 ]
 
 
@@ -2401,7 +2426,8 @@ def test_what_sessions_20_to_23_answers_showed(complaint: str, answer: str, otpi
     the old claim; photos asked of the resident are no proof; an order sent, in a long letter
     that tells nothing the inspection found, is no deed; «разработана проектно-сметная
     документация» is papers; a long answer whose only day is the day of the claim the resident
-    quotes («запущен в работу 03.03») is the old claim."""
+    quotes («запущен в работу 03.03») is the old claim; a check's day with «по итогам решим
+    вопрос» leaves no day for the work; «у 24 дома Кирова» is house 24 of Кирова."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -486,6 +486,22 @@ SECOND_AUTHOR_SETS = [
         "Far Eastern cities' and regions' pages, each comment readable alone (session 23)",
     ),
     ("appeals12", "a Siberian region's appeals through ПОС and the ЦУР's messages (session 23)"),
+    (
+        "news_chatter10",
+        "regional and city VK news communities: no authority, people's own streets (session 23)",
+    ),
+    (
+        "topic_comments16",
+        "comments naming their subject where the topic is easy to mix up (session 23)",
+    ),
+    (
+        "chatter_gov4",
+        "conversation under city administrations' pages that sounds like a request (session 23)",
+    ),
+    (
+        "gov_comments25",
+        "Moscow region towns' pages: new ЖК and old blocks, readable alone (session 23)",
+    ),
 ]
 
 
@@ -742,6 +758,12 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ),
     ("answers_tsur14", "an Omsk ЦУР's winter month: bodies' answers through the ЦУР (session 23)"),
     ("answers_pos7", "ПОС 2026 across regions: the platform's answers and statuses (session 23)"),
+    (
+        "answers_letters32",
+        "Volga region letters to administrations, ministries and utilities (session 23)",
+    ),
+    ("answers_pages4", "official pages' replies in 2026 across channels and bodies (session 23)"),
+    ("answers_tsur15", "a Perm ЦУР's spring month: bodies' answers through the ЦУР (session 23)"),
 ]
 
 

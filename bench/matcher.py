@@ -764,6 +764,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ),
     ("answers_pages4", "official pages' replies in 2026 across channels and bodies (session 23)"),
     ("answers_tsur15", "a Perm ЦУР's spring month: bodies' answers through the ЦУР (session 23)"),
+    (
+        "answers_mixed3",
+        "a week's answers in natural proportions: pages, ЦУР, letters, ПОС and MAX (session 23)",
+    ),
 ]
 
 

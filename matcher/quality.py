@@ -79,6 +79,8 @@ _FUNDING = (
     r"|(?:при|после)\s+(?:выделени|поступлени|доведени)\w*\s+(?:\w+\s+)?"
     r"(?:средств|финансировани|денежн|лимит)"
     r"|когда\s+будут\s+средства|в\s+пределах\s+(?:\w+\s+)?(?:средств|лимит|ассигнован)"
+    # «будет установлен после определения источника финансирования»
+    r"|(?:после|до)\s+определени\w*\s+(?:\w+\s+)?источник\w*\s+финансировани"
 )
 _FUNDING_RE = re.compile(_FUNDING)
 _VAGUE_TIME_RE = re.compile(
@@ -802,6 +804,8 @@ _NOT_A_DATE_RE = re.compile(
 # the resident writes again and says what they were told: «вы написали, что посыпан»
 _TOLD_DONE_RE = re.compile(
     r"\b(?:вы\s+(?:же?\s+)?(?:(?:нам|мне)\s+)?(?:в\s+\w+\s+)?(?:на)?(?:писали|пишете)|вы\s+(?:же?\s+)?(?:ответили|отвечаете)"
+    # «Вы мне через ЦУР ответили 7 апреля, что …»
+    r"|вы\s+(?:\w+\s+){1,3}ответили|ответили\s+(?:\d+\s+)?(?:\w+\s+){1,2}что"
     # «заявку закрыли, а вода течёт»: the ticket closed as done
     r"|заявк\w*\s+(?:\w+\s+){0,8}закрыл\w*|закрыл\w*\s+(?:\w+\s+)?заявк"
     r"|вы\s+отвечали|(?:мне|нам)\s+(?:уже\s+)?ответили|в\s+ответе\s+(?:было|написано)|ответ\s+был"
@@ -851,6 +855,11 @@ _CORRESPONDENCE_CLOSED_RE = re.compile(r"\bпереписк\w*\b.{0,160}\bпре
 _RELAYED_CLAIM_RE = re.compile(
     r"\bпо\s+(?:информации|данным|сообщению)\s+(?:\w+\s+)?(?:подрядчик|подрядн|исполнител"
     r"|управляющ|обслуживающ|теплоснабжающ|ресурсоснабжающ|сетев|(?:муп|мбу|мку|ооо|ао|пао|гуп)\b)"
+)
+_DONE_EARLIER_RE = re.compile(
+    r"\b(?:выполнен|установлен|устранен|проведен|отремонтирован|заменен|восстановлен|убран"
+    r"|очищен|вывезен)\w*\s+ранее\b|\bранее\s+(?:\w+\s+){0,3}(?:был|была|было|были)\s+"
+    r"(?:выполнен|установлен|устранен|проведен|отремонтирован|заменен|восстановлен|убран|очищен)"
 )
 _SAID_BEFORE_RE = re.compile(
     r"\bранее\s+(?:\w+\s+){0,3}(?:дан|направлен|предоставлен)\w*\s+(?:\w+\s+)?ответ"
@@ -1376,6 +1385,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and (
             (_DAY_RE.search(current) or _HOUR_RE.search(current)) is not None
             or _RECURS_RE.search(asked) is not None
+            # «Работы по прочистке выполнены ранее.»: the old deed, its day not even named
+            or _DONE_EARLIER_RE.search(current) is not None
         )
         and _NEW_WORK_RE.search(current) is None
         # a formula; a long account tells what happened since, unless it says it said it before

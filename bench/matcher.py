@@ -768,6 +768,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_mixed3",
         "a week's answers in natural proportions: pages, ЦУР, letters, ПОС and MAX (session 23)",
     ),
+    (
+        "answers_letters33",
+        "the South's and the Caucasus' letters: water, heat, gas, beaches (session 23)",
+    ),
 ]
 
 

@@ -46,6 +46,8 @@ _HOUSE_FIRST_RE = re.compile(
 _NUMBER_BEFORE_HOUSE_RE = re.compile(
     r"\b(\d{1,3}[а-я]?)\s+дом(?:а|е|у|ом)?\s+(?:по\s+)?(?:(?:ул|улице|пр|просп|пер)\.?\s+)?([а-я]{3,})"
 )
+# «в офисе на Чапаева, 12», «приём в опорном пункте ул. Фрунзе, 3»: an office's address
+_OFFICE_BEFORE_RE = re.compile(r"\b(?:офис\w*|опорн\w+\s+пункт\w*|при[её]м\w*|кабинет\w*)\b")
 # «на Вокзальной у дома 15»: the street, then the house
 _STREET_AT_HOUSE_RE = re.compile(
     r"\b([а-я]{3,})\s+(?:у|возле|около|напротив)\s+дом\w*\s+(\d+[а-я]?)\b"
@@ -193,6 +195,8 @@ def another_place(complaint: str, answer: str) -> str | None:
         *((m, 2) for m in _HOUSE_FIRST_RE.finditer(answer)),
     ):
         name = _place_name(m.group(group))
+        if _OFFICE_BEFORE_RE.search(answer, max(0, m.start() - 45), m.start()):
+            continue  # «копию выдадим в офисе на Чапаева, 12»: where to come, not the work's place
         if (
             name in asked
             and asked[name].isdisjoint(answered.get(name, set()))
@@ -219,6 +223,7 @@ def another_place(complaint: str, answer: str) -> str | None:
         )
         if (
             street is None
+            or _OFFICE_BEFORE_RE.search(answer, max(0, m.start() - 45), m.start())
             or name in complaint_lemmas
             or _stem(m.group(group)) in complaint_stems
             or name in _NOT_STREETS

@@ -502,6 +502,22 @@ SECOND_AUTHOR_SETS = [
         "gov_comments25",
         "Moscow region towns' pages: new ЖК and old blocks, readable alone (session 23)",
     ),
+    (
+        "portal_terse15",
+        "St Petersburg's city portal: the free-text description, terse (session 23)",
+    ),
+    (
+        "appeals13",
+        "a Central Russia region's appeals in 2026: portal, governor's page, ЦУР (session 23)",
+    ),
+    (
+        "gov_comments27",
+        "small and middle towns' pages across Russia, a Monday's comments (session 23)",
+    ),
+    (
+        "gov_comments26",
+        "a monitoring team's week across twenty government pages of Russia (session 23)",
+    ),
 ]
 
 
@@ -771,6 +787,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters33",
         "the South's and the Caucasus' letters: water, heat, gas, beaches (session 23)",
+    ),
+    (
+        "answers_short_replies6",
+        "one- and two-sentence replies of municipal pages, the line made thin (session 23)",
     ),
 ]
 

@@ -792,6 +792,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_short_replies6",
         "one- and two-sentence replies of municipal pages, the line made thin (session 23)",
     ),
+    (
+        "answers_tsur16",
+        "a Ryazan ЦУР's autumn month: bodies' answers through the ЦУР (session 23)",
+    ),
 ]
 
 

@@ -518,6 +518,18 @@ SECOND_AUTHOR_SETS = [
         "gov_comments26",
         "a monitoring team's week across twenty government pages of Russia (session 23)",
     ),
+    (
+        "topic_comments17",
+        "very short comments naming their subject in a hurry, every topic evenly (session 23)",
+    ),
+    (
+        "gov_comments28",
+        "a new ЦУР moderator's first day: government pages of every region (session 23)",
+    ),
+    (
+        "gov_comments29",
+        "Black Earth and Lower Volga cities' pages, topics easy to mix up (session 23)",
+    ),
 ]
 
 
@@ -795,6 +807,16 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_tsur16",
         "a Ryazan ЦУР's autumn month: bodies' answers through the ЦУР (session 23)",
+    ),
+    (
+        "answers_followups5",
+        "a resident answering the official's reply, and the body again (session 23)",
+    ),
+    ("answers_letters34", "letters all over Russia to every kind of body (session 23)"),
+    ("answers_pages5", "official pages' thread replies in 2026, every region (session 23)"),
+    (
+        "answers_uk3",
+        "managing companies, suppliers, the waste operator: chats, letters, ГИС ЖКХ (session 23)",
     ),
 ]
 

@@ -818,6 +818,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_uk3",
         "managing companies, suppliers, the waste operator: chats, letters, ГИС ЖКХ (session 23)",
     ),
+    ("answers_letters35", "Siberia and the Urals letters to every kind of body (session 23)"),
 ]
 
 

@@ -1031,19 +1031,19 @@ _DAY_RE = re.compile(
 )
 _HOUR_RE = re.compile(_HOUR)
 _MONTH_STEMS: Final = "январ феврал март апрел ма июн июл август сентябр октябр ноябр декабр"
-_MONTH_NUMBERS: Final = {stem: n for n, stem in enumerate(_MONTH_STEMS.split(), start=1)}
-_DAY_MONTH_RE = re.compile(
-    r"\b(\d{1,2})(?:\.(\d{1,2})(?:\.\d{2,4})?\b|\s+("
-    + _MONTH_STEMS.replace(" ", "|")
-    + r")[а-я]*\b)"
-)
+# «12.01», «3 марта», «03.03.2025» (not «3 магазина»: the months as ``_MONTHS`` spells them)
+_DAY_MONTH_RE = re.compile(r"\b(\d{1,2})(?:\.(\d{1,2})(?:\.\d{2,4})?\b|\s+(" + _MONTHS + r"))")
 
 
 def _days_named(text: str) -> set[tuple[int, int]]:
     """The (day, month) pairs a normalised text names: «12.01», «3 марта», «03.03.2025»."""
     found = set()
+    stems = _MONTH_STEMS.split()
     for m in _DAY_MONTH_RE.finditer(text):
-        month = int(m.group(2)) if m.group(2) else _MONTH_NUMBERS[m.group(3)]
+        if m.group(2):
+            month = int(m.group(2))
+        else:
+            month = 1 + next(i for i, stem in enumerate(stems) if m.group(3).startswith(stem))
         found.add((int(m.group(1)), month))
     return found
 
@@ -1397,7 +1397,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             len(words) < 30
             or _SAID_BEFORE_RE.search(text) is not None
             or _RELAYED_CLAIM_RE.search(text) is not None
-            or (told and bool(_days_named(current)) and _days_named(current) <= _days_named(asked))
+            or (told and bool(days := _days_named(current)) and days <= _days_named(asked))
         )
     )
     stale_deed = (done or old_claim) if recurring else None

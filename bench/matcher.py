@@ -530,6 +530,16 @@ SECOND_AUTHOR_SETS = [
         "gov_comments29",
         "Black Earth and Lower Volga cities' pages, topics easy to mix up (session 23)",
     ),
+    ("news_chatter11", "federal VK news and opinion communities, 2022–2026 (session 23)"),
+    ("appeals14", "a Volga region's appeals in 2026: portal, ПОС, ЦУР messages (session 23)"),
+    (
+        "gov_comments31",
+        "Central Russian and North-Western cities' and bodies' pages, readable alone (session 23)",
+    ),
+    (
+        "gov_comments30",
+        "Siberian and Far Eastern cities' and bodies' pages, readable alone (session 23)",
+    ),
 ]
 
 
@@ -819,6 +829,16 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "managing companies, suppliers, the waste operator: chats, letters, ГИС ЖКХ (session 23)",
     ),
     ("answers_letters35", "Siberia and the Urals letters to every kind of body (session 23)"),
+    (
+        "answers_social3",
+        "social protection, the Social Fund, health and education in every channel (session 23)",
+    ),
+    ("answers_pages6", "city and district pages' thread replies in 2026 (session 23)"),
+    (
+        "answers_tsur17",
+        "a Karelia ЦУР's summer month: bodies' answers through the ЦУР (session 23)",
+    ),
+    ("answers_letters36", "letters of Central Russia, the Black Earth and the Volga (session 23)"),
 ]
 
 

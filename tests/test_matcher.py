@@ -210,8 +210,10 @@ def test_retraining_reproduces_shipped_model_and_learns_moderator_marks(
     matcher: Matcher,
 ) -> None:
     """`Matcher.from_corpus` retrains on the corpus plus moderators' marks (one full training)."""
-    # («… номер 7781» reads like a complaint's request number now, so the marker names none)
-    marker = "Просто тестовое сообщение 7781, не обращайте внимания"
+    # («… номер 7781» reads like a complaint's request number, so the marker names none; nor a
+    # rule's cue: «тестовое сообщение» is a withdrawal cue, whose weight every chatter set the
+    # corpus gains raises, so four marks stopped outweighing it in session 23)
+    marker = "Синий слон 7781 гуляет по облакам"
     extra = [LabelledExample(marker, needs_answer=True, topic=Topic.OTHER, weight=5.0)] * 4
     assert not matcher.classify(marker).needs_answer
     retrained = Matcher.from_corpus(extra)

@@ -176,6 +176,11 @@ def _named(text: str) -> dict[str, set[str]]:
 _STANDALONE_NUMBER_RE = re.compile(r"(?<![\d/.,\-])\d+[а-я]?(?![/.,\-]?\d)")
 
 
+def _office_before(answer: str, m: re.Match[str]) -> bool:
+    """Whether an office's word stands just before this address in the answer."""
+    return _OFFICE_BEFORE_RE.search(answer, max(0, m.start() - 45), m.start()) is not None
+
+
 def _stem(word: str) -> str:
     """A name without its ending, to compare forms pymorphy3 lemmatises apart."""
     return word[: max(4, len(word) - 3)]
@@ -195,7 +200,7 @@ def another_place(complaint: str, answer: str) -> str | None:
         *((m, 2) for m in _HOUSE_FIRST_RE.finditer(answer)),
     ):
         name = _place_name(m.group(group))
-        if _OFFICE_BEFORE_RE.search(answer, max(0, m.start() - 45), m.start()):
+        if _office_before(answer, m):
             continue  # «копию выдадим в офисе на Чапаева, 12»: where to come, not the work's place
         if (
             name in asked
@@ -223,7 +228,7 @@ def another_place(complaint: str, answer: str) -> str | None:
         )
         if (
             street is None
-            or _OFFICE_BEFORE_RE.search(answer, max(0, m.start() - 45), m.start())
+            or _office_before(answer, m)
             or name in complaint_lemmas
             or _stem(m.group(group)) in complaint_stems
             or name in _NOT_STREETS

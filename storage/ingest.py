@@ -690,20 +690,21 @@ class Ingestor:
             )
 
     def _under_post(
-        self, verdict: Classification, owner_id: int, post_id: int, state: _BatchState
+        self, verdict: Classification, c: Comment | CommentEvent, state: _BatchState
     ) -> Classification:
         """The verdict on a comment read under its post: one that names no subject, or is
         unsure of it, takes the post's clear topic («Сколько по времени ремонт?» under a post
-        about a bridge closed for repair goes to the roads).  Only the texts decide, never when
-        the post was read."""
-        text = state.posts.get((owner_id, post_id))
-        if not verdict.needs_answer or not text:
+        about a bridge closed for repair goes to the roads).  A reply is read in its thread
+        instead.  Only the texts decide, never when the post was read."""
+        key = (c.owner_id, c.post_id)
+        text = state.posts.get(key)
+        if not verdict.needs_answer or not text or c.thread_id or c.reply_to_comment:
             return verdict
-        known = self._post_verdicts.get((owner_id, post_id))
+        known = self._post_verdicts.get(key)
         if known is None or known[0] != text:
             if len(self._post_verdicts) >= POST_VERDICTS_KEPT:
                 self._post_verdicts.clear()
-            known = self._post_verdicts[(owner_id, post_id)] = (text, self.classify(text))
+            known = self._post_verdicts[key] = (text, self.classify(text))
         return verdict.under_post(known[1])
 
     # ------------------------------------------------------------------ decisions
@@ -734,8 +735,8 @@ class Ingestor:
         if not verdict.topic_named and (parent := self._thread_complaint(ev, state)) is not None:
             # a neighbour's «у нас то же самое» under a complaint goes where the complaint went
             verdict = verdict.in_thread_of(Topic(parent.topic))
-        elif ev.thread_id is None and ev.reply_to_comment is None:
-            verdict = self._under_post(verdict, ev.owner_id, ev.post_id, state)
+        else:
+            verdict = self._under_post(verdict, ev, state)
         routed = self._route(group_id, verdict.topic)
         if routed is None:
             return
@@ -1100,8 +1101,7 @@ class Ingestor:
         if parent is not None and key in own:
             return  # the author adding to their own complaint: its card shows the thread
         verdict = self.classify(text)
-        if parent is None:
-            verdict = self._under_post(verdict, comment.owner_id, comment.post_id, state)
+        verdict = self._under_post(verdict, comment, state)
         routed = self._route(group_id, verdict.topic) if verdict.needs_answer else None
         if routed is None:
             result.log_lines.append(
@@ -1139,8 +1139,7 @@ class Ingestor:
         if c.status == ComplaintStatus.DELETED:
             return
         verdict = self.classify(text)
-        if comment.thread_id is None and comment.reply_to_comment is None:
-            verdict = self._under_post(verdict, comment.owner_id, comment.post_id, state)
+        verdict = self._under_post(verdict, comment, state)
         op = _Op("comment_edited", c, update_event="edited", comment=comment)
         op.after = {"comment": c.comment_id, "needs_answer": verdict.needs_answer}
         waits = sla_clock.awaiting_answer(c)

@@ -540,6 +540,17 @@ SECOND_AUTHOR_SETS = [
         "gov_comments30",
         "Siberian and Far Eastern cities' and bodies' pages, readable alone (session 23)",
     ),
+    ("news_chatter12", "VK news communities' comments on the day's news, half short (session 24)"),
+    (
+        "topic_comments18",
+        "complaints on topic borders: the object decides, not the place (session 24)",
+    ),
+    (
+        "appeals15",
+        "Krasnoyarsk krai and Khakassia appeals in 2026: ПОС, online reception (session 24)",
+    ),
+    ("gov_comments33", "comments under regional ministries' pages, about anything (session 24)"),
+    ("gov_comments32", "Urals and Volga cities' pages in autumn, with posts (session 24)"),
 ]
 
 
@@ -839,6 +850,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "a Karelia ЦУР's summer month: bodies' answers through the ЦУР (session 23)",
     ),
     ("answers_letters36", "letters of Central Russia, the Black Earth and the Volga (session 23)"),
+    ("answers_pages7", "small towns' and villages' page replies in the comments (session 24)"),
+    (
+        "answers_letters38",
+        "supervising bodies' letters: ГЖИ, Роспотребнадзор, prosecutors, ГИБДД (session 24)",
+    ),
 ]
 
 

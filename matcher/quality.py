@@ -624,7 +624,10 @@ _FORMAL_VERBS = words(
     # papers, nothing done about the problem
     "расторгнуть продлить "
     # «обратили внимание перевозчика», «все силы брошены на уборку»: words, nothing done here
-    "обратить бросить"
+    "обратить бросить "
+    # «работа по ремонту дворов будет продолжена в 2025 году»: the body's work goes on, nothing
+    # named for this complaint
+    "продолжить продолжать"
 )
 # «направил управляющей компании предписание», «выдано требование», «обяжут»: an order to the one
 # who must fix it, the deed of an inspectorate (paperwork verbs otherwise).
@@ -1171,6 +1174,41 @@ def _without_law_statements(text: str) -> str:
     return "".join(kept)
 
 
+# «В 2025 году на территории города ликвидировано 312 свалок», «с начала зимы вывезено более 18
+# тыс. куб. м снега», «в рамках национального проекта поступило 26 автобусов»: the body's figures
+# over a town, a region or a programme, not what was done about this complaint
+_AREA_SCOPE_RE = re.compile(
+    r"\b(?:на\s+территории\s+(?:\w+\s+)?(?:город|район|округ|област|кра[яе]|республик|регион|"
+    r"поселени|муниципальн)"
+    r"|в\s+(?:город[еау]|округ[еау]|област[иь]|кра[еюя]|республик[еи]|регион[еау]|стран[еы])\b"
+    r"|по\s+(?:городу|району|округу|области|краю|региону|республике)\b"
+    # «на улицы города вышли 146 единиц техники», «на дорогах района»
+    r"|(?:улиц|дорог|двор)\w*\s+(?:\w+\s+)?(?:города|района|округа|области|поселения)\b"
+    r"|в\s+рамках\s+(?:\w+\s+)?(?:национальн|федеральн|региональн|государственн|муниципальн)\w*\s+"
+    r"(?:проект|программ)"
+    r"|с\s+начала\s+(?:года|зимы|зимнего|сезона|снегопада|отопительного)"
+    r"|за\s+(?:\d+\s+месяц|период|\d{4}\s*[-–]\s*\d{4}))"
+)
+_AGGREGATE_RE = re.compile(
+    r"\b(?:более|свыше|около|не\s+менее|всего)\s+\d"
+    r"|\d\s*(?:%|тыс|млн|км\b|единиц|куб|кв\.?\s*м|га\b|тонн)"
+)
+
+
+def _without_statistics(text: str) -> tuple[str, str | None]:
+    """The text with the sentences of figures over a town, a region or a programme blanked out,
+    and the first such sentence (None when there is none)."""
+    kept: list[str] = []
+    first: str | None = None
+    for sentence in _sentences(text):
+        if _AREA_SCOPE_RE.search(sentence) and _AGGREGATE_RE.search(sentence):
+            first = first or sentence.strip()
+            kept.append(" . ")
+        else:
+            kept.append(sentence)
+    return "".join(kept), first
+
+
 def _clip(sentence: str, limit: int = 80) -> str:
     """A sentence cut to whole words within ``limit`` characters, for a reason."""
     if len(sentence) <= limit:
@@ -1215,7 +1253,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         return AnswerRating(True, 0, ("пустой ответ",))
 
     current, past_work = _past_years(text)
-    current = _without_law_statements(current)
+    current, figures = _without_statistics(_without_law_statements(current))
     has_date = _fix_date(current)
     asked = normalize(complaint) if complaint else ""
     polite = _POLITE_RE.search(text) is not None
@@ -1584,6 +1622,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             )
         elif past_work is not None and _actions(past_work)[0] is not None:
             reasons.append(f"отчёт о прошлых работах вместо ответа: «{_clip(past_work)}»")
+        elif figures is not None:
+            reasons.append(f"цифры по городу или программе вместо ответа: «{_clip(figures)}»")
         else:
             reasons.append("нет срока или выполненного действия")
     if hollow:

@@ -2482,11 +2482,64 @@ _SESSION_23_CASES = [
 ]
 
 
+_SESSION_24_CASES = [
+    # --- the body's figures over the town, its roads or a programme instead of this yard
+    (
+        "Двор дома 14 по ул. Мира не чистили неделю, машины не выехать, скорая не проедет.",
+        "Сообщаем, что 10–11 декабря по городу вывезено более 18 тыс. куб. м снега, на уборке "
+        "работали 146 единиц техники.",
+        True,
+    ),
+    (
+        "Двор дома 14 по ул. Мира не чистили неделю, машины не выехать, скорая не проедет.",
+        "Здравствуйте! В ночь на 3 января на дороги района выходили 58 единиц техники, с начала "
+        "снегопада вывезено свыше 9 тыс. куб. м снега.",
+        True,
+    ),
+    (
+        "Двор дома 14 по ул. Мира не чистили неделю, машины не выехать, скорая не проедет.",
+        "Администрация города рассмотрела Ваше обращение. Двор дома 14 по ул. Мира очищен 12 "
+        "декабря, вывезено 30 куб. м снега, фото прилагаем.",
+        False,
+    ),
+    (
+        "На ул. Мира напротив дома 14 яма в правом ряду, вчера пробил колесо.",
+        "Сообщаем, что 12 мая в районе дома № 14 по ул. Мира выполнен ямочный ремонт литым "
+        "асфальтом, площадь 4,5 кв. м.",
+        False,
+    ),
+    (
+        "Автобус 12 по вечерам не ходит, последний рейс по расписанию в 21:30, а уходит в 19:40.",
+        "В рамках национального проекта «Безопасные качественные дороги» в город поступило 26 "
+        "новых автобусов, обновлено более 60 % подвижного состава.",
+        True,
+    ),
+    # --- «администрация продолжит работу по модернизации освещения»: the body's work goes on,
+    # nothing planned for this street
+    (
+        "В с. Покровка на ул. Луговой нет ни одного фонаря, ходим с телефонами. Прошу установить.",
+        "Уважаемая Анна Петровна! В ноябре 2025 года в с. Берёзовка установлено 12 светильников. "
+        "Администрация поселения продолжит работу по модернизации уличного освещения.",
+        True,
+    ),
+    (
+        "В с. Покровка на ул. Луговой нет ни одного фонаря, ходим с телефонами. Прошу установить.",
+        "Уважаемая Анна Петровна! На ул. Луговой в с. Покровка установка 9 светильников "
+        "запланирована на 15–20 декабря 2025 года.",
+        False,
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("complaint", "answer", "otpiska"),
-    _SESSION_20_CASES + _SESSION_21_CASES + _SESSION_22_CASES + _SESSION_23_CASES,
+    _SESSION_20_CASES
+    + _SESSION_21_CASES
+    + _SESSION_22_CASES
+    + _SESSION_23_CASES
+    + _SESSION_24_CASES,
 )
-def test_what_sessions_20_to_23_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+def test_what_sessions_20_to_24_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
     """Written afresh from the development halves of session 20's sets, each case a class the
     rules had wrong and its control (the cases of a new rule fail on the session's starting
     rules): asked «когда?» and told at length with no day for the work is not answered; the
@@ -2541,7 +2594,12 @@ def test_what_sessions_20_to_23_answers_showed(complaint: str, answer: str, otpi
     to «опять» is the old deed; «Вы мне через ЦУР ответили 7 апреля, что …» quotes the old
     claim; an office's address («копию выдадим в офисе на Чапаева, 12») is where to come, not
     another place of the work; «Ответ «освещение восстановлено» — неправда» quotes the old
-    claim, and «повторных оснований для выезда не имеется» is no new work."""
+    claim, and «повторных оснований для выезда не имеется» is no new work.
+
+    Session 24's: the body's figures over the town, the region or a programme («с начала зимнего
+    сезона с территории города вывезено более 40 тыс. куб. м снега») are no deed and no day for
+    this complaint, while the area of a patch «в районе дома № 14» still is one; «работа будет
+    продолжит работу по модернизации освещения» plans nothing for this street."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -551,6 +551,21 @@ SECOND_AUTHOR_SETS = [
     ),
     ("gov_comments33", "comments under regional ministries' pages, about anything (session 24)"),
     ("gov_comments32", "Urals and Volga cities' pages in autumn, with posts (session 24)"),
+    (
+        "gov_comments34",
+        "Far North and Arctic cities' pages: polar night, winter roads, flights (session 24)",
+    ),
+    ("gov_comments35", "older residents in OK groups of districts and villages (session 24)"),
+    (
+        "chatter_gov5",
+        "residents' talk under administrations' posts that asks nothing (session 24)",
+    ),
+    (
+        "portal_terse16",
+        "a big city's housing portal: the free-text line after the category (session 24)",
+    ),
+    ("news_chatter13", "city news publics' comments on city events, mostly short (session 24)"),
+    ("appeals16", "Moscow region appeals in 2026: «Добродел» and ПОС free text (session 24)"),
 ]
 
 
@@ -854,6 +869,22 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters38",
         "supervising bodies' letters: ГЖИ, Роспотребнадзор, prosecutors, ГИБДД (session 24)",
+    ),
+    (
+        "answers_letters37",
+        "Urals, Siberia, the North: letters with figures, other addresses, set terms (session 24)",
+    ),
+    (
+        "answers_tsur18",
+        "ПОС and ЦУР answers in the South and the Black Earth, winter 2026 (session 24)",
+    ),
+    (
+        "answers_letters39",
+        "health, education and social ministries' letters on a person's case (session 24)",
+    ),
+    (
+        "answers_followups6",
+        "a resident's second message after an answer and the body's reply (session 24)",
     ),
 ]
 

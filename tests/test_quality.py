@@ -2528,6 +2528,18 @@ _SESSION_24_CASES = [
         "запланирована на 15–20 декабря 2025 года.",
         False,
     ),
+    # --- a district's tally is not this school's dogs: «в Центральном районе отловили 41 собаку»
+    (
+        "Стаю собак у школы 9 в Северном микрорайоне никто не ловит, кидаются на детей.",
+        "Здравствуйте! В Центральном районе в ноябре отловили 41 собаку, работа продолжается.",
+        True,
+    ),
+    (
+        "Стаю собак у школы 9 в Северном микрорайоне никто не ловит, кидаются на детей.",
+        "Здравствуйте! У школы № 9 в Северном микрорайоне 14 ноября отловлены 4 собаки, ещё две "
+        "будут отловлены до 20 ноября.",
+        False,
+    ),
 ]
 
 
@@ -2598,7 +2610,8 @@ def test_what_sessions_20_to_24_answers_showed(complaint: str, answer: str, otpi
 
     Session 24's: the body's figures over the town, the region or a programme («с начала зимнего
     сезона с территории города вывезено более 40 тыс. куб. м снега») are no deed and no day for
-    this complaint, while the area of a patch «в районе дома № 14» still is one; «работа будет
+    this complaint — a district's («в Центральном районе в ноябре отловили 41 собаку») as much
+    as a town's — while the area of a patch «в районе дома № 14» still is one; «работа будет
     продолжит работу по модернизации освещения» plans nothing for this street."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating

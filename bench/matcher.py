@@ -886,6 +886,14 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_followups6",
         "a resident's second message after an answer and the body's reply (session 24)",
     ),
+    (
+        "answers_letters41",
+        "road and transport bodies' letters: ГОСТ and warranty terms, commissions (session 24)",
+    ),
+    (
+        "answers_letters40",
+        "housing letters of the Centre and the Volga: other entrances, капремонт (session 24)",
+    ),
 ]
 
 

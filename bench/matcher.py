@@ -566,6 +566,19 @@ SECOND_AUTHOR_SETS = [
     ),
     ("news_chatter13", "city news publics' comments on city events, mostly short (session 24)"),
     ("appeals16", "Moscow region appeals in 2026: «Добродел» and ПОС free text (session 24)"),
+    (
+        "gov_comments36",
+        "South and North Caucasus pages: water, power, mudslides, minibuses (session 24)",
+    ),
+    ("topic_comments19", "very short complaints over all thirteen topics, 2–8 words (session 24)"),
+    (
+        "portal_terse17",
+        "small towns' complaint forms: terse lines, private-sector problems (session 24)",
+    ),
+    (
+        "news_chatter14",
+        "federal news communities on a day of political news: no requests (session 24)",
+    ),
 ]
 
 
@@ -893,6 +906,16 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters40",
         "housing letters of the Centre and the Volga: other entrances, капремонт (session 24)",
+    ),
+    ("answers_uk4", "managing companies' dispatchers in house chats (MAX), 2026 (session 24)"),
+    (
+        "answers_pages8",
+        "million-plus cities' ЦУР admins replying in the page's threads (session 24)",
+    ),
+    ("answers_letters43", "rural settlements' and districts' letters to villagers (session 24)"),
+    (
+        "answers_letters42",
+        "waste operators' and ecology bodies' letters in Siberia and the Volga (session 24)",
     ),
 ]
 

@@ -1434,8 +1434,9 @@ PROBLEM_CUES: tuple[str, ...] = (
     "закрыться",
     "сократить",
     "отменить",
-    "задерживать",
-    "задержать",
+    # «задерживают зарплату» is a problem (above, with its object); «задержали журналиста» is
+    # the news
+    "задерживаться",
     "долг",
     "очередь",
     "ждать",
@@ -2081,6 +2082,20 @@ NEWS_CUES: tuple[str, ...] = (
     "курс ~ доллар",
     "доллар",
     "нефть ~ цена",
+    # protests and arrests: the news of the day, not a request to a town's page
+    "митинг",
+    "протест",
+    "протестующий",
+    "омон",
+    "автозак",
+    "задержать ~ журналист|активист|оппозиционер|блогер|участник|демонстрант",
+    "политзаключенный",
+    "оппозиционер",
+    "эмиграция",
+    "эмигрировать",
+    "релокант",
+    "впн",
+    "vpn",
 )
 # Things and services a resident may ask the page about that belong to no topic of product.md §3:
 # a question about them is a question to the authorities, not a rhetorical one.

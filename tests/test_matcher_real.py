@@ -147,6 +147,19 @@ def test_rhetoric_and_replies_are_conversation(matcher: Matcher, text: str) -> N
     assert not matcher.classify(text).needs_answer, text
 
 
+def test_an_arrest_in_the_news_is_no_problem_and_pay_held_back_is(matcher: Matcher) -> None:
+    """«задержать» was a problem word whatever was held: «ОМОН задержал двести человек» under a
+    news post woke an official.  Now an arrest reads as the news, while pay held back and a late
+    bus are still problems."""
+    arrest = matcher.classify("На митинге омон задержал двести человек, автозаки стоят")
+    assert not arrest.needs_answer, arrest
+    assert any(r.startswith("разговор о новостях и политике") for r in arrest.reasons), arrest
+    for text in ("Опять задерживают зарплату учителям", "Автобус 12 задерживается на 40 минут"):
+        complaint = matcher.classify(text)
+        assert complaint.needs_answer, complaint
+        assert any("задержива" in r for r in complaint.reasons), complaint
+
+
 def test_a_reply_to_the_pages_answer_talks_to_the_authority(matcher: Matcher) -> None:
     """VK starts a reply to the page's comment with «[club…|…],»: «вы сами-то там были?» there
     disputes the answer; the same words to a resident, or thanks to the page, need nothing."""

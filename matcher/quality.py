@@ -897,6 +897,19 @@ _ROUTINE_RE = re.compile(
     r"\b(?:ежедневно|регулярно|согласно\s+графику|по\s+графику"
     r"|в\s+плановом\s+режиме|в\s+полном\s+объеме)\b"
 )
+# «вывоз осуществляется ежедневно», «уборка производится по графику»: how it is meant to go
+_SCHEDULE_RE = re.compile(r"\b(?:ежедневно|график\w*)")
+
+
+def _describes_schedule(sentence: str) -> bool:
+    """«Вывоз осуществляется ежедневно», «согласно графику время вывоза — с 7:00 до 12:00»: how
+    the work is meant to go, with no deed done and none to come."""
+    if _SCHEDULE_RE.search(sentence) is None:
+        return False
+    forms = {word_info(t)[1] for t in tokens(sentence)}
+    return not forms & {PAST, FUTURE, SHORT_PARTICIPLE}
+
+
 # the complaint says it is not done: «не убирают», «не косили», «не посыпаны», «не вывозили»
 _NOT_DONE_RE = re.compile(
     r"\bне\s+(?:\w+\s+)?(?:убира|убран|косил|кошен|посыпа|вывоз|вывез|чист|работа)"
@@ -1271,6 +1284,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
 
     current, past_work = _past_years(text)
     current, figures = _without_statistics(_without_law_statements(current))
+    # «Вывоз осуществляется ежедневно, с 7:00 до 12:00, согласно графику» to «не вывозят с
+    # пятницы»: the schedule's hours are no day for this site, and the schedule is what failed
+    schedule = None
+    if complaint and _NOT_DONE_RE.search(normalize(complaint)) is not None:
+        schedule = next((x for x in _sentences(current) if _describes_schedule(x)), None)
+        current = "".join(" . " if _describes_schedule(x) else x for x in _sentences(current))
     has_date = _fix_date(current)
     asked = normalize(complaint) if complaint else ""
     polite = _POLITE_RE.search(text) is not None
@@ -1641,6 +1660,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"отчёт о прошлых работах вместо ответа: «{_clip(past_work)}»")
         elif figures is not None:
             reasons.append(f"цифры по городу или программе вместо ответа: «{_clip(figures)}»")
+        elif schedule is not None:
+            reasons.append(f"только график работ, а не что сделано: «{_clip(schedule.strip())}»")
         else:
             reasons.append("нет срока или выполненного действия")
     if hollow:

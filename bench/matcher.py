@@ -579,6 +579,20 @@ SECOND_AUTHOR_SETS = [
         "news_chatter14",
         "federal news communities on a day of political news: no requests (session 24)",
     ),
+    (
+        "topic_comments20",
+        "complaints between other, social, safety, health, transport (session 24)",
+    ),
+    ("gov_comments37", "Central Russia's regional centres and towns, readable alone (session 24)"),
+    ("appeals17", "written appeals to Urals and Volga governments' e-receptions (session 24)"),
+    (
+        "gov_comments38",
+        "North-West pages: St Petersburg districts, Karelia, Novgorod, Pskov (session 24)",
+    ),
+    (
+        "gov_comments39",
+        "Western and Eastern Siberia's pages in autumn, readable alone (session 24)",
+    ),
 ]
 
 
@@ -916,6 +930,18 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters42",
         "waste operators' and ecology bodies' letters in Siberia and the Volga (session 24)",
+    ),
+    (
+        "answers_heads4",
+        "heads of towns answering in their own channels, first person (session 24)",
+    ),
+    (
+        "answers_tsur19",
+        "Volga republics' ЦУР and bodies' thread replies, spring and summer 2026 (session 24)",
+    ),
+    (
+        "answers_social4",
+        "Social Fund, social protection, МФЦ answers in chats and forms (session 24)",
     ),
 ]
 

@@ -2621,6 +2621,17 @@ _SESSION_24_CASES = [
         "трубы заменят 20 февраля.",
         False,
     ),
+    # --- «поручил разобраться и доложить до пятницы»: the report's day, not the fix's
+    (
+        "Прорвало канализацию у дома Садовая 9, течёт в подвал, вонь на весь подъезд.",
+        "Взял на контроль. Поручил директору водоканала разобраться и доложить до пятницы.",
+        True,
+    ),
+    (
+        "Прорвало канализацию у дома Садовая 9, течёт в подвал, вонь на весь подъезд.",
+        "Водоканал откачает подвал сегодня до 18:00, трубу на выпуске заменят до пятницы.",
+        False,
+    ),
 ]
 
 
@@ -2698,7 +2709,8 @@ def test_what_sessions_20_to_24_answers_showed(complaint: str, answer: str, otpi
     leave no day; «Сообщаем, что согласно п. 6.3.8 ГОСТ …» is the law's term, not the work's;
     the schedule («вывоз осуществляется ежедневно, с 7:00 до 12:00») to «не вывозят четвёртый
     день» is no deed and no day, though it answers «во сколько?»; «кабинет расположен на 2 этаже»
-    is where a thing is; «информация повторно проверена по журналу заявок» is no new work."""
+    is where a thing is; «информация повторно проверена по журналу заявок» is no new work; «поручил
+    разобраться и доложить до пятницы» names the report's day, not the fix's."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

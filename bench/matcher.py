@@ -593,6 +593,13 @@ SECOND_AUTHOR_SETS = [
         "gov_comments39",
         "Western and Eastern Siberia's pages in autumn, readable alone (session 24)",
     ),
+    (
+        "gov_comments40",
+        "Lower and Middle Volga cities' pages in summer, readable alone (session 24)",
+    ),
+    ("portal_terse18", "messages to a ЦУР bot in MAX: terse, voice-to-text (session 24)"),
+    ("news_chatter15", "sport, show business and incident publics' comments (session 24)"),
+    ("appeals18", "Far East appeals in 2026: ПОС and the governor's reception (session 24)"),
 ]
 
 
@@ -943,6 +950,13 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_social4",
         "Social Fund, social protection, МФЦ answers in chats and forms (session 24)",
     ),
+    ("answers_pos8", "ПОС answers in the Urals, spring 2026: pasted texts, months (session 24)"),
+    ("answers_letters44", "Far East and Eastern Siberia letters on every topic (session 24)"),
+    (
+        "answers_letters47",
+        "utilities' letters: водоканал, теплосеть, grids, gas, капремонт (session 24)",
+    ),
+    ("answers_letters46", "education bodies' and schools' answers to parents (session 24)"),
 ]
 
 

@@ -600,6 +600,8 @@ SECOND_AUTHOR_SETS = [
     ("portal_terse18", "messages to a ЦУР bot in MAX: terse, voice-to-text (session 24)"),
     ("news_chatter15", "sport, show business and incident publics' comments (session 24)"),
     ("appeals18", "Far East appeals in 2026: ПОС and the governor's reception (session 24)"),
+    ("appeals19", "a Kirov oblast's appeals in 2026; never read (session 24)"),
+    ("gov_comments41", "a ЦУР moderator's day across regions' pages; never read (session 24)"),
 ]
 
 
@@ -957,6 +959,19 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "utilities' letters: водоканал, теплосеть, grids, gas, капремонт (session 24)",
     ),
     ("answers_letters46", "education bodies' and schools' answers to parents (session 24)"),
+    ("answers_tsur20", "a Vladimir ЦУР's November: bodies' answers; never read (session 24)"),
+    (
+        "answers_pages9",
+        "official pages' thread replies in 2026, any region; never read (session 24)",
+    ),
+    (
+        "answers_uk5",
+        "managing companies and suppliers in MAX chats, ГИС ЖКХ; never read (session 24)",
+    ),
+    (
+        "answers_letters45",
+        "the South's letters with meetings' and checks' dates made common (session 24)",
+    ),
 ]
 
 

@@ -972,6 +972,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters45",
         "the South's letters with meetings' and checks' dates made common (session 24)",
     ),
+    (
+        "answers_letters48",
+        "letters of every kind of body all over Russia; never read (session 24)",
+    ),
 ]
 
 

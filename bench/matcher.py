@@ -602,6 +602,10 @@ SECOND_AUTHOR_SETS = [
     ("appeals18", "Far East appeals in 2026: ПОС and the governor's reception (session 24)"),
     ("appeals19", "a Kirov oblast's appeals in 2026; never read (session 24)"),
     ("gov_comments41", "a ЦУР moderator's day across regions' pages; never read (session 24)"),
+    (
+        "gov_comments42",
+        "regions' government pages as residents type on phones; never read (session 24)",
+    ),
 ]
 
 
@@ -975,6 +979,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters48",
         "letters of every kind of body all over Russia; never read (session 24)",
+    ),
+    (
+        "answers_short_replies7",
+        "short replies where a word or a date draws the line; never read (session 24)",
     ),
 ]
 

@@ -984,6 +984,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_short_replies7",
         "short replies where a word or a date draws the line; never read (session 24)",
     ),
+    ("answers_mixed4", "a Nizhny Novgorod ЦУР's week in every channel; never read (session 24)"),
+    (
+        "answers_letters49",
+        "Volga, Urals and Siberia bodies' letters in 2026; never read (session 24)",
+    ),
 ]
 
 

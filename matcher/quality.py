@@ -1177,7 +1177,7 @@ def _past_years(text: str) -> tuple[str, str | None]:
             and FUTURE not in forms
             and (PAST in forms or SHORT_PARTICIPLE in forms)
             and not _DAY_RE.search(sentence)
-            and not _STILL_TO_COME_RE.search(sentence)
+            and not (_PROMISE_RE.search(sentence) and _DAY_RE.search(sentence))
         ):
             first = first or sentence.strip()
             kept.append(" . ")
@@ -1244,7 +1244,12 @@ def _without_statistics(text: str) -> tuple[str, str | None]:
     kept: list[str] = []
     first: str | None = None
     for sentence in _sentences(text):
-        if _AREA_SCOPE_RE.search(sentence) and _AGGREGATE_RE.search(sentence):
+        # «… около 1,2 км … будет выполнено с 20 по 31 мая»: a plan for this street, not a tally
+        if (
+            _AREA_SCOPE_RE.search(sentence)
+            and _AGGREGATE_RE.search(sentence)
+            and not _STILL_TO_COME_RE.search(sentence)
+        ):
             first = first or sentence.strip()
             kept.append(" . ")
         else:

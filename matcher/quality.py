@@ -1163,7 +1163,8 @@ _ADDED_REQUEST_RE = re.compile(
 
 def _past_years(text: str) -> tuple[str, str | None]:
     """The text with the sentences about a past year's work (a whole year, a done verb, no day
-    and nothing to come) blanked out, and the first such sentence (None when there is none)."""
+    and no promise with its day) blanked out, and the first such sentence (None when there is
+    none)."""
     kept: list[str] = []
     first: str | None = None
     for sentence in _sentences(text):
@@ -1177,6 +1178,9 @@ def _past_years(text: str) -> tuple[str, str | None]:
             and FUTURE not in forms
             and (PAST in forms or SHORT_PARTICIPLE in forms)
             and not _DAY_RE.search(sentence)
+            # «В 2024 году отремонтировано приёмное отделение, в 2025 году запланирована
+            # модернизация»: a word of what is to come keeps the report a report; only a promise
+            # with its day makes the sentence an answer
             and not (_PROMISE_RE.search(sentence) and _DAY_RE.search(sentence))
         ):
             first = first or sentence.strip()
@@ -1244,7 +1248,8 @@ def _without_statistics(text: str) -> tuple[str, str | None]:
     kept: list[str] = []
     first: str | None = None
     for sentence in _sentences(text):
-        # «… около 1,2 км … будет выполнено с 20 по 31 мая»: a plan for this street, not a tally
+        # «… около 1,2 км … будет выполнено с 20 по 31 мая»: work still to come is a plan for
+        # this street, not a tally
         if (
             _AREA_SCOPE_RE.search(sentence)
             and _AGGREGATE_RE.search(sentence)

@@ -2595,6 +2595,19 @@ _SESSION_24_CASES = [
         "до 12:00.",
         False,
     ),
+    # --- a past year's report with a vague word of what is to come is still a report
+    (
+        "В хирургии ЦРБ палаты по 8 человек, туалет на этаже один и тот не работает. Мама там.",
+        "Здравствуйте! В 2024 году в ЦРБ отремонтировано приёмное отделение и закуплено 40 "
+        "функциональных кроватей, в 2025 году запланирована модернизация лаборатории.",
+        True,
+    ),
+    (
+        "В хирургии ЦРБ палаты по 8 человек, туалет на этаже один и тот не работает. Мама там.",
+        "Здравствуйте! Туалет на 2 этаже хирургического отделения ЦРБ отремонтирован 3 марта; в "
+        "2025 году в отделении запланирован ремонт палат с 1 по 30 июня.",
+        False,
+    ),
     # --- a figure in a plan for this street with its days is the plan, not a tally
     (
         "Ул. Лесная вся в ямах, грейдер не видели с осени.",
@@ -2762,7 +2775,8 @@ def test_what_sessions_20_to_24_answers_showed(complaint: str, answer: str, otpi
     is where a thing is; «информация повторно проверена по журналу заявок» is no new work; «поручил
     разобраться и доложить до пятницы» names the report's day, not the fix's; «Вашему предложению
     уделено внимание» is words; «24 июля выпало 86 мм осадков» is the weather's day, «выявлено
-    06.04.2026» the day a dump was found."""
+    06.04.2026» the day a dump was found; a past year's report («в 2024 году отремонтировано …, в
+    2025 году запланирована модернизация») stays a report unless it promises a day."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -1309,12 +1309,17 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     current, figures = _without_statistics(_without_law_statements(current))
     # «Вывоз осуществляется ежедневно, с 7:00 до 12:00, согласно графику» to «не вывозят с
     # пятницы»: the schedule's hours are no day for this site, and the schedule is what failed
-    schedule = None
-    if complaint and _NOT_DONE_RE.search(normalize(complaint)) is not None:
-        schedule = next((x for x in _sentences(current) if _describes_schedule(x)), None)
-        current = "".join(" . " if _describes_schedule(x) else x for x in _sentences(current))
-    has_date = _fix_date(current)
     asked = normalize(complaint) if complaint else ""
+    schedule = None
+    if _NOT_DONE_RE.search(asked) is not None:
+        kept: list[str] = []
+        for sentence in _sentences(current):
+            if _describes_schedule(sentence):
+                schedule = schedule or sentence
+                sentence = " . "
+            kept.append(sentence)
+        current = "".join(kept)
+    has_date = _fix_date(current)
     polite = _POLITE_RE.search(text) is not None
     vague = _VAGUE_TIME_RE.search(text)
     # «Устранена 03.10. Работы будут выполнены после схода снега»: the date is a patch's or an

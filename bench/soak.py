@@ -573,14 +573,19 @@ def outbox_calls(
 ) -> dict[int, Notification]:
     """Which of a chat's calls (index, call; in order) the outbox made, and for which row.
 
-    A claim of a row makes one Bot API call (its text, its card or its summary) after the
-    claim is committed and before the row settles, so a row accounts for at most one call.
-    Without that limit a command's reply showing the same complaint as a card the outbox
-    was sending (or had just failed to send) was taken for the outbox's too, and the soak
-    reported the command unanswered.  Calls that cannot be a command's reply (before
-    ``start``, edits, errors) are matched first, so a row spends itself on its own edit
-    rather than on a reply that came a moment earlier."""
-    free = list(rows)
+    A claim makes one Bot API call (a row's text or card, or one summary for all the rows
+    claimed together) after it is committed and before its rows settle, so a claim accounts
+    for at most one call.  Without that limit a command's reply showing the same complaint
+    as a card the outbox was sending (or had just failed to send) was taken for the
+    outbox's too, and the soak reported the command unanswered; so was one showing a
+    complaint of a summary that had just failed (its rows wait, their summary row is gone).
+    Calls that cannot be a command's reply (before ``start``, edits, errors) are matched
+    first, so a claim spends itself on its own edit rather than on a reply that came a
+    moment earlier."""
+    claims: dict[tuple[str | None, datetime | None], list[Notification]] = {}
+    for claimed in rows:
+        claims.setdefault((claimed.claimed_by, claimed.claimed_at), []).append(claimed)
+    free = list(claims.values())
     taken: dict[int, Notification] = {}
 
     def may_reply(index: int, call: TgCall) -> bool:
@@ -590,17 +595,19 @@ def outbox_calls(
         for index, call in calls:
             if may_reply(index, call) != replies:
                 continue
-            row = next((r for r in free if _could_send(r, call)), None)
-            if row is not None:
-                taken[index] = row
-                free.remove(row)
+            for claim in free:
+                row = next((r for r in claim if _could_send(r, call, len(claim) > 1)), None)
+                if row is not None:
+                    taken[index] = row
+                    free.remove(claim)
+                    break
     return taken
 
 
-def _could_send(row: Notification, call: TgCall) -> bool:
+def _could_send(row: Notification, call: TgCall, bundled: bool = False) -> bool:
     """Whether this claim of ``row`` could have made ``call``: it was in flight then (claimed
     before it, not settled well before it) and the call carries the row's text, card or
-    summary."""
+    summary (``bundled``: claimed with other rows, as a summary's are)."""
     claimed = row.claimed_at
     if claimed is None or not claimed - CLAIM_SLACK <= call.at <= claimed + CLAIM_LOOKBACK:
         return False
@@ -618,7 +625,8 @@ def _could_send(row: Notification, call: TgCall) -> bool:
     card = parsed.card if parsed is not None else None
     if row.kind in ("alert", "update") and card is not None and card == row.complaint_id:
         return True
-    if row.kind in ("summary", "update") and texts.SUMMARY_HINT in (call.text or ""):
+    summary = texts.SUMMARY_HINT in (call.text or "")
+    if summary and (row.kind in ("summary", "update") or (bundled and row.kind == "alert")):
         return True
     return row.kind in ("photo", "document") and call.method not in (
         "sendMessage",

@@ -21,6 +21,7 @@ complaint (and the plan's comment label, ``k17``), which chat and when.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from bench.soak_check import (
     parse_call,
 )
 from bench.soak_plan import make_plan
+from bot.core import texts
 from sandbox.fake_telegram import TgCall
 from storage.models import Notification
 
@@ -251,6 +253,35 @@ def test_a_claim_accounts_for_one_call_so_a_commands_card_is_still_its_reply() -
     alert = _row(4, "alert", "sent", claimed=3, sent=3.01)
     assert list(outbox_calls([(0, _card_call(3.005))], [alert])) == [0]
     assert outbox_calls([(0, _card_call(2.9))], [alert]) == {}
+
+
+def test_alerts_claimed_as_one_summary_account_for_one_call() -> None:
+    """Seed 12 at 600× beside a CPU hog: four alerts to chat 521 went as one summary, Telegram
+    answered 429 and the alerts waited for their retry (their summary row is deleted).  Four
+    minutes later «/complaint 14» got its card, and the soak took it for the waiting alert of
+    №14 and reported the command unanswered.  The four rows were one claim: one call."""
+    rows = [_row(27 + i, "alert", "pending", claimed=0) for i in range(4)]
+    for i, row in enumerate(rows):
+        row.complaint_id, row.attempts, row.claimed_by = 13 + i, 0, "sender-1"
+    summary = TgCall(
+        _at(0.001),
+        "sendMessage",
+        521,
+        f"Новых жалоб: 4\n\n{texts.SUMMARY_HINT}",
+        {},
+        429,
+        None,
+        None,
+    )
+    reply = TgCall(_at(4), "sendMessage", 521, CARD.replace("№7", "№14"), {}, 200, 5, None)
+    assert list(outbox_calls([(0, summary), (1, reply)], rows, start=1)) == [0]
+
+    # A lone alert never explains a summary; rows claimed apart are two claims, two calls.
+    lone = _row(40, "alert", "pending", claimed=10)
+    assert outbox_calls([(0, replace(summary, at=_at(10.001)))], [lone]) == {}
+    apart = [_row(41, "alert", "failed", claimed=20), _row(42, "alert", "failed", claimed=20.5)]
+    cards = [(0, _card_call(20.001, status=429)), (1, _card_call(20.501, status=429))]
+    assert list(outbox_calls(cards, apart)) == [0, 1]
 
 
 def test_a_blocked_officials_hand_over_is_a_notice_not_an_outcome() -> None:

@@ -1009,6 +1009,15 @@ _YEAR_WORD_RE = re.compile(r"(?<=\d)\s*(?:год[а-я]*|г\b)")
 _PROMISED_RE = re.compile(r"\b(?:по)?обещал\w*|\bотвечают\b|\bпишут\b,?\s+что")
 
 
+# the complaint says someone may be hurt before long
+_DANGER_NOW_RE = re.compile(
+    r"авари(?!йн)|\bсоб[ьъ]ют|\bсбить|\bубь[её]т|покалеч|травм|опасн|по\s+встречк|до\s+перв(?:ой|ого)"
+    r"|кого-(?:нибудь|то)|жертв|угроз"
+)
+# «работы будут выполнены в текущем году»: months away at most, the plan is this year's
+_THIS_YEAR_RE = re.compile(
+    r"в\s+(?:этом|текущем)\s+году|до\s+конца\s+(?:этого\s+|текущего\s+)?года"
+)
 _YEAR_ONLY_RE = re.compile(r"(?:в|на)\s+20\d\d\s*(?:год\w*|г\.?)?")
 # what binds a year to the work: a contract, a tender, an estimate, a plan the work is in
 _BOUND_RE = re.compile(r"контракт|договор|заключ|смет|торг|аукцион|проектн|включен|программ")
@@ -1379,6 +1388,21 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         has_date = False
     else:
         year_only = None
+    # «Участок включён в программу ремонта на 2027 год» to «провал, объезжают по встречке, до
+    # первой аварии»: a danger now does not wait for a year, whatever plan the year is in
+    far_for_danger = (
+        _coarse_term(current)
+        if has_date
+        and year_only is None
+        and slipped is None
+        and _DANGER_NOW_RE.search(asked)
+        and not _THIS_YEAR_RE.search(text)
+        else None
+    )
+    if far_for_danger is not None and _YEAR_ONLY_RE.fullmatch(far_for_danger.strip()):
+        has_date = False
+    else:
+        far_for_danger = None
     # «вчера вы ответили «завтра уберут»» answered «Завтра уберут.»: the old promise word for word
     promised_again = bool(asked) and _repeats_a_quote(asked, text)
     if promised_again:
@@ -1680,6 +1704,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             )
         elif year_only is not None:
             reasons.append(f"назван только год, без месяца и договора: «{year_only}»")
+        elif far_for_danger is not None:
+            reasons.append(f"опасность сейчас, а работы — только «{far_for_danger}»")
         elif papers_term := next((d for k, d in _dates(current) if k == "papers"), None):
             reasons.append(
                 f"срок назван для документов или заседания, а не для работ: «{papers_term}»"

@@ -2698,15 +2698,53 @@ _SESSION_24_CASES = [
 ]
 
 
+_SESSION_25_CASES = [
+    # --- a danger now answered with a year's plan: no term, whatever programme holds the year
+    (
+        "На Садовой у рынка провал асфальта по колено, все объезжают по встречке. Это же до "
+        "первой аварии!",
+        "Добрый день! Участок ул. Садовой от ул. Мира до ул. Ленина включён в программу ремонта "
+        "дорог на 2028 год.",
+        True,
+    ),
+    (
+        "Во дворе дома 9 по ул. Лесной ямы, скоро кого-нибудь собьют, дети ходят по проезду.",
+        "Ремонт дворового проезда у дома 9 по ул. Лесной включён в план на 2028 год.",
+        True,
+    ),
+    # the same plan asked for without a danger, a plan within the current year, a day
+    (
+        "Когда отремонтируют ул. Садовую целиком, а не латками? Асфальт весь в трещинах.",
+        "Добрый день! Участок ул. Садовой от ул. Мира до ул. Ленина включён в программу ремонта "
+        "дорог на 2028 год.",
+        False,
+    ),
+    (
+        "Не горит освещение на переходе у школы на Южной. Утром темно, машины детей не видят. "
+        "Это опасно!",
+        "Освещение перехода у школы на ул. Южной включено в план мероприятий на 2028 год. "
+        "Работы будут выполнены в текущем году.",
+        False,
+    ),
+    (
+        "На Садовой у рынка провал асфальта по колено, все объезжают по встречке. Это же до "
+        "первой аварии!",
+        "Провал на ул. Садовой у рынка огорожен 12 мая, ремонт выполнит МБУ «Дорстрой» 14–15 мая.",
+        False,
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("complaint", "answer", "otpiska"),
     _SESSION_20_CASES
     + _SESSION_21_CASES
     + _SESSION_22_CASES
     + _SESSION_23_CASES
-    + _SESSION_24_CASES,
+    + _SESSION_24_CASES
+    + _SESSION_25_CASES,
 )
-def test_what_sessions_20_to_24_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
+def test_what_sessions_20_to_25_answers_showed(complaint: str, answer: str, otpiska: bool) -> None:
     """Written afresh from the development halves of session 20's sets, each case a class the
     rules had wrong and its control (the cases of a new rule fail on the session's starting
     rules): asked «когда?» and told at length with no day for the work is not answered; the
@@ -2776,7 +2814,11 @@ def test_what_sessions_20_to_24_answers_showed(complaint: str, answer: str, otpi
     разобраться и доложить до пятницы» names the report's day, not the fix's; «Вашему предложению
     уделено внимание» is words; «24 июля выпало 86 мм осадков» is the weather's day, «выявлено
     06.04.2026» the day a dump was found; a past year's report («в 2024 году отремонтировано …, в
-    2025 году запланирована модернизация») stays a report unless it promises a day."""
+    2025 году запланирована модернизация») stays a report unless it promises a day.
+
+    Session 25's: a danger now («до первой аварии», «скоро кого-нибудь собьют») answered only
+    with a year's plan («включён в программу ремонта на 2028 год») has no term; the same plan
+    asked for without a danger, one done «в текущем году» or a day answer."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

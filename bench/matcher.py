@@ -606,6 +606,24 @@ SECOND_AUTHOR_SETS = [
         "gov_comments42",
         "regions' government pages as residents type on phones; never read (session 24)",
     ),
+    ("chatter_gov6", "short talk and short reports under city pages, alike in form (session 25)"),
+    ("gov_comments43", "the South's city and district pages, readable alone (session 25)"),
+    (
+        "portal_terse19",
+        "the North-West's city portal and «Решаем вместе» lines, terse (session 25)",
+    ),
+    (
+        "gov_comments44",
+        "villages of the Black Earth and the Upper Volga, VK and OK, readable alone (session 25)",
+    ),
+    (
+        "gov_comments46",
+        "the Volga's pages: voice typing, sarcasm with a real problem, two in one (session 25)",
+    ),
+    (
+        "gov_comments45",
+        "Far East and Eastern Siberia pages' posts with the comments under them (session 25)",
+    ),
 ]
 
 
@@ -988,6 +1006,18 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters49",
         "Volga, Urals and Siberia bodies' letters in 2026; never read (session 24)",
+    ),
+    (
+        "answers_tsur21",
+        "Siberia's and the Urals' pages answering in the thread within days (session 25)",
+    ),
+    (
+        "answers_letters50",
+        "Central Russia's letters: ministries, districts, inspection, prosecutors (session 25)",
+    ),
+    (
+        "answers_letters51",
+        "housing inspection, capital repair fund and managing companies' letters (session 25)",
     ),
 ]
 

@@ -160,6 +160,20 @@ def test_an_arrest_in_the_news_is_no_problem_and_pay_held_back_is(matcher: Match
         assert any("задержива" in r for r in complaint.reasons), complaint
 
 
+def test_damage_said_in_a_word_of_speech_is_a_problem(matcher: Matcher) -> None:
+    """«Тротуар на Ойунского: плитка вся повыскакивала» (a writer's terse report from Yakutsk)
+    scored 0.48 and reached nobody: the damage said the way people say it of tiles, asphalt and
+    steps is a problem, and its reason names the word."""
+    for text, word in (
+        ("Тротуар на Ойунского: плитка вся повыскакивала", "повыскакивала"),
+        ("Асфальт во дворе на Гагарина вспучился", "вспучился"),
+        ("Плитка вздыбилась у второго подъезда", "вздыбилась"),
+    ):
+        complaint = matcher.classify(text)
+        assert complaint.needs_answer, complaint
+        assert f"проблема: «{word}»" in complaint.reasons, complaint
+
+
 def test_a_reply_to_the_pages_answer_talks_to_the_authority(matcher: Matcher) -> None:
     """VK starts a reply to the page's comment with «[club…|…],»: «вы сами-то там были?» there
     disputes the answer; the same words to a resident, or thanks to the page, need nothing."""

@@ -624,6 +624,11 @@ SECOND_AUTHOR_SETS = [
         "gov_comments45",
         "Far East and Eastern Siberia pages' posts with the comments under them (session 25)",
     ),
+    (
+        "gov_comments47",
+        "governors' and mayors' pages, topics by the writer's own judgement (session 25)",
+    ),
+    ("appeals20", "the Volga republics' online receptions in 2026, some repeated (session 25)"),
 ]
 
 
@@ -1018,6 +1023,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters51",
         "housing inspection, capital repair fund and managing companies' letters (session 25)",
+    ),
+    (
+        "answers_pages10",
+        "Moscow region and St Petersburg districts' pages answering in the thread (session 25)",
     ),
 ]
 

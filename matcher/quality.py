@@ -1497,10 +1497,13 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint
     # instead of answering it
     old_claim = echoed or ordered
+    # «уже всё вылетело. Опять…» answered «выполнен в апреле в полном объёме»: the claim of order
+    # is the old deed as much as a bare «выполнен»
+    again = _AGAIN_RE.search(asked) is not None
     if promised_again:
         planned = None
     recurring = (
-        (done is not None or (told and old_claim is not None))
+        (done is not None or ((told or again) and old_claim is not None))
         # «поскольку новых доводов не приведено, переписка прекращается» gives no cause of the
         # trouble, only of the silence
         and not any(
@@ -1512,9 +1515,9 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             # «опять яма» answered «Ремонт выполнен 20.11»: a report in the passive, no doer, no
             # proof and nothing still to do
             or (
-                _AGAIN_RE.search(asked) is not None
-                and done is not None
-                and word_info(tokens(done)[0])[1] == SHORT_PARTICIPLE
+                again
+                and (claim := done or ordered) is not None
+                and word_info(tokens(claim)[0])[1] == SHORT_PARTICIPLE
                 and not evidence
                 and FUTURE not in {word_info(t)[1] for t in words}
             )

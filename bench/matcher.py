@@ -629,6 +629,11 @@ SECOND_AUTHOR_SETS = [
         "governors' and mayors' pages, topics by the writer's own judgement (session 25)",
     ),
     ("appeals20", "the Volga republics' online receptions in 2026, some repeated (session 25)"),
+    (
+        "gov_comments48",
+        "Urals' and Western Siberia's pages, topics by the writer's own judgement (session 25)",
+    ),
+    ("news_chatter16", "regional news communities' readers talking, half short (session 25)"),
 ]
 
 
@@ -1027,6 +1032,14 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_pages10",
         "Moscow region and St Petersburg districts' pages answering in the thread (session 25)",
+    ),
+    (
+        "answers_letters52",
+        "health, social protection and education letters: Volga, Siberia, Caucasus (session 25)",
+    ),
+    (
+        "answers_tsur22",
+        "ЦУР-relayed answers of the North-West, the Volga and the Far East (session 25)",
     ),
 ]
 

@@ -387,6 +387,9 @@ def test_every_answers_set_is_measured_on_both_halves() -> None:
         ("после обеда в садике у троих детей рвота", True),
         ("собака соседская лает на внука у магазина", False),
         ("печь старая, дымит, помогите с ремонтом", False),
+        # a stray with rabies' signs; a dog that only wanders
+        ("во дворе бродячая собака, слюна течёт, шатается", True),
+        ("во дворе бродячая собака, худая, шатается по помойкам", False),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:

@@ -1041,6 +1041,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_tsur22",
         "ЦУР-relayed answers of the North-West, the Volga and the Far East (session 25)",
     ),
+    (
+        "answers_letters53",
+        "roads and yards letters: other sections, ГОСТ limits, contracts (session 25)",
+    ),
 ]
 
 

@@ -1045,6 +1045,14 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters53",
         "roads and yards letters: other sections, ГОСТ limits, contracts (session 25)",
     ),
+    (
+        "answers_mixed5",
+        "every channel in natural proportions, every region; never read (session 25)",
+    ),
+    (
+        "answers_letters54",
+        "utilities', waste operators', carriers' letters: North-West, Urals, Siberia (session 25)",
+    ),
 ]
 
 

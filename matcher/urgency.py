@@ -517,6 +517,9 @@ _VULNERABLE: Final = (
     "дедуля",
     "дед",
 )
+# «страшно», «аварийный», a lift that does not work: beside a child or an old person the writers
+# called them urgent in 9 of 86 development cases (a hardship, not an emergency), so they are no
+# danger on their own
 _DANGER: Final = (
     "опасно",
     "опасный",
@@ -538,8 +541,6 @@ _DANGER: Final = (
     "заперт",
     "голодать",
     "плакать",
-    "страшно",
-    "аварийный",
     "баллон",
     "костер",
     "кинуться",
@@ -551,8 +552,6 @@ _DANGER: Final = (
     "торчать ~ гвоздь|болт|арматура|штырь",
     "арматура",
     "неблагополучный",
-    "лифт ~ не ~ работать",
-    "не ~ работать ~ лифт",
     "нет ~ лекарство|препарат|инсулин",
     "не ~ выписывать|выписать ~ обезболивающее|лекарство|препарат",
     "обезболивающее",

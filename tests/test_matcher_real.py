@@ -390,6 +390,11 @@ def test_every_answers_set_is_measured_on_both_halves() -> None:
         # a stray with rabies' signs; a dog that only wanders
         ("во дворе бродячая собака, слюна течёт, шатается", True),
         ("во дворе бродячая собака, худая, шатается по помойкам", False),
+        # a hardship beside an old person or a child is no emergency: a lift out of order, a
+        # fear, «опасно» said of a yard; a child stuck in a lift still is
+        ("в поликлинике не работает лифт, бабушки с палками ползут на 4 этаж", False),
+        ("страшно детей во двор отпускать, машины носятся", False),
+        ("ребёнок застрял в лифте между этажами", True),
     ],
 )
 def test_urgency(text: str, urgent: bool) -> None:

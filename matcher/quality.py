@@ -1378,43 +1378,34 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         deferred_term = deferred_term or _DECIDED_AFTER_CHECK_RE.search(text)
     # the resident says what the body told them: «вы написали, что посыпан», «якобы заделали»
     told = _TOLD_DONE_RE.search(asked) is not None
+    # the answer's term when every date for the work is a whole year, a season or a quarter
+    coarse = _coarse_term(current) if has_date else None
     # «вы обещали «до конца лета», сейчас март» answered «запланирован на 2025 год»: a promise
     # broken, answered with a coarse term again and no cause, names no day for the fix
     slipped = (
-        _coarse_term(current)
-        if has_date
-        and (told or _PROMISED_RE.search(asked))
-        and _EXPLANATION_RE.search(text) is None
+        coarse
+        if (told or _PROMISED_RE.search(asked)) and _EXPLANATION_RE.search(text) is None
         else None
     )
     if slipped is not None:
         has_date = False
+    year_term = (
+        coarse
+        if has_date and coarse is not None and _YEAR_ONLY_RE.fullmatch(coarse.strip())
+        else None
+    )
     # «хирург будет трудоустроен в 2026 году»: a year alone, no month, no contract, no plan it is
     # in — a year is twelve months of waiting
-    year_only = _coarse_term(current) if has_date and slipped is None else None
-    if (
-        year_only is not None
-        and _YEAR_ONLY_RE.fullmatch(year_only.strip())
-        and _BOUND_RE.search(text) is None
-    ):
-        has_date = False
-    else:
-        year_only = None
+    year_only = year_term if _BOUND_RE.search(text) is None else None
     # «Участок включён в программу ремонта на 2027 год» to «провал, объезжают по встречке, до
     # первой аварии»: a danger now does not wait for a year, whatever plan the year is in
     far_for_danger = (
-        _coarse_term(current)
-        if has_date
-        and year_only is None
-        and slipped is None
-        and _DANGER_NOW_RE.search(asked)
-        and not _THIS_YEAR_RE.search(text)
+        year_term
+        if year_only is None and _DANGER_NOW_RE.search(asked) and not _THIS_YEAR_RE.search(text)
         else None
     )
-    if far_for_danger is not None and _YEAR_ONLY_RE.fullmatch(far_for_danger.strip()):
+    if year_only is not None or far_for_danger is not None:
         has_date = False
-    else:
-        far_for_danger = None
     # «вчера вы ответили «завтра уберут»» answered «Завтра уберут.»: the old promise word for word
     promised_again = bool(asked) and _repeats_a_quote(asked, text)
     if promised_again:

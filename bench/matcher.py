@@ -634,6 +634,15 @@ SECOND_AUTHOR_SETS = [
         "Urals' and Western Siberia's pages, topics by the writer's own judgement (session 25)",
     ),
     ("news_chatter16", "regional news communities' readers talking, half short (session 25)"),
+    ("news_chatter17", "readers of regional cities' news publics, under the posts (session 26)"),
+    ("gov_comments50", "the South and the Caucasus' pages, the writer's own topics (session 26)"),
+    ("portal_terse20", "a big city's housing portal, terse, the writer's own topics (session 26)"),
+    ("gov_comments49", "Siberia and the Far East's pages, the writer's own topics (session 26)"),
+    ("appeals21", "Central Russia's appeals, a third statements, own topics (session 26)"),
+    ("gov_comments51", "Moscow's and St Petersburg's pages, the writer's own topics (session 26)"),
+    ("news_chatter18", "readers of federal news publics, under the posts (session 26)"),
+    ("portal_terse21", "city portals' free-text field after a category, own topics (session 26)"),
+    ("appeals22", "Volga and Urals' «Решаем вместе» lines, most terse, own topics (session 26)"),
 ]
 
 
@@ -1052,6 +1061,22 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters54",
         "utilities', waste operators', carriers' letters: North-West, Urals, Siberia (session 25)",
+    ),
+    (
+        "answers_tsur23",
+        "ЦУР and administrations answering in VK threads: Siberia, Centre, South (session 26)",
+    ),
+    (
+        "answers_services2",
+        "managing companies, suppliers, waste operators, carriers (session 26)",
+    ),
+    (
+        "answers_letters55",
+        "ministries' and departments' letters: the Volga, the Urals, Siberia (session 26)",
+    ),
+    (
+        "answers_letters56",
+        "housing inspection, roads, social, health and repair fund letters (session 26)",
     ),
 ]
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from matcher.features import DAMAGE_VERBS
 from matcher.lexicon import words
 from matcher.places import another_place
 from matcher.text import (
@@ -70,6 +71,8 @@ _DATE_RE = re.compile(
     r"|\b(?:до|к)\s+\d{1,2}\b(?!\s*(?:лет|года?\b|%|процент|м\b|метр|км|кг|тонн|человек|раз\b"
     r"|градус|°|балл|руб|тыс|млн|мест|штук|шт\b|единиц|см\b|мм\b))"
     r"|\b\d+\s*(?:рабочих|календарных)\s+дн"
+    # «переплата будет учтена в квитанции за ноябрь»: the bill the money comes back in
+    r"|\bквитанци\w*\s+за\s+(?:" + _MONTHS + r")"
     # «март–июнь 2026»: a span of months
     r"|\b(?:" + _MONTHS + r")\w*\s*[–-]\s*(?:" + _MONTHS + r")\w*\s+20\d\d"
 )
@@ -264,9 +267,6 @@ def _shows_evidence(text: str) -> bool:
     )
 
 
-# what an inspection found, told in a long answer: «выявлено», «установлено, что», «нарушение»,
-# «акт № 412»
-_INSPECTION_FOUND_RE = re.compile(r"выявлен|установлен\w*,?\s+что|нарушен|\bакт\w*\s+№")
 _SENT_BEFORE_RE = re.compile(
     r"\s+(?:\w+\s+){0,3}(?:направлен|предоставлен|приложен)\w*\s+(?:\w+\s+)?ранее"
 )
@@ -677,6 +677,16 @@ _SHUT = frozenset({"закрыть", "закрытый"})
 _TICKET_DONE = words("выполнить закрыть исполнить")
 _GENERAL_MEASURES = words("контроль патрулирование надзор работа профилактика")
 _SHIFTED = words("изменить сдвинуть сдвинуться скорректировать")
+# «вызвано производственной необходимостью», «вызвана аварией»: a cause in the instrumental
+_INSTRUMENTAL = ("ью", "ией", "ей", "ой", "ом", "ем", "ами", "ями")
+_SHUT_OPEN = words("открыть открытый")
+# «ствол засорён», «штукатурный слой отслоился», «лопнула труба»: what went wrong (the comments'
+# damage verbs, less those a crew does to fix: «стояк отключён», «пол вскрыт»)
+_DAMAGE_VERBS = (
+    DAMAGE_VERBS
+    - words("отключить выключить вырубить вскрыть залить закончиться остановиться прекратиться")
+) | words("засорить повредить разрушить загрязнить деформировать износить захламить отслоиться")
+_TALK_NOUNS = words("диалог сотрудничество общение предложение")
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
 _PAPER_NOUNS = words(
     "обращение вопрос информация сообщение заявка жалоба заявление письмо запрос сигнал "
@@ -720,8 +730,20 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True  # «усилен контроль», «усилено патрулирование»: in general, not here
     if (lem == "дать" and after[:1] == ["срок"]) or lem == "задержаться":
         return True  # «подрядчику дан срок», «немного задержались»: no day, no deed
-    if lem in _SHIFTED and "срок" in map(lemma, (*before[-4:], *after[:2])):
-        return True  # «срок проведения капитального ремонта изменён»: the date moved, no deed
+    if lem in _SHIFTED and "срок" in map(lemma, (*before[-7:], *after[:2])):
+        # «срок проведения капитального ремонта изменён», «сроки выполнения мероприятий по Вашему
+        # договору будут скорректированы»: the date moved, no deed
+        return True
+    if lem in _DAMAGE_VERBS:
+        return True
+    if lem == "вызвать" and any(t != "тем" and t.endswith(_INSTRUMENTAL) for t in after[:2]):
+        return True  # «отключение было вызвано производственной необходимостью»: a cause, no deed
+    if (
+        lem in _SHUT_OPEN
+        and after[:1] in (["к"], ["для"])
+        and lemma(after[1] if after[1:] else "") in _TALK_NOUNS
+    ):
+        return True  # «управляющая компания всегда открыта к диалогу»: a stance, no deed
     if before and before[-1] in _NEGATIONS:
         return True
     if before[-2:] in (["может", "быть"], ["могут", "быть"]):
@@ -799,7 +821,7 @@ def _actions(
         ):
             planned = planned or tok
             continue
-        if _no_deed(lem, toks[max(0, i - 6) : i], toks[i + 1 : i + 6]):
+        if _no_deed(lem, toks[max(0, i - 7) : i], toks[i + 1 : i + 6]):
             continue
         future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
             i > 1 and toks[i - 2] in ("будет", "будут")
@@ -1024,7 +1046,7 @@ _PROMISED_RE = re.compile(r"\b(?:по)?обещал\w*|\bотвечают\b|\bп
 # the complaint says someone may be hurt before long
 _DANGER_NOW_RE = re.compile(
     r"авари(?!йн)|\bсоб[ьъ]ют|\bсбить|\bубь[её]т|покалеч|травм|опасн|по\s+встречк|до\s+перв(?:ой|ого)"
-    r"|кого-(?:нибудь|то)|жертв|угроз"
+    r"|кого-(?:нибудь|то)|жертв|угроз|обрыв|сломать\s+(?:ногу|шею|руку)|свернуть\s+шею"
 )
 # «работы будут выполнены в текущем году»: months away at most, the plan is this year's
 _THIS_YEAR_RE = re.compile(
@@ -1557,15 +1579,11 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         and lemma(done.split()[0]) in _ISSUING
         and _SANCTIONS.isdisjoint(map(lemma, words))
     ):
+        # however long the letter and whatever the inspection found, an order to fix with no term
+        # for the fix is an отписка to the writers («выдано предписание об устранении нарушений,
+        # о результатах будет сообщено дополнительно»); a sanction is a deed
         i = current.find(done)
-        demand = next((w for w in map(lemma, tokens(current[i : i + 80])) if w in _DEMANDS), None)
-        # a formula; a long answer tells what the inspection found — but a warning
-        # («объявлено предостережение») binds nobody to anything, however long the letter
-        if demand is not None and (
-            len(words) < 30
-            or demand == "предостережение"
-            or _INSPECTION_FOUND_RE.search(text) is None
-        ):
+        if any(w in _DEMANDS for w in map(lemma, tokens(current[i : i + 80]))):
             done = None
     if claimed:
         done = None

@@ -643,6 +643,16 @@ SECOND_AUTHOR_SETS = [
     ("news_chatter18", "readers of federal news publics, under the posts (session 26)"),
     ("portal_terse21", "city portals' free-text field after a category, own topics (session 26)"),
     ("appeals22", "Volga and Urals' «Решаем вместе» lines, most terse, own topics (session 26)"),
+    (
+        "portal_terse22",
+        "«Наш Санкт-Петербург» free text, terse, the writer's own topics (session 26)",
+    ),
+    ("gov_comments52", "the Volga's pages, the writer's own topics (session 26)"),
+    ("chatter_gov7", "city pages' talk and reports written as talk, under the posts (session 26)"),
+    (
+        "appeals23",
+        "the North's appeals: ferries, winter roads, wood, the writer's topics (session 26)",
+    ),
 ]
 
 
@@ -1077,6 +1087,22 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters56",
         "housing inspection, roads, social, health and repair fund letters (session 26)",
+    ),
+    (
+        "answers_pages11",
+        "Urals' and Volga's city and district pages answering in the thread (session 26)",
+    ),
+    (
+        "answers_mixed6",
+        "every channel in natural proportions, every region; never read (session 26)",
+    ),
+    (
+        "answers_followups7",
+        "a resident writing again, the old claim quoted, any channel (session 26)",
+    ),
+    (
+        "answers_letters57",
+        "health, education and social letters: Centre, South, Far East (session 26)",
     ),
 ]
 

@@ -245,13 +245,15 @@ def rule_features(a: Analysis) -> Features:
         f["R:url"] = 1.0
     if OBSCENE in toks:
         f["R:obscene"] = 1.0
-    if a.tokens[:1] == [MENTION_USER]:
+    turns_to_the_page = a.turns_to_the_page()
+    if a.tokens[:1] == [MENTION_USER] and not turns_to_the_page:
         f["R:reply_resident"] = 1.0
     if MENTION_PAGE in toks:
         f["R:mention_page"] = 1.0
-    if a.replies_to_page():
-        # a reply to the page's own comment («[club1|Администрация], вы сами-то там были?»)
-        # talks to the authority: «вы сами…» there is no conversation between residents
+    if a.replies_to_page() or turns_to_the_page:
+        # a reply to the page's own comment («[club1|Администрация], вы сами-то там были?»), or
+        # a reply to a resident that turns to the body («…, ногу подвернула. Администрация
+        # посмотрите пожалуйста») talks to the authority: no conversation between residents
         f.pop("R:chatter", None)
     problemish = "problem" in a.cues or "urgency" in a.cues or "complaint" in a.cues
     if "thanks" in a.cues and problemish:

@@ -49,12 +49,15 @@ _MONTHS = (
 )
 _WEEKDAYS = "понедельника?|вторника?|сред[уаы]|четверга?|пятниц[уаы]|суббот[уаы]|воскресень[ея]"
 
+# a day and a month that can be one: «12.05», «03.03.2025» — not a sign's or a marking's number
+# («знак 5.19.1», «разметка 1.14.1»)
+_DAY_DOT_MONTH: Final = r"(?<![\d.])(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])"
 # Dates, times and deadlines, matched on the normalised (lower-case) answer.
 _DATE_RE = re.compile(
-    r"\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"
+    _DAY_DOT_MONTH + r"(?:[./]\d{2,4})?(?!\.?\d)"
     r"|\b\d{1,2}\s*(?:-?го\s*)?(?:" + _MONTHS + r")"
     r"|\b(?:до|к|с|по|в|на|начале|конце|середине)\s+(?:" + _MONTHS + r")"
-    r"|\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*ч(?:ас|\b)"
+    r"|(?<![\d.])\d{1,2}[:.]\d{2}\b(?!\.\d)|\b\d{1,2}\s*ч(?:ас|\b)"
     r"|\b(?:в|на|до|к)\s+20\d\d\b|\b20\d\d\s*(?:год|г\b)"
     r"|\b(?:сегодня|завтра|послезавтра|вечером|утром|днем)\b"
     # «вывезут до обеда», «к вечеру свет будет», «пустят через полчаса»
@@ -1054,7 +1057,10 @@ _THIS_YEAR_RE = re.compile(
 )
 _YEAR_ONLY_RE = re.compile(r"(?:в|на)\s+20\d\d\s*(?:год\w*|г\.?)?")
 # what binds a year to the work: a contract, a tender, an estimate, a plan the work is in
-_BOUND_RE = re.compile(r"контракт|договор|заключ|смет|торг|аукцион|проектн|включен|программ")
+# — or a quarter named beside it («запланировано на 2026 год, ввод — 4 квартал 2026 года»)
+_BOUND_RE = re.compile(
+    r"контракт|договор|заключ|смет|торг|аукцион|проектн|включен|программ|квартал"
+)
 
 
 def _coarse_term(text: str) -> str | None:
@@ -1417,8 +1423,18 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         else None
     )
     # «хирург будет трудоустроен в 2026 году»: a year alone, no month, no contract, no plan it is
-    # in — a year is twelve months of waiting
-    year_only = year_term if _BOUND_RE.search(text) is None else None
+    # in — a year is twelve months of waiting.  The plan binds only in the year's own sentence:
+    # «реализуется программа «Земский доктор»» elsewhere in the letter binds no one to the year
+    year_at = current.find(year_term) if year_term is not None else -1
+    year_only = (
+        year_term
+        if year_term is not None
+        and _BOUND_RE.search(
+            _sentence_around(current, year_at, year_at + len(year_term)) if year_at >= 0 else text
+        )
+        is None
+        else None
+    )
     # «Участок включён в программу ремонта на 2027 год» to «провал, объезжают по встречке, до
     # первой аварии»: a danger now does not wait for a year, whatever plan the year is in
     far_for_danger = (

@@ -17,6 +17,7 @@ from typing import Final
 from matcher import lexicon
 from matcher.text import (
     GOV_URL,
+    IMPERATIVE,
     MENTION_PAGE,
     MENTION_USER,
     OBSCENE,
@@ -61,6 +62,8 @@ CUE_GROUPS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "resolved": ("проблема решена", lexicon.RESOLVED_CUES),
     "withdrawn": ("автор отзывает заявку", lexicon.WITHDRAWN_CUES),
 }
+# whom a resident turns to when they turn to the body (Analysis.turns_to_the_page)
+_THE_BODY: Final = frozenset({"администрация", "глава", "мэр", "мэрия", "губернатор"})
 # «ждёт 'благодарность'»: the quotes say a bribe is meant (normalised text)
 _QUOTED_GRATITUDE_RE: Final = re.compile(r"[\"'«„“”]\s*благодарност\w*\s*[\"'»“”]")
 # cue groups a «не» just before cancels («вопрос не решён» is no resolution)
@@ -271,6 +274,19 @@ class Analysis:
     def replies_to_page(self) -> bool:
         """VK starts a reply to the page's own comment with the page's mention («[club1|…],»)."""
         return self.tokens[:1] == [MENTION_PAGE]
+
+    def turns_to_the_page(self) -> bool:
+        """The author speaks to the body itself: «Уважаемая администрация, ответьте…»,
+        «Администрация, посмотрите пожалуйста» — also inside a reply to another resident."""
+        lems = self.lemmas
+        for i, lem in enumerate(lems):
+            if lem not in _THE_BODY:
+                continue
+            if i and lems[i - 1] == "уважаемый":
+                return True
+            if IMPERATIVE in self.forms[i + 1 : i + 3]:
+                return True
+        return False
 
     def asks_a_question(self) -> bool:
         """A question cue: one asking for information or a «почему/зачем» (matcher.lexicon)."""

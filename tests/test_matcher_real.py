@@ -186,6 +186,23 @@ def test_a_reply_to_the_pages_answer_talks_to_the_authority(matcher: Matcher) ->
     assert not matcher.classify("[club1|Администрация города], спасибо!").needs_answer
 
 
+def test_a_reply_to_a_resident_that_turns_to_the_body_is_a_request(matcher: Matcher) -> None:
+    """A reply to a resident is conversation, until its author turns to the body itself: «…,
+    ногу подвернула. Администрация посмотрите пожалуйста» scored 0.01 and reached nobody."""
+    for text in (
+        "[id7|Андрей], у вас-то сделали, а у нас на Садовой 14 бордюр выломан, коляска не "
+        "проходит. Администрация, посмотрите пожалуйста",
+        "[id7|Андрей], нет, я о другом. Уважаемая администрация, когда откроют бассейн на "
+        "Южной после ремонта?",
+    ):
+        assert matcher.classify(text).needs_answer, text
+    for text in (
+        "[id7|Андрей], администрация ничего не сделает, не надейся",
+        "[id7|Андрей], у нас тоже так было, потом сами скинулись и починили",
+    ):
+        assert not matcher.classify(text).needs_answer, text
+
+
 def test_real_chatter_held_out_is_rarely_flagged(matcher: Matcher) -> None:
     """VK comments under news communities (MIT), never trained on: at most 5% flagged."""
     rows = [json.loads(line) for line in (REAL / "vk_news_comments.jsonl").open(encoding="utf-8")]

@@ -653,6 +653,13 @@ SECOND_AUTHOR_SETS = [
         "appeals23",
         "the North's appeals: ferries, winter roads, wood, the writer's topics (session 26)",
     ),
+    ("portal_terse23", "Kazan's housing portal, terse, own topics; never read (session 26)"),
+    ("gov_comments53", "a ЦУР moderator's day, every region, own topics; never read (session 26)"),
+    (
+        "topics_hard",
+        "complaints whose topic is the hard part, the writer's own topics (session 26)",
+    ),
+    ("appeals24", "Ivanovo oblast's appeals, a third statements, own topics (session 26)"),
 ]
 
 
@@ -1103,6 +1110,22 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters57",
         "health, education and social letters: Centre, South, Far East (session 26)",
+    ),
+    (
+        "answers_bots2",
+        "city bots in MAX and Telegram, «Решаем вместе» cards and operators (session 26)",
+    ),
+    (
+        "answers_mixed7",
+        "every channel, Siberia, the Urals, the South, the North; never read (session 26)",
+    ),
+    (
+        "answers_letters58",
+        "roads, yards, lighting and snow letters: Central Russia and Siberia (session 26)",
+    ),
+    (
+        "answers_letters59",
+        "utilities', waste operators', tariff and ecology letters (session 26)",
     ),
 ]
 

@@ -181,6 +181,45 @@ def _office_before(answer: str, m: re.Match[str]) -> bool:
     return _OFFICE_BEFORE_RE.search(answer, max(0, m.start() - 45), m.start()) is not None
 
 
+# «на участке от ул. Калинина до ул. Фокина», «между Пушкина и Интернациональной»: a stretch of a
+# street named by its cross streets
+_STREET_WORD = r"(?:(?:ул|пр|просп|пр-т|пер|пл|б-р)\.?\s+|(?:улиц|проспект|переул|площад)\w*\s+)?"
+_SECTION_RE = re.compile(
+    r"\b(?:от|между)\s+"
+    + _STREET_WORD
+    + r"([а-я][а-я-]{2,})\s+(?:до|и)\s+"
+    + _STREET_WORD
+    + r"([а-я][а-я-]{2,})"
+)
+_ANSWER_SECTION_RE = re.compile(r"\bучаст\w*\s+" + _SECTION_RE.pattern)
+# ends that are no cross street: «от дома до школы», «от остановки до поворота»
+_NOT_CROSS_STREETS = words(
+    "дом школа остановка поворот магазин перекресток трасса мост въезд выезд начало конец угол "
+    "детсад сад поликлиника больница вокзал рынок двор парк сквер подъезд развязка кольцо"
+)
+
+
+def _section(m: re.Match[str]) -> frozenset[str] | None:
+    ends = (m.group(1), m.group(2))
+    if any(lemma(end) in _NOT_CROSS_STREETS or lemma(end) in FUNCTION_LEMMAS for end in ends):
+        return None
+    return frozenset(_stem(end) for end in ends)
+
+
+def other_section(complaint: str, answer: str) -> str | None:
+    """The answer's stretch of a street when the complaint names another stretch by its cross
+    streets («от проспекта Ленина до ул. Калинина» answered «на участке от ул. Калинина до ул.
+    Фокина»)."""
+    asked = {s for m in _SECTION_RE.finditer(complaint) if (s := _section(m)) is not None}
+    if not asked:
+        return None
+    for m in _ANSWER_SECTION_RE.finditer(answer):
+        given = _section(m)
+        if given is not None and given not in asked:
+            return whole_words(answer, m)
+    return None
+
+
 def _stem(word: str) -> str:
     """A name without its ending, to compare forms pymorphy3 lemmatises apart."""
     return word[: max(4, len(word) - 3)]
@@ -242,6 +281,9 @@ def another_place(complaint: str, answer: str) -> str | None:
                 and not numbers.isdisjoint(answered.get(name, set()))
             ):
                 return whole_words(answer, m)
+    section = other_section(complaint, answer)
+    if section is not None:
+        return section
     # «над вторым подъездом» answered with «над входом в подъезд № 4»
     asked_units = _units(complaint)
     for kind, found in _units(answer).items():

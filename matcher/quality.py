@@ -15,7 +15,7 @@ from typing import Final
 
 from matcher.features import DAMAGE_VERBS
 from matcher.lexicon import words
-from matcher.places import another_place
+from matcher.places import another_place, other_section
 from matcher.text import (
     FUNCTION_LEMMAS,
     FUTURE,
@@ -586,6 +586,9 @@ _PAPER_DATE_AFTER_RE = re.compile(
     # weather's day, not the fix's
     r"|интенсивност\w*\s+осадк|выпал[оаи]?\s|осадк\w*\s+(?:достигл|превысил|составил))"
     r"|\s*(?:г\.?\s*)?(?:№|исх\b|вх\b|постановлени|распоряжени|приказ)"
+    # «14.11.2024 специалистами отдела образования мэрии проведена проверка»: the check's day
+    r"|[^.,;!?]{0,80}?(?<!будет\s)(?<!будут\s)проведен\w*\s+(?:\w+\s+)?"
+    r"(?:проверк|обследовани|осмотр)"
 )
 _GREETING_RE = re.compile(
     r"^(?:здравствуйте|добрый\s+(?:день|вечер|утро)|доброе\s+утро|уважаем\w+\s+\w+|"
@@ -1524,6 +1527,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         planned = whole_words(current, plan)
 
     elsewhere = another_place(asked, text) if asked else None
+    # «от проспекта Ленина до ул. Калинина» answered «ремонт на участке от ул. Калинина до ул.
+    # Фокина … в августе»: the work and its date are the other stretch's
+    if asked and other_section(asked, text) is not None:
+        done, planned, has_date = None, None, False
     off_target = _measured_other_thing(asked, text) if asked else None
     # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint

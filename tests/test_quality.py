@@ -2906,6 +2906,37 @@ _SESSION_26_CASES = [
         "года, после ввода дома подключают по заявкам жителей.",
         False,
     ),
+    # --- the day a check was made is no term for the fix
+    (
+        "В столовой школы № 12 детям дают чёрствый хлеб с плесенью, проверьте поставщика!",
+        "Сообщаем, что 14.11.2024 специалистами управления образования администрации города "
+        "проведена проверка организации питания в школе № 12. Установлены нарушения условий "
+        "хранения хлебобулочных изделий. Поставщику указано на недопустимость нарушений, "
+        "руководителю школы рекомендовано усилить входной контроль.",
+        True,
+    ),
+    (
+        "В столовой школы № 12 детям дают чёрствый хлеб с плесенью, проверьте поставщика!",
+        "Сообщаем, что 14.11.2024 специалистами управления образования проведена проверка "
+        "питания в школе № 12. С 18.11.2024 хлеб в школу поставляет другой комбинат, партия с "
+        "плесенью списана, поставщику выставлена претензия.",
+        False,
+    ),
+    # --- another stretch of the same street, named by its cross streets
+    (
+        "Тротуар по ул. Чкалова на участке от ул. Мира до ул. Ломоносова весь в ямах, с "
+        "коляской не пройти.",
+        "Сообщаем, что ремонт тротуара по ул. Чкалова на участке от ул. Ломоносова до ул. "
+        "Гоголя будет выполнен подрядной организацией в августе 2026 года.",
+        True,
+    ),
+    (
+        "Тротуар по ул. Чкалова на участке от ул. Мира до ул. Ломоносова весь в ямах, с "
+        "коляской не пройти.",
+        "Сообщаем, что ремонт тротуара по ул. Чкалова на участке от ул. Ломоносова до ул. Мира "
+        "будет выполнен подрядной организацией в августе 2026 года.",
+        False,
+    ),
 ]
 
 
@@ -3007,7 +3038,10 @@ def test_what_sessions_20_to_26_answers_showed(complaint: str, answer: str, otpi
     danger a year's plan does not answer, unless the spot is fenced first; «в квитанции за
     ноябрь» is the term of a recalculation; a road sign's number («знак 5.19.1») is no date; a
     year alone is bound only by a contract, a plan or a quarter in its own sentence, not by a
-    programme the letter names elsewhere («Земский доктор»)."""
+    programme the letter names elsewhere («Земский доктор»); the day a check was made
+    («14.11.2024 … проведена проверка») is no term for the fix; another stretch of the same
+    street named by its cross streets («на участке от ул. Ломоносова до ул. Гоголя» to «от ул.
+    Мира до ул. Ломоносова») is another place, its work and its date the other stretch's."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

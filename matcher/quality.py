@@ -482,7 +482,11 @@ def _declared_in_order(following: list[str]) -> bool:
 _PLAN_AFTER_RE = re.compile(
     r"\w*\s+в\s+(?:[а-я]+\s+){0,2}(?:план|перечень|программ|график|реестр|список|титул)"
 )
-_FUTURE_AUX_RE = re.compile(r"\b(?:будет|будут)\s+(?:\w+\s+)?$")
+# «будут выполнены», «будет в срок выполнен», and the second participle of the same promise:
+# «будут включены в план капитального ремонта тепловых сетей и выполнены»
+_FUTURE_AUX_RE = re.compile(
+    r"\b(?:будет|будут)\s+(?:\w+\s+)?$|\b(?:будет|будут)\s+(?:[\w-]+\s+){1,10}и\s+$"
+)
 _EXPLANATION_RE = re.compile(
     r"\b(?:причин\w*|связан\w*\s+с|из-за|в\s+связи\s+с|поскольку|так\s+как|потому\s+что|по\s+причине"
     r"|авари\w+\s+на|порыв\w*|в\s+результате)\b"
@@ -829,8 +833,16 @@ def _actions(
             continue
         if _no_deed(lem, toks[max(0, i - 7) : i], toks[i + 1 : i + 6]):
             continue
-        future_aux = (i and toks[i - 1] in ("будет", "будут")) or (
-            i > 1 and toks[i - 2] in ("будет", "будут")
+        future_aux = (
+            (i and toks[i - 1] in ("будет", "будут"))
+            or (i > 1 and toks[i - 2] in ("будет", "будут"))
+            # «будут включены в план капитального ремонта тепловых сетей и выполнены в …»: the
+            # second participle of the same promise
+            or (
+                form == SHORT_PARTICIPLE
+                and toks[i - 1 : i] == ["и"]
+                and any(t in ("будет", "будут") for t in toks[max(0, i - 12) : i - 1])
+            )
         )
         if lem in _TALK_VERBS and (form == FUTURE or future_aux):
             continue  # «поговорю с подрядчиком» promises a talk; «заведующая поговорила» is done
@@ -1492,6 +1504,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     ordered: str | None = None
     for m in _DONE_RE.finditer(current):
         before = current[max(0, m.start() - 30) : m.start()]
+        promise = current[max(0, m.start() - 120) : m.start()]
         after = tokens(current[m.end() : m.end() + 80])
         first = tokens(m.group(0))[0]
         preceding = tokens(before)
@@ -1504,7 +1517,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             if ordered is None and (_declared_in_order(after) or ticket):
                 ordered = whole_words(current, m)
             continue
-        if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(before):
+        if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(promise):
             planned = planned or whole_words(current, m)
         elif done is None and not _restates(premise, first, *word_info(first)):
             done = whole_words(current, m)

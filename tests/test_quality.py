@@ -2937,6 +2937,19 @@ _SESSION_26_CASES = [
         "будет выполнен подрядной организацией в августе 2026 года.",
         False,
     ),
+    # --- the second participle of a promise is no deed done
+    (
+        "Во дворе на Садовой 9 у теплотрассы сорвана изоляция, труба горячая, дети на ней сидят.",
+        "Работы по восстановлению тепловой изоляции будут включены в план текущего ремонта "
+        "тепловых сетей и выполнены в межотопительный период.",
+        True,
+    ),
+    (
+        "Во дворе на Садовой 9 у теплотрассы сорвана изоляция, труба горячая, дети на ней сидят.",
+        "Работы по восстановлению тепловой изоляции будут включены в план текущего ремонта "
+        "тепловых сетей и выполнены до 15 июня, участок огорожен 3 декабря.",
+        False,
+    ),
 ]
 
 
@@ -3041,7 +3054,8 @@ def test_what_sessions_20_to_26_answers_showed(complaint: str, answer: str, otpi
     programme the letter names elsewhere («Земский доктор»); the day a check was made
     («14.11.2024 … проведена проверка») is no term for the fix; another stretch of the same
     street named by its cross streets («на участке от ул. Ломоносова до ул. Гоголя» to «от ул.
-    Мира до ул. Ломоносова») is another place, its work and its date the other stretch's."""
+    Мира до ул. Ломоносова») is another place, its work and its date the other stretch's; the
+    second participle of a promise («будут включены в план … и выполнены») is no deed done."""
     rating = rate_answer(complaint, answer)
     assert rating.otpiska is otpiska, rating
 

@@ -696,6 +696,7 @@ _DAMAGE_VERBS = (
     DAMAGE_VERBS
     - words("отключить выключить вырубить вскрыть залить закончиться остановиться прекратиться")
 ) | words("засорить повредить разрушить загрязнить деформировать износить захламить отслоиться")
+_HINDERED = words("затруднить осложнить")
 _TALK_NOUNS = words("диалог сотрудничество общение предложение")
 # "обращение принято", "передана ваша жалоба": a participle next to these nouns is paperwork.
 _PAPER_NOUNS = words(
@@ -744,8 +745,10 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         # «срок проведения капитального ремонта изменён», «сроки выполнения мероприятий по Вашему
         # договору будут скорректированы»: the date moved, no deed
         return True
-    if lem in _DAMAGE_VERBS:
-        return True
+    if lem in _DAMAGE_VERBS or lem in _HINDERED:
+        return True  # «ствол засорён», «проведение работ затруднено»: what is wrong, no deed
+    if lem == "стабилизировать" and "ситуация" in map(lemma, before[-3:]):
+        return True  # «в настоящее время ситуация стабилизирована»: a state, no deed
     if lem == "вызвать" and any(t != "тем" and t.endswith(_INSTRUMENTAL) for t in after[:2]):
         return True  # «отключение было вызвано производственной необходимостью»: a cause, no deed
     if (

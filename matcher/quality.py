@@ -740,8 +740,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
     )
     if lem in _SHUT and shut_while_waiting:
         return True
-    if lem == "усилить" and not _GENERAL_MEASURES.isdisjoint(
-        map(lemma, (*before[-3:], *after[:2]))
+    if lem in ("усилить", "усильный") and not _GENERAL_MEASURES.isdisjoint(
+        map(lemma, (*before[-5:], *after[:2]))
     ):
         return True  # «усилен контроль», «усилено патрулирование»: in general, not here
     if (lem == "дать" and after[:1] == ["срок"]) or lem == "задержаться":
@@ -754,6 +754,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True  # «ствол засорён», «проведение работ затруднено»: what is wrong, no deed
     if lem == "стабилизировать" and "ситуация" in map(lemma, before[-3:]):
         return True  # «в настоящее время ситуация стабилизирована»: a state, no deed
+    if lem == "обеспечить" and any(t.endswith((*_INSTRUMENTAL, "ым", "им")) for t in after[:3]):
+        return True  # «жители обеспечены медицинской помощью в …»: a state declared, no deed
     if lem == "вызвать" and any(t != "тем" and t.endswith(_INSTRUMENTAL) for t in after[:2]):
         return True  # «отключение было вызвано производственной необходимостью»: a cause, no deed
     if (

@@ -660,6 +660,8 @@ SECOND_AUTHOR_SETS = [
         "complaints whose topic is the hard part, the writer's own topics (session 26)",
     ),
     ("appeals24", "Ivanovo oblast's appeals, a third statements, own topics (session 26)"),
+    ("gov_comments54", "Urals', Siberia's, Far East's pages, own topics; never read (session 26)"),
+    ("portal_terse24", "Moscow's «Наш город» free text, own topics; never read (session 26)"),
 ]
 
 
@@ -1126,6 +1128,14 @@ SECOND_AUTHOR_ANSWER_SETS = [
     (
         "answers_letters59",
         "utilities', waste operators', tariff and ecology letters (session 26)",
+    ),
+    (
+        "answers_mixed8",
+        "every channel: Centre, Volga, North-West, Caucasus; never read (session 26)",
+    ),
+    (
+        "answers_letters60",
+        "letters of every kind of body, every region; never read (session 26)",
     ),
 ]
 

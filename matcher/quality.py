@@ -761,7 +761,7 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
     if (
         lem in _SHUT_OPEN
         and after[:1] in (["к"], ["для"])
-        and lemma(after[1] if after[1:] else "") in _TALK_NOUNS
+        and _TALK_NOUNS.intersection(map(lemma, after[1:2]))
     ):
         return True  # «управляющая компания всегда открыта к диалогу»: a stance, no deed
     if before and before[-1] in _NEGATIONS:

@@ -245,7 +245,10 @@ def rule_features(a: Analysis) -> Features:
         f["R:url"] = 1.0
     if OBSCENE in toks:
         f["R:obscene"] = 1.0
-    turns_to_the_page = a.turns_to_the_page()
+    # asked only where it changes something: a reply to a resident, or a cue of conversation
+    turns_to_the_page = (
+        a.tokens[:1] == [MENTION_USER] or "R:chatter" in f
+    ) and a.turns_to_the_page()
     if a.tokens[:1] == [MENTION_USER] and not turns_to_the_page:
         f["R:reply_resident"] = 1.0
     if MENTION_PAGE in toks:

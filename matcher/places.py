@@ -281,9 +281,6 @@ def another_place(complaint: str, answer: str) -> str | None:
                 and not numbers.isdisjoint(answered.get(name, set()))
             ):
                 return whole_words(answer, m)
-    section = other_section(complaint, answer)
-    if section is not None:
-        return section
     # «над вторым подъездом» answered with «над входом в подъезд № 4»
     asked_units = _units(complaint)
     for kind, found in _units(answer).items():

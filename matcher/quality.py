@@ -1549,11 +1549,12 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
     if plan is not None and not _declared_in_order(tokens(current[plan.end() : plan.end() + 60])):
         planned = whole_words(current, plan)
 
-    elsewhere = another_place(asked, text) if asked else None
     # «от проспекта Ленина до ул. Калинина» answered «ремонт на участке от ул. Калинина до ул.
-    # Фокина … в августе»: the work and its date are the other stretch's
-    if asked and other_section(asked, text) is not None:
+    # Фокина … в августе»: another place, and the work and its date are the other stretch's
+    section = other_section(asked, text) if asked else None
+    if section is not None:
         done, planned, has_date = None, None, False
+    elsewhere = (another_place(asked, text) or section) if asked else None
     off_target = _measured_other_thing(asked, text) if asked else None
     # «вы написали, что посыпан, — я сегодня упала»: the answer only repeats that it was done on a
     # day gone by, with nothing new, nothing to come and no cause — it argues with the complaint

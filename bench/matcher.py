@@ -662,6 +662,12 @@ SECOND_AUTHOR_SETS = [
     ("appeals24", "Ivanovo oblast's appeals, a third statements, own topics (session 26)"),
     ("gov_comments54", "Urals', Siberia's, Far East's pages, own topics; never read (session 26)"),
     ("portal_terse24", "Moscow's «Наш город» free text, own topics; never read (session 26)"),
+    ("portal_terse25", "«Наш Санкт-Петербург» noun phrases, St Petersburg words (session 27)"),
+    ("portal_terse26", "Perm's city portal typed on a phone, abbreviations (session 27)"),
+    ("news_chatter19", "city news publics: own stories, rants, readers' quarrels (session 27)"),
+    ("news_chatter20", "regional TV and newspaper readers: complaints told as reactions (s. 27)"),
+    ("gov_comments55", "the North-West's and the Centre's pages, own topics (session 27)"),
+    ("appeals25", "Tula oblast's appeals: gas, village water, ФАПы, own topics (session 27)"),
 ]
 
 
@@ -1137,6 +1143,11 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters60",
         "letters of every kind of body, every region; never read (session 26)",
     ),
+    (
+        "answers_letters61",
+        "letters of every kind of body, отписки that look substantive (session 27)",
+    ),
+    ("answers_mixed9", "every channel, about ninety cities (session 27)"),
 ]
 
 

@@ -239,7 +239,9 @@ _DONE_RE = re.compile(
     r"|(?:убран|восстановлен|устранен|заменен|выполнен|проведен|отремонтирован|вывезен|очищен|"
     r"подключен|установлен|возобновлен|расчищен|спилен|засыпан|заделан|включен|отловлен|обработан|"
     r"посыпан|ликвидирован|налажен|выплачен|начислен|перечислен|организован|открыт|назначен|выдан|"
-    r"составлен|отсыпан|покошен|скошен|демонтирован|закрыт|исправлен|восстановлено|осуществлен|запущен)[аоы]?\b"
+    r"составлен|отсыпан|покошен|скошен|демонтирован|закрыт|исправлен|восстановлено|осуществлен|запущен"
+    # «отобраны 6 проб готовых блюд»: samples taken for this complaint
+    r"|отобран)[аоы]?\b"
     r"|направлен\w*\s+бригад\w*)"
 )
 _PLANNED_RE = re.compile(
@@ -558,11 +560,8 @@ _LAW_NUMBER_RE = re.compile(
 _PAPER_DATE_BEFORE_RE = re.compile(
     r"(?:направлен|зарегистрирован|передан|перенаправлен|поступ|получен|принят|выявлен)\w*"
     r"[^.,;:!?]{0,40}$"
-    # «обращение, поступившее в полк ДПС ГИБДД … по г. Новосибирску 18.09.2025»: however long
-    # the body's name, abbreviations and all
-    r"|\b(?:поступивш|зарегистрированн)\w*\s(?:[^.,;:!?]|(?<=\bг)\.|(?<=\bул)\.){0,100}$"
     # «по данным наблюдений за июль 2025 года»: the month a figure covers
-    r"|\bза\s+(?:" + _MONTHS + r")\s*$"
+    r"|\bза\s+(?:" + _MONTHS + r")\w*\s*$"
     # «контракт подписан ещё 18 марта», «работы начаты 12 мая»: not the end of the work
     r"|\b(?:подписан|начат)[аоы]?\b[^.,;:!?]{0,40}$"
     r"|(?:рассмотрен|вынесен|заседани|комисси|включени|решени)\w*[^.]{0,60}$"
@@ -593,6 +592,11 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     r"|\bпоставлен\w*\s+(?:\w+\s+){0,2}на\s+(?:уч[её]т|очередь)\s*$"
     # «№ 3-17/2278 от 17.10.2025», «Исх. … от 19.03»: «от» a date is always a document's
     r"|\bот\s*$"
+)
+# «обращение, поступившее в полк ДПС ГИБДД … по г. Новосибирску 18.09.2025»: the day it arrived,
+# however long the body's name, abbreviations and all
+_ARRIVED_LONG_BEFORE_RE = re.compile(
+    r"\b(?:поступивш|зарегистрированн)(?:ее|ему|ем|ое|ого|ом|ая|ую|ей)\s(?:[^.,;:!?]|(?<=\bг)\.|(?<=\bул)\.){0,120}$"
 )
 # «рассматривался на заседании общественного совета при министерстве … 26 сентября»,
 # «обсуждался на общественных слушаниях … 16.04»: a meeting's date, however long its name
@@ -1032,7 +1036,11 @@ def _dates(text: str) -> Iterator[tuple[str, str]]:
     dated = _YEARS_RE.sub(" ", dated)
     for m in _DATE_RE.finditer(dated):
         before = dated[max(0, m.start() - 60) : m.start()]
-        if _PAPER_DATE_BEFORE_RE.search(before) or _PAPER_DATE_AFTER_RE.match(dated, m.end()):
+        if (
+            _PAPER_DATE_BEFORE_RE.search(before)
+            or _PAPER_DATE_AFTER_RE.match(dated, m.end())
+            or _ARRIVED_LONG_BEFORE_RE.search(dated, max(0, m.start() - 150), m.start())
+        ):
             yield "paper", m.group(0)
         elif _MEETING_BEFORE_RE.search(dated, max(0, m.start() - 150), m.start()) or (
             (papers := _PAPERS_RE.search(before)) and not _WORK_RE.search(papers.group(1))
@@ -1336,6 +1344,9 @@ _AGGREGATE_RE = re.compile(
 )
 
 
+_QUOTED_NAME_RE = re.compile(r"«[^«»]*(?:«[^«»]*»[^«»]*)*»")
+
+
 def _without_statistics(text: str) -> tuple[str, str | None]:
     """The text with the sentences of figures over a town, a region or a programme blanked out,
     and the first such sentence (None when there is none)."""
@@ -1344,8 +1355,10 @@ def _without_statistics(text: str) -> tuple[str, str | None]:
     for sentence in _sentences(text):
         # «… около 1,2 км … будет выполнено с 20 по 31 мая»: work still to come is a plan for
         # this street, not a tally
+        # a region inside a body's name is no scope: «ФБУЗ «Центр гигиены … в Тюменской области»
+        # в МАДОУ «Детский сад № 48» отобраны 6 проб»
         if (
-            _AREA_SCOPE_RE.search(sentence)
+            _AREA_SCOPE_RE.search(_QUOTED_NAME_RE.sub(" ", sentence))
             and _AGGREGATE_RE.search(sentence)
             and not _STILL_TO_COME_RE.search(sentence)
         ):

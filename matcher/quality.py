@@ -707,7 +707,12 @@ _SET_OUT = words("выехать приехать прибыть выйти на
 _TALK_VERBS = words("поговорить обсудить созвониться")
 # "включен в план" is a plan, "включили отопление" a done action.
 _PLAN_VERBS = words("включить внести запланировать")
-_PLAN_NOUNS = words("план плана планы перечень программу программы график реестр список титул")
+# «заявка включена в сводную потребность»: counted among the needs, nothing given yet
+_PLAN_NOUNS = words(
+    "план плана планы перечень программу программы график реестр список титул потребность"
+)
+# «паспорт доступности объекта актуализирован»: a document brought up to date, no deed
+_PAPER_VERBS = words("актуализировать")
 # "приняли" is paperwork, "принят педиатр" is not.
 _FORMAL_UNLESS_PARTICIPLE = words("принять")
 _NEGATIONS = frozenset({"не", "ни"})
@@ -776,6 +781,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True
     if lem in _DAMAGE_VERBS or lem in _HINDERED:
         return True  # «ствол засорён», «проведение работ затруднено»: what is wrong, no deed
+    if lem in _PAPER_VERBS:
+        return True
     if lem == "стабилизировать" and "ситуация" in map(lemma, before[-3:]):
         return True  # «в настоящее время ситуация стабилизирована»: a state, no deed
     if lem == "обеспечить" and any(t.endswith((*_INSTRUMENTAL, "ым", "им")) for t in after[:3]):
@@ -1568,7 +1575,16 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             if ordered is None and (_declared_in_order(after) or ticket):
                 ordered = whole_words(current, m)
             continue
-        if _PLAN_AFTER_RE.match(current, m.end()) or _FUTURE_AUX_RE.search(promise):
+        if (
+            _PLAN_AFTER_RE.match(current, m.end())
+            or _FUTURE_AUX_RE.search(promise)
+            # «заявка на тест-полоски для Вашего ребёнка включена в сводную потребность»: a plan
+            # (as `_actions` reads it), however far the paper noun is
+            or (
+                _verb_of(first, *word_info(first)) in _PLAN_VERBS
+                and _PLAN_NOUNS.intersection(after[:3])
+            )
+        ):
             planned = planned or whole_words(current, m)
         elif done is None and not _restates(premise, first, *word_info(first)):
             done = whole_words(current, m)

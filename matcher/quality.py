@@ -1137,6 +1137,56 @@ def _coarse_term(text: str) -> str | None:
     return fixes[0].strip() + (year.group(0) if year else "")
 
 
+# The letter's own date: «Исх. № 14-01/7712 от 16.12.2025» (the latest «от» date near the top;
+# the complaint's and the documents' are older)
+_LETTER_DATE_RE = re.compile(r"\bот\s+(\d{1,2})\.(\d{1,2})\.(20\d\d)\b")
+# A term for the work still to come, as the last day it allows: «будут выполнены в 3 квартале
+# 2025 года», «до 01.06.2025», «в 2025 году», «до конца 2025 года», «в мае 2025 года»
+_DATED_TERM_RE = re.compile(
+    r"\b(?:во?|до)\s+(?P<quarter>[1-4]|i{1,3}|iv)(?:-?м)?\s+квартал\w*\s+(?P<qyear>20\d\d)"
+    r"|\bдо\s+(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<dyear>20\d\d)\b"
+    r"|\bдо\s+(?P<mday>\d{1,2})\s+(?P<dname>" + _MONTHS + r")\w*\s+(?P<dnyear>20\d\d)"
+    r"|\b(?:в|до\s+конца)\s+(?P<year>20\d\d)\s+год"
+    r"|\b(?:в|до)\s+(?P<mname>" + _MONTHS + r")\w*\s+(?P<myear>20\d\d)"
+)
+_QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def _term_end(m: re.Match[str]) -> tuple[int, int, int]:
+    """The last (year, month, day) a matched term allows (a month's end as its 31st)."""
+    if m.group("quarter"):
+        return int(m.group("qyear")), 3 * _QUARTERS[m.group("quarter")], 31
+    if m.group("day"):
+        return int(m.group("dyear")), int(m.group("month")), int(m.group("day"))
+    if m.group("year"):
+        return int(m.group("year")), 12, 31
+    stems = _MONTH_STEMS.split()
+    name = m.group("dname") or m.group("mname")
+    month = 1 + next(i for i, stem in enumerate(stems) if name.startswith(stem))
+    if m.group("mday"):
+        return int(m.group("dnyear")), month, int(m.group("mday"))
+    return int(m.group("myear")), month, 31
+
+
+def _expired_term(text: str) -> str | None:
+    """A promise whose every term ended before the letter was written: «Исх. … от 16.12.2025 …
+    работы будут выполнены в 3 квартале 2025 года» — a plan already broken, told as a plan."""
+    head = [(int(y), int(mo), int(d)) for d, mo, y in _LETTER_DATE_RE.findall(text[:400])]
+    if not head:
+        return None
+    written = max(head)
+    # the term right after the promise («будут выполнены в 3 квартале 2025 года»), not a past
+    # fact's date in the same sentence («введён в эксплуатацию в декабре 2023 года»)
+    terms = [
+        m
+        for promise in _STILL_TO_COME_RE.finditer(text)
+        if (m := _DATED_TERM_RE.search(text[promise.end() : promise.end() + 60])) is not None
+    ]
+    if not terms or any(_term_end(m) >= written for m in terms):
+        return None
+    return terms[0].group(0)
+
+
 _QUOTE_RE = re.compile(r"«([^«»]{3,120})»")
 
 
@@ -1517,7 +1567,10 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
         if year_only is None and _DANGER_NOW_RE.search(asked) and not _THIS_YEAR_RE.search(text)
         else None
     )
-    if year_only is not None or far_for_danger is not None:
+    # «Исх. … от 16.12.2025 … будут выполнены в 3 квартале 2025 года»: the term is over already
+    # (on the answer as written: normalising squeezes «III квартал» to «i»)
+    expired = _expired_term(answer.lower().replace("ё", "е")) if has_date else None
+    if year_only is not None or far_for_danger is not None or expired is not None:
         has_date = False
     # «вчера вы ответили «завтра уберут»» answered «Завтра уберут.»: the old promise word for word
     promised_again = bool(asked) and _repeats_a_quote(asked, text)
@@ -1836,6 +1889,8 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             reasons.append(f"назван только год, без месяца и договора: «{year_only}»")
         elif far_for_danger is not None:
             reasons.append(f"опасность сейчас, а работы — только «{far_for_danger}»")
+        elif expired is not None:
+            reasons.append(f"обещанный срок истёк ещё до ответа: «{expired}»")
         elif papers_term := next((d for k, d in _dates(current) if k == "papers"), None):
             reasons.append(
                 f"срок назван для документов или заседания, а не для работ: «{papers_term}»"

@@ -668,6 +668,12 @@ SECOND_AUTHOR_SETS = [
     ("news_chatter20", "regional TV and newspaper readers: complaints told as reactions (s. 27)"),
     ("gov_comments55", "the North-West's and the Centre's pages, own topics (session 27)"),
     ("appeals25", "Tula oblast's appeals: gas, village water, ФАПы, own topics (session 27)"),
+    ("news_chatter21", "neighbours', car owners' and mothers' groups, under the posts (s. 27)"),
+    ("gov_comments56", "the Urals' and the Volga's pages, own topics (session 27)"),
+    ("appeals26", "Irkutsk oblast's appeals: frost, winter roads, smoke (session 27)"),
+    ("portal_terse27", "Yekaterinburg's portal, terse, own topics; never read (session 27)"),
+    ("gov_comments57", "the South's and the Far East's pages, own topics; never read (s. 27)"),
+    ("news_chatter22", "federal news publics' stream as it reads, under the posts (session 27)"),
 ]
 
 
@@ -1148,6 +1154,16 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "letters of every kind of body, отписки that look substantive (session 27)",
     ),
     ("answers_mixed9", "every channel, about ninety cities (session 27)"),
+    (
+        "answers_letters62",
+        "health, education and social letters, отписки that look substantive (session 27)",
+    ),
+    (
+        "answers_letters63",
+        "housing, utilities and roads letters, отписки that look substantive (session 27)",
+    ),
+    ("answers_pages12", "small towns' and villages' pages, one busy person (session 27)"),
+    ("answers_tsur24", "replies in the thread: ЦУР, a city's or a department's page (session 27)"),
 ]
 
 

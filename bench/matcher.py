@@ -674,6 +674,7 @@ SECOND_AUTHOR_SETS = [
     ("portal_terse27", "Yekaterinburg's portal, terse, own topics; never read (session 27)"),
     ("gov_comments57", "the South's and the Far East's pages, own topics; never read (s. 27)"),
     ("news_chatter22", "federal news publics' stream as it reads, under the posts (session 27)"),
+    ("appeals27", "Rostov oblast's appeals: summer water, heat, stanitsas' roads (session 27)"),
 ]
 
 
@@ -1164,6 +1165,12 @@ SECOND_AUTHOR_ANSWER_SETS = [
     ),
     ("answers_pages12", "small towns' and villages' pages, one busy person (session 27)"),
     ("answers_tsur24", "replies in the thread: ЦУР, a city's or a department's page (session 27)"),
+    ("answers_mixed10", "every channel of 2026, MAX too, as answers read; never read (s. 27)"),
+    ("answers_followups10", "answers to a resident writing again; never read (session 27)"),
+    (
+        "answers_letters65",
+        "small and middle towns' municipal bodies, as they write; never read (session 27)",
+    ),
 ]
 
 

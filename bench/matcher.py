@@ -1171,6 +1171,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters65",
         "small and middle towns' municipal bodies, as they write; never read (session 27)",
     ),
+    ("answers_letters64", "letters of every kind of body, as they write; never read (session 27)"),
 ]
 
 

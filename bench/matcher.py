@@ -675,6 +675,13 @@ SECOND_AUTHOR_SETS = [
     ("gov_comments57", "the South's and the Far East's pages, own topics; never read (s. 27)"),
     ("news_chatter22", "federal news publics' stream as it reads, under the posts (session 27)"),
     ("appeals27", "Rostov oblast's appeals: summer water, heat, stanitsas' roads (session 27)"),
+    ("news_chatter23", "small cities' news publics' stream, under the posts (session 27)"),
+    ("portal_terse28", "Moscow oblast's «Добродел», terse; never read (session 27)"),
+    (
+        "gov_comments58",
+        "pages in MAX and on VK, every region, own topics; never read (session 27)",
+    ),
+    ("appeals28", "Perm krai's appeals, own topics; never read (session 27)"),
 ]
 
 

@@ -1179,6 +1179,12 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "small and middle towns' municipal bodies, as they write; never read (session 27)",
     ),
     ("answers_letters64", "letters of every kind of body, as they write; never read (session 27)"),
+    ("answers_tsur25", "governors' threads: the ЦУР or a regional ministry replies (session 27)"),
+    ("answers_uk6", "managing companies, HOAs and suppliers in chats, VK, ГИС ЖКХ (session 27)"),
+    (
+        "answers_letters67",
+        "big cities' transport, roads and parks letters, disguised отписки (session 27)",
+    ),
 ]
 
 

@@ -35,7 +35,9 @@ from matcher.text import MENTION_USER, PLACEHOLDERS
 from matcher.topics import TOPIC_LABELS, Topic
 from matcher.urgency import assess as assess_urgency
 
-THRESHOLD: Final = 0.5
+# chosen on the development pools by cross-validation (session 27): 0.50 -> 0.55 took recall over
+# 36,960 complaints 0.9795 -> 0.9765 and the real VK chatter flagged 3.20% -> 2.47%
+THRESHOLD: Final = 0.55
 # comments whose new words ``Matcher.classify_many`` sums at once: past a few hundred, numpy's
 # per-call cost is spread thin and a batch's tokens stay a small part of the token cache
 BATCH: Final = 512

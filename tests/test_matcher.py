@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from matcher.classifier import Classification, Matcher, classify, load_corpus
+from matcher.classifier import THRESHOLD, Classification, Matcher, classify, load_corpus
 from matcher.features import dense_features, extract
 from matcher.followup import is_persisting_problem, similarity
 from matcher.model import CORPUS_PATH, MODEL_PATH, LabelledExample, Model, TokenCache, train
@@ -64,14 +64,14 @@ NO_ANSWER = [
 def test_needs_answer(matcher: Matcher, text: str) -> None:
     c = matcher.classify(text)
     assert c.needs_answer, (text, c)
-    assert 0.5 <= c.score <= 1.0
+    assert THRESHOLD <= c.score <= 1.0
 
 
 @pytest.mark.parametrize("text", NO_ANSWER)
 def test_needs_no_answer(matcher: Matcher, text: str) -> None:
     c = matcher.classify(text)
     assert not c.needs_answer, (text, c)
-    assert 0.0 <= c.score < 0.5
+    assert 0.0 <= c.score < THRESHOLD
 
 
 @pytest.mark.parametrize(

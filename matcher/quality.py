@@ -723,6 +723,7 @@ _PLAN_VERBS = words("включить внести запланировать")
 _PLAN_NOUNS = words(
     "план плана планы перечень программу программы график реестр список титул потребность"
 )
+_REFUSED_AS = ("нецелесообразн", "преждевременн", "невозможн", "неоправданн", "необоснованн")
 # «паспорт доступности объекта актуализирован»: a document brought up to date, no deed
 _PAPER_VERBS = words("актуализировать")
 # "приняли" is paperwork, "принят педиатр" is not.
@@ -795,6 +796,8 @@ def _no_deed(lem: str, before: list[str], after: list[str]) -> bool:
         return True  # «ствол засорён», «проведение работ затруднено»: what is wrong, no deed
     if lem in _PAPER_VERBS:
         return True
+    if lem == "признать" and any(t.startswith(_REFUSED_AS) for t in after[:3]):
+        return True  # «признаны экономически нецелесообразными»: a refusal, no deed
     if lem == "стабилизировать" and "ситуация" in map(lemma, before[-3:]):
         return True  # «в настоящее время ситуация стабилизирована»: a state, no deed
     if lem == "обеспечить" and any(t.endswith((*_INSTRUMENTAL, "ым", "им")) for t in after[:3]):

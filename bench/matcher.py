@@ -1185,6 +1185,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters67",
         "big cities' transport, roads and parks letters, disguised отписки (session 27)",
     ),
+    (
+        "answers_letters66",
+        "federal offices' and supervisors' letters, disguised отписки (session 27)",
+    ),
 ]
 
 

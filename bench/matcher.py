@@ -682,6 +682,8 @@ SECOND_AUTHOR_SETS = [
         "pages in MAX and on VK, every region, own topics; never read (session 27)",
     ),
     ("appeals28", "Perm krai's appeals, own topics; never read (session 27)"),
+    ("news_chatter24", "news publics of every kind, as people write there; never read (s. 27)"),
+    ("gov_comments59", "the Black Earth's and the Volga's pages, own topics; never read (s. 27)"),
 ]
 
 

@@ -1191,6 +1191,7 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "answers_letters66",
         "federal offices' and supervisors' letters, disguised отписки (session 27)",
     ),
+    ("answers_pages13", "a Kostroma city page's month of thread replies; never read (session 27)"),
 ]
 
 

@@ -1192,6 +1192,10 @@ SECOND_AUTHOR_ANSWER_SETS = [
         "federal offices' and supervisors' letters, disguised отписки (session 27)",
     ),
     ("answers_pages13", "a Kostroma city page's month of thread replies; never read (session 27)"),
+    (
+        "answers_letters68",
+        "health, education and social letters, as they write; never read (session 27)",
+    ),
 ]
 
 

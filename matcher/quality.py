@@ -9,7 +9,7 @@ criterion is a feature with a weight; the reasons are the criteria that decided,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -601,9 +601,8 @@ _PAPER_DATE_BEFORE_RE = re.compile(
     r"|\bза\s+период\w*\b(?:[^.]|\.(?=\d)){0,60}\b(?:с|по)\s*$"
     # «Срок контроля исполнения — до 03.07.2025»: the papers' control date
     r"|\bсрок\w*\s+(?:контрол|рассмотрени|ответа)\w*(?:\s+исполнени\w*)?\s*[—–-]?\s*(?:до\s+)?$"
-    # «состоит в реестре нуждающихся … с 17.01.2024», «поставлен на учёт 03.02»: the day a
-    # resident joined a queue, not a day anything will be given
-    r"|\b(?:на\s+уч[её]те|в\s+(?:реестре|очереди|списке|регистре|листе\s+ожидания))\b[^.]{0,60}\bс\s*$"
+    # «поставлен на учёт 03.02»: the day a resident joined a queue, not a day anything will be
+    # given (for «состоит в реестре … с 17.01.2024» see _ARRIVED_LONG_BEFORE_RE)
     r"|\bпоставлен\w*\s+(?:\w+\s+){0,2}на\s+(?:уч[её]т|очередь)\s*$"
     # «№ 3-17/2278 от 17.10.2025», «Исх. … от 19.03»: «от» a date is always a document's
     r"|\bот\s*$"
@@ -616,8 +615,10 @@ _ARRIVED_LONG_BEFORE_RE = re.compile(
     r"|\bнаправлен[аоы]?\s+в\s+(?:министерств|департамент|управлени|администраци|прокуратур"
     r"|фонд|адрес|комитет|инспекци))"
     r"(?:[^.,;:!?]|(?<=\bг)\.|(?<=\bул)\.){0,120}$"
-    # «состоит на учёте по обеспечению … техническим средством реабилитации с 14.02.2025»
-    r"|\b(?:на\s+уч[её]те|в\s+(?:реестре|очереди|списке|регистре))\b[^.]{0,110}\bс\s*$"
+    # «состоит в реестре нуждающихся … с 17.01.2024», «состоит на учёте по обеспечению …
+    # техническим средством реабилитации с 14.02.2025»: the day a resident joined a queue
+    r"|\b(?:на\s+уч[её]те|в\s+(?:реестре|очереди|списке|регистре|листе\s+ожидания))\b"
+    r"[^.]{0,110}\bс\s*$"
 )
 # «рассматривался на заседании общественного совета при министерстве … 26 сентября»,
 # «обсуждался на общественных слушаниях … 16.04»: a meeting's date, however long its name
@@ -735,6 +736,13 @@ _PLAN_NOUNS = words(
     "план плана планы перечень программу программы график реестр список титул потребность"
 )
 _REFUSED_AS = ("нецелесообразн", "преждевременн", "невозможн", "неоправданн", "необоснованн")
+
+
+def _puts_in_a_plan(lem: str, following: Sequence[str]) -> bool:
+    """«включено в план», «внесена в перечень», «запланирован»: a plan, not a deed done."""
+    return lem in _PLAN_VERBS and (lem == "запланировать" or not _PLAN_NOUNS.isdisjoint(following))
+
+
 # «паспорт доступности объекта актуализирован»: a document brought up to date, no deed
 _PAPER_VERBS = words("актуализировать")
 # "приняли" is paperwork, "принят педиатр" is not.
@@ -894,9 +902,7 @@ def _actions(
             continue
         if (form != SHORT_PARTICIPLE or tok == "принято") and lem in _FORMAL_UNLESS_PARTICIPLE:
             continue  # «Принято!» is paperwork too
-        if lem in _PLAN_VERBS and (
-            lem == "запланировать" or _PLAN_NOUNS.intersection(toks[i + 1 : i + 4])
-        ):
+        if _puts_in_a_plan(lem, toks[i + 1 : i + 4]):
             planned = planned or tok
             continue
         if _no_deed(lem, toks[max(0, i - 7) : i], toks[i + 1 : i + 6]):
@@ -1179,6 +1185,11 @@ _DATED_TERM_RE = re.compile(
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
+def _month_number(name: str) -> int:
+    """1..12 for a month's name in any case form («марта», «ноябре»)."""
+    return 1 + next(i for i, stem in enumerate(_MONTH_STEMS.split()) if name.startswith(stem))
+
+
 def _term_end(m: re.Match[str]) -> tuple[int, int, int]:
     """The last (year, month, day) a matched term allows (a month's end as its 31st)."""
     if m.group("quarter"):
@@ -1187,9 +1198,7 @@ def _term_end(m: re.Match[str]) -> tuple[int, int, int]:
         return int(m.group("dyear")), int(m.group("month")), int(m.group("day"))
     if m.group("year"):
         return int(m.group("year")), 12, 31
-    stems = _MONTH_STEMS.split()
-    name = m.group("dname") or m.group("mname")
-    month = 1 + next(i for i, stem in enumerate(stems) if name.startswith(stem))
+    month = _month_number(m.group("dname") or m.group("mname"))
     if m.group("mday"):
         return int(m.group("dnyear")), month, int(m.group("mday"))
     return int(m.group("myear")), month, 31
@@ -1262,12 +1271,8 @@ _DAY_MONTH_RE = re.compile(r"\b(\d{1,2})(?:\.(\d{1,2})(?:\.\d{2,4})?\b|\s+(" + _
 def _days_named(text: str) -> set[tuple[int, int]]:
     """The (day, month) pairs a normalised text names: «12.01», «3 марта», «03.03.2025»."""
     found = set()
-    stems = _MONTH_STEMS.split()
     for m in _DAY_MONTH_RE.finditer(text):
-        if m.group(2):
-            month = int(m.group(2))
-        else:
-            month = 1 + next(i for i, stem in enumerate(stems) if m.group(3).startswith(stem))
+        month = int(m.group(2)) if m.group(2) else _month_number(m.group(3))
         found.add((int(m.group(1)), month))
     return found
 
@@ -1662,10 +1667,7 @@ def rate_answer(complaint: str, answer: str) -> AnswerRating:
             or _FUTURE_AUX_RE.search(promise)
             # «заявка на тест-полоски для Вашего ребёнка включена в сводную потребность»: a plan
             # (as `_actions` reads it), however far the paper noun is
-            or (
-                _verb_of(first, *word_info(first)) in _PLAN_VERBS
-                and _PLAN_NOUNS.intersection(after[:3])
-            )
+            or _puts_in_a_plan(_verb_of(first, *word_info(first)), after[:3])
         ):
             planned = planned or whole_words(current, m)
         elif done is None and not _restates(premise, first, *word_info(first)):

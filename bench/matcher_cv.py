@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.matcher import DATA, SHORT, figures, read_jsonl
+from matcher.augment import surface_variants
 from matcher.classifier import (
     TOPIC_ONLY_PATHS,
     VARIED_PATH,
@@ -69,7 +70,7 @@ def synthetic_guards(pool_rows: dict[str, list[tuple[Row, LabelledExample]]]) ->
     """The synthetic test splits, judged by a model trained on everything the shipped one is:
     a change that helps real language must not break what the synthetic sets cover."""
     inside = [e for rows in pool_rows.values() for _, e in rows]
-    matcher = Matcher(train(load_synthetic() + inside))
+    matcher = Matcher(train(load_synthetic() + inside + surface_variants(inside)))
     out: dict[str, Any] = {}
     for path in (CORPUS_PATH, VARIED_PATH):
         rows = [r for r in read_jsonl(path) if r["split"] == "test"]
@@ -88,7 +89,7 @@ def cross_validate(
         inside = [
             e for rows in pool_rows.values() for r, e in rows if fold_of(r["id"], folds) != k
         ]
-        matcher = Matcher(train(base + inside))
+        matcher = Matcher(train(base + inside + surface_variants(inside)))
         for name, rows in pool_rows.items():
             fold = [r for r, _ in rows if fold_of(r["id"], folds) == k]
             preds = matcher.classify_many([r["text"] for r in fold])
@@ -109,7 +110,7 @@ def leave_set_out(
     judged: dict[str, list[tuple[Row, Any]]] = {}
     for name, rows in pool_rows.items():
         inside = [e for other, more in pool_rows.items() if other != name for _, e in more]
-        matcher = Matcher(train(base + inside))
+        matcher = Matcher(train(base + inside + surface_variants(inside)))
         preds = matcher.classify_many([r["text"] for r, _ in rows])
         judged[name] = [(r, c) for (r, _), c in zip(rows, preds, strict=True)]
         print(f"{name} left out: done", file=sys.stderr)

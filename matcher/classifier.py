@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
+from matcher.augment import surface_variants
 from matcher.features import OBJECT_SCORE, Features, dense_features, object_score
 from matcher.model import (
     CORPUS_PATH,
@@ -495,13 +496,15 @@ def training_weight(path: Path) -> float:
 
 def load_training(*, splits: Iterable[str] = ("train",)) -> list[LabelledExample]:
     """Everything the shipped model is trained on: the corpus, the varied synthetic set and the
-    training part of the real sets (their ``heldout`` rows are never included)."""
+    training part of the real sets (their ``heldout`` rows are never included), with the surface
+    variants of the real and other writers' rows (matcher.augment)."""
     wanted = [s for s in splits if s != "heldout"]
     out = load_synthetic(splits=wanted)
+    real: list[LabelledExample] = []
     for path in REAL_TRAIN_PATHS:
         if path.exists():
-            out.extend(load_corpus(path, splits=[s for s in wanted if s == "train"]))
-    return out
+            real.extend(load_corpus(path, splits=[s for s in wanted if s == "train"]))
+    return out + real + surface_variants(real)
 
 
 @lru_cache(maxsize=1)

@@ -272,7 +272,7 @@ class Model:
     def prefill(self, analyses: Sequence[Analysis]) -> None:
         """Sum the weights of every token of ``analyses`` not yet summed, all at once (the
         batch path: ``Matcher.classify_many``); scoring is the same with or without it."""
-        self._tokens.prefill(self, [(a.tokens, a.lemmas) for a in analyses])
+        self._tokens.prefill(self, [(a.own_tokens(), a.own_lemmas()) for a in analyses])
 
     def keep_more_tokens(self, size: int) -> None:
         """Let the token cache hold ``size`` tokens: a batch run trades memory for the sums of
@@ -285,9 +285,10 @@ class Model:
         Also returns the block's normaliser and bigrams, which ``needs_contributions`` takes.
         """
         cache = self._tokens
-        rows, total, vrows, wrows = cache.lookup(self, a.tokens, a.lemmas)
+        lemmas = a.own_lemmas()
+        rows, total, vrows, wrows = cache.lookup(self, a.own_tokens(), lemmas)
         index = self.index
-        bigrams = bigram_features(a.lemmas)
+        bigrams = bigram_features(lemmas)
         total += len(bigrams)
         brows: list[int] = []
         for name in bigrams:

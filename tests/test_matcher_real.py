@@ -123,6 +123,69 @@ def test_statements_of_something_not_done_need_an_answer(matcher: Matcher, text:
     assert "брань" not in c.reasons
 
 
+# Reports of three words or more: the formulas need a message between them to frame.
+FRAMED_REPORTS = [(t, topic) for t, topic in TERSE_REPORTS if len(t.split()) >= 3]
+
+
+@pytest.mark.parametrize(("text", "topic"), FRAMED_REPORTS)
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ("", "Спасибо."),
+        ("", "Заранее благодарю!"),
+        ("", "спасибо вам большое"),
+        ("Доброе утро! ", ""),
+        ("Приветствую. ", ""),
+        ("Здравствуйте, ", " С уважением, Петрова Н.В."),
+    ],
+)
+def test_a_greeting_or_a_closing_thanks_leaves_a_report_a_report(
+    matcher: Matcher, text: str, topic: Topic, opening: str, closing: str
+) -> None:
+    """«…Спасибо.» after a report is politeness, «Доброе утро!» before it a greeting: the report
+    still reaches whoever handles its topic."""
+    framed = f"{opening}{text}. {closing}".strip()
+    c = matcher.classify(framed)
+    assert c.needs_answer, (framed, c)
+    assert c.topic is topic, (framed, c)
+
+
+def test_the_formulas_are_kept_out_of_the_words_the_model_reads() -> None:
+    """A greeting and a closing are marked, not read as the message's words; a message that is
+    only formulas («Доброе утро всем!», «Спасибо за ремонт!») is read whole."""
+    framed = analyse("Добрый вечер. Яма на Лесной 5. Заранее спасибо!")
+    assert framed.own_tokens() == ["яма", "на", "лесной", "5"]
+    assert framed.closes_with_thanks
+    feats = extract(framed)
+    assert {"R:greets", "R:thanks_closing"} <= feats.keys()
+    assert "R:thanks" not in feats and "w:добрый" not in feats and "w:спасибо" not in feats
+    signed = analyse("Прошу отремонтировать крышу. С уважением, Петрова Н.В.")
+    assert signed.own_tokens() == ["прошу", "отремонтировать", "крышу"]
+    assert not signed.closes_with_thanks
+    for whole in ("Доброе утро всем!", "Спасибо за ремонт!", "Здравствуйте! Спасибо!"):
+        a = analyse(whole)
+        assert a.own_tokens() == a.tokens, whole
+    # thanks for something, or more thanks than the closing one, is still thanks
+    assert "R:thanks" in extract(analyse("Молодцы, быстро сделали. Спасибо!"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Лифт в третьем подъезде починили за день. Спасибо!",
+        "Дорогу на Садовой наконец отремонтировали, ровная. Спасибо!",
+        "Здравствуйте! Яму на Лесной заделали, спасибо вам большое",
+        "Мусор вывезли в тот же день. Благодарю!",
+        "Доброе утро всем!",
+        "Добрый вечер, земляки! С праздником!",
+    ],
+)
+def test_thanks_for_work_done_and_greetings_alone_stay_conversation(
+    matcher: Matcher, text: str
+) -> None:
+    assert not matcher.classify(text).needs_answer, text
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -701,6 +701,8 @@ SECOND_AUTHOR_SETS = [
     ("chatter_gov10", "polite thanks for work done beside polite complaints (session 28)"),
     ("portal_terse32", "Kazan's and Nizhny Novgorod's portals, category in brackets (s. 28)"),
     ("appeals31", "Siberia's appeals as people write to officials (session 28)"),
+    ("sarcasm5", "irony that reports a defect beside sincere thanks and remarks (session 28)"),
+    ("thanks_gov", "thanks for work done, some with a new problem or irony (session 28)"),
 ]
 
 
@@ -1483,7 +1485,6 @@ def main() -> int:
 
     real = real_figures(matcher)
     second = second_author_figures(matcher)
-    surface = surface_figures(matcher)
     varied_path = DATA / "varied.jsonl"
     varied: dict[str, Any] = {}
     if varied_path.exists():
@@ -1502,6 +1503,9 @@ def main() -> int:
         matcher, real_texts, args.min_comments, explain_all=True
     )
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # after the app-like work is measured: eight readings of 55,000 texts, many of their word
+    # forms new (typos), fill the bounded word and token caches to the brim
+    surface = surface_figures(matcher)
     unseen = unseen_texts()
     per_s_cli_unseen = cli_throughput(unseen)
     per_s_cli_unseen_plain = cli_throughput(unseen, plain=True)

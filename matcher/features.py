@@ -273,7 +273,7 @@ def rule_features(a: Analysis) -> Features:
         or "R:damage" in verbs
     )
     # «…тротуар завален по колено. Спасибо.»: politeness after whatever came before, which is
-    # what decides (as «thanks» it lost a fifth of the complaints it closed); after a deed
+    # what decides (as «thanks» it lost a quarter of the complaints it closed); after a deed
     # («Поручень прикрутили. Благодарю», «Грязь смыли, спасибо») it is the thanks for it
     deed = (PAST in a.forms or "R:done" in verbs) and not asking
     closing = a.closes_with_thanks and len(a.cues.get("thanks", ())) == 1 and not deed

@@ -350,7 +350,7 @@ def is_landmark(lemmas: Sequence[str], i: int) -> bool:
 # «Приветствую»; «Спасибо.», «Заранее благодарю!», «С уважением, Петрова Н.В.».  Not «Привет»,
 # «Здравствуй»: said to a person, or a quotation («здравствуй, юность в сапогах»).  Read as words,
 # they thinned the message's own (a greeting before «гололед» lost 3.4% of the complaints, a
-# closing «Спасибо.» 15%: matcher/data/README.md «Session 28»).
+# closing thanks 25%: matcher/data/README.md «Session 28»).
 _OPENINGS: Final = (
     ("добрый", "время", "сутки"),
     ("добрый", "день"),

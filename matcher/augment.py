@@ -33,12 +33,12 @@ _CLOSINGS = (
 )
 _GREETINGS = ("Здравствуйте! ", "Добрый день. ", "Здравствуйте, ", "Добрый вечер! ")
 _MENTION_RE = re.compile(r"\[(?:id|club|public)\d+\|")
-_THANKS_RE = re.compile(r"спасиб|благодар|уважением", re.IGNORECASE)
+_CLOSED_RE = re.compile(r"спасиб|благодар|уважением", re.IGNORECASE)  # closed already
 _GREETING_RE = re.compile(r"^\W*(?:здравствуй|добр|привет)", re.IGNORECASE)
 
 
 def _close(text: str, seed: int) -> str | None:
-    if _THANKS_RE.search(text):
+    if _CLOSED_RE.search(text):
         return None
     return text.rstrip() + " " + _CLOSINGS[seed % len(_CLOSINGS)]
 

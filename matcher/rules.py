@@ -274,14 +274,15 @@ class Analysis:
     urgency_matches: list[tuple[str, int, int]] = field(default_factory=list)
 
     def own_tokens(self) -> list[str]:
-        if self.own_start == 0 and self.own_end < 0:
-            return self.tokens
-        return self.tokens[self.own_start : self.own_end if self.own_end >= 0 else None]
+        return self._own(self.tokens)
 
     def own_lemmas(self) -> list[str]:
+        return self._own(self.lemmas)
+
+    def _own(self, words: list[str]) -> list[str]:
         if self.own_start == 0 and self.own_end < 0:
-            return self.lemmas
-        return self.lemmas[self.own_start : self.own_end if self.own_end >= 0 else None]
+            return words  # no formula: the list itself, no copy (the hot path)
+        return words[self.own_start : self.own_end if self.own_end >= 0 else None]
 
     def has(self, group: str) -> bool:
         return bool(self.cues.get(group))

@@ -824,6 +824,28 @@ def test_reasons_people_read_carry_no_codes_and_private_labels_no_words() -> Non
     assert urgent_labels(learnt) == "похоже на срочное, запах газа"
 
 
+def test_every_flag_a_moderator_can_see_is_named_in_russian() -> None:
+    """`--explain` lists the rules behind a decision: each flag the features set for a sample of
+    every kind of comment has a Russian name, never its code («R:thanks_closing»)."""
+    from matcher.classifier import _FLAG_LABELS
+
+    rows = [r for r in load_corpus() if r.text][:3000]
+    texts = [r.text for r in rows] + [t for t, _ in TERSE_REPORTS]
+    texts += [
+        "Здравствуйте! Яма на Лесной 5. Заранее спасибо!",
+        "Добрый день. Нет света. С уважением",
+    ]
+    unnamed: set[str] = set()
+    for text in texts:
+        a = analyse(text)
+        for name in extract(a):
+            if name.startswith("R:") and name[2:] not in a.cues and name not in _FLAG_LABELS:
+                unnamed.add(name)
+    assert not unnamed
+    explained = explain(Matcher.default(), "Здравствуйте! Яма на Лесной 5. Заранее спасибо!")
+    assert not [flag for flag in explained["rules"] if flag.startswith("R:")], explained["rules"]
+
+
 def test_a_topic_only_set_teaches_topics_and_leaves_needs_an_answer_alone() -> None:
     """The topic-hard set holds complaints only: it must not tilt "needs an answer"."""
     base = [

@@ -772,6 +772,8 @@ def surface_figures(matcher: Matcher) -> dict[str, Any]:
     """The held-out halves of the other writers' comment sets and the real VK chatter's held-out
     half, as written and as residents also type them: what share of the complaints found as
     written are still found, and how much chatter is flagged."""
+    # read again rather than kept from second_author_figures: held through the timed runs,
+    # 55,000 rows would count in the peak RSS the bench reports for the app (229 MB, not 162)
     rows = [
         r
         for name, _ in SECOND_AUTHOR_SETS

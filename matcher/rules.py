@@ -265,10 +265,11 @@ class Analysis:
     emoji: int = 0
     shouting: bool = False  # written in capitals (matcher.text.is_shouting)
     has_words: bool = True
-    # the message's own words, tokens[own_start:own_end], without the greeting it opens with
-    # and the thanks or signature it closes with (``formula_span``)
+    # the message's own words: the tokens but the ``own_start`` first and the ``own_tail``
+    # last — the greeting it opens with and the thanks or signature it closes with
+    # (``formula_span``)
     own_start: int = 0
-    own_end: int = -1  # -1: to the end
+    own_tail: int = 0  # words after them
     closes_with_thanks: bool = False
     # (group, start, end) of the phrases of matcher.urgency, found in the same pass as the cues
     urgency_matches: list[tuple[str, int, int]] = field(default_factory=list)
@@ -280,9 +281,9 @@ class Analysis:
         return self._own(self.lemmas)
 
     def _own(self, words: list[str]) -> list[str]:
-        if self.own_start == 0 and self.own_end < 0:
+        if not self.own_start and not self.own_tail:
             return words  # no formula: the list itself, no copy (the hot path)
-        return words[self.own_start : self.own_end if self.own_end >= 0 else None]
+        return words[self.own_start : len(words) - self.own_tail]
 
     def has(self, group: str) -> bool:
         return bool(self.cues.get(group))
@@ -374,6 +375,8 @@ _THANKS_CLOSINGS: Final = (
     ("благодарить",),
 )
 _SIGNATURE_WORDS: Final = 5  # «с уважением» and a name after it
+_OPENING_FIRST: Final = frozenset(opening[0] for opening in _OPENINGS)
+_CLOSING_LAST: Final = frozenset(closing[-1] for closing in _THANKS_CLOSINGS)
 
 
 def formula_span(lemmas: Sequence[str]) -> tuple[int, int, bool]:
@@ -382,21 +385,24 @@ def formula_span(lemmas: Sequence[str]) -> tuple[int, int, bool]:
     Two words at least stay between, else the formula is the message («Доброе утро всем!»)."""
     n = len(lemmas)
     start = 0
-    for opening in _OPENINGS:
-        if tuple(lemmas[: len(opening)]) == opening:
-            start = len(opening)
-            break
+    if n and lemmas[0] in _OPENING_FIRST:  # most messages open with none: one set look-up
+        for opening in _OPENINGS:
+            if tuple(lemmas[: len(opening)]) == opening:
+                start = len(opening)
+                break
     end, thanked = n, False
-    for closing in _THANKS_CLOSINGS:
-        if n >= len(closing) and tuple(lemmas[n - len(closing) :]) == closing:
-            end, thanked = n - len(closing), True
-            break
+    closing = None
+    if n and lemmas[-1] in _CLOSING_LAST:
+        closing = next((c for c in _THANKS_CLOSINGS if tuple(lemmas[n - len(c) :]) == c), None)
+    if closing is not None:
+        end, thanked = n - len(closing), True
     else:
         tail = lemmas[-_SIGNATURE_WORDS - 2 :]
-        for i in range(len(tail) - 1):
-            if tail[i] == "с" and tail[i + 1] == "уважение":
-                end = n - len(tail) + i
-                break
+        if "уважение" in tail:
+            for i in range(len(tail) - 1):
+                if tail[i] == "с" and tail[i + 1] == "уважение":
+                    end = n - len(tail) + i
+                    break
     if end - start < 2:
         return 0, n, False
     return start, end, thanked
@@ -408,8 +414,6 @@ def analyse(text: str) -> Analysis:
     infos = [word_info(t) for t in toks]
     lems = [i[0] for i in infos]
     own_start, own_end, closes_with_thanks = formula_span(lems)
-    if own_end == len(lems):
-        own_end = -1
     result = Analysis(
         raw=text,
         normalized=normalized,
@@ -422,7 +426,7 @@ def analyse(text: str) -> Analysis:
         shouting=is_shouting(text),
         has_words=has_words(text),
         own_start=own_start,
-        own_end=own_end,
+        own_tail=len(lems) - own_end,
         closes_with_thanks=closes_with_thanks,
     )
     index, topic_table = phrase_index()

@@ -757,12 +757,30 @@ def _bench_typos(text: str, seed: int) -> str:
     return text
 
 
+_HEARD = {"о": "а", "е": "и", "а": "о", "и": "е"}
+
+
+def _bench_misspellings(text: str, seed: int) -> str:
+    """Two other long words misspelt: a vowel after the first letter written as heard (о→а,
+    е→и …), a letter in the middle left out."""
+    words = _LONG_WORD_RE.findall(text)
+    for n, word in enumerate(words[(seed + 1) % 3 :: 2][:2]):
+        if n % 2 == 0:
+            at = next((i for i in range(1, len(word)) if word[i] in _HEARD), -1)
+            typo = word if at < 0 else word[:at] + _HEARD[word[at]] + word[at + 1 :]
+        else:
+            typo = word[: len(word) // 2] + word[len(word) // 2 + 1 :]
+        text = text.replace(word, typo, 1)
+    return text
+
+
 SURFACE: tuple[tuple[str, Callable[[str, int], str]], ...] = (
     ("closing", lambda t, i: t.rstrip() + " " + _BENCH_CLOSINGS[i % len(_BENCH_CLOSINGS)]),
     ("emoji", lambda t, i: t.rstrip() + " " + _BENCH_EMOJI[i % len(_BENCH_EMOJI)]),
     ("capitals", lambda t, i: t.upper()),
     ("lower_case", lambda t, i: t.lower()),
     ("typos", _bench_typos),
+    ("misspelt", _bench_misspellings),
     ("greeting", lambda t, i: _BENCH_GREETINGS[i % len(_BENCH_GREETINGS)] + t),
     ("no_punctuation", lambda t, i: " ".join(re.sub(r"[^\w\s\[\]|]+", " ", t).split())),
 )

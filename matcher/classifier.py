@@ -205,7 +205,8 @@ def _describe(name: str, a: Analysis) -> str | None:
             return None  # «ттел», «ччисло» stand for a phone or a number, not a word
         for tok, lem in zip(a.tokens, a.lemmas, strict=True):
             if lem == key:
-                return f"слово «{tok}»"
+                typed = a.misspelt.get(tok)
+                return f"слово «{tok}»" if typed is None else f"слово «{typed}» (как «{tok}»)"
         return None
     if kind == "b":
         left, _, right = key.partition("_")

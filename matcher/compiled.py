@@ -31,6 +31,7 @@ PURE_ENV = "OTKLIK_PURE_PYTHON"
 # package (training, answers' quality, the SLA calendar) stays plain Python.
 COMPILED = (
     "text",
+    "spelling",
     "rules",
     "features",
     "model",

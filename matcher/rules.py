@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Final
 
 from matcher import lexicon
+from matcher.spelling import spelled, written_as_name
 from matcher.text import (
     GOV_URL,
     IMPERATIVE,
@@ -271,6 +272,8 @@ class Analysis:
     own_start: int = 0
     own_tail: int = 0  # words after them
     closes_with_thanks: bool = False
+    # word read -> the misspelt word the resident typed (matcher.spelling), for the reasons
+    misspelt: dict[str, str] = field(default_factory=dict)
     # (group, start, end) of the phrases of matcher.urgency, found in the same pass as the cues
     urgency_matches: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -408,9 +411,45 @@ def formula_span(lemmas: Sequence[str]) -> tuple[int, int, bool]:
     return start, end, thanked
 
 
+_LEXICON_WORD_RE: Final = re.compile(r"[а-яa-z]+")
+
+
+@lru_cache(maxsize=1)
+def lexicon_words() -> frozenset[str]:
+    """Every word of the cue, topic and urgency phrases and of the topic keywords: a word the
+    lexicon lists is meant as written («ковид», «инфомат»), however few the frequent words it
+    is one letter from."""
+    from matcher.urgency import phrase_pairs  # urgency reads Analysis from this module
+
+    phrases = [p for _, p in phrase_pairs()]
+    phrases.extend(p for _, group in CUE_GROUPS.values() for p in group)
+    phrases.extend(p for p, _, _ in lexicon.TOPIC_PHRASES)
+    found = {w for p in phrases for w in _LEXICON_WORD_RE.findall(p)}
+    found.update(w for table in lexicon.TOPIC_KEYWORDS.values() for w in table)
+    return frozenset(found)
+
+
+def read_as_meant(raw: str, toks: list[str]) -> dict[str, str]:
+    """Replace misspelt words in ``toks`` by the words meant (matcher.spelling), except names
+    written with a capital and words the lexicon lists; returns word meant -> word typed."""
+    misspelt: dict[str, str] = {}
+    for i, tok in enumerate(toks):
+        meant = spelled(tok, raw)
+        if (
+            meant != tok
+            and not written_as_name(raw, tok)
+            and tok not in (listed := lexicon_words())
+            and lemma(tok) not in listed
+        ):
+            toks[i] = meant
+            misspelt[meant] = tok
+    return misspelt
+
+
 def analyse(text: str) -> Analysis:
     normalized = normalize(text)
     toks = tokens(normalized)
+    misspelt = read_as_meant(text, toks)
     infos = [word_info(t) for t in toks]
     lems = [i[0] for i in infos]
     own_start, own_end, closes_with_thanks = formula_span(lems)
@@ -428,6 +467,7 @@ def analyse(text: str) -> Analysis:
         own_start=own_start,
         own_tail=len(lems) - own_end,
         closes_with_thanks=closes_with_thanks,
+        misspelt=misspelt,
     )
     index, topic_table = phrase_index()
     matches = index.find(toks, lems)

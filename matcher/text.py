@@ -18,6 +18,7 @@ from functools import lru_cache
 from hashlib import blake2b
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Final
+from zlib import crc32
 
 from matcher.compiled import PACKAGE_DIR
 
@@ -399,6 +400,15 @@ FREQUENT_WORDS: Final = (
 VERB_FORMS: Final = ("", IMPERATIVE, PAST, PAST_IMPF, FUTURE, SHORT_PARTICIPLE, INFINITIVE)
 
 
+# A bit per CRC-32 of a word, set for the table's words (a Bloom filter with one hash): 5% of
+# non-words pass it to the exact look-up, the rest cost a CRC instead of BLAKE2 and a search.
+BLOOM_BYTES: Final = 1 << 19  # 4,194,304 bits, 0.5 MB
+
+
+def bloom_bit(word: str) -> int:
+    return crc32(word.encode("utf-8")) & (BLOOM_BYTES * 8 - 1)
+
+
 def word_key(word: str) -> int:
     """A 64-bit key of a word that is the same in every process (``hash`` of a str is not)."""
     return int.from_bytes(blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
@@ -413,13 +423,24 @@ class FrequentWords:
     arrays, and a look-up reads plain integers instead of making numpy scalars (2.1 -> 1.3 µs
     a word met for the first time)."""
 
-    __slots__ = ("forms", "keys", "lemma_ends", "lemma_ids", "lemma_starts", "lemma_text")
+    __slots__ = (
+        "bloom",
+        "forms",
+        "keys",
+        "lemma_ends",
+        "lemma_ids",
+        "lemma_starts",
+        "lemma_text",
+        "ranks",
+    )
 
     def __init__(
         self,
         keys: npt.NDArray[np.uint64],
         lemma_ids: npt.NDArray[np.uint32],
         forms: npt.NDArray[np.uint8],
+        ranks: npt.NDArray[np.uint32],
+        bloom: bytes,
         lemma_text: str,
     ) -> None:
         import numpy as np
@@ -427,6 +448,8 @@ class FrequentWords:
         self.keys = _array("Q", keys)  # sorted
         self.lemma_ids = _array("I", lemma_ids)  # a lemma per key
         self.forms = _array("B", forms)  # into VERB_FORMS, per key
+        self.ranks = _array("I", ranks)  # place in navec's frequency order, per key
+        self.bloom = bloom  # bloom_bit of every word set
         self.lemma_text = lemma_text  # the lemmas, one a line
         # where each lemma starts and ends in ``lemma_text`` (characters, not UTF-8 bytes)
         codes = np.frombuffer(lemma_text.encode("utf-32-le"), dtype=np.uint32)
@@ -440,13 +463,27 @@ class FrequentWords:
     def lemma(self, index: int) -> str:
         return self.lemma_text[self.lemma_starts[index] : self.lemma_ends[index]]
 
-    def get(self, word: str) -> tuple[str, str] | None:
+    def _at(self, word: str) -> int:
+        """The word's place in the table, -1 when it is not there."""
         key = word_key(word)
         keys = self.keys
         at = bisect_left(keys, key)
-        if at == len(keys) or keys[at] != key:
+        return at if at < len(keys) and keys[at] == key else -1
+
+    def get(self, word: str) -> tuple[str, str] | None:
+        at = self._at(word)
+        if at < 0:
             return None
         return self.lemma(self.lemma_ids[at]), VERB_FORMS[self.forms[at]]
+
+    def rank(self, word: str) -> int:
+        """The word's place among the most frequent words (0: the commonest), -1 when it is not
+        one of them."""
+        bit = bloom_bit(word)
+        if not (self.bloom[bit >> 3] >> (bit & 7)) & 1:
+            return -1
+        at = self._at(word)
+        return self.ranks[at] if at >= 0 else -1
 
 
 def _array(typecode: str, values: npt.NDArray[Any]) -> array[int]:
@@ -471,7 +508,14 @@ def frequent_words() -> FrequentWords | None:
 
     with np.load(FREQUENT_WORDS) as data:
         lemma_text = bytes(data["lemmas"]).decode("utf-8")
-        return FrequentWords(data["keys"], data["lemma_ids"], data["forms"], lemma_text)
+        return FrequentWords(
+            data["keys"],
+            data["lemma_ids"],
+            data["forms"],
+            data["ranks"],
+            data["bloom"].tobytes(),
+            lemma_text,
+        )
 
 
 # word -> (lemma, verb form): a plain dict, not ``functools.lru_cache``, whose wrapper costs a
@@ -512,6 +556,11 @@ def _word_info(word: str) -> tuple[str, str]:
     table = frequent_words()
     known = table.get(word) if table is not None else None
     return known if known is not None else parse_word(word)
+
+
+def is_known_word(word: str) -> bool:
+    """Whether pymorphy3's dictionary has the word (not only guesses its parse)."""
+    return bool(_morph().word_is_known(word))
 
 
 def parse_word(word: str) -> tuple[str, str]:

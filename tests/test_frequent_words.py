@@ -16,7 +16,7 @@ def test_the_shipped_table_is_what_the_build_writes_today() -> None:
     """A table left behind by a change to ``parse_word`` or to pymorphy3's dictionaries would
     give some words other lemmas than the rest of the matcher reads: rebuild it
     (``python -m matcher.data.build_frequent_words``)."""
-    keys, lemma_ids, forms, lemmas = build_frequent_words.build()
+    keys, lemma_ids, forms, ranks, bloom, lemmas = build_frequent_words.build()
     shipped = frequent_words()
     assert shipped is not None
     assert np.array_equal(shipped.keys, keys)
@@ -24,6 +24,8 @@ def test_the_shipped_table_is_what_the_build_writes_today() -> None:
     assert [shipped.lemma(i) for i in range(len(lemmas))] == lemmas
     assert np.array_equal(shipped.lemma_ids, lemma_ids)
     assert np.array_equal(shipped.forms, forms)
+    assert np.array_equal(shipped.ranks, ranks)
+    assert shipped.bloom == bloom.tobytes()
 
 
 def test_frequent_words_are_read_from_the_table_as_pymorphy3_reads_them(

@@ -760,9 +760,13 @@ def _bench_typos(text: str, seed: int) -> str:
 _HEARD = {"о": "а", "е": "и", "а": "о", "и": "е"}
 
 
+_APART_NE_RE = re.compile(r"\b([Нн]е) (?=[а-яё]{3,})")
+
+
 def _bench_misspellings(text: str, seed: int) -> str:
     """Two other long words misspelt: a vowel after the first letter written as heard (о→а,
-    е→и …), a letter in the middle left out."""
+    е→и …), a letter in the middle left out; and «не» written together with the next word."""
+    text = _APART_NE_RE.sub(r"\1", text)
     words = _LONG_WORD_RE.findall(text)
     for n, word in enumerate(words[(seed + 1) % 3 :: 2][:2]):
         if n % 2 == 0:

@@ -429,10 +429,12 @@ def lexicon_words() -> frozenset[str]:
     return frozenset(found)
 
 
-def read_as_meant(raw: str, toks: list[str]) -> dict[str, str]:
-    """Replace misspelt words in ``toks`` by the words meant (matcher.spelling), except names
-    written with a capital and words the lexicon lists; returns word meant -> word typed."""
+def read_as_meant(raw: str, toks: list[str]) -> tuple[list[str], dict[str, str]]:
+    """``toks`` with misspelt words replaced by the words meant (matcher.spelling; «не» glued to
+    a verb comes apart), except names written with a capital and words the lexicon lists; and
+    word meant -> word typed.  The list itself when nothing is misspelt (most comments)."""
     misspelt: dict[str, str] = {}
+    out = toks
     for i, tok in enumerate(toks):
         meant = spelled(tok, raw)
         if (
@@ -441,15 +443,19 @@ def read_as_meant(raw: str, toks: list[str]) -> dict[str, str]:
             and tok not in (listed := lexicon_words())
             and lemma(tok) not in listed
         ):
-            toks[i] = meant
-            misspelt[meant] = tok
-    return misspelt
+            if out is toks:
+                out = toks[:i]
+            words = meant.split()
+            out.extend(words)
+            misspelt[words[-1]] = tok
+        elif out is not toks:
+            out.append(tok)
+    return out, misspelt
 
 
 def analyse(text: str) -> Analysis:
     normalized = normalize(text)
-    toks = tokens(normalized)
-    misspelt = read_as_meant(text, toks)
+    toks, misspelt = read_as_meant(text, tokens(normalized))
     infos = [word_info(t) for t in toks]
     lems = [i[0] for i in infos]
     own_start, own_end, closes_with_thanks = formula_span(lems)

@@ -18,7 +18,7 @@ import re
 from itertools import islice
 from typing import Final
 
-from matcher.text import PLACEHOLDERS, frequent_words, is_known_word
+from matcher.text import PLACEHOLDERS, frequent_words, is_known_word, is_verb
 
 MIN_LETTERS: Final = 5
 ALPHABET: Final = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
@@ -153,12 +153,16 @@ def _may_be_misspelt(word: str) -> bool:
 
 
 def _meant(word: str) -> str | None:
-    """The commonest frequent word among the cheapest edits of ``word``: the plausible slips
-    first, then a letter in excess or left out, then two letters spelt as heard (each looked
-    for only when the cheaper found none: it could not win)."""
+    """«не» written together with a verb, read apart («неработает» → «не работает»); else the
+    commonest frequent word among the cheapest edits of ``word``: the plausible slips first,
+    then a letter in excess or left out, then two letters spelt as heard (each looked for only
+    when the cheaper found none: it could not win)."""
     table = frequent_words()
     if table is None:
         return None
+    rest = word[2:]
+    if word.startswith("не") and len(rest) >= 3 and table.rank(rest) >= 0 and is_verb(rest):
+        return "не " + rest
     best: tuple[float, int, str] | None = None
     for candidate, cost in plausible_edits(word).items():
         if best is not None and cost > best[0]:
@@ -176,7 +180,8 @@ def _meant(word: str) -> str | None:
 
 
 def correction(word: str) -> str | None:
-    """The frequent word ``word`` is a plausible misspelling of, or None: the word is known,
+    """The frequent word ``word`` is a plausible misspelling of («не» and a verb where the two
+    were written together), or None: the word is known,
     short, not all Cyrillic letters, or one edit from no frequent word."""
     return _meant(word) if _may_be_misspelt(word) else None
 
@@ -185,7 +190,8 @@ _spellings: Final[dict[str, str]] = {}
 
 
 def spelled(word: str, raw: str = "") -> str:
-    """The word as meant: its correction, else the word itself.  Cached — but an unknown word
+    """The word as meant (two words where «не» was glued to a verb): its correction, else the
+    word itself.  Cached — but an unknown word
     ``raw`` writes with a capital inside a sentence is a name there, neither looked for nor
     cached (the search is most of the cost of a new word)."""
     out = _spellings.get(word)

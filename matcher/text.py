@@ -563,6 +563,13 @@ def is_known_word(word: str) -> bool:
     return bool(_morph().word_is_known(word))
 
 
+def is_verb(word: str) -> bool:
+    """Whether pymorphy3 reads the word first as a verb, an infinitive, a gerund or a short
+    participle."""
+    parses = _morph().parse(word)
+    return bool(parses) and parses[0].tag.POS in ("VERB", "INFN", "GRND", "PRTS")
+
+
 def parse_word(word: str) -> tuple[str, str]:
     """(lemma, verb form) of a word as pymorphy3 reads it (``word_info`` without its tables)."""
     parses = _morph().parse(word)

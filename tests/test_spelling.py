@@ -38,6 +38,15 @@ def test_each_habit_of_misspelling_is_read_as_the_word_meant(typed: str, meant: 
     assert correction(typed) == meant
 
 
+def test_not_written_together_with_a_verb_comes_apart() -> None:
+    """«неработает» is «не работает»: the negation is what makes it a report."""
+    assert spelled("неработает") == "не работает"
+    a = analyse("лифт неработает вторую неделю")
+    assert a.tokens[:3] == ["лифт", "не", "работает"]
+    assert a.misspelt == {"работает": "неработает"}
+    assert correction("неадекватные") is None  # written together as it should be
+
+
 def test_a_plausible_slip_wins_over_a_commoner_word_an_odd_edit_away() -> None:
     """«коментах» is «комментах» (a double letter written once), not the commoner «моментах»
     (к for м: neither a sound nor a neighbouring key); «бамжи» is «бомжи», not «баржи»."""

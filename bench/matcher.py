@@ -703,6 +703,11 @@ SECOND_AUTHOR_SETS = [
     ("appeals31", "Siberia's appeals as people write to officials (session 28)"),
     ("sarcasm5", "irony that reports a defect beside sincere thanks and remarks (session 28)"),
     ("thanks_gov", "thanks for work done, some with a new problem or irony (session 28)"),
+    ("portal_terse33", "Yekaterinburg's portal typed on a phone, misspelt as people do (s. 29)"),
+    ("gov_comments63", "Vologda villages under district posts, misspelt as people do (s. 29)"),
+    ("news_chatter28", "news publics' reactions typed in a hurry, misspelt (session 29)"),
+    ("appeals32", "Tula region's appeals by people who write poorly (session 29)"),
+    ("sarcasm6", "irony that reports a problem beside irony that asks nothing (session 29)"),
 ]
 
 

@@ -46,9 +46,12 @@ pytestmark = pytest.mark.skipif(
 def test_word_vectors_and_the_whole_matcher_fit_their_memory_budget() -> None:
     """100,000 words cost about 11 MB of tables (15-17 MB resident), not a dict of strings (38
     MB); the model, the dictionary, the vectors and the frequent words' parses (3-4 MB,
-    sessions 15-16) together stay under 64 MB (they were 72 MB with the dict).  They measure
-    55-60 MB from one virtualenv to another (a fresh clone's resident pages differ by a
-    megabyte or two), so a 55 MB bound failed a fresh clone at 56.0."""
+    sessions 15-16) together stay under 68 MB (they were 72 MB with the dict when the rest was
+    46).  They measured 55-60 MB from one virtualenv to another (a fresh clone's resident pages
+    differ by a megabyte or two), so a 55 MB bound failed a fresh clone at 56.0; 61-63 MB by
+    session 28 with a model of 67,500 features, and 1.4 MB more with the frequent words'
+    ranks and bit field for reading misspelt words (session 29: 62.8-64.0), so 64 became 68:
+    the dict of strings it guards against would still cost 17 MB more."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT)],
         capture_output=True,
@@ -59,7 +62,7 @@ def test_word_vectors_and_the_whole_matcher_fit_their_memory_budget() -> None:
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["words"] == 100_000
     assert figures["vectors_mb"] <= 22, figures
-    assert figures["matcher_mb"] <= 64, figures
+    assert figures["matcher_mb"] <= 68, figures
 
 
 STREAM = """

@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 from matcher.classifier import Matcher  # noqa: E402
 from matcher.compiled import PURE_ENV, is_compiled  # noqa: E402
 from matcher.quality import rate_answer  # noqa: E402
+from matcher.spelling import clear_cache as clear_spelling_cache  # noqa: E402
 from matcher.text import clear_word_cache  # noqa: E402
 from matcher.topics import Topic  # noqa: E402
 
@@ -1468,8 +1469,9 @@ def main() -> int:
     matcher = Matcher.default()
     load_s = time.perf_counter() - t0
 
-    # cold pass: empty lemma cache, every word goes through pymorphy3 once
+    # cold pass: empty lemma and spelling caches, every word goes through pymorphy3 once
     clear_word_cache()
+    clear_spelling_cache()
     t0 = time.perf_counter()
     results = matcher.classify_many(texts)
     cold_per_s = len(texts) / (time.perf_counter() - t0)

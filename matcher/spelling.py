@@ -7,9 +7,11 @@ dictionary is compared with the frequent words one edit away that a person plaus
 vowel or consonant spelt as heard (о/а, е/и, з/с, ь/ъ …), a neighbouring key, two letters
 swapped, a letter doubled or left out.  The commonest of the cheapest wins; a word with none,
 or shorter than ``MIN_LETTERS`` (too many words lie one letter from a short one), stands.
+«не» written together with a verb comes apart.
 
-Pure and cached like ``matcher.text.word_info``; names written with a capital inside a sentence
-are kept by the caller (``matcher.rules.analyse``), which alone sees the raw text.
+Pure and cached like ``matcher.text.word_info``.  The caller (``matcher.rules.read_as_meant``)
+keeps as written what only it can tell: a name written with a capital inside a sentence (which
+``spelled`` does not even look for) and a word the lexicon lists.
 """
 
 from __future__ import annotations
